@@ -1,0 +1,31 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "connections",
+    platforms: [.macOS(.v13)],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries, one tiny module map each.
+        .systemLibrary(name: "CFCGI", path: "Sources/CFCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CQRencode", path: "Sources/CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+
+        // Layers: Web -> Domain -> Storage; only Web uses the FastCGI transport.
+        .target(name: "FastCGI", dependencies: ["CFCGI"]),
+        .target(name: "Storage", dependencies: ["CSQLite"]),
+        .target(name: "Domain", dependencies: ["Storage", "CQRencode"]),
+        .target(name: "Web", dependencies: ["Domain", "FastCGI", .product(name: "Mustache", package: "swift-mustache")]),
+        .executableTarget(name: "connections", dependencies: ["Web", "Domain", "Storage", "FastCGI",
+                                                              .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(name: "DomainTests", dependencies: ["Domain", "Storage"]),
+        .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
+        .testTarget(name: "WebTests", dependencies: ["Web", "Domain", "Storage", "FastCGI"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

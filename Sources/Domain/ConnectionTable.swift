@@ -1,0 +1,74 @@
+import Storage
+
+/// One cell of the table, typed by its column's kind.
+public enum CellValue: Sendable, Equatable {
+    case text(String)
+    case number(Int)
+    case identifier(Int)
+    case choice(String)
+    case list([String])
+}
+
+public struct TableRow: Sendable {
+    public let connectionID: Int
+    public let cells: [CellValue]
+}
+
+public struct TablePage: Sendable {
+    public let rows: [TableRow]
+    public let total: Int
+    /// The page shown: the asked one, or the last one when the ask is past the end.
+    public let page: Int
+    public let pageSize: Int
+
+    public var pageCount: Int { max(1, (total + pageSize - 1) / pageSize) }
+    public var firstRowNumber: Int { total == 0 ? 0 : (page - 1) * pageSize + 1 }
+    public var lastRowNumber: Int { min(total, page * pageSize) }
+}
+
+/// Reads pages of the connections table: one parameterized query for the rows
+/// and one for the count.
+public struct ConnectionTable {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    public func page(_ state: TableState, columns: [Column]) throws -> TablePage {
+        let total = try count()
+        let lastPage = max(1, (total + state.pageSize - 1) / state.pageSize)
+        let page = min(state.page, lastPage)
+        let direction = state.sort.descending ? "DESC" : "ASC"
+        // Tie-break on id in the same direction, so an index on the sort column serves both.
+        let sql = """
+            SELECT c.id, \(columns.map(\.expression).joined(separator: ", "))
+            FROM connections c JOIN organizations o ON o.id = c.org_id
+            ORDER BY \(state.sort.column.sortExpression) \(direction), c.id \(direction)
+            LIMIT ?1 OFFSET ?2
+            """
+        let rows = try database.query(sql, [.init(state.pageSize), .init((page - 1) * state.pageSize)]) { row in
+            TableRow(connectionID: row.int(0), cells: columns.enumerated().map { index, column in
+                Self.cell(row, Int32(index + 1), kind: column.kind)
+            })
+        }
+        return TablePage(rows: rows, total: total, page: page, pageSize: state.pageSize)
+    }
+
+    public func count() throws -> Int {
+        try database.scalarInt("SELECT count(*) FROM connections")
+    }
+
+    static func cell(_ row: Statement, _ index: Int32, kind: ColumnKind) -> CellValue {
+        switch kind {
+        case .number: return .number(row.int(index))
+        case .identifier: return .identifier(row.int(index))
+        case .enumeration: return .choice(row.text(index))
+        case .list:
+            let text = row.text(index)
+            return .list(text.isEmpty ? [] : text.split(separator: "\n").map(String.init))
+        case .date: return .text(DateText.display(row.text(index)))
+        case .text: return .text(row.text(index))
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Storage
+
+public struct Benefit: Sendable, Equatable {
+    public let kind: BenefitKind
+    public let discountPercent: Int?
+
+    public init(_ kind: BenefitKind, discountPercent: Int? = nil) {
+        self.kind = kind
+        self.discountPercent = discountPercent
+    }
+
+    /// "Discounted charging (20%)" as the table shows it.
+    public var label: String {
+        discountPercent.map { "\(kind.rawValue) (\($0)%)" } ?? kind.rawValue
+    }
+}
+
+/// Everything needed to store a connection; codes are drawn by the caller.
+public struct NewConnection: Sendable {
+    public var orgID: Int
+    public var name: String
+    public var status: ConnectionStatus
+    public var type: ConnectionType
+    public var approval: ApprovalType
+    public var visibility: Visibility
+    public var benefits: [Benefit]
+    public var questions: [String]
+    public var emailDomains: [String]
+    public var searchCode: String
+    public var inviteToken: String
+    public var createdAt: String
+    public var updatedAt: String
+
+    public init(orgID: Int, name: String, status: ConnectionStatus, type: ConnectionType, approval: ApprovalType,
+                visibility: Visibility, benefits: [Benefit], questions: [String], emailDomains: [String],
+                searchCode: String, inviteToken: String, createdAt: String, updatedAt: String) {
+        self.orgID = orgID
+        self.name = name
+        self.status = status
+        self.type = type
+        self.approval = approval
+        self.visibility = visibility
+        self.benefits = benefits
+        self.questions = questions
+        self.emailDomains = emailDomains
+        self.searchCode = searchCode
+        self.inviteToken = inviteToken
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// Writes connections and their child rows, and with them the display lists
+/// (`benefits_list`, `questions_list`) that the table reads. The only writer of
+/// those tables; the caller owns the transaction.
+public struct ConnectionWriter {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    @discardableResult
+    public func insert(_ connection: NewConnection) throws -> Int {
+        try database.run("""
+            INSERT INTO connections (org_id, name, status, connection_type, approval_type, visibility,
+                                     search_code, invite_token, benefits_list, questions_list, created_at, updated_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+            """, [.init(connection.orgID), .text(connection.name), .text(connection.status.rawValue),
+                  .text(connection.type.rawValue), .text(connection.approval.rawValue), .text(connection.visibility.rawValue),
+                  .text(connection.searchCode), .text(connection.inviteToken),
+                  .text(connection.benefits.map(\.label).joined(separator: "\n")), .text(connection.questions.joined(separator: "\n")),
+                  .text(connection.createdAt), .text(connection.updatedAt)])
+        let id = Int(database.lastInsertRowID)
+        for (position, benefit) in connection.benefits.enumerated() {
+            try database.run("INSERT INTO connection_benefits (connection_id, position, kind, discount_percent) VALUES (?1, ?2, ?3, ?4)",
+                             [.init(id), .init(position), .text(benefit.kind.rawValue), benefit.discountPercent.map { .init($0) } ?? .null])
+        }
+        for (position, prompt) in connection.questions.enumerated() {
+            try database.run("INSERT INTO connection_questions (connection_id, position, prompt) VALUES (?1, ?2, ?3)",
+                             [.init(id), .init(position), .text(prompt)])
+        }
+        for domain in connection.emailDomains {
+            try database.run("INSERT INTO connection_email_domains (connection_id, domain) VALUES (?1, ?2)", [.init(id), .text(domain)])
+        }
+        return id
+    }
+}

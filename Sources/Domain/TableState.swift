@@ -1,0 +1,71 @@
+/// What the connections table shows: sort and page. It lives entirely in the URL,
+/// so it is parsed from query pairs and written back to them.
+public struct TableState: Sendable, Equatable {
+    public static let pageSizes = [25, 50, 100, 200]
+    public static let defaultPageSize = 50
+    public static let defaultSort = TableSort(column: ColumnCatalog.column("name")!, descending: false)
+
+    public var sort: TableSort
+    public var page: Int
+    public var pageSize: Int
+
+    public init(sort: TableSort = TableState.defaultSort, page: Int = 1, pageSize: Int = TableState.defaultPageSize) {
+        self.sort = sort
+        self.page = page
+        self.pageSize = pageSize
+    }
+
+    /// Reads `sort`, `order`, `page` and `size`; anything malformed is a 400 that says what is wrong.
+    public static func parse(_ query: [(name: String, value: String)]) throws(UserError) -> TableState {
+        var state = TableState()
+        var order: String?
+        for (name, value) in query {
+            switch name {
+            case "sort":
+                guard let column = ColumnCatalog.column(value) else {
+                    throw .badRequest("Cannot sort by “\(value.prefix(80))”: there is no such column.")
+                }
+                state.sort.column = column
+            case "order":
+                guard value == "asc" || value == "desc" else {
+                    throw .badRequest("The sort order must be “asc” or “desc”, not “\(value.prefix(80))”.")
+                }
+                order = value
+            case "page":
+                guard let page = Int(value), page >= 1 else {
+                    throw .badRequest("The page must be a whole number from 1, not “\(value.prefix(80))”.")
+                }
+                state.page = page
+            case "size":
+                guard let size = Int(value), pageSizes.contains(size) else {
+                    throw .badRequest("The page size must be one of \(pageSizes.map(String.init).joined(separator: ", ")), not “\(value.prefix(80))”.")
+                }
+                state.pageSize = size
+            default:
+                continue
+            }
+        }
+        state.sort.descending = order == "desc"
+        return state
+    }
+
+    /// The query pairs that reproduce this state, leaving out defaults so URLs stay short.
+    public var queryPairs: [(name: String, value: String)] {
+        var pairs: [(name: String, value: String)] = []
+        if sort.column != Self.defaultSort.column { pairs.append(("sort", sort.column.key)) }
+        if sort.descending { pairs.append(("order", "desc")) }
+        if pageSize != Self.defaultPageSize { pairs.append(("size", String(pageSize))) }
+        if page != 1 { pairs.append(("page", String(page))) }
+        return pairs
+    }
+}
+
+public struct TableSort: Sendable, Equatable {
+    public var column: Column
+    public var descending: Bool
+
+    public init(column: Column, descending: Bool) {
+        self.column = column
+        self.descending = descending
+    }
+}

@@ -1,0 +1,15 @@
+/// A failure the user caused or can act on, with the message the page shows.
+/// The web layer maps each case to its HTTP status in one place.
+public enum UserError: Error, Equatable, Sendable {
+    case badRequest(String)
+    case notFound(String)
+    case forbidden(String)
+    case conflict(String)
+    case tooManyRequests(String)
+
+    public var message: String {
+        switch self {
+        case .badRequest(let m), .notFound(let m), .forbidden(let m), .conflict(let m), .tooManyRequests(let m): return m
+        }
+    }
+}

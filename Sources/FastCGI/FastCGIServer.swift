@@ -1,0 +1,173 @@
+import CFCGI
+import Foundation
+
+/// A pool of threads accepting FastCGI requests on one socket with libfcgi.
+/// SIGTERM/SIGINT stop accepting; in-flight requests finish within the grace period.
+public final class FastCGIServer: Sendable {
+    public let configuration: ServerConfiguration
+    private let makeHandler: @Sendable () throws -> any RequestHandler
+
+    public init(configuration: ServerConfiguration, makeHandler: @escaping @Sendable () throws -> any RequestHandler) {
+        self.configuration = configuration
+        self.makeHandler = makeHandler
+    }
+
+    public struct StartError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Serves until SIGTERM or SIGINT; must be called on the main thread.
+    public func run(onReady: () -> Void = {}) throws {
+        guard FCGX_Init() == 0 else { throw StartError(description: "FCGX_Init failed") }
+        // Blocked here, before any thread starts, so only sigwait below sees them.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGTERM)
+        sigaddset(&stopSignals, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+
+        if configuration.isUnixSocket { unlink(configuration.address) }
+        let socket = FCGX_OpenSocket(configuration.address, 1024)
+        guard socket >= 0 else { throw StartError(description: "cannot listen on \(configuration.address): \(String(cString: strerror(errno)))") }
+        if configuration.isUnixSocket { chmod(configuration.address, mode_t(configuration.socketMode)) }
+        defer { if configuration.isUnixSocket { unlink(configuration.address) } }
+
+        let finished = DispatchSemaphore(value: 0)
+        for index in 0..<configuration.threads {
+            let thread = Thread { [self] in
+                serve(socket: socket)
+                finished.signal()
+            }
+            thread.name = "fcgi-\(index)"
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        Log.info("listening on \(configuration.address) with \(configuration.threads) threads")
+        onReady()
+
+        var received: Int32 = 0
+        sigwait(&stopSignals, &received)
+        Log.info("signal \(received): finishing in-flight requests")
+        FCGX_ShutdownPending()
+        // Wakes every thread blocked in accept(); busy ones finish their request first.
+        shutdown(socket, Int32(SHUT_RDWR))
+        let deadline = DispatchTime.now() + configuration.shutdownGraceSeconds
+        for _ in 0..<configuration.threads where finished.wait(timeout: deadline) == .timedOut {
+            Log.error("grace period over: exiting with requests still running")
+            break
+        }
+        close(socket)
+        Log.info("stopped")
+    }
+
+    private func serve(socket: Int32) {
+        let handler: any RequestHandler
+        do {
+            handler = try makeHandler()
+        } catch {
+            Log.error("worker cannot start: \(error)")
+            exit(1)
+        }
+        var request = FCGX_Request()
+        guard FCGX_InitRequest(&request, socket, 0) == 0 else {
+            Log.error("FCGX_InitRequest failed")
+            return
+        }
+        while FCGX_Accept_r(&request) >= 0 {
+            answer(&request, with: handler)
+            FCGX_Finish_r(&request)
+        }
+        FCGX_Free(&request, 1)
+    }
+
+    private func answer(_ raw: inout FCGX_Request, with handler: any RequestHandler) {
+        let parameters = Parameters(raw.envp)
+        let method = parameters["REQUEST_METHOD"] ?? "GET"
+        let path = parameters["DOCUMENT_URI"] ?? parameters["SCRIPT_NAME"] ?? "/"
+        let out = ResponseStream(stream: raw.out)
+
+        let contentLength = Int(parameters["CONTENT_LENGTH"] ?? "") ?? 0
+        guard contentLength <= configuration.maxBodyBytes else {
+            let limit = ByteCountFormatter.string(fromByteCount: Int64(configuration.maxBodyBytes), countStyle: .binary)
+            write(handler.errorResponse(status: 413, message: "The request is too large: at most \(limit) is accepted."), to: out)
+            return
+        }
+        let request = Request(method: method, path: path, queryString: parameters["QUERY_STRING"] ?? "",
+                              headers: parameters.headers, body: readBody(raw.in, length: contentLength),
+                              remoteAddress: parameters["REMOTE_ADDR"] ?? "", isHTTPS: parameters["HTTPS"] == "on")
+        let response: Response
+        do {
+            response = try handler.respond(to: request)
+        } catch {
+            Log.error("500 \(method) \(path): \(error)")
+            response = handler.errorResponse(status: 500, message: "Something went wrong on our side. The error has been logged.")
+        }
+        write(response, to: out)
+    }
+
+    private func write(_ response: Response, to out: ResponseStream) {
+        do {
+            switch response.body {
+            case .bytes(let bytes):
+                try out.write(response.headerBlock(contentLength: bytes.count))
+                try out.write(bytes)
+            case .stream(let produce):
+                try out.write(response.headerBlock(contentLength: nil))
+                try out.flush()
+                try produce(out)
+            }
+        } catch is ResponseStream.ClientGone {
+            // The browser went away; nothing left to tell it.
+        } catch {
+            // Headers are gone already: the body's producer marks the failure itself.
+            Log.error("response stream failed: \(error)")
+        }
+    }
+
+    private func readBody(_ stream: UnsafeMutablePointer<FCGX_Stream>, length: Int) -> [UInt8] {
+        guard length > 0 else { return [] }
+        var body = [UInt8](repeating: 0, count: length)
+        var filled = 0
+        body.withUnsafeMutableBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: length) { base in
+                while filled < length {
+                    let read = FCGX_GetStr(base + filled, Int32(min(length - filled, 1 << 16)), stream)
+                    if read <= 0 { break }
+                    filled += Int(read)
+                }
+            }
+        }
+        return filled == length ? body : Array(body[..<filled])
+    }
+}
+
+/// The FastCGI parameters of a request (CGI environment: NAME=value strings).
+struct Parameters {
+    private var values: [String: String] = [:]
+
+    init(_ envp: FCGX_ParamArray?) {
+        guard var cursor = envp else { return }
+        while let entry = cursor.pointee {
+            let pair = String(cString: entry)
+            if let equals = pair.firstIndex(of: "=") {
+                values[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            }
+            cursor += 1
+        }
+    }
+
+    subscript(name: String) -> String? { values[name] }
+
+    /// HTTP_ACCEPT_LANGUAGE -> accept-language; plus content-type and content-length.
+    var headers: [String: String] {
+        var headers: [String: String] = [:]
+        for (name, value) in values {
+            if name.hasPrefix("HTTP_") {
+                headers[name.dropFirst(5).lowercased().replacingOccurrences(of: "_", with: "-")] = value
+            } else if name == "CONTENT_TYPE" || name == "CONTENT_LENGTH" {
+                headers[name.lowercased().replacingOccurrences(of: "_", with: "-")] = value
+            }
+        }
+        return headers
+    }
+}

@@ -1,0 +1,54 @@
+/// One HTTP request as nginx passed it over FastCGI.
+public struct Request: Sendable {
+    public let method: String
+    /// The decoded, normalized path (nginx's $document_uri), without the query.
+    public let path: String
+    public let queryString: String
+    public let query: [(name: String, value: String)]
+    /// Lower-cased header names.
+    public let headers: [String: String]
+    public let cookies: [String: String]
+    public let body: [UInt8]
+    public let remoteAddress: String
+    public let isHTTPS: Bool
+
+    public init(method: String, path: String, queryString: String = "", headers: [String: String] = [:],
+                body: [UInt8] = [], remoteAddress: String = "", isHTTPS: Bool = false) {
+        self.method = method
+        self.path = path
+        self.queryString = queryString
+        self.query = URLEncoding.parse(queryString)
+        self.headers = headers
+        self.cookies = Self.parseCookies(headers["cookie"] ?? "")
+        self.body = body
+        self.remoteAddress = remoteAddress
+        self.isHTTPS = isHTTPS
+    }
+
+    /// The first value of a query parameter.
+    public func queryValue(_ name: String) -> String? {
+        query.first { $0.name == name }?.value
+    }
+
+    /// The fields of a url-encoded form body.
+    public var form: [(name: String, value: String)] {
+        URLEncoding.parse(String(decoding: body, as: UTF8.self))
+    }
+
+    static func parseCookies(_ header: String) -> [String: String] {
+        var cookies: [String: String] = [:]
+        for part in header.split(separator: ";") {
+            let pair = part.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2 else { continue }
+            let name = pair[0].trimmingSpaces
+            if cookies[name] == nil { cookies[name] = pair[1].trimmingSpaces }
+        }
+        return cookies
+    }
+}
+
+extension Substring {
+    var trimmingSpaces: String {
+        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
+}

@@ -1,0 +1,33 @@
+/// How the FastCGI process listens and how much it accepts.
+public struct ServerConfiguration: Sendable {
+    /// A unix socket path ("/run/connections.sock") or a TCP "host:port".
+    public var address: String
+    /// Permission bits of a unix socket, so that nginx's worker may connect.
+    public var socketMode: UInt32
+    public var threads: Int
+    public var maxBodyBytes: Int
+    /// How long in-flight requests may run after SIGTERM/SIGINT.
+    public var shutdownGraceSeconds: Double
+
+    public init(address: String, socketMode: UInt32 = 0o660, threads: Int = ServerConfiguration.defaultThreads,
+                maxBodyBytes: Int = 1 << 20, shutdownGraceSeconds: Double = 10) {
+        self.address = address
+        self.socketMode = socketMode
+        self.threads = max(1, threads)
+        self.maxBodyBytes = maxBodyBytes
+        self.shutdownGraceSeconds = shutdownGraceSeconds
+    }
+
+    /// Requests block on SQLite and on nginx, so a few threads per core keep both cores busy.
+    public static var defaultThreads: Int { max(4, 4 * System.coreCount) }
+
+    var isUnixSocket: Bool { address.hasPrefix("/") || address.hasPrefix(".") }
+}
+
+enum System {
+    static var coreCount: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,137 @@
+import CSQLite
+
+/// One SQLite connection. Not shared between threads: each FastCGI worker opens its own.
+public final class Database {
+    let handle: OpaquePointer
+    public let path: String
+    private var statementCache: [String: Statement] = [:]
+
+    public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5000) throws {
+        var pointer: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &pointer, flags, nil)
+        guard rc == SQLITE_OK, let pointer else {
+            let message = pointer.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(pointer)
+            throw StorageError(code: rc, message: "cannot open \(path): \(message)", sql: nil)
+        }
+        handle = pointer
+        self.path = path
+        sqlite3_extended_result_codes(handle, 1)
+        sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
+        try execute("PRAGMA foreign_keys = ON")
+        if !readOnly {
+            try execute("PRAGMA journal_mode = WAL")
+            try execute("PRAGMA synchronous = NORMAL")
+        }
+    }
+
+    deinit {
+        statementCache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more statements without parameters (schema, pragmas).
+    public func execute(_ sql: String) throws {
+        var message: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &message)
+        if rc != SQLITE_OK {
+            let text = message.map { String(cString: $0) } ?? "unknown error"
+            sqlite3_free(message)
+            throw StorageError(code: sqlite3_extended_errcode(handle), message: text, sql: sql)
+        }
+    }
+
+    /// A new prepared statement, owned by the caller.
+    public func prepare(_ sql: String) throws -> Statement {
+        var pointer: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &pointer, nil)
+        guard rc == SQLITE_OK, let pointer else {
+            throw StorageError(code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+        }
+        return Statement(handle: pointer, sql: sql)
+    }
+
+    /// A statement prepared once per connection and reused: for the hot queries.
+    public func cached(_ sql: String) throws -> Statement {
+        if let statement = statementCache[sql] { return statement }
+        let statement = try prepare(sql)
+        statementCache[sql] = statement
+        return statement
+    }
+
+    /// Runs one parameterized statement that returns no rows.
+    public func run(_ sql: String, _ parameters: [SQLValue] = []) throws {
+        try cached(sql).bind(parameters).run()
+    }
+
+    /// Maps every row of a parameterized query.
+    public func query<Row>(_ sql: String, _ parameters: [SQLValue] = [], row: (Statement) throws -> Row) throws -> [Row] {
+        let statement = try cached(sql).bind(parameters)
+        defer { statement.reset() }
+        var rows: [Row] = []
+        while try statement.step() { rows.append(try row(statement)) }
+        return rows
+    }
+
+    /// The first column of the first row, if any.
+    public func scalar(_ sql: String, _ parameters: [SQLValue] = []) throws -> SQLValue? {
+        let statement = try cached(sql).bind(parameters)
+        defer { statement.reset() }
+        return try statement.step() ? statement.value(0) : nil
+    }
+
+    public func scalarInt(_ sql: String, _ parameters: [SQLValue] = []) throws -> Int {
+        guard case .integer(let value)? = try scalar(sql, parameters) else { return 0 }
+        return Int(value)
+    }
+
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// Runs `body` in a write transaction taken up front (BEGIN IMMEDIATE), so
+    /// two writers never deadlock upgrading read locks; rolls back on error.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+}
+
+extension Database {
+    /// Loads many rows fast: one transaction without fsync, foreign keys checked once at the
+    /// end rather than per row, and the secondary indexes of `tables` built after the rows.
+    /// For filling a new database: a crash midway leaves a file to delete and load again.
+    public func bulkLoad<T>(deferringIndexesOf tables: [String], _ body: () throws -> T) throws -> T {
+        try execute("PRAGMA foreign_keys = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -1000000")
+        defer { try? execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -2000") }
+        return try transaction {
+            let result = try deferringIndexes(of: tables, body)
+            let violations = try scalarInt("SELECT count(*) FROM pragma_foreign_key_check")
+            guard violations == 0 else {
+                throw StorageError(code: SQLITE_CONSTRAINT, message: "bulk load left \(violations) rows without their parent", sql: nil)
+            }
+            return result
+        }
+    }
+
+    /// Runs a bulk load with the secondary indexes of `tables` dropped, then builds them again
+    /// from their own stored SQL: one sort per index instead of a B-tree insert per row.
+    /// Indexes that enforce UNIQUE come back as they were, so duplicates still fail.
+    public func deferringIndexes<T>(of tables: [String], _ body: () throws -> T) throws -> T {
+        let placeholders = tables.indices.map { "?\($0 + 1)" }.joined(separator: ", ")
+        let indexes = try query("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (\(placeholders))",
+                                tables.map(SQLValue.text)) { (name: $0.text(0), sql: $0.text(1)) }
+        for index in indexes { try execute("DROP INDEX \"\(index.name)\"") }
+        let result = try body()
+        for index in indexes { try execute(index.sql) }
+        return result
+    }
+}

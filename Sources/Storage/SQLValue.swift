@@ -1,0 +1,23 @@
+/// A value bound to, or read from, an SQLite statement.
+public enum SQLValue: Sendable, Equatable, Hashable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+
+    public var text: String? {
+        switch self {
+        case .text(let s): return s
+        case .integer(let i): return String(i)
+        case .real(let d): return String(d)
+        case .null: return nil
+        }
+    }
+}
+
+extension SQLValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
+    public init(stringLiteral value: String) { self = .text(value) }
+    public init(integerLiteral value: Int64) { self = .integer(value) }
+    public init(_ value: Int) { self = .integer(Int64(value)) }
+    public init(_ value: String?) { self = value.map(SQLValue.text) ?? .null }
+}

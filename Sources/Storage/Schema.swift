@@ -1,0 +1,167 @@
+/// The schema's history. Allowed values live in CHECK constraints so that no
+/// writer, however buggy, can store an impossible connection.
+public enum Schema {
+    public static let migrations: [Migration] = [
+        Migration(version: 1, name: "connections, drivers, memberships, users, audit", sql: version1),
+    ]
+
+    static let version1 = """
+    CREATE TABLE organizations (
+        id                  INTEGER PRIMARY KEY,
+        name                TEXT NOT NULL UNIQUE CHECK (length(trim(name)) BETWEEN 1 AND 200),
+        name_for_drivers    TEXT NOT NULL CHECK (length(trim(name_for_drivers)) BETWEEN 1 AND 200),
+        created_at          TEXT NOT NULL
+    );
+
+    CREATE TABLE connections (
+        id                  INTEGER PRIMARY KEY,
+        org_id              INTEGER NOT NULL REFERENCES organizations(id),
+        name                TEXT NOT NULL CHECK (length(trim(name)) BETWEEN 1 AND 100 AND instr(name, char(10)) = 0),
+        status              TEXT NOT NULL CHECK (status IN ('Enabled', 'Disabled')),
+        connection_type     TEXT NOT NULL CHECK (connection_type IN ('Standard', 'MFHS Personal Charging Connection', 'Leasing Company')),
+        approval_type       TEXT NOT NULL CHECK (approval_type IN ('Automatically approve all', 'Automatically approve by email domain', 'Manually approve')),
+        visibility          TEXT NOT NULL CHECK (visibility IN ('Public', 'Private')),
+        -- Stored normalized: upper case, no spaces, no look-alike characters (0/O, 1/I/L).
+        search_code         TEXT NOT NULL CHECK (length(search_code) BETWEEN 6 AND 12
+                                AND search_code NOT GLOB '*[^ABCDEFGHJKMNPQRSTUVWXYZ23456789]*'),
+        -- base64url of at least 128 random bits.
+        invite_token        TEXT NOT NULL CHECK (length(invite_token) >= 22
+                                AND invite_token NOT GLOB '*[^A-Za-z0-9_-]*'),
+        -- Counted by the membership triggers below; never written directly.
+        connected_drivers   INTEGER NOT NULL DEFAULT 0 CHECK (connected_drivers >= 0),
+        pending_requests    INTEGER NOT NULL DEFAULT 0 CHECK (pending_requests >= 0),
+        -- The child rows below as display text, one item per line, for the table, filters and
+        -- exports without a join. Written with the child rows, by the domain's ConnectionWriter only.
+        benefits_list       TEXT NOT NULL DEFAULT '',
+        questions_list      TEXT NOT NULL DEFAULT '',
+        -- Optimistic concurrency: a save names the version it edited.
+        version             INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
+        created_at          TEXT NOT NULL,
+        updated_at          TEXT NOT NULL
+    );
+    -- Unique constraints as named indexes, so that a bulk load can build them after the rows.
+    CREATE UNIQUE INDEX connections_org_name ON connections (org_id, name COLLATE NOCASE);
+    CREATE UNIQUE INDEX connections_search_code ON connections (search_code);
+    CREATE UNIQUE INDEX connections_invite_token ON connections (invite_token);
+    CREATE INDEX connections_name ON connections (name COLLATE NOCASE);
+    CREATE INDEX connections_status ON connections (status);
+    CREATE INDEX connections_connection_type ON connections (connection_type);
+    CREATE INDEX connections_approval_type ON connections (approval_type);
+    CREATE INDEX connections_visibility ON connections (visibility);
+    CREATE INDEX connections_connected_drivers ON connections (connected_drivers);
+    CREATE INDEX connections_pending_requests ON connections (pending_requests);
+    CREATE INDEX connections_created_at ON connections (created_at);
+    CREATE INDEX connections_updated_at ON connections (updated_at);
+
+    CREATE TABLE connection_benefits (
+        connection_id       INTEGER NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+        position            INTEGER NOT NULL CHECK (position >= 0),
+        kind                TEXT NOT NULL CHECK (kind IN ('Free charging', 'Discounted charging', 'Access to restricted stations',
+                                                         'Reserved hours', 'Home charging reimbursement', 'Public charging')),
+        discount_percent    INTEGER CHECK (discount_percent BETWEEN 1 AND 100),
+        PRIMARY KEY (connection_id, kind),
+        CHECK ((kind = 'Discounted charging') = (discount_percent IS NOT NULL))
+    ) WITHOUT ROWID;
+
+    CREATE TABLE connection_questions (
+        connection_id       INTEGER NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+        position            INTEGER NOT NULL CHECK (position >= 0),
+        prompt              TEXT NOT NULL CHECK (length(trim(prompt)) BETWEEN 1 AND 120 AND instr(prompt, char(10)) = 0),
+        PRIMARY KEY (connection_id, position)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE connection_email_domains (
+        connection_id       INTEGER NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+        domain              TEXT NOT NULL CHECK (domain = lower(domain) AND length(domain) BETWEEN 3 AND 253
+                                AND domain GLOB '?*.?*' AND domain NOT GLOB '*[^a-z0-9.-]*'),
+        PRIMARY KEY (connection_id, domain)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE drivers (
+        id                  INTEGER PRIMARY KEY,
+        name                TEXT NOT NULL CHECK (length(trim(name)) BETWEEN 1 AND 200),
+        email               TEXT NOT NULL COLLATE NOCASE CHECK (length(email) BETWEEN 3 AND 254 AND email GLOB '?*@?*'),
+        created_at          TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX drivers_email ON drivers (email);
+
+    CREATE TABLE memberships (
+        id                  INTEGER PRIMARY KEY,
+        connection_id       INTEGER NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+        driver_id           INTEGER NOT NULL REFERENCES drivers(id),
+        state               TEXT NOT NULL CHECK (state IN ('Pending', 'Connected', 'Denied', 'Removed')),
+        denial_reason       TEXT CHECK (denial_reason IS NULL OR length(denial_reason) <= 500),
+        -- The driver's private, bookmarkable status page.
+        status_token        TEXT NOT NULL CHECK (length(status_token) >= 22),
+        requested_at        TEXT NOT NULL,
+        decided_at          TEXT,
+        decided_by_user_id  INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        CHECK (state <> 'Denied' OR denial_reason IS NOT NULL)
+    );
+    CREATE UNIQUE INDEX memberships_connection_driver ON memberships (connection_id, driver_id);
+    CREATE UNIQUE INDEX memberships_status_token ON memberships (status_token);
+    CREATE INDEX memberships_driver ON memberships (driver_id);
+    CREATE INDEX memberships_pending ON memberships (connection_id, requested_at) WHERE state = 'Pending';
+
+    CREATE TABLE membership_answers (
+        membership_id       INTEGER NOT NULL REFERENCES memberships(id) ON DELETE CASCADE,
+        position            INTEGER NOT NULL CHECK (position >= 0),
+        prompt              TEXT NOT NULL,
+        answer              TEXT NOT NULL CHECK (length(trim(answer)) BETWEEN 1 AND 500),
+        PRIMARY KEY (membership_id, position)
+    ) WITHOUT ROWID;
+
+    -- Connected Drivers and Pending Requests counted as memberships change.
+    CREATE TRIGGER memberships_count_insert AFTER INSERT ON memberships BEGIN
+        UPDATE connections
+        SET connected_drivers = connected_drivers + (NEW.state = 'Connected'),
+            pending_requests = pending_requests + (NEW.state = 'Pending')
+        WHERE id = NEW.connection_id;
+    END;
+    CREATE TRIGGER memberships_count_update AFTER UPDATE OF state, connection_id ON memberships BEGIN
+        UPDATE connections
+        SET connected_drivers = connected_drivers - (OLD.state = 'Connected'),
+            pending_requests = pending_requests - (OLD.state = 'Pending')
+        WHERE id = OLD.connection_id;
+        UPDATE connections
+        SET connected_drivers = connected_drivers + (NEW.state = 'Connected'),
+            pending_requests = pending_requests + (NEW.state = 'Pending')
+        WHERE id = NEW.connection_id;
+    END;
+    CREATE TRIGGER memberships_count_delete AFTER DELETE ON memberships BEGIN
+        UPDATE connections
+        SET connected_drivers = connected_drivers - (OLD.state = 'Connected'),
+            pending_requests = pending_requests - (OLD.state = 'Pending')
+        WHERE id = OLD.connection_id;
+    END;
+
+    CREATE TABLE users (
+        id                  INTEGER PRIMARY KEY,
+        email               TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(email) BETWEEN 3 AND 254 AND email GLOB '?*@?*'),
+        name                TEXT NOT NULL CHECK (length(trim(name)) BETWEEN 1 AND 200),
+        password_hash       TEXT NOT NULL,
+        created_at          TEXT NOT NULL
+    );
+
+    CREATE TABLE user_roles (
+        user_id             INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        org_id              INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+        role                TEXT NOT NULL CHECK (role IN ('Admin', 'Connections officer', 'Viewer')),
+        PRIMARY KEY (user_id, org_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX user_roles_org ON user_roles (org_id);
+
+    CREATE TABLE audit_log (
+        id                  INTEGER PRIMARY KEY,
+        at                  TEXT NOT NULL,
+        user_id             INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        -- Kept as text so the record survives the user's removal.
+        actor               TEXT NOT NULL,
+        org_id              INTEGER REFERENCES organizations(id) ON DELETE SET NULL,
+        action              TEXT NOT NULL,
+        subject             TEXT NOT NULL DEFAULT '',
+        details             TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(details))
+    );
+    CREATE INDEX audit_log_org_at ON audit_log (org_id, at);
+    """
+}

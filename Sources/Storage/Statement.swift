@@ -1,0 +1,91 @@
+import CSQLite
+
+/// A prepared statement. Reused across executions: `bind` resets it first.
+public final class Statement {
+    let handle: OpaquePointer
+    let sql: String
+
+    init(handle: OpaquePointer, sql: String) {
+        self.handle = handle
+        self.sql = sql
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    /// Resets the statement and binds positional parameters (?1, ?2, ...).
+    @discardableResult
+    public func bind(_ values: [SQLValue]) throws -> Statement {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        // SQLITE_TRANSIENT: SQLite copies the bytes, so Swift may free them.
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        for (index, value) in values.enumerated() {
+            let position = Int32(index + 1)
+            let rc: Int32
+            switch value {
+            case .null: rc = sqlite3_bind_null(handle, position)
+            case .integer(let i): rc = sqlite3_bind_int64(handle, position, i)
+            case .real(let d): rc = sqlite3_bind_double(handle, position, d)
+            case .text(let s):
+                rc = s.utf8.withContiguousStorageIfAvailable { buffer in
+                    sqlite3_bind_text(handle, position, buffer.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+                                      Int32(buffer.count), transient)
+                } ?? sqlite3_bind_text(handle, position, s, -1, transient)
+            }
+            guard rc == SQLITE_OK else { throw error(rc) }
+        }
+        return self
+    }
+
+    /// Advances to the next row; false when the statement is done.
+    public func step() throws -> Bool {
+        let rc = sqlite3_step(handle)
+        switch rc {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default:
+            let failure = error(rc)
+            sqlite3_reset(handle)
+            throw failure
+        }
+    }
+
+    /// Runs a statement that returns no rows.
+    public func run() throws {
+        while try step() {}
+        sqlite3_reset(handle)
+    }
+
+    public func reset() { sqlite3_reset(handle) }
+
+    public var columnCount: Int32 { sqlite3_column_count(handle) }
+
+    public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+
+    public func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(handle, column)) }
+
+    public func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+
+    /// Text of a column; NULL reads as "". Length-based, so embedded NULs survive.
+    public func text(_ column: Int32) -> String {
+        guard let bytes = sqlite3_column_text(handle, column) else { return "" }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    }
+
+    public func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
+
+    public func value(_ column: Int32) -> SQLValue {
+        switch sqlite3_column_type(handle, column) {
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, column))
+        case SQLITE_FLOAT: return .real(double(column))
+        case SQLITE_NULL: return .null
+        default: return .text(text(column))
+        }
+    }
+
+    private func error(_ rc: Int32) -> StorageError {
+        let database = sqlite3_db_handle(handle)
+        return StorageError(code: sqlite3_extended_errcode(database), message: String(cString: sqlite3_errmsg(database)), sql: sql)
+    }
+}

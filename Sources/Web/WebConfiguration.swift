@@ -1,0 +1,33 @@
+import Foundation
+
+/// What the web layer needs to know about where it runs.
+public struct WebConfiguration: Sendable {
+    public var databasePath: String
+    public var views: Views
+    /// Absolute base of links handed to drivers (invite URLs, QR codes), e.g. "https://connect.example.com".
+    public var publicBaseURL: String
+    /// Appended to static asset URLs so that browsers may cache them forever.
+    public var assetVersion: String
+
+    public init(databasePath: String, views: Views, publicBaseURL: String, publicDirectory: String) {
+        self.databasePath = databasePath
+        self.views = views
+        self.publicBaseURL = publicBaseURL.hasSuffix("/") ? String(publicBaseURL.dropLast()) : publicBaseURL
+        self.assetVersion = Self.fingerprint(of: publicDirectory)
+    }
+
+    /// A short hash of the names, sizes and dates of the public files: it changes whenever one does.
+    static func fingerprint(of directory: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        let files = (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String] ?? []).sorted()
+        for file in files {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: directory + "/" + file)
+            let size = (attributes?[.size] as? Int) ?? 0
+            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            for byte in "\(file)|\(size)|\(modified)".utf8 {
+                hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+            }
+        }
+        return String(hash, radix: 36)
+    }
+}

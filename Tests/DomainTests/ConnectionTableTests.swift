@@ -1,0 +1,85 @@
+import Domain
+import Storage
+import XCTest
+
+final class ConnectionTableTests: XCTestCase {
+    var database: Database!
+
+    override func setUpWithError() throws {
+        database = try Database(path: ":memory:")
+        try Migrator().migrate(database)
+        var demo = DemoData(database: database, connections: 300)
+        _ = try demo.generate()
+    }
+
+    func allIDs(sortedBy key: String, descending: Bool) throws -> [Int] {
+        let table = ConnectionTable(database: database)
+        var ids: [Int] = []
+        var page = 1
+        while true {
+            let state = TableState(sort: TableSort(column: ColumnCatalog.column(key)!, descending: descending), page: page, pageSize: 25)
+            let result = try table.page(state, columns: ColumnCatalog.all)
+            ids += result.rows.map(\.connectionID)
+            if page >= result.pageCount { break }
+            page += 1
+        }
+        return ids
+    }
+
+    func testPagesCoverEveryRowOnceInEverySort() throws {
+        for column in ColumnCatalog.all {
+            for descending in [false, true] {
+                let ids = try allIDs(sortedBy: column.key, descending: descending)
+                XCTAssertEqual(ids.count, 300, column.key)
+                XCTAssertEqual(Set(ids).count, 300, "\(column.key) repeats or skips rows across pages")
+            }
+        }
+    }
+
+    func testSortOrdersByValueThenIdInTheSameDirection() throws {
+        let ascending = try allIDs(sortedBy: "connected_drivers", descending: false)
+        let counts = try Dictionary(uniqueKeysWithValues: database.query("SELECT id, connected_drivers FROM connections") { ($0.int(0), $0.int(1)) })
+        let expected = counts.keys.sorted { (counts[$0]!, $0) < (counts[$1]!, $1) }
+        XCTAssertEqual(ascending, expected)
+        XCTAssertEqual(try allIDs(sortedBy: "connected_drivers", descending: true), expected.reversed())
+    }
+
+    func testTextSortIgnoresCase() throws {
+        try database.run("UPDATE connections SET name = 'aaa first' WHERE id = 7")
+        try database.run("UPDATE connections SET name = 'AAB second' WHERE id = 8")
+        XCTAssertEqual(Array(try allIDs(sortedBy: "name", descending: false).prefix(2)), [7, 8])
+    }
+
+    func testPagePastTheEndShowsTheLastPage() throws {
+        let page = try ConnectionTable(database: database).page(TableState(page: 99, pageSize: 50), columns: ColumnCatalog.defaultVisible)
+        XCTAssertEqual(page.page, 6)
+        XCTAssertEqual(page.rows.count, 50)
+        XCTAssertEqual(page.firstRowNumber, 251)
+        XCTAssertEqual(page.lastRowNumber, 300)
+    }
+
+    func testCellsAreTypedByKind() throws {
+        let columns = ["org_id", "name", "status", "connected_drivers", "benefits", "created_at"].map { ColumnCatalog.column($0)! }
+        try database.run("UPDATE connections SET name = '  Aardvarks  ' WHERE id = 1")
+        let row = try XCTUnwrap(ConnectionTable(database: database).page(TableState(), columns: columns).rows.first)
+        XCTAssertEqual(row.connectionID, 1)
+        guard case .identifier = row.cells[0], case .text("  Aardvarks  ") = row.cells[1], case .choice = row.cells[2],
+              case .number = row.cells[3], case .list(let benefits) = row.cells[4], case .text(let created) = row.cells[5] else {
+            return XCTFail("\(row.cells)")
+        }
+        XCTAssertFalse(benefits.isEmpty)
+        XCTAssertTrue(benefits.allSatisfy { item in BenefitKind.allCases.contains { item.hasPrefix($0.rawValue) } }, "\(benefits)")
+        XCTAssertTrue(created.hasSuffix(" UTC"), created)
+    }
+
+    func testEmptyTable() throws {
+        let empty = try Database(path: ":memory:")
+        try Migrator().migrate(empty)
+        let page = try ConnectionTable(database: empty).page(TableState(page: 3), columns: ColumnCatalog.defaultVisible)
+        XCTAssertEqual(page.total, 0)
+        XCTAssertEqual(page.page, 1)
+        XCTAssertEqual(page.pageCount, 1)
+        XCTAssertTrue(page.rows.isEmpty)
+        XCTAssertEqual(page.firstRowNumber, 0)
+    }
+}

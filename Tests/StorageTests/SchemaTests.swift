@@ -1,0 +1,125 @@
+import Storage
+import XCTest
+
+final class SchemaTests: XCTestCase {
+    var database: Database!
+
+    override func setUpWithError() throws {
+        database = try Database(path: ":memory:")
+        try Migrator().migrate(database)
+        try database.run("INSERT INTO organizations (id, name, name_for_drivers, created_at) VALUES (1, 'Acme', 'Acme', '2026-01-01T00:00:00Z')")
+    }
+
+    func insertConnection(id: Int, name: String = "Employees", status: String = "Enabled", searchCode: String? = nil) throws {
+        try database.run("""
+            INSERT INTO connections (id, org_id, name, status, connection_type, approval_type, visibility, search_code, invite_token, created_at, updated_at)
+            VALUES (?1, 1, ?2, ?3, 'Standard', 'Manually approve', 'Private', ?4, ?5, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')
+            """, [.init(id), .text(name), .text(status), .text(searchCode ?? "ABCDEF\(id + 20)"), .text("token-\(id)-aaaaaaaaaaaaaaaaaaaa")])
+    }
+
+    func assertRejected(_ sql: String, _ parameters: [SQLValue] = [], file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try database.run(sql, parameters), file: file, line: line) { error in
+            XCTAssertTrue((error as? StorageError)?.isConstraintViolation == true, "\(error)", file: file, line: line)
+        }
+    }
+
+    func testMigrationsRecordTheirVersionAndRunOnce() throws {
+        XCTAssertEqual(try Migrator().currentVersion(of: database), Schema.migrations.count)
+        XCTAssertEqual(try Migrator().migrate(database), [])
+    }
+
+    func testForeignKeysAndWALAreOnForFiles() throws {
+        let path = NSTemporaryDirectory() + "schema-\(UUID().uuidString).sqlite"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let file = try Database(path: path)
+        XCTAssertEqual(try file.scalar("PRAGMA journal_mode"), .text("wal"))
+        XCTAssertEqual(try file.scalarInt("PRAGMA foreign_keys"), 1)
+    }
+
+    func testRejectsImpossibleConnections() throws {
+        try insertConnection(id: 1)
+        // Unknown status.
+        XCTAssertThrowsError(try insertConnection(id: 2, name: "Guests", status: "Paused"))
+        // Duplicate search code.
+        XCTAssertThrowsError(try insertConnection(id: 3, name: "Staff", searchCode: "ABCDEF21"))
+        // Look-alike characters are not allowed in search codes.
+        XCTAssertThrowsError(try insertConnection(id: 4, name: "Valet", searchCode: "ABCDE0O1"))
+        // Same name in the same organization, in another case.
+        XCTAssertThrowsError(try insertConnection(id: 5, name: "EMPLOYEES"))
+        // Negative counts.
+        assertRejected("UPDATE connections SET connected_drivers = -1 WHERE id = 1")
+        assertRejected("UPDATE connections SET pending_requests = -1 WHERE id = 1")
+        // Unknown benefit; a discount without its percentage; a percentage out of range.
+        assertRejected("INSERT INTO connection_benefits VALUES (1, 0, 'Free parking', NULL)")
+        assertRejected("INSERT INTO connection_benefits VALUES (1, 0, 'Discounted charging', NULL)")
+        assertRejected("INSERT INTO connection_benefits VALUES (1, 0, 'Discounted charging', 101)")
+        assertRejected("INSERT INTO connection_benefits VALUES (1, 0, 'Free charging', 10)")
+        // A malformed allow-listed domain.
+        assertRejected("INSERT INTO connection_email_domains VALUES (1, 'Not A Domain')")
+        // A connection of an organization that does not exist.
+        assertRejected("UPDATE connections SET org_id = 999 WHERE id = 1")
+        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM connections"), 1)
+    }
+
+    func testConnectedDriversCountsConnectedMembershipsOnly() throws {
+        try insertConnection(id: 1)
+        let states = ["Connected", "Connected", "Connected", "Pending", "Pending", "Denied", "Removed"]
+        for (index, state) in states.enumerated() {
+            try database.run("INSERT INTO drivers (id, name, email, created_at) VALUES (?1, 'D', ?2, 'x')", [.init(index + 1), .text("d\(index)@x.example")])
+            try database.run("""
+                INSERT INTO memberships (connection_id, driver_id, state, denial_reason, status_token, requested_at)
+                VALUES (1, ?1, ?2, ?3, ?4, 'x')
+                """, [.init(index + 1), .text(state), state == "Denied" ? .text("No") : .null, .text("status-token-\(index)-aaaaaaaaaaaaa")])
+        }
+        func counts() throws -> [Int] {
+            try database.query("SELECT connected_drivers, pending_requests FROM connections WHERE id = 1") { [$0.int(0), $0.int(1)] }[0]
+        }
+        XCTAssertEqual(try counts(), [3, 2])
+        try database.run("UPDATE memberships SET state = 'Connected' WHERE driver_id = 4")   // approve
+        XCTAssertEqual(try counts(), [4, 1])
+        try database.run("UPDATE memberships SET state = 'Removed' WHERE driver_id = 1")     // remove
+        XCTAssertEqual(try counts(), [3, 1])
+        try database.run("UPDATE memberships SET state = 'Pending' WHERE driver_id = 7")     // removed driver asks again
+        XCTAssertEqual(try counts(), [3, 2])
+        try database.run("DELETE FROM memberships WHERE driver_id = 2")
+        XCTAssertEqual(try counts(), [2, 2])
+        assertRejected("UPDATE memberships SET state = 'Denied' WHERE driver_id = 3")       // a denial needs a reason
+        assertRejected("UPDATE memberships SET state = 'Maybe' WHERE driver_id = 3")
+    }
+
+    func testTransactionRollsBackOnError() throws {
+        struct Stop: Error {}
+        XCTAssertThrowsError(try database.transaction {
+            try insertConnection(id: 1)
+            throw Stop()
+        })
+        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM connections"), 0)
+    }
+
+    func testBulkLoadRebuildsIndexesAndChecksForeignKeys() throws {
+        let indexes = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'connections'"
+        let before = try database.scalarInt(indexes)
+        try database.bulkLoad(deferringIndexesOf: ["connections"]) {
+            XCTAssertEqual(try database.scalarInt(indexes), 0)
+            try insertConnection(id: 1)
+        }
+        XCTAssertEqual(try database.scalarInt(indexes), before)
+        // A row whose parent is missing fails the whole load.
+        XCTAssertThrowsError(try database.bulkLoad(deferringIndexesOf: []) {
+            try database.run("INSERT INTO connection_questions VALUES (42, 0, 'Employee ID')")
+        })
+        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM connection_questions"), 0)
+        XCTAssertEqual(try database.scalarInt("PRAGMA foreign_keys"), 1)
+        // Unique indexes come back enforcing uniqueness.
+        XCTAssertThrowsError(try database.bulkLoad(deferringIndexesOf: ["connections"]) {
+            try insertConnection(id: 2, name: "Guests", searchCode: "ABCDEF21")
+        })
+    }
+
+    func testStatementsRoundTripTextWithQuotesAndNonASCII() throws {
+        let text = "O'Brien \"quoted\" ÉCOLE 🚗 \u{0}after-nul"
+        XCTAssertEqual(try database.scalar("SELECT ?1", [.text(text)]), .text(text))
+        XCTAssertEqual(try database.scalar("SELECT ?1", [.null]), .null)
+        XCTAssertEqual(try database.scalar("SELECT ?1 + 1", [.integer(41)]), .integer(42))
+    }
+}
