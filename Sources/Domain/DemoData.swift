@@ -14,6 +14,10 @@ public struct DemoData {
     let database: Database
     let connectionCount: Int
     var random: SeededRandom
+    var driverCount = 0
+    var membershipCount = 0
+    /// The drivers of the previous connection of the same organization: some join this one too.
+    var previousDrivers: [Int] = []
 
     public init(database: Database, connections: Int, seed: UInt64 = 20261125) {
         self.database = database
@@ -29,17 +33,16 @@ public struct DemoData {
             let organizations = try insertOrganizations()
             let writer = ConnectionWriter(database: database)
             var usedCodes = Set<String>(minimumCapacity: connectionCount)
-            var driverCount = 0, membershipCount = 0
             let perOrganization = split(connectionCount, into: organizations.count)
             for (organization, count) in zip(organizations, perOrganization) {
+                previousDrivers = []
                 for name in connectionNames(count: count) {
                     var connection = makeConnection(org: organization, name: name)
                     while !usedCodes.insert(connection.searchCode).inserted {
                         connection.searchCode = InviteCodes.searchCode(using: &random)
                     }
                     let id = try writer.insert(connection)
-                    try insertMemberships(connectionID: id, connection: connection, organization: organization,
-                                          driverCount: &driverCount, membershipCount: &membershipCount)
+                    try insertMemberships(connectionID: id, connection: connection, organization: organization)
                 }
             }
             // Every driver answered the connection's questions; one statement writes all answers.
@@ -141,9 +144,9 @@ public struct DemoData {
         let type: ConnectionType = typeRoll < 80 ? .standard : typeRoll < 92 ? .personalCharging : .leasingCompany
         let approval = [ApprovalType.all, .emailDomain, .manual, .manual].randomElement(using: &random)!
         let visibility: Visibility = Int.random(in: 0..<100, using: &random) < 35 ? .public : .private
-        let benefits = BenefitKind.allCases.shuffled(using: &random).prefix(Int.random(in: 1...3, using: &random))
+        let benefits = BenefitKind.allCases.shuffled(using: &random).prefix([1, 1, 2, 2, 3].randomElement(using: &random)!)
             .map { Benefit($0, discountPercent: $0 == .discountedCharging ? [10, 15, 20, 25, 50].randomElement(using: &random) : nil) }
-        let questions = Array(Self.questions.shuffled(using: &random).prefix([0, 1, 1, 2, 3].randomElement(using: &random)!))
+        let questions = Array(Self.questions.shuffled(using: &random).prefix([0, 0, 1, 1, 2, 3].randomElement(using: &random)!))
         let domains = approval == .emailDomain ? [org.domain] + (Bool.random(using: &random) ? ["partners." + org.domain] : []) : []
         let created = Int.random(in: 30...1400, using: &random)
         return NewConnection(orgID: org.id, name: name, status: status, type: type, approval: approval, visibility: visibility,
@@ -152,31 +155,38 @@ public struct DemoData {
                              createdAt: timestamp(daysAgo: created), updatedAt: timestamp(daysAgo: Int.random(in: 0...created, using: &random)))
     }
 
-    /// Drivers in every membership state: most connections have a few, some have dozens.
-    mutating func insertMemberships(connectionID: Int, connection: NewConnection, organization: Organization,
-                                    driverCount: inout Int, membershipCount: inout Int) throws {
+    /// Drivers in every membership state: most connections have a few, some have dozens,
+    /// and some drivers belong to two connections of their organization.
+    mutating func insertMemberships(connectionID: Int, connection: NewConnection, organization: Organization) throws {
         let roll = Int.random(in: 0..<100, using: &random)
-        let count = roll < 60 ? Int.random(in: 0...1, using: &random) : roll < 95 ? Int.random(in: 2...4, using: &random)
-            : Int.random(in: 8...20, using: &random)
-        for _ in 0..<count {
-            driverCount += 1
-            let first = Int.random(in: 0..<Self.firstNames.count, using: &random)
-            let last = Self.lastNames.randomElement(using: &random)!
-            try database.run("INSERT INTO drivers (id, name, email, created_at) VALUES (?1, ?2, ?3, ?4)",
-                             [.init(driverCount), .text("\(Self.firstNames[first]) \(last)"),
-                              .text("\(Self.emailNames[first]).\(driverCount)@\(organization.domain)"), .text(connection.createdAt)])
+        let count = roll < 65 ? Int.random(in: 0...1, using: &random) : roll < 95 ? Int.random(in: 2...4, using: &random)
+            : Int.random(in: 6...16, using: &random)
+        var drivers: [[SQLValue]] = [], memberships: [[SQLValue]] = [], members: [Int] = []
+        for slot in 0..<count {
+            membershipCount += 1
+            let driver: Int
+            if slot < previousDrivers.count && Int.random(in: 0..<100, using: &random) < 40 {
+                driver = previousDrivers[slot]
+            } else {
+                driverCount += 1
+                driver = driverCount
+                let first = Int.random(in: 0..<Self.firstNames.count, using: &random)
+                let last = Self.lastNames.randomElement(using: &random)!
+                drivers.append([.init(driver), .text("\(Self.firstNames[first]) \(last)"),
+                                .text("\(Self.emailNames[first]).\(driver)@\(organization.domain)"), .text(connection.createdAt)])
+            }
+            members.append(driver)
             let stateRoll = Int.random(in: 0..<100, using: &random)
             let state: MembershipState = stateRoll < 70 ? .connected : stateRoll < 82 ? .pending : stateRoll < 90 ? .denied : .removed
-            membershipCount += 1
-            let membershipID = membershipCount
-            try database.run("""
-                INSERT INTO memberships (id, connection_id, driver_id, state, denial_reason, status_token, requested_at, decided_at)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                """, [.init(membershipID), .init(connectionID), .init(driverCount), .text(state.rawValue),
-                      state == .denied ? .text(Self.denialReasons.randomElement(using: &random)!) : .null,
-                      .text(InviteCodes.inviteToken(using: &random)), .text(connection.updatedAt),
-                      state == .pending ? .null : .text(connection.updatedAt)])
+            memberships.append([.init(membershipCount), .init(connectionID), .init(driver), .text(state.rawValue),
+                                state == .denied ? .text(Self.denialReasons.randomElement(using: &random)!) : .null,
+                                .text(InviteCodes.inviteToken(using: &random)), .text(connection.updatedAt),
+                                state == .pending ? .null : .text(connection.updatedAt)])
         }
+        try database.insertRows(into: "drivers", columns: ["id", "name", "email", "created_at"], rows: drivers)
+        try database.insertRows(into: "memberships", columns: ["id", "connection_id", "driver_id", "state", "denial_reason",
+                                                              "status_token", "requested_at", "decided_at"], rows: memberships)
+        previousDrivers = members
     }
 
     /// A fixed "now" keeps demo data identical from run to run.

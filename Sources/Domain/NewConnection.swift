@@ -72,17 +72,14 @@ public struct ConnectionWriter {
                   .text(connection.benefits.map(\.label).joined(separator: "\n")), .text(connection.questions.joined(separator: "\n")),
                   .text(connection.createdAt), .text(connection.updatedAt)])
         let id = Int(database.lastInsertRowID)
-        for (position, benefit) in connection.benefits.enumerated() {
-            try database.run("INSERT INTO connection_benefits (connection_id, position, kind, discount_percent) VALUES (?1, ?2, ?3, ?4)",
-                             [.init(id), .init(position), .text(benefit.kind.rawValue), benefit.discountPercent.map { .init($0) } ?? .null])
-        }
-        for (position, prompt) in connection.questions.enumerated() {
-            try database.run("INSERT INTO connection_questions (connection_id, position, prompt) VALUES (?1, ?2, ?3)",
-                             [.init(id), .init(position), .text(prompt)])
-        }
-        for domain in connection.emailDomains {
-            try database.run("INSERT INTO connection_email_domains (connection_id, domain) VALUES (?1, ?2)", [.init(id), .text(domain)])
-        }
+        try database.insertRows(into: "connection_benefits", columns: ["connection_id", "position", "kind", "discount_percent"],
+                                rows: connection.benefits.enumerated().map { position, benefit in
+                                    [.init(id), .init(position), .text(benefit.kind.rawValue), benefit.discountPercent.map { .init($0) } ?? .null]
+                                })
+        try database.insertRows(into: "connection_questions", columns: ["connection_id", "position", "prompt"],
+                                rows: connection.questions.enumerated().map { [.init(id), .init($0), .text($1)] })
+        try database.insertRows(into: "connection_email_domains", columns: ["connection_id", "domain"],
+                                rows: connection.emailDomains.map { [.init(id), .text($0)] })
         return id
     }
 }

@@ -22,11 +22,12 @@ public enum Schema {
         approval_type       TEXT NOT NULL CHECK (approval_type IN ('Automatically approve all', 'Automatically approve by email domain', 'Manually approve')),
         visibility          TEXT NOT NULL CHECK (visibility IN ('Public', 'Private')),
         -- Stored normalized: upper case, no spaces, no look-alike characters (0/O, 1/I/L).
+        -- (ltrim with a character set is empty when every character is in the set; far cheaper than GLOB.)
         search_code         TEXT NOT NULL CHECK (length(search_code) BETWEEN 6 AND 12
-                                AND search_code NOT GLOB '*[^ABCDEFGHJKMNPQRSTUVWXYZ23456789]*'),
+                                AND ltrim(search_code, 'ABCDEFGHJKMNPQRSTUVWXYZ23456789') = ''),
         -- base64url of at least 128 random bits.
         invite_token        TEXT NOT NULL CHECK (length(invite_token) >= 22
-                                AND invite_token NOT GLOB '*[^A-Za-z0-9_-]*'),
+                                AND ltrim(invite_token, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_') = ''),
         -- Counted by the membership triggers below; never written directly.
         connected_drivers   INTEGER NOT NULL DEFAULT 0 CHECK (connected_drivers >= 0),
         pending_requests    INTEGER NOT NULL DEFAULT 0 CHECK (pending_requests >= 0),
@@ -73,7 +74,7 @@ public enum Schema {
     CREATE TABLE connection_email_domains (
         connection_id       INTEGER NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
         domain              TEXT NOT NULL CHECK (domain = lower(domain) AND length(domain) BETWEEN 3 AND 253
-                                AND domain GLOB '?*.?*' AND domain NOT GLOB '*[^a-z0-9.-]*'),
+                                AND instr(domain, '.') > 1 AND ltrim(domain, 'abcdefghijklmnopqrstuvwxyz0123456789.-') = ''),
         PRIMARY KEY (connection_id, domain)
     ) WITHOUT ROWID;
 

@@ -37,6 +37,8 @@ public final class ConsoleHandler: RequestHandler {
             return try ConnectionsPage(handler: self).respond(to: request)
         case 1 where segments[0] == "healthz":
             return Response(contentType: "text/plain; charset=utf-8", body: "ok\n")
+        case 2 where segments[0] == "_test" && configuration.testRoutes:
+            return try TestRoutes.respond(to: request, action: segments[1])
         case 3 where segments[0] == "connections" && segments[2] == "invite":
             try allow(isRead, request)
             guard let id = Int(segments[1]) else { throw UserError.notFound("There is no such connection.") }

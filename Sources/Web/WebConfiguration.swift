@@ -8,8 +8,11 @@ public struct WebConfiguration: Sendable {
     public var publicBaseURL: String
     /// Appended to static asset URLs so that browsers may cache them forever.
     public var assetVersion: String
+    /// Routes that only the end-to-end tests use: a slow request and a failing one.
+    public var testRoutes: Bool
 
-    public init(databasePath: String, views: Views, publicBaseURL: String, publicDirectory: String) {
+    public init(databasePath: String, views: Views, publicBaseURL: String, publicDirectory: String, testRoutes: Bool = false) {
+        self.testRoutes = testRoutes
         self.databasePath = databasePath
         self.views = views
         self.publicBaseURL = publicBaseURL.hasSuffix("/") ? String(publicBaseURL.dropLast()) : publicBaseURL

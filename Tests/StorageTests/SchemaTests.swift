@@ -14,7 +14,7 @@ final class SchemaTests: XCTestCase {
         try database.run("""
             INSERT INTO connections (id, org_id, name, status, connection_type, approval_type, visibility, search_code, invite_token, created_at, updated_at)
             VALUES (?1, 1, ?2, ?3, 'Standard', 'Manually approve', 'Private', ?4, ?5, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')
-            """, [.init(id), .text(name), .text(status), .text(searchCode ?? "ABCDEF\(id + 20)"), .text("token-\(id)-aaaaaaaaaaaaaaaaaaaa")])
+            """, [.init(id), .text(name), .text(status), .text(searchCode ?? "TESTXY" + String(repeating: "Z", count: id + 1)), .text("token-\(id)-aaaaaaaaaaaaaaaaaaaa")])
     }
 
     func assertRejected(_ sql: String, _ parameters: [SQLValue] = [], file: StaticString = #filePath, line: UInt = #line) {
@@ -41,7 +41,7 @@ final class SchemaTests: XCTestCase {
         // Unknown status.
         XCTAssertThrowsError(try insertConnection(id: 2, name: "Guests", status: "Paused"))
         // Duplicate search code.
-        XCTAssertThrowsError(try insertConnection(id: 3, name: "Staff", searchCode: "ABCDEF21"))
+        XCTAssertThrowsError(try insertConnection(id: 3, name: "Staff", searchCode: "TESTXYZZ"))
         // Look-alike characters are not allowed in search codes.
         XCTAssertThrowsError(try insertConnection(id: 4, name: "Valet", searchCode: "ABCDE0O1"))
         // Same name in the same organization, in another case.
@@ -110,9 +110,15 @@ final class SchemaTests: XCTestCase {
         })
         XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM connection_questions"), 0)
         XCTAssertEqual(try database.scalarInt("PRAGMA foreign_keys"), 1)
+        // CHECK constraints, skipped row by row, are checked at the end.
+        XCTAssertThrowsError(try database.bulkLoad(deferringIndexesOf: ["connections"]) {
+            try insertConnection(id: 3, name: "Guests", status: "Paused")
+        })
+        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM connections"), 1)
+        XCTAssertThrowsError(try insertConnection(id: 4, name: "Staff", status: "Paused"))
         // Unique indexes come back enforcing uniqueness.
         XCTAssertThrowsError(try database.bulkLoad(deferringIndexesOf: ["connections"]) {
-            try insertConnection(id: 2, name: "Guests", searchCode: "ABCDEF21")
+            try insertConnection(id: 2, name: "Guests", searchCode: "TESTXYZZ")
         })
     }
 

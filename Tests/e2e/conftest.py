@@ -1,0 +1,52 @@
+import pytest
+
+from harness import Stack
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """One shared stack on 600 demo connections plus a few rows the tests rely on."""
+    stack = Stack(tmp_path_factory.mktemp("stack"))
+    add_special_rows(stack)
+    stack.start()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture
+def fresh_stack(tmp_path):
+    """A stack of its own, for tests that stop the app or need other data."""
+    stacks = []
+
+    def make(**kwargs):
+        stack = Stack(tmp_path, **kwargs)
+        stacks.append(stack)
+        return stack
+
+    yield make
+    for stack in stacks:
+        stack.stop()
+
+
+HOSTILE = "<script>alert(\"x\")</script> & 'quoted'"
+
+
+def add_special_rows(stack):
+    with stack.db() as db:
+        org = db.execute("SELECT min(id) FROM organizations").fetchone()[0]
+        db.execute("UPDATE organizations SET name = ? WHERE id = ?", ("Acme <b>Robotics</b> & \"Sons\"", org))
+        for name, code, token in (("!! Counting test", "CNTTEST2", "counting-test-token-aaaaa"),
+                                  ("!! " + HOSTILE, "HSTXTEST", "hostile-test-token-aaaaaa")):
+            db.execute("""INSERT INTO connections (org_id, name, status, connection_type, approval_type, visibility, search_code,
+                          invite_token, questions_list, benefits_list, created_at, updated_at)
+                          VALUES (?, ?, 'Enabled', 'Standard', 'Manually approve', 'Private', ?, ?, ?, 'Free charging',
+                                  '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')""",
+                       (org, name, code, token, "<img src=x onerror=alert(1)>\nBadge & number" if "script" in name else ""))
+        counting = db.execute("SELECT id FROM connections WHERE search_code = 'CNTTEST2'").fetchone()[0]
+        states = ["Connected"] * 3 + ["Pending"] * 2 + ["Denied", "Removed"]
+        for index, state in enumerate(states):
+            driver = db.execute("INSERT INTO drivers (name, email, created_at) VALUES (?, ?, 'x')",
+                                (f"Driver {index}", f"count{index}@test.example")).lastrowid
+            db.execute("""INSERT INTO memberships (connection_id, driver_id, state, denial_reason, status_token, requested_at)
+                          VALUES (?, ?, ?, ?, ?, 'x')""",
+                       (counting, driver, state, "No" if state == "Denied" else None, f"count-status-token-{index:06d}"))

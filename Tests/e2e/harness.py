@@ -1,0 +1,134 @@
+"""Starts the real app and a real nginx on a SQLite file in a temporary folder."""
+import os
+import pathlib
+import signal
+import socket
+import sqlite3
+import subprocess
+import time
+from html.parser import HTMLParser
+
+import requests
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BINARY = os.environ.get("CONNECTIONS_BIN", str(ROOT / ".build" / "release" / "connections"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    """nginx -> FastCGI -> connections serve -> SQLite, all under `folder`."""
+
+    def __init__(self, folder, connections=600, max_body_bytes=65536, threads=4):
+        self.folder = pathlib.Path(folder)
+        self.database = self.folder / "connections.sqlite"
+        self.socket = self.folder / "app.sock"
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.max_body_bytes = max_body_bytes
+        self.threads = threads
+        self.app = self.nginx = None
+        self.app_log = self.folder / "app.log"
+        subprocess.run([BINARY, "seed", "--database", str(self.database), "--connections", str(connections)],
+                       check=True, capture_output=True)
+
+    def db(self):
+        connection = sqlite3.connect(self.database)
+        connection.execute("PRAGMA foreign_keys = ON")
+        return connection
+
+    def start(self):
+        self.app = subprocess.Popen(
+            [BINARY, "serve", "--database", str(self.database), "--listen", str(self.socket),
+             "--threads", str(self.threads), "--max-body-bytes", str(self.max_body_bytes), "--shutdown-grace", "10",
+             "--views", str(ROOT / "Views"), "--public-directory", str(ROOT / "Public"),
+             "--public-base-url", "https://connect.example.test", "--test-routes"],
+            stdout=subprocess.DEVNULL, stderr=open(self.app_log, "w"))
+        prefix = self.folder / "nginx"
+        config = subprocess.run([str(ROOT / "scripts" / "nginx-config"), str(prefix), f"127.0.0.1:{self.port}",
+                                 f"unix:{self.socket}"], check=True, capture_output=True, text=True).stdout.strip()
+        self.nginx = subprocess.Popen(["nginx", "-p", str(prefix), "-c", config, "-e", str(prefix / "logs" / "error.log"),
+                                       "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                if requests.get(self.base + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            if self.app.poll() is not None:
+                raise RuntimeError("app exited: " + self.app_log.read_text())
+            time.sleep(0.05)
+        raise RuntimeError("stack did not come up: " + self.app_log.read_text())
+
+    def stop(self):
+        for process in (self.nginx, self.app):
+            if process and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in (self.nginx, self.app):
+            if process:
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+    def get(self, path, **kwargs):
+        kwargs.setdefault("allow_redirects", False)
+        return requests.get(self.base + path, timeout=30, **kwargs)
+
+    def post(self, path, **kwargs):
+        return requests.post(self.base + path, timeout=30, allow_redirects=False, **kwargs)
+
+
+class Table(HTMLParser):
+    """The connections table of a page: header labels, cell texts, and each row's connection id."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.headers, self.rows, self.ids, self.header_links = [], [], [], {}
+        self._in_head = self._in_body = False
+        self._cell = None
+        self._row = None
+        self._href = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "thead":
+            self._in_head = True
+        elif tag == "tbody":
+            self._in_body = True
+        elif tag == "tr" and self._in_body:
+            self._row = []
+        elif tag in ("td", "th") and (self._in_body or self._in_head):
+            self._cell = []
+        elif tag == "a" and self._in_head and "data-column" in attrs:
+            self.header_links[attrs["data-column"]] = attrs["href"]
+        elif tag == "a" and self._row is not None and attrs.get("href", "").endswith("/invite"):
+            self.ids.append(int(attrs["href"].split("/")[2]))
+        elif tag == "span" and self._cell is not None and "chip" in attrs.get("class", ""):
+            self._cell.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag == "thead":
+            self._in_head = False
+        elif tag == "tbody":
+            self._in_body = False
+        elif tag in ("td", "th") and self._cell is not None:
+            text = "".join(self._cell).replace("▲", "").replace("▼", "").strip()
+            if self._in_head:
+                self.headers.append(text)
+            elif self._row is not None:
+                self._row.append(text)
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.rows.append(self._row)
+            self._row = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)

@@ -1,0 +1,69 @@
+"""A real browser (headless Chromium) on the table through nginx."""
+import os
+import pathlib
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+from harness import ROOT
+
+ARTIFACTS = pathlib.Path(os.environ.get("TEST_ARTIFACTS", ROOT / "var" / "test-artifacts"))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def screenshot(browser, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    browser.save_screenshot(str(path))
+    assert path.stat().st_size > 10_000
+    return path
+
+
+def test_the_table_in_a_browser(stack, browser):
+    browser.get(stack.base + "/connections")
+    assert browser.title == "Connections · Connections"
+    headers = [th.text.replace("▲", "").strip() for th in browser.find_elements(By.CSS_SELECTOR, "thead th")]
+    assert headers[:3] == ["Org ID", "Org Name", "Connection Name"] and headers[-1] == "Action"
+    assert len(browser.find_elements(By.CSS_SELECTOR, "tbody tr")) == 50
+    # The stylesheet applied: the header sticks to the top of the scrolling table.
+    position = browser.execute_script("return getComputedStyle(document.querySelector('thead th')).position")
+    assert position == "sticky"
+    screenshot(browser, "connections-1280.png")
+
+    browser.find_element(By.CSS_SELECTOR, 'a[data-column="connected_drivers"]').click()
+    assert "sort=connected_drivers" in browser.current_url
+    counts = [int(td.text.replace(",", "")) for td in browser.find_elements(By.CSS_SELECTOR, "tbody tr td:nth-child(5)")]
+    assert counts == sorted(counts)
+    browser.find_element(By.CSS_SELECTOR, 'a[data-column="connected_drivers"]').click()
+    counts = [int(td.text.replace(",", "")) for td in browser.find_elements(By.CSS_SELECTOR, "tbody tr td:nth-child(5)")]
+    assert counts == sorted(counts, reverse=True) and counts[0] > counts[-1]
+
+    browser.find_element(By.CSS_SELECTOR, 'a[rel="next"]').click()
+    assert "page=2" in browser.current_url and "sort=connected_drivers" in browser.current_url
+    browser.back()
+    assert "page=2" not in browser.current_url
+
+
+def test_the_table_on_a_phone(stack, browser):
+    browser.set_window_size(390, 844)
+    try:
+        browser.get(stack.base + "/connections")
+        # The page itself does not scroll sideways; the table scrolls inside its frame.
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= 390
+        assert browser.find_element(By.CSS_SELECTOR, ".pager").is_displayed()
+        screenshot(browser, "connections-phone.png")
+    finally:
+        browser.set_window_size(1280, 900)
