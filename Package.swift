@@ -5,7 +5,6 @@ let package = Package(
     name: "connections",
     platforms: [.macOS(.v13)],
     dependencies: [
-        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
@@ -18,7 +17,7 @@ let package = Package(
         .target(name: "FastCGI", dependencies: ["CFCGI"]),
         .target(name: "Storage", dependencies: ["CSQLite"]),
         .target(name: "Domain", dependencies: ["Storage", "CQRencode"]),
-        .target(name: "Web", dependencies: ["Domain", "FastCGI", .product(name: "Mustache", package: "swift-mustache")]),
+        .target(name: "Web", dependencies: ["Domain", "FastCGI"]),
         .executableTarget(name: "connections", dependencies: ["Web", "Domain", "Storage", "FastCGI",
                                                               .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 

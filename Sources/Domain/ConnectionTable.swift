@@ -47,10 +47,9 @@ public struct ConnectionTable {
             ORDER BY \(state.sort.column.sortExpression) \(direction), c.id \(direction)
             LIMIT ?1 OFFSET ?2
             """
+        let kinds = columns.map(\.kind)
         let rows = try database.query(sql, [.init(state.pageSize), .init((page - 1) * state.pageSize)]) { row in
-            TableRow(connectionID: row.int(0), cells: columns.enumerated().map { index, column in
-                Self.cell(row, Int32(index + 1), kind: column.kind)
-            })
+            TableRow(connectionID: row.int(0), cells: kinds.indices.map { Self.cell(row, Int32($0 + 1), kind: kinds[$0]) })
         }
         return TablePage(rows: rows, total: total, page: page, pageSize: state.pageSize)
     }
@@ -66,7 +65,7 @@ public struct ConnectionTable {
         case .enumeration: return .choice(row.text(index))
         case .list:
             let text = row.text(index)
-            return .list(text.isEmpty ? [] : text.split(separator: "\n").map(String.init))
+            return .list(text.isEmpty ? [] : text.utf8.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) })
         case .date: return .text(DateText.display(row.text(index)))
         case .text: return .text(row.text(index))
         }

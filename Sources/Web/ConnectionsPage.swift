@@ -11,60 +11,65 @@ struct ConnectionsPage {
         let page = try ConnectionTable(database: handler.database).page(state, columns: columns)
         let shown = TableState(sort: state.sort, page: page.page, pageSize: state.pageSize)
         return handler.html(page: "connections", title: "Connections", [
-            "columns": columns.map { headerContext($0, state: shown) },
-            "rows": page.rows.map(rowContext),
-            "hasRows": !page.rows.isEmpty,
-            "range": "\(Format.integer(page.firstRowNumber))–\(Format.integer(page.lastRowNumber)) of \(Format.integer(page.total))",
-            "total": Format.integer(page.total),
+            "columns": .list(columns.map { headerContext($0, state: shown) }),
+            "rows": .list(page.rows.map(rowContext)),
+            "hasRows": .bool(!page.rows.isEmpty),
+            "range": .text("\(Format.integer(page.firstRowNumber))–\(Format.integer(page.lastRowNumber)) of \(Format.integer(page.total))"),
             "pager": pagerContext(page, state: shown),
-            "pageSizes": TableState.pageSizes.map { ["size": $0, "selected": $0 == shown.pageSize] },
-            "hiddenState": hiddenFields(shown),
+            "pageSizes": .list(TableState.pageSizes.map { ["size": .text($0), "selected": .bool($0 == shown.pageSize)] }),
+            "hiddenState": .list(hiddenFields(shown)),
         ])
     }
 
-    func headerContext(_ column: Column, state: TableState) -> [String: Any] {
+    func headerContext(_ column: Column, state: TableState) -> TemplateValue {
         let isSorted = state.sort.column == column
         var next = state
         next.sort = TableSort(column: column, descending: isSorted && !state.sort.descending)
         next.page = 1
-        let direction = isSorted ? (state.sort.descending ? "descending" : "ascending") : "none"
         return [
-            "label": column.label,
-            "key": column.key,
-            "sortURL": url(next),
-            "ariaSort": direction,
-            "sorted": isSorted,
-            "descending": isSorted && state.sort.descending,
-            "numeric": column.kind == .number,
+            "label": .text(column.label),
+            "key": .text(column.key),
+            "sortURL": .text(url(next)),
+            "ariaSort": .text(isSorted ? (state.sort.descending ? "descending" : "ascending") : "none"),
+            "sorted": .bool(isSorted),
+            "descending": .bool(isSorted && state.sort.descending),
+            "numeric": .bool(column.kind == .number),
         ]
     }
 
-    func rowContext(_ row: TableRow) -> [String: Any] {
+    func rowContext(_ row: TableRow) -> TemplateValue {
         [
-            "id": row.connectionID,
-            "cells": row.cells.map { cell -> [String: Any] in
-                switch cell {
-                case .text(let text): return ["text": text]
-                case .number(let number): return ["text": Format.integer(number), "numeric": true]
-                case .identifier(let number): return ["text": String(number)]
-                case .choice(let value): return ["text": value, "badge": Format.slug(value)]
-                case .list(let items): return ["list": items, "isList": true]
-                }
-            },
+            "id": .text(row.connectionID),
+            "cells": .list(row.cells.map(cellContext)),
         ]
     }
 
-    func pagerContext(_ page: TablePage, state: TableState) -> [String: Any] {
-        func link(_ number: Int) -> String {
+    /// Every cell carries every field the cell template asks for, so each look-up ends in
+    /// the cell itself instead of climbing to the row and the page.
+    func cellContext(_ cell: CellValue) -> TemplateValue {
+        var text = "", numeric = false, badge = "", items: [TemplateValue] = [], isList = false
+        switch cell {
+        case .text(let value): text = value
+        case .number(let number): text = Format.integer(number); numeric = true
+        case .identifier(let number): text = String(number)
+        case .choice(let value): text = value; badge = Format.slug(value)
+        case .list(let values): items = values.map(TemplateValue.text); isList = true
+        }
+        return ["numeric": .bool(numeric), "isList": .bool(isList), "list": .list(items), "badge": .text(badge),
+                "plain": .bool(!isList && badge.isEmpty), "text": .text(text)]
+    }
+
+    func pagerContext(_ page: TablePage, state: TableState) -> TemplateValue {
+        func link(_ number: Int) -> TemplateValue {
             var target = state
             target.page = number
-            return url(target)
+            return .text(url(target))
         }
         return [
-            "page": Format.integer(page.page),
-            "pageCount": Format.integer(page.pageCount),
-            "hasPrevious": page.page > 1,
-            "hasNext": page.page < page.pageCount,
+            "page": .text(Format.integer(page.page)),
+            "pageCount": .text(Format.integer(page.pageCount)),
+            "hasPrevious": .bool(page.page > 1),
+            "hasNext": .bool(page.page < page.pageCount),
             "firstURL": link(1),
             "previousURL": link(max(1, page.page - 1)),
             "nextURL": link(min(page.pageCount, page.page + 1)),
@@ -73,8 +78,8 @@ struct ConnectionsPage {
     }
 
     /// The state a GET form (page size) must carry along, apart from what it changes.
-    func hiddenFields(_ state: TableState) -> [[String: String]] {
-        state.queryPairs.filter { $0.name != "size" && $0.name != "page" }.map { ["name": $0.name, "value": $0.value] }
+    func hiddenFields(_ state: TableState) -> [TemplateValue] {
+        state.queryPairs.filter { $0.name != "size" && $0.name != "page" }.map { ["name": .text($0.name), "value": .text($0.value)] }
     }
 
     func url(_ state: TableState) -> String {
@@ -82,3 +87,4 @@ struct ConnectionsPage {
         return query.isEmpty ? "/connections" : "/connections?" + query
     }
 }
+

@@ -58,19 +58,19 @@ public final class ConsoleHandler: RequestHandler {
 
     public func errorResponse(status: Int, message: String) -> Response {
         html(status: status, page: "error", title: ErrorStatus.title(for: status), [
-            "status": status,
-            "heading": ErrorStatus.title(for: status),
-            "message": message,
+            "status": .text(status),
+            "heading": .text(ErrorStatus.title(for: status)),
+            "message": .text(message),
         ])
     }
 
     /// Renders a page inside the layout; the context's values are escaped by the templates.
-    func html(status: Int = 200, page: String, title: String, _ context: [String: Any]) -> Response {
+    func html(status: Int = 200, page: String, title: String, _ context: [String: TemplateValue]) -> Response {
         var context = context
-        context["title"] = title
-        context["assetVersion"] = configuration.assetVersion
-        let body = configuration.views.render(page, context)
+        context["title"] = .text(title)
+        context["assetVersion"] = .text(configuration.assetVersion)
+        let body = configuration.views.render(page, .object(context.map { (name: $0.key, value: $0.value) }))
         return Response(status: status, headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],
-                        body: .bytes(Array(body.utf8)))
+                        body: .bytes(body))
     }
 }

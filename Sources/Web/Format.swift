@@ -1,19 +1,25 @@
+/// Display formats, written over UTF-8 bytes: they run for every cell of every page.
 enum Format {
     /// Numbers as people read them: "12,345".
     static func integer(_ value: Int) -> String {
-        let digits = String(value.magnitude)
-        var grouped = ""
+        let digits = Array(String(value.magnitude).utf8)
+        var grouped: [UInt8] = value < 0 ? [UInt8(ascii: "-")] : []
+        grouped.reserveCapacity(digits.count + digits.count / 3 + 1)
         for (index, digit) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { grouped.append(",") }
+            if index > 0 && (digits.count - index) % 3 == 0 { grouped.append(UInt8(ascii: ",")) }
             grouped.append(digit)
         }
-        return value < 0 ? "-" + grouped : grouped
+        return String(decoding: grouped, as: UTF8.self)
     }
-}
 
-extension Format {
     /// "Automatically approve all" -> "automatically-approve-all", for CSS classes.
     static func slug(_ value: String) -> String {
-        value.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
+        String(decoding: value.utf8.map { byte -> UInt8 in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): return byte
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): return byte + 32
+            default: return UInt8(ascii: "-")
+            }
+        }, as: UTF8.self)
     }
 }

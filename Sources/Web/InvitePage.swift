@@ -10,12 +10,12 @@ struct InvitePage {
             throw UserError.notFound("There is no connection with id \(connectionID).")
         }
         return handler.html(page: "invite", title: "Invite drivers · \(invite.connectionName)", [
-            "connectionName": invite.connectionName,
-            "orgName": invite.orgName,
-            "inviteURL": handler.configuration.publicBaseURL + "/join/" + invite.inviteToken,
-            "searchCode": invite.searchCode,
-            "isPrivate": invite.visibility == .private,
-            "isDisabled": invite.status == .disabled,
+            "connectionName": .text(invite.connectionName),
+            "orgName": .text(invite.orgName),
+            "inviteURL": .text(handler.configuration.publicBaseURL + "/join/" + invite.inviteToken),
+            "searchCode": .text(invite.searchCode),
+            "isPrivate": .bool(invite.visibility == .private),
+            "isDisabled": .bool(invite.status == .disabled),
         ])
     }
 }

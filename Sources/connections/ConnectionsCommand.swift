@@ -10,7 +10,7 @@ struct ConnectionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "connections",
         abstract: "The driver-connections console of an EV-charging platform.",
-        subcommands: [Serve.self, Seed.self, Migrate.self],
+        subcommands: [Serve.self, Seed.self, Migrate.self, ProfilePage.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -112,5 +112,25 @@ struct Migrate: ParsableCommand {
         let db = try Database(path: database.database)
         let applied = try Migrator().migrate(db)
         print(applied.isEmpty ? "Schema is up to date." : "Applied migrations \(applied.map(String.init).joined(separator: ", ")).")
+    }
+}
+
+struct ProfilePage: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "profile-page", abstract: "Time the table page's SQL and handler in-process (for scripts/bench).")
+
+    @OptionGroup var database: DatabaseOption
+
+    @Option(help: "Folder of the page templates.")
+    var views = "Views"
+
+    @Option(help: "How many times to run each part.")
+    var iterations = 2000
+
+    func run() throws {
+        let web = WebConfiguration(databasePath: database.database, views: try Views(directory: views),
+                                   publicBaseURL: "http://127.0.0.1", publicDirectory: "Public")
+        let result = try PageProfile(configuration: web).measure(iterations: iterations)
+        print(String(format: "sql_us=%.1f handler_us=%.1f page_bytes=%d", result.sqlMicroseconds, result.handlerMicroseconds, result.pageBytes))
     }
 }
