@@ -55,7 +55,7 @@ public struct ConnectionTable {
     }
 
     public func count() throws -> Int {
-        try database.scalarInt("SELECT count(*) FROM connections")
+        try database.rememberedScalarInt("SELECT count(*) FROM connections")
     }
 
     static func cell(_ row: Statement, _ index: Int32, kind: ColumnKind) -> CellValue {

@@ -141,33 +141,41 @@ public final class FastCGIServer: Sendable {
     }
 }
 
-/// The FastCGI parameters of a request (CGI environment: NAME=value strings).
+/// The FastCGI parameters of a request (CGI environment: NAME=value strings), read once.
 struct Parameters {
-    private var values: [String: String] = [:]
+    private(set) var values: [String: String] = [:]
+    /// HTTP_ACCEPT_LANGUAGE as accept-language; CONTENT_TYPE and CONTENT_LENGTH too.
+    private(set) var headers: [String: String] = [:]
 
     init(_ envp: FCGX_ParamArray?) {
         guard var cursor = envp else { return }
         while let entry = cursor.pointee {
-            let pair = String(cString: entry)
-            if let equals = pair.firstIndex(of: "=") {
-                values[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
-            }
             cursor += 1
+            let length = strlen(entry)
+            guard let equals = memchr(entry, Int32(UInt8(ascii: "=")), length) else { continue }
+            let nameLength = entry.distance(to: equals.assumingMemoryBound(to: CChar.self))
+            let nameBytes = UnsafeRawBufferPointer(start: entry, count: nameLength)
+            let value = String(decoding: UnsafeRawBufferPointer(start: entry + nameLength + 1, count: length - nameLength - 1), as: UTF8.self)
+            if nameBytes.starts(with: "HTTP_".utf8) {
+                headers[Self.headerName(nameBytes.dropFirst(5))] = value
+            } else {
+                let name = String(decoding: nameBytes, as: UTF8.self)
+                values[name] = value
+                if name == "CONTENT_TYPE" || name == "CONTENT_LENGTH" { headers[Self.headerName(nameBytes[...])] = value }
+            }
         }
     }
 
     subscript(name: String) -> String? { values[name] }
 
-    /// HTTP_ACCEPT_LANGUAGE -> accept-language; plus content-type and content-length.
-    var headers: [String: String] {
-        var headers: [String: String] = [:]
-        for (name, value) in values {
-            if name.hasPrefix("HTTP_") {
-                headers[name.dropFirst(5).lowercased().replacingOccurrences(of: "_", with: "-")] = value
-            } else if name == "CONTENT_TYPE" || name == "CONTENT_LENGTH" {
-                headers[name.lowercased().replacingOccurrences(of: "_", with: "-")] = value
+    /// ACCEPT_LANGUAGE -> accept-language
+    private static func headerName(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
+        String(decoding: bytes.map { byte -> UInt8 in
+            switch byte {
+            case UInt8(ascii: "_"): return UInt8(ascii: "-")
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): return byte + 32
+            default: return byte
             }
-        }
-        return headers
+        }, as: UTF8.self)
     }
 }

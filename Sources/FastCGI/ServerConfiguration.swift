@@ -18,8 +18,9 @@ public struct ServerConfiguration: Sendable {
         self.shutdownGraceSeconds = shutdownGraceSeconds
     }
 
-    /// Requests block on SQLite and on nginx, so a few threads per core keep both cores busy.
-    public static var defaultThreads: Int { max(4, 4 * System.coreCount) }
+    /// Requests spend little time waiting, so two threads per core keep the cores busy
+    /// without the cost of switching between many (measured in BENCHMARKS.md).
+    public static var defaultThreads: Int { max(4, 2 * System.coreCount) }
 
     var isUnixSocket: Bool { address.hasPrefix("/") || address.hasPrefix(".") }
 }

@@ -5,8 +5,14 @@ public final class Database {
     let handle: OpaquePointer
     public let path: String
     private var statementCache: [String: Statement] = [:]
+    private var resultCache: (stamp: ChangeStamp, values: [String: Int]) = (ChangeStamp(data: -1, own: -1), [:])
+
+    /// SQLite's memory statistics take a process-wide mutex on every allocation, which the
+    /// worker threads would contend for; nothing here reads them.
+    private static let configured: Bool = csqlite_disable_memory_statistics() == SQLITE_OK
 
     public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5000) throws {
+        _ = Self.configured
         var pointer: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &pointer, flags, nil)
@@ -94,6 +100,29 @@ public final class Database {
         let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
             + Array(repeating: placeholders, count: rows.count).joined(separator: ", ")
         try cached(sql).bind(rows.flatMap { $0 }).run()
+    }
+
+    /// Changes whenever this connection or another one commits to the database.
+    struct ChangeStamp: Equatable {
+        let data: Int
+        let own: Int64
+    }
+
+    func changeStamp() throws -> ChangeStamp {
+        ChangeStamp(data: try scalarInt("PRAGMA data_version"), own: sqlite3_total_changes64(handle))
+    }
+
+    /// `scalarInt`, remembered until the database changes: counts over many rows cost a scan,
+    /// while checking for a change costs one pragma.
+    public func rememberedScalarInt(_ sql: String, _ parameters: [SQLValue] = []) throws -> Int {
+        let stamp = try changeStamp()
+        if stamp != resultCache.stamp { resultCache = (stamp, [:]) }
+        let key = parameters.isEmpty ? sql : sql + "\u{1F}" + parameters.map { "\($0)" }.joined(separator: "\u{1F}")
+        if let value = resultCache.values[key] { return value }
+        let value = try scalarInt(sql, parameters)
+        if resultCache.values.count >= 256 { resultCache.values.removeAll(keepingCapacity: true) }
+        resultCache.values[key] = value
+        return value
     }
 
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }

@@ -69,7 +69,7 @@ public final class ConsoleHandler: RequestHandler {
         var context = context
         context["title"] = .text(title)
         context["assetVersion"] = .text(configuration.assetVersion)
-        let body = configuration.views.render(page, .object(context.map { (name: $0.key, value: $0.value) }))
+        let body = configuration.views.render(page, .object(context.map { ($0.key, $0.value) }))
         return Response(status: status, headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],
                         body: .bytes(body))
     }

@@ -129,3 +129,23 @@ final class SchemaTests: XCTestCase {
         XCTAssertEqual(try database.scalar("SELECT ?1 + 1", [.integer(41)]), .integer(42))
     }
 }
+
+final class RememberedResultTests: XCTestCase {
+    func testARememberedCountFollowsWritesOfThisAndOtherConnections() throws {
+        let path = NSTemporaryDirectory() + "remembered-\(UUID().uuidString).sqlite"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let reader = try Database(path: path)
+        try reader.execute("CREATE TABLE t (x INTEGER)")
+        let writer = try Database(path: path)
+        let count = "SELECT count(*) FROM t"
+        XCTAssertEqual(try reader.rememberedScalarInt(count), 0)
+        try writer.run("INSERT INTO t VALUES (1)")
+        XCTAssertEqual(try reader.rememberedScalarInt(count), 1)   // another connection committed
+        try reader.run("INSERT INTO t VALUES (2)")
+        XCTAssertEqual(try reader.rememberedScalarInt(count), 2)   // this connection wrote
+        XCTAssertEqual(try reader.rememberedScalarInt("SELECT count(*) FROM t WHERE x = ?1", [1]), 1)
+        XCTAssertEqual(try reader.rememberedScalarInt("SELECT count(*) FROM t WHERE x = ?1", [2]), 1)
+        try writer.run("DELETE FROM t")
+        XCTAssertEqual(try reader.rememberedScalarInt(count), 0)
+    }
+}

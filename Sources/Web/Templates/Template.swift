@@ -1,27 +1,67 @@
-/// A parsed Mustache template: the subset the views use, compiled once at start.
-/// {{name}} (escaped), {{{name}}} and {{&name}} (as is), {{a.b}}, {{.}}, sections {{#name}}…{{/name}},
-/// inverted sections {{^name}}…{{/name}}, comments {{! … }}, partials {{> name}}, and a parent
-/// template with blocks: {{<layout}}{{$content}}…{{/content}}{{/layout}}.
+/// A parsed Mustache template: the subset the views use, compiled once at start into a flat
+/// list of operations whose payloads are plain integers, so rendering does no reference counting.
+/// Supported: {{name}} (escaped), {{{name}}} and {{&name}} (as is), {{a.b}}, {{.}}, sections
+/// {{#name}}…{{/name}}, inverted sections {{^name}}…{{/name}}, comments {{! … }}, partials
+/// {{> name}}, and a parent template with blocks: {{<layout}}{{$content}}…{{/content}}{{/layout}}.
 struct Template: Sendable {
-    enum Node: Sendable {
-        case text([UInt8])
-        /// `name` is the first part of a dotted name; `path` the rest, most often empty.
-        case variable(name: String, path: [String], escaped: Bool)
-        case section(name: String, path: [String], inverted: Bool, children: [Node])
-        case partial(String)
-        case parent(String, blocks: [String: [Node]])
-        case block(String, defaults: [Node])
+    enum Operation: Sendable {
+        case text(start: Int, end: Int)
+        case variable(name: Int, escaped: Bool)
+        /// Its body is the operations up to `end`.
+        case section(name: Int, inverted: Bool, end: Int)
+        case partial(name: Int)
+        /// Renders template `name` with the blocks defined up to `end` overriding its own.
+        case parent(name: Int, end: Int)
+        /// A block's default body, or (inside a parent) its override, up to `end`.
+        case block(name: Int, end: Int)
     }
 
     struct ParseError: Error, CustomStringConvertible {
         let description: String
     }
 
-    let nodes: [Node]
+    private(set) var operations: [Operation] = []
+    /// Static text, referenced by offsets.
+    private(set) var bytes: [UInt8] = []
+    /// The first part of each name; `paths` holds the rest of a dotted name, most often empty.
+    private(set) var names: [String] = []
+    private(set) var paths: [[String]] = []
 
     init(_ source: String) throws {
         var parser = Parser(source: Array(source.utf8))
-        nodes = try parser.parse(until: nil)
+        try parser.parse(into: &self, until: nil)
+    }
+
+    fileprivate mutating func intern(_ dotted: String) -> Int {
+        let parts = dotted == "." ? ["."] : dotted.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        if let index = names.indices.first(where: { names[$0] == parts[0] && paths[$0] == Array(parts.dropFirst()) }) {
+            return index
+        }
+        names.append(parts[0])
+        paths.append(Array(parts.dropFirst()))
+        return names.count - 1
+    }
+
+    fileprivate mutating func appendText(_ text: ArraySlice<UInt8>) {
+        guard !text.isEmpty else { return }
+        operations.append(.text(start: bytes.count, end: bytes.count + text.count))
+        bytes.append(contentsOf: text)
+    }
+
+    fileprivate mutating func append(_ operation: Operation) -> Int {
+        operations.append(operation)
+        return operations.count - 1
+    }
+
+    /// Points an opened section, parent or block at the end of its body.
+    fileprivate mutating func close(_ index: Int) {
+        let end = operations.count
+        switch operations[index] {
+        case .section(let name, let inverted, _): operations[index] = .section(name: name, inverted: inverted, end: end)
+        case .parent(let name, _): operations[index] = .parent(name: name, end: end)
+        case .block(let name, _): operations[index] = .block(name: name, end: end)
+        default: break
+        }
     }
 }
 
@@ -31,66 +71,73 @@ private struct Parser {
 
     init(source: [UInt8]) { self.source = source }
 
-    /// Parses nodes up to the closing tag of `section`, or to the end when nil.
-    mutating func parse(until section: String?) throws -> [Template.Node] {
-        var nodes: [Template.Node] = []
+    /// Parses up to the closing tag of `section`, or to the end when nil.
+    mutating func parse(into template: inout Template, until section: String?) throws {
         while position < source.count {
             guard let open = find("{{", from: position) else {
-                nodes.append(.text(Array(source[position...])))
+                template.appendText(source[position...])
                 position = source.count
                 break
             }
-            if open > position { nodes.append(.text(Array(source[position..<open]))) }
             let triple = open + 2 < source.count && source[open + 2] == UInt8(ascii: "{")
             let closer = triple ? "}}}" : "}}"
             guard let close = find(closer, from: open + 2) else { throw error("unclosed tag", at: open) }
             let inner = String(decoding: source[(open + (triple ? 3 : 2))..<close], as: UTF8.self)
-            position = close + closer.utf8.count
-            if triple {
-                nodes.append(variable(inner, escaped: false))
-                continue
+            let sigil = triple ? "&" : inner.first ?? " "
+            let name = (triple || "!&#^/>$<".contains(sigil) ? String(inner.dropFirst(triple ? 0 : 1)) : inner).trimmingSpaces
+            var textEnd = open
+            var next = close + closer.utf8.count
+            // A tag other than a variable alone on its line takes the whole line with it (Mustache's standalone rule).
+            if "!#^/>$<".contains(sigil), let line = standaloneLine(tagStart: open, tagEnd: next) {
+                textEnd = max(position, line.start)
+                next = line.next
             }
-            let sigil = inner.first ?? " "
-            let name = String(inner.dropFirst()).trimmingSpaces
+            template.appendText(source[position..<textEnd])
+            position = next
+            guard sigil == "!" || !name.isEmpty else { throw error("a tag without a name", at: open) }
             switch sigil {
-            case "!": continue
-            case "&": nodes.append(variable(name, escaped: false))
+            case "!":
+                continue
+            case "&":
+                _ = template.append(.variable(name: template.intern(name), escaped: false))
             case "#", "^":
-                let parts = path(name)
-                nodes.append(.section(name: parts[0], path: Array(parts.dropFirst()), inverted: sigil == "^", children: try parse(until: name)))
+                let start = template.append(.section(name: template.intern(name), inverted: sigil == "^", end: 0))
+                try parse(into: &template, until: name)
+                template.close(start)
             case "/":
                 guard name == section else { throw error("unexpected {{/\(name)}}", at: open) }
-                return nodes
-            case ">": nodes.append(.partial(name))
-            case "$": nodes.append(.block(name, defaults: try parse(until: name)))
-            case "<":
-                var blocks: [String: [Template.Node]] = [:]
-                for node in try parse(until: name) {
-                    if case .block(let blockName, let children) = node { blocks[blockName] = children }
-                }
-                nodes.append(.parent(name, blocks: blocks))
-            default: nodes.append(variable(inner, escaped: true))
+                return
+            case ">":
+                _ = template.append(.partial(name: template.intern(name)))
+            case "$", "<":
+                let kind: Template.Operation = sigil == "$" ? .block(name: template.intern(name), end: 0) : .parent(name: template.intern(name), end: 0)
+                let start = template.append(kind)
+                try parse(into: &template, until: name)
+                template.close(start)
+            default:
+                _ = template.append(.variable(name: template.intern(name), escaped: true))
             }
         }
         if let section { throw error("{{#\(section)}} is never closed", at: position) }
-        return nodes
     }
 
-    func path(_ name: String) -> [String] {
-        let trimmed = name.trimmingSpaces
-        return trimmed == "." ? ["."] : trimmed.split(separator: ".").map(String.init)
-    }
-
-    func variable(_ name: String, escaped: Bool) -> Template.Node {
-        let parts = path(name)
-        return .variable(name: parts[0], path: Array(parts.dropFirst()), escaped: escaped)
+    /// When only blanks surround the tag on its line: where the line starts, and where the next one does.
+    func standaloneLine(tagStart: Int, tagEnd: Int) -> (start: Int, next: Int)? {
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        var start = tagStart
+        while start > 0 && isBlank(source[start - 1]) { start -= 1 }
+        guard start == 0 || source[start - 1] == UInt8(ascii: "\n") else { return nil }
+        var end = tagEnd
+        while end < source.count && (isBlank(source[end]) || source[end] == UInt8(ascii: "\r")) { end += 1 }
+        if end == source.count { return (start, end) }
+        return source[end] == UInt8(ascii: "\n") ? (start, end + 1) : nil
     }
 
     func find(_ needle: String, from start: Int) -> Int? {
         let pattern = Array(needle.utf8)
         var index = start
         while index + pattern.count <= source.count {
-            if source[index] == pattern[0] && Array(source[index..<(index + pattern.count)]) == pattern { return index }
+            if source[index] == pattern[0] && source[index..<(index + pattern.count)].elementsEqual(pattern) { return index }
             index += 1
         }
         return nil

@@ -5,7 +5,7 @@ public enum TemplateValue: Sendable {
     case bool(Bool)
     case list([TemplateValue])
     /// Named fields. Few per object, with short names: a linear scan beats hashing here.
-    case object([(name: String, value: TemplateValue)])
+    case object([(String, TemplateValue)])
 
     /// Mustache truthiness: false, "", an empty list and a missing name skip a section.
     var isTruthy: Bool {
@@ -25,7 +25,7 @@ extension TemplateValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral
     public init(integerLiteral value: Int) { self = .text(String(value)) }
     public init(arrayLiteral elements: TemplateValue...) { self = .list(elements) }
     public init(dictionaryLiteral elements: (String, TemplateValue)...) {
-        self = .object(elements.map { (name: $0.0, value: $0.1) })
+        self = .object(elements)
     }
 }
 
@@ -34,7 +34,9 @@ extension TemplateValue {
 
     func field(_ name: String) -> TemplateValue? {
         guard case .object(let fields) = self else { return nil }
-        return fields.first { $0.name == name }?.value
+        // By index, so that only the names are read until one matches.
+        for index in fields.indices where fields[index].0 == name { return fields[index].1 }
+        return nil
     }
 }
 
