@@ -63,9 +63,7 @@ public struct ConnectionTable {
         case .number: return .number(row.int(index))
         case .identifier: return .identifier(row.int(index))
         case .enumeration: return .choice(row.text(index))
-        case .list:
-            let text = row.text(index)
-            return .list(text.isEmpty ? [] : text.utf8.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) })
+        case .list: return .list(row.lines(index))
         case .date: return .text(DateText.display(row.text(index)))
         case .text: return .text(row.text(index))
         }

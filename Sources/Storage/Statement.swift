@@ -73,6 +73,19 @@ public final class Statement {
         return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
     }
 
+    /// A column that holds one item per line, split without copying the text first.
+    public func lines(_ column: Int32) -> [String] {
+        guard let bytes = sqlite3_column_text(handle, column) else { return [] }
+        let buffer = UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, column)))
+        var lines: [String] = []
+        var start = 0
+        for index in 0...buffer.count where index == buffer.count || buffer[index] == UInt8(ascii: "\n") {
+            if index > start { lines.append(String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self)) }
+            start = index + 1
+        }
+        return lines
+    }
+
     public func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
 
     public func value(_ column: Int32) -> SQLValue {
