@@ -75,6 +75,9 @@ public final class FastCGIServer: Sendable {
         }
         while FCGX_Accept_r(&request) >= 0 {
             answer(&request, with: handler)
+            // On a unix socket, close at once: libfcgi would otherwise wait for nginx to hang up
+            // first (a guard against TCP resets that cannot happen here), holding the thread idle.
+            if configuration.isUnixSocket { FCGX_Detach(&request) }
             FCGX_Finish_r(&request)
         }
         FCGX_Free(&request, 1)

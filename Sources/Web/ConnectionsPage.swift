@@ -44,12 +44,9 @@ struct ConnectionsPage {
         ]
     }
 
-    /// The CSS class suffix of every allowed value of every enumeration column, made once.
+    /// Values shown as a coloured badge; other choices read as plain text.
     static let badgeClasses: [String: String] = Dictionary(
-        ColumnCatalog.all.flatMap { column -> [String] in
-            if case .enumeration(let values) = column.kind { return values }
-            return []
-        }.map { ($0, Format.slug($0)) }, uniquingKeysWith: { first, _ in first })
+        uniqueKeysWithValues: ConnectionStatus.allCases.map { ($0.rawValue, Format.slug($0.rawValue)) })
 
     /// Every cell carries every field the cell template asks for, so each look-up ends in
     /// the cell itself instead of climbing to the row and the page.
@@ -59,7 +56,7 @@ struct ConnectionsPage {
         case .text(let value): text = value
         case .number(let number): text = Format.integer(number); numeric = true
         case .identifier(let number): text = String(number)
-        case .choice(let value): text = value; badge = Self.badgeClasses[value] ?? Format.slug(value)
+        case .choice(let value): text = value; badge = Self.badgeClasses[value] ?? ""
         case .list(let values): items = values.map(TemplateValue.text); isList = true
         }
         return ["numeric": .bool(numeric), "isList": .bool(isList), "list": .list(items), "badge": .text(badge),
