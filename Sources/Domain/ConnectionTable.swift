@@ -35,8 +35,10 @@ public struct ConnectionTable {
         self.database = database
     }
 
-    public func page(_ state: TableState, columns: [Column]) throws -> TablePage {
-        let total = try count()
+    /// A page of the connections of `organizations`, which the caller has checked the user may see.
+    public func page(_ state: TableState, columns: [Column], organizations: [Int]) throws -> TablePage {
+        let scope = SQLValue.text("[" + organizations.map(String.init).joined(separator: ",") + "]")
+        let total = try count(organizations: organizations)
         let lastPage = max(1, (total + state.pageSize - 1) / state.pageSize)
         let page = min(state.page, lastPage)
         let direction = state.sort.descending ? "DESC" : "ASC"
@@ -44,18 +46,25 @@ public struct ConnectionTable {
         let sql = """
             SELECT c.id, \(columns.map(\.expression).joined(separator: ", "))
             FROM connections c JOIN organizations o ON o.id = c.org_id
+            WHERE c.org_id IN (SELECT value FROM json_each(?3))
             ORDER BY \(state.sort.column.sortExpression) \(direction), c.id \(direction)
             LIMIT ?1 OFFSET ?2
             """
         let kinds = columns.map(\.kind)
-        let rows = try database.query(sql, [.init(state.pageSize), .init((page - 1) * state.pageSize)]) { row in
+        let rows = try database.query(sql, [.init(state.pageSize), .init((page - 1) * state.pageSize), scope]) { row in
             TableRow(connectionID: row.int(0), cells: kinds.indices.map { Self.cell(row, Int32($0 + 1), kind: kinds[$0]) })
         }
         return TablePage(rows: rows, total: total, page: page, pageSize: state.pageSize)
     }
 
-    public func count() throws -> Int {
-        try database.rememberedScalarInt("SELECT count(*) FROM connections")
+    public func count(organizations: [Int]) throws -> Int {
+        try database.rememberedScalarInt("SELECT count(*) FROM connections WHERE org_id IN (SELECT value FROM json_each(?1))",
+                                         [.text("[" + organizations.map(String.init).joined(separator: ",") + "]")])
+    }
+
+    /// Every connection of every organization, for the command line.
+    public func countAll() throws -> Int {
+        try database.scalarInt("SELECT count(*) FROM connections")
     }
 
     static func cell(_ row: Statement, _ index: Int32, kind: ColumnKind) -> CellValue {

@@ -26,6 +26,10 @@ public enum DateText {
         return "\(year)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))Z"
     }
 
+    public static func parse(_ stored: String) -> Date? {
+        try? Date(stored, strategy: Date.ISO8601FormatStyle(timeZone: .gmt))
+    }
+
     /// "2026-11-25 14:30 UTC" for the page.
     public static func display(_ stored: String) -> String {
         guard stored.count >= 16 else { return stored }

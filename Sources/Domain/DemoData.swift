@@ -25,12 +25,18 @@ public struct DemoData {
         self.random = SeededRandom(seed: seed)
     }
 
+    public static let adminEmail = "admin@demo.test"
+    public static let officerEmail = "officer@demo.test"
+    public static let viewerEmail = "viewer@demo.test"
+    public static let password = "connections-demo"
+
     /// Organizations of very different sizes, as on the real platform.
     var organizationCount: Int { max(8, connectionCount / 250) }
 
     public mutating func generate() throws -> Summary {
         try database.bulkLoad(deferringIndexesOf: ["organizations", "connections", "drivers", "memberships"]) {
             let organizations = try insertOrganizations()
+            try insertDemoUsers(organizations: organizations.map(\.id))
             let writer = ConnectionWriter(database: database)
             var usedCodes = Set<String>(minimumCapacity: connectionCount)
             let perOrganization = split(connectionCount, into: organizations.count)
@@ -107,6 +113,18 @@ public struct DemoData {
             organizations.append(Organization(id: id, name: name, domain: slug + ".example"))
         }
         return organizations
+    }
+
+    /// The accounts the README lists: an Admin of every organization, an officer of the
+    /// first and a viewer of the second.
+    func insertDemoUsers(organizations: [Int]) throws {
+        let accounts = Accounts(database: database)
+        let admin = try accounts.createUser(email: Self.adminEmail, name: "Alex Admin", password: Self.password)
+        for organization in organizations { try accounts.setRole(userID: admin, organizationID: organization, role: .admin) }
+        let officer = try accounts.createUser(email: Self.officerEmail, name: "Olu Officer", password: Self.password)
+        try accounts.setRole(userID: officer, organizationID: organizations[0], role: .connectionsOfficer)
+        let viewer = try accounts.createUser(email: Self.viewerEmail, name: "Vera Viewer", password: Self.password)
+        try accounts.setRole(userID: viewer, organizationID: organizations[1], role: .viewer)
     }
 
     /// Splits `total` into `parts` uneven but positive-when-possible shares.

@@ -8,11 +8,14 @@ public struct TableState: Sendable, Equatable {
     public var sort: TableSort
     public var page: Int
     public var pageSize: Int
+    /// One organization, or nil for all of the user's.
+    public var organization: Int?
 
-    public init(sort: TableSort = TableState.defaultSort, page: Int = 1, pageSize: Int = TableState.defaultPageSize) {
+    public init(sort: TableSort = TableState.defaultSort, page: Int = 1, pageSize: Int = TableState.defaultPageSize, organization: Int? = nil) {
         self.sort = sort
         self.page = page
         self.pageSize = pageSize
+        self.organization = organization
     }
 
     /// Reads `sort`, `order`, `page` and `size`; anything malformed is a 400 that says what is wrong.
@@ -36,6 +39,11 @@ public struct TableState: Sendable, Equatable {
                     throw .badRequest("The page must be a whole number from 1, not “\(value.prefix(80))”.")
                 }
                 state.page = page
+            case "org":
+                guard value == "all" || Int(value) != nil else {
+                    throw .badRequest("The organization must be an Org ID or “all”, not “\(value.prefix(80))”.")
+                }
+                state.organization = Int(value)
             case "size":
                 guard let size = Int(value), pageSizes.contains(size) else {
                     throw .badRequest("The page size must be one of \(pageSizes.map(String.init).joined(separator: ", ")), not “\(value.prefix(80))”.")
@@ -52,6 +60,7 @@ public struct TableState: Sendable, Equatable {
     /// The query pairs that reproduce this state, leaving out defaults so URLs stay short.
     public var queryPairs: [(name: String, value: String)] {
         var pairs: [(name: String, value: String)] = []
+        if let organization { pairs.append(("org", String(organization))) }
         if sort.column != Self.defaultSort.column { pairs.append(("sort", sort.column.key)) }
         if sort.descending { pairs.append(("order", "desc")) }
         if pageSize != Self.defaultPageSize { pairs.append(("size", String(pageSize))) }

@@ -2,6 +2,7 @@
 /// The web layer maps each case to its HTTP status in one place.
 public enum UserError: Error, Equatable, Sendable {
     case badRequest(String)
+    case unauthorized(String)
     case notFound(String)
     case forbidden(String)
     case conflict(String)
@@ -9,7 +10,7 @@ public enum UserError: Error, Equatable, Sendable {
 
     public var message: String {
         switch self {
-        case .badRequest(let m), .notFound(let m), .forbidden(let m), .conflict(let m), .tooManyRequests(let m): return m
+        case .badRequest(let m), .unauthorized(let m), .notFound(let m), .forbidden(let m), .conflict(let m), .tooManyRequests(let m): return m
         }
     }
 }

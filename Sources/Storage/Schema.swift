@@ -3,7 +3,28 @@
 public enum Schema {
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "connections, drivers, memberships, users, audit", sql: version1),
+        Migration(version: 2, name: "sessions and sign-in attempts", sql: version2),
     ]
+
+    static let version2 = """
+    CREATE TABLE sessions (
+        -- 256 random bits, the value of the session cookie.
+        token               TEXT PRIMARY KEY CHECK (length(token) >= 43),
+        user_id             INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        csrf_token          TEXT NOT NULL CHECK (length(csrf_token) >= 22),
+        created_at          TEXT NOT NULL,
+        last_seen_at        TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX sessions_user ON sessions (user_id);
+
+    -- Failed sign-ins by account and by address, for slowing and refusing guessers.
+    CREATE TABLE sign_in_failures (
+        id                  INTEGER PRIMARY KEY,
+        subject             TEXT NOT NULL,
+        at                  TEXT NOT NULL
+    );
+    CREATE INDEX sign_in_failures_subject ON sign_in_failures (subject, at);
+    """
 
     static let version1 = """
     CREATE TABLE organizations (

@@ -3,21 +3,31 @@ import FastCGI
 
 /// GET /connections: the table, its sort links and its pager. All state is in the URL.
 struct ConnectionsPage {
-    let handler: ConsoleHandler
+    let page: Page
 
-    func respond(to request: Request) throws -> Response {
-        let state = try TableState.parse(request.query)
+    func respond() throws -> Response {
+        let state = try TableState.parse(page.request.query)
+        let visible = page.access.organizations(allowing: .viewConnections)
+        if let organization = state.organization { try page.access.require(.viewConnections, in: organization) }
         let columns = ColumnCatalog.defaultVisible
-        let page = try ConnectionTable(database: handler.database).page(state, columns: columns)
-        let shown = TableState(sort: state.sort, page: page.page, pageSize: state.pageSize)
-        return handler.html(page: "connections", title: "Connections", [
+        let table = try ConnectionTable(database: page.database).page(state, columns: columns,
+                                                                     organizations: state.organization.map { [$0] } ?? visible)
+        let shown = TableState(sort: state.sort, page: table.page, pageSize: state.pageSize, organization: state.organization)
+        let page = table
+        return self.page.html("connections", title: "Connections", [
+            "organizations": .list(try Accounts(database: self.page.database).organizationNames(visible).map {
+                ["id": .text($0.id), "name": .text($0.name), "selected": .bool($0.id == state.organization)]
+            }),
+            "severalOrganizations": .bool(visible.count > 1),
+            "allSelected": .bool(state.organization == nil),
             "columns": .list(columns.map { headerContext($0, state: shown) }),
             "rows": .list(page.rows.map(rowContext)),
             "hasRows": .bool(!page.rows.isEmpty),
             "range": .text("\(Format.integer(page.firstRowNumber))–\(Format.integer(page.lastRowNumber)) of \(Format.integer(page.total))"),
             "pager": pagerContext(page, state: shown),
             "pageSizes": .list(TableState.pageSizes.map { ["size": .text($0), "selected": .bool($0 == shown.pageSize)] }),
-            "hiddenState": .list(hiddenFields(shown)),
+            "hiddenState": .list(hiddenFields(shown, except: ["size"])),
+            "organizationHiddenState": .list(hiddenFields(shown, except: ["org"])),
         ])
     }
 
@@ -81,9 +91,9 @@ struct ConnectionsPage {
         ]
     }
 
-    /// The state a GET form (page size) must carry along, apart from what it changes.
-    func hiddenFields(_ state: TableState) -> [TemplateValue] {
-        state.queryPairs.filter { $0.name != "size" && $0.name != "page" }.map { ["name": .text($0.name), "value": .text($0.value)] }
+    /// The state a GET form must carry along, apart from what it changes itself.
+    func hiddenFields(_ state: TableState, except changed: Set<String>) -> [TemplateValue] {
+        state.queryPairs.filter { !changed.contains($0.name) && $0.name != "page" }.map { ["name": .text($0.name), "value": .text($0.value)] }
     }
 
     func url(_ state: TableState) -> String {

@@ -5,6 +5,7 @@ enum ErrorStatus {
     static func status(for error: UserError) -> Int {
         switch error {
         case .badRequest: return 400
+        case .unauthorized: return 401
         case .forbidden: return 403
         case .notFound: return 404
         case .conflict: return 409
@@ -15,6 +16,7 @@ enum ErrorStatus {
     static func title(for status: Int) -> String {
         switch status {
         case 400: return "This request cannot be read"
+        case 401: return "Sign in again"
         case 403: return "Not allowed"
         case 404: return "Page not found"
         case 405: return "Method not allowed"

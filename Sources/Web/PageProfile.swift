@@ -3,7 +3,7 @@ import FastCGI
 import Foundation
 
 /// Where one table page's time goes inside the app, for the benchmark: the SQL alone,
-/// and the whole handler (SQL, view model, template). The transport is measured from outside.
+/// and the whole handler (session, SQL, view model, template). The transport is measured from outside.
 public struct PageProfile {
     public struct Result: Sendable {
         public let sqlMicroseconds: Double
@@ -12,15 +12,21 @@ public struct PageProfile {
     }
 
     let handler: ConsoleHandler
+    let session: Accounts.Session
 
-    public init(configuration: WebConfiguration) throws {
+    /// Signs in as the given user, as a browser would before opening the page.
+    public init(configuration: WebConfiguration, email: String, password: String) throws {
         handler = try ConsoleHandler(configuration: configuration)
+        session = try Accounts(database: handler.database).signIn(email: email, password: password, address: "profile")
     }
 
     public func measure(iterations: Int) throws -> Result {
-        let request = Request(method: "GET", path: "/connections")
+        let request = Request(method: "GET", path: "/connections", headers: ["cookie": "\(SessionCookie.name)=\(session.token)"])
         let table = ConnectionTable(database: handler.database)
-        let sql = try median(iterations) { _ = try table.page(TableState(), columns: ColumnCatalog.defaultVisible) }
+        let organizations = session.access.organizations(allowing: .viewConnections)
+        let sql = try median(iterations) {
+            _ = try table.page(TableState(), columns: ColumnCatalog.defaultVisible, organizations: organizations)
+        }
         var bytes = 0
         let whole = try median(iterations) {
             if case .bytes(let body) = try handler.respond(to: request).body { bytes = body.count }

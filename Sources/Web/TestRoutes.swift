@@ -7,7 +7,7 @@ import FastCGI
 enum TestRoutes {
     struct DeliberateFailure: Error {}
 
-    static func respond(to request: Request, action: Substring) throws -> Response {
+    static func respond(to request: Request, action: String) throws -> Response {
         switch action {
         case "sleep":
             let milliseconds = min(Int(request.queryValue("ms") ?? "") ?? 1000, 30_000)

@@ -10,7 +10,7 @@ struct ConnectionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "connections",
         abstract: "The driver-connections console of an EV-charging platform.",
-        subcommands: [Serve.self, Seed.self, Migrate.self, ProfilePage.self],
+        subcommands: [Serve.self, Seed.self, Migrate.self, CreateUser.self, ProfilePage.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -91,7 +91,7 @@ struct Seed: ParsableCommand {
         }
         let db = try Database(path: database.database)
         try Migrator().migrate(db)
-        guard try ConnectionTable(database: db).count() == 0 else {
+        guard try ConnectionTable(database: db).countAll() == 0 else {
             throw ValidationError("\(database.database) already holds connections; use --reset to start over")
         }
         let started = Date()
@@ -127,10 +127,67 @@ struct ProfilePage: ParsableCommand {
     @Option(help: "How many times to run each part.")
     var iterations = 2000
 
+    @Option(help: "The user whose page is timed.")
+    var email = DemoData.adminEmail
+
+    @Option(help: "That user's password.")
+    var password = DemoData.password
+
     func run() throws {
         let web = WebConfiguration(databasePath: database.database, views: try Views(directory: views),
                                    publicBaseURL: "http://127.0.0.1", publicDirectory: "Public")
-        let result = try PageProfile(configuration: web).measure(iterations: iterations)
+        let result = try PageProfile(configuration: web, email: email, password: password).measure(iterations: iterations)
         print(String(format: "sql_us=%.1f handler_us=%.1f page_bytes=%d", result.sqlMicroseconds, result.handlerMicroseconds, result.pageBytes))
+    }
+}
+
+struct CreateUser: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create-user", abstract: "Create a user with a role in organizations (the first Admin, for instance).",
+        discussion: "The password is read from standard input, so that it stays out of the shell's history.")
+
+    @OptionGroup var database: DatabaseOption
+
+    @Option(help: "The user's email, used to sign in.")
+    var email: String
+
+    @Option(help: "The user's name.")
+    var name: String
+
+    @Option(help: "Admin, Connections officer or Viewer.")
+    var role = Role.admin.rawValue
+
+    @Option(name: .customLong("org"), help: "An Org ID; repeat for several.")
+    var organizations: [Int] = []
+
+    @Flag(help: "Give the role in every organization.")
+    var allOrganizations = false
+
+    func run() throws {
+        guard let role = Role(rawValue: role) else {
+            throw ValidationError("--role must be one of: \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let db = try Database(path: database.database)
+        try Migrator().migrate(db)
+        let ids = allOrganizations ? try db.query("SELECT id FROM organizations ORDER BY id") { $0.int(0) } : organizations
+        guard !ids.isEmpty else { throw ValidationError("name an organization with --org ID, or use --all-organizations") }
+        let password = readLine(strippingNewline: true) ?? ""
+        do {
+            try db.transaction {
+                let accounts = Accounts(database: db)
+                let user = try accounts.createUser(email: email, name: name, password: password)
+                for id in ids {
+                    guard try db.scalarInt("SELECT count(*) FROM organizations WHERE id = ?1", [.init(id)]) == 1 else {
+                        throw ValidationError("there is no organization with Org ID \(id)")
+                    }
+                    try accounts.setRole(userID: user, organizationID: id, role: role)
+                }
+                try AuditLog(database: db).record(actorID: nil, actor: "command line", organizationID: nil, action: "User created",
+                                                  subject: email, details: ["role": role.rawValue])
+            }
+        } catch let error as UserError {
+            throw ValidationError(error.message)
+        }
+        print("Created \(email) as \(role.rawValue) of \(ids.count) organization\(ids.count == 1 ? "" : "s").")
     }
 }

@@ -1,6 +1,7 @@
 """Starts the real app and a real nginx on a SQLite file in a temporary folder."""
 import os
 import pathlib
+import re
 import signal
 import socket
 import sqlite3
@@ -11,6 +12,8 @@ from html.parser import HTMLParser
 import requests
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+ADMIN, OFFICER, VIEWER = "admin@demo.test", "officer@demo.test", "viewer@demo.test"
+PASSWORD = "connections-demo"
 BINARY = os.environ.get("CONNECTIONS_BIN", str(ROOT / ".build" / "release" / "connections"))
 
 
@@ -76,12 +79,33 @@ class Stack:
                 except subprocess.TimeoutExpired:
                     process.kill()
 
-    def get(self, path, **kwargs):
-        kwargs.setdefault("allow_redirects", False)
-        return requests.get(self.base + path, timeout=30, **kwargs)
+    def sign_in(self, email=ADMIN, password=PASSWORD):
+        """A requests session signed in through the real form; its csrf token as .csrf."""
+        browser = requests.Session()
+        form = browser.get(self.base + "/login", timeout=30)
+        token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+        response = browser.post(self.base + "/login", data={"csrf": token, "email": email, "password": password, "next": "/connections"},
+                                allow_redirects=False, timeout=30)
+        assert response.status_code == 303, response.text
+        page = browser.get(self.base + "/connections", timeout=30)
+        browser.csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        return browser
 
-    def post(self, path, **kwargs):
-        return requests.post(self.base + path, timeout=30, allow_redirects=False, **kwargs)
+    @property
+    def admin(self):
+        if not hasattr(self, "_admin"):
+            self._admin = self.sign_in()
+        return self._admin
+
+    def get(self, path, as_user=None, **kwargs):
+        kwargs.setdefault("allow_redirects", False)
+        return (as_user or self.admin).get(self.base + path, timeout=30, **kwargs)
+
+    def post(self, path, as_user=None, data=None, csrf=True, **kwargs):
+        browser = as_user or self.admin
+        if csrf and isinstance(data, dict):
+            data = {"csrf": browser.csrf, **data}
+        return browser.post(self.base + path, data=data, timeout=30, allow_redirects=False, **kwargs)
 
 
 class Table(HTMLParser):

@@ -6,6 +6,8 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 from harness import ROOT
 
@@ -32,8 +34,34 @@ def screenshot(browser, name):
     return path
 
 
-def test_the_table_in_a_browser(stack, browser):
+def sign_in(stack, browser, email="admin@demo.test"):
     browser.get(stack.base + "/connections")
+    assert "/login" in browser.current_url and browser.title == "Sign in · Connections"
+    browser.find_element(By.ID, "email").send_keys(email)
+    browser.find_element(By.ID, "password").send_keys("connections-demo")
+    browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/connections$"))
+
+
+def test_sign_in_and_out(stack, browser):
+    browser.delete_all_cookies()
+    browser.get(stack.base + "/login")
+    browser.find_element(By.ID, "email").send_keys("admin@demo.test")
+    browser.find_element(By.ID, "password").send_keys("not the password")
+    browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+    assert "The email or password is not right." in browser.find_element(By.CSS_SELECTOR, "[role=alert]").text
+    screenshot(browser, "sign-in-failed.png")
+    sign_in(stack, browser)
+    assert browser.find_element(By.CSS_SELECTOR, ".signout .who").get_attribute("title") == "admin@demo.test"
+    browser.find_element(By.CSS_SELECTOR, ".signout button").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_contains("/login"))
+    browser.get(stack.base + "/connections")
+    assert "/login" in browser.current_url  # the session ended on the server
+
+
+def test_the_table_in_a_browser(stack, browser):
+    browser.delete_all_cookies()
+    sign_in(stack, browser)
     assert browser.title == "Connections · Connections"
     headers = [th.text.replace("▲", "").strip() for th in browser.find_elements(By.CSS_SELECTOR, "thead th")]
     assert headers[:3] == ["Org ID", "Org Name", "Connection Name"] and headers[-1] == "Action"
@@ -60,7 +88,8 @@ def test_the_table_in_a_browser(stack, browser):
 def test_the_table_on_a_phone(stack, browser):
     browser.set_window_size(390, 844)
     try:
-        browser.get(stack.base + "/connections")
+        browser.delete_all_cookies()
+        sign_in(stack, browser)
         # The page itself does not scroll sideways; the table scrolls inside its frame.
         assert browser.execute_script("return document.documentElement.scrollWidth") <= 390
         assert browser.find_element(By.CSS_SELECTOR, ".pager").is_displayed()

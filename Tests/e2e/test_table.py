@@ -3,6 +3,7 @@ import re
 import sqlite3
 
 import pytest
+import requests
 
 from conftest import HOSTILE
 from harness import Table
@@ -127,18 +128,18 @@ def test_unknown_path_gets_a_404_page(stack):
 
 
 def test_wrong_method_gets_405(stack):
-    response = stack.post("/connections", data={"a": "b"})
+    response = stack.post("/connections", data={"a": "b"})  # with a valid csrf token
     assert response.status_code == 405
     assert response.headers["Allow"] == "GET, HEAD"
 
 
 def test_oversized_bodies_get_413(stack):
     # Above the app's limit (64 KiB here) but within nginx's: the app refuses it.
-    response = stack.post("/connections", data={"name": "x" * 100_000})
+    response = stack.post("/connections", data={"name": "x" * 100_000}, csrf=False)
     assert response.status_code == 413
     assert "too large" in response.text
     # Above nginx's limit (2 MiB): nginx refuses it with our static page.
-    response = stack.post("/connections", data={"name": "x" * (10 * 1024 * 1024)})
+    response = stack.post("/connections", data={"name": "x" * (10 * 1024 * 1024)}, csrf=False)
     assert response.status_code == 413
     assert "too large" in response.text
     assert stack.get("/connections").status_code == 200
@@ -146,7 +147,7 @@ def test_oversized_bodies_get_413(stack):
 
 def test_a_throwing_handler_gets_a_500_and_the_workers_keep_serving(stack):
     for _ in range(stack.threads * 2):
-        response = stack.get("/_test/fail")
+        response = requests.get(stack.base + "/_test/fail", timeout=10)
         assert response.status_code == 500
         assert "Something went wrong" in response.text
     assert all(stack.get("/connections").status_code == 200 for _ in range(stack.threads * 2))
@@ -172,6 +173,7 @@ def test_connected_drivers_counts_connected_memberships_only(stack):
 
 def test_pages_carry_security_headers(stack):
     headers = stack.get("/connections").headers
+    assert requests.get(stack.base + "/login", timeout=10).headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert "script-src 'self'" in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"

@@ -1,0 +1,53 @@
+/// What a role may do in an organization (PRODUCT.md, Roles).
+public enum Permission: Sendable, CaseIterable {
+    case viewConnections
+    case export
+    case inviteDrivers
+    case decideMemberships
+    case manageConnections
+    case rotateCodes
+    case manageUsers
+    case viewAudit
+}
+
+extension Role {
+    public func allows(_ permission: Permission) -> Bool {
+        switch self {
+        case .admin: return true
+        case .connectionsOfficer: return [.viewConnections, .export, .inviteDrivers, .decideMemberships].contains(permission)
+        case .viewer: return [.viewConnections, .export].contains(permission)
+        }
+    }
+}
+
+/// The signed-in user and the organizations the user belongs to, with a role in each.
+public struct Access: Sendable {
+    public let userID: Int
+    public let email: String
+    public let name: String
+    /// Organization id -> role; only these organizations exist for this user.
+    public let roles: [Int: Role]
+
+    public init(userID: Int, email: String, name: String, roles: [Int: Role]) {
+        self.userID = userID
+        self.email = email
+        self.name = name
+        self.roles = roles
+    }
+
+    public var organizationIDs: [Int] { roles.keys.sorted() }
+
+    /// Another organization's things answer "not found", so that their existence does not leak;
+    /// a role without the right answers "forbidden".
+    public func require(_ permission: Permission, in organization: Int) throws(UserError) {
+        guard let role = roles[organization] else { throw .notFound("There is no such page.") }
+        guard role.allows(permission) else {
+            throw .forbidden("Your role in this organization (\(role.rawValue)) does not allow this.")
+        }
+    }
+
+    /// The organizations where the user may do this.
+    public func organizations(allowing permission: Permission) -> [Int] {
+        roles.filter { $0.value.allows(permission) }.keys.sorted()
+    }
+}

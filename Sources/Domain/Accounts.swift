@@ -1,0 +1,227 @@
+import Foundation
+import Storage
+
+/// Users, their roles per organization, and their sessions.
+public struct Accounts {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    public static let idleTimeout: TimeInterval = 2 * 3600
+    public static let absoluteTimeout: TimeInterval = 12 * 3600
+
+    // MARK: Users
+
+    public struct Member: Sendable {
+        public let userID: Int
+        public let email: String
+        public let name: String
+        public let role: Role
+    }
+
+    /// Creates a user; the email is the identity, unique without regard to case.
+    @discardableResult
+    public func createUser(email: String, name: String, password: String) throws -> Int {
+        let email = try Self.validEmail(email)
+        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...200).contains(name.count) else { throw UserError.badRequest("Enter a name of 1 to 200 characters.") }
+        guard password.count >= Passwords.minimumLength, password.utf8.count <= 1024 else {
+            throw UserError.badRequest("The password must be at least \(Passwords.minimumLength) characters long.")
+        }
+        guard try userID(email: email) == nil else { throw UserError.conflict("A user with the email \(email) already exists.") }
+        try database.run("INSERT INTO users (email, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+                         [.text(email), .text(name), .text(Passwords.hash(password)), .text(DateText.now())])
+        return Int(database.lastInsertRowID)
+    }
+
+    public func userID(email: String) throws -> Int? {
+        try database.query("SELECT id FROM users WHERE email = ?1", [.text(email.trimmingCharacters(in: .whitespaces))]) { $0.int(0) }.first
+    }
+
+    public func setRole(userID: Int, organizationID: Int, role: Role) throws {
+        try database.run("""
+            INSERT INTO user_roles (user_id, org_id, role) VALUES (?1, ?2, ?3)
+            ON CONFLICT (user_id, org_id) DO UPDATE SET role = excluded.role
+            """, [.init(userID), .init(organizationID), .text(role.rawValue)])
+    }
+
+    /// Removes the user from the organization. The last Admin cannot go: someone must manage it.
+    public func removeRole(userID: Int, organizationID: Int) throws {
+        try requireAnotherAdmin(besides: userID, in: organizationID)
+        try database.run("DELETE FROM user_roles WHERE user_id = ?1 AND org_id = ?2", [.init(userID), .init(organizationID)])
+    }
+
+    public func changeRole(userID: Int, organizationID: Int, to role: Role) throws {
+        guard try self.role(userID: userID, organizationID: organizationID) != nil else {
+            throw UserError.notFound("That user is not a member of this organization.")
+        }
+        if role != .admin { try requireAnotherAdmin(besides: userID, in: organizationID) }
+        try setRole(userID: userID, organizationID: organizationID, role: role)
+    }
+
+    public func role(userID: Int, organizationID: Int) throws -> Role? {
+        try database.query("SELECT role FROM user_roles WHERE user_id = ?1 AND org_id = ?2", [.init(userID), .init(organizationID)]) {
+            Role(rawValue: $0.text(0))
+        }.first ?? nil
+    }
+
+    private func requireAnotherAdmin(besides userID: Int, in organizationID: Int) throws {
+        let admins = try database.scalarInt("SELECT count(*) FROM user_roles WHERE org_id = ?1 AND role = 'Admin' AND user_id <> ?2",
+                                            [.init(organizationID), .init(userID)])
+        if admins == 0, try role(userID: userID, organizationID: organizationID) == .admin {
+            throw UserError.conflict("An organization needs at least one Admin: make someone else Admin first.")
+        }
+    }
+
+    public func members(of organizationID: Int) throws -> [Member] {
+        try database.query("""
+            SELECT u.id, u.email, u.name, r.role FROM user_roles r JOIN users u ON u.id = r.user_id
+            WHERE r.org_id = ?1 ORDER BY u.name COLLATE NOCASE, u.id
+            """, [.init(organizationID)]) {
+            Member(userID: $0.int(0), email: $0.text(1), name: $0.text(2), role: Role(rawValue: $0.text(3)) ?? .viewer)
+        }
+    }
+
+    public func access(userID: Int) throws -> Access? {
+        guard let user = try database.query("SELECT email, name FROM users WHERE id = ?1", [.init(userID)], row: { ($0.text(0), $0.text(1)) }).first
+        else { return nil }
+        let roles = try database.query("SELECT org_id, role FROM user_roles WHERE user_id = ?1", [.init(userID)]) {
+            ($0.int(0), Role(rawValue: $0.text(1)) ?? .viewer)
+        }
+        return Access(userID: userID, email: user.0, name: user.1, roles: Dictionary(uniqueKeysWithValues: roles))
+    }
+
+    public func organizationNames(_ ids: [Int]) throws -> [(id: Int, name: String)] {
+        try database.query("SELECT id, name FROM organizations WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY name COLLATE NOCASE",
+                           [.text("[" + ids.map(String.init).joined(separator: ",") + "]")]) { (id: $0.int(0), name: $0.text(1)) }
+    }
+
+    static func validEmail(_ email: String) throws -> String {
+        let trimmed = email.trimmingCharacters(in: .whitespacesAndNewlines)
+        let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
+        guard trimmed.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+              !parts[1].hasPrefix("."), !parts[1].hasSuffix("."), !trimmed.contains(where: \.isWhitespace) else {
+            throw UserError.badRequest("Enter an email address like name@example.com.")
+        }
+        return trimmed
+    }
+
+    // MARK: Sessions
+
+    public struct Session: Sendable {
+        public let token: String
+        public let csrfToken: String
+        public let access: Access
+    }
+
+    /// Signs in, or says why not. Guessers are slowed, then refused for a while, per account and
+    /// per address; an unknown email and a wrong password read the same.
+    public func signIn(email: String, password: String, address: String) throws -> Session {
+        let normalized = email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let subjects = ["email:" + normalized, "address:" + address]
+        try SignInThrottle(database: database).check(account: subjects[0], address: subjects[1])
+        let user = try database.query("SELECT id, password_hash FROM users WHERE email = ?1", [.text(normalized)]) {
+            (id: $0.int(0), hash: $0.text(1))
+        }.first
+        let valid: Bool
+        if let user {
+            valid = Passwords.verify(password, against: user.hash)
+        } else {
+            Passwords.verifyNothing(password)
+            valid = false
+        }
+        guard valid, let user, let access = try access(userID: user.id) else {
+            try database.transaction {
+                try SignInThrottle(database: database).recordFailure(subjects)
+                try AuditLog(database: database).record(actorID: user?.id, actor: String(normalized.prefix(254)), organizationID: nil,
+                                                       action: "Sign-in failed", details: ["address": address])
+            }
+            throw UserError.unauthorized("The email or password is not right.")
+        }
+        var random = SystemRandomNumberGenerator()
+        let token = InviteCodes.inviteToken(using: &random) + InviteCodes.inviteToken(using: &random)
+        let csrf = InviteCodes.inviteToken(using: &random)
+        let now = DateText.now()
+        try database.transaction {
+            try SignInThrottle(database: database).clear(subjects[0])
+            try database.run("INSERT INTO sessions (token, user_id, csrf_token, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+                             [.text(token), .init(user.id), .text(csrf), .text(now)])
+            try AuditLog(database: database).record(actorID: user.id, actor: access.email, organizationID: nil, action: "Signed in",
+                                                   details: ["address": address])
+        }
+        return Session(token: token, csrfToken: csrf, access: access)
+    }
+
+    /// The session of a cookie, if it is still valid; refreshes its idle time at most once a minute.
+    public func session(token: String) throws -> Session? {
+        guard token.count >= 43, token.count <= 100 else { return nil }
+        let now = Date()
+        guard let row = try database.query("SELECT user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE token = ?1",
+                                           [.text(token)], row: { ($0.int(0), $0.text(1), $0.text(2), $0.text(3)) }).first
+        else { return nil }
+        let idleLimit = DateText.store(now.addingTimeInterval(-Self.idleTimeout))
+        let absoluteLimit = DateText.store(now.addingTimeInterval(-Self.absoluteTimeout))
+        guard row.3 > idleLimit, row.2 > absoluteLimit else {
+            try database.run("DELETE FROM sessions WHERE token = ?1", [.text(token)])
+            return nil
+        }
+        if row.3 < DateText.store(now.addingTimeInterval(-60)) {
+            try database.run("UPDATE sessions SET last_seen_at = ?2 WHERE token = ?1", [.text(token), .text(DateText.store(now))])
+        }
+        guard let access = try access(userID: row.0) else { return nil }
+        return Session(token: token, csrfToken: row.1, access: access)
+    }
+
+    public func signOut(_ session: Session) throws {
+        try database.transaction {
+            try database.run("DELETE FROM sessions WHERE token = ?1", [.text(session.token)])
+            try AuditLog(database: database).record(actorID: session.access.userID, actor: session.access.email, organizationID: nil,
+                                                   action: "Signed out")
+        }
+    }
+}
+
+/// Failed sign-ins per account and per address over a window: after a few, each further try
+/// must wait longer; after many, the account or address is refused until the window passes.
+struct SignInThrottle {
+    let database: Database
+
+    static let window: TimeInterval = 15 * 60
+    static let freeFailures = 3
+    static let accountLimit = 10
+    static let addressLimit = 30
+
+    func check(account: String, address: String) throws {
+        let since = DateText.store(Date().addingTimeInterval(-Self.window))
+        let accountFailures = try failures(account, since: since)
+        let addressFailures = try failures(address, since: since)
+        if accountFailures.count >= Self.accountLimit || addressFailures.count >= Self.addressLimit {
+            throw UserError.tooManyRequests("Too many failed sign-in attempts. Try again in 15 minutes.")
+        }
+        let worst = max(accountFailures.count, addressFailures.count / 3)
+        guard worst >= Self.freeFailures, let lastDate = DateText.parse(max(accountFailures.last ?? "", addressFailures.last ?? "")) else { return }
+        let wait = min(60, 1 << (worst - Self.freeFailures + 1))
+        let remaining = Int(lastDate.addingTimeInterval(TimeInterval(wait)).timeIntervalSinceNow.rounded(.up))
+        if remaining > 0 {
+            throw UserError.tooManyRequests("Too many failed sign-in attempts. Wait \(remaining) seconds before trying again.")
+        }
+    }
+
+    func failures(_ subject: String, since: String) throws -> [String] {
+        try database.query("SELECT at FROM sign_in_failures WHERE subject = ?1 AND at > ?2 ORDER BY at", [.text(subject), .text(since)]) { $0.text(0) }
+    }
+
+    func recordFailure(_ subjects: [String]) throws {
+        let now = DateText.now()
+        for subject in subjects {
+            try database.run("INSERT INTO sign_in_failures (subject, at) VALUES (?1, ?2)", [.text(String(subject.prefix(300))), .text(now)])
+        }
+        try database.run("DELETE FROM sign_in_failures WHERE at < ?1", [.text(DateText.store(Date().addingTimeInterval(-Self.window)))])
+    }
+
+    func clear(_ subject: String) throws {
+        try database.run("DELETE FROM sign_in_failures WHERE subject = ?1", [.text(subject)])
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import Storage
+
+/// The audit log: who did what, when, in which organization.
+public struct AuditLog {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    public struct Entry: Sendable {
+        public let at: String
+        public let actor: String
+        public let organization: String?
+        public let action: String
+        public let subject: String
+        public let details: String
+    }
+
+    public func record(actorID: Int?, actor: String, organizationID: Int?, action: String, subject: String = "",
+                       details: [String: String] = [:]) throws {
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: details, options: [.sortedKeys]), as: UTF8.self)
+        try database.run("""
+            INSERT INTO audit_log (at, user_id, actor, org_id, action, subject, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            """, [.text(DateText.now()), actorID.map { .init($0) } ?? .null, .text(actor),
+                  organizationID.map { .init($0) } ?? .null, .text(action), .text(subject), .text(json)])
+    }
+
+    /// Newest first: the entries of the organizations given, and the sign-ins of their members.
+    public func page(organizations: [Int], page: Int, pageSize: Int) throws -> (entries: [Entry], total: Int) {
+        let scope = """
+            (a.org_id IN (SELECT value FROM json_each(?3))
+             OR (a.org_id IS NULL AND a.user_id IN (SELECT user_id FROM user_roles WHERE org_id IN (SELECT value FROM json_each(?3)))))
+            """
+        let ids = SQLValue.text("[" + organizations.map(String.init).joined(separator: ",") + "]")
+        let total = try database.scalarInt("SELECT count(*) FROM audit_log a WHERE \(scope)", [.null, .null, ids])
+        let entries = try database.query("""
+            SELECT a.at, a.actor, o.name, a.action, a.subject, a.details
+            FROM audit_log a LEFT JOIN organizations o ON o.id = a.org_id
+            WHERE \(scope) ORDER BY a.id DESC LIMIT ?1 OFFSET ?2
+            """, [.init(pageSize), .init((page - 1) * pageSize), ids]) {
+            Entry(at: DateText.display($0.text(0)), actor: $0.text(1), organization: $0.optionalText(2), action: $0.text(3),
+                  subject: $0.text(4), details: $0.text(5))
+        }
+        return (entries, total)
+    }
+}

@@ -1,0 +1,54 @@
+import Domain
+import FastCGI
+import Foundation
+
+/// GET and POST /login. Before a session exists, the form's CSRF token is checked against a
+/// cookie of the same value (double submit).
+struct SignInPage {
+    let handler: ConsoleHandler
+    static let csrfCookie = "login_csrf"
+
+    func respond(to request: Request) throws -> Response {
+        let next = Self.safeNext(request.isRead ? request.queryValue("next") : formValue(request, "next"))
+        guard !request.isRead else { return form(request, next: next, email: "", message: nil, status: 200) }
+        guard request.method == "POST" else { throw ConsoleHandler.MethodNotAllowed(method: request.method, allowed: "GET, HEAD, POST") }
+        guard let token = request.cookies[Self.csrfCookie], !token.isEmpty, formValue(request, "csrf") == token else {
+            return form(request, next: next, email: formValue(request, "email") ?? "",
+                        message: "The sign-in form had expired. Please sign in again.", status: 403)
+        }
+        let email = formValue(request, "email") ?? ""
+        do {
+            let session = try Accounts(database: handler.database).signIn(email: email, password: formValue(request, "password") ?? "",
+                                                                          address: request.remoteAddress)
+            var response = Response.redirect(to: next)
+            response.headers.append(("Set-Cookie", SessionCookie.set(session.token, secure: request.isHTTPS)))
+            response.headers.append(("Set-Cookie", "\(Self.csrfCookie)=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0"))
+            return response
+        } catch let error as UserError {
+            return form(request, next: next, email: email, message: error.message, status: ErrorStatus.status(for: error))
+        }
+    }
+
+    private func form(_ request: Request, next: String, email: String, message: String?, status: Int) -> Response {
+        var random = SystemRandomNumberGenerator()
+        let token = InviteCodes.inviteToken(using: &random)
+        var response = handler.html(status: status, page: "login", title: "Sign in", session: nil, [
+            "csrf": .text(token), "next": .text(next), "email": .text(String(email.prefix(254))),
+            "message": message.map(TemplateValue.text) ?? .bool(false),
+        ])
+        response.headers.append(("Set-Cookie", "\(Self.csrfCookie)=\(token); Path=/login; HttpOnly; SameSite=Strict"
+                                 + (request.isHTTPS ? "; Secure" : "")))
+        return response
+    }
+
+    private func formValue(_ request: Request, _ name: String) -> String? {
+        request.form.first { $0.name == name }?.value
+    }
+
+    /// Only a path on this site: "/connections?x=1", never "//evil.example" or "https://…".
+    static func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/\\"), next.count < 2000,
+              !next.contains(where: { $0.isNewline }) else { return "/connections" }
+        return next
+    }
+}
