@@ -74,16 +74,18 @@ public final class FastCGIServer: Sendable {
             return
         }
         while FCGX_Accept_r(&request) >= 0 {
-            answer(&request, with: handler)
-            // On a unix socket, close at once: libfcgi would otherwise wait for nginx to hang up
-            // first (a guard against TCP resets that cannot happen here), holding the thread idle.
-            if configuration.isUnixSocket { FCGX_Detach(&request) }
+            let readWholeRequest = answer(&request, with: handler)
+            // With the whole request read, a unix socket can close at once; libfcgi would otherwise
+            // wait for nginx to hang up first, holding the thread idle. Unread input (a refused
+            // body) must be drained by libfcgi's slow close, or nginx would see a reset.
+            if configuration.isUnixSocket && readWholeRequest { FCGX_Detach(&request) }
             FCGX_Finish_r(&request)
         }
         FCGX_Free(&request, 1)
     }
 
-    private func answer(_ raw: inout FCGX_Request, with handler: any RequestHandler) {
+    /// Answers one request; false when its body was refused unread.
+    private func answer(_ raw: inout FCGX_Request, with handler: any RequestHandler) -> Bool {
         let parameters = Parameters(raw.envp)
         let method = parameters["REQUEST_METHOD"] ?? "GET"
         let path = parameters["DOCUMENT_URI"] ?? parameters["SCRIPT_NAME"] ?? "/"
@@ -93,7 +95,7 @@ public final class FastCGIServer: Sendable {
         guard contentLength <= configuration.maxBodyBytes else {
             let limit = ByteCountFormatter.string(fromByteCount: Int64(configuration.maxBodyBytes), countStyle: .binary)
             write(handler.errorResponse(status: 413, message: "The request is too large: at most \(limit) is accepted."), to: out)
-            return
+            return false
         }
         let request = Request(method: method, path: path, queryString: parameters["QUERY_STRING"] ?? "",
                               headers: parameters.headers, body: readBody(raw.in, length: contentLength),
@@ -106,6 +108,7 @@ public final class FastCGIServer: Sendable {
             response = handler.errorResponse(status: 500, message: "Something went wrong on our side. The error has been logged.")
         }
         write(response, to: out)
+        return true
     }
 
     private func write(_ response: Response, to out: ResponseStream) {

@@ -12,13 +12,15 @@ final class ConnectionTableTests: XCTestCase {
         _ = try demo.generate()
     }
 
+    var everyOrganization: [Int] { (try? database.query("SELECT id FROM organizations") { $0.int(0) }) ?? [] }
+
     func allIDs(sortedBy key: String, descending: Bool) throws -> [Int] {
         let table = ConnectionTable(database: database)
         var ids: [Int] = []
         var page = 1
         while true {
             let state = TableState(sort: TableSort(column: ColumnCatalog.column(key)!, descending: descending), page: page, pageSize: 25)
-            let result = try table.page(state, columns: ColumnCatalog.all)
+            let result = try table.page(state, columns: ColumnCatalog.all, organizations: everyOrganization)
             ids += result.rows.map(\.connectionID)
             if page >= result.pageCount { break }
             page += 1
@@ -51,7 +53,7 @@ final class ConnectionTableTests: XCTestCase {
     }
 
     func testPagePastTheEndShowsTheLastPage() throws {
-        let page = try ConnectionTable(database: database).page(TableState(page: 99, pageSize: 50), columns: ColumnCatalog.defaultVisible)
+        let page = try ConnectionTable(database: database).page(TableState(page: 99, pageSize: 50), columns: ColumnCatalog.defaultVisible, organizations: everyOrganization)
         XCTAssertEqual(page.page, 6)
         XCTAssertEqual(page.rows.count, 50)
         XCTAssertEqual(page.firstRowNumber, 251)
@@ -61,7 +63,7 @@ final class ConnectionTableTests: XCTestCase {
     func testCellsAreTypedByKind() throws {
         let columns = ["org_id", "name", "status", "connected_drivers", "benefits", "created_at"].map { ColumnCatalog.column($0)! }
         try database.run("UPDATE connections SET name = '  Aardvarks  ' WHERE id = 1")
-        let row = try XCTUnwrap(ConnectionTable(database: database).page(TableState(), columns: columns).rows.first)
+        let row = try XCTUnwrap(ConnectionTable(database: database).page(TableState(), columns: columns, organizations: everyOrganization).rows.first)
         XCTAssertEqual(row.connectionID, 1)
         guard case .identifier = row.cells[0], case .text("  Aardvarks  ") = row.cells[1], case .choice = row.cells[2],
               case .number = row.cells[3], case .list(let benefits) = row.cells[4], case .text(let created) = row.cells[5] else {
@@ -72,10 +74,25 @@ final class ConnectionTableTests: XCTestCase {
         XCTAssertTrue(created.hasSuffix(" UTC"), created)
     }
 
+    /// Whatever plan the scope picks (sort index first, organization index first, no condition),
+    /// the rows are those of the organizations, in order.
+    func testScopedPagesHoldOnlyTheirOrganizationsRows() throws {
+        let organizations = everyOrganization.sorted()
+        let table = ConnectionTable(database: database)
+        for scope in [Array(organizations.prefix(1)), Array(organizations.prefix(6)), organizations] {
+            let expected = try database.query("""
+                SELECT id FROM connections WHERE org_id IN (SELECT value FROM json_each(?1)) ORDER BY name COLLATE NOCASE, id
+                """, [.text("[" + scope.map(String.init).joined(separator: ",") + "]")]) { $0.int(0) }
+            let page = try table.page(TableState(pageSize: 200), columns: ColumnCatalog.defaultVisible, organizations: scope)
+            XCTAssertEqual(page.total, expected.count)
+            XCTAssertEqual(page.rows.map(\.connectionID), Array(expected.prefix(200)))
+        }
+    }
+
     func testEmptyTable() throws {
         let empty = try Database(path: ":memory:")
         try Migrator().migrate(empty)
-        let page = try ConnectionTable(database: empty).page(TableState(page: 3), columns: ColumnCatalog.defaultVisible)
+        let page = try ConnectionTable(database: empty).page(TableState(page: 3), columns: ColumnCatalog.defaultVisible, organizations: [1])
         XCTAssertEqual(page.total, 0)
         XCTAssertEqual(page.page, 1)
         XCTAssertEqual(page.pageCount, 1)

@@ -1,0 +1,252 @@
+"""Accounts, organizations and access control, through nginx."""
+import re
+import subprocess
+import urllib.parse
+
+import pytest
+import requests
+
+from harness import ADMIN, BINARY, OFFICER, PASSWORD, VIEWER, Stack
+
+
+def login_form(stack, browser=None):
+    browser = browser or requests.Session()
+    page = browser.get(stack.base + "/login", timeout=10)
+    return browser, re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+
+
+def attempt(stack, email, password):
+    browser, token = login_form(stack)
+    return browser.post(stack.base + "/login", data={"csrf": token, "email": email, "password": password, "next": "/connections"},
+                        allow_redirects=False, timeout=30)
+
+
+@pytest.fixture(scope="module")
+def orgs(stack):
+    """The organizations of the demo users, and one that none of them belongs to."""
+    with stack.db() as db:
+        first, second = [row[0] for row in db.execute("SELECT id FROM organizations ORDER BY id LIMIT 2")]
+        db.execute("INSERT OR IGNORE INTO organizations (id, name, name_for_drivers, created_at) VALUES (999001, 'Elsewhere Inc', 'Elsewhere', 'x')")
+        db.execute("""INSERT OR IGNORE INTO connections (org_id, name, status, connection_type, approval_type, visibility, search_code,
+                      invite_token, created_at, updated_at) VALUES (999001, 'Secret', 'Enabled', 'Standard', 'Manually approve',
+                      'Private', 'ELSEWHR2', 'elsewhere-token-aaaaaaaaaa', 'x', 'x')""")
+        connection = {org: db.execute("SELECT min(id) FROM connections WHERE org_id = ?", (org,)).fetchone()[0]
+                      for org in (first, second, 999001)}
+    return {"first": first, "second": second, "other": 999001, "connection": connection}
+
+
+def test_pages_need_a_session(stack):
+    response = requests.get(stack.base + "/connections?sort=name", allow_redirects=False, timeout=10)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/login?next=" + urllib.parse.quote("/connections?sort=name", safe="")
+    response = requests.post(stack.base + "/users", data={"action": "add"}, allow_redirects=False, timeout=10)
+    assert response.status_code == 401
+    assert "Sign in again" in response.text
+    forged = requests.get(stack.base + "/connections", cookies={"session": "x" * 43}, allow_redirects=False, timeout=10)
+    assert forged.status_code == 303
+
+
+def test_sign_in_sets_a_fresh_http_only_session_cookie(stack):
+    browser, token = login_form(stack)
+    browser.cookies.set("session", "planted-by-an-attacker-" + "a" * 30)
+    response = browser.post(stack.base + "/login", data={"csrf": token, "email": "Admin@Demo.Test", "password": PASSWORD,
+                                                         "next": "/connections?size=25"}, allow_redirects=False, timeout=30)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/connections?size=25"
+    cookie = next(c for c in response.raw.headers.getlist("Set-Cookie") if c.startswith("session="))
+    value = cookie.split(";")[0].split("=", 1)[1]
+    assert len(value) >= 43 and "planted" not in value
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+    assert "Secure" not in cookie  # plain http here; nginx passes HTTPS=on in production
+    with stack.db() as db:
+        assert db.execute("SELECT count(*) FROM sessions WHERE token = ?", (value,)).fetchone()[0] == 1
+
+
+def test_unknown_email_and_wrong_password_look_the_same(stack):
+    unknown = attempt(stack, "nobody@nowhere.test", "connections-demo")
+    wrong = attempt(stack, VIEWER, "not-the-password")
+    assert unknown.status_code == wrong.status_code == 401
+    strip = lambda text: re.sub(r'value="[^"]*"', "", text)
+    assert strip(unknown.text).replace("nobody@nowhere.test", "") == strip(wrong.text).replace(VIEWER, "")
+    assert "The email or password is not right." in wrong.text
+    assert "session=" not in wrong.headers.get("Set-Cookie", "")
+
+
+def test_sign_in_needs_its_form_token(stack):
+    response = requests.post(stack.base + "/login", data={"email": ADMIN, "password": PASSWORD}, allow_redirects=False, timeout=10)
+    assert response.status_code == 403
+    assert "expired" in response.text
+
+
+def test_next_cannot_leave_the_site(stack):
+    browser, token = login_form(stack)
+    response = browser.post(stack.base + "/login", data={"csrf": token, "email": ADMIN, "password": PASSWORD,
+                                                         "next": "//evil.example/x"}, allow_redirects=False, timeout=30)
+    assert response.headers["Location"] == "/connections"
+
+
+def test_sign_out_ends_the_session_on_the_server(stack):
+    browser = stack.sign_in(OFFICER)
+    assert stack.get("/connections", as_user=browser).status_code == 200
+    assert stack.get("/logout", as_user=browser).status_code == 405
+    token = browser.cookies["session"]
+    response = stack.post("/logout", as_user=browser, data={})
+    assert response.status_code == 303 and response.headers["Location"] == "/login"
+    assert "session=;" in response.headers["Set-Cookie"]
+    stale = requests.get(stack.base + "/connections", cookies={"session": token}, allow_redirects=False, timeout=10)
+    assert stale.status_code == 303
+
+
+def test_state_changes_need_the_csrf_token(stack, orgs):
+    for data in ({"org": orgs["first"], "action": "add", "email": "x@y.test", "role": "Viewer"},
+                 {"csrf": "wrong", "org": orgs["first"], "action": "add", "email": "x@y.test", "role": "Viewer"}):
+        response = stack.post("/users", data=data, csrf=False)
+        assert response.status_code == 403
+        assert "did not come from this site" in response.text
+    assert stack.post("/logout", data={}, csrf=False).status_code == 403
+
+
+# Every role x every action x own organization / another organization.
+ACTIONS = {
+    "view table": lambda s, b, org, c: s.get(f"/connections?org={org}", as_user=b),
+    "invite drivers": lambda s, b, org, c: s.get(f"/connections/{c}/invite", as_user=b),
+    "see users": lambda s, b, org, c: s.get(f"/users?org={org}", as_user=b),
+    "add user": lambda s, b, org, c: s.post("/users", as_user=b, data={"org": org, "action": "add", "email": ADMIN, "role": "Viewer"}),
+    "change role": lambda s, b, org, c: s.post("/users", as_user=b, data={"org": org, "action": "role", "user": "999999", "role": "Viewer"}),
+    "remove user": lambda s, b, org, c: s.post("/users", as_user=b, data={"org": org, "action": "remove", "user": "999999"}),
+    "see audit log": lambda s, b, org, c: s.get(f"/audit?org={org}", as_user=b),
+}
+ALLOWED = {
+    "Admin": set(ACTIONS),
+    "Connections officer": {"view table", "invite drivers"},
+    "Viewer": {"view table"},
+}
+
+
+@pytest.mark.parametrize("role,email,own", [("Admin", ADMIN, "first"), ("Connections officer", OFFICER, "first"), ("Viewer", VIEWER, "second")])
+def test_the_whole_matrix_of_roles_actions_and_organizations(stack, orgs, role, email, own):
+    browser = stack.sign_in(email)
+    others = ["other"] + (["second" if own == "first" else "first"] if role != "Admin" else [])
+    for action, call in ACTIONS.items():
+        org = orgs[own]
+        response = call(stack, browser, org, orgs["connection"][org])
+        if action in ALLOWED[role]:
+            # Allowed: the page, or for a user change the form's own answer (409 duplicate, 404 unknown user).
+            assert response.status_code in (200, 404, 409), (role, action, response.status_code)
+            if action in ("view table", "invite drivers", "see users", "see audit log"):
+                assert response.status_code == 200, (role, action)
+        else:
+            assert response.status_code == 403, (role, action, response.status_code)
+            assert "does not allow" in response.text or "Only Admins" in response.text
+        for other in others:
+            org = orgs[other]
+            response = call(stack, browser, org, orgs["connection"][org])
+            assert response.status_code == 404, (role, action, other, response.status_code)
+
+
+def test_the_table_shows_only_my_organizations(stack, orgs):
+    viewer = stack.sign_in(VIEWER)
+    page = stack.get("/connections?size=200", as_user=viewer).text
+    with stack.db() as db:
+        own = db.execute("SELECT count(*) FROM connections WHERE org_id = ?", (orgs["second"],)).fetchone()[0]
+    assert f"of {own:,} connections" in page
+    assert "Secret" not in page and "Elsewhere Inc" not in page
+    assert 'id="org"' not in page  # one organization: no switcher
+    admin_page = stack.get(f"/connections?org={orgs['second']}&size=200").text
+    assert f"of {own:,} connections" in admin_page
+    assert f'<option value="{orgs["second"]}" selected>' in admin_page
+    assert stack.get("/connections?org=abc").status_code == 400
+
+
+def test_admins_manage_users_and_every_change_is_audited(stack, orgs):
+    org = orgs["second"]
+    added = stack.post("/users", data={"org": org, "action": "add", "email": "new.person@demo.test", "role": "Viewer",
+                                       "name": "<b>New</b> Person", "password": "a long first password"})
+    assert added.status_code == 200 and "new.person@demo.test was added as Viewer." in added.text
+    assert "&lt;b&gt;New&lt;/b&gt; Person" in added.text and "<b>New</b>" not in added.text
+    again = stack.post("/users", data={"org": org, "action": "add", "email": "NEW.person@demo.test", "role": "Viewer"})
+    assert again.status_code == 409
+    short = stack.post("/users", data={"org": org, "action": "add", "email": "short@demo.test", "role": "Viewer", "name": "S", "password": "short"})
+    assert short.status_code == 400 and "at least 12 characters" in short.text
+    bad = stack.post("/users", data={"org": org, "action": "add", "email": "not-an-email", "role": "Viewer"})
+    assert bad.status_code == 400 and "email address" in bad.text
+    newcomer = stack.sign_in("new.person@demo.test", "a long first password")
+    assert stack.get(f"/connections?org={org}", as_user=newcomer).status_code == 200
+    assert stack.get(f"/connections?org={orgs['first']}", as_user=newcomer).status_code == 404
+    with stack.db() as db:
+        user = db.execute("SELECT id FROM users WHERE email = 'new.person@demo.test'").fetchone()[0]
+        admin = db.execute("SELECT id FROM users WHERE email = ?", (ADMIN,)).fetchone()[0]
+    changed = stack.post("/users", data={"org": org, "action": "role", "user": user, "role": "Connections officer"})
+    assert changed.status_code == 200 and "is now Connections officer" in changed.text
+    assert stack.get(f"/connections/{orgs['connection'][org]}/invite", as_user=newcomer).status_code == 200
+    removed = stack.post("/users", data={"org": org, "action": "remove", "user": user})
+    assert removed.status_code == 200 and "was removed" in removed.text
+    assert stack.get(f"/connections?org={org}", as_user=newcomer).status_code == 404
+    # The last Admin of an organization can be neither removed nor demoted.
+    assert stack.post("/users", data={"org": org, "action": "remove", "user": admin}).status_code == 409
+    demoted = stack.post("/users", data={"org": org, "action": "role", "user": admin, "role": "Viewer"})
+    assert demoted.status_code == 409 and "at least one Admin" in demoted.text
+    audit = stack.get(f"/audit?org={org}").text
+    actions = re.findall(r"<td>(User added|Role changed|User removed)</td>", audit)
+    assert actions[:3] == ["User removed", "Role changed", "User added"]  # newest first
+    assert '{"after":"Connections officer","before":"Viewer"}' in audit.replace("&quot;", '"')
+    everything = stack.get("/audit").text
+    assert "Signed in" in everything and "Sign-in failed" in everything
+
+
+def test_the_audit_log_pages(stack):
+    with stack.db() as db:
+        org = db.execute("SELECT min(id) FROM organizations").fetchone()[0]
+        db.executemany("INSERT INTO audit_log (at, actor, org_id, action) VALUES ('2020-01-01T00:00:00Z', 'script', ?, ?)",
+                       [(org, f"Old entry {i}") for i in range(120)])
+    first = stack.get(f"/audit?org={org}").text
+    assert 'rel="next"' in first and "Page 1 of" in first
+    last = stack.get(f"/audit?org={org}&page=99").text
+    assert "Old entry 0<" in last or "Old entry 0" in stack.get(f"/audit?org={org}&page=3").text
+    assert stack.get("/audit?page=zero").status_code == 400
+
+
+def test_guessing_is_slowed_then_refused(fresh_stack):
+    stack = fresh_stack(connections=5).start()
+    for _ in range(3):
+        assert attempt(stack, OFFICER, "wrong-guess").status_code == 401
+    slowed = attempt(stack, OFFICER, PASSWORD)
+    assert slowed.status_code == 429 and "Wait" in slowed.text and "seconds" in slowed.text
+    with stack.db() as db:
+        db.execute("DELETE FROM sign_in_failures")
+        db.executemany("INSERT INTO sign_in_failures (subject, at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?))",
+                       [("email:" + OFFICER, f"-{m} minutes") for m in range(1, 11)])
+    refused = attempt(stack, OFFICER, PASSWORD)
+    assert refused.status_code == 429 and "Try again in 15 minutes" in refused.text
+    assert attempt(stack, VIEWER, PASSWORD).status_code == 303  # another account is not locked
+    with stack.db() as db:
+        db.execute("DELETE FROM sign_in_failures")
+        db.executemany("INSERT INTO sign_in_failures (subject, at) VALUES ('address:127.0.0.1', strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?))",
+                       [(f"-{s} seconds",) for s in range(30, 60)])
+    assert attempt(stack, VIEWER, PASSWORD).status_code == 429  # one address guessing at many accounts
+
+
+def test_create_user_from_the_shell(fresh_stack):
+    stack = fresh_stack(connections=5)
+    result = subprocess.run([BINARY, "create-user", "--database", str(stack.database), "--email", "first@host.test",
+                             "--name", "First Admin", "--all-organizations"], input="a strong first password\n",
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "Created first@host.test as Admin of 8 organizations." in result.stdout
+    failed = subprocess.run([BINARY, "create-user", "--database", str(stack.database), "--email", "first@host.test",
+                             "--name", "Again", "--org", "104000"], input="a strong first password\n", capture_output=True, text=True)
+    assert failed.returncode != 0 and "already exists" in failed.stderr
+    stack.start()
+    assert stack.sign_in("first@host.test", "a strong first password").get(stack.base + "/users", timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize("column,age", [("last_seen_at", "-3 hours"), ("created_at", "-13 hours")])
+def test_sessions_expire_when_idle_and_absolutely(stack, column, age):
+    browser = stack.sign_in(VIEWER)
+    assert stack.get("/connections", as_user=browser).status_code == 200
+    with stack.db() as db:
+        db.execute(f"UPDATE sessions SET {column} = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?) WHERE token = ?",
+                   (age, browser.cookies["session"]))
+    assert stack.get("/connections", as_user=browser).status_code == 303
+    with stack.db() as db:
+        assert db.execute("SELECT count(*) FROM sessions WHERE token = ?", (browser.cookies["session"],)).fetchone()[0] == 0
