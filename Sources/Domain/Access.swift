@@ -1,5 +1,5 @@
 /// What a role may do in an organization (PRODUCT.md, Roles).
-public enum Permission: Sendable, CaseIterable {
+public enum Permission: Sendable, CaseIterable, Hashable {
     case viewConnections
     case export
     case inviteDrivers
@@ -27,12 +27,17 @@ public struct Access: Sendable {
     public let name: String
     /// Organization id -> role; only these organizations exist for this user.
     public let roles: [Int: Role]
+    /// Worked out once: pages ask for these on every request.
+    private let organizationsByPermission: [Permission: [Int]]
 
     public init(userID: Int, email: String, name: String, roles: [Int: Role]) {
         self.userID = userID
         self.email = email
         self.name = name
         self.roles = roles
+        organizationsByPermission = Dictionary(uniqueKeysWithValues: Permission.allCases.map { permission in
+            (permission, roles.filter { $0.value.allows(permission) }.keys.sorted())
+        })
     }
 
     public var organizationIDs: [Int] { roles.keys.sorted() }
@@ -48,6 +53,6 @@ public struct Access: Sendable {
 
     /// The organizations where the user may do this.
     public func organizations(allowing permission: Permission) -> [Int] {
-        roles.filter { $0.value.allows(permission) }.keys.sorted()
+        organizationsByPermission[permission] ?? []
     }
 }

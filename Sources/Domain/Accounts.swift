@@ -93,9 +93,17 @@ public struct Accounts {
         return Access(userID: userID, email: user.0, name: user.1, roles: Dictionary(uniqueKeysWithValues: roles))
     }
 
-    public func organizationNames(_ ids: [Int]) throws -> [(id: Int, name: String)] {
+    /// By name, the organizations where the user may do this: for pickers. Remembered until the
+    /// database changes, which is also when the user's roles could change.
+    public func organizationNames(for access: Access, allowing permission: Permission) throws -> [(id: Int, name: String)] {
+        try database.remembered("organization names\u{1F}\(access.userID)\u{1F}\(permission)") {
+            try namesOfOrganizations("[" + access.organizations(allowing: permission).map(String.init).joined(separator: ",") + "]")
+        }
+    }
+
+    private func namesOfOrganizations(_ list: String) throws -> [(id: Int, name: String)] {
         try database.query("SELECT id, name FROM organizations WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY name COLLATE NOCASE",
-                           [.text("[" + ids.map(String.init).joined(separator: ",") + "]")]) { (id: $0.int(0), name: $0.text(1)) }
+                           [.text(list)]) { (id: $0.int(0), name: $0.text(1)) }
     }
 
     static func validEmail(_ email: String) throws -> String {
@@ -155,23 +163,33 @@ public struct Accounts {
     }
 
     /// The session of a cookie, if it is still valid; refreshes its idle time at most once a minute.
+    /// The session and its user's roles are remembered until the database changes.
     public func session(token: String) throws -> Session? {
         guard token.count >= 43, token.count <= 100 else { return nil }
+        let stored = try database.remembered("session\u{1F}" + token) { () throws -> StoredSession? in
+            guard let row = try database.query("SELECT user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE token = ?1",
+                                               [.text(token)], row: { ($0.int(0), $0.text(1), $0.text(2), $0.text(3)) }).first,
+                  let access = try access(userID: row.0) else { return nil }
+            return StoredSession(csrfToken: row.1, createdAt: row.2, lastSeenAt: row.3, access: access)
+        }
+        guard let stored else { return nil }
         let now = Date()
-        guard let row = try database.query("SELECT user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE token = ?1",
-                                           [.text(token)], row: { ($0.int(0), $0.text(1), $0.text(2), $0.text(3)) }).first
-        else { return nil }
-        let idleLimit = DateText.store(now.addingTimeInterval(-Self.idleTimeout))
-        let absoluteLimit = DateText.store(now.addingTimeInterval(-Self.absoluteTimeout))
-        guard row.3 > idleLimit, row.2 > absoluteLimit else {
+        guard stored.lastSeenAt > DateText.store(now.addingTimeInterval(-Self.idleTimeout)),
+              stored.createdAt > DateText.store(now.addingTimeInterval(-Self.absoluteTimeout)) else {
             try database.run("DELETE FROM sessions WHERE token = ?1", [.text(token)])
             return nil
         }
-        if row.3 < DateText.store(now.addingTimeInterval(-60)) {
+        if stored.lastSeenAt < DateText.store(now.addingTimeInterval(-60)) {
             try database.run("UPDATE sessions SET last_seen_at = ?2 WHERE token = ?1", [.text(token), .text(DateText.store(now))])
         }
-        guard let access = try access(userID: row.0) else { return nil }
-        return Session(token: token, csrfToken: row.1, access: access)
+        return Session(token: token, csrfToken: stored.csrfToken, access: stored.access)
+    }
+
+    private struct StoredSession {
+        let csrfToken: String
+        let createdAt: String
+        let lastSeenAt: String
+        let access: Access
     }
 
     public func signOut(_ session: Session) throws {

@@ -37,15 +37,16 @@ public struct ConnectionTable {
 
     /// A page of the connections of `organizations`, which the caller has checked the user may see.
     public func page(_ state: TableState, columns: [Column], organizations: [Int]) throws -> TablePage {
-        let scope = SQLValue.text("[" + organizations.map(String.init).joined(separator: ",") + "]")
         let total = try count(organizations: organizations)
+        let everyOrganization = try isEveryOrganization(organizations)
+        let scope: SQLValue = everyOrganization ? .null : .text("[" + organizations.map(String.init).joined(separator: ",") + "]")
         let lastPage = max(1, (total + state.pageSize - 1) / state.pageSize)
         let page = min(state.page, lastPage)
         let direction = state.sort.descending ? "DESC" : "ASC"
         let sql = """
             SELECT c.id, \(columns.map(\.expression).joined(separator: ", "))
             FROM connections c JOIN organizations o ON o.id = c.org_id
-            WHERE \(try scopeCondition(scoped: total, organizations: organizations))
+            WHERE \(try scopeCondition(scoped: total, everyOrganization: everyOrganization))
             ORDER BY \(state.sort.column.sortExpression) \(direction), c.id \(direction)
             LIMIT ?1 OFFSET ?2
             """
@@ -61,8 +62,8 @@ public struct ConnectionTable {
     /// column's index and skipping the others' rows is fastest (the unary + keeps SQLite from
     /// starting at the organization index instead, which would sort every match); when they
     /// hold few, SQLite starts from the organization index. Everyone's: no condition at all.
-    func scopeCondition(scoped: Int, organizations: [Int]) throws -> String {
-        if try isEveryOrganization(organizations) { return "?3 IS NOT NULL" }
+    func scopeCondition(scoped: Int, everyOrganization: Bool) throws -> String {
+        if everyOrganization { return "?3 IS NULL" }
         let everyConnection = try database.rememberedScalarInt("SELECT count(*) FROM connections")
         let membership = "IN (SELECT value FROM json_each(?3))"
         return scoped * 4 >= everyConnection ? "+c.org_id \(membership)" : "c.org_id \(membership)"

@@ -5,7 +5,7 @@ public final class Database {
     let handle: OpaquePointer
     public let path: String
     private var statementCache: [String: Statement] = [:]
-    private var resultCache: (stamp: ChangeStamp, values: [String: Int]) = (ChangeStamp(data: -1, own: -1), [:])
+    private var resultCache: (stamp: ChangeStamp, values: [String: Any]) = (ChangeStamp(data: -1, own: -1), [:])
 
     /// SQLite's memory statistics take a process-wide mutex on every allocation, which the
     /// worker threads would contend for; nothing here reads them.
@@ -115,11 +115,18 @@ public final class Database {
     /// `scalarInt`, remembered until the database changes: counts over many rows cost a scan,
     /// while checking for a change costs one pragma.
     public func rememberedScalarInt(_ sql: String, _ parameters: [SQLValue] = []) throws -> Int {
+        let key = parameters.isEmpty ? sql : sql + "\u{1F}" + parameters.map { "\($0)" }.joined(separator: "\u{1F}")
+        return try remembered(key) { try scalarInt(sql, parameters) }
+    }
+
+    /// A value read from the database, kept until this or another connection commits a change.
+    /// `key` must name everything the value depends on besides the database's contents.
+    public func remembered<Value>(_ key: String, _ compute: () throws -> Value) throws -> Value {
         let stamp = try changeStamp()
         if stamp != resultCache.stamp { resultCache = (stamp, [:]) }
-        let key = parameters.isEmpty ? sql : sql + "\u{1F}" + parameters.map { "\($0)" }.joined(separator: "\u{1F}")
-        if let value = resultCache.values[key] { return value }
-        let value = try scalarInt(sql, parameters)
+        // Unwrap the dictionary's optional first: a missing key would otherwise cast to a nil Value.
+        if let stored = resultCache.values[key], let value = stored as? Value { return value }
+        let value = try compute()
         if resultCache.values.count >= 256 { resultCache.values.removeAll(keepingCapacity: true) }
         resultCache.values[key] = value
         return value

@@ -25,7 +25,7 @@ struct AuditPage {
                  "action": .text(entry.action), "subject": .text(entry.subject), "details": .text(entry.details == "{}" ? "" : entry.details)]
             }),
             "hasEntries": .bool(!log.entries.isEmpty),
-            "organizations": .list(try Accounts(database: page.database).organizationNames(admin).map {
+            "organizations": .list(try Accounts(database: page.database).organizationNames(for: page.access, allowing: .viewAudit).map {
                 ["id": .text($0.id), "name": .text($0.name), "selected": .bool(organizations.count == 1 && organizations[0] == $0.id)]
             }),
             "total": .text(Format.integer(log.total)),

@@ -15,7 +15,7 @@ struct ConnectionsPage {
         let shown = TableState(sort: state.sort, page: table.page, pageSize: state.pageSize, organization: state.organization)
         let page = table
         return self.page.html("connections", title: "Connections", [
-            "organizations": .list(try Accounts(database: self.page.database).organizationNames(visible).map {
+            "organizations": .list(try Accounts(database: self.page.database).organizationNames(for: self.page.access, allowing: .viewConnections).map {
                 ["id": .text($0.id), "name": .text($0.name), "selected": .bool($0.id == state.organization)]
             }),
             "severalOrganizations": .bool(visible.count > 1),

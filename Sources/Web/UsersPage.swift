@@ -10,13 +10,13 @@ struct UsersPage {
         let requested = page.request.isRead ? page.request.queryValue("org") : page.formValue("org")
         let organization = try page.organization(requested ?? admin.first.map(String.init)
                                                  ?? page.access.organizationIDs.first.map(String.init), allowing: .manageUsers)
-        if page.request.isRead { return try show(organization, admin: admin, message: nil, status: 200) }
+        if page.request.isRead { return try show(organization, message: nil, status: 200) }
         do {
             let message = try act(on: organization)
-            return try show(organization, admin: admin, message: message, status: 200)
+            return try show(organization, message: message, status: 200)
         } catch let error as UserError {
             if case .notFound = error { throw error }
-            return try show(organization, admin: admin, message: error.message, status: ErrorStatus.status(for: error), failed: true)
+            return try show(organization, message: error.message, status: ErrorStatus.status(for: error), failed: true)
         }
     }
 
@@ -76,9 +76,9 @@ struct UsersPage {
         }
     }
 
-    private func show(_ organization: Int, admin: [Int], message: String?, status: Int, failed: Bool = false) throws -> Response {
+    private func show(_ organization: Int, message: String?, status: Int, failed: Bool = false) throws -> Response {
         let accounts = Accounts(database: page.database)
-        let names = try accounts.organizationNames(admin)
+        let names = try accounts.organizationNames(for: page.access, allowing: .manageUsers)
         let members = try accounts.members(of: organization)
         return page.html(status: status, "users", title: "Users", [
             "organization": .text(organization),

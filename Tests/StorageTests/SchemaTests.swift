@@ -149,3 +149,15 @@ final class RememberedResultTests: XCTestCase {
         XCTAssertEqual(try reader.rememberedScalarInt(count), 0)
     }
 }
+
+extension RememberedResultTests {
+    func testRememberedOptionalsAreComputedOnceAndNotConfusedWithMissingKeys() throws {
+        let database = try Database(path: ":memory:")
+        var computed = 0
+        func lookUp() throws -> String? { try database.remembered("k") { () -> String? in computed += 1; return computed > 1 ? "x" : nil } }
+        XCTAssertNil(try lookUp())
+        XCTAssertNil(try lookUp())  // a remembered nil, not a miss
+        XCTAssertEqual(computed, 1)
+        XCTAssertEqual(try database.remembered("other") { "value" }, "value")
+    }
+}
