@@ -98,6 +98,7 @@ public final class ConsoleHandler: RequestHandler {
     func html(status: Int = 200, page: String, title: String, session: Accounts.Session?, _ context: [String: TemplateValue]) -> Response {
         var context = context
         context["title"] = .text(title)
+        context["on" + page.prefix(1).uppercased() + page.dropFirst()] = .bool(true)
         context["assetVersion"] = .text(configuration.assetVersion)
         if let session {
             let access = session.access

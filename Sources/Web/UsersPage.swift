@@ -92,7 +92,8 @@ struct UsersPage {
                     "roles": .list(Role.allCases.map { ["value": .text($0.rawValue), "selected": .bool($0 == member.role)] }),
                 ]
             }),
-            "roles": .list(Role.allCases.map { ["value": .text($0.rawValue)] }),
+            // Least privilege first: a new user is a Viewer unless the Admin says otherwise.
+            "roles": .list(Role.allCases.reversed().map { ["value": .text($0.rawValue)] }),
             "message": message.map(TemplateValue.text) ?? .bool(false),
             "failed": .bool(failed),
             "minimumPassword": .text(Passwords.minimumLength),
