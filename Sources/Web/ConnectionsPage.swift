@@ -15,11 +15,7 @@ struct ConnectionsPage {
         let shown = TableState(sort: state.sort, page: table.page, pageSize: state.pageSize, organization: state.organization)
         let page = table
         return self.page.html("connections", title: "Connections", [
-            "organizations": .list(try Accounts(database: self.page.database).organizationNames(for: self.page.access, allowing: .viewConnections).map {
-                ["id": .text($0.id), "name": .text($0.name), "selected": .bool($0.id == state.organization)]
-            }),
-            "severalOrganizations": .bool(visible.count > 1),
-            "allSelected": .bool(state.organization == nil),
+            "organizationPicker": try organizationPicker(shown, visible: visible),
             "columns": .list(columns.map { headerContext($0, state: shown) }),
             "rows": .list(page.rows.map(rowContext)),
             "hasRows": .bool(!page.rows.isEmpty),
@@ -29,6 +25,29 @@ struct ConnectionsPage {
             "hiddenState": .list(hiddenFields(shown, except: ["size"])),
             "organizationHiddenState": .list(hiddenFields(shown, except: ["org"])),
         ])
+    }
+
+    /// A few organizations: a drop-down. Many: the current choice and a link to a page that
+    /// lists and searches them, so the table page stays light.
+    static let inlinePickerLimit = 20
+
+    func organizationPicker(_ state: TableState, visible: [Int]) throws -> TemplateValue {
+        guard visible.count > 1 else { return false }
+        let names = try Accounts(database: page.database).organizationNames(for: page.access, allowing: .viewConnections)
+        var pickerState = state
+        pickerState.organization = nil
+        pickerState.page = 1
+        guard names.count <= Self.inlinePickerLimit else {
+            let current = state.organization.flatMap { id in names.first { $0.id == id }?.name }
+            return ["many": [
+                "current": .text(current ?? "All my organizations (\(Format.integer(names.count)))"),
+                "chooseURL": .text(Self.url(pickerState, path: "/connections/organizations")),
+            ]]
+        }
+        return ["few": [
+            "allSelected": .bool(state.organization == nil),
+            "options": .list(names.map { ["id": .text($0.id), "name": .text($0.name), "selected": .bool($0.id == state.organization)] }),
+        ]]
     }
 
     func headerContext(_ column: Column, state: TableState) -> TemplateValue {
@@ -97,8 +116,12 @@ struct ConnectionsPage {
     }
 
     func url(_ state: TableState) -> String {
+        Self.url(state, path: "/connections")
+    }
+
+    static func url(_ state: TableState, path: String) -> String {
         let query = URLEncoding.encode(state.queryPairs)
-        return query.isEmpty ? "/connections" : "/connections?" + query
+        return query.isEmpty ? path : path + "?" + query
     }
 }
 

@@ -56,6 +56,9 @@ public final class ConsoleHandler: RequestHandler {
         case "connections":
             try allow(request, read: true)
             return try ConnectionsPage(page: page).respond()
+        case "connections/organizations":
+            try allow(request, read: true)
+            return try OrganizationPickerPage(page: page).respond()
         case let path where segments.count == 3 && segments[0] == "connections" && segments[2] == "invite":
             try allow(request, read: true)
             guard let id = Int(segments[1]) else { throw UserError.notFound("There is no connection at /\(path.prefix(200)).") }

@@ -250,3 +250,25 @@ def test_sessions_expire_when_idle_and_absolutely(stack, column, age):
     assert stack.get("/connections", as_user=browser).status_code == 303
     with stack.db() as db:
         assert db.execute("SELECT count(*) FROM sessions WHERE token = ?", (browser.cookies["session"],)).fetchone()[0] == 0
+
+
+def test_many_organizations_are_chosen_on_their_own_page(fresh_stack):
+    stack = fresh_stack(connections=6000).start()  # 24 organizations
+    page = stack.get("/connections?sort=connected_drivers&size=25").text
+    assert "<select id=\"org\"" not in page
+    choose = re.search(r'href="(/connections/organizations\?[^"]*)">Choose', page).group(1)
+    assert choose == "/connections/organizations?sort=connected_drivers&amp;size=25"
+    picker = stack.get(choose.replace("&amp;", "&")).text
+    assert "24 organizations" in picker
+    found = stack.get("/connections/organizations?sort=connected_drivers&size=25&q=harbor").text
+    link = re.search(r'<li><a href="([^"]+)">Harbor View Apartments</a>', found).group(1).replace("&amp;", "&")
+    listed = re.findall(r'<li><a href="[^"]+">([^<]+)</a>', found)
+    assert listed and all("harbor" in name.lower() for name in listed)
+    assert re.search(rf'<p class="count">{len(listed)} organizations?</p>', found)
+    assert link.startswith("/connections?org=") and "sort=connected_drivers" in link and "size=25" in link
+    chosen = stack.get(link).text
+    assert "<strong>Harbor View Apartments</strong>" in chosen
+    assert "No organization matches" in stack.get("/connections/organizations?q=%3Cscript%3E").text
+    assert "&lt;script&gt;" in stack.get("/connections/organizations?q=%3Cscript%3E").text
+    viewer = stack.sign_in(VIEWER)
+    assert "Harbor View" not in stack.get("/connections/organizations", as_user=viewer).text
