@@ -134,8 +134,6 @@ public final class Database {
 
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
-    public var changes: Int { Int(sqlite3_changes(handle)) }
-
     /// Runs `body` in a write transaction taken up front (BEGIN IMMEDIATE), so
     /// two writers never deadlock upgrading read locks; rolls back on error.
     public func transaction<T>(_ body: () throws -> T) throws -> T {

@@ -4,15 +4,6 @@ public enum SQLValue: Sendable, Equatable, Hashable {
     case integer(Int64)
     case real(Double)
     case text(String)
-
-    public var text: String? {
-        switch self {
-        case .text(let s): return s
-        case .integer(let i): return String(i)
-        case .real(let d): return String(d)
-        case .null: return nil
-        }
-    }
 }
 
 extension SQLValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {

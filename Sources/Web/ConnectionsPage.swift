@@ -13,14 +13,13 @@ struct ConnectionsPage {
         let table = try ConnectionTable(database: page.database).page(state, columns: columns,
                                                                      organizations: state.organization.map { [$0] } ?? visible)
         let shown = TableState(sort: state.sort, page: table.page, pageSize: state.pageSize, organization: state.organization)
-        let page = table
-        return self.page.html("connections", title: "Connections", [
+        return page.html("connections", title: "Connections", [
             "organizationPicker": try organizationPicker(shown, visible: visible),
             "columns": .list(columns.map { headerContext($0, state: shown) }),
-            "rows": .list(page.rows.map(rowContext)),
-            "hasRows": .bool(!page.rows.isEmpty),
-            "range": .text("\(Format.integer(page.firstRowNumber))–\(Format.integer(page.lastRowNumber)) of \(Format.integer(page.total))"),
-            "pager": pagerContext(page, state: shown),
+            "rows": .list(table.rows.map(rowContext)),
+            "hasRows": .bool(!table.rows.isEmpty),
+            "range": .text("\(Format.integer(table.firstRowNumber))–\(Format.integer(table.lastRowNumber)) of \(Format.integer(table.total))"),
+            "pager": pagerContext(table, state: shown),
             "pageSizes": .list(TableState.pageSizes.map { ["size": .text($0), "selected": .bool($0 == shown.pageSize)] }),
             "hiddenState": .list(hiddenFields(shown, except: ["size"])),
             "organizationHiddenState": .list(hiddenFields(shown, except: ["org"])),

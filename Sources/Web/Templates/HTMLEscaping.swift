@@ -23,10 +23,4 @@ enum HTMLEscaping {
         }
     }
 
-    static func escape(_ text: String) -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity(text.utf8.count)
-        append(text, to: &output)
-        return String(decoding: output, as: UTF8.self)
-    }
 }
