@@ -1,0 +1,32 @@
+import ArgumentParser
+import Domain
+import FastCGI
+import Foundation
+import Storage
+import Web
+
+struct ProfilePage: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "profile-page", abstract: "Time the table page's SQL and handler in-process (for scripts/bench).")
+
+    @OptionGroup var database: DatabaseOption
+
+    @Option(help: "Folder of the page templates.")
+    var views = "Views"
+
+    @Option(help: "How many times to run each part.")
+    var iterations = 2000
+
+    @Option(help: "The user whose page is timed.")
+    var email = DemoData.adminEmail
+
+    @Option(help: "That user's password.")
+    var password = DemoData.password
+
+    func run() throws {
+        let web = WebConfiguration(databasePath: database.database, views: try Views(directory: views),
+                                   publicBaseURL: "http://127.0.0.1", publicDirectory: "Public")
+        let result = try PageProfile(configuration: web, email: email, password: password).measure(iterations: iterations)
+        print(String(format: "sql_us=%.1f handler_us=%.1f page_bytes=%d", result.sqlMicroseconds, result.handlerMicroseconds, result.pageBytes))
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Domain
+import FastCGI
+import Foundation
+import Storage
+import Web
+
+struct Seed: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create the database and fill it with demo data.")
+
+    @OptionGroup var database: DatabaseOption
+
+    @Option(help: "How many connections to generate.")
+    var connections = 2_000
+
+    @Flag(help: "Delete the database file first.")
+    var reset = false
+
+    func validate() throws {
+        guard connections >= 0 && connections <= 10_000_000 else { throw ValidationError("--connections must be from 0 to 10,000,000") }
+    }
+
+    func run() throws {
+        if reset {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database.database + suffix) }
+        }
+        let db = try Database(path: database.database)
+        try Migrator().migrate(db)
+        guard try ConnectionTable(database: db).countAll() == 0 else {
+            throw ValidationError("\(database.database) already holds connections; use --reset to start over")
+        }
+        let started = Date()
+        var demo = DemoData(database: db, connections: connections)
+        let summary = try demo.generate()
+        try db.execute("ANALYZE")
+        print("Seeded \(database.database): \(summary.organizations) organizations, \(summary.connections) connections, "
+              + "\(summary.drivers) drivers, \(summary.memberships) memberships in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Domain
+import FastCGI
+import Foundation
+import Storage
+import Web
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the console over FastCGI (behind nginx).")
+
+    @OptionGroup var database: DatabaseOption
+
+    @Option(help: "A unix socket path, or host:port for TCP.")
+    var listen = "var/run/connections.sock"
+
+    @Option(help: "Permission bits of the unix socket, in octal.")
+    var socketMode = "660"
+
+    @Option(help: "Worker threads, each with its own SQLite connection.")
+    var threads = ServerConfiguration.defaultThreads
+
+    @Option(help: "Largest request body accepted, in bytes.")
+    var maxBodyBytes = 1 << 20
+
+    @Option(help: "Seconds in-flight requests may take to finish after SIGTERM.")
+    var shutdownGrace = 10.0
+
+    @Option(help: "Folder of the page templates.")
+    var views = "Views"
+
+    @Option(help: "Folder of the static files nginx serves (for asset fingerprints).")
+    var publicDirectory = "Public"
+
+    @Option(help: "Absolute base URL of links given to drivers.")
+    var publicBaseURL = "http://127.0.0.1:8080"
+
+    @Flag(help: .hidden)
+    var testRoutes = false
+
+    func validate() throws {
+        guard UInt32(socketMode, radix: 8) != nil else { throw ValidationError("--socket-mode must be octal, like 660") }
+        guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be from 1 to 256") }
+        guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
+    }
+
+    func run() throws {
+        // Migrate once, before any worker opens the file.
+        try Migrator().migrate(Database(path: database.database))
+        let web = WebConfiguration(databasePath: database.database, views: try Views(directory: views),
+                                   publicBaseURL: publicBaseURL, publicDirectory: publicDirectory, testRoutes: testRoutes)
+        let server = FastCGIServer(
+            configuration: ServerConfiguration(address: listen, socketMode: UInt32(socketMode, radix: 8)!, threads: threads,
+                                               maxBodyBytes: maxBodyBytes, shutdownGraceSeconds: shutdownGrace),
+            makeHandler: { try ConsoleHandler(configuration: web) })
+        try server.run()
+    }
+}
