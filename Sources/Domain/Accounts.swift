@@ -97,13 +97,13 @@ public struct Accounts {
     /// database changes, which is also when the user's roles could change.
     public func organizationNames(for access: Access, allowing permission: Permission) throws -> [(id: Int, name: String)] {
         try database.remembered("organization names\u{1F}\(access.userID)\u{1F}\(permission)") {
-            try namesOfOrganizations("[" + access.organizations(allowing: permission).map(String.init).joined(separator: ",") + "]")
+            try namesOfOrganizations(.idList(access.organizations(allowing: permission)))
         }
     }
 
-    private func namesOfOrganizations(_ list: String) throws -> [(id: Int, name: String)] {
+    private func namesOfOrganizations(_ list: SQLValue) throws -> [(id: Int, name: String)] {
         try database.query("SELECT id, name FROM organizations WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY name COLLATE NOCASE",
-                           [.text(list)]) { (id: $0.int(0), name: $0.text(1)) }
+                           [list]) { (id: $0.int(0), name: $0.text(1)) }
     }
 
     static func validEmail(_ email: String) throws -> String {

@@ -33,7 +33,7 @@ public struct AuditLog {
             (a.org_id IN (SELECT value FROM json_each(?3))
              OR (a.org_id IS NULL AND a.user_id IN (SELECT user_id FROM user_roles WHERE org_id IN (SELECT value FROM json_each(?3)))))
             """
-        let ids = SQLValue.text("[" + organizations.map(String.init).joined(separator: ",") + "]")
+        let ids = SQLValue.idList(organizations)
         let total = try database.scalarInt("SELECT count(*) FROM audit_log a WHERE \(scope)", [.null, .null, ids])
         let entries = try database.query("""
             SELECT a.at, a.actor, o.name, a.action, a.subject, a.details

@@ -39,7 +39,7 @@ public struct ConnectionTable {
     public func page(_ state: TableState, columns: [Column], organizations: [Int]) throws -> TablePage {
         let total = try count(organizations: organizations)
         let everyOrganization = try isEveryOrganization(organizations)
-        let scope: SQLValue = everyOrganization ? .null : .text("[" + organizations.map(String.init).joined(separator: ",") + "]")
+        let scope: SQLValue = everyOrganization ? .null : .idList(organizations)
         let lastPage = max(1, (total + state.pageSize - 1) / state.pageSize)
         let page = min(state.page, lastPage)
         let direction = state.sort.descending ? "DESC" : "ASC"
@@ -72,7 +72,7 @@ public struct ConnectionTable {
     public func count(organizations: [Int]) throws -> Int {
         if try isEveryOrganization(organizations) { return try database.rememberedScalarInt("SELECT count(*) FROM connections") }
         return try database.rememberedScalarInt("SELECT count(*) FROM connections WHERE org_id IN (SELECT value FROM json_each(?1))",
-                                                [.text("[" + organizations.map(String.init).joined(separator: ",") + "]")])
+                                                [.idList(organizations)])
     }
 
     private func isEveryOrganization(_ organizations: [Int]) throws -> Bool {

@@ -12,3 +12,11 @@ extension SQLValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
     public init(_ value: Int) { self = .integer(Int64(value)) }
     public init(_ value: String?) { self = value.map(SQLValue.text) ?? .null }
 }
+
+extension SQLValue {
+    /// A list of ids bound as one JSON array, read in SQL as `IN (SELECT value FROM json_each(?N))`:
+    /// one parameter whatever the list's length.
+    public static func idList(_ ids: [Int]) -> SQLValue {
+        .text("[" + ids.map(String.init).joined(separator: ",") + "]")
+    }
+}
