@@ -39,9 +39,11 @@ def add_special_rows(stack):
                                   ("!! " + HOSTILE, "HSTXTEST", "hostile-test-token-aaaaaa")):
             db.execute("""INSERT INTO connections (org_id, name, status, connection_type, approval_type, visibility, search_code,
                           invite_token, questions_list, benefits_list, created_at, updated_at)
-                          VALUES (?, ?, 'Enabled', 'Standard', 'Manually approve', 'Private', ?, ?, ?, 'Free charging',
+                          VALUES (?, ?, 'Enabled', 'Standard', 'Manually approve', 'Private', ?, ?, ?, ?,
                                   '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')""",
-                       (org, name, code, token, "<img src=x onerror=alert(1)>\nBadge & number" if "script" in name else ""))
+                       (org, name, code, token, "<img src=x onerror=alert(1)>\nBadge & number" if "script" in name else "",
+                        # The display list read by the table: the schema keeps real benefit kinds plain, this proves the page escapes it anyway.
+                        "Free charging\n<script>benefit('x')</script> & \"more\"" if "script" in name else "Free charging"))
         counting = db.execute("SELECT id FROM connections WHERE search_code = 'CNTTEST2'").fetchone()[0]
         states = ["Connected"] * 3 + ["Pending"] * 2 + ["Denied", "Removed"]
         for index, state in enumerate(states):

@@ -171,7 +171,9 @@ def test_admins_manage_users_and_every_change_is_audited(stack, orgs):
     bad = stack.post("/users", data={"org": org, "action": "add", "email": "not-an-email", "role": "Viewer"})
     assert bad.status_code == 400 and "email address" in bad.text
     newcomer = stack.sign_in("new.person@demo.test", "a long first password")
-    assert stack.get(f"/connections?org={org}", as_user=newcomer).status_code == 200
+    own_page = stack.get(f"/connections?org={org}", as_user=newcomer)
+    assert own_page.status_code == 200
+    assert "&lt;b&gt;New&lt;/b&gt; Person" in own_page.text and "<b>New</b>" not in own_page.text  # the header's name
     assert stack.get(f"/connections?org={orgs['first']}", as_user=newcomer).status_code == 404
     with stack.db() as db:
         user = db.execute("SELECT id FROM users WHERE email = 'new.person@demo.test'").fetchone()[0]
@@ -269,6 +271,10 @@ def test_many_organizations_are_chosen_on_their_own_page(fresh_stack):
     chosen = stack.get(link).text
     assert "<strong>Harbor View Apartments</strong>" in chosen
     assert "No organization matches" in stack.get("/connections/organizations?q=%3Cscript%3E").text
+    with stack.db() as db:
+        db.execute("UPDATE organizations SET name = ? WHERE name = 'Summit Logistics'", ("Summit <i>Logistics</i> & 'Co'",))
+    picker = stack.get("/connections/organizations").text
+    assert "Summit &lt;i&gt;Logistics&lt;/i&gt; &amp; &#39;Co&#39;" in picker and "<i>Logistics" not in picker
     assert "&lt;script&gt;" in stack.get("/connections/organizations?q=%3Cscript%3E").text
     viewer = stack.sign_in(VIEWER)
     assert "Harbor View" not in stack.get("/connections/organizations", as_user=viewer).text

@@ -159,6 +159,7 @@ def test_every_value_is_escaped(stack):
     assert "<script>" not in page and "<img" not in page and "<b>Robotics" not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;quoted&#39;" in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "&lt;script&gt;benefit(&#39;x&#39;)&lt;/script&gt; &amp; &quot;more&quot;" in page
     assert "Acme &lt;b&gt;Robotics&lt;/b&gt; &amp; &quot;Sons&quot;" in page
     assert any(row[2] == "!! " + HOSTILE for row in Table(page).rows)
 
