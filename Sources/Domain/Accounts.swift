@@ -106,10 +106,11 @@ public struct Accounts {
                            [list]) { (id: $0.int(0), name: $0.text(1)) }
     }
 
-    static func validEmail(_ email: String) throws -> String {
+    public static func validEmail(_ email: String) throws -> String {
         let trimmed = email.trimmingCharacters(in: .whitespacesAndNewlines)
         let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
-        guard trimmed.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+        let printable = trimmed.unicodeScalars.allSatisfy { $0.properties.generalCategory != .control && $0 != "\u{FFFD}" }
+        guard trimmed.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), printable,
               !parts[1].hasPrefix("."), !parts[1].hasSuffix("."), !trimmed.contains(where: \.isWhitespace) else {
             throw UserError.badRequest("Enter an email address like name@example.com.")
         }

@@ -45,8 +45,11 @@ struct UsersPage {
                 if let existing, try accounts.role(userID: existing, organizationID: organization) != nil {
                     throw UserError.conflict("\(email) is already a member of this organization.")
                 }
-                let id = try existing ?? accounts.createUser(email: email, name: page.formValue("name") ?? "",
-                                                            password: page.formValue("password") ?? "")
+                let name = page.formValue("name") ?? "", password = page.formValue("password") ?? ""
+                if existing == nil && name.isEmpty && password.isEmpty {
+                    throw UserError.badRequest("\(try Accounts.validEmail(email)) has no account yet: give a name and a first password to create one.")
+                }
+                let id = try existing ?? accounts.createUser(email: email, name: name, password: password)
                 try accounts.setRole(userID: id, organizationID: organization, role: role)
                 try audit.record(actorID: actor.userID, actor: actor.email, organizationID: organization, action: "User added",
                                  subject: email, details: ["role": role.rawValue, "new account": existing == nil ? "yes" : "no"])

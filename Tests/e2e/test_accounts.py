@@ -168,8 +168,13 @@ def test_admins_manage_users_and_every_change_is_audited(stack, orgs):
     assert again.status_code == 409
     short = stack.post("/users", data={"org": org, "action": "add", "email": "short@demo.test", "role": "Viewer", "name": "S", "password": "short"})
     assert short.status_code == 400 and "at least 12 characters" in short.text
-    bad = stack.post("/users", data={"org": org, "action": "add", "email": "not-an-email", "role": "Viewer"})
-    assert bad.status_code == 400 and "email address" in bad.text
+    for email in ("not-an-email", "nul\x00byte@x.test", "a" * 300 + "@x.test", "two@at@x.test"):
+        bad = stack.post("/users", data={"org": org, "action": "add", "email": email, "role": "Viewer"})
+        assert bad.status_code == 400 and "email address" in bad.text, email
+    unknown = stack.post("/users", data={"org": org, "action": "add", "email": "nobody.yet@demo.test", "role": "Viewer"})
+    assert unknown.status_code == 400 and "has no account yet" in unknown.text
+    huge = stack.post("/users", data={"org": org, "action": "add", "email": "a@b.test", "role": "Viewer", "name": "x" * 1_500_000})
+    assert huge.status_code == 413
     newcomer = stack.sign_in("new.person@demo.test", "a long first password")
     own_page = stack.get(f"/connections?org={org}", as_user=newcomer)
     assert own_page.status_code == 200
