@@ -11,6 +11,7 @@ public enum CellValue: Sendable, Equatable {
 
 public struct TableRow: Sendable {
     public let connectionID: Int
+    public let organizationID: Int
     public let cells: [CellValue]
 }
 
@@ -44,7 +45,7 @@ public struct ConnectionTable {
         let page = min(state.page, lastPage)
         let direction = state.sort.descending ? "DESC" : "ASC"
         let sql = """
-            SELECT c.id, \(columns.map(\.expression).joined(separator: ", "))
+            SELECT c.id, c.org_id, \(columns.map(\.expression).joined(separator: ", "))
             FROM connections c JOIN organizations o ON o.id = c.org_id
             WHERE \(try scopeCondition(scoped: total, everyOrganization: everyOrganization))
             ORDER BY \(state.sort.column.sortExpression) \(direction), c.id \(direction)
@@ -53,7 +54,7 @@ public struct ConnectionTable {
         // Tie-break on id in the same direction, so an index on the sort column serves both.
         let kinds = columns.map(\.kind)
         let rows = try database.query(sql, [.init(state.pageSize), .init((page - 1) * state.pageSize), scope]) { row in
-            TableRow(connectionID: row.int(0), cells: kinds.indices.map { Self.cell(row, Int32($0 + 1), kind: kinds[$0]) })
+            TableRow(connectionID: row.int(0), organizationID: row.int(1), cells: kinds.indices.map { Self.cell(row, Int32($0 + 2), kind: kinds[$0]) })
         }
         return TablePage(rows: rows, total: total, page: page, pageSize: state.pageSize)
     }

@@ -16,7 +16,7 @@ struct ConnectionsPage {
         return page.html("connections", title: "Connections", [
             "organizationPicker": try organizationPicker(shown, visible: visible),
             "columns": .list(columns.map { headerContext($0, state: shown) }),
-            "rows": .list(table.rows.map(rowContext)),
+            "rows": .list(table.rows.map { rowContext($0, canInvite: page.access.roles[$0.organizationID]?.allows(.inviteDrivers) == true) }),
             "hasRows": .bool(!table.rows.isEmpty),
             "range": .text("\(Format.integer(table.firstRowNumber))–\(Format.integer(table.lastRowNumber)) of \(Format.integer(table.total))"),
             "pager": pagerContext(table, state: shown),
@@ -65,9 +65,10 @@ struct ConnectionsPage {
         ]
     }
 
-    func rowContext(_ row: TableRow) -> TemplateValue {
+    func rowContext(_ row: TableRow, canInvite: Bool) -> TemplateValue {
         [
             "id": .text(row.connectionID),
+            "canInvite": .bool(canInvite),
             "cells": .list(row.cells.map(cellContext)),
         ]
     }
