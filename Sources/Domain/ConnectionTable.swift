@@ -38,8 +38,8 @@ public struct ConnectionTable {
 
     /// A page of the connections of `organizations`, which the caller has checked the user may see.
     public func page(_ state: TableState, columns: [Column], organizations: [Int]) throws -> TablePage {
-        let total = try count(organizations: organizations)
         let everyOrganization = try isEveryOrganization(organizations)
+        let total = try count(organizations: organizations, everyOrganization: everyOrganization)
         let scope: SQLValue = everyOrganization ? .null : .idList(organizations)
         let lastPage = max(1, (total + state.pageSize - 1) / state.pageSize)
         let page = min(state.page, lastPage)
@@ -70,8 +70,8 @@ public struct ConnectionTable {
         return scoped * 4 >= everyConnection ? "+c.org_id \(membership)" : "c.org_id \(membership)"
     }
 
-    public func count(organizations: [Int]) throws -> Int {
-        if try isEveryOrganization(organizations) { return try database.rememberedScalarInt("SELECT count(*) FROM connections") }
+    func count(organizations: [Int], everyOrganization: Bool) throws -> Int {
+        if everyOrganization { return try database.rememberedScalarInt("SELECT count(*) FROM connections") }
         return try database.rememberedScalarInt("SELECT count(*) FROM connections WHERE org_id IN (SELECT value FROM json_each(?1))",
                                                 [.idList(organizations)])
     }

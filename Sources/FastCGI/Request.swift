@@ -9,6 +9,8 @@ public struct Request: Sendable {
     public let headers: [String: String]
     public let cookies: [String: String]
     public let body: [UInt8]
+    /// The fields of a url-encoded form body, parsed once.
+    public let form: [(name: String, value: String)]
     public let remoteAddress: String
     public let isHTTPS: Bool
 
@@ -21,6 +23,7 @@ public struct Request: Sendable {
         self.headers = headers
         self.cookies = Self.parseCookies(headers["cookie"] ?? "")
         self.body = body
+        self.form = body.isEmpty ? [] : URLEncoding.parse(String(decoding: body, as: UTF8.self))
         self.remoteAddress = remoteAddress
         self.isHTTPS = isHTTPS
     }
@@ -30,9 +33,9 @@ public struct Request: Sendable {
         query.first { $0.name == name }?.value
     }
 
-    /// The fields of a url-encoded form body.
-    public var form: [(name: String, value: String)] {
-        URLEncoding.parse(String(decoding: body, as: UTF8.self))
+    /// The first value of a form field.
+    public func formValue(_ name: String) -> String? {
+        form.first { $0.name == name }?.value
     }
 
     static func parseCookies(_ header: String) -> [String: String] {

@@ -44,7 +44,7 @@ public final class ConsoleHandler: RequestHandler {
         }
         if !request.isRead {
             // Every state-changing request carries the session's token, so another site cannot forge it.
-            guard request.form.first(where: { $0.name == "csrf" })?.value == session.csrfToken else {
+            guard request.formValue("csrf") == session.csrfToken else {
                 throw UserError.forbidden("This form has expired or did not come from this site. Reload the page and try again.")
             }
         }
@@ -127,10 +127,6 @@ struct Page {
 
     func html(status: Int = 200, _ template: String, title: String, _ context: [String: TemplateValue]) -> Response {
         handler.html(status: status, page: template, title: title, session: session, context)
-    }
-
-    func formValue(_ name: String) -> String? {
-        request.form.first { $0.name == name }?.value
     }
 
     /// The organization named by `org` in the query or form, which the user must belong to.

@@ -9,16 +9,16 @@ struct SignInPage {
     static let csrfCookie = "login_csrf"
 
     func respond(to request: Request) throws -> Response {
-        let next = Self.safeNext(request.isRead ? request.queryValue("next") : formValue(request, "next"))
+        let next = Self.safeNext(request.isRead ? request.queryValue("next") : request.formValue("next"))
         guard !request.isRead else { return form(request, next: next, email: "", message: nil, status: 200) }
         guard request.method == "POST" else { throw ConsoleHandler.MethodNotAllowed(method: request.method, allowed: "GET, HEAD, POST") }
-        guard let token = request.cookies[Self.csrfCookie], !token.isEmpty, formValue(request, "csrf") == token else {
-            return form(request, next: next, email: formValue(request, "email") ?? "",
+        guard let token = request.cookies[Self.csrfCookie], !token.isEmpty, request.formValue("csrf") == token else {
+            return form(request, next: next, email: request.formValue("email") ?? "",
                         message: "The sign-in form had expired. Please sign in again.", status: 403)
         }
-        let email = formValue(request, "email") ?? ""
+        let email = request.formValue("email") ?? ""
         do {
-            let session = try Accounts(database: handler.database).signIn(email: email, password: formValue(request, "password") ?? "",
+            let session = try Accounts(database: handler.database).signIn(email: email, password: request.formValue("password") ?? "",
                                                                           address: request.remoteAddress)
             var response = Response.redirect(to: next)
             response.headers.append(("Set-Cookie", SessionCookie.set(session.token, secure: request.isHTTPS)))
@@ -39,10 +39,6 @@ struct SignInPage {
         response.headers.append(("Set-Cookie", "\(Self.csrfCookie)=\(token); Path=/login; HttpOnly; SameSite=Strict"
                                  + (request.isHTTPS ? "; Secure" : "")))
         return response
-    }
-
-    private func formValue(_ request: Request, _ name: String) -> String? {
-        request.form.first { $0.name == name }?.value
     }
 
     /// Only a path on this site: "/connections?x=1", never "//evil.example" or "https://…".

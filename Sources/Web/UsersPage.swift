@@ -7,7 +7,7 @@ struct UsersPage {
 
     func respond() throws -> Response {
         let admin = page.access.organizations(allowing: .manageUsers)
-        let requested = page.request.isRead ? page.request.queryValue("org") : page.formValue("org")
+        let requested = page.request.isRead ? page.request.queryValue("org") : page.request.formValue("org")
         let organization = try page.organization(requested ?? admin.first.map(String.init)
                                                  ?? page.access.organizationIDs.first.map(String.init), allowing: .manageUsers)
         if page.request.isRead { return try show(organization, message: nil, status: 200) }
@@ -26,26 +26,26 @@ struct UsersPage {
         let audit = AuditLog(database: page.database)
         let actor = page.access
         func role() throws -> Role {
-            guard let role = Role(rawValue: page.formValue("role") ?? "") else { throw UserError.badRequest("Choose a role.") }
+            guard let role = Role(rawValue: page.request.formValue("role") ?? "") else { throw UserError.badRequest("Choose a role.") }
             return role
         }
         func member() throws -> (id: Int, email: String) {
-            guard let id = Int(page.formValue("user") ?? ""),
+            guard let id = Int(page.request.formValue("user") ?? ""),
                   let member = try accounts.members(of: organization).first(where: { $0.userID == id }) else {
                 throw UserError.notFound("That user is not a member of this organization.")
             }
             return (id, member.email)
         }
-        switch page.formValue("action") {
+        switch page.request.formValue("action") {
         case "add":
-            let email = page.formValue("email") ?? ""
+            let email = page.request.formValue("email") ?? ""
             let role = try role()
             return try page.database.transaction {
                 let existing = try accounts.userID(email: email)
                 if let existing, try accounts.role(userID: existing, organizationID: organization) != nil {
                     throw UserError.conflict("\(email) is already a member of this organization.")
                 }
-                let name = page.formValue("name") ?? "", password = page.formValue("password") ?? ""
+                let name = page.request.formValue("name") ?? "", password = page.request.formValue("password") ?? ""
                 if existing == nil && name.isEmpty && password.isEmpty {
                     throw UserError.badRequest("\(try Accounts.validEmail(email)) has no account yet: give a name and a first password to create one.")
                 }
