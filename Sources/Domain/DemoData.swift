@@ -162,9 +162,9 @@ public struct DemoData {
         let type: ConnectionType = typeRoll < 80 ? .standard : typeRoll < 92 ? .personalCharging : .leasingCompany
         let approval = [ApprovalType.all, .emailDomain, .manual, .manual].randomElement(using: &random)!
         let visibility: Visibility = Int.random(in: 0..<100, using: &random) < 35 ? .public : .private
-        let benefits = BenefitKind.allCases.shuffled(using: &random).prefix([1, 1, 2, 2, 3].randomElement(using: &random)!)
+        let benefits = BenefitKind.allCases.shuffled(using: &random).prefix([1, 1, 1, 2, 3].randomElement(using: &random)!)
             .map { Benefit($0, discountPercent: $0 == .discountedCharging ? [10, 15, 20, 25, 50].randomElement(using: &random) : nil) }
-        let questions = Array(Self.questions.shuffled(using: &random).prefix([0, 0, 1, 1, 2, 3].randomElement(using: &random)!))
+        let questions = Array(Self.questions.shuffled(using: &random).prefix([0, 0, 1, 1, 2].randomElement(using: &random)!))
         let domains = approval == .emailDomain ? [org.domain] + (Bool.random(using: &random) ? ["partners." + org.domain] : []) : []
         let created = Int.random(in: 30...1400, using: &random)
         return NewConnection(orgID: org.id, name: name, status: status, type: type, approval: approval, visibility: visibility,
@@ -183,7 +183,7 @@ public struct DemoData {
         for slot in 0..<count {
             membershipCount += 1
             let driver: Int
-            if slot < previousDrivers.count && Int.random(in: 0..<100, using: &random) < 40 {
+            if slot < previousDrivers.count && Int.random(in: 0..<100, using: &random) < 60 {
                 driver = previousDrivers[slot]
             } else {
                 driverCount += 1

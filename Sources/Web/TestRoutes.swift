@@ -3,7 +3,7 @@ import Domain
 import FastCGI
 
 /// Served only with `serve --test-routes`: lets the end-to-end tests hold a request
-/// open (graceful shutdown) and make a handler throw (the 500 path).
+/// open (graceful shutdown), make a handler throw (the 500 path) and stream a body.
 enum TestRoutes {
     struct DeliberateFailure: Error {}
 
@@ -15,6 +15,16 @@ enum TestRoutes {
             return Response(contentType: "text/plain; charset=utf-8", body: "slept \(milliseconds) ms\n")
         case "fail":
             throw DeliberateFailure()
+        case "stream":
+            // Chunks with pauses: the client must see the first before the last is written.
+            let chunks = min(Int(request.queryValue("chunks") ?? "") ?? 5, 1000)
+            return Response(headers: [("Content-Type", "text/plain; charset=utf-8")], body: .stream { out in
+                for index in 0..<chunks {
+                    try out.write("chunk \(index) at \(Int(Date().timeIntervalSince1970 * 1000))\n")
+                    try out.flush()
+                    Thread.sleep(forTimeInterval: 0.2)
+                }
+            })
         default:
             throw UserError.notFound("No such test route.")
         }

@@ -26,10 +26,12 @@ def free_port():
 class Stack:
     """nginx -> FastCGI -> connections serve -> SQLite, all under `folder`."""
 
-    def __init__(self, folder, connections=600, max_body_bytes=65536, threads=4):
+    def __init__(self, folder, connections=600, max_body_bytes=65536, threads=4, tcp=False):
         self.folder = pathlib.Path(folder)
         self.database = self.folder / "connections.sqlite"
         self.socket = self.folder / "app.sock"
+        # The app's address: a unix socket, or host:port with tcp=True.
+        self.listen = f"127.0.0.1:{free_port()}" if tcp else str(self.socket)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.max_body_bytes = max_body_bytes
@@ -46,14 +48,14 @@ class Stack:
 
     def start(self):
         self.app = subprocess.Popen(
-            [BINARY, "serve", "--database", str(self.database), "--listen", str(self.socket),
+            [BINARY, "serve", "--database", str(self.database), "--listen", self.listen,
              "--threads", str(self.threads), "--max-body-bytes", str(self.max_body_bytes), "--shutdown-grace", "10",
              "--views", str(ROOT / "Views"), "--public-directory", str(ROOT / "Public"),
              "--public-base-url", "https://connect.example.test", "--test-routes"],
             stdout=subprocess.DEVNULL, stderr=open(self.app_log, "w"))
         prefix = self.folder / "nginx"
         config = subprocess.run([str(ROOT / "scripts" / "nginx-config"), str(prefix), f"127.0.0.1:{self.port}",
-                                 f"unix:{self.socket}"], check=True, capture_output=True, text=True).stdout.strip()
+                                 self.listen if self.listen[0].isdigit() else f"unix:{self.socket}"], check=True, capture_output=True, text=True).stdout.strip()
         self.nginx = subprocess.Popen(["nginx", "-p", str(prefix), "-c", config, "-e", str(prefix / "logs" / "error.log"),
                                        "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 20
