@@ -1,3 +1,5 @@
+import Storage
+
 /// How a column's values read, compare and export.
 public enum ColumnKind: Sendable, Equatable {
     case text
@@ -22,14 +24,18 @@ public struct Column: Sendable, Equatable {
     public let kind: ColumnKind
     public let visibleByDefault: Bool
     public let exportable: Bool
+    /// How filters find matching rows without reading every one.
+    let search: ColumnSearch
 
-    public init(key: String, label: String, expression: String, kind: ColumnKind, visibleByDefault: Bool, exportable: Bool = true) {
+    init(key: String, label: String, expression: String, kind: ColumnKind, visibleByDefault: Bool,
+         exportable: Bool = true, search: ColumnSearch = .scan) {
         self.key = key
         self.label = label
         self.expression = expression
         self.kind = kind
         self.visibleByDefault = visibleByDefault
         self.exportable = exportable
+        self.search = search
     }
 
     /// Text sorts without regard to case, matching the NOCASE indexes.
@@ -41,22 +47,37 @@ public struct Column: Sendable, Equatable {
     }
 }
 
+/// The access path a filter on a column takes. Enumerations need no entry: their few allowed
+/// values are tested first and the column's index finds the rows.
+enum ColumnSearch: Sendable, Equatable {
+    /// Every row is read (numbers, dates and short texts).
+    case scan
+    /// A trigram index proposes candidate rows; the condition confirms them.
+    case trigram(SearchIndex)
+    /// The value lives in a small table: the condition runs there, and `key` matches its rows' ids.
+    case lookup(key: String, rows: String)
+}
+
 public enum ColumnCatalog {
     /// In the page's order: the nine columns of the page description, then the extras
     /// users expect, hidden by default.
     public static let all: [Column] = [
         Column(key: "org_id", label: "Org ID", expression: "c.org_id", kind: .identifier, visibleByDefault: true),
-        Column(key: "org_name", label: "Org Name", expression: "o.name", kind: .text, visibleByDefault: true),
-        Column(key: "name", label: "Connection Name", expression: "c.name", kind: .text, visibleByDefault: true),
+        Column(key: "org_name", label: "Org Name", expression: "o.name", kind: .text, visibleByDefault: true,
+               search: .lookup(key: "c.org_id", rows: "SELECT o.id FROM organizations o")),
+        Column(key: "name", label: "Connection Name", expression: "c.name", kind: .text, visibleByDefault: true,
+               search: .trigram(SearchIndex.on(table: "connections", column: "name")!)),
         Column(key: "status", label: "Connection Status", expression: "c.status",
                kind: .enumeration(ConnectionStatus.allCases.map(\.rawValue)), visibleByDefault: true),
         Column(key: "connected_drivers", label: "Connected Drivers", expression: "c.connected_drivers", kind: .number, visibleByDefault: true),
-        Column(key: "benefits", label: "Benefits", expression: "c.benefits_list", kind: .list, visibleByDefault: true),
+        Column(key: "benefits", label: "Benefits", expression: "c.benefits_list", kind: .list, visibleByDefault: true,
+               search: .trigram(SearchIndex.on(table: "connections", column: "benefits_list")!)),
         Column(key: "approval_type", label: "Approval type", expression: "c.approval_type",
                kind: .enumeration(ApprovalType.allCases.map(\.rawValue)), visibleByDefault: true),
         Column(key: "connection_type", label: "Connection Type", expression: "c.connection_type",
                kind: .enumeration(ConnectionType.allCases.map(\.rawValue)), visibleByDefault: true),
-        Column(key: "questions", label: "Verify drivers by", expression: "c.questions_list", kind: .list, visibleByDefault: true),
+        Column(key: "questions", label: "Verify drivers by", expression: "c.questions_list", kind: .list, visibleByDefault: true,
+               search: .trigram(SearchIndex.on(table: "connections", column: "questions_list")!)),
         Column(key: "visibility", label: "Visibility", expression: "c.visibility",
                kind: .enumeration(Visibility.allCases.map(\.rawValue)), visibleByDefault: false),
         Column(key: "search_code", label: "Search Code", expression: "c.search_code", kind: .text, visibleByDefault: false),

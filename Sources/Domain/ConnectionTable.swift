@@ -36,38 +36,72 @@ public struct ConnectionTable {
         self.database = database
     }
 
-    /// A page of the connections of `organizations`, which the caller has checked the user may see.
+    /// A page of the connections of `organizations`, which the caller has checked the user may see,
+    /// that match the state's filters.
     public func page(_ state: TableState, columns: [Column], organizations: [Int]) throws -> TablePage {
-        let everyOrganization = try isEveryOrganization(organizations)
-        let total = try count(organizations: organizations, everyOrganization: everyOrganization)
-        let scope: SQLValue = everyOrganization ? .null : .idList(organizations)
-        let lastPage = max(1, (total + state.pageSize - 1) / state.pageSize)
+        let selection = try select(state, organizations: organizations)
+        let lastPage = max(1, (selection.total + state.pageSize - 1) / state.pageSize)
         let page = min(state.page, lastPage)
-        let direction = state.sort.descending ? "DESC" : "ASC"
-        let sql = """
+        let rows = try read(selection, sort: state.sort, columns: columns,
+                            limit: SQLFragment(" LIMIT ? OFFSET ?", [.init(state.pageSize), .init((page - 1) * state.pageSize)]))
+        return TablePage(rows: try database.query(rows.query.sql, rows.query.parameters, row: rows.row),
+                         total: selection.total, page: page, pageSize: state.pageSize)
+    }
+
+    /// Every matching row in the table's order, one at a time, for exports and checks.
+    public func forEachRow(_ state: TableState, columns: [Column], organizations: [Int], _ body: (TableRow) throws -> Void) throws {
+        let rows = try read(try select(state, organizations: organizations), sort: state.sort, columns: columns, limit: SQLFragment(""))
+        let statement = try database.prepare(rows.query.sql).bind(rows.query.parameters)
+        while try statement.step() { try body(rows.row(statement)) }
+    }
+
+    /// The rows a state selects: the WHERE condition, their number, and the number before filtering.
+    struct Selection {
+        let condition: SQLFragment
+        let total: Int
+        let scoped: Int
+    }
+
+    func select(_ state: TableState, organizations: [Int]) throws -> Selection {
+        let everyOrganization = try isEveryOrganization(organizations)
+        let scoped = try count(organizations: organizations, everyOrganization: everyOrganization)
+        let scope = try scopeCondition(organizations, scoped: scoped, everyOrganization: everyOrganization)
+        guard let filters = state.filters.sql() else { return Selection(condition: scope, total: scoped, scoped: scoped) }
+        let condition = SQLFragment.joined([scope, filters], separator: " AND ")
+        let total = try database.rememberedScalarInt("SELECT count(*) FROM connections c WHERE " + condition.sql, condition.parameters)
+        return Selection(condition: condition, total: total, scoped: scoped)
+    }
+
+    func read(_ selection: Selection, sort: TableSort, columns: [Column], limit: SQLFragment) throws -> (query: SQLFragment, row: (Statement) -> TableRow) {
+        // Filters that keep few rows: start from those rows and sort them (the unary + keeps SQLite
+        // from walking the whole sort index past the others). Otherwise walk the sort index.
+        let fromMatches = selection.total * 20 < selection.scoped ? "+" : ""
+        let direction = sort.descending ? "DESC" : "ASC"
+        // Tie-break on id in the same direction, so an index on the sort column serves both.
+        let query = SQLFragment("""
             SELECT c.id, c.org_id, \(columns.map(\.expression).joined(separator: ", "))
             FROM connections c JOIN organizations o ON o.id = c.org_id
-            WHERE \(try scopeCondition(scoped: total, everyOrganization: everyOrganization))
-            ORDER BY \(state.sort.column.sortExpression) \(direction), c.id \(direction)
-            LIMIT ?1 OFFSET ?2
-            """
-        // Tie-break on id in the same direction, so an index on the sort column serves both.
+            WHERE 
+            """) + selection.condition + SQLFragment("""
+
+            ORDER BY \(fromMatches)\(sort.column.sortExpression) \(direction), \(fromMatches)c.id \(direction)
+            """) + limit
         let kinds = columns.map(\.kind)
-        let rows = try database.query(sql, [.init(state.pageSize), .init((page - 1) * state.pageSize), scope]) { row in
-            TableRow(connectionID: row.int(0), organizationID: row.int(1), cells: kinds.indices.map { Self.cell(row, Int32($0 + 2), kind: kinds[$0]) })
-        }
-        return TablePage(rows: rows, total: total, page: page, pageSize: state.pageSize)
+        return (query, { row in
+            TableRow(connectionID: row.int(0), organizationID: row.int(1),
+                     cells: kinds.indices.map { Self.cell(row, Int32($0 + 2), kind: kinds[$0]) })
+        })
     }
 
     /// How the organizations limit the rows. When they hold most connections, walking the sort
     /// column's index and skipping the others' rows is fastest (the unary + keeps SQLite from
     /// starting at the organization index instead, which would sort every match); when they
     /// hold few, SQLite starts from the organization index. Everyone's: no condition at all.
-    func scopeCondition(scoped: Int, everyOrganization: Bool) throws -> String {
-        if everyOrganization { return "?3 IS NULL" }
+    func scopeCondition(_ organizations: [Int], scoped: Int, everyOrganization: Bool) throws -> SQLFragment {
+        if everyOrganization { return SQLFragment("1") }
         let everyConnection = try database.rememberedScalarInt("SELECT count(*) FROM connections")
-        let membership = "IN (SELECT value FROM json_each(?3))"
-        return scoped * 4 >= everyConnection ? "+c.org_id \(membership)" : "c.org_id \(membership)"
+        let membership = SQLFragment("c.org_id IN (SELECT value FROM json_each(?))", [.idList(organizations)])
+        return scoped * 4 >= everyConnection ? SQLFragment("+") + membership : membership
     }
 
     func count(organizations: [Int], everyOrganization: Bool) throws -> Int {

@@ -10,17 +10,21 @@ public struct TableState: Sendable, Equatable {
     public var pageSize: Int
     /// One organization, or nil for all of the user's.
     public var organization: Int?
+    public var filters: FilterSet
 
-    public init(sort: TableSort = TableState.defaultSort, page: Int = 1, pageSize: Int = TableState.defaultPageSize, organization: Int? = nil) {
+    public init(sort: TableSort = TableState.defaultSort, page: Int = 1, pageSize: Int = TableState.defaultPageSize,
+                organization: Int? = nil, filters: FilterSet = FilterSet()) {
         self.sort = sort
         self.page = page
         self.pageSize = pageSize
         self.organization = organization
+        self.filters = filters
     }
 
-    /// Reads `sort`, `order`, `page` and `size`; anything malformed is a 400 that says what is wrong.
+    /// Reads `sort`, `order`, `page`, `size`, `org` and the filters; anything malformed is a 400
+    /// that says what is wrong.
     public static func parse(_ query: [(name: String, value: String)]) throws(UserError) -> TableState {
-        var state = TableState()
+        var state = TableState(filters: try FilterSet.parse(query))
         var order: String?
         for (name, value) in query {
             switch name {
@@ -61,6 +65,7 @@ public struct TableState: Sendable, Equatable {
     public var queryPairs: [(name: String, value: String)] {
         var pairs: [(name: String, value: String)] = []
         if let organization { pairs.append(("org", String(organization))) }
+        pairs += filters.queryPairs
         if sort.column != Self.defaultSort.column { pairs.append(("sort", sort.column.key)) }
         if sort.descending { pairs.append(("order", "desc")) }
         if pageSize != Self.defaultPageSize { pairs.append(("size", String(pageSize))) }

@@ -1,4 +1,5 @@
 import CSQLite
+import Foundation
 
 /// One SQLite connection. Not shared between threads: each FastCGI worker opens its own.
 public final class Database {
@@ -25,6 +26,8 @@ public final class Database {
         self.path = path
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
+        let registered = TextFolding.register(on: handle)
+        guard registered == SQLITE_OK else { throw StorageError(code: registered, message: "cannot register fold()", sql: nil) }
         try execute("PRAGMA foreign_keys = ON")
         if !readOnly {
             try execute("PRAGMA journal_mode = WAL")
@@ -151,10 +154,11 @@ public final class Database {
 
 extension Database {
     /// Loads many rows fast, for filling a new database: one transaction journaled in memory
-    /// (pages that did not exist before need no journal) without fsync, and every constraint
-    /// checked once after the load instead of row by row: CHECK and NOT NULL by quick_check,
-    /// foreign keys by foreign_key_check, UNIQUE by building the deferred indexes of `tables`.
-    /// A failed check rolls everything back; a crash midway leaves a file to delete and load again.
+    /// (pages that did not exist before need no journal) without fsync, with the indexes and
+    /// search indexes of `tables` built after the rows. Every constraint is checked once after
+    /// the load instead of row by row: CHECK and NOT NULL by quick_check, foreign keys by
+    /// foreign_key_check (on a second connection, while this one builds the search indexes),
+    /// UNIQUE by building the deferred indexes. A failed check throws; the caller deletes the file.
     public func bulkLoad<T>(deferringIndexesOf tables: [String], _ body: () throws -> T) throws -> T {
         try execute("""
             PRAGMA foreign_keys = OFF; PRAGMA ignore_check_constraints = ON; PRAGMA synchronous = OFF;
@@ -166,28 +170,64 @@ extension Database {
                 PRAGMA journal_mode = WAL; PRAGMA cache_size = -2000
                 """)
         }
-        return try transaction {
-            let result = try deferringIndexes(of: tables, body)
-            try execute("PRAGMA ignore_check_constraints = OFF")  // else quick_check skips them too
-            let problems = try query("PRAGMA quick_check") { $0.text(0) }.filter { $0 != "ok" }
-                + query("SELECT \"table\" || ' row ' || rowid || ' has no parent in ' || parent FROM pragma_foreign_key_check") { $0.text(0) }
-            guard problems.isEmpty else {
-                throw StorageError(code: SQLITE_CONSTRAINT, message: "bulk load broke constraints: \(problems.prefix(5).joined(separator: "; "))", sql: nil)
-            }
-            return result
+        let searchIndexes = SearchIndex.all.filter { tables.contains($0.table) }
+        let result = try transaction { try deferringIndexes(of: tables, setAside: searchIndexes, body) }
+        try execute("PRAGMA journal_mode = WAL")  // so the check reads while the search indexes are written
+        // An in-memory database has no second connection: it checks after the build instead.
+        let check = path == ":memory:" || path.isEmpty ? nil : ConstraintCheck(path: path)
+        check?.start()
+        let built = Result { try transaction { for search in searchIndexes { try execute(search.triggers + search.rebuild) } } }
+        let problems = try check?.problems() ?? ConstraintCheck.problems(in: self)
+        guard problems.isEmpty else {
+            throw StorageError(code: SQLITE_CONSTRAINT, message: "bulk load broke constraints: \(problems.prefix(5).joined(separator: "; "))", sql: nil)
         }
+        try built.get()
+        return result
     }
 
     /// Runs a bulk load with the secondary indexes of `tables` dropped, then builds them again
     /// from their own stored SQL: one sort per index instead of a B-tree insert per row.
-    /// Indexes that enforce UNIQUE come back as they were, so duplicates still fail.
-    public func deferringIndexes<T>(of tables: [String], _ body: () throws -> T) throws -> T {
+    /// Indexes that enforce UNIQUE come back as they were, so duplicates still fail. The triggers
+    /// of `searchIndexes` are dropped too: the caller rebuilds those indexes in one pass each.
+    func deferringIndexes<T>(of tables: [String], setAside searchIndexes: [SearchIndex], _ body: () throws -> T) throws -> T {
         let placeholders = tables.indices.map { "?\($0 + 1)" }.joined(separator: ", ")
         let indexes = try query("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (\(placeholders))",
                                 tables.map(SQLValue.text)) { (name: $0.text(0), sql: $0.text(1)) }
         for index in indexes { try execute("DROP INDEX \"\(index.name)\"") }
+        for search in searchIndexes {
+            for suffix in ["insert", "delete", "update"] { try execute("DROP TRIGGER \(search.name)_\(suffix)") }
+        }
         let result = try body()
         for index in indexes { try execute(index.sql) }
         return result
+    }
+}
+
+/// quick_check and foreign_key_check on a connection of their own thread.
+final class ConstraintCheck: @unchecked Sendable {
+    private let path: String
+    private let done = DispatchSemaphore(value: 0)
+    private var outcome: Result<[String], Error> = .success([])
+
+    init(path: String) {
+        self.path = path
+    }
+
+    func start() {
+        Thread {
+            self.outcome = Result { try Self.problems(in: Database(path: self.path, readOnly: true)) }
+            self.done.signal()
+        }.start()
+    }
+
+    static func problems(in database: Database) throws -> [String] {
+        try database.query("PRAGMA quick_check") { $0.text(0) }.filter { $0 != "ok" }
+            + database.query("SELECT \"table\" || ' row ' || rowid || ' has no parent in ' || parent FROM pragma_foreign_key_check") { $0.text(0) }
+    }
+
+    /// Waits for the check; the semaphore orders the thread's write before this read.
+    func problems() throws -> [String] {
+        done.wait()
+        return try outcome.get()
     }
 }

@@ -4,7 +4,21 @@ public enum Schema {
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "connections, drivers, memberships, users, audit", sql: version1),
         Migration(version: 2, name: "sessions and sign-in attempts", sql: version2),
+        Migration(version: 3, name: "trigram search indexes", sql: SearchIndex.all.map(\.creation).joined(separator: "\n")),
     ]
+
+    /// What triggers keep in step with `table`, recomputed in one pass after a bulk load that set
+    /// the triggers aside.
+    static func derived(from table: String) -> String {
+        let searches = SearchIndex.all.filter { $0.table == table }.map(\.rebuild)
+        let counts = table != "memberships" ? [] : ["""
+            UPDATE connections SET connected_drivers = counted.connected, pending_requests = counted.pending
+            FROM (SELECT connection_id, sum(state = 'Connected') AS connected, sum(state = 'Pending') AS pending
+                  FROM memberships GROUP BY connection_id) AS counted
+            WHERE counted.connection_id = connections.id;
+            """]
+        return (searches + counts).joined(separator: "\n")
+    }
 
     static let version2 = """
     CREATE TABLE sessions (

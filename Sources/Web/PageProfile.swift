@@ -6,6 +6,8 @@ import Foundation
 /// and the whole handler (session, SQL, view model, template). The transport is measured from outside.
 public struct PageProfile {
     public struct Result: Sendable {
+        /// The first run, before any count is remembered.
+        public let firstMicroseconds: Double
         public let sqlMicroseconds: Double
         public let handlerMicroseconds: Double
         public let pageBytes: Int
@@ -20,18 +22,24 @@ public struct PageProfile {
         session = try Accounts(database: handler.database).signIn(email: email, password: password, address: "profile")
     }
 
-    public func measure(iterations: Int) throws -> Result {
-        let request = Request(method: "GET", path: "/connections", headers: ["cookie": "\(SessionCookie.name)=\(session.token)"])
+    /// Times the table page at `query` (the part of its URL after "?").
+    public func measure(query: String, iterations: Int) throws -> Result {
+        let request = Request(method: "GET", path: "/connections", queryString: query,
+                              headers: ["cookie": "\(SessionCookie.name)=\(session.token)"])
         let table = ConnectionTable(database: handler.database)
         let organizations = session.access.organizations(allowing: .viewConnections)
+        let state = try TableState.parse(request.query)
+        let first = try median(1) {
+            _ = try table.page(state, columns: ColumnCatalog.defaultVisible, organizations: organizations)
+        }
         let sql = try median(iterations) {
-            _ = try table.page(TableState(), columns: ColumnCatalog.defaultVisible, organizations: organizations)
+            _ = try table.page(state, columns: ColumnCatalog.defaultVisible, organizations: organizations)
         }
         var bytes = 0
         let whole = try median(iterations) {
             if case .bytes(let body) = try handler.respond(to: request).body { bytes = body.count }
         }
-        return Result(sqlMicroseconds: sql, handlerMicroseconds: whole, pageBytes: bytes)
+        return Result(firstMicroseconds: first, sqlMicroseconds: sql, handlerMicroseconds: whole, pageBytes: bytes)
     }
 
     private func median(_ iterations: Int, _ body: () throws -> Void) throws -> Double {

@@ -20,10 +20,13 @@ struct Seed: ParsableCommand {
         guard connections >= 0 && connections <= 10_000_000 else { throw ValidationError("--connections must be from 0 to 10,000,000") }
     }
 
+    func removeDatabase() {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database.database + suffix) }
+    }
+
     func run() throws {
-        if reset {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database.database + suffix) }
-        }
+        let isNew = reset || !FileManager.default.fileExists(atPath: database.database)
+        if reset { removeDatabase() }
         let db = try Database(path: database.database)
         try Migrator().migrate(db)
         guard try ConnectionTable(database: db).countAll() == 0 else {
@@ -31,7 +34,14 @@ struct Seed: ParsableCommand {
         }
         let started = Date()
         var demo = DemoData(database: db, connections: connections)
-        let summary = try demo.generate()
+        let summary: DemoData.Summary
+        do {
+            summary = try demo.generate()
+        } catch {
+            // A load that failed its checks leaves rows behind; a database made for it goes.
+            if isNew { removeDatabase() }
+            throw error
+        }
         try db.execute("ANALYZE")
         print("Seeded \(database.database): \(summary.organizations) organizations, \(summary.connections) connections, "
               + "\(summary.drivers) drivers, \(summary.memberships) memberships in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")

@@ -1,3 +1,4 @@
+import Foundation
 import Storage
 import XCTest
 
@@ -104,22 +105,37 @@ final class SchemaTests: XCTestCase {
             try insertConnection(id: 1)
         }
         XCTAssertEqual(try database.scalarInt(indexes), before)
-        // A row whose parent is missing fails the whole load.
-        XCTAssertThrowsError(try database.bulkLoad(deferringIndexesOf: []) {
-            try database.run("INSERT INTO connection_questions VALUES (42, 0, 'Employee ID')")
-        })
-        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM connection_questions"), 0)
+        // The search indexes were rebuilt and their triggers are back.
+        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM connections_name_search WHERE connections_name_search MATCH '\"ploy\"'"), 1)
+        try insertConnection(id: 5, name: "Deployment crew")
+        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM connections_name_search WHERE connections_name_search MATCH '\"ploy\"'"), 2)
         XCTAssertEqual(try database.scalarInt("PRAGMA foreign_keys"), 1)
-        // CHECK constraints, skipped row by row, are checked at the end.
-        XCTAssertThrowsError(try database.bulkLoad(deferringIndexesOf: ["connections"]) {
-            try insertConnection(id: 3, name: "Guests", status: "Paused")
-        })
-        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM connections"), 1)
-        XCTAssertThrowsError(try insertConnection(id: 4, name: "Staff", status: "Paused"))
-        // Unique indexes come back enforcing uniqueness.
-        XCTAssertThrowsError(try database.bulkLoad(deferringIndexesOf: ["connections"]) {
-            try insertConnection(id: 2, name: "Guests", searchCode: "TESTXYZZ")
-        })
+    }
+
+    /// A failed check throws: the load is for a new database, which the caller then deletes.
+    func testBulkLoadRefusesBrokenRowsOnDiskAndInMemory() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bulk-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for path in [":memory:", folder.appendingPathComponent("a.sqlite").path, folder.appendingPathComponent("b.sqlite").path] {
+            database = try Database(path: path)
+            try Migrator().migrate(database)
+            try database.run("INSERT INTO organizations (id, name, name_for_drivers, created_at) VALUES (1, 'Acme', 'Acme', '2026-01-01T00:00:00Z')")
+            // A row whose parent is missing.
+            XCTAssertThrowsError(try database.bulkLoad(deferringIndexesOf: []) {
+                try database.run("INSERT INTO connection_questions VALUES (42, 0, 'Employee ID')")
+            }, path)
+            // CHECK constraints, skipped row by row, are checked at the end.
+            XCTAssertThrowsError(try database.bulkLoad(deferringIndexesOf: ["connections"]) {
+                try insertConnection(id: 3, name: "Guests", status: "Paused")
+            }, path)
+            XCTAssertThrowsError(try insertConnection(id: 4, name: "Staff", status: "Paused"), path)
+            // Unique indexes come back enforcing uniqueness.
+            XCTAssertThrowsError(try database.bulkLoad(deferringIndexesOf: ["connections"]) {
+                try insertConnection(id: 1, name: "Guests", searchCode: "TESTXYZZ")
+                try insertConnection(id: 2, name: "Guests", searchCode: "TESTXYZZ")
+            }, path)
+        }
     }
 
     func testStatementsRoundTripTextWithQuotesAndNonASCII() throws {
