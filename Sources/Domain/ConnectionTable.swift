@@ -75,7 +75,7 @@ public struct ConnectionTable {
     func read(_ selection: Selection, sort: TableSort, columns: [Column], limit: SQLFragment) throws -> (query: SQLFragment, row: (Statement) -> TableRow) {
         // Filters that keep few rows: start from those rows and sort them (the unary + keeps SQLite
         // from walking the whole sort index past the others). Otherwise walk the sort index.
-        let fromMatches = selection.total * 20 < selection.scoped ? "+" : ""
+        let fromMatches = selection.total * 10 < selection.scoped ? "+" : ""
         let direction = sort.descending ? "DESC" : "ASC"
         // Tie-break on id in the same direction, so an index on the sort column serves both.
         let query = SQLFragment("""

@@ -2,8 +2,11 @@ import Storage
 
 extension Filter {
     /// The SQL deciding whether a row of `connections c` matches, taking the column's access path.
-    /// Only for applicable filters (`problem == nil`).
-    func sql() -> SQLFragment {
+    /// Only for applicable filters (`problem == nil`). `searchLeads` lets a trigram match be where
+    /// SQLite starts; otherwise it only checks rows another condition found (SQLite cannot tell
+    /// how many rows a trigram match holds, and starting there when an index holds fewer rows
+    /// reads every one of them).
+    func sql(searchLeads: Bool = true) -> SQLFragment {
         guard let template = condition.template(for: column.kind) else { preconditionFailure("inapplicable filter: \(self)") }
         if case .enumeration(let allowed) = column.kind {
             // Test the few allowed values, then let the column's index find the rows.
@@ -17,7 +20,7 @@ extension Filter {
             return SQLFragment("\(key) IN (\(rows) WHERE ") + exact + SQLFragment(")")
         case .trigram(let index):
             guard let phrase = SearchIndex.containsQuery(for: foldedValue) else { return exact }
-            let found = SQLFragment("c.rowid IN (SELECT rowid FROM \(index.name) WHERE \(index.name) MATCH ?)", [.text(phrase)])
+            let found = SQLFragment((searchLeads ? "" : "+") + "c.rowid IN (SELECT rowid FROM \(index.name) WHERE \(index.name) MATCH ?)", [.text(phrase)])
             switch condition.searchIndexUse {
             case .decides(let negated): return negated ? SQLFragment("NOT ") + found : found
             case .proposes: return found + SQLFragment(" AND ") + exact
@@ -26,6 +29,13 @@ extension Filter {
         case .scan:
             return exact
         }
+    }
+
+    /// Whether an index finds this filter's rows among few: a handful of organizations usually hold
+    /// fewer connections than a three-letter match. (A status or a count is rarely that selective.)
+    var isIndexed: Bool {
+        if case .lookup = column.search { return true }
+        return false
     }
 
     var foldedValue: String { TextFolding.fold(trimmedValue) }
@@ -54,7 +64,8 @@ extension Filter {
 extension FilterSet {
     /// The condition for `WHERE`, or nil when no filter applies.
     func sql() -> SQLFragment? {
-        let pieces = applicable.map { $0.sql() }
+        let searchLeads = match == .any || !applicable.contains { $0.isIndexed }
+        let pieces = applicable.map { $0.sql(searchLeads: searchLeads) }
         return pieces.isEmpty ? nil : .joined(pieces, separator: match == .all ? " AND " : " OR ")
     }
 }
