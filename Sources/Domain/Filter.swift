@@ -58,7 +58,10 @@ public struct Filter: Sendable, Equatable {
         guard condition.needsValue else { return "\(column.label) \(condition.phrase)" }
         switch column.kind {
         case .text, .list: return "\(column.label) \(condition.phrase) “\(trimmedValue)”"
-        case .enumeration, .number, .identifier, .date: return "\(column.label) \(condition.phrase) \(trimmedValue)"
+        case .enumeration(let allowed):
+            let shown = allowed.first { TextFolding.fold($0) == foldedValue } ?? trimmedValue
+            return "\(column.label) \(condition.phrase) \(shown)"
+        case .number, .identifier, .date: return "\(column.label) \(condition.phrase) \(trimmedValue)"
         }
     }
 }

@@ -7,13 +7,31 @@ struct ConnectionsPage {
 
     func respond() throws -> Response {
         let state = try TableState.parse(page.request.query)
+        if let remove = page.request.queryValue("remove") {
+            // The builder's remove button without JavaScript: the same filters, less one, panel open.
+            guard let index = Int(remove), state.filters.filters.indices.contains(index) else {
+                throw UserError.badRequest("There is no filter number “\(remove.prefix(20))” to remove.")
+            }
+            var target = state
+            target.filters = state.filters.removing(at: index)
+            target.page = 1
+            return .redirect(to: Self.url(target, path: "/connections", editingFilters: true))
+        }
         let visible = page.access.organizations(allowing: .viewConnections)
         if let organization = state.organization { try page.access.require(.viewConnections, in: organization) }
         let columns = ColumnCatalog.defaultVisible
         let table = try ConnectionTable(database: page.database).page(state, columns: columns,
                                                                      organizations: state.organization.map { [$0] } ?? visible)
-        let shown = TableState(sort: state.sort, page: table.page, pageSize: state.pageSize, organization: state.organization)
-        return page.html("connections", title: "Connections", [
+        var shown = state
+        shown.page = table.page
+        let filters = FilterPanel(state: shown, url: url, addingRow: page.request.queryValue("add") != nil,
+                                  editing: page.request.queryValue("edit") != nil)
+        // A filter the user must finish is a 400, shown on the page next to that filter.
+        return page.html(status: state.filters.hasProblems ? 400 : 200, "connections", title: "Connections", [
+            "filters": filters.context(),
+            "summary": filters.summary(total: table.total),
+            "filtered": .bool(!state.filters.applicable.isEmpty),
+            "filterHiddenState": .list(hiddenFields(shown, except: ["f", "op", "v", "match"])),
             "organizationPicker": try organizationPicker(shown, visible: visible),
             "columns": .list(columns.map { headerContext($0, state: shown) }),
             "rows": .list(table.rows.map { rowContext($0, canInvite: page.access.roles[$0.organizationID]?.allows(.inviteDrivers) == true) }),
@@ -119,8 +137,8 @@ struct ConnectionsPage {
         Self.url(state, path: "/connections")
     }
 
-    static func url(_ state: TableState, path: String) -> String {
-        let query = URLEncoding.encode(state.queryPairs)
+    static func url(_ state: TableState, path: String, editingFilters: Bool = false) -> String {
+        let query = URLEncoding.encode(state.queryPairs + (editingFilters ? [("edit", "filters")] : []))
         return query.isEmpty ? path : path + "?" + query
     }
 }

@@ -96,3 +96,62 @@ def test_the_table_on_a_phone(stack, browser):
         screenshot(browser, "connections-phone.png")
     finally:
         browser.set_window_size(1280, 900)
+
+
+def test_the_filter_builder_in_a_browser(stack, browser):
+    """Add two filters, remove one, apply, then clear all; the keyboard alone drives the builder."""
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
+    browser.delete_all_cookies()
+    sign_in(stack, browser)
+    panel = browser.find_element(By.CSS_SELECTOR, "details.filter-panel")
+    panel.find_element(By.TAG_NAME, "summary").click()
+    rows = lambda: browser.find_elements(By.CSS_SELECTOR, ".filter-row")
+    assert len(rows()) == 1  # a blank row is ready
+    # Every control has a label.
+    for control in browser.find_elements(By.CSS_SELECTOR, ".filter-row select, .filter-row input"):
+        assert browser.find_elements(By.CSS_SELECTOR, f"label[for='{control.get_attribute('id')}']")
+    first = rows()[0]
+    Select(first.find_element(By.NAME, "f")).select_by_visible_text("Connection Name")
+    Select(first.find_element(By.NAME, "op")).select_by_visible_text("Contains")
+    first.find_element(By.NAME, "v").send_keys("staff")
+    # Add a row in place (no page load), choose Status: its values become a drop-down.
+    url_before = browser.current_url
+    browser.find_element(By.CSS_SELECTOR, ".filter-add").click()
+    assert len(rows()) == 2 and browser.current_url == url_before
+    assert browser.switch_to.active_element == rows()[1].find_element(By.NAME, "f")
+    second = rows()[1]
+    Select(second.find_element(By.NAME, "f")).select_by_visible_text("Connection Status")
+    Select(second.find_element(By.NAME, "op")).select_by_visible_text("Is")
+    value = second.find_element(By.NAME, "v")
+    assert value.tag_name == "select"
+    assert [o.text for o in Select(value).options] == ["Enabled", "Disabled"]
+    # Conditions that do not apply to the column are not offered.
+    assert not second.find_element(By.CSS_SELECTOR, "option[value=gt]").is_enabled()
+    # A third row, removed again in place.
+    browser.find_element(By.CSS_SELECTOR, ".filter-add").click()
+    assert len(rows()) == 3
+    rows()[2].find_element(By.CSS_SELECTOR, ".filter-remove").click()
+    assert len(rows()) == 2
+    screenshot(browser, "filters-panel.png")
+    # Enter in the value applies the filters.
+    rows()[0].find_element(By.NAME, "v").send_keys(Keys.ENTER)
+    WebDriverWait(browser, 10).until(expected_conditions.url_contains("v=staff"))
+    sentence = browser.find_element(By.CSS_SELECTOR, ".filter-sentence").text
+    assert "where Connection Name contains “staff” and Connection Status is Enabled" in sentence
+    chips = browser.find_elements(By.CSS_SELECTOR, ".filter-chips li")
+    assert len(chips) == 2
+    names = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "tbody tr td:nth-child(3)")]
+    statuses = {td.text for td in browser.find_elements(By.CSS_SELECTOR, "tbody tr td:nth-child(4)")}
+    assert names and all("staff" in name.lower() for name in names) and statuses == {"Enabled"}
+    screenshot(browser, "filters-applied.png")
+    # The chip's x removes only that filter; Back brings it back.
+    chips[1].find_element(By.CSS_SELECTOR, ".chip-remove").click()
+    WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, ".filter-chips li")) == 1)
+    browser.back()
+    WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, ".filter-chips li")) == 2)
+    # Clear all.
+    browser.find_element(By.CSS_SELECTOR, ".filter-summary .clear-all").click()
+    WebDriverWait(browser, 10).until(lambda b: not b.find_elements(By.CSS_SELECTOR, ".filter-summary"))
+    assert "f=" not in browser.current_url
+    assert len(browser.find_elements(By.CSS_SELECTOR, "tbody tr")) == 50
