@@ -79,7 +79,7 @@ public struct ConnectionTable {
         let direction = sort.descending ? "DESC" : "ASC"
         // Tie-break on id in the same direction, so an index on the sort column serves both.
         let query = SQLFragment("""
-            SELECT c.id, c.org_id, \(columns.map(\.expression).joined(separator: ", "))
+            SELECT \((["c.id", "c.org_id"] + columns.map(\.expression)).joined(separator: ", "))
             FROM connections c JOIN organizations o ON o.id = c.org_id
             WHERE 
             """) + selection.condition + SQLFragment("""
