@@ -52,8 +52,8 @@ public struct Column: Sendable, Equatable {
 enum ColumnSearch: Sendable, Equatable {
     /// Every row is read (numbers, dates and short texts).
     case scan
-    /// A trigram index proposes candidate rows; the condition confirms them.
-    case trigram(SearchIndex)
+    /// A trigram index finds the rows containing a text (and proposes candidates for Is, Starts with, Ends with).
+    case trigram(SearchIndex, column: String)
     /// The value lives in a small table: the condition runs there, and `key` matches its rows' ids.
     case lookup(key: String, rows: String)
 }
@@ -66,18 +66,18 @@ public enum ColumnCatalog {
         Column(key: "org_name", label: "Org Name", expression: "o.name", kind: .text, visibleByDefault: true,
                search: .lookup(key: "c.org_id", rows: "SELECT o.id FROM organizations o")),
         Column(key: "name", label: "Connection Name", expression: "c.name", kind: .text, visibleByDefault: true,
-               search: .trigram(SearchIndex.on(table: "connections", column: "name")!)),
+               search: .trigram(.connections, column: "name")),
         Column(key: "status", label: "Connection Status", expression: "c.status",
                kind: .enumeration(ConnectionStatus.allCases.map(\.rawValue)), visibleByDefault: true),
         Column(key: "connected_drivers", label: "Connected Drivers", expression: "c.connected_drivers", kind: .number, visibleByDefault: true),
         Column(key: "benefits", label: "Benefits", expression: "c.benefits_list", kind: .list, visibleByDefault: true,
-               search: .trigram(SearchIndex.on(table: "connections", column: "benefits_list")!)),
+               search: .trigram(.connections, column: "benefits_list")),
         Column(key: "approval_type", label: "Approval type", expression: "c.approval_type",
                kind: .enumeration(ApprovalType.allCases.map(\.rawValue)), visibleByDefault: true),
         Column(key: "connection_type", label: "Connection Type", expression: "c.connection_type",
                kind: .enumeration(ConnectionType.allCases.map(\.rawValue)), visibleByDefault: true),
         Column(key: "questions", label: "Verify drivers by", expression: "c.questions_list", kind: .list, visibleByDefault: true,
-               search: .trigram(SearchIndex.on(table: "connections", column: "questions_list")!)),
+               search: .trigram(.connections, column: "questions_list")),
         Column(key: "visibility", label: "Visibility", expression: "c.visibility",
                kind: .enumeration(Visibility.allCases.map(\.rawValue)), visibleByDefault: false),
         Column(key: "search_code", label: "Search Code", expression: "c.search_code", kind: .text, visibleByDefault: false),

@@ -68,7 +68,10 @@ public struct ConnectionTable {
         let scope = try scopeCondition(organizations, scoped: scoped, everyOrganization: everyOrganization)
         guard let filters = state.filters.sql() else { return Selection(condition: scope, total: scoped, scoped: scoped) }
         let condition = SQLFragment.joined([scope, filters], separator: " AND ")
-        let total = try database.rememberedScalarInt("SELECT count(*) FROM connections c WHERE " + condition.sql, condition.parameters)
+        let counted = everyOrganization ? state.filters.rowsDecidedBySearch() : nil
+        let count = counted.map { SQLFragment("SELECT count(*) FROM (") + $0 + SQLFragment(")") }
+            ?? SQLFragment("SELECT count(*) FROM connections c WHERE ") + condition
+        let total = try database.rememberedScalarInt(count.sql, count.parameters)
         return Selection(condition: condition, total: total, scoped: scoped)
     }
 

@@ -7,19 +7,6 @@ public enum Schema {
         Migration(version: 3, name: "trigram search indexes", sql: SearchIndex.all.map(\.creation).joined(separator: "\n")),
     ]
 
-    /// What triggers keep in step with `table`, recomputed in one pass after a bulk load that set
-    /// the triggers aside.
-    static func derived(from table: String) -> String {
-        let searches = SearchIndex.all.filter { $0.table == table }.map(\.rebuild)
-        let counts = table != "memberships" ? [] : ["""
-            UPDATE connections SET connected_drivers = counted.connected, pending_requests = counted.pending
-            FROM (SELECT connection_id, sum(state = 'Connected') AS connected, sum(state = 'Pending') AS pending
-                  FROM memberships GROUP BY connection_id) AS counted
-            WHERE counted.connection_id = connections.id;
-            """]
-        return (searches + counts).joined(separator: "\n")
-    }
-
     static let version2 = """
     CREATE TABLE sessions (
         -- 256 random bits, the value of the session cookie.

@@ -106,9 +106,9 @@ final class SchemaTests: XCTestCase {
         }
         XCTAssertEqual(try database.scalarInt(indexes), before)
         // The search indexes were rebuilt and their triggers are back.
-        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM connections_name_search WHERE connections_name_search MATCH '\"ploy\"'"), 1)
+        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM connections_search WHERE connections_search MATCH 'name : \"ploy\"'"), 1)
         try insertConnection(id: 5, name: "Deployment crew")
-        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM connections_name_search WHERE connections_name_search MATCH '\"ploy\"'"), 2)
+        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM connections_search WHERE connections_search MATCH 'name : \"ploy\"'"), 2)
         XCTAssertEqual(try database.scalarInt("PRAGMA foreign_keys"), 1)
     }
 
