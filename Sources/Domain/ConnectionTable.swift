@@ -66,12 +66,18 @@ public struct ConnectionTable {
         let everyOrganization = try isEveryOrganization(organizations)
         let scoped = try count(organizations: organizations, everyOrganization: everyOrganization)
         let scope = try scopeCondition(organizations, scoped: scoped, everyOrganization: everyOrganization)
+        if let searched = state.filters.rowsDecidedBySearch() {
+            // Every filter is a Contains the trigram index decides: ask it once, then count and read by id.
+            let ids = try database.query(searched.sql, searched.parameters) { $0.int(0) }
+            let condition = SQLFragment.joined([scope, SQLFragment("c.rowid IN (SELECT value FROM json_each(?))", [.idList(ids)])],
+                                               separator: " AND ")
+            let total = everyOrganization ? ids.count
+                : try database.rememberedScalarInt("SELECT count(*) FROM connections c WHERE " + condition.sql, condition.parameters)
+            return Selection(condition: condition, total: total, scoped: scoped)
+        }
         guard let filters = state.filters.sql() else { return Selection(condition: scope, total: scoped, scoped: scoped) }
         let condition = SQLFragment.joined([scope, filters], separator: " AND ")
-        let counted = everyOrganization ? state.filters.rowsDecidedBySearch() : nil
-        let count = counted.map { SQLFragment("SELECT count(*) FROM (") + $0 + SQLFragment(")") }
-            ?? SQLFragment("SELECT count(*) FROM connections c WHERE ") + condition
-        let total = try database.rememberedScalarInt(count.sql, count.parameters)
+        let total = try database.rememberedScalarInt("SELECT count(*) FROM connections c WHERE " + condition.sql, condition.parameters)
         return Selection(condition: condition, total: total, scoped: scoped)
     }
 

@@ -12,9 +12,6 @@ public final class Database {
     /// worker threads would contend for; nothing here reads them.
     private static let configured: Bool = csqlite_disable_memory_statistics() == SQLITE_OK
 
-    /// Address space, not memory: pages are loaded on first touch.
-    static let mappedBytes = 16 << 30
-
     public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5000) throws {
         _ = Self.configured
         var pointer: OpaquePointer?
@@ -36,9 +33,7 @@ public final class Database {
             try execute("PRAGMA journal_mode = WAL")
             try execute("PRAGMA synchronous = NORMAL")
         }
-        // Read pages straight from the OS page cache, shared by every worker's connection, instead of
-        // copying each into a small per-connection cache: filters read rows scattered over the file.
-        try execute("PRAGMA mmap_size = \(Self.mappedBytes)")
+
     }
 
     deinit {

@@ -4,7 +4,25 @@ import CSQLite
 /// lower() and LIKE fold ASCII letters only.
 public enum TextFolding {
     public static func fold(_ text: String) -> String {
-        text.utf8.allSatisfy { $0 < 0x80 } ? asciiLowercased(text) : text.lowercased()
+        text.utf8.allSatisfy { $0 < 0x80 } ? asciiLowercased(text) : String(decoding: foldedUTF8(text), as: UTF8.self)
+    }
+
+    /// The same as `lowercased()`, scalar by scalar, without building strings: only the few
+    /// characters that change are looked up in Unicode's tables.
+    static func foldedUTF8(_ text: String) -> [UInt8] {
+        var folded: [UInt8] = []
+        folded.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            if scalar.isASCII {
+                let byte = UInt8(scalar.value)
+                folded.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+            } else if scalar.properties.changesWhenLowercased {
+                folded.append(contentsOf: scalar.properties.lowercaseMapping.utf8)
+            } else {
+                folded.append(contentsOf: String(scalar).utf8)
+            }
+        }
+        return folded
     }
 
     private static func asciiLowercased(_ text: String) -> String {
@@ -26,16 +44,28 @@ private let foldFunction: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePo
         return
     }
     let bytes = UnsafeBufferPointer(start: text, count: Int(sqlite3_value_bytes(argument)))
-    // Most values are ASCII with no capital to fold: hand SQLite its own value back, no copy.
-    if !bytes.contains(where: { $0 >= 0x80 || ($0 >= 0x41 && $0 <= 0x5A) }) {
-        sqlite3_result_value(context, argument)
+    if !bytes.contains(where: { $0 >= 0x80 }) {
+        // ASCII, most values: no capital means SQLite's own value back; otherwise lower the bytes
+        // into a buffer SQLite takes over, with no Swift string in between (a scan calls this per row).
+        guard bytes.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else {
+            sqlite3_result_value(context, argument)
+            return
+        }
+        guard let buffer = sqlite3_malloc64(sqlite3_uint64(max(bytes.count, 1)))?.assumingMemoryBound(to: UInt8.self) else {
+            sqlite3_result_error_nomem(context)
+            return
+        }
+        for (index, byte) in bytes.enumerated() { buffer[index] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+        buffer.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+            sqlite3_result_text64(context, $0, sqlite3_uint64(bytes.count), sqlite3_free, UInt8(SQLITE_UTF8))
+        }
         return
     }
-    let folded = TextFolding.fold(String(decoding: bytes, as: UTF8.self))
+    let folded = TextFolding.foldedUTF8(String(decoding: bytes, as: UTF8.self))
     let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-    folded.utf8.withContiguousStorageIfAvailable { buffer in
+    folded.withUnsafeBufferPointer { buffer in
         buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
-            sqlite3_result_text(context, $0, Int32(buffer.count), transient)
+            sqlite3_result_text64(context, $0, sqlite3_uint64(buffer.count), transient, UInt8(SQLITE_UTF8))
         }
-    } ?? sqlite3_result_text(context, folded, -1, transient)
+    }
 }
