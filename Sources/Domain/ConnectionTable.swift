@@ -56,6 +56,8 @@ public struct ConnectionTable {
     }
 
     /// The rows a state selects: the WHERE condition, their number, and the number before filtering.
+    static let longestIDList = 20_000
+
     struct Selection {
         let condition: SQLFragment
         let total: Int
@@ -66,18 +68,16 @@ public struct ConnectionTable {
         let everyOrganization = try isEveryOrganization(organizations)
         let scoped = try count(organizations: organizations, everyOrganization: everyOrganization)
         let scope = try scopeCondition(organizations, scoped: scoped, everyOrganization: everyOrganization)
-        if let searched = state.filters.rowsDecidedBySearch() {
-            // Every filter is a Contains the trigram index decides: ask it once, then count and read by id.
-            let ids = try database.query(searched.sql, searched.parameters) { $0.int(0) }
-            let condition = SQLFragment.joined([scope, SQLFragment("c.rowid IN (SELECT value FROM json_each(?))", [.idList(ids)])],
-                                               separator: " AND ")
-            let total = everyOrganization ? ids.count
-                : try database.rememberedScalarInt("SELECT count(*) FROM connections c WHERE " + condition.sql, condition.parameters)
-            return Selection(condition: condition, total: total, scoped: scoped)
-        }
-        guard let filters = state.filters.sql() else { return Selection(condition: scope, total: scoped, scoped: scoped) }
+        // When the trigram index decides every filter, its ids are the answer: count them, and read a
+        // few thousand by id rather than asking the index again (a long id list costs more than that).
+        let searchedIDs = try state.filters.isDecidedBySearch ? state.filters.searchedRows().map { rows in
+            try database.query(rows.sql, rows.parameters) { $0.int(0) }
+        } : nil
+        let idList = searchedIDs.flatMap { $0.count <= Self.longestIDList ? SQLFragment("SELECT value FROM json_each(?)", [.idList($0)]) : nil }
+        guard let filters = state.filters.sql(searchedIDs: idList) else { return Selection(condition: scope, total: scoped, scoped: scoped) }
         let condition = SQLFragment.joined([scope, filters], separator: " AND ")
-        let total = try database.rememberedScalarInt("SELECT count(*) FROM connections c WHERE " + condition.sql, condition.parameters)
+        let total = try everyOrganization && searchedIDs != nil ? searchedIDs!.count
+            : database.rememberedScalarInt("SELECT count(*) FROM connections c WHERE " + condition.sql, condition.parameters)
         return Selection(condition: condition, total: total, scoped: scoped)
     }
 

@@ -77,38 +77,37 @@ extension Filter {
 }
 
 extension FilterSet {
-    /// The condition for `WHERE`, or nil when no filter applies.
-    func sql() -> SQLFragment? {
+    /// In Match all, the Contains filters the trigram index decides alone: a Contains on each of
+    /// several columns is one pass of the index.
+    var searched: [Filter] {
+        guard match == .all else { return [] }
+        let decided = applicable.filter(\.isDecidedBySearch)
+        guard case .trigram(let index, _)? = decided.first?.column.search else { return [] }
+        return decided.filter { if case .trigram(let other, _) = $0.column.search { return other == index } else { return false } }
+    }
+
+    /// The query of the trigram index for the ids of the rows that pass every searched filter.
+    func searchedRows() -> SQLFragment? {
+        guard case .trigram(let index, _)? = searched.first?.column.search else { return nil }
+        return index.rows(matching: searched.compactMap(\.searchQuery))
+    }
+
+    /// Whether the searched filters are all of them: then their ids are the whole answer.
+    var isDecidedBySearch: Bool { !searched.isEmpty && searched.count == applicable.count }
+
+    /// The condition for `WHERE`, or nil when no filter applies. `searchedIDs`, the ids the
+    /// caller read with `searchedRows()`, stands in for asking the index again.
+    func sql(searchedIDs: SQLFragment? = nil) -> SQLFragment? {
         let filters = applicable
         guard match == .all else { return filters.isEmpty ? nil : .joined(filters.map { $0.sql() }, separator: " OR ") }
         let searchLeads = !filters.contains { $0.isIndexed }
-        // Several Contains on indexed text: one pass of the index finds the rows holding them all.
-        let searched = filters.filter(\.isDecidedBySearch)
-        guard searched.count >= 2 else {
+        let searched = self.searched
+        guard let rows = searchedIDs ?? searchedRows() else {
             return filters.isEmpty ? nil : .joined(filters.map { $0.sql(searchLeads: searchLeads) }, separator: " AND ")
         }
-        let byIndex = Dictionary(grouping: searched) { filter -> String in
-            guard case .trigram(let index, _) = filter.column.search else { return "" }
-            return index.name
-        }
-        let rows = byIndex.values.sorted { $0[0].column.key < $1[0].column.key }.map { group -> SQLFragment in
-            guard case .trigram(let index, _) = group[0].column.search else { preconditionFailure("searched without an index") }
-            return SQLFragment((searchLeads ? "" : "+") + "c.rowid IN (") + index.rows(matching: group.compactMap(\.searchQuery)) + SQLFragment(")")
-        }
-        return .joined(rows + filters.filter { !$0.isDecidedBySearch }.map { $0.sql(searchLeads: searchLeads) }, separator: " AND ")
-    }
-}
-
-extension FilterSet {
-    /// When the trigram index alone decides every filter, the ids of the matching rows, to count
-    /// without reading the rows themselves.
-    func rowsDecidedBySearch() -> SQLFragment? {
-        let filters = applicable
-        guard match == .all, !filters.isEmpty, filters.allSatisfy(\.isDecidedBySearch),
-              case .trigram(let index, _) = filters[0].column.search,
-              filters.allSatisfy({ if case .trigram(let other, _) = $0.column.search { return other == index } else { return false } })
-        else { return nil }
-        return index.rows(matching: filters.compactMap(\.searchQuery))
+        let membership = SQLFragment((searchLeads ? "" : "+") + "c.rowid IN (") + rows + SQLFragment(")")
+        let others = filters.filter { filter in !searched.contains(filter) }
+        return .joined([membership] + others.map { $0.sql(searchLeads: searchLeads) }, separator: " AND ")
     }
 }
 

@@ -48,7 +48,11 @@ private let foldFunction: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePo
         // ASCII, most values: no capital means SQLite's own value back; otherwise lower the bytes
         // into a buffer SQLite takes over, with no Swift string in between (a scan calls this per row).
         guard bytes.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else {
-            sqlite3_result_value(context, argument)
+            if sqlite3_value_type(argument) == SQLITE_TEXT {
+                sqlite3_result_value(context, argument)
+            } else {
+                sqlite3_result_text64(context, text, sqlite3_uint64(bytes.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self), UInt8(SQLITE_UTF8))
+            }
             return
         }
         guard let buffer = sqlite3_malloc64(sqlite3_uint64(max(bytes.count, 1)))?.assumingMemoryBound(to: UInt8.self) else {

@@ -105,7 +105,8 @@ def test_the_filter_builder_in_a_browser(stack, browser):
     browser.delete_all_cookies()
     sign_in(stack, browser)
     panel = browser.find_element(By.CSS_SELECTOR, "details.filter-panel")
-    panel.find_element(By.TAG_NAME, "summary").click()
+    panel.find_element(By.TAG_NAME, "summary").send_keys(Keys.ENTER)  # the keyboard alone, from here on
+    assert panel.get_attribute("open") is not None
     rows = lambda: browser.find_elements(By.CSS_SELECTOR, ".filter-row")
     assert len(rows()) == 1  # a blank row is ready
     # Every control has a label.
@@ -117,7 +118,7 @@ def test_the_filter_builder_in_a_browser(stack, browser):
     first.find_element(By.NAME, "v").send_keys("staff")
     # Add a row in place (no page load), choose Status: its values become a drop-down.
     url_before = browser.current_url
-    browser.find_element(By.CSS_SELECTOR, ".filter-add").click()
+    browser.find_element(By.CSS_SELECTOR, ".filter-add").send_keys(Keys.ENTER)
     assert len(rows()) == 2 and browser.current_url == url_before
     assert browser.switch_to.active_element == rows()[1].find_element(By.NAME, "f")
     second = rows()[1]
@@ -129,10 +130,12 @@ def test_the_filter_builder_in_a_browser(stack, browser):
     # Conditions that do not apply to the column are not offered.
     assert not second.find_element(By.CSS_SELECTOR, "option[value=gt]").is_enabled()
     # A third row, removed again in place.
-    browser.find_element(By.CSS_SELECTOR, ".filter-add").click()
+    browser.find_element(By.CSS_SELECTOR, ".filter-add").send_keys(Keys.ENTER)
     assert len(rows()) == 3
-    rows()[2].find_element(By.CSS_SELECTOR, ".filter-remove").click()
+    rows()[2].find_element(By.CSS_SELECTOR, ".filter-remove").send_keys(Keys.SPACE)
     assert len(rows()) == 2
+    # Focus moved to a neighbouring row rather than being lost with the removed one.
+    assert browser.switch_to.active_element == rows()[1].find_element(By.NAME, "f")
     screenshot(browser, "filters-panel.png")
     # Enter in the value applies the filters.
     rows()[0].find_element(By.NAME, "v").send_keys(Keys.ENTER)
@@ -146,12 +149,12 @@ def test_the_filter_builder_in_a_browser(stack, browser):
     assert names and all("staff" in name.lower() for name in names) and statuses == {"Enabled"}
     screenshot(browser, "filters-applied.png")
     # The chip's x removes only that filter; Back brings it back.
-    chips[1].find_element(By.CSS_SELECTOR, ".chip-remove").click()
+    chips[1].find_element(By.CSS_SELECTOR, ".chip-remove").send_keys(Keys.ENTER)
     WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, ".filter-chips li")) == 1)
     browser.back()
     WebDriverWait(browser, 10).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, ".filter-chips li")) == 2)
     # Clear all.
-    browser.find_element(By.CSS_SELECTOR, ".filter-summary .clear-all").click()
+    browser.find_element(By.CSS_SELECTOR, ".filter-summary .clear-all").send_keys(Keys.ENTER)
     WebDriverWait(browser, 10).until(lambda b: not b.find_elements(By.CSS_SELECTOR, ".filter-summary"))
     assert "f=" not in browser.current_url
     assert len(browser.find_elements(By.CSS_SELECTOR, "tbody tr")) == 50
