@@ -68,18 +68,50 @@ public struct ConnectionTable {
         let everyOrganization = try isEveryOrganization(organizations)
         let scoped = try count(organizations: organizations, everyOrganization: everyOrganization)
         let scope = try scopeCondition(organizations, scoped: scoped, everyOrganization: everyOrganization)
-        // When the trigram index decides every filter, its ids are the answer: count them, and read a
-        // few thousand by id rather than asking the index again (a long id list costs more than that).
-        let searchedIDs = try state.filters.isDecidedBySearch ? state.filters.searchedRows().map { rows in
-            try database.query(rows.sql, rows.parameters) { $0.int(0) }
-        } : nil
-        let idList = searchedIDs.flatMap { $0.count <= Self.longestIDList ? SQLFragment("SELECT value FROM json_each(?)", [.idList($0)]) : nil }
-        guard let filters = state.filters.sql(searchedIDs: idList) else { return Selection(condition: scope, total: scoped, scoped: scoped) }
+        var searchLeads: Bool?
+        switch try matchingIDs(state.filters, scope: scope, everyOrganization: everyOrganization) {
+        case .found(let ids):
+            let condition = ids.count <= Self.longestIDList ? SQLFragment("c.rowid IN (SELECT value FROM json_each(?))", [.idList(ids)])
+                : SQLFragment.joined([scope] + [state.filters.sql()].compactMap { $0 }, separator: " AND ")
+            return Selection(condition: condition, total: ids.count, scoped: scoped)
+        case .organizationsHoldMost:
+            searchLeads = true
+        case .needsRows:
+            break
+        }
+        guard let filters = state.filters.sql(searchLeads: searchLeads) else { return Selection(condition: scope, total: scoped, scoped: scoped) }
         let condition = SQLFragment.joined([scope, filters], separator: " AND ")
-        let total = try everyOrganization && searchedIDs != nil ? searchedIDs!.count
-            : database.rememberedScalarInt("SELECT count(*) FROM connections c WHERE " + condition.sql, condition.parameters)
+        let total = try database.rememberedScalarInt("SELECT count(*) FROM connections c WHERE " + condition.sql, condition.parameters)
         return Selection(condition: condition, total: total, scoped: scoped)
     }
+
+    /// The exact ids of the matching rows, found from indexes alone, when the filters allow it:
+    /// Contains filters the trigram index decides, and organization look-ups (whose rows the
+    /// organization index lists). Both lists are read once and intersected here, so the count and
+    /// the page read no row the filters rule out. nil when another kind of filter needs the rows
+    /// themselves, or when the organization side is too long to be worth listing.
+    func matchingIDs(_ filters: FilterSet, scope: SQLFragment, everyOrganization: Bool) throws -> IDSearch {
+        guard let searched = filters.searchedRows() else { return .needsRows }
+        let others = filters.applicable.filter { !filters.searched.contains($0) }
+        guard others.allSatisfy(\.isIndexed) else { return .needsRows }
+        let ids = try database.query(searched.sql, searched.parameters) { $0.int(0) }
+        if others.isEmpty && everyOrganization { return .found(ids) }
+        let rest = SQLFragment("SELECT c.rowid FROM connections c WHERE ") + .joined([scope] + others.map { $0.sql() }, separator: " AND ")
+            + SQLFragment(" LIMIT ?", [.init(Self.longestLookup + 1)])
+        let allowed = try database.query(rest.sql, rest.parameters) { $0.int(0) }
+        guard allowed.count <= Self.longestLookup else { return .organizationsHoldMost }
+        let kept = Set(allowed)
+        return .found(ids.filter(kept.contains))
+    }
+
+    enum IDSearch {
+        case found([Int])
+        /// The organization look-ups keep most rows: the trigram match should lead instead.
+        case organizationsHoldMost
+        case needsRows
+    }
+
+    static let longestLookup = 200_000
 
     func read(_ selection: Selection, sort: TableSort, columns: [Column], limit: SQLFragment) throws -> (query: SQLFragment, row: (Statement) -> TableRow) {
         // Filters that keep few rows: start from those rows and sort them (the unary + keeps SQLite

@@ -52,7 +52,7 @@ public enum FilterConditions {
         FilterCondition(key: "contains", label: "Contains", phrase: "contains", needsValue: true, searchIndexUse: .decides(negated: false), templates: [
             .text: "instr(fold({c}), {v}) > 0", .list: "instr(fold({c}), {v}) > 0",
             .number: "instr({c}, {v}) > 0", .date: "instr(fold({c}), {v}) > 0"]),
-        FilterCondition(key: "not_contains", label: "Does not contain", phrase: "does not contain", needsValue: true, searchIndexUse: .decides(negated: true), templates: [
+        FilterCondition(key: "not_contains", label: "Does Not Contain", phrase: "does not contain", needsValue: true, searchIndexUse: .decides(negated: true), templates: [
             .text: "instr(fold({c}), {v}) = 0", .list: "instr(fold({c}), {v}) = 0",
             .number: "instr({c}, {v}) = 0", .date: "instr(fold({c}), {v}) = 0"]),
         FilterCondition(key: "is", label: "Is", phrase: "is", needsValue: true, searchIndexUse: .proposes, templates: [

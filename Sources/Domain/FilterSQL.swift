@@ -92,17 +92,14 @@ extension FilterSet {
         return index.rows(matching: searched.compactMap(\.searchQuery))
     }
 
-    /// Whether the searched filters are all of them: then their ids are the whole answer.
-    var isDecidedBySearch: Bool { !searched.isEmpty && searched.count == applicable.count }
-
-    /// The condition for `WHERE`, or nil when no filter applies. `searchedIDs`, the ids the
-    /// caller read with `searchedRows()`, stands in for asking the index again.
-    func sql(searchedIDs: SQLFragment? = nil) -> SQLFragment? {
+    /// The condition for `WHERE`, or nil when no filter applies. A trigram match leads unless an
+    /// organization look-up is there (or `searchLeads` says otherwise).
+    func sql(searchLeads: Bool? = nil) -> SQLFragment? {
         let filters = applicable
         guard match == .all else { return filters.isEmpty ? nil : .joined(filters.map { $0.sql() }, separator: " OR ") }
-        let searchLeads = !filters.contains { $0.isIndexed }
+        let searchLeads = searchLeads ?? !filters.contains { $0.isIndexed }
         let searched = self.searched
-        guard let rows = searchedIDs ?? searchedRows() else {
+        guard let rows = searchedRows() else {
             return filters.isEmpty ? nil : .joined(filters.map { $0.sql(searchLeads: searchLeads) }, separator: " AND ")
         }
         let membership = SQLFragment((searchLeads ? "" : "+") + "c.rowid IN (") + rows + SQLFragment(")")
