@@ -4,21 +4,67 @@
 (function () {
   "use strict";
   var form = document.getElementById("filter-form");
-  var template = document.getElementById("filter-row-template");
-  if (!form || !template) return;
+  if (!form) return;
   var list = form.querySelector(".filter-rows");
   var added = 0;
+  var catalog = null;  // the columns and conditions, fetched once (cached for good) when a row is added
+
+  function withCatalog(then) {
+    if (catalog) return then();
+    fetch(form.getAttribute("data-catalog"), { credentials: "same-origin" })
+      .then(function (response) { return response.json(); })
+      .then(function (data) { catalog = data; then(); });
+  }
+
+  function element(tag, attributes, children) {
+    var node = document.createElement(tag);
+    Object.keys(attributes || {}).forEach(function (name) { node.setAttribute(name, attributes[name]); });
+    (children || []).forEach(function (child) { node.append(child); });
+    return node;
+  }
+
+  function field(label, id, control, extraClass) {
+    return element("span", { "class": "filter-field" + (extraClass ? " " + extraClass : "") },
+                   [element("label", { "for": id }, [label]), control]);
+  }
+
+  // The same markup the server writes for a row, from the catalog.
+  function newRow() {
+    var suffix = "js" + (++added);
+    var column = element("select", { id: "f-" + suffix, name: "f", "class": "filter-column" });
+    catalog.columns.forEach(function (entry) {
+      var option = element("option", { value: entry.key }, [entry.label]);
+      if (entry.ordered) option.setAttribute("data-ordered", "");
+      if (entry.choices) option.setAttribute("data-choices", entry.choices.join("\n"));
+      column.append(option);
+    });
+    column.value = "name";
+    var condition = element("select", { id: "op-" + suffix, name: "op", "class": "filter-condition" });
+    catalog.conditions.forEach(function (entry) {
+      var option = element("option", { value: entry.key }, [entry.label]);
+      if (entry.ordering) option.setAttribute("data-ordering", "");
+      if (entry.noValue) option.setAttribute("data-no-value", "");
+      condition.append(option);
+    });
+    var value = element("input", { id: "v-" + suffix, name: "v", type: "text", maxlength: "200", autocomplete: "off" });
+    var remove = element("button", { type: "submit", name: "remove", "class": "filter-remove", title: "Remove this filter" }, ["×"]);
+    return element("li", { "class": "filter-row" }, [
+      element("span", { "class": "filter-number", "aria-hidden": "true" }),
+      field("Filter", column.id, column), field("Condition", condition.id, condition),
+      field("Value", value.id, value, "filter-value"), remove]);
+  }
 
   function selected(select) { return select.options[select.selectedIndex]; }
 
   function renumber() {
-    var rows = list.querySelectorAll(".filter-row");
-    rows.forEach(function (row, index) {
+    list.querySelectorAll(".filter-row").forEach(function (row, index) {
       row.querySelector(".filter-number").textContent = String(index + 1);
       var remove = row.querySelector(".filter-remove");
       remove.value = String(index);
       remove.setAttribute("aria-label", "Remove filter " + (index + 1));
     });
+    var none = form.querySelector(".filter-none");
+    if (none) none.hidden = list.children.length > 0;
   }
 
   // Offers only the conditions that apply to the column, and a drop-down of allowed values
@@ -26,34 +72,28 @@
   function sync(row) {
     var column = selected(row.querySelector(".filter-column"));
     var condition = row.querySelector(".filter-condition");
-    var allowed = (column.getAttribute("data-conditions") || "").split(" ");
+    var ordered = column.hasAttribute("data-ordered");
     Array.prototype.forEach.call(condition.options, function (option) {
-      option.hidden = option.disabled = allowed.indexOf(option.value) < 0;
+      option.hidden = option.disabled = option.hasAttribute("data-ordering") && !ordered;
     });
-    if (selected(condition).disabled) condition.value = allowed[0];
+    if (selected(condition).disabled) condition.selectedIndex = 0;
     var wrap = row.querySelector(".filter-value");
     var noValue = selected(condition).hasAttribute("data-no-value");
     wrap.hidden = noValue;
     var current = wrap.querySelector("[name=v]");
     var choices = (column.getAttribute("data-choices") || "").split("\n").filter(Boolean);
     var wantsChoices = choices.length > 0 && (condition.value === "is" || condition.value === "is_not");
-    var hasChoices = current.tagName === "SELECT";
-    if (wantsChoices !== hasChoices) {
+    if (wantsChoices !== (current.tagName === "SELECT")) {
       var replacement;
       if (wantsChoices) {
-        replacement = document.createElement("select");
+        replacement = element("select");
         choices.forEach(function (choice) {
-          var option = document.createElement("option");
-          option.textContent = choice;
+          var option = element("option", {}, [choice]);
           if (choice.toLowerCase() === current.value.trim().toLowerCase()) option.selected = true;
-          replacement.appendChild(option);
+          replacement.append(option);
         });
       } else {
-        replacement = document.createElement("input");
-        replacement.type = "text";
-        replacement.maxLength = 200;
-        replacement.autocomplete = "off";
-        replacement.value = "";
+        replacement = element("input", { type: "text", maxlength: "200", autocomplete: "off" });
       }
       replacement.id = current.id;
       replacement.name = "v";
@@ -63,12 +103,8 @@
   }
 
   function addRow() {
-    var fragment = template.content.cloneNode(true);
-    var row = fragment.querySelector(".filter-row");
-    var suffix = "js" + (++added);
-    row.querySelectorAll("[id]").forEach(function (element) { element.id = element.id.replace("new", suffix); });
-    row.querySelectorAll("label[for]").forEach(function (label) { label.htmlFor = label.htmlFor.replace("new", suffix); });
-    list.appendChild(fragment);
+    var row = newRow();
+    list.append(row);
     sync(row);
     renumber();
     row.querySelector(".filter-column").focus();
@@ -79,7 +115,7 @@
     if (!button) return;
     if (button.name === "add") {
       event.preventDefault();
-      addRow();
+      withCatalog(addRow);
     } else if (button.name === "remove") {
       event.preventDefault();
       var row = button.closest(".filter-row");
@@ -95,5 +131,12 @@
     if (row && (event.target.classList.contains("filter-column") || event.target.classList.contains("filter-condition"))) sync(row);
   });
 
+  // Opening an empty builder starts with one row to fill in.
+  var panel = form.closest("details");
+  panel.addEventListener("toggle", function () {
+    if (panel.open && !list.children.length) withCatalog(addRow);
+  });
+
   list.querySelectorAll(".filter-row").forEach(sync);
+  renumber();
 })();

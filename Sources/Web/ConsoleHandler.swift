@@ -56,6 +56,9 @@ public final class ConsoleHandler: RequestHandler {
         case "connections":
             try allow(request, read: true)
             return try ConnectionsPage(page: page).respond()
+        case "connections/filter-catalog":
+            try allow(request, read: true)
+            return FilterPanel.catalogResponse()
         case "connections/organizations":
             try allow(request, read: true)
             return try OrganizationPickerPage(page: page).respond()

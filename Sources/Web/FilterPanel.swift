@@ -1,4 +1,6 @@
 import Domain
+import FastCGI
+import Foundation
 
 /// The filter builder and the summary above the table, as template context.
 struct FilterPanel {
@@ -12,11 +14,44 @@ struct FilterPanel {
 
     static let newRowColumn = ColumnCatalog.column("name")!
 
+    /// Columns some condition applies to.
+    static let filterable = ColumnCatalog.all.filter { column in FilterConditions.all.contains { $0.applies(to: column.kind) } }
+
+    /// The columns and conditions, for the script that adds rows in place. Served on their own and
+    /// cached for good (the address changes with the content), so table pages do not carry them.
+    static let catalogJSON: String = {
+        let columns: [[String: Any]] = filterable.map { column in
+            var entry: [String: Any] = ["key": column.key, "label": column.label,
+                                        "ordered": orderingConditions.allSatisfy { $0.applies(to: column.kind) }]
+            if case .enumeration(let allowed) = column.kind { entry["choices"] = allowed }
+            return entry
+        }
+        let conditions: [[String: Any]] = FilterConditions.all.map { condition in
+            ["key": condition.key, "label": condition.label, "ordering": orderingConditions.contains(condition), "noValue": !condition.needsValue]
+        }
+        let data = try? JSONSerialization.data(withJSONObject: ["columns": columns, "conditions": conditions], options: [.sortedKeys])
+        return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }()
+
+    static let catalogVersion: String = {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in catalogJSON.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return String(hash, radix: 36)
+    }()
+
+    static func catalogResponse() -> Response {
+        Response(headers: [("Content-Type", "application/json"), ("Cache-Control", "private, max-age=31536000, immutable")],
+                 body: .bytes(Array(catalogJSON.utf8)))
+    }
+
+    /// Conditions only for numbers and dates; the script offers them only for those columns.
+    static let orderingConditions = FilterConditions.all.filter { !$0.applies(to: .text) }
+
     var isOpen: Bool { addingRow || editing || state.filters.hasProblems }
 
     func context() -> TemplateValue {
         var rows = state.filters.filters.enumerated().map { rowContext($1, index: $0, problem: $1.problem) }
-        if addingRow || state.filters.isEmpty {
+        if addingRow {
             let blank = Filter(column: Self.newRowColumn, condition: FilterConditions.all[0], value: "")
             rows.append(rowContext(blank, index: rows.count, problem: nil))
         }
@@ -30,7 +65,7 @@ struct FilterPanel {
             "matchAny": .bool(state.filters.match == .any),
             "rows": .list(rows),
             "clearURL": .text(url(cleared)),
-            "blankRow": rowContext(Filter(column: Self.newRowColumn, condition: FilterConditions.all[0], value: ""), index: -1, problem: nil),
+            "catalogURL": .text("/connections/filter-catalog?v=" + Self.catalogVersion),
         ]
     }
 
@@ -50,7 +85,7 @@ struct FilterPanel {
     }
 
     func rowContext(_ filter: Filter, index: Int, problem: String?) -> TemplateValue {
-        let id = index < 0 ? "new" : String(index)
+        let id = String(index)
         var choices: [TemplateValue]?
         if case .enumeration(let allowed) = filter.column.kind, filter.condition.key == "is" || filter.condition.key == "is_not" {
             let chosen = filter.trimmedValue.lowercased()
@@ -60,14 +95,14 @@ struct FilterPanel {
             "id": .text(id),
             "index": .text(index),
             "number": .text(index + 1),
-            "columns": .list(ColumnCatalog.all.map { column in
+            "columns": .list(Self.filterable.map { column in
                 ["key": .text(column.key), "label": .text(column.label), "selected": .bool(column == filter.column),
-                 "conditions": .text(FilterConditions.all.filter { $0.applies(to: column.kind) }.map(\.key).joined(separator: " ")),
+                 "ordered": .bool(Self.orderingConditions.allSatisfy { $0.applies(to: column.kind) }),
                  "choices": .text(Self.choicesAttribute(column.kind))]
             }),
             "conditions": .list(FilterConditions.all.map { condition in
                 ["key": .text(condition.key), "label": .text(condition.label), "selected": .bool(condition == filter.condition),
-                 "needsValue": .bool(condition.needsValue)]
+                 "needsValue": .bool(condition.needsValue), "ordering": .bool(Self.orderingConditions.contains(condition))]
             }),
             "value": .text(filter.value),
             "choices": .list(choices ?? []),

@@ -108,7 +108,8 @@ def test_the_filter_builder_in_a_browser(stack, browser):
     panel.find_element(By.TAG_NAME, "summary").send_keys(Keys.ENTER)  # the keyboard alone, from here on
     assert panel.get_attribute("open") is not None
     rows = lambda: browser.find_elements(By.CSS_SELECTOR, ".filter-row")
-    assert len(rows()) == 1  # a blank row is ready
+    wait_rows = lambda n: WebDriverWait(browser, 10).until(lambda b: len(rows()) == n)
+    wait_rows(1)  # opening an empty builder adds a first row
     # Every control has a label.
     for control in browser.find_elements(By.CSS_SELECTOR, ".filter-row select, .filter-row input"):
         assert browser.find_elements(By.CSS_SELECTOR, f"label[for='{control.get_attribute('id')}']")
@@ -119,7 +120,8 @@ def test_the_filter_builder_in_a_browser(stack, browser):
     # Add a row in place (no page load), choose Status: its values become a drop-down.
     url_before = browser.current_url
     browser.find_element(By.CSS_SELECTOR, ".filter-add").send_keys(Keys.ENTER)
-    assert len(rows()) == 2 and browser.current_url == url_before
+    wait_rows(2)
+    assert browser.current_url == url_before
     assert browser.switch_to.active_element == rows()[1].find_element(By.NAME, "f")
     second = rows()[1]
     Select(second.find_element(By.NAME, "f")).select_by_visible_text("Connection Status")
@@ -131,7 +133,7 @@ def test_the_filter_builder_in_a_browser(stack, browser):
     assert not second.find_element(By.CSS_SELECTOR, "option[value=gt]").is_enabled()
     # A third row, removed again in place.
     browser.find_element(By.CSS_SELECTOR, ".filter-add").send_keys(Keys.ENTER)
-    assert len(rows()) == 3
+    wait_rows(3)
     rows()[2].find_element(By.CSS_SELECTOR, ".filter-remove").send_keys(Keys.SPACE)
     assert len(rows()) == 2
     # Focus moved to a neighbouring row rather than being lost with the removed one.

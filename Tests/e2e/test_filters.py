@@ -293,3 +293,17 @@ def test_filters_respect_the_organizations_of_the_user(stack):
 def test_filtered_to_nothing_says_so(stack):
     page = stack.get("/connections?" + query([("name", "is", "no such connection anywhere")])).text
     assert "No connections match these filters" in page and 'href="/connections">clear all filters</a>' in page
+
+
+def test_the_script_reads_the_filter_catalog_once_and_caches_it(stack):
+    page = stack.get("/connections").text
+    url = re.search(r'data-catalog="([^"]+)"', page).group(1)
+    response = stack.get(url)
+    assert response.status_code == 200 and "immutable" in response.headers["Cache-Control"]
+    catalog = response.json()
+    keys = [column["key"] for column in catalog["columns"]]
+    assert keys[:3] == ["org_id", "org_name", "name"] and "status" in keys
+    assert next(c for c in catalog["columns"] if c["key"] == "status")["choices"] == ["Enabled", "Disabled"]
+    assert [c["label"] for c in catalog["conditions"]][:3] == ["Contains", "Does Not Contain", "Is"]
+    # A page without filters carries no row markup; the rows come from the catalog.
+    assert 'class="filter-row"' not in page
