@@ -13,11 +13,12 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CQRencode", path: "Sources/CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
+        .systemLibrary(name: "CXLSXWriter", path: "Sources/CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
 
         // Layers: Web -> Domain -> Storage; only Web uses the FastCGI transport.
         .target(name: "FastCGI", dependencies: ["CFCGI"]),
         .target(name: "Storage", dependencies: ["CSQLite"]),
-        .target(name: "Domain", dependencies: ["Storage", "CQRencode", "CCrypt"]),
+        .target(name: "Domain", dependencies: ["Storage", "CQRencode", "CCrypt", "CXLSXWriter"]),
         .target(name: "Web", dependencies: ["Domain", "FastCGI"]),
         .executableTarget(name: "connections", dependencies: ["Web", "Domain", "Storage", "FastCGI",
                                                               .product(name: "ArgumentParser", package: "swift-argument-parser")]),

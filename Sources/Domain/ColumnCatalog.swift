@@ -10,6 +10,8 @@ public enum ColumnKind: Sendable, Equatable {
     /// Several items, stored one per line.
     case list
     case date
+    /// An invite token, shown and exported as the absolute invite link.
+    case inviteLink
 }
 
 /// One column of the connections table. Table headers, sort links, the filter
@@ -42,7 +44,7 @@ public struct Column: Sendable, Equatable {
     public var sortExpression: String {
         switch kind {
         case .text, .list: return "\(expression) COLLATE NOCASE"
-        case .number, .identifier, .enumeration, .date: return expression
+        case .number, .identifier, .enumeration, .date, .inviteLink: return expression
         }
     }
 }
@@ -84,6 +86,7 @@ public enum ColumnCatalog {
         Column(key: "pending_requests", label: "Pending Requests", expression: "c.pending_requests", kind: .number, visibleByDefault: false),
         Column(key: "created_at", label: "Created", expression: "c.created_at", kind: .date, visibleByDefault: false),
         Column(key: "updated_at", label: "Last Updated", expression: "c.updated_at", kind: .date, visibleByDefault: false),
+        Column(key: "invite_link", label: "Invite Link", expression: "c.invite_token", kind: .inviteLink, visibleByDefault: false),
     ]
 
     private static let byKey: [String: Column] = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })

@@ -7,6 +7,9 @@ public enum CellValue: Sendable, Equatable {
     case identifier(Int)
     case choice(String)
     case list([String])
+    /// As stored: "2026-11-25T14:30:00Z".
+    case date(String)
+    case inviteToken(String)
 }
 
 public struct TableRow: Sendable {
@@ -46,6 +49,11 @@ public struct ConnectionTable {
                             limit: SQLFragment(" LIMIT ? OFFSET ?", [.init(state.pageSize), .init((page - 1) * state.pageSize)]))
         return TablePage(rows: try database.query(rows.query.sql, rows.query.parameters, row: rows.row),
                          total: selection.total, page: page, pageSize: state.pageSize)
+    }
+
+    /// How many rows the state selects.
+    public func count(_ state: TableState, organizations: [Int]) throws -> Int {
+        try select(state, organizations: organizations).total
     }
 
     /// Every matching row in the table's order, one at a time, for exports and checks.
@@ -166,7 +174,8 @@ public struct ConnectionTable {
         case .identifier: return .identifier(row.int(index))
         case .enumeration: return .choice(row.text(index))
         case .list: return .list(row.lines(index))
-        case .date: return .text(DateText.display(row.text(index)))
+        case .date: return .date(row.text(index))
+        case .inviteLink: return .inviteToken(row.text(index))
         case .text: return .text(row.text(index))
         }
     }

@@ -57,7 +57,7 @@ public struct Filter: Sendable, Equatable {
     public var sentence: String {
         guard condition.needsValue else { return "\(column.label) \(condition.phrase)" }
         switch column.kind {
-        case .text, .list: return "\(column.label) \(condition.phrase) “\(trimmedValue)”"
+        case .text, .list, .inviteLink: return "\(column.label) \(condition.phrase) “\(trimmedValue)”"
         case .enumeration(let allowed):
             let shown = allowed.first { TextFolding.fold($0) == foldedValue } ?? trimmedValue
             return "\(column.label) \(condition.phrase) \(shown)"

@@ -14,9 +14,9 @@ public struct FilterCondition: Sendable, Equatable {
     let searchIndexUse: SearchIndexUse
     let templates: [ValueShape: String]
 
-    public func applies(to kind: ColumnKind) -> Bool { templates[ValueShape(kind)] != nil }
+    public func applies(to kind: ColumnKind) -> Bool { template(for: kind) != nil }
 
-    func template(for kind: ColumnKind) -> String? { templates[ValueShape(kind)] }
+    func template(for kind: ColumnKind) -> String? { ValueShape(kind).flatMap { templates[$0] } }
 }
 
 enum SearchIndexUse: Sendable, Equatable {
@@ -36,12 +36,14 @@ enum ValueShape: Sendable {
     case number
     case date
 
-    init(_ kind: ColumnKind) {
+    /// nil for invite links: a secret is not something to search by.
+    init?(_ kind: ColumnKind) {
         switch kind {
         case .text, .enumeration: self = .text
         case .list: self = .list
         case .number, .identifier: self = .number
         case .date: self = .date
+        case .inviteLink: return nil
         }
     }
 }

@@ -11,6 +11,8 @@ public struct TableState: Sendable, Equatable {
     /// One organization, or nil for all of the user's.
     public var organization: Int?
     public var filters: FilterSet
+    /// Columns carried in the address; nil shows the user's saved choice.
+    public var columns: ColumnChoice?
 
     public init(sort: TableSort = TableState.defaultSort, page: Int = 1, pageSize: Int = TableState.defaultPageSize,
                 organization: Int? = nil, filters: FilterSet = FilterSet()) {
@@ -48,6 +50,8 @@ public struct TableState: Sendable, Equatable {
                     throw .badRequest("The organization must be an Org ID or “all”, not “\(value.prefix(80))”.")
                 }
                 state.organization = Int(value)
+            case "cols":
+                state.columns = try ColumnChoice(keys: value)
             case "size":
                 guard let size = Int(value), pageSizes.contains(size) else {
                     throw .badRequest("The page size must be one of \(pageSizes.map(String.init).joined(separator: ", ")), not “\(value.prefix(80))”.")
@@ -66,6 +70,7 @@ public struct TableState: Sendable, Equatable {
         var pairs: [(name: String, value: String)] = []
         if let organization { pairs.append(("org", String(organization))) }
         pairs += filters.queryPairs
+        if let columns { pairs.append(("cols", columns.keys)) }
         if sort.column != Self.defaultSort.column { pairs.append(("sort", sort.column.key)) }
         if sort.descending { pairs.append(("order", "desc")) }
         if pageSize != Self.defaultPageSize { pairs.append(("size", String(pageSize))) }

@@ -5,7 +5,18 @@ public enum Schema {
         Migration(version: 1, name: "connections, drivers, memberships, users, audit", sql: version1),
         Migration(version: 2, name: "sessions and sign-in attempts", sql: version2),
         Migration(version: 3, name: "trigram search indexes", sql: SearchIndex.all.map(\.creation).joined(separator: "\n")),
+        Migration(version: 4, name: "user preferences", sql: version4),
     ]
+
+    static let version4 = """
+    -- A user's choices that follow them from browser to browser (the table's columns).
+    CREATE TABLE user_preferences (
+        user_id             INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name                TEXT NOT NULL,
+        value               TEXT NOT NULL CHECK (length(value) <= 2000),
+        PRIMARY KEY (user_id, name)
+    ) WITHOUT ROWID;
+    """
 
     static let version2 = """
     CREATE TABLE sessions (

@@ -15,19 +15,41 @@ struct ConnectionsPage {
             var target = state
             target.filters = state.filters.removing(at: index)
             target.page = 1
-            return .redirect(to: Self.url(target, path: "/connections", editingFilters: true))
+            return .redirect(to: Self.url(target, path: "/connections", editing: "filters"))
         }
+        return try respond(state: state)
+    }
+
+    /// The page for `state`; the column picker shows a draft and its problem when saving it failed (400).
+    func respond(state: TableState, columnDraft: (order: [Column], shown: Set<String>)? = nil, columnProblem: String? = nil) throws -> Response {
+        let saved = try ColumnPreferences(database: page.database).choice(userID: page.access.userID)
+        let choice = state.columns ?? saved ?? .standard
+        let editing = page.request.queryValue("edit")
         let visible = page.access.organizations(allowing: .viewConnections)
         if let organization = state.organization { try page.access.require(.viewConnections, in: organization) }
-        let columns = ColumnCatalog.defaultVisible
+        let columns = choice.columns
         let table = try ConnectionTable(database: page.database).page(state, columns: columns,
                                                                      organizations: state.organization.map { [$0] } ?? visible)
         var shown = state
         shown.page = table.page
         let filters = FilterPanel(state: shown, url: url, addingRow: page.request.queryValue("add") != nil,
-                                  editing: page.request.queryValue("edit") != nil)
-        // A filter the user must finish is a 400, shown on the page next to that filter.
-        return page.html(status: state.filters.hasProblems ? 400 : 200, "connections", title: "Connections", [
+                                  editing: editing == "filters")
+        let picker = ColumnPicker(choice: choice, state: shown, open: editing == "columns", draft: columnDraft, problem: columnProblem)
+        var shared = shown
+        shared.columns = choice
+        shared.page = 1
+        // A filter the user must finish is a 400, shown on the page next to that filter; so is a column choice that cannot be saved.
+        let status = state.filters.hasProblems || columnProblem != nil ? 400 : 200
+        return page.html(status: status, "connections", title: "Connections", [
+            "picker": picker.context(shareURL: url(shared)),
+            "export": [
+                "open": .bool(editing == "export"),
+                "state": .text(URLEncoding.encode(shared.queryPairs)),
+                "items": .text(Format.integer(table.total)),
+                "visibleCount": .text(columns.filter(\.exportable).count),
+                "tooManyForXLSX": .bool(table.total > ExportSettings.xlsxRowLimit),
+                "xlsxLimit": .text(Format.integer(ExportSettings.xlsxRowLimit)),
+            ],
             "filters": filters.context(),
             "summary": filters.summary(total: table.total),
             "filtered": .bool(!state.filters.applicable.isEmpty),
@@ -101,6 +123,8 @@ struct ConnectionsPage {
         var text = "", numeric = false, badge = "", items: [TemplateValue] = [], isList = false
         switch cell {
         case .text(let value): text = value
+        case .inviteToken(let token): text = page.handler.configuration.inviteURL(token: token)
+        case .date(let stored): text = DateText.display(stored)
         case .number(let number): text = Format.integer(number); numeric = true
         case .identifier(let number): text = String(number)
         case .choice(let value): text = value; badge = Self.badgeClasses[value] ?? ""
@@ -137,8 +161,9 @@ struct ConnectionsPage {
         Self.url(state, path: "/connections")
     }
 
-    static func url(_ state: TableState, path: String, editingFilters: Bool = false) -> String {
-        let query = URLEncoding.encode(state.queryPairs + (editingFilters ? [("edit", "filters")] : []))
+    /// `editing` names a panel to keep open: "filters" or "columns".
+    static func url(_ state: TableState, path: String, editing: String? = nil) -> String {
+        let query = URLEncoding.encode(state.queryPairs + (editing.map { [("edit", $0)] } ?? []))
         return query.isEmpty ? path : path + "?" + query
     }
 }

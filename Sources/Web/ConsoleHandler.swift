@@ -56,6 +56,12 @@ public final class ConsoleHandler: RequestHandler {
         case "connections":
             try allow(request, read: true)
             return try ConnectionsPage(page: page).respond()
+        case "connections/export":
+            try allow(request, read: false)
+            return try ExportAction(page: page).respond()
+        case "connections/columns":
+            try allow(request, read: false)
+            return try ColumnsAction(page: page).respond()
         case "connections/filter-catalog":
             try allow(request, read: true)
             return FilterPanel.catalogResponse()

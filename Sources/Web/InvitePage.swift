@@ -13,7 +13,7 @@ struct InvitePage {
         return page.html("invite", title: "Invite drivers · \(invite.connectionName)", [
             "connectionName": .text(invite.connectionName),
             "orgName": .text(invite.orgName),
-            "inviteURL": .text(page.handler.configuration.publicBaseURL + "/join/" + invite.inviteToken),
+            "inviteURL": .text(page.handler.configuration.inviteURL(token: invite.inviteToken)),
             "searchCode": .text(invite.searchCode),
             "isPrivate": .bool(invite.visibility == .private),
             "isDisabled": .bool(invite.status == .disabled),

@@ -19,6 +19,9 @@ public struct WebConfiguration: Sendable {
         self.assetVersion = Self.fingerprint(of: publicDirectory)
     }
 
+    /// The absolute link a driver opens to join a connection.
+    public func inviteURL(token: String) -> String { publicBaseURL + "/join/" + token }
+
     /// A short hash of the names, sizes and dates of the public files: it changes whenever one does.
     static func fingerprint(of directory: String) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

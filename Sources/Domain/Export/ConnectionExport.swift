@@ -1,0 +1,108 @@
+import Foundation
+import Storage
+
+/// Writes the rows a table state selects, all pages of them in the table's order, as CSV
+/// (streamed) or XLSX (built in a file, then sent).
+public struct ConnectionExport {
+    let database: Database
+    /// The invite link for a token.
+    let inviteURL: @Sendable (String) -> String
+
+    public init(database: Database, inviteURL: @escaping @Sendable (String) -> String) {
+        self.database = database
+        self.inviteURL = inviteURL
+    }
+
+    /// What happened: how many rows, and whether the file holds them all.
+    public struct Outcome: Sendable {
+        public let rows: Int
+        public let complete: Bool
+        public let problem: String?
+    }
+
+    /// A failure of `send`: the client is gone, nobody reads a marker.
+    struct SendFailure: Error {
+        let underlying: Error
+    }
+
+    public static let chunkBytes = 64 * 1024
+
+    /// Streams CSV to `send` in chunks. A failure part way ends the file with a line saying it is
+    /// incomplete. `failAfter` stops after that many rows, for the tests of that line.
+    public func csv(_ state: TableState, columns: [Column], organizations: [Int], byteOrderMark: Bool, failAfter: Int? = nil,
+                    send: ([UInt8]) throws -> Void) throws -> Outcome {
+        var writer = CSVWriter()
+        if byteOrderMark { writer.byteOrderMark() }
+        writer.record(columns.map(\.label))
+        var rows = 0
+        func flush() throws {
+            do { try send(writer.buffer) } catch { throw SendFailure(underlying: error) }
+            writer.buffer.removeAll(keepingCapacity: true)
+        }
+        do {
+            try ConnectionTable(database: database).forEachRow(state, columns: columns, organizations: organizations) { row in
+                if let failAfter, rows >= failAfter { throw ExportError(message: "stopped for a test after \(failAfter) rows") }
+                writer.record(row.cells.map(csvText))
+                rows += 1
+                if writer.buffer.count >= Self.chunkBytes { try flush() }
+            }
+            try flush()
+            return Outcome(rows: rows, complete: true, problem: nil)
+        } catch let failure as SendFailure {
+            throw failure.underlying
+        } catch {
+            let reason = (error as? ExportError)?.message ?? "\(error)"
+            writer.record(["EXPORT INCOMPLETE: an error stopped the export after \(rows) rows. Do not use this file; export again."])
+            try? send(writer.buffer)
+            return Outcome(rows: rows, complete: false, problem: reason)
+        }
+    }
+
+    func csvText(_ cell: CellValue) -> String {
+        switch cell {
+        case .text(let text), .choice(let text): return FormulaGuard.neutralized(text)
+        case .number(let number), .identifier(let number): return String(number)
+        case .list(let items): return FormulaGuard.neutralized(items.joined(separator: "\n"))
+        case .date(let stored): return stored
+        case .inviteToken(let token): return inviteURL(token)
+        }
+    }
+
+    /// Writes an XLSX workbook to `path`: numbers as numbers, dates as dates, a bold frozen
+    /// header with an autofilter. The caller checks the row limit first.
+    public func xlsx(_ state: TableState, columns: [Column], organizations: [Int], to path: String, temporaryDirectory: String) throws -> Outcome {
+        let writer = try XLSXWriter(path: path, temporaryDirectory: temporaryDirectory)
+        writer.header(columns.map(\.label), widths: columns.map(Self.width))
+        var rows = 0
+        try ConnectionTable(database: database).forEachRow(state, columns: columns, organizations: organizations) { row in
+            guard rows < ExportSettings.xlsxRowLimit else {
+                throw ExportError(message: "XLSX holds at most \(ExportSettings.xlsxRowLimit) rows; export CSV instead.")
+            }
+            writer.append(row.cells.map(xlsxCell))
+            rows += 1
+        }
+        try writer.close()
+        return Outcome(rows: rows, complete: true, problem: nil)
+    }
+
+    func xlsxCell(_ cell: CellValue) -> XLSXWriter.Cell {
+        switch cell {
+        case .text(let text), .choice(let text): return .text(FormulaGuard.neutralized(text))
+        case .number(let number), .identifier(let number): return .number(number)
+        case .list(let items): return .text(FormulaGuard.neutralized(items.joined(separator: "\n")))
+        case .date(let stored): return .date(stored)
+        case .inviteToken(let token): return .text(inviteURL(token))
+        }
+    }
+
+    static func width(_ column: Column) -> Double {
+        switch column.kind {
+        case .number, .identifier: return 12
+        case .date: return 18
+        case .enumeration: return 22
+        case .list: return 36
+        case .inviteLink: return 60
+        case .text: return 30
+        }
+    }
+}

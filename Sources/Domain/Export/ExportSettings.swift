@@ -1,0 +1,57 @@
+import Foundation
+
+public enum ExportFormat: String, Sendable, CaseIterable {
+    case csv, xlsx
+
+    public var label: String { self == .csv ? "CSV" : "XLSX (Excel)" }
+    public var contentType: String {
+        self == .csv ? "text/csv; charset=utf-8" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    }
+}
+
+/// Which columns an export holds.
+public enum ExportScope: String, Sendable, CaseIterable {
+    /// The columns the table shows now, in their order.
+    case visible
+    /// Every exportable field, in catalog order.
+    case all
+}
+
+/// What the Export Settings ask for.
+public struct ExportSettings: Sendable {
+    public var format: ExportFormat
+    public var scope: ExportScope
+    /// A UTF-8 byte-order mark at the start of a CSV file, so Excel reads accents right.
+    public var byteOrderMark: Bool
+
+    /// Excel's sheet holds 1,048,576 rows, one of them the header.
+    public static let xlsxRowLimit = 1_048_575
+
+    public init(format: ExportFormat, scope: ExportScope, byteOrderMark: Bool) {
+        self.format = format
+        self.scope = scope
+        self.byteOrderMark = byteOrderMark
+    }
+
+    public func columns(visible: [Column]) -> [Column] {
+        scope == .visible ? visible.filter(\.exportable) : ColumnCatalog.all.filter(\.exportable)
+    }
+
+    /// "connections-20261125-1430.csv", in UTC.
+    public func fileName(at date: Date) -> String {
+        let stored = DateText.store(date)  // 2026-11-25T14:30:00Z
+        let digits = stored.filter(\.isNumber)
+        return "connections-\(digits.prefix(8))-\(digits.dropFirst(8).prefix(4)).\(format.rawValue)"
+    }
+}
+
+/// Spreadsheets run a cell that starts with = + - @ (or a tab or line break before them) as a
+/// formula; such text gets a leading apostrophe, so it reads as text. Full-width forms too.
+public enum FormulaGuard {
+    static let triggers: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r", "\n", "\u{FF1D}", "\u{FF0B}", "\u{FF0D}", "\u{FF20}"]
+
+    public static func neutralized(_ text: String) -> String {
+        guard let first = text.unicodeScalars.first, triggers.contains(first) else { return text }
+        return "'" + text
+    }
+}

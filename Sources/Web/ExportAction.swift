@@ -1,0 +1,95 @@
+import Domain
+import FastCGI
+import Foundation
+
+/// POST /connections/export: the Export Settings' Export Data. Exactly the rows the table's
+/// filters select, in its sort, as CSV streamed or XLSX; every export is audited.
+struct ExportAction {
+    let page: Page
+
+    func respond() throws -> Response {
+        var state = try TableState.parse(URLEncoding.parse(page.request.formValue("state") ?? ""))
+        state.page = 1
+        let organizations = try exportOrganizations(state)
+        let settings = try Self.settings(page.request)
+        let choice = try state.columns ?? ColumnPreferences(database: page.database).choice(userID: page.access.userID) ?? .standard
+        let columns = settings.columns(visible: choice.columns)
+        let total = try ConnectionTable(database: page.database).count(state, organizations: organizations)
+        if settings.format == .xlsx && total > ExportSettings.xlsxRowLimit {
+            throw UserError.badRequest("XLSX holds at most \(Format.integer(ExportSettings.xlsxRowLimit)) rows, and these filters select "
+                                       + "\(Format.integer(total)). Export CSV instead, or filter further.")
+        }
+        let configuration = page.handler.configuration
+        let export = ConnectionExport(database: page.database, inviteURL: { configuration.inviteURL(token: $0) })
+        let failAfter = configuration.testRoutes ? page.request.formValue("_fail_after").flatMap { Int($0) } : nil
+        let headers = [("Content-Type", settings.format.contentType), ("Cache-Control", "no-store"),
+                       ("Content-Disposition", "attachment; filename=\"\(settings.fileName(at: Date()))\"")]
+        let record = { (outcome: ConnectionExport.Outcome) in
+            try self.audit(outcome, state: state, columns: columns, settings: settings)
+        }
+        switch settings.format {
+        case .csv:
+            return Response(headers: headers, body: .stream { out in
+                let outcome = try export.csv(state, columns: columns, organizations: organizations,
+                                             byteOrderMark: settings.byteOrderMark, failAfter: failAfter) { chunk in
+                    try out.write(chunk)
+                    try out.flush()
+                }
+                try record(outcome)
+            })
+        case .xlsx:
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("connections-export-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let file = folder.appendingPathComponent("export.xlsx")
+            do {
+                try record(try export.xlsx(state, columns: columns, organizations: organizations, to: file.path, temporaryDirectory: folder.path))
+            } catch {
+                try? FileManager.default.removeItem(at: folder)
+                throw error
+            }
+            return Response(headers: headers, body: .stream { out in
+                defer { try? FileManager.default.removeItem(at: folder) }
+                let handle = try FileHandle(forReadingFrom: file)
+                defer { try? handle.close() }
+                while let chunk = try handle.read(upToCount: ConnectionExport.chunkBytes), !chunk.isEmpty {
+                    try out.write(Array(chunk))
+                }
+            })
+        }
+    }
+
+    /// The organizations whose rows the export may hold: the one chosen, or every one the user may export from.
+    func exportOrganizations(_ state: TableState) throws -> [Int] {
+        if let organization = state.organization {
+            try page.access.require(.export, in: organization)
+            return [organization]
+        }
+        let organizations = page.access.organizations(allowing: .export)
+        guard !organizations.isEmpty else { throw UserError.forbidden("Your role cannot export connections.") }
+        return organizations
+    }
+
+    static func settings(_ request: Request) throws -> ExportSettings {
+        guard let format = ExportFormat(rawValue: request.formValue("format") ?? "csv") else {
+            throw UserError.badRequest("The format must be CSV or XLSX.")
+        }
+        guard let scope = ExportScope(rawValue: request.formValue("scope") ?? "visible") else {
+            throw UserError.badRequest("Choose visible columns only or all columns.")
+        }
+        return ExportSettings(format: format, scope: scope, byteOrderMark: request.formValue("bom") == "1")
+    }
+
+    func audit(_ outcome: ConnectionExport.Outcome, state: TableState, columns: [Column], settings: ExportSettings) throws {
+        var details = [
+            "format": settings.format.rawValue.uppercased(), "rows": String(outcome.rows),
+            "columns": columns.map(\.key).joined(separator: ","),
+            "filters": state.filters.applicable.isEmpty ? "none" : state.filters.sentence,
+            "complete": outcome.complete ? "yes" : "no",
+        ]
+        if let problem = outcome.problem { details["problem"] = problem }
+        try AuditLog(database: page.database).record(
+            actorID: page.access.userID, actor: page.access.email, organizationID: state.organization,
+            action: "Exported connections", subject: "\(Format.integer(outcome.rows)) rows as \(settings.format.rawValue.uppercased())",
+            details: details)
+    }
+}
