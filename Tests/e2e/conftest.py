@@ -28,6 +28,20 @@ def fresh_stack(tmp_path):
         stack.stop()
 
 
+@pytest.fixture
+def fresh_user(stack, request):
+    """A new Admin of every organization, signed in; `.email` names it. Choices it saves are its own."""
+    import re
+    import subprocess
+    from harness import BINARY
+    email = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower())[:40] + "@test.example"
+    subprocess.run([BINARY, "create-user", "--database", str(stack.database), "--email", email, "--name", "Fresh User",
+                    "--all-organizations"], input="a long enough password\n", text=True, check=True, capture_output=True)
+    session = stack.sign_in(email, "a long enough password")
+    session.email, session.password = email, "a long enough password"
+    return session
+
+
 HOSTILE = "<script>alert(\"x\")</script> & 'quoted'"
 
 
