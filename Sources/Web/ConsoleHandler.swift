@@ -138,6 +138,13 @@ struct Page {
         handler.html(status: status, page: template, title: title, session: session, context)
     }
 
+    /// Excel's row limit; the end-to-end tests lower it (with --test-routes) to see the limit at work.
+    var xlsxRowLimit: Int {
+        guard handler.configuration.testRoutes, let asked = request.queryValue("_xlsx_row_limit") ?? request.formValue("_xlsx_row_limit"),
+              let limit = Int(asked) else { return ExportSettings.xlsxRowLimit }
+        return limit
+    }
+
     /// The organization named by `org` in the query or form, which the user must belong to.
     func organization(_ value: String?, allowing permission: Permission) throws -> Int {
         guard let value, let id = Int(value) else { throw UserError.badRequest("Choose an organization.") }

@@ -15,8 +15,8 @@ struct ExportAction {
         let choice = try state.columns ?? ColumnPreferences(database: page.database).choice(userID: page.access.userID) ?? .standard
         let columns = settings.columns(visible: choice.columns)
         let total = try ConnectionTable(database: page.database).count(state, organizations: organizations)
-        if settings.format == .xlsx && total > ExportSettings.xlsxRowLimit {
-            throw UserError.badRequest("XLSX holds at most \(Format.integer(ExportSettings.xlsxRowLimit)) rows, and these filters select "
+        if settings.format == .xlsx && total > page.xlsxRowLimit {
+            throw UserError.badRequest("XLSX holds at most \(Format.integer(page.xlsxRowLimit)) rows, and these filters select "
                                        + "\(Format.integer(total)). Export CSV instead, or filter further.")
         }
         let configuration = page.handler.configuration

@@ -14,10 +14,15 @@ from harness import ROOT
 ARTIFACTS = pathlib.Path(os.environ.get("TEST_ARTIFACTS", ROOT / "var" / "test-artifacts"))
 
 
+DOWNLOADS = ARTIFACTS / "downloads"
+
+
 @pytest.fixture(scope="module")
 def browser():
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
+    DOWNLOADS.mkdir(parents=True, exist_ok=True)
+    options.add_experimental_option("prefs", {"download.default_directory": str(DOWNLOADS), "download.prompt_for_download": False})
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
@@ -160,3 +165,62 @@ def test_the_filter_builder_in_a_browser(stack, browser):
     WebDriverWait(browser, 10).until(lambda b: not b.find_elements(By.CSS_SELECTOR, ".filter-summary"))
     assert "f=" not in browser.current_url
     assert len(browser.find_elements(By.CSS_SELECTOR, "tbody tr")) == 50
+
+
+def test_columns_and_exports_in_a_browser(stack, browser, fresh_user):
+    """Hide and reorder columns (dragging, and with the arrows), then export CSV and XLSX and open both files."""
+    import csv
+    import time
+    import openpyxl
+    from selenium.webdriver import ActionChains
+    browser.delete_all_cookies()
+    browser.get(stack.base + "/login")
+    browser.find_element(By.ID, "email").send_keys(fresh_user.email)
+    browser.find_element(By.ID, "password").send_keys(fresh_user.password)
+    browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/connections$"))
+    browser.find_element(By.CSS_SELECTOR, ".column-panel summary").click()
+    item = lambda key: browser.find_element(By.CSS_SELECTOR, f".column-item[data-key='{key}']")
+    # Hide Org ID, Org Name and Benefits.
+    for key in ("org_id", "org_name", "benefits"):
+        item(key).find_element(By.NAME, "show").click()
+    # Move Connection Status above Connection Name with its arrow (in place), and drag Connected Drivers to the top.
+    item("status").find_element(By.CSS_SELECTOR, ".move-up").click()
+    keys = lambda: [element.get_attribute("data-key") for element in browser.find_elements(By.CSS_SELECTOR, ".column-item")]
+    assert keys().index("status") < keys().index("name")
+    browser.execute_script("""
+        const list = document.querySelector('.column-list'), item = document.querySelector(".column-item[data-key='connected_drivers']");
+        const transfer = new DataTransfer();
+        item.dispatchEvent(new DragEvent('dragstart', {bubbles: true, dataTransfer: transfer}));
+        const first = list.firstElementChild, box = first.getBoundingClientRect();
+        first.dispatchEvent(new DragEvent('dragover', {bubbles: true, cancelable: true, dataTransfer: transfer, clientY: box.top + 1}));
+        item.dispatchEvent(new DragEvent('dragend', {bubbles: true, dataTransfer: transfer}));""")
+    assert keys()[0] == "connected_drivers"
+    screenshot(browser, "columns-panel.png")
+    browser.find_element(By.CSS_SELECTOR, ".column-panel .panel-actions button[value=apply]").click()
+    WebDriverWait(browser, 10).until(lambda b: not b.find_elements(By.CSS_SELECTOR, ".column-panel[open]"))
+    headers = [th.text.replace("▲", "").strip() for th in browser.find_elements(By.CSS_SELECTOR, "thead th")]
+    expected = ["Connected Drivers", "Connection Status", "Connection Name", "Approval type", "Connection Type", "Verify drivers by", "Action"]
+    assert headers == expected
+    # Export both formats of the visible columns, and read the files back.
+    for old in DOWNLOADS.glob("connections-*"):
+        old.unlink()
+    for format in ("csv", "xlsx"):
+        browser.find_element(By.CSS_SELECTOR, ".export-panel summary").click()
+        browser.find_element(By.CSS_SELECTOR, f".export-panel input[value={format}]").click()
+        assert "Items included in export:" in browser.find_element(By.CSS_SELECTOR, ".export-items").text
+        screenshot(browser, f"export-settings-{format}.png")
+        browser.find_element(By.CSS_SELECTOR, ".export-panel button[type=submit]").click()
+        deadline = time.time() + 20
+        while time.time() < deadline and not [f for f in DOWNLOADS.glob(f"connections-*.{format}")]:
+            time.sleep(0.1)
+        files = list(DOWNLOADS.glob(f"connections-*.{format}"))
+        assert files, f"no {format} download"
+        browser.get(stack.base + "/connections")
+    total = int(browser.find_element(By.CSS_SELECTOR, ".count").text.split(" of ")[1].split()[0].replace(",", ""))
+    with open(next(DOWNLOADS.glob("connections-*.csv")), encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == expected[:-1] and len(rows) == total + 1
+    sheet = openpyxl.load_workbook(next(DOWNLOADS.glob("connections-*.xlsx"))).active
+    assert [cell.value for cell in sheet[1]] == expected[:-1] and sheet.max_row == total + 1
+    assert isinstance(sheet.cell(row=2, column=1).value, int)

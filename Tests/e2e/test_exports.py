@@ -219,10 +219,17 @@ def test_exports_are_audited_with_filters_columns_format_and_count(stack):
     assert "admin@demo.test" in audit
 
 
-def test_export_settings_say_when_xlsx_cannot_hold_the_rows(stack, monkeypatch):
-    # The limit is Excel's (1,048,575 data rows); the page says so before the download and the server refuses it.
+def test_export_settings_say_when_xlsx_cannot_hold_the_rows(stack):
+    # The limit is Excel's, 1,048,575 data rows; the test stack lowers it to 100 to see it at work.
     page = stack.get("/connections").text
-    assert "XLSX holds at most" not in page  # 600 rows fit
+    assert "XLSX holds at most" not in page  # 600 rows fit Excel
+    state, items, page = export_form(stack, "/connections?_xlsx_row_limit=100")
+    assert f"XLSX holds at most 100 rows and these filters select {items:,}: export CSV, or filter further." in page
+    assert re.search(r'value="xlsx" disabled', page)
+    response = stack.post("/connections/export", data={"state": state, "scope": "visible", "format": "xlsx", "_xlsx_row_limit": "100"})
+    assert response.status_code == 400 and "Export CSV instead" in response.text
+    small, fewer, page = export_form(stack, "/connections?" + query([("name", "contains", "staff")]) + "&_xlsx_row_limit=100")
+    assert fewer <= 100 and "XLSX holds at most" not in page
     response = stack.post("/connections/export", data={"state": "", "scope": "visible", "format": "pdf"})
     assert response.status_code == 400 and "CSV or XLSX" in response.text
 
