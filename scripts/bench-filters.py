@@ -98,5 +98,5 @@ the same 50 rows, sort and count through its table JSON (`sql_time_limit_ms` rai
   by triggers) and never the rows it rules out; several Contains are one index query. Is on an
   enumeration tests its few allowed values, then the column's index finds the rows. One- or
   two-character values cannot use trigrams: those scan every row (figure above).
-- App peak memory (VmHWM) after the runs: @PEAK@ MiB (pages of the memory-mapped database file count here).
+- App peak memory (VmHWM) after the runs: @PEAK@ MiB.
 <!-- filters:end -->""")

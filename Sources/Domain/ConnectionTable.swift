@@ -58,9 +58,19 @@ public struct ConnectionTable {
 
     /// Every matching row in the table's order, one at a time, for exports and checks.
     public func forEachRow(_ state: TableState, columns: [Column], organizations: [Int], _ body: (TableRow) throws -> Void) throws {
-        let rows = try read(try select(state, organizations: organizations), sort: state.sort, columns: columns, limit: SQLFragment(""))
-        let statement = try database.prepare(rows.query.sql).bind(rows.query.parameters)
-        while try statement.step() { try body(rows.row(statement)) }
+        let kinds = columns.map(\.kind)
+        try forEachStoredRow(state, columns: columns, organizations: organizations) { try body(Self.tableRow($0, kinds: kinds)) }
+    }
+
+    /// Every matching row in the table's order as the statement holds it, `columns` from column 2
+    /// on, for writers that copy bytes straight out. SQLite sorts all the rows with its external
+    /// sorter (temporary files, memory bounded): reading the table in storage order and sorting
+    /// beats walking an index and fetching a million rows one by one in random order.
+    public func forEachStoredRow(_ state: TableState, columns: [Column], organizations: [Int], _ body: (Statement) throws -> Void) throws {
+        let query = try read(try select(state, organizations: organizations), sort: state.sort, columns: columns,
+                             limit: SQLFragment(""), sortingAll: true).query
+        let statement = try database.prepare(query.sql).bind(query.parameters)
+        while try statement.step() { try body(statement) }
     }
 
     /// The rows a state selects: the WHERE condition, their number, and the number before filtering.
@@ -121,10 +131,11 @@ public struct ConnectionTable {
 
     static let longestLookup = 200_000
 
-    func read(_ selection: Selection, sort: TableSort, columns: [Column], limit: SQLFragment) throws -> (query: SQLFragment, row: (Statement) -> TableRow) {
-        // Filters that keep few rows: start from those rows and sort them (the unary + keeps SQLite
-        // from walking the whole sort index past the others). Otherwise walk the sort index.
-        let fromMatches = selection.total * 10 < selection.scoped ? "+" : ""
+    func read(_ selection: Selection, sort: TableSort, columns: [Column], limit: SQLFragment, sortingAll: Bool = false) throws
+        -> (query: SQLFragment, row: (Statement) -> TableRow) {
+        // Filters that keep few rows, or every row wanted: start from the rows and sort them (the
+        // unary + keeps SQLite from walking the sort index instead). Otherwise walk the sort index.
+        let fromMatches = sortingAll || selection.total * 10 < selection.scoped ? "+" : ""
         let direction = sort.descending ? "DESC" : "ASC"
         // Tie-break on id in the same direction, so an index on the sort column serves both.
         let query = SQLFragment("""
@@ -136,10 +147,11 @@ public struct ConnectionTable {
             ORDER BY \(fromMatches)\(sort.column.sortExpression) \(direction), \(fromMatches)c.id \(direction)
             """) + limit
         let kinds = columns.map(\.kind)
-        return (query, { row in
-            TableRow(connectionID: row.int(0), organizationID: row.int(1),
-                     cells: kinds.indices.map { Self.cell(row, Int32($0 + 2), kind: kinds[$0]) })
-        })
+        return (query, { Self.tableRow($0, kinds: kinds) })
+    }
+
+    static func tableRow(_ row: Statement, kinds: [ColumnKind]) -> TableRow {
+        TableRow(connectionID: row.int(0), organizationID: row.int(1), cells: kinds.indices.map { cell(row, Int32($0 + 2), kind: kinds[$0]) })
     }
 
     /// How the organizations limit the rows. When they hold most connections, walking the sort

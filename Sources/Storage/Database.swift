@@ -33,6 +33,8 @@ public final class Database {
             try execute("PRAGMA journal_mode = WAL")
             try execute("PRAGMA synchronous = NORMAL")
         }
+        // Sorts too big for memory (an export of every row) merge on a second core.
+        try execute("PRAGMA threads = 2")
 
     }
 

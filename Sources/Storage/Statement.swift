@@ -73,6 +73,13 @@ public final class Statement {
         return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
     }
 
+    /// The UTF-8 bytes of a column, valid only inside `body` (until the next step): for writing
+    /// them on without making a string.
+    public func withBytes<Result>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        guard let bytes = sqlite3_column_text(handle, column) else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+        return try body(UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, column))))
+    }
+
     /// A column that holds one item per line, split without copying the text first.
     public func lines(_ column: Int32) -> [String] {
         guard let bytes = sqlite3_column_text(handle, column) else { return [] }

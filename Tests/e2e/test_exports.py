@@ -164,8 +164,7 @@ def test_formula_injection_is_neutralized_in_csv_and_xlsx(stack):
     names = {row[2] for row in rows[1:]}
     assert names == {f"'{trigger if trigger != chr(10) else '＝'}formula{index} HYPERLINK(1)" for index, trigger in enumerate(triggers)}
     assert {row[1] for row in rows[1:]} == {"'\n=HYPERLINK(\"http://evil\") Org"}
-    # A list's items are its lines: a leading line feed is no item, and what follows it is plain text.
-    assert {row[8] for row in rows[1:]} == {"'" + trigger + "cmd|' /C calc'!A0" for trigger in triggers if trigger != "\n"} | {"cmd|' /C calc'!A0"}
+    assert {row[8] for row in rows[1:]} == {"'" + trigger + "cmd|' /C calc'!A0" for trigger in triggers}
     assert all(row[4].isdigit() for row in rows[1:])  # numbers stay numbers
     workbook = openpyxl.load_workbook(io.BytesIO(export(stack, state, format="xlsx").content))
     sheet = workbook.active

@@ -29,6 +29,16 @@ start_stack() {
     cookie="Cookie: session=$session"
 }
 
+# Makes DATABASE hold CONNECTIONS demo connections at the current schema: seeds it once, and
+# migrates it on later runs. Usage: ensure_demo_database BINARY DATABASE CONNECTIONS
+ensure_demo_database() {
+    if [[ -s $2 ]]; then
+        "$1" migrate --database "$2" >/dev/null
+    else
+        "$1" seed --database "$2" --connections "$3"
+    fi
+}
+
 # Replaces the section between <!-- NAME:start --> and <!-- NAME:end --> of BENCHMARKS.md.
 # Usage: record_section NAME REPORT
 record_section() {
@@ -40,4 +50,22 @@ pattern = re.compile(rf"<!-- {name}:start -->.*?<!-- {name}:end -->", re.S)
 text = pattern.sub(lambda _: report, text) if pattern.search(text) else text.rstrip() + "\n\n" + report + "\n"
 path.write_text(text)
 PY
+}
+
+# Installs Datasette from PyPI into var/bench (once) and serves DATABASE read-only; sets
+# datasette_base and datasette_version. Usage: start_datasette DATABASE
+start_datasette() {
+    local venv=$work/datasette-venv port
+    if [[ ! -x $venv/bin/datasette ]]; then
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet datasette
+    fi
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    # Datasette counts with the same patience as we do, and reads the file as it is (immutable).
+    "$venv/bin/datasette" serve -i "$1" --port "$port" --setting sql_time_limit_ms 60000 \
+        --setting facet_time_limit_ms 1 --setting suggest_facets off --setting max_csv_mb 0 2>"$work/datasette.log" &
+    extra_pids=$!
+    datasette_base=http://127.0.0.1:$port
+    for _ in $(seq 200); do curl -sf "$datasette_base/-/versions.json" >/dev/null && break; sleep 0.1; done
+    datasette_version=$("$venv/bin/datasette" --version | awk '{print $NF}')
 }

@@ -9,20 +9,37 @@ struct CSVWriter {
 
     mutating func record(_ fields: [String]) {
         for (index, field) in fields.enumerated() {
-            if index > 0 { buffer.append(UInt8(ascii: ",")) }
-            append(field)
+            separate(index)
+            var field = field
+            field.withUTF8 { append($0, guarded: false) }
         }
-        buffer += [0x0D, 0x0A]
+        endRecord()
     }
 
-    private mutating func append(_ field: String) {
-        let utf8 = field.utf8
-        guard utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }) else {
-            buffer += utf8
+    mutating func separate(_ index: Int) {
+        if index > 0 { buffer.append(0x2C) }
+    }
+
+    mutating func endRecord() {
+        buffer.append(0x0D)
+        buffer.append(0x0A)
+    }
+
+    mutating func number(_ value: Int) {
+        buffer += String(value).utf8
+    }
+
+    /// One field's bytes; `guarded` puts an apostrophe before text a spreadsheet would run as a formula.
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>, guarded: Bool) {
+        let apostrophe = guarded && FormulaGuard.needsGuard(bytes)
+        guard bytes.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }) else {
+            if apostrophe { buffer.append(0x27) }
+            buffer.append(contentsOf: bytes)
             return
         }
         buffer.append(0x22)
-        for byte in utf8 {
+        if apostrophe { buffer.append(0x27) }
+        for byte in bytes {
             if byte == 0x22 { buffer.append(0x22) }
             buffer.append(byte)
         }

@@ -40,9 +40,15 @@ public struct ConnectionExport {
             writer.buffer.removeAll(keepingCapacity: true)
         }
         do {
-            try ConnectionTable(database: database).forEachRow(state, columns: columns, organizations: organizations) { row in
+            try flush()  // the header goes at once: the download starts while SQLite sorts
+            let kinds = columns.map(\.kind)
+            try ConnectionTable(database: database).forEachStoredRow(state, columns: columns, organizations: organizations) { row in
                 if let failAfter, rows >= failAfter { throw ExportError(message: "stopped for a test after \(failAfter) rows") }
-                writer.record(row.cells.map(csvText))
+                for (index, kind) in kinds.enumerated() {
+                    writer.separate(index)
+                    appendCSV(row, Int32(index + 2), kind: kind, to: &writer)
+                }
+                writer.endRecord()
                 rows += 1
                 if writer.buffer.count >= Self.chunkBytes { try flush() }
             }
@@ -58,13 +64,19 @@ public struct ConnectionExport {
         }
     }
 
-    func csvText(_ cell: CellValue) -> String {
-        switch cell {
-        case .text(let text), .choice(let text): return FormulaGuard.neutralized(text)
-        case .number(let number), .identifier(let number): return String(number)
-        case .list(let items): return FormulaGuard.neutralized(items.joined(separator: "\n"))
-        case .date(let stored): return stored
-        case .inviteToken(let token): return inviteURL(token)
+    /// A cell straight from the statement, without a string in between: a million rows a go.
+    func appendCSV(_ row: Statement, _ index: Int32, kind: ColumnKind, to writer: inout CSVWriter) {
+        switch kind {
+        case .number, .identifier:
+            writer.number(row.int(index))
+        case .inviteLink:
+            var link = inviteURL(row.text(index))
+            link.withUTF8 { writer.append($0, guarded: false) }
+        case .date:
+            row.withBytes(index) { writer.append($0, guarded: false) }
+        case .text, .enumeration, .list:
+            // A list is stored one item per line, as the file shows it.
+            row.withBytes(index) { writer.append($0, guarded: true) }
         }
     }
 

@@ -48,10 +48,18 @@ public struct ExportSettings: Sendable {
 /// Spreadsheets run a cell that starts with = + - @ (or a tab or line break before them) as a
 /// formula; such text gets a leading apostrophe, so it reads as text. Full-width forms too.
 public enum FormulaGuard {
-    static let triggers: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r", "\n", "\u{FF1D}", "\u{FF0B}", "\u{FF0D}", "\u{FF20}"]
+    static let triggers: [Unicode.Scalar] = ["=", "+", "-", "@", "\t", "\r", "\n", "\u{FF1D}", "\u{FF0B}", "\u{FF0D}", "\u{FF20}"]
+    /// The same, as the UTF-8 bytes a cell would start with.
+    static let triggerBytes: [[UInt8]] = triggers.map { Array(String($0).utf8) }
 
     public static func neutralized(_ text: String) -> String {
         guard let first = text.unicodeScalars.first, triggers.contains(first) else { return text }
         return "'" + text
+    }
+
+    static func needsGuard(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = bytes.first else { return false }
+        if first < 0x80 { return first == 0x3D || first == 0x2B || first == 0x2D || first == 0x40 || first == 0x09 || first == 0x0D || first == 0x0A }
+        return triggerBytes.contains { prefix in prefix.count <= bytes.count && zip(prefix, bytes).allSatisfy { $0 == $1 } }
     }
 }
