@@ -9,7 +9,7 @@ final class ColumnCatalogTests: XCTestCase {
             "Benefits", "Approval type", "Connection Type", "Verify drivers by",
         ])
         XCTAssertEqual(ColumnCatalog.all.filter { !$0.visibleByDefault }.map(\.label),
-                       ["Visibility", "Search Code", "Pending Requests", "Created", "Last Updated"])
+                       ["Visibility", "Search Code", "Pending Requests", "Created", "Last Updated", "Invite Link"])
     }
 
     func testKeysAreUniqueAndLookUp() {
