@@ -41,9 +41,13 @@ struct ConnectionsPage {
         // A filter the user must finish is a 400, shown on the page next to that filter; so is a column choice that cannot be saved.
         let status = state.filters.hasProblems || columnProblem != nil ? 400 : 200
         return page.html(status: status, "connections", title: "Connections", [
-            "picker": picker.context(shareURL: url(shared)),
-            "export": [
-                "open": .bool(editing == "export"),
+            // The picker's fifteen rows and the export settings are written only when asked for:
+            // most pages never open them, and every page would carry them.
+            "picker": picker.open ? picker.context(shareURL: url(shared)) : false,
+            "pickerURL": .text(Self.url(shown, path: "/connections", editing: "columns")),
+            "exportURL": .text(Self.url(shown, path: "/connections", editing: "export")),
+            "export": editing != "export" ? false : [
+                "open": true,
                 "state": .text(URLEncoding.encode(shared.queryPairs)),
                 "items": .text(Format.integer(table.total)),
                 "visibleCount": .text(columns.filter(\.exportable).count),

@@ -179,7 +179,8 @@ def test_columns_and_exports_in_a_browser(stack, browser, fresh_user):
     browser.find_element(By.ID, "password").send_keys(fresh_user.password)
     browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
     WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/connections$"))
-    browser.find_element(By.CSS_SELECTOR, ".column-panel summary").click()
+    browser.find_element(By.LINK_TEXT, "Columns").click()
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".column-panel[open]"))
     item = lambda key: browser.find_element(By.CSS_SELECTOR, f".column-item[data-key='{key}']")
     # Hide Org ID, Org Name and Benefits.
     for key in ("org_id", "org_name", "benefits"):
@@ -206,7 +207,8 @@ def test_columns_and_exports_in_a_browser(stack, browser, fresh_user):
     for old in DOWNLOADS.glob("connections-*"):
         old.unlink()
     for format in ("csv", "xlsx"):
-        browser.find_element(By.CSS_SELECTOR, ".export-panel summary").click()
+        browser.find_element(By.LINK_TEXT, "Export").click()
+        WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".export-panel[open]"))
         browser.find_element(By.CSS_SELECTOR, f".export-panel input[value={format}]").click()
         assert "Items included in export:" in browser.find_element(By.CSS_SELECTOR, ".export-items").text
         screenshot(browser, f"export-settings-{format}.png")

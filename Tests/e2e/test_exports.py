@@ -16,7 +16,8 @@ DEFAULT = CATALOG[:9]
 
 
 def export_form(stack, path, user=None):
-    page = stack.get(path, as_user=user).text
+    """The Export Settings of the table at `path`: Export opens them (a page of their own without scripts)."""
+    page = stack.get(path + ("&" if "?" in path else "?") + "edit=export", as_user=user).text
     state = re.search(r'name="state" value="([^"]*)"', page).group(1).replace("&amp;", "&")
     items = int(re.search(r"Items included in export: <strong>([\d,]+)<", page).group(1).replace(",", ""))
     return state, items, page
@@ -42,6 +43,8 @@ def save_columns(stack, shown, order=CATALOG, action="apply", user=None, back=""
 def test_column_picker_lists_every_column_and_saves_per_user(stack, fresh_user):
     user = fresh_user
     page = stack.get("/connections", as_user=user).text
+    assert 'href="/connections?edit=columns">Columns</a>' in page and 'id="column-form"' not in page
+    page = stack.get("/connections?edit=columns", as_user=user).text
     picker = page[page.index('id="column-form"'):page.index("</form>", page.index('id="column-form"'))]
     assert re.findall(r'name="order" value="([^"]+)"', picker) == CATALOG
     assert re.findall(r'name="show" value="([^"]+)" checked', picker) == DEFAULT
@@ -88,7 +91,7 @@ def test_at_least_one_column_stays(stack, fresh_user):
 
 
 def test_columns_travel_in_the_address_to_share_a_view(stack):
-    page = stack.get("/connections?cols=name,connected_drivers&sort=connected_drivers&order=desc").text
+    page = stack.get("/connections?cols=name,connected_drivers&sort=connected_drivers&order=desc&edit=columns").text
     table = Table(page)
     assert table.headers == ["Connection Name", "Connected Drivers", "Action"]
     # Sorting, paging and filters keep them.
@@ -224,8 +227,8 @@ def test_exports_are_audited_with_filters_columns_format_and_count(stack):
 
 def test_export_settings_say_when_xlsx_cannot_hold_the_rows(stack):
     # The limit is Excel's, 1,048,575 data rows; the test stack lowers it to 100 to see it at work.
-    page = stack.get("/connections").text
-    assert "XLSX holds at most" not in page  # 600 rows fit Excel
+    page = stack.get("/connections?edit=export").text
+    assert "Items included in export" in page and "XLSX holds at most" not in page  # 600 rows fit Excel
     state, items, page = export_form(stack, "/connections?_xlsx_row_limit=100")
     assert f"XLSX holds at most 100 rows and these filters select {items:,}: export CSV, or filter further." in page
     assert re.search(r'value="xlsx" disabled', page)
