@@ -50,10 +50,13 @@ public struct ColumnPreferences {
     }
 
     /// The saved choice; nil when none is saved or it names a column that no longer exists.
+    /// Remembered until the database changes: every table page asks.
     public func choice(userID: Int) throws -> ColumnChoice? {
-        let saved = try database.query("SELECT value FROM user_preferences WHERE user_id = ?1 AND name = ?2",
-                                       [.init(userID), .text(Self.name)]) { $0.text(0) }.first
-        return saved.flatMap { try? ColumnChoice(keys: $0) }
+        try database.remembered("columns\u{1F}\(userID)") { () throws -> ColumnChoice? in
+            let saved = try database.query("SELECT value FROM user_preferences WHERE user_id = ?1 AND name = ?2",
+                                           [.init(userID), .text(Self.name)]) { $0.text(0) }.first
+            return saved.flatMap { try? ColumnChoice(keys: $0) }
+        }
     }
 
     public func save(_ choice: ColumnChoice, userID: Int) throws {

@@ -54,7 +54,8 @@ def test_sign_in_and_out(stack, browser):
     browser.find_element(By.ID, "email").send_keys("admin@demo.test")
     browser.find_element(By.ID, "password").send_keys("not the password")
     browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
-    assert "The email or password is not right." in browser.find_element(By.CSS_SELECTOR, "[role=alert]").text
+    alert = WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, "[role=alert]"))[0]
+    assert "The email or password is not right." in alert.text
     screenshot(browser, "sign-in-failed.png")
     sign_in(stack, browser)
     assert browser.find_element(By.CSS_SELECTOR, ".signout .who").get_attribute("title") == "admin@demo.test"
