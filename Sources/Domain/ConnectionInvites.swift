@@ -28,3 +28,34 @@ public struct ConnectionInvites {
         }.first
     }
 }
+
+/// What an Admin can rotate: the old one stops working at once.
+public enum InviteCredential: String, Sendable {
+    case link, code
+}
+
+extension ConnectionInvites {
+    /// Draws a new invite token or search code, audited. Search codes are unique: a clash draws again.
+    public func rotate(_ credential: InviteCredential, connectionID: Int, by access: Access) throws {
+        guard let invite = try invite(connectionID: connectionID) else { throw UserError.notFound("There is no connection with id \(connectionID).") }
+        try access.require(.rotateCodes, in: invite.organizationID)
+        var random = SystemRandomNumberGenerator()
+        try database.transaction {
+            switch credential {
+            case .link:
+                try database.run("UPDATE connections SET invite_token = ?2, updated_at = ?3 WHERE id = ?1",
+                                 [.init(connectionID), .text(InviteCodes.inviteToken(using: &random)), .text(DateText.now())])
+            case .code:
+                var code = InviteCodes.searchCode(using: &random)
+                while try database.scalarInt("SELECT count(*) FROM connections WHERE search_code = ?1", [.text(code)]) > 0 {
+                    code = InviteCodes.searchCode(using: &random)
+                }
+                try database.run("UPDATE connections SET search_code = ?2, updated_at = ?3 WHERE id = ?1",
+                                 [.init(connectionID), .text(code), .text(DateText.now())])
+            }
+            try AuditLog(database: database).record(actorID: access.userID, actor: access.email, organizationID: invite.organizationID,
+                                                   action: credential == .link ? "Rotated invite link" : "Rotated search code",
+                                                   subject: invite.connectionName)
+        }
+    }
+}

@@ -33,6 +33,14 @@ public final class ConsoleHandler: RequestHandler {
             return Response(contentType: "text/plain; charset=utf-8", body: "ok\n")
         case "login" where segments.count == 1:
             return try SignInPage(handler: self).respond(to: request)
+        case "join" where segments.count == 2:
+            return try DriverPages(handler: self).join(request, token: segments[1])
+        case "find" where segments.count == 1:
+            try allow(request, read: true)
+            return try DriverPages(handler: self).find(request)
+        case "status" where segments.count == 2:
+            try allow(request, read: true)
+            return try DriverPages(handler: self).status(token: segments[1])
         case "_test" where segments.count == 2 && configuration.testRoutes:
             return try TestRoutes.respond(to: request, action: segments[1])
         default:
@@ -68,10 +76,30 @@ public final class ConsoleHandler: RequestHandler {
         case "connections/organizations":
             try allow(request, read: true)
             return try OrganizationPickerPage(page: page).respond()
-        case let path where segments.count == 3 && segments[0] == "connections" && segments[2] == "invite":
+        case "requests":
             try allow(request, read: true)
+            return try RequestsPage(page: page).respond(connectionID: nil)
+        case "requests/decide":
+            try allow(request, read: false)
+            return try RequestsPage(page: page).decide()
+        case let path where segments.count == 3 && segments[0] == "connections":
             guard let id = Int(segments[1]) else { throw UserError.notFound("There is no connection at /\(path.prefix(200)).") }
-            return try InvitePage(page: page).respond(connectionID: id)
+            switch segments[2] {
+            case "invite":
+                try allow(request, read: true)
+                return try InvitePage(page: page).respond(connectionID: id)
+            case "requests":
+                try allow(request, read: true)
+                return try RequestsPage(page: page).respond(connectionID: id)
+            case "qr.svg", "qr.png":
+                try allow(request, read: true)
+                return try InvitePage(page: page).qrCode(connectionID: id, png: segments[2] == "qr.png")
+            case "rotate":
+                try allow(request, read: false)
+                return try InvitePage(page: page).rotate(connectionID: id)
+            default:
+                throw UserError.notFound("There is no page at \(request.path.prefix(200)).")
+            }
         case "logout":
             try allow(request, read: false)
             try Accounts(database: database).signOut(session)

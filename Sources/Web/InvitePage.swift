@@ -1,22 +1,77 @@
 import Domain
 import FastCGI
+import Foundation
 
-/// GET /connections/{id}/invite: the invite link and search code of one connection.
+/// GET /connections/{id}/invite: the invite link with a Copy button, its QR code (SVG inline,
+/// PNG to print), the search code, and for Admins the rotation of either.
 struct InvitePage {
     let page: Page
 
-    func respond(connectionID: Int) throws -> Response {
+    func invite(_ connectionID: Int) throws -> Invite {
         guard let invite = try ConnectionInvites(database: page.database).invite(connectionID: connectionID) else {
             throw UserError.notFound("There is no connection with id \(connectionID).")
         }
         try page.access.require(.inviteDrivers, in: invite.organizationID)
+        return invite
+    }
+
+    func respond(connectionID: Int) throws -> Response {
+        let invite = try invite(connectionID)
+        let url = page.handler.configuration.inviteURL(token: invite.inviteToken)
+        let version = Self.tag(url)
         return page.html("invite", title: "Invite drivers · \(invite.connectionName)", [
+            "id": .text(connectionID),
             "connectionName": .text(invite.connectionName),
             "orgName": .text(invite.orgName),
-            "inviteURL": .text(page.handler.configuration.inviteURL(token: invite.inviteToken)),
+            "inviteURL": .text(url),
+            "qrSVG": .text("/connections/\(connectionID)/qr.svg?v=\(version)"),
+            "qrPNG": .text("/connections/\(connectionID)/qr.png?v=\(version)"),
             "searchCode": .text(invite.searchCode),
             "isPrivate": .bool(invite.visibility == .private),
             "isDisabled": .bool(invite.status == .disabled),
+            "canRotate": .bool(page.access.roles[invite.organizationID]?.allows(.rotateCodes) == true),
+            "rotated": page.request.queryValue("rotated").map { .text($0 == "code" ? "A new search code is in place; the old one no longer works." : "A new invite link is in place; the old link and QR code no longer work.") } ?? false,
         ])
+    }
+
+    /// The QR code of the invite link. Its tag changes with the link, so a browser keeps it for
+    /// good and asks again only with If-None-Match, answered 304 without drawing it.
+    func qrCode(connectionID: Int, png: Bool) throws -> Response {
+        let invite = try invite(connectionID)
+        let url = page.handler.configuration.inviteURL(token: invite.inviteToken)
+        let etag = "\"qr-\(Self.tag(url))\(png ? "-png" : "")\""
+        let headers = [("ETag", etag), ("Cache-Control", "private, max-age=31536000, immutable")]
+        if Self.matches(page.request.headers["if-none-match"], etag) { return Response(status: 304, headers: headers) }
+        let code = try QRCode(encoding: url)
+        if png {
+            let name = "qr-" + invite.connectionName.filter { $0.isLetter || $0.isNumber }.prefix(40) + ".png"
+            return Response(headers: headers + [("Content-Type", "image/png"), ("Content-Disposition", "attachment; filename=\"\(name)\"")],
+                            body: .bytes(code.png()))
+        }
+        return Response(headers: headers + [("Content-Type", "image/svg+xml")], body: .bytes(Array(code.svg().utf8)))
+    }
+
+    /// POST /connections/{id}/rotate: `what` is "link" or "code".
+    func rotate(connectionID: Int) throws -> Response {
+        guard let credential = InviteCredential(rawValue: page.request.formValue("what") ?? "") else {
+            throw UserError.badRequest("Rotate the link or the code.")
+        }
+        try ConnectionInvites(database: page.database).rotate(credential, connectionID: connectionID, by: page.access)
+        return .redirect(to: "/connections/\(connectionID)/invite?rotated=\(credential.rawValue)")
+    }
+
+    /// If-None-Match holds the tag: weakly, since nginx marks tags weak when it compresses the body.
+    static func matches(_ header: String?, _ etag: String) -> Bool {
+        guard let header else { return false }
+        return header.split(separator: ",").contains { candidate in
+            let trimmed = candidate.trimmingCharacters(in: .whitespaces)
+            return trimmed == "*" || (trimmed.hasPrefix("W/") ? String(trimmed.dropFirst(2)) : trimmed) == etag
+        }
+    }
+
+    static func tag(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return String(hash, radix: 36)
     }
 }

@@ -6,13 +6,13 @@ import Foundation
 /// cookie of the same value (double submit).
 struct SignInPage {
     let handler: ConsoleHandler
-    static let csrfCookie = "login_csrf"
+    static let formToken = FormToken(cookie: "login_csrf", path: "/login")
 
     func respond(to request: Request) throws -> Response {
         let next = Self.safeNext(request.isRead ? request.queryValue("next") : request.formValue("next"))
         guard !request.isRead else { return form(request, next: next, email: "", message: nil, status: 200) }
         guard request.method == "POST" else { throw ConsoleHandler.MethodNotAllowed(method: request.method, allowed: "GET, HEAD, POST") }
-        guard let token = request.cookies[Self.csrfCookie], !token.isEmpty, request.formValue("csrf") == token else {
+        guard Self.formToken.isValid(request) else {
             return form(request, next: next, email: request.formValue("email") ?? "",
                         message: "The sign-in form had expired. Please sign in again.", status: 403)
         }
@@ -22,7 +22,7 @@ struct SignInPage {
                                                                           address: request.remoteAddress)
             var response = Response.redirect(to: next)
             response.headers.append(("Set-Cookie", SessionCookie.set(session.token, secure: request.isHTTPS)))
-            response.headers.append(("Set-Cookie", "\(Self.csrfCookie)=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0"))
+            response.headers.append(Self.formToken.clearHeader)
             return response
         } catch let error as UserError {
             return form(request, next: next, email: email, message: error.message, status: ErrorStatus.status(for: error))
@@ -30,14 +30,12 @@ struct SignInPage {
     }
 
     private func form(_ request: Request, next: String, email: String, message: String?, status: Int) -> Response {
-        var random = SystemRandomNumberGenerator()
-        let token = InviteCodes.inviteToken(using: &random)
+        let issued = Self.formToken.issue(for: request)
         var response = handler.html(status: status, page: "login", title: "Sign in", session: nil, [
-            "csrf": .text(token), "next": .text(next), "email": .text(String(email.prefix(254))),
+            "csrf": .text(issued.token), "next": .text(next), "email": .text(String(email.prefix(254))),
             "message": message.map(TemplateValue.text) ?? .bool(false),
         ])
-        response.headers.append(("Set-Cookie", "\(Self.csrfCookie)=\(token); Path=/login; HttpOnly; SameSite=Strict"
-                                 + (request.isHTTPS ? "; Secure" : "")))
+        response.headers.append(issued.header)
         return response
     }
 

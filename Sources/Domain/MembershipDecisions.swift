@@ -1,0 +1,105 @@
+import Storage
+
+/// A driver's request or membership as the host's requests page lists it.
+public struct MembershipRow: Sendable {
+    public let id: Int
+    public let connectionID: Int
+    public let connectionName: String
+    public let organizationID: Int
+    public let driverName: String
+    public let email: String
+    public let state: MembershipState
+    public let requestedAt: String
+    public let answers: [(prompt: String, answer: String)]
+}
+
+public enum Decision: Sendable, Equatable {
+    case approve
+    case deny(reason: String)
+    case remove
+
+    /// The state a decision starts from, and the state it leaves.
+    var transition: (from: MembershipState, to: MembershipState) {
+        switch self {
+        case .approve: return (.pending, .connected)
+        case .deny: return (.pending, .denied)
+        case .remove: return (.connected, .removed)
+        }
+    }
+
+    var auditAction: String {
+        switch self {
+        case .approve: return "Approved driver"
+        case .deny: return "Denied driver"
+        case .remove: return "Removed driver"
+        }
+    }
+}
+
+/// The host's side: requests waiting, and decisions on them. Connected Drivers and Pending
+/// Requests follow by the schema's triggers.
+public struct MembershipDecisions {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// Memberships in `state` of the given connections (or every connection of `organizations`), oldest first.
+    public func list(state: MembershipState, organizations: [Int], connectionID: Int?, limit: Int = 200) throws -> [MembershipRow] {
+        let rows = try database.query("""
+            SELECT m.id, c.id, c.name, c.org_id, d.name, d.email, m.state, m.requested_at
+            FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN drivers d ON d.id = m.driver_id
+            WHERE m.state = ?1 AND c.org_id IN (SELECT value FROM json_each(?2)) AND (?3 IS NULL OR c.id = ?3)
+            ORDER BY m.requested_at, m.id LIMIT ?4
+            """, [.text(state.rawValue), .idList(organizations), connectionID.map { .init($0) } ?? .null, .init(limit)]) {
+            (id: $0.int(0), connection: $0.int(1), name: $0.text(2), org: $0.int(3), driver: $0.text(4), email: $0.text(5),
+             state: MembershipState(rawValue: $0.text(6)) ?? .pending, at: $0.text(7))
+        }
+        return try rows.map { row in
+            let answers = try database.query("SELECT prompt, answer FROM membership_answers WHERE membership_id = ?1 ORDER BY position",
+                                             [.init(row.id)]) { (prompt: $0.text(0), answer: $0.text(1)) }
+            return MembershipRow(id: row.id, connectionID: row.connection, connectionName: row.name, organizationID: row.org,
+                                 driverName: row.driver, email: row.email, state: row.state, requestedAt: row.at, answers: answers)
+        }
+    }
+
+    /// Applies one decision to several memberships, all or none; each is checked against the
+    /// user's role in its organization and audited. Returns how many changed.
+    public func decide(_ ids: [Int], _ decision: Decision, by access: Access) throws -> Int {
+        guard !ids.isEmpty else { throw UserError.badRequest("Select at least one driver.") }
+        guard ids.count <= 500 else { throw UserError.badRequest("Decide on at most 500 drivers at once.") }
+        var reason: SQLValue = .null
+        if case .deny(let text) = decision {
+            let text = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard (1...500).contains(text.count) else { throw UserError.badRequest("Give the driver a reason for the denial (up to 500 characters).") }
+            reason = .text(text)
+        }
+        let (from, to) = decision.transition
+        return try database.transaction {
+            let now = DateText.now()
+            var changed = 0
+            for id in Set(ids).sorted() {
+                guard let row = try database.query("""
+                    SELECT c.org_id, m.state, d.email, c.name FROM memberships m JOIN connections c ON c.id = m.connection_id
+                    JOIN drivers d ON d.id = m.driver_id WHERE m.id = ?1
+                    """, [.init(id)], row: { (org: $0.int(0), state: $0.text(1), email: $0.text(2), connection: $0.text(3)) }).first else {
+                    throw UserError.notFound("There is no driver request \(id).")
+                }
+                try access.require(.decideMemberships, in: row.org)
+                guard row.state == from.rawValue else {
+                    throw UserError.conflict("\(row.email) is \(row.state), not \(from.rawValue): reload the page to see the latest.")
+                }
+                try database.run("""
+                    UPDATE memberships SET state = ?2, denial_reason = ?3, decided_at = ?4, decided_by_user_id = ?5 WHERE id = ?1
+                    """, [.init(id), .text(to.rawValue), reason, .text(now), .init(access.userID)])
+                var details = ["connection": row.connection]
+                if case .text(let text) = reason { details["reason"] = text }
+                try AuditLog(database: database).record(actorID: access.userID, actor: access.email, organizationID: row.org,
+                                                       action: decision.auditAction, subject: row.email, details: details)
+                changed += 1
+            }
+            return changed
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Domain
+import FastCGI
+
+/// GET /requests (every connection of the user) and /connections/{id}/requests: pending requests
+/// with the driver's answers, and (for one connection) its connected drivers. POST
+/// /requests/decide approves, denies with a reason, or removes the selected drivers.
+struct RequestsPage {
+    let page: Page
+
+    func respond(connectionID: Int?) throws -> Response {
+        let visible = page.access.organizations(allowing: .viewConnections)
+        var title = "Driver requests"
+        if let connectionID {
+            guard let invite = try ConnectionInvites(database: page.database).invite(connectionID: connectionID) else {
+                throw UserError.notFound("There is no connection with id \(connectionID).")
+            }
+            try page.access.require(.viewConnections, in: invite.organizationID)
+            title = "Drivers of “\(invite.connectionName)”"
+        }
+        let decisions = MembershipDecisions(database: page.database)
+        let pending = try decisions.list(state: .pending, organizations: visible, connectionID: connectionID)
+        let connected = connectionID == nil ? [] : try decisions.list(state: .connected, organizations: visible, connectionID: connectionID)
+        let back = page.request.pathAndQuery
+        return page.html("requests", title: title, [
+            "heading": .text(title),
+            "back": .text(back),
+            "oneConnection": .bool(connectionID != nil),
+            "notice": page.request.queryValue("done").map { .text(String($0.prefix(200))) } ?? false,
+            "pending": .list(pending.map(rowContext)),
+            "hasPending": .bool(!pending.isEmpty),
+            "connected": .list(connected.map(rowContext)),
+            "hasConnected": .bool(!connected.isEmpty),
+            "canDecide": .bool(!page.access.organizations(allowing: .decideMemberships).isEmpty),
+        ])
+    }
+
+    func rowContext(_ row: MembershipRow) -> TemplateValue {
+        [
+            "id": .text(row.id), "driver": .text(row.driverName), "email": .text(row.email),
+            "connection": .text(row.connectionName), "connectionURL": .text("/connections/\(row.connectionID)/requests"),
+            "requestedAt": .text(DateText.display(row.requestedAt)),
+            "answers": .list(row.answers.map { ["prompt": .text($0.prompt), "answer": .text($0.answer)] }),
+            "canDecide": .bool(page.access.roles[row.organizationID]?.allows(.decideMemberships) == true),
+        ]
+    }
+
+    func decide() throws -> Response {
+        let ids = page.request.form.filter { $0.name == "m" }.compactMap { Int($0.value) }
+        let decision: Decision
+        switch page.request.formValue("action") {
+        case "approve": decision = .approve
+        case "deny": decision = .deny(reason: page.request.formValue("reason") ?? "")
+        case "remove": decision = .remove
+        default: throw UserError.badRequest("Choose Approve, Deny or Remove.")
+        }
+        let changed = try MembershipDecisions(database: page.database).decide(ids, decision, by: page.access)
+        let back = SignInPage.safeNext(page.request.formValue("back"))
+        let done = "\(changed) driver\(changed == 1 ? "" : "s") " + ["approve": "approved", "deny": "denied", "remove": "removed"][page.request.formValue("action")!]!
+        let path = back.split(separator: "?").first.map(String.init) ?? "/requests"
+        return .redirect(to: path + "?done=" + URLEncoding.encode(done))
+    }
+}
