@@ -1,0 +1,269 @@
+"""Invite drivers end to end through nginx: QR codes, links and codes, the driver's pages,
+the approval rules and the host's decisions."""
+import itertools
+import re
+import struct
+import subprocess
+
+import requests
+
+from harness import OFFICER, VIEWER
+
+counter = itertools.count(1)
+
+
+def make_connection(stack, approval="Manually approve", status="Enabled", visibility="Private", questions=(), domains=(),
+                    org=None):
+    """A connection of the first organization (or `org`) with the given rules; returns (id, token, code)."""
+    number = next(counter)
+    code = "QQ" + "".join("ABCDEFGHJKMNPQRSTUVWXYZ23456789"[(number * 7 + i * 3) % 31] for i in range(6))
+    token = f"invite-test-token-{number:08d}-xyzxyz"
+    with stack.db() as db:
+        org = org or db.execute("SELECT min(id) FROM organizations").fetchone()[0]
+        connection = db.execute("""INSERT INTO connections (org_id, name, status, connection_type, approval_type, visibility, search_code,
+                                   invite_token, benefits_list, questions_list, created_at, updated_at)
+                                   VALUES (?, ?, ?, 'Standard', ?, ?, ?, ?, 'Free charging', ?, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')""",
+                                (org, f"Invite test {number}", status, approval, visibility, code, token, "\n".join(questions))).lastrowid
+        db.execute("INSERT INTO connection_benefits (connection_id, position, kind) VALUES (?, 0, 'Free charging')", (connection,))
+        for position, prompt in enumerate(questions):
+            db.execute("INSERT INTO connection_questions VALUES (?, ?, ?)", (connection, position, prompt))
+        for domain in domains:
+            db.execute("INSERT INTO connection_email_domains VALUES (?, ?)", (connection, domain))
+    return connection, token, code
+
+
+def join(stack, token, name="Dana Driver", email=None, answers=None, terms=True, driver=None, **extra):
+    """A driver's browser: opens the join page, fills it in, sends it. Returns (response, page)."""
+    driver = driver or requests.Session()
+    page = driver.get(stack.base + "/join/" + token, timeout=30)
+    assert page.status_code == 200, page.text[:300]
+    data = {"csrf": re.search(r'name="csrf" value="([^"]+)"', page.text).group(1), "name": name,
+            "email": email or f"driver{next(counter)}@example.org", **extra}
+    for index in range(len(re.findall(r'name="answer-\d+"', page.text))):
+        data[f"answer-{index}"] = (answers or [])[index] if answers and index < len(answers) else f"A{index}"
+    if terms:
+        data["terms"] = "yes"
+    return driver.post(stack.base + "/join/" + token, data=data, allow_redirects=False, timeout=30), page
+
+
+def state_of(stack, location, driver=None):
+    page = (driver or requests).get(stack.base + location, timeout=30)
+    return re.search(r'class="status-state[^"]*" role="status">([^<]*)<', page.text).group(1), page.text
+
+
+def test_the_qr_code_encodes_exactly_the_invite_link(stack, tmp_path):
+    connection, token, _ = make_connection(stack)
+    page = stack.get(f"/connections/{connection}/invite").text
+    url = re.search(r'id="invite-url" class="copy-field" type="text" readonly value="([^"]+)"', page).group(1)
+    assert url == "https://connect.example.test/join/" + token and len(token) >= 22
+    png_path = re.search(r'href="([^"]+/qr\.png\?v=[^"]+)"', page).group(1).replace("&amp;", "&")
+    response = stack.get(png_path)
+    assert response.headers["Content-Type"] == "image/png"
+    width, height = struct.unpack(">II", response.content[16:24])
+    assert width == height >= 1000
+    (tmp_path / "qr.png").write_bytes(response.content)
+    decoded = subprocess.run(["zbarimg", "--quiet", "--raw", str(tmp_path / "qr.png")], capture_output=True, text=True)
+    assert decoded.stdout.strip() == url
+    svg = stack.get(re.search(r'src="([^"]+/qr\.svg\?v=[^"]+)"', page).group(1).replace("&amp;", "&"))
+    assert svg.headers["Content-Type"] == "image/svg+xml" and svg.text.startswith("<svg")
+
+
+def test_qr_images_are_cached_and_a_repeat_costs_a_304(stack):
+    connection, _, _ = make_connection(stack)
+    first = stack.get(f"/connections/{connection}/qr.svg")
+    assert "immutable" in first.headers["Cache-Control"] and first.headers["ETag"]
+    again = stack.get(f"/connections/{connection}/qr.svg", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and not again.content
+    png = stack.get(f"/connections/{connection}/qr.png")
+    assert stack.get(f"/connections/{connection}/qr.png", headers={"If-None-Match": png.headers["ETag"]}).status_code == 304
+
+
+def test_a_disabled_connections_panel_says_drivers_cannot_join(stack):
+    connection, token, _ = make_connection(stack, status="Disabled")
+    assert "drivers cannot join until it is enabled" in stack.get(f"/connections/{connection}/invite").text
+    driver = requests.Session()
+    page = driver.get(stack.base + "/join/" + token, timeout=30).text
+    assert "is not taking new drivers right now" in page and "<form" not in page
+    # A form opened before the connection was disabled is refused when sent.
+    _, enabled_token, _ = make_connection(stack)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', driver.get(stack.base + "/join/" + enabled_token, timeout=30).text).group(1)
+    response = driver.post(stack.base + "/join/" + token, data={"csrf": csrf, "name": "Late", "email": "late@example.org", "terms": "yes"},
+                           allow_redirects=False, timeout=30)
+    assert response.status_code == 409 and "is not taking new drivers right now" in response.text
+
+
+def test_the_join_page_shows_the_connection_and_asks_everything(stack):
+    _, token, _ = make_connection(stack, questions=["Employee ID", "Vehicle licence plate"])
+    page = requests.get(stack.base + "/join/" + token, timeout=30).text
+    with stack.db() as db:
+        for_drivers = db.execute("SELECT name_for_drivers FROM organizations ORDER BY id LIMIT 1").fetchone()[0]
+    assert f'<p class="eyebrow">{for_drivers}</p>' in page.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"') or for_drivers in page
+    assert "Free charging" in page
+    for label in ("Your name", "Email", "Employee ID", "Vehicle licence plate", "I agree to the charging terms"):
+        assert label in page
+    # Every answer is required, and the terms.
+    response, _ = join(stack, token, answers=["E-1", " "], terms=False)
+    assert response.status_code == 400
+    assert "Answer this question." in response.text and "Agree to the terms to request access." in response.text
+    assert 'value="E-1"' in response.text  # what was typed stays
+
+
+def test_approval_rules(stack):
+    _, everyone, _ = make_connection(stack, approval="Automatically approve all")
+    _, by_domain, _ = make_connection(stack, approval="Automatically approve by email domain", domains=["fleet.example"])
+    _, manual, _ = make_connection(stack, approval="Manually approve")
+    cases = [(everyone, "ann@anywhere.example", "Connected"), (by_domain, "bo@fleet.example", "Connected"),
+             (by_domain, "cy@FLEET.example", "Connected"), (by_domain, "di@other.example", "Pending"),
+             (manual, "ed@fleet.example", "Pending")]
+    for token, email, expected in cases:
+        response, _ = join(stack, token, email=email)
+        assert response.status_code == 303, response.text[:300]
+        assert state_of(stack, response.headers["Location"])[0] == expected, (email, expected)
+
+
+def test_a_second_request_shows_the_first_and_a_denied_driver_may_ask_again(stack):
+    connection, token, _ = make_connection(stack)
+    first, _ = join(stack, token, email="same@example.org")
+    again, _ = join(stack, token, email="SAME@example.org", name="Same Again")
+    assert again.headers["Location"] == first.headers["Location"]
+    with stack.db() as db:
+        assert db.execute("SELECT count(*) FROM memberships WHERE connection_id = ?", (connection,)).fetchone()[0] == 1
+        membership = db.execute("SELECT id FROM memberships WHERE connection_id = ?", (connection,)).fetchone()[0]
+    decided = stack.post("/requests/decide", data={"m": membership, "action": "deny", "reason": "We could not match your ID.",
+                                                  "back": f"/connections/{connection}/requests"})
+    assert decided.status_code == 303
+    state, page = state_of(stack, first.headers["Location"])
+    assert state == "Denied" and "We could not match your ID." in page
+    retry, _ = join(stack, token, email="same@example.org")
+    assert retry.headers["Location"] == first.headers["Location"]
+    assert state_of(stack, retry.headers["Location"])[0] == "Pending"
+
+
+def test_hosts_decide_and_connected_drivers_follows(stack):
+    connection, token, _ = make_connection(stack, questions=["Employee ID"])
+    locations = [join(stack, token, answers=[f"E-{n}"])[0].headers["Location"] for n in range(3)]
+    page = stack.get(f"/connections/{connection}/requests").text
+    assert page.count('name="m" value=') == 3 and "Employee ID:" in page and "E-1" in page
+    assert "E-1" in stack.get("/requests").text  # across all connections too
+    ids = [int(value) for value in re.findall(r'name="m" value="(\d+)"', page)]
+
+    def connected():
+        with stack.db() as db:
+            return db.execute("SELECT connected_drivers, pending_requests FROM connections WHERE id = ?", (connection,)).fetchone()
+
+    assert connected() == (0, 3)
+    # Bulk approval of two; a Viewer may look but not decide; an officer of another organization gets 404.
+    viewer = stack.sign_in(VIEWER)
+    assert stack.post("/requests/decide", as_user=viewer, data={"m": ids[:2], "action": "approve", "back": "/requests"}).status_code in (403, 404)
+    response = stack.post("/requests/decide", data={"m": ids[:2], "action": "approve", "back": f"/connections/{connection}/requests"})
+    assert response.status_code == 303 and "2+drivers+approved" in response.headers["Location"].replace("%20", "+")
+    assert connected() == (2, 1)
+    assert [state_of(stack, location)[0] for location in locations] == ["Connected", "Connected", "Pending"]
+    # Deny needs a reason; Remove ends a connected driver's membership.
+    assert stack.post("/requests/decide", data={"m": ids[2], "action": "deny", "reason": " ", "back": "/requests"}).status_code == 400
+    stack.post("/requests/decide", data={"m": ids[0], "action": "remove", "back": "/requests"})
+    assert connected() == (1, 1)
+    assert state_of(stack, locations[0])[0] == "Removed"
+    # Deciding twice is a conflict, not a silent change.
+    assert stack.post("/requests/decide", data={"m": ids[1], "action": "approve", "back": "/requests"}).status_code == 409
+    audit = stack.get("/audit").text
+    assert "Approved driver" in audit and "Removed driver" in audit
+
+
+def test_officers_decide_in_their_organization(stack):
+    officer = stack.sign_in(OFFICER)
+    with stack.db() as db:
+        org = db.execute("SELECT org_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ?", (OFFICER,)).fetchone()[0]
+    connection, token, _ = make_connection(stack, org=org)
+    join(stack, token)
+    with stack.db() as db:
+        membership = db.execute("SELECT id FROM memberships WHERE connection_id = ?", (connection,)).fetchone()[0]
+    assert stack.post("/requests/decide", as_user=officer, data={"m": membership, "action": "approve", "back": "/requests"}).status_code == 303
+    with stack.db() as db:
+        elsewhere = db.execute("SELECT min(id) FROM organizations WHERE id <> ?", (org,)).fetchone()[0]
+    other, other_token, _ = make_connection(stack, org=elsewhere)
+    join(stack, other_token)
+    with stack.db() as db:
+        foreign = db.execute("SELECT id FROM memberships WHERE connection_id = ?", (other,)).fetchone()[0]
+    # Another organization's request does not exist for this officer; nothing changes.
+    assert stack.post("/requests/decide", as_user=officer, data={"m": foreign, "action": "approve", "back": "/requests"}).status_code == 404
+    with stack.db() as db:
+        assert db.execute("SELECT state FROM memberships WHERE id = ?", (foreign,)).fetchone()[0] == "Pending"
+
+
+def test_search_codes_find_connections_in_any_case_with_spaces(stack):
+    _, token, code = make_connection(stack)
+    spaced = " ".join([code[:4].lower(), code[4:]])
+    response = requests.get(stack.base + "/find", params={"code": spaced}, allow_redirects=False, timeout=30)
+    assert response.status_code == 303 and response.headers["Location"] == "/join/" + token
+    assert set(code) <= set("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
+    missing = requests.get(stack.base + "/find", params={"code": "NOPE NOPE"}, timeout=30)
+    assert missing.status_code == 404 and "No connection has this search code" in missing.text
+
+
+def test_public_connections_are_found_by_organization_name(stack):
+    _, token, _ = make_connection(stack, visibility="Public")
+    _, private_token, _ = make_connection(stack, visibility="Private")
+    with stack.db() as db:
+        name = db.execute("SELECT name_for_drivers FROM organizations ORDER BY id LIMIT 1").fetchone()[0]
+    page = requests.get(stack.base + "/find", params={"org": name[:6]}, timeout=30).text
+    assert "/join/" + token in page and "/join/" + private_token not in page
+
+
+def test_rotation_stops_the_old_link_and_code_at_once_and_is_audited(stack):
+    connection, token, code = make_connection(stack)
+    rotated = stack.post(f"/connections/{connection}/rotate", data={"what": "link"})
+    assert rotated.status_code == 303
+    assert requests.get(stack.base + "/join/" + token, timeout=30).status_code == 404
+    page = stack.get(rotated.headers["Location"]).text
+    assert "the old link and QR code no longer work" in page
+    new_token = re.search(r'readonly value="https://connect\.example\.test/join/([^"]+)"', page).group(1)
+    assert new_token != token and requests.get(stack.base + "/join/" + new_token, timeout=30).status_code == 200
+    stack.post(f"/connections/{connection}/rotate", data={"what": "code"})
+    assert requests.get(stack.base + "/find", params={"code": code}, allow_redirects=False, timeout=30).status_code == 404
+    assert stack.post(f"/connections/{connection}/rotate", as_user=stack.sign_in(OFFICER), data={"what": "code"}).status_code in (403, 404)
+    audit = stack.get("/audit").text
+    assert "Rotated invite link" in audit and "Rotated search code" in audit
+
+
+def test_search_code_guessing_is_rate_limited_per_address(fresh_stack):
+    stack = fresh_stack(connections=5)
+    stack.start()
+    statuses = [requests.get(stack.base + "/find", params={"code": f"ZZZZZZ{n:02d}"}, timeout=30).status_code for n in range(22)]
+    assert statuses[:20] == [404] * 20 and statuses[-1] == 429
+    limited = requests.get(stack.base + "/find", params={"code": "ZZZZZZZZ"}, timeout=30)
+    assert "Too many search codes were tried from your network" in limited.text
+
+
+def test_bad_input_gets_clear_messages_and_writes_nothing(stack):
+    connection, token, _ = make_connection(stack, questions=["Employee ID"])
+
+    def memberships():
+        with stack.db() as db:
+            return db.execute("SELECT count(*) FROM memberships WHERE connection_id = ?", (connection,)).fetchone()[0]
+
+    assert requests.get(stack.base + "/join/not-a-real-token-at-all-xx", timeout=30).status_code == 404
+    assert requests.get(stack.base + "/status/not-a-real-token-at-all-xx", timeout=30).status_code == 404
+    response, _ = join(stack, token, email="not an email")
+    assert response.status_code == 400 and "Enter an email address like name@example.com." in response.text
+    response, _ = join(stack, token, answers=["x" * 600])
+    assert response.status_code == 400 and "Keep the answer under 500 characters." in response.text
+    huge, _ = join(stack, token, answers=["x" * (10 * 1024 * 1024)])
+    assert huge.status_code == 413
+    # A form without its cookie (replayed from elsewhere) is refused and shown again.
+    page = requests.get(stack.base + "/join/" + token, timeout=30)
+    forged = requests.post(stack.base + "/join/" + token, data={"csrf": re.search(r'name="csrf" value="([^"]+)"', page.text).group(1),
+                                                                "name": "X", "email": "x@example.org", "answer-0": "1", "terms": "yes"},
+                           allow_redirects=False, timeout=30)
+    assert forged.status_code == 403 and "This form had expired" in forged.text
+    assert memberships() == 0
+    # The same form sent twice is one request.
+    driver = requests.Session()
+    first, _ = join(stack, token, email="twice@example.org", driver=driver)
+    second, _ = join(stack, token, email="twice@example.org", driver=driver)
+    assert first.headers["Location"] == second.headers["Location"] and memberships() == 1
+
+
+def test_pending_requests_is_a_column_of_the_table(stack):
+    page = stack.get("/connections?cols=name,pending_requests&sort=pending_requests&order=desc").text
+    assert "Pending Requests" in page
