@@ -1,26 +1,67 @@
-// Copy buttons for the invite link and the search code. Without this script the fields are
-// plain read-only text to select and copy.
+// Invite drivers: the Copy buttons, and on the connections table the invite page opened as a
+// panel over the table. Without this script the invite page is a page, its fields plain
+// read-only text to select and copy.
 (function () {
   "use strict";
-  document.querySelectorAll(".copy-button").forEach(function (button) {
-    var field = document.getElementById(button.getAttribute("data-copy"));
-    var label = button.textContent;
-    button.hidden = false;
-    button.addEventListener("click", function () {
-      var done = function () {
-        button.textContent = "Copied";
-        setTimeout(function () { button.textContent = label; }, 2000);
-      };
-      if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(field.value).then(done, function () { field.select(); });
-      } else {
-        field.select();
-        document.execCommand("copy");
-        done();
-      }
+
+  function bindCopyButtons(root) {
+    root.querySelectorAll(".copy-button").forEach(function (button) {
+      var field = root.querySelector("#" + button.getAttribute("data-copy"));
+      var label = button.textContent;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var done = function () {
+          button.textContent = "Copied";
+          setTimeout(function () { button.textContent = label; }, 2000);
+        };
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(field.value).then(done, function () { field.select(); });
+        } else {
+          field.select();
+          document.execCommand("copy");
+          done();
+        }
+      });
     });
+    root.querySelectorAll(".copy-field").forEach(function (field) {
+      field.addEventListener("focus", function () { field.select(); });
+    });
+  }
+
+  bindCopyButtons(document);
+
+  // On the table: Invite drivers opens the same content in a dialog.
+  var table = document.querySelector(".grid");
+  if (!table || !window.HTMLDialogElement) return;
+  var dialog = document.createElement("dialog");
+  dialog.className = "invite-dialog";
+  dialog.setAttribute("aria-label", "Invite drivers");
+  document.body.append(dialog);
+  dialog.addEventListener("click", function (event) {
+    if (event.target === dialog || event.target.closest(".dialog-close")) dialog.close();
   });
-  document.querySelectorAll(".copy-field").forEach(function (field) {
-    field.addEventListener("focus", function () { field.select(); });
+  table.addEventListener("click", function (event) {
+    var link = event.target.closest("a[href$='/invite']");
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    fetch(link.href, { credentials: "same-origin" })
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        var page = new DOMParser().parseFromString(html, "text/html");
+        var main = page.querySelector("main");
+        main.querySelectorAll(".breadcrumb, script").forEach(function (node) { node.remove(); });
+        dialog.replaceChildren();
+        var close = document.createElement("button");
+        close.type = "button";
+        close.className = "dialog-close";
+        close.setAttribute("aria-label", "Close");
+        close.textContent = "×";
+        dialog.append(close);
+        Array.prototype.forEach.call(main.children, function (child) { dialog.append(document.importNode(child, true)); });
+        bindCopyButtons(dialog);
+        dialog.showModal();
+        var first = dialog.querySelector(".copy-button") || close;
+        first.focus();
+      });
   });
 })();

@@ -227,3 +227,65 @@ def test_columns_and_exports_in_a_browser(stack, browser, fresh_user):
     sheet = openpyxl.load_workbook(next(DOWNLOADS.glob("connections-*.xlsx"))).active
     assert [cell.value for cell in sheet[1]] == expected[:-1] and sheet.max_row == total + 1
     assert isinstance(sheet.cell(row=2, column=1).value, int)
+
+
+def _code_of(stack, connection):
+    with stack.db() as db:
+        return db.execute("SELECT search_code FROM connections WHERE id = ?", (connection,)).fetchone()[0]
+
+
+def test_the_host_copies_the_invite_link_and_sees_the_qr_code(stack, browser):
+    from test_invites import make_connection
+    connection, token, _ = make_connection(stack)
+    browser.delete_all_cookies()
+    sign_in(stack, browser)
+    browser.execute_cdp_cmd("Browser.grantPermissions", {"origin": stack.base,
+                                                         "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+    # On the table, Invite drivers opens the panel over the table.
+    browser.get(f"{stack.base}/connections?f=search_code&op=is&v=" + _code_of(stack, connection))
+    browser.find_element(By.CSS_SELECTOR, "tbody a[href$='/invite']").click()
+    dialog = WebDriverWait(browser, 10).until(lambda b: b.find_element(By.CSS_SELECTOR, "dialog.invite-dialog[open]"))
+    assert "/invite" not in browser.current_url
+    image = dialog.find_element(By.CSS_SELECTOR, ".qr img")
+    WebDriverWait(browser, 10).until(lambda b: b.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", image))
+    button = dialog.find_element(By.CSS_SELECTOR, "button[data-copy='invite-url']")
+    assert button.is_displayed()
+    button.click()
+    WebDriverWait(browser, 10).until(lambda b: button.text == "Copied")
+    copied = browser.execute_async_script("navigator.clipboard.readText().then(arguments[0], () => arguments[0](null))")
+    assert copied == "https://connect.example.test/join/" + token
+    screenshot(browser, "invite-panel.png")
+
+
+def test_a_driver_joins_on_a_phone_by_link_and_by_search_code(stack, browser):
+    from test_invites import make_connection
+    _, token, _ = make_connection(stack, questions=["Employee ID"], approval="Automatically approve all")
+    _, _, code = make_connection(stack, questions=["Unit number"])
+    browser.set_window_size(390, 844)
+    try:
+        browser.delete_all_cookies()
+        browser.get(f"{stack.base}/join/{token}")
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= 390
+        browser.find_element(By.ID, "name").send_keys("Phone Driver")
+        browser.find_element(By.ID, "email").send_keys("phone.driver@example.org")
+        browser.find_element(By.ID, "answer-0").send_keys("E-42")
+        browser.find_element(By.NAME, "terms").click()
+        screenshot(browser, "join-phone.png")
+        browser.find_element(By.CSS_SELECTOR, ".driver-form button[type=submit]").click()
+        WebDriverWait(browser, 10).until(expected_conditions.url_contains("/status/"))
+        assert browser.find_element(By.CSS_SELECTOR, ".status-state").text == "Connected"
+        # By search code, typed in lower case with a space.
+        browser.get(f"{stack.base}/find")
+        browser.find_element(By.ID, "code").send_keys(code[:4].lower() + " " + code[4:].lower())
+        browser.find_element(By.CSS_SELECTOR, "form[action='/find'] button").click()
+        WebDriverWait(browser, 10).until(expected_conditions.url_contains("/join/"))
+        browser.find_element(By.ID, "name").send_keys("Code Driver")
+        browser.find_element(By.ID, "email").send_keys("code.driver@example.org")
+        browser.find_element(By.ID, "answer-0").send_keys("Unit 7")
+        browser.find_element(By.NAME, "terms").click()
+        browser.find_element(By.CSS_SELECTOR, ".driver-form button[type=submit]").click()
+        WebDriverWait(browser, 10).until(expected_conditions.url_contains("/status/"))
+        assert browser.find_element(By.CSS_SELECTOR, ".status-state").text == "Pending"
+        screenshot(browser, "status-phone.png")
+    finally:
+        browser.set_window_size(1280, 900)
