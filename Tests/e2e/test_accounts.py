@@ -152,7 +152,7 @@ def test_the_table_shows_only_my_organizations(stack, orgs):
     assert f"of {own:,} connections" in page
     assert "Secret" not in page and "Elsewhere Inc" not in page
     assert 'id="org"' not in page  # one organization: no switcher
-    assert "/invite" not in page and "View only" in page  # a Viewer cannot invite, so no button leads to a 403
+    assert "/invite\"" not in page and "View only" in page  # a Viewer cannot invite, so no button leads to a 403
     admin_page = stack.get(f"/connections?org={orgs['second']}&size=200").text
     assert f"of {own:,} connections" in admin_page
     assert f'<option value="{orgs["second"]}" selected>' in admin_page
