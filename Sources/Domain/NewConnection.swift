@@ -72,14 +72,19 @@ public struct ConnectionWriter {
                   .text(connection.benefits.map(\.label).joined(separator: "\n")), .text(connection.questions.joined(separator: "\n")),
                   .text(connection.createdAt), .text(connection.updatedAt)])
         let id = Int(database.lastInsertRowID)
+        try insertChildren(id, benefits: connection.benefits, questions: connection.questions, domains: connection.emailDomains)
+        return id
+    }
+
+    /// The child rows behind the display lists; an edit deletes the old ones first.
+    func insertChildren(_ id: Int, benefits: [Benefit], questions: [String], domains: [String]) throws {
         try database.insertRows(into: "connection_benefits", columns: ["connection_id", "position", "kind", "discount_percent"],
-                                rows: connection.benefits.enumerated().map { position, benefit in
+                                rows: benefits.enumerated().map { position, benefit in
                                     [.init(id), .init(position), .text(benefit.kind.rawValue), benefit.discountPercent.map { .init($0) } ?? .null]
                                 })
         try database.insertRows(into: "connection_questions", columns: ["connection_id", "position", "prompt"],
-                                rows: connection.questions.enumerated().map { [.init(id), .init($0), .text($1)] })
+                                rows: questions.enumerated().map { [.init(id), .init($0), .text($1)] })
         try database.insertRows(into: "connection_email_domains", columns: ["connection_id", "domain"],
-                                rows: connection.emailDomains.map { [.init(id), .text($0)] })
-        return id
+                                rows: domains.map { [.init(id), .text($0)] })
     }
 }

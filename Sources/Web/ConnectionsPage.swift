@@ -60,7 +60,8 @@ struct ConnectionsPage {
             "filterHiddenState": .list(hiddenFields(shown, except: ["f", "op", "v", "match"])),
             "organizationPicker": try organizationPicker(shown, visible: visible),
             "columns": .list(columns.map { headerContext($0, state: shown) }),
-            "rows": .list(table.rows.map { rowContext($0, canInvite: page.access.roles[$0.organizationID]?.allows(.inviteDrivers) == true) }),
+            "rows": .list(table.rows.map { rowContext($0, role: page.access.roles[$0.organizationID]) }),
+            "canCreate": .bool(!page.access.organizations(allowing: .manageConnections).isEmpty),
             "hasRows": .bool(!table.rows.isEmpty),
             "range": .text("\(Format.integer(table.firstRowNumber))–\(Format.integer(table.lastRowNumber)) of \(Format.integer(table.total))"),
             "pager": pagerContext(table, state: shown),
@@ -109,8 +110,9 @@ struct ConnectionsPage {
         ]
     }
 
-    func rowContext(_ row: TableRow, canInvite: Bool) -> TemplateValue {
-        [
+    func rowContext(_ row: TableRow, role: Role?) -> TemplateValue {
+        let canInvite = role?.allows(.inviteDrivers) == true
+        return [
             "id": .text(row.connectionID),
             "canInvite": .bool(canInvite),
             "cells": .list(row.cells.map(cellContext)),

@@ -67,6 +67,8 @@ public final class ConsoleHandler: RequestHandler {
         case "connections/export":
             try allow(request, read: false)
             return try ExportAction(page: page).respond()
+        case "connections/new":
+            return try ConnectionFormPage(page: page).new()
         case "connections/columns":
             try allow(request, read: false)
             return try ColumnsAction(page: page).respond()
@@ -97,6 +99,14 @@ public final class ConsoleHandler: RequestHandler {
             case "rotate":
                 try allow(request, read: false)
                 return try InvitePage(page: page).rotate(connectionID: id)
+            case "edit":
+                return try ConnectionFormPage(page: page).edit(id)
+            case "status":
+                try allow(request, read: false)
+                return try ConnectionFormPage(page: page).setStatus(id)
+            case "delete":
+                try allow(request, read: false)
+                return try ConnectionFormPage(page: page).delete(id)
             default:
                 throw UserError.notFound("There is no page at \(request.path.prefix(200)).")
             }

@@ -1,0 +1,100 @@
+import Foundation
+import Storage
+
+/// The connection form as typed: every value kept as text, so a page with problems shows
+/// exactly what the user entered.
+public struct ConnectionDraft: Sendable {
+    public var organizationID: String = ""
+    public var nameForDrivers: String = ""
+    public var name: String = ""
+    public var type: String = ConnectionType.standard.rawValue
+    public var status: String = ConnectionStatus.enabled.rawValue
+    public var visibility: String = Visibility.private.rawValue
+    public var approval: String = ApprovalType.manual.rawValue
+    /// Benefit kinds ticked, and the discount typed for Discounted charging.
+    public var benefits: [String] = []
+    public var discountPercent: String = ""
+    /// One domain per line or separated by commas.
+    public var emailDomains: String = ""
+    public var questions: [String] = []
+    /// The version the form was opened at, for edits.
+    public var version: String = ""
+
+    public init() {}
+
+    /// Checks every field; the problems are keyed by field name, to show next to each.
+    public func validated(existingNames: (Int, String) throws -> Bool) rethrows -> Result<Validated, Problems> {
+        var problems: [String: String] = [:]
+        let orgID = Int(organizationID)
+        if orgID == nil { problems["org"] = "Choose an organization." }
+        let forDrivers = nameForDrivers.trimmingCharacters(in: .whitespacesAndNewlines)
+        if forDrivers.isEmpty || forDrivers.count > 200 { problems["name_for_drivers"] = "Enter the name drivers see (1 to 200 characters)." }
+        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        if name.isEmpty || name.count > 100 || name.contains("\n") {
+            problems["name"] = "Enter a connection name of 1 to 100 characters."
+        } else if let orgID, try existingNames(orgID, name) {
+            problems["name"] = "This organization already has a connection named “\(name)”."
+        }
+        let type = ConnectionType(rawValue: type)
+        if type == nil { problems["type"] = "Choose a connection type." }
+        let status = ConnectionStatus(rawValue: status)
+        if status == nil { problems["status"] = "Choose Enabled or Disabled." }
+        let visibility = Visibility(rawValue: visibility)
+        if visibility == nil { problems["visibility"] = "Choose Public or Private." }
+        let approval = ApprovalType(rawValue: approval)
+        if approval == nil { problems["approval"] = "Choose an approval type." }
+        var benefits: [Benefit] = []
+        for kind in BenefitKind.allCases where self.benefits.contains(kind.rawValue) {
+            if kind == .discountedCharging {
+                guard let percent = Int(discountPercent.trimmingCharacters(in: .whitespaces)), (1...100).contains(percent) else {
+                    problems["discount"] = "Enter the discount as a whole percentage from 1 to 100."
+                    continue
+                }
+                benefits.append(Benefit(kind, discountPercent: percent))
+            } else {
+                benefits.append(Benefit(kind))
+            }
+        }
+        if self.benefits.contains(where: { BenefitKind(rawValue: $0) == nil }) { problems["benefits"] = "Choose benefits from the list." }
+        else if benefits.isEmpty && problems["discount"] == nil { problems["benefits"] = "Choose at least one benefit." }
+        let domains = emailDomains.split(whereSeparator: { $0 == "," || $0.isNewline || $0 == " " })
+            .map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "@ ")) }.filter { !$0.isEmpty }
+        if approval == .emailDomain {
+            if domains.isEmpty { problems["domains"] = "List the email domains to approve, like example.com." }
+            else if let bad = domains.first(where: { !Self.isDomain($0) }) { problems["domains"] = "“\(bad.prefix(80))” is not a domain like example.com." }
+        }
+        let questions = questions.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        if questions.contains(where: { $0.count > 120 }) { problems["questions"] = "Keep each question under 120 characters." }
+        if Set(questions.map { $0.lowercased() }).count != questions.count { problems["questions"] = "Ask each question once." }
+        guard problems.isEmpty, let orgID, let type, let status, let visibility, let approval else { return .failure(Problems(byField: problems)) }
+        return .success(Validated(organizationID: orgID, nameForDrivers: forDrivers, name: name, type: type, status: status,
+                                  visibility: visibility, approval: approval, benefits: benefits,
+                                  emailDomains: approval == .emailDomain ? Array(Set(domains)).sorted() : [], questions: questions))
+    }
+
+    static func isDomain(_ text: String) -> Bool {
+        let labels = text.split(separator: ".", omittingEmptySubsequences: false)
+        return text.count <= 253 && labels.count >= 2 && labels.allSatisfy { label in
+            (1...63).contains(label.count) && !label.hasPrefix("-") && !label.hasSuffix("-")
+                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        }
+    }
+
+    public struct Problems: Error, Sendable {
+        public let byField: [String: String]
+    }
+
+    /// A draft that passed every check.
+    public struct Validated: Sendable, Equatable {
+        public let organizationID: Int
+        public let nameForDrivers: String
+        public let name: String
+        public let type: ConnectionType
+        public let status: ConnectionStatus
+        public let visibility: Visibility
+        public let approval: ApprovalType
+        public let benefits: [Benefit]
+        public let emailDomains: [String]
+        public let questions: [String]
+    }
+}

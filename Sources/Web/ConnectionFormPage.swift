@@ -1,0 +1,140 @@
+import Domain
+import FastCGI
+
+/// GET/POST /connections/new and /connections/{id}/edit: one form for both. Without JavaScript
+/// the question buttons (add, remove, move up) come back to the server, which shows the form
+/// again; saving checks every field and keeps every value entered.
+struct ConnectionFormPage {
+    let page: Page
+
+    var editor: ConnectionEditor { ConnectionEditor(database: page.database) }
+
+    func new() throws -> Response {
+        let organizations = page.access.organizations(allowing: .manageConnections)
+        guard !organizations.isEmpty else { throw UserError.forbidden("Only Admins create connections.") }
+        guard !page.request.isRead else {
+            var draft = ConnectionDraft()
+            if organizations.count == 1 { draft.organizationID = String(organizations[0]) }
+            draft.questions = [""]
+            return try form(draft, id: nil, problems: [:])
+        }
+        let draft = Self.draft(from: page.request)
+        if let rearranged = Self.rearranged(draft, page.request) { return try form(rearranged, id: nil, problems: [:]) }
+        switch try editor.create(draft, by: page.access) {
+        case .saved(let id): return .redirect(to: "/connections/\(id)/invite?created=1")
+        case .problems(let problems): return try form(draft, id: nil, problems: problems, status: 400)
+        case .conflict: throw UserError.conflict("The connection changed meanwhile.")
+        }
+    }
+
+    func edit(_ id: Int) throws -> Response {
+        guard let current = try editor.draft(id) else { throw UserError.notFound("There is no connection with id \(id).") }
+        try page.access.require(.manageConnections, in: current.organizationID)
+        guard !page.request.isRead else { return try form(current.draft, id: id, problems: [:]) }
+        let draft = Self.draft(from: page.request)
+        if let rearranged = Self.rearranged(draft, page.request) { return try form(rearranged, id: id, problems: [:]) }
+        switch try editor.update(id, draft, by: page.access) {
+        case .saved: return .redirect(to: "/connections?saved=\(id)")
+        case .problems(let problems): return try form(draft, id: id, problems: problems, status: 400)
+        case .conflict(let now):
+            // Show what the other save changed, keep this user's values, and let them decide.
+            var mine = draft
+            mine.version = now.version
+            return try form(mine, id: id, problems: [:], status: 409, conflict: Self.differences(mine: draft, theirs: now))
+        }
+    }
+
+    /// POST /connections/{id}/status and /connections/{id}/delete.
+    func setStatus(_ id: Int) throws -> Response {
+        guard let status = ConnectionStatus(rawValue: page.request.formValue("status") ?? "") else {
+            throw UserError.badRequest("The status must be Enabled or Disabled.")
+        }
+        _ = try editor.setStatus([id], to: status, by: page.access)
+        return .redirect(to: SignInPage.safeNext(page.request.formValue("back")))
+    }
+
+    func delete(_ id: Int) throws -> Response {
+        try editor.delete(id, by: page.access)
+        return .redirect(to: "/connections?deleted=1")
+    }
+
+    static func draft(from request: Request) -> ConnectionDraft {
+        var draft = ConnectionDraft()
+        draft.organizationID = request.formValue("org") ?? ""
+        draft.nameForDrivers = request.formValue("name_for_drivers") ?? ""
+        draft.name = request.formValue("name") ?? ""
+        draft.type = request.formValue("type") ?? ""
+        draft.status = request.formValue("status") ?? ""
+        draft.visibility = request.formValue("visibility") ?? ""
+        draft.approval = request.formValue("approval") ?? ""
+        draft.benefits = request.form.filter { $0.name == "benefit" }.map(\.value)
+        draft.discountPercent = request.formValue("discount") ?? ""
+        draft.emailDomains = request.formValue("domains") ?? ""
+        draft.questions = request.form.filter { $0.name == "question" }.map(\.value)
+        draft.version = request.formValue("version") ?? ""
+        return draft
+    }
+
+    /// The question buttons: a new blank question, one removed, or one moved up. nil when saving.
+    static func rearranged(_ draft: ConnectionDraft, _ request: Request) -> ConnectionDraft? {
+        var draft = draft
+        if request.formValue("add_question") != nil {
+            draft.questions.append("")
+        } else if let index = request.formValue("remove_question").flatMap(Int.init), draft.questions.indices.contains(index) {
+            draft.questions.remove(at: index)
+        } else if let index = request.formValue("raise_question").flatMap(Int.init), index > 0, draft.questions.indices.contains(index) {
+            draft.questions.swapAt(index, index - 1)
+        } else {
+            return nil
+        }
+        return draft
+    }
+
+    static func differences(mine: ConnectionDraft, theirs: ConnectionDraft) -> [TemplateValue] {
+        let fields: [(String, String, String)] = [
+            ("Connection name", mine.name, theirs.name), ("Organization name for drivers", mine.nameForDrivers, theirs.nameForDrivers),
+            ("Connection type", mine.type, theirs.type), ("Status", mine.status, theirs.status), ("Visibility", mine.visibility, theirs.visibility),
+            ("Approval type", mine.approval, theirs.approval), ("Benefits", mine.benefits.joined(separator: ", "), theirs.benefits.joined(separator: ", ")),
+            ("Discount", mine.discountPercent, theirs.discountPercent),
+            ("Questions", mine.questions.filter { !$0.isEmpty }.joined(separator: "; "), theirs.questions.joined(separator: "; ")),
+            ("Email domains", mine.emailDomains, theirs.emailDomains),
+        ]
+        return fields.filter { $0.1 != $0.2 }.map { ["field": .text($0.0), "mine": .text($0.1), "theirs": .text($0.2)] }
+    }
+
+    func form(_ draft: ConnectionDraft, id: Int?, problems: [String: String], status: Int = 200, conflict: [TemplateValue]? = nil) throws -> Response {
+        let names = try Accounts(database: page.database).organizationNames(for: page.access, allowing: .manageConnections)
+        func problem(_ field: String) -> TemplateValue { problems[field].map(TemplateValue.text) ?? false }
+        func choices(_ values: [String], _ chosen: String) -> TemplateValue {
+            .list(values.map { ["value": .text($0), "selected": .bool($0 == chosen)] })
+        }
+        return page.html(status: status, "connection-form", title: id == nil ? "New connection" : "Edit connection", [
+            "isNew": .bool(id == nil), "id": .text(id.map(String.init) ?? ""),
+            "action": .text(id.map { "/connections/\($0)/edit" } ?? "/connections/new"),
+            "version": .text(draft.version),
+            "hasProblems": .bool(!problems.isEmpty),
+            "conflict": .list(conflict ?? []),
+            "hasConflict": .bool(conflict != nil),
+            "organizations": .list(names.map { ["id": .text($0.id), "name": .text($0.name), "selected": .bool(String($0.id) == draft.organizationID)] }),
+            "oneOrganization": .bool(names.count == 1 || id != nil),
+            "organizationName": .text(names.first { String($0.id) == draft.organizationID }?.name ?? ""),
+            "organizationID": .text(draft.organizationID),
+            "nameForDrivers": .text(draft.nameForDrivers), "name": .text(draft.name),
+            "presets": .list(ConnectionNamePresets.all.map(TemplateValue.text)),
+            "types": choices(ConnectionType.allCases.map(\.rawValue), draft.type),
+            "statuses": choices(ConnectionStatus.allCases.map(\.rawValue), draft.status),
+            "visibilities": choices(Visibility.allCases.map(\.rawValue), draft.visibility),
+            "approvals": choices(ApprovalType.allCases.map(\.rawValue), draft.approval),
+            "benefits": .list(BenefitKind.allCases.enumerated().map { index, kind in
+                ["value": .text(kind.rawValue), "index": .text(index), "checked": .bool(draft.benefits.contains(kind.rawValue)),
+                 "isDiscount": .bool(kind == .discountedCharging)]
+            }),
+            "discount": .text(draft.discountPercent), "domains": .text(draft.emailDomains),
+            "questions": .list(draft.questions.enumerated().map { ["index": .text($0), "number": .text($0 + 1), "text": .text($1), "first": .bool($0 == 0)] }),
+            "orgProblem": problem("org"), "nameForDriversProblem": problem("name_for_drivers"), "nameProblem": problem("name"),
+            "typeProblem": problem("type"), "statusProblem": problem("status"), "visibilityProblem": problem("visibility"),
+            "approvalProblem": problem("approval"), "benefitsProblem": problem("benefits"), "discountProblem": problem("discount"),
+            "domainsProblem": problem("domains"), "questionsProblem": problem("questions"),
+        ])
+    }
+}

@@ -1,0 +1,114 @@
+"""Creating and changing connections through nginx (issue 7, in progress)."""
+import re
+
+from harness import OFFICER, VIEWER
+
+
+def form_data(stack, path="/connections/new", user=None, **values):
+    page = stack.get(path, as_user=user).text
+    org = re.search(r'<option value="(\d+)"', page) or re.search(r'name="org" value="(\d+)"', page)
+    data = {"org": org.group(1), "name_for_drivers": "Acme Robotics", "name": "Form test", "type": "Standard",
+            "status": "Enabled", "visibility": "Private", "approval": "Manually approve", "benefit": ["Free charging"],
+            "discount": "", "domains": "", "question": ["Employee ID"],
+            "version": (re.search(r'name="version" value="(\d*)"', page) or re.search("()", "")).group(1)}
+    data.update(values)
+    return data
+
+
+def errors(response):
+    return re.findall(r'class="field-error"[^>]*>([^<]*)<', response.text)
+
+
+def test_a_new_connection_with_email_domain_approval_and_two_questions(stack):
+    data = form_data(stack, name="Form night crew", approval="Automatically approve by email domain",
+                     domains="acme.example\npartners.acme.example", question=["Employee ID", "Vehicle licence plate"],
+                     benefit=["Free charging", "Discounted charging"], discount="15")
+    response = stack.post("/connections/new", data=data)
+    assert response.status_code == 303, errors(response)
+    connection = int(re.search(r"/connections/(\d+)/invite", response.headers["Location"]).group(1))
+    with stack.db() as db:
+        row = db.execute("SELECT name, approval_type, benefits_list, questions_list, length(invite_token), search_code FROM connections WHERE id = ?",
+                         (connection,)).fetchone()
+        domains = [d for (d,) in db.execute("SELECT domain FROM connection_email_domains WHERE connection_id = ? ORDER BY domain", (connection,))]
+    assert row[:4] == ("Form night crew", "Automatically approve by email domain", "Free charging\nDiscounted charging (15%)",
+                       "Employee ID\nVehicle licence plate")
+    assert row[4] >= 22 and len(row[5]) == 8 and domains == ["acme.example", "partners.acme.example"]
+    # It shows in the table, found with a filter.
+    page = stack.get("/connections?f=name&op=contains&v=night+crew&f=approval_type&op=is&v=Automatically+approve+by+email+domain").text
+    assert "Form night crew" in page
+    assert "Created connection" in stack.get("/audit").text
+
+
+def test_every_field_is_checked_and_every_value_kept(stack):
+    response = stack.post("/connections/new", data=form_data(stack, name=" ", name_for_drivers="", benefit=[], discount="",
+                                                            approval="Automatically approve by email domain", domains="not a domain!",
+                                                            type="Rocket", question=["Same", "same"]))
+    assert response.status_code == 400
+    messages = errors(response)
+    for expected in ("Enter a connection name of 1 to 100 characters.", "Enter the name drivers see (1 to 200 characters).",
+                     "Choose at least one benefit.", "is not a domain like example.com.", "Choose a connection type.", "Ask each question once."):
+        assert any(expected in message for message in messages), (expected, messages)
+    assert "not a domain!" in response.text and 'value="Same"' in response.text
+    response = stack.post("/connections/new", data=form_data(stack, name="Discounted", benefit=["Discounted charging"], discount="101"))
+    assert response.status_code == 400 and "Enter the discount as a whole percentage from 1 to 100." in errors(response)
+    first = stack.post("/connections/new", data=form_data(stack, name="Unique per org"))
+    assert first.status_code == 303
+    again = stack.post("/connections/new", data=form_data(stack, name="UNIQUE PER ORG"))
+    assert again.status_code == 400 and any("already has a connection named" in message for message in errors(again))
+
+
+def test_questions_are_added_removed_and_reordered_without_javascript(stack):
+    response = stack.post("/connections/new", data=form_data(stack, question=["First", "Second"], add_question="1"))
+    assert response.status_code == 200 and response.text.count('name="question"') == 3
+    response = stack.post("/connections/new", data=form_data(stack, question=["First", "Second"], raise_question="1"))
+    assert response.text.index('value="Second"') < response.text.index('value="First"')
+    response = stack.post("/connections/new", data=form_data(stack, question=["First", "Second"], remove_question="0"))
+    assert 'value="First"' not in response.text and 'value="Second"' in response.text
+
+
+def test_a_second_save_does_not_overwrite_the_first(stack):
+    created = stack.post("/connections/new", data=form_data(stack, name="Conflict test"))
+    connection = int(re.search(r"/connections/(\d+)/", created.headers["Location"]).group(1))
+    path = f"/connections/{connection}/edit"
+    mine = form_data(stack, path, name="Conflict test — mine")
+    theirs = form_data(stack, path, name="Conflict test — theirs", status="Disabled")
+    assert stack.post(path, data=theirs).status_code == 303
+    response = stack.post(path, data=mine)
+    assert response.status_code == 409
+    assert "Someone else saved this connection while you were editing." in response.text
+    assert "<td>Connection name</td><td>Conflict test — mine</td><td>Conflict test — theirs</td>" in response.text
+    assert 'value="Conflict test — mine"' in response.text
+    with stack.db() as db:
+        assert db.execute("SELECT name, status FROM connections WHERE id = ?", (connection,)).fetchone() == ("Conflict test — theirs", "Disabled")
+    # Saving again (the form now carries the newer version) keeps the user's values.
+    newer = re.search(r'name="version" value="(\d+)"', response.text).group(1)
+    assert stack.post(path, data={**mine, "version": newer}).status_code == 303
+    audit = stack.get("/audit").text
+    assert "Changed connection" in audit and "before:" in audit and "after:" in audit
+
+
+def test_enable_disable_and_delete_rules(stack):
+    created = stack.post("/connections/new", data=form_data(stack, name="Status test"))
+    connection = int(re.search(r"/connections/(\d+)/", created.headers["Location"]).group(1))
+    assert stack.post(f"/connections/{connection}/status", data={"status": "Disabled", "back": "/connections"}).status_code == 303
+    with stack.db() as db:
+        assert db.execute("SELECT status FROM connections WHERE id = ?", (connection,)).fetchone()[0] == "Disabled"
+        driver = db.execute("INSERT INTO drivers (name, email, created_at) VALUES ('D', 'status-test@example.org', 'x')").lastrowid
+        db.execute("INSERT INTO memberships (connection_id, driver_id, state, status_token, requested_at) VALUES (?, ?, 'Connected', ?, 'x')",
+                   (connection, driver, "status-test-token-000000000"))
+    refused = stack.post(f"/connections/{connection}/delete", data={})
+    assert refused.status_code == 409 and "disable it instead" in refused.text
+    with stack.db() as db:
+        db.execute("UPDATE memberships SET state = 'Removed' WHERE connection_id = ?", (connection,))
+    assert stack.post(f"/connections/{connection}/delete", data={}).status_code == 303
+    with stack.db() as db:
+        assert db.execute("SELECT count(*) FROM connections WHERE id = ?", (connection,)).fetchone()[0] == 0
+    audit = stack.get("/audit").text
+    assert "Disabled connection" in audit and "Deleted connection" in audit
+
+
+def test_only_admins_create_and_change_connections(stack):
+    for user in (stack.sign_in(OFFICER), stack.sign_in(VIEWER)):
+        assert stack.get("/connections/new", as_user=user).status_code == 403
+        assert "/connections/new" not in stack.get("/connections", as_user=user).text
+    assert 'href="/connections/new"' in stack.get("/connections").text
