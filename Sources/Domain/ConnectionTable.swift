@@ -56,6 +56,13 @@ public struct ConnectionTable {
         try select(state, organizations: organizations).total
     }
 
+    /// The ids of every matching row, for bulk actions.
+    public func ids(_ state: TableState, organizations: [Int]) throws -> [Int] {
+        var ids: [Int] = []
+        try forEachStoredRow(state, columns: [], organizations: organizations) { ids.append($0.int(0)) }
+        return ids
+    }
+
     /// Every matching row in the table's order, one at a time, for exports and checks.
     public func forEachRow(_ state: TableState, columns: [Column], organizations: [Int], _ body: (TableRow) throws -> Void) throws {
         let kinds = columns.map(\.kind)
@@ -86,6 +93,13 @@ public struct ConnectionTable {
         let everyOrganization = try isEveryOrganization(organizations)
         let scoped = try count(organizations: organizations, everyOrganization: everyOrganization)
         let scope = try scopeCondition(organizations, scoped: scoped, everyOrganization: everyOrganization)
+        if let selection = state.selection {
+            // Rows picked by hand: the filters still apply, so nothing outside them slips in.
+            let picked = SQLFragment("c.id IN (SELECT value FROM json_each(?))", [.idList(selection)])
+            let condition = SQLFragment.joined([scope, picked] + [state.filters.sql()].compactMap { $0 }, separator: " AND ")
+            let total = try database.rememberedScalarInt("SELECT count(*) FROM connections c WHERE " + condition.sql, condition.parameters)
+            return Selection(condition: condition, total: total, scoped: scoped)
+        }
         var searchLeads: Bool?
         switch try matchingIDs(state.filters, scope: scope, everyOrganization: everyOrganization) {
         case .found(let ids):

@@ -13,6 +13,9 @@ public struct TableState: Sendable, Equatable {
     public var filters: FilterSet
     /// Columns carried in the address; nil shows the user's saved choice.
     public var columns: ColumnChoice?
+    /// Rows picked one by one for a bulk action (`sel=3,17,42`), within the filters; nil for all.
+    public var selection: [Int]?
+    public static let largestSelection = 10_000
 
     public init(sort: TableSort = TableState.defaultSort, page: Int = 1, pageSize: Int = TableState.defaultPageSize,
                 organization: Int? = nil, filters: FilterSet = FilterSet()) {
@@ -52,6 +55,12 @@ public struct TableState: Sendable, Equatable {
                 state.organization = Int(value)
             case "cols":
                 state.columns = try ColumnChoice(keys: value)
+            case "sel":
+                let ids = value.split(separator: ",").map { Int($0) }
+                guard !ids.isEmpty, ids.count <= largestSelection, ids.allSatisfy({ $0 != nil }) else {
+                    throw .badRequest("The selection must be up to \(largestSelection) connection ids separated by commas.")
+                }
+                state.selection = ids.compactMap { $0 }
             case "size":
                 guard let size = Int(value), pageSizes.contains(size) else {
                     throw .badRequest("The page size must be one of \(pageSizes.map(String.init).joined(separator: ", ")), not “\(value.prefix(80))”.")
@@ -71,6 +80,7 @@ public struct TableState: Sendable, Equatable {
         if let organization { pairs.append(("org", String(organization))) }
         pairs += filters.queryPairs
         if let columns { pairs.append(("cols", columns.keys)) }
+        if let selection { pairs.append(("sel", selection.map(String.init).joined(separator: ","))) }
         if sort.column != Self.defaultSort.column { pairs.append(("sort", sort.column.key)) }
         if sort.descending { pairs.append(("order", "desc")) }
         if pageSize != Self.defaultPageSize { pairs.append(("size", String(pageSize))) }

@@ -21,10 +21,12 @@ struct ConnectionsPage {
     }
 
     /// The page for `state`; the column picker shows a draft and its problem when saving it failed (400).
-    func respond(state: TableState, columnDraft: (order: [Column], shown: Set<String>)? = nil, columnProblem: String? = nil) throws -> Response {
+    func respond(state: TableState, columnDraft: (order: [Column], shown: Set<String>)? = nil, columnProblem: String? = nil,
+                 openPanel: String? = nil) throws -> Response {
         let saved = try ColumnPreferences(database: page.database).choice(userID: page.access.userID)
         let choice = state.columns ?? saved ?? .standard
-        let editing = page.request.queryValue("edit")
+        let editing = openPanel ?? page.request.queryValue("edit")
+        let selecting = editing == "rows"
         let visible = page.access.organizations(allowing: .viewConnections)
         if let organization = state.organization { try page.access.require(.viewConnections, in: organization) }
         let columns = choice.columns
@@ -60,7 +62,12 @@ struct ConnectionsPage {
             "filterHiddenState": .list(hiddenFields(shown, except: ["f", "op", "v", "match"])),
             "organizationPicker": try organizationPicker(shown, visible: visible),
             "columns": .list(columns.map { headerContext($0, state: shown) }),
-            "rows": .list(table.rows.map { rowContext($0, role: page.access.roles[$0.organizationID]) }),
+            "rows": .list(table.rows.map { rowContext($0, role: page.access.roles[$0.organizationID], selecting: selecting) }),
+            "selecting": .bool(selecting),
+            "selectURL": .text(Self.url(shown, path: "/connections", editing: selecting ? nil : "rows")),
+            "bulkState": .text(URLEncoding.encode(shown.queryPairs.filter { $0.name != "page" })),
+            "total": .text(Format.integer(table.total)),
+            "notice": page.request.queryValue("done").map { .text(String($0.prefix(200))) } ?? false,
             "canCreate": .bool(!page.access.organizations(allowing: .manageConnections).isEmpty),
             "hasRows": .bool(!table.rows.isEmpty),
             "range": .text("\(Format.integer(table.firstRowNumber))–\(Format.integer(table.lastRowNumber)) of \(Format.integer(table.total))"),
@@ -110,9 +117,16 @@ struct ConnectionsPage {
         ]
     }
 
-    func rowContext(_ row: TableRow, role: Role?) -> TemplateValue {
+    func rowContext(_ row: TableRow, role: Role?, selecting: Bool) -> TemplateValue {
         let canInvite = role?.allows(.inviteDrivers) == true
+        let canManage = selecting && role?.allows(.manageConnections) == true
+        let enabled = row.cells.contains { if case .choice(ConnectionStatus.enabled.rawValue) = $0 { return true } else { return false } }
         return [
+            "selecting": .bool(selecting),
+            "canManage": .bool(canManage),
+            "toggle": canManage ? [
+                "value": .text("\(enabled ? "disable" : "enable"):\(row.connectionID)"), "label": .text(enabled ? "Disable" : "Enable"),
+            ] : false,
             "id": .text(row.connectionID),
             "canInvite": .bool(canInvite),
             "cells": .list(row.cells.map(cellContext)),

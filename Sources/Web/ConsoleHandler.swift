@@ -67,6 +67,9 @@ public final class ConsoleHandler: RequestHandler {
         case "connections/export":
             try allow(request, read: false)
             return try ExportAction(page: page).respond()
+        case "connections/bulk":
+            try allow(request, read: false)
+            return try BulkAction(page: page).respond()
         case "connections/new":
             return try ConnectionFormPage(page: page).new()
         case "connections/columns":

@@ -289,3 +289,31 @@ def test_a_driver_joins_on_a_phone_by_link_and_by_search_code(stack, browser):
         screenshot(browser, "status-phone.png")
     finally:
         browser.set_window_size(1280, 900)
+
+
+def test_an_admin_creates_a_connection_and_finds_it_with_a_filter(stack, browser):
+    from selenium.webdriver.support.ui import Select
+    browser.delete_all_cookies()
+    sign_in(stack, browser)
+    browser.find_element(By.LINK_TEXT, "New connection").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_contains("/connections/new"))
+    Select(browser.find_element(By.ID, "org")).select_by_index(1)
+    browser.find_element(By.ID, "name_for_drivers").send_keys("Acme Robotics")
+    browser.find_element(By.ID, "name").send_keys("Browser night shift")
+    domains = browser.find_element(By.ID, "domains")
+    assert not domains.is_displayed()  # shown only for approval by email domain
+    Select(browser.find_element(By.ID, "approval")).select_by_visible_text("Automatically approve by email domain")
+    assert domains.is_displayed()
+    domains.send_keys("acme.example\npartners.acme.example")
+    browser.find_element(By.CSS_SELECTOR, "input[name=benefit][value='Free charging']").click()
+    browser.find_element(By.ID, "question-0").send_keys("Employee ID")
+    browser.find_element(By.CSS_SELECTOR, "button[name=add_question]").click()  # without a script: the server adds a row
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "question-1"))
+    assert browser.find_element(By.ID, "question-0").get_attribute("value") == "Employee ID"
+    browser.find_element(By.ID, "question-1").send_keys("Vehicle licence plate")
+    screenshot(browser, "connection-form.png")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Create connection']").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_contains("/invite"))
+    browser.get(stack.base + "/connections?f=name&op=contains&v=browser+night&f=questions&op=is&v=vehicle+licence+plate")
+    rows = browser.find_elements(By.CSS_SELECTOR, "tbody tr")
+    assert len(rows) == 1 and "Browser night shift" in rows[0].text and "Automatically approve by email domain" in rows[0].text

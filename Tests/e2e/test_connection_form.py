@@ -112,3 +112,39 @@ def test_only_admins_create_and_change_connections(stack):
         assert stack.get("/connections/new", as_user=user).status_code == 403
         assert "/connections/new" not in stack.get("/connections", as_user=user).text
     assert 'href="/connections/new"' in stack.get("/connections").text
+
+
+def test_bulk_actions_ask_first_and_touch_exactly_the_selection(stack):
+    created = [int(re.search(r"/connections/(\d+)/", stack.post("/connections/new", data=form_data(stack, name=f"Bulk {n}")).headers["Location"]).group(1))
+               for n in range(3)]
+    page = stack.get("/connections?f=name&op=starts&v=Bulk+&edit=rows").text
+    assert page.count('name="c" value=') == 3 and 'id="bulk-form"' in page
+    state = re.search(r'id="bulk-form"[\s\S]*?name="state" value="([^"]*)"', page).group(1).replace("&amp;", "&")
+    confirm = stack.post("/connections/bulk", data={"state": state, "c": created[:2], "action": "disable"})
+    assert confirm.status_code == 200 and "Disable 2 connections?" in confirm.text
+
+    def statuses():
+        with stack.db() as db:
+            return [db.execute("SELECT status FROM connections WHERE id = ?", (i,)).fetchone()[0] for i in created]
+
+    assert statuses() == ["Enabled"] * 3  # nothing yet
+    confirmed_state = re.search(r'name="state" value="([^"]*)"', confirm.text).group(1).replace("&amp;", "&")
+    done = stack.post("/connections/bulk", data={"state": confirmed_state, "action": "disable", "confirm": "1"})
+    assert done.status_code == 303 and "2+connections+disabled" in done.headers["Location"].replace("%20", "+")
+    assert statuses() == ["Disabled", "Disabled", "Enabled"]
+    # Every row matching the filters.
+    every = stack.post("/connections/bulk", data={"state": state, "all": "1", "action": "enable"})
+    assert "Enable 3 connections?" in every.text
+    # One row's own button acts at once.
+    stack.post("/connections/bulk", data={"state": state, "row": f"disable:{created[2]}"})
+    assert statuses()[2] == "Disabled"
+    # Export of the selection: the settings count it, the file holds it.
+    export_page = stack.post("/connections/bulk", data={"state": state, "c": [created[0], created[2]], "action": "export"})
+    assert "Items included in export: <strong>2</strong>" in export_page.text
+    export_state = re.search(r'name="state" value="([^"]*)"', export_page.text[export_page.text.index('id="export-form"'):]).group(1).replace("&amp;", "&")
+    csv_text = stack.post("/connections/export", data={"state": export_state, "scope": "visible", "format": "csv"}).text
+    assert csv_text.count("\r\n") == 3 and "Bulk 0" in csv_text and "Bulk 2" in csv_text and "Bulk 1" not in csv_text
+    assert stack.post("/connections/bulk", data={"state": state, "action": "disable"}).status_code == 400  # nothing selected
+    officer = stack.sign_in(OFFICER)
+    assert stack.post("/connections/bulk", as_user=officer, data={"state": "", "c": created[0], "action": "disable", "confirm": "1"}).status_code in (403, 404)
+    assert "Disabled connection" in stack.get("/audit").text

@@ -1,0 +1,62 @@
+import Domain
+import FastCGI
+
+/// POST /connections/bulk: Enable, Disable or Export the rows picked on the table (or every row
+/// the filters select). Enabling and disabling ask first how many rows they will touch; a
+/// row's own Enable or Disable button acts at once.
+struct BulkAction {
+    let page: Page
+
+    func respond() throws -> Response {
+        var state = try TableState.parse(URLEncoding.parse(page.request.formValue("state") ?? ""))
+        state.page = 1
+        let editor = ConnectionEditor(database: page.database)
+        if let row = page.request.formValue("row") {
+            let parts = row.split(separator: ":").map(String.init)
+            guard parts.count == 2, let id = Int(parts[1]), let status = ["enable": ConnectionStatus.enabled, "disable": .disabled][parts[0]] else {
+                throw UserError.badRequest("“\(row.prefix(40))” is not a row action.")
+            }
+            _ = try editor.setStatus([id], to: status, by: page.access)
+            return .redirect(to: ConnectionsPage.url(state, path: "/connections", editing: "rows"))
+        }
+        let picked = page.request.form.filter { $0.name == "c" }.compactMap { Int($0.value) }
+        if page.request.formValue("all") != "1" && state.selection == nil {
+            guard !picked.isEmpty else { throw UserError.badRequest("Select at least one row, or every row matching the filters.") }
+            guard picked.count <= TableState.largestSelection else {
+                throw UserError.badRequest("Select at most \(TableState.largestSelection) rows one by one, or every row matching the filters.")
+            }
+            state.selection = picked
+        }
+        let organizations = state.organization.map { [$0] } ?? page.access.organizations(allowing: .viewConnections)
+        if let organization = state.organization { try page.access.require(.viewConnections, in: organization) }
+        let table = ConnectionTable(database: page.database)
+        let action = page.request.formValue("action") ?? ""
+        switch action {
+        case "export":
+            return try ConnectionsPage(page: page).respond(state: state, openPanel: "export")
+        case "enable", "disable":
+            let status: ConnectionStatus = action == "enable" ? .enabled : .disabled
+            let count = try table.count(state, organizations: organizations)
+            guard page.request.formValue("confirm") == "1" else {
+                return page.html("bulk-confirm", title: "\(status == .enabled ? "Enable" : "Disable") connections", [
+                    "verb": .text(status == .enabled ? "Enable" : "Disable"), "action": .text(action),
+                    "count": .text(Format.integer(count)), "plural": .bool(count != 1),
+                    "state": .text(URLEncoding.encode(state.queryPairs)),
+                    "cancelURL": .text(ConnectionsPage.url(withoutSelection(state), path: "/connections", editing: "rows")),
+                ])
+            }
+            let changed = try editor.setStatus(try table.ids(state, organizations: organizations), to: status, by: page.access)
+            let done = "\(Format.integer(changed)) connection\(changed == 1 ? "" : "s") \(status == .enabled ? "enabled" : "disabled")"
+            return .redirect(to: ConnectionsPage.url(withoutSelection(state), path: "/connections") + (state.queryPairs.isEmpty ? "?" : "&")
+                             + "done=" + URLEncoding.encode(done))
+        default:
+            throw UserError.badRequest("Choose Enable, Disable or Export.")
+        }
+    }
+
+    func withoutSelection(_ state: TableState) -> TableState {
+        var state = state
+        state.selection = nil
+        return state
+    }
+}
