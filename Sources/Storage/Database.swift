@@ -115,7 +115,21 @@ public final class Database {
     }
 
     func changeStamp() throws -> ChangeStamp {
-        ChangeStamp(data: try scalarInt("PRAGMA data_version"), own: sqlite3_total_changes64(handle))
+        ChangeStamp(data: try requestDataVersion ?? scalarInt("PRAGMA data_version"), own: sqlite3_total_changes64(handle))
+    }
+
+    /// Other connections' commits, as seen when the current request began: one pragma per
+    /// request instead of one per remembered value. Our own writes still count at once.
+    private var requestDataVersion: Int?
+
+    /// Call when a request begins and ends: values remembered within it check for other
+    /// connections' changes once.
+    public func beginRequest() throws {
+        requestDataVersion = try scalarInt("PRAGMA data_version")
+    }
+
+    public func endRequest() {
+        requestDataVersion = nil
     }
 
     /// `scalarInt`, remembered until the database changes: counts over many rows cost a scan,

@@ -117,20 +117,24 @@ struct ConnectionsPage {
         ]
     }
 
+    /// Keys in the order the row template asks for them (look-ups scan the list); the selection
+    /// mode's controls only when selecting.
     func rowContext(_ row: TableRow, role: Role?, selecting: Bool) -> TemplateValue {
-        let canInvite = role?.allows(.inviteDrivers) == true
-        let canManage = selecting && role?.allows(.manageConnections) == true
-        let enabled = row.cells.contains { if case .choice(ConnectionStatus.enabled.rawValue) = $0 { return true } else { return false } }
-        return [
-            "selecting": .bool(selecting),
-            "canManage": .bool(canManage),
-            "toggle": canManage ? [
-                "value": .text("\(enabled ? "disable" : "enable"):\(row.connectionID)"), "label": .text(enabled ? "Disable" : "Enable"),
-            ] : false,
-            "id": .text(row.connectionID),
-            "canInvite": .bool(canInvite),
-            "cells": .list(row.cells.map(cellContext)),
+        var fields: [(String, TemplateValue)] = [
+            ("selecting", .bool(selecting)),
+            ("cells", .list(row.cells.map(cellContext))),
+            ("canInvite", .bool(role?.allows(.inviteDrivers) == true)),
+            ("id", .text(row.connectionID)),
         ]
+        if selecting {
+            let canManage = role?.allows(.manageConnections) == true
+            let enabled = row.cells.contains { if case .choice(ConnectionStatus.enabled.rawValue) = $0 { return true } else { return false } }
+            fields.append(("canManage", .bool(canManage)))
+            fields.append(("toggle", canManage ? [
+                "value": .text("\(enabled ? "disable" : "enable"):\(row.connectionID)"), "label": .text(enabled ? "Disable" : "Enable"),
+            ] : false))
+        }
+        return .object(fields)
     }
 
     /// Values shown as a coloured badge; other choices read as plain text.

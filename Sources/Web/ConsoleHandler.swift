@@ -14,6 +14,8 @@ public final class ConsoleHandler: RequestHandler {
     }
 
     public func respond(to request: Request) throws -> Response {
+        try database.beginRequest()
+        defer { database.endRequest() }
         do {
             return try route(request)
         } catch let error as UserError {
