@@ -8,9 +8,7 @@ public struct QRCode: Sendable {
     public static let quietZone = 4
 
     public init(encoding text: String) throws {
-        guard let code = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1) else {
-            throw ExportError(message: "The QR code could not be made.")
-        }
+        guard let code = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1) else { throw QRCodeError(text: text) }
         defer { QRcode_free(code) }
         let width = Int(code.pointee.width)
         let data = UnsafeBufferPointer(start: code.pointee.data, count: width * width)
@@ -47,6 +45,11 @@ public struct QRCode: Sendable {
             return !(modules.indices.contains(row) && modules.indices.contains(column) && modules[row][column])
         }
     }
+}
+
+/// libqrencode refused the text (longer than a QR code holds, or out of memory).
+public struct QRCodeError: Error, Sendable {
+    public let text: String
 }
 
 /// The smallest PNG writer that suffices: 1-bit grayscale, zlib "stored" blocks (no compression

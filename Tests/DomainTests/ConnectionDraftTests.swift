@@ -1,0 +1,40 @@
+import Domain
+import XCTest
+
+final class ConnectionDraftTests: XCTestCase {
+    func draft(_ change: (inout ConnectionDraft) -> Void) -> ConnectionDraft {
+        var draft = ConnectionDraft()
+        draft.organizationID = "1"
+        draft.nameForDrivers = "Acme"
+        draft.name = "Staff"
+        draft.benefits = ["Free charging"]
+        change(&draft)
+        return draft
+    }
+
+    func problems(_ draft: ConnectionDraft) -> [String: String] {
+        if case .failure(let problems) = draft.validated(existingNames: { _, name in name == "Taken" }) { return problems.byField }
+        return [:]
+    }
+
+    func testAValidDraftBecomesAConnection() throws {
+        let result = draft { $0.approval = "Automatically approve by email domain"; $0.emailDomains = "Acme.example, @partners.acme.example\nacme.example" }
+            .validated(existingNames: { _, _ in false })
+        guard case .success(let valid) = result else { return XCTFail("\(result)") }
+        XCTAssertEqual(valid.emailDomains, ["acme.example", "partners.acme.example"])
+        XCTAssertEqual(valid.benefits, [Benefit(.freeCharging)])
+    }
+
+    func testEachRuleHasItsMessage() {
+        XCTAssertNotNil(problems(draft { $0.name = "Taken" })["name"])
+        XCTAssertNotNil(problems(draft { $0.name = String(repeating: "x", count: 101) })["name"])
+        XCTAssertNotNil(problems(draft { $0.type = "Rocket" })["type"])
+        XCTAssertNotNil(problems(draft { $0.benefits = [] })["benefits"])
+        XCTAssertNotNil(problems(draft { $0.benefits = ["Discounted charging"]; $0.discountPercent = "0" })["discount"])
+        XCTAssertNil(problems(draft { $0.benefits = ["Discounted charging"]; $0.discountPercent = "100" })["discount"])
+        XCTAssertNotNil(problems(draft { $0.approval = "Automatically approve by email domain"; $0.emailDomains = "" })["domains"])
+        XCTAssertNotNil(problems(draft { $0.approval = "Automatically approve by email domain"; $0.emailDomains = "-bad-.example" })["domains"])
+        XCTAssertNotNil(problems(draft { $0.questions = ["ID", "id"] })["questions"])
+        XCTAssertNil(problems(draft { $0.approval = "Manually approve"; $0.emailDomains = "not checked when unused" })["domains"])
+    }
+}
