@@ -66,6 +66,7 @@ start_datasette() {
         --setting facet_time_limit_ms 1 --setting suggest_facets off --setting max_csv_mb 0 2>"$work/datasette.log" &
     extra_pids=$!
     datasette_base=http://127.0.0.1:$port
-    for _ in $(seq 200); do curl -sf "$datasette_base/-/versions.json" >/dev/null && break; sleep 0.1; done
+    # Datasette reads an immutable file's table sizes before it answers: up to two minutes at a million rows.
+    for _ in $(seq 1200); do curl -sf "$datasette_base/-/versions.json" >/dev/null && break; sleep 0.1; done
     datasette_version=$("$venv/bin/datasette" --version | awk '{print $NF}')
 }
