@@ -64,6 +64,7 @@ public struct ConnectionDraft: Sendable {
             else if let bad = domains.first(where: { !Self.isDomain($0) }) { problems["domains"] = "“\(bad.prefix(80))” is not a domain like example.com." }
         }
         let questions = questions.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        if questions.count > Self.mostQuestions { problems["questions"] = "Ask at most \(Self.mostQuestions) questions." }
         if questions.contains(where: { $0.count > 120 }) { problems["questions"] = "Keep each question under 120 characters." }
         if Set(questions.map { $0.lowercased() }).count != questions.count { problems["questions"] = "Ask each question once." }
         guard problems.isEmpty, let orgID, let type, let status, let visibility, let approval else { return .failure(Problems(byField: problems)) }
@@ -71,6 +72,8 @@ public struct ConnectionDraft: Sendable {
                                   visibility: visibility, approval: approval, benefits: benefits,
                                   emailDomains: approval == .emailDomain ? Array(Set(domains)).sorted() : [], questions: questions))
     }
+
+    public static let mostQuestions = 20
 
     static func isDomain(_ text: String) -> Bool {
         let labels = text.split(separator: ".", omittingEmptySubsequences: false)

@@ -78,6 +78,7 @@ public struct ConnectionEditor {
     public func update(_ id: Int, _ draft: ConnectionDraft, by access: Access) throws -> Outcome {
         guard let current = try self.draft(id) else { throw UserError.notFound("There is no connection with id \(id).") }
         try access.require(.manageConnections, in: current.organizationID)
+        guard Int(draft.version) != nil else { throw UserError.badRequest("This form has no version to save against. Reload the page and edit again.") }
         var draft = draft
         draft.organizationID = String(current.organizationID)  // a connection stays in its organization
         guard draft.version == current.draft.version else { return .conflict(current: current.draft) }

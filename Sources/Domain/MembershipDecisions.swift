@@ -45,12 +45,24 @@ public struct MembershipDecisions {
         self.database = database
     }
 
+    public static let listLimit = 200
+
+    /// How many memberships in `state` the given connections (or organizations) hold.
+    public func count(state: MembershipState, organizations: [Int], connectionID: Int?) throws -> Int {
+        try database.scalarInt("""
+            SELECT count(*) FROM memberships m JOIN connections c ON c.id = m.connection_id
+            WHERE \(Self.scope)
+            """, [.text(state.rawValue), .idList(organizations), connectionID.map { .init($0) } ?? .null])
+    }
+
+    static let scope = "m.state = ?1 AND c.org_id IN (SELECT value FROM json_each(?2)) AND (?3 IS NULL OR c.id = ?3)"
+
     /// Memberships in `state` of the given connections (or every connection of `organizations`), oldest first.
-    public func list(state: MembershipState, organizations: [Int], connectionID: Int?, limit: Int = 200) throws -> [MembershipRow] {
+    public func list(state: MembershipState, organizations: [Int], connectionID: Int?, limit: Int = listLimit) throws -> [MembershipRow] {
         let rows = try database.query("""
             SELECT m.id, c.id, c.name, c.org_id, d.name, d.email, m.state, m.requested_at
             FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN drivers d ON d.id = m.driver_id
-            WHERE m.state = ?1 AND c.org_id IN (SELECT value FROM json_each(?2)) AND (?3 IS NULL OR c.id = ?3)
+            WHERE \(Self.scope)
             ORDER BY m.requested_at, m.id LIMIT ?4
             """, [.text(state.rawValue), .idList(organizations), connectionID.map { .init($0) } ?? .null, .init(limit)]) {
             (id: $0.int(0), connection: $0.int(1), name: $0.text(2), org: $0.int(3), driver: $0.text(4), email: $0.text(5),

@@ -19,6 +19,7 @@ struct RequestsPage {
         }
         let decisions = MembershipDecisions(database: page.database)
         let pending = try decisions.list(state: .pending, organizations: visible, connectionID: connectionID)
+        let waiting = try decisions.count(state: .pending, organizations: visible, connectionID: connectionID)
         let connected = connectionID == nil ? [] : try decisions.list(state: .connected, organizations: visible, connectionID: connectionID)
         let back = page.request.pathAndQuery
         return page.html("requests", title: title, [
@@ -28,6 +29,10 @@ struct RequestsPage {
             "notice": page.request.queryValue("done").map { .text(String($0.prefix(200))) } ?? false,
             "pending": .list(pending.map(rowContext)),
             "hasPending": .bool(!pending.isEmpty),
+            "waiting": .text(waiting == 1 ? "1 request is waiting" : "\(Format.integer(waiting)) requests are waiting"),
+            // Oldest first; decide on those to see the next ones.
+            "moreWaiting": .bool(waiting > pending.count),
+            "shown": .text(Format.integer(pending.count)),
             "connected": .list(connected.map(rowContext)),
             "hasConnected": .bool(!connected.isEmpty),
             "canDecide": .bool(!page.access.organizations(allowing: .decideMemberships).isEmpty),

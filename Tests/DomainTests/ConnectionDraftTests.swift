@@ -35,6 +35,8 @@ final class ConnectionDraftTests: XCTestCase {
         XCTAssertNotNil(problems(draft { $0.approval = "Automatically approve by email domain"; $0.emailDomains = "" })["domains"])
         XCTAssertNotNil(problems(draft { $0.approval = "Automatically approve by email domain"; $0.emailDomains = "-bad-.example" })["domains"])
         XCTAssertNotNil(problems(draft { $0.questions = ["ID", "id"] })["questions"])
+        XCTAssertNotNil(problems(draft { $0.questions = (1...21).map { "Question \($0)" } })["questions"])
+        XCTAssertNil(problems(draft { $0.questions = (1...20).map { "Question \($0)" } })["questions"])
         XCTAssertNil(problems(draft { $0.approval = "Manually approve"; $0.emailDomains = "not checked when unused" })["domains"])
     }
 }

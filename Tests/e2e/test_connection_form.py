@@ -82,6 +82,7 @@ def test_a_second_save_does_not_overwrite_the_first(stack):
         assert db.execute("SELECT name, status FROM connections WHERE id = ?", (connection,)).fetchone() == ("Conflict test — theirs", "Disabled")
     # Saving again (the form now carries the newer version) keeps the user's values.
     newer = re.search(r'name="version" value="(\d+)"', response.text).group(1)
+    assert stack.post(path, data={**mine, "version": ""}).status_code == 400  # a form without its version cannot save
     assert stack.post(path, data={**mine, "version": newer}).status_code == 303
     audit = stack.get("/audit").text
     assert "Changed connection" in audit and "before:" in audit and "after:" in audit

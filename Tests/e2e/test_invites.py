@@ -144,6 +144,7 @@ def test_hosts_decide_and_connected_drivers_follows(stack):
     locations = [join(stack, token, answers=[f"E-{n}"])[0].headers["Location"] for n in range(3)]
     page = stack.get(f"/connections/{connection}/requests").text
     assert page.count('name="m" value=') == 3 and "Employee ID:" in page and "E-1" in page
+    assert "3 requests are waiting, oldest first." in page
     assert "E-1" in stack.get("/requests").text  # across all connections too
     ids = [int(value) for value in re.findall(r'name="m" value="(\d+)"', page)]
 
@@ -267,3 +268,15 @@ def test_bad_input_gets_clear_messages_and_writes_nothing(stack):
 def test_pending_requests_is_a_column_of_the_table(stack):
     page = stack.get("/connections?cols=name,pending_requests&sort=pending_requests&order=desc").text
     assert "Pending Requests" in page
+
+
+def test_a_long_queue_says_how_many_wait_beyond_the_list(stack):
+    connection, _, _ = make_connection(stack)
+    with stack.db() as db:
+        for n in range(205):
+            driver = db.execute("INSERT INTO drivers (name, email, created_at) VALUES ('Q', ?, 'x')", (f"queue{n}@example.org",)).lastrowid
+            db.execute("INSERT INTO memberships (connection_id, driver_id, state, status_token, requested_at) VALUES (?, ?, 'Pending', ?, ?)",
+                       (connection, driver, f"queue-status-token-{n:08d}", f"2026-01-01T00:{n // 60:02d}:{n % 60:02d}Z"))
+    page = stack.get(f"/connections/{connection}/requests").text
+    assert "205 requests are waiting, oldest first. The oldest 200 are listed here" in page
+    assert page.count('name="m" value=') == 200 and "queue0@example.org" in page and "queue204@example.org" not in page
