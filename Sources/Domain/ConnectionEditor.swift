@@ -29,10 +29,7 @@ public struct ConnectionEditor {
         case .success(let valid):
             return try database.transaction {
                 var random = SystemRandomNumberGenerator()
-                var code = InviteCodes.searchCode(using: &random)
-                while try database.scalarInt("SELECT count(*) FROM connections WHERE search_code = ?1", [.text(code)]) > 0 {
-                    code = InviteCodes.searchCode(using: &random)
-                }
+                let code = try ConnectionInvites(database: database).unusedSearchCode()
                 let now = DateText.now()
                 try database.run("UPDATE organizations SET name_for_drivers = ?2 WHERE id = ?1", [.init(valid.organizationID), .text(valid.nameForDrivers)])
                 let id = try ConnectionWriter(database: database).insert(NewConnection(

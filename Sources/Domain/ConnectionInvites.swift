@@ -35,7 +35,17 @@ public enum InviteCredential: String, Sendable {
 }
 
 extension ConnectionInvites {
-    /// Draws a new invite token or search code, audited. Search codes are unique: a clash draws again.
+    /// A new search code no connection has: a clash (rare among 31^8 codes) draws again.
+    func unusedSearchCode() throws -> String {
+        var random = SystemRandomNumberGenerator()
+        var code = InviteCodes.searchCode(using: &random)
+        while try database.scalarInt("SELECT count(*) FROM connections WHERE search_code = ?1", [.text(code)]) > 0 {
+            code = InviteCodes.searchCode(using: &random)
+        }
+        return code
+    }
+
+    /// Draws a new invite token or search code, audited.
     public func rotate(_ credential: InviteCredential, connectionID: Int, by access: Access) throws {
         guard let invite = try invite(connectionID: connectionID) else { throw UserError.notFound("There is no connection with id \(connectionID).") }
         try access.require(.rotateCodes, in: invite.organizationID)
@@ -46,12 +56,8 @@ extension ConnectionInvites {
                 try database.run("UPDATE connections SET invite_token = ?2, updated_at = ?3 WHERE id = ?1",
                                  [.init(connectionID), .text(InviteCodes.inviteToken(using: &random)), .text(DateText.now())])
             case .code:
-                var code = InviteCodes.searchCode(using: &random)
-                while try database.scalarInt("SELECT count(*) FROM connections WHERE search_code = ?1", [.text(code)]) > 0 {
-                    code = InviteCodes.searchCode(using: &random)
-                }
                 try database.run("UPDATE connections SET search_code = ?2, updated_at = ?3 WHERE id = ?1",
-                                 [.init(connectionID), .text(code), .text(DateText.now())])
+                                 [.init(connectionID), .text(try unusedSearchCode()), .text(DateText.now())])
             }
             try AuditLog(database: database).record(actorID: access.userID, actor: access.email, organizationID: invite.organizationID,
                                                    action: credential == .link ? "Rotated invite link" : "Rotated search code",

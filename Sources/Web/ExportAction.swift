@@ -14,10 +14,13 @@ struct ExportAction {
         let settings = try Self.settings(page.request)
         let choice = try state.columns ?? ColumnPreferences(database: page.database).choice(userID: page.access.userID) ?? .standard
         let columns = settings.columns(visible: choice.columns)
-        let total = try ConnectionTable(database: page.database).count(state, organizations: organizations)
-        if settings.format == .xlsx && total > page.xlsxRowLimit {
-            throw UserError.badRequest("XLSX holds at most \(Format.integer(page.xlsxRowLimit)) rows, and these filters select "
-                                       + "\(Format.integer(total)). Export CSV instead, or filter further.")
+        // Only XLSX has a row limit; a CSV needs no count before it starts.
+        if settings.format == .xlsx {
+            let total = try ConnectionTable(database: page.database).count(state, organizations: organizations)
+            guard total <= page.xlsxRowLimit else {
+                throw UserError.badRequest("XLSX holds at most \(Format.integer(page.xlsxRowLimit)) rows, and these filters select "
+                                           + "\(Format.integer(total)). Export CSV instead, or filter further.")
+            }
         }
         let configuration = page.handler.configuration
         let export = ConnectionExport(database: page.database, inviteURL: { configuration.inviteURL(token: $0) })

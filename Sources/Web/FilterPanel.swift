@@ -33,11 +33,7 @@ struct FilterPanel {
         return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }()
 
-    static let catalogVersion: String = {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in catalogJSON.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return String(hash, radix: 36)
-    }()
+    static let catalogVersion = Fingerprint.of(catalogJSON)
 
     static func catalogResponse() -> Response {
         Response(headers: [("Content-Type", "application/json"), ("Cache-Control", "private, max-age=31536000, immutable")],

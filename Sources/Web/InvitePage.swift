@@ -18,7 +18,7 @@ struct InvitePage {
     func respond(connectionID: Int) throws -> Response {
         let invite = try invite(connectionID)
         let url = page.handler.configuration.inviteURL(token: invite.inviteToken)
-        let version = Self.tag(url)
+        let version = Fingerprint.of(url)
         return page.html("invite", title: "Invite drivers · \(invite.connectionName)", [
             "id": .text(connectionID),
             "connectionName": .text(invite.connectionName),
@@ -39,7 +39,7 @@ struct InvitePage {
     func qrCode(connectionID: Int, png: Bool) throws -> Response {
         let invite = try invite(connectionID)
         let url = page.handler.configuration.inviteURL(token: invite.inviteToken)
-        let etag = "\"qr-\(Self.tag(url))\(png ? "-png" : "")\""
+        let etag = "\"qr-\(Fingerprint.of(url))\(png ? "-png" : "")\""
         let headers = [("ETag", etag), ("Cache-Control", "private, max-age=31536000, immutable")]
         if Self.matches(page.request.headers["if-none-match"], etag) { return Response(status: 304, headers: headers) }
         let code = try QRCode(encoding: url)
@@ -67,11 +67,5 @@ struct InvitePage {
             let trimmed = candidate.trimmingCharacters(in: .whitespaces)
             return trimmed == "*" || (trimmed.hasPrefix("W/") ? String(trimmed.dropFirst(2)) : trimmed) == etag
         }
-    }
-
-    static func tag(_ text: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return String(hash, radix: 36)
     }
 }

@@ -24,16 +24,12 @@ public struct WebConfiguration: Sendable {
 
     /// A short hash of the names, sizes and dates of the public files: it changes whenever one does.
     static func fingerprint(of directory: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         let files = (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String] ?? []).sorted()
-        for file in files {
+        return Fingerprint.of(files.map { file in
             let attributes = try? FileManager.default.attributesOfItem(atPath: directory + "/" + file)
             let size = (attributes?[.size] as? Int) ?? 0
             let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-            for byte in "\(file)|\(size)|\(modified)".utf8 {
-                hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-            }
-        }
-        return String(hash, radix: 36)
+            return "\(file)|\(size)|\(modified)"
+        }.joined())
     }
 }

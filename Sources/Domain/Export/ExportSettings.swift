@@ -57,9 +57,12 @@ public enum FormulaGuard {
         return "'" + text
     }
 
+    /// The one-byte triggers as a table: most cells start with ASCII, and this runs per cell.
+    static let asciiTriggers: [Bool] = (0..<128).map { byte in triggerBytes.contains([UInt8(byte)]) }
+
     static func needsGuard(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let first = bytes.first else { return false }
-        if first < 0x80 { return first == 0x3D || first == 0x2B || first == 0x2D || first == 0x40 || first == 0x09 || first == 0x0D || first == 0x0A }
-        return triggerBytes.contains { prefix in prefix.count <= bytes.count && zip(prefix, bytes).allSatisfy { $0 == $1 } }
+        if first < 0x80 { return asciiTriggers[Int(first)] }
+        return triggerBytes.contains { bytes.starts(with: $0) }
     }
 }
