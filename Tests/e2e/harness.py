@@ -46,6 +46,11 @@ class Stack:
         connection.execute("PRAGMA foreign_keys = ON")
         return connection
 
+    def organization_of(self, email):
+        """The (first) organization a demo user has a role in."""
+        with self.db() as db:
+            return db.execute("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ?", (email,)).fetchone()[0]
+
     def start(self):
         self.app = subprocess.Popen(
             [BINARY, "serve", "--database", str(self.database), "--listen", self.listen,

@@ -39,11 +39,11 @@ def screenshot(browser, name):
     return path
 
 
-def sign_in(stack, browser, email="admin@demo.test"):
+def sign_in(stack, browser, email="admin@demo.test", password="connections-demo"):
     browser.get(stack.base + "/connections")
     assert "/login" in browser.current_url and browser.title == "Sign in · Connections"
     browser.find_element(By.ID, "email").send_keys(email)
-    browser.find_element(By.ID, "password").send_keys("connections-demo")
+    browser.find_element(By.ID, "password").send_keys(password)
     browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
     WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/connections$"))
 
@@ -175,11 +175,7 @@ def test_columns_and_exports_in_a_browser(stack, browser, fresh_user):
     import openpyxl
     from selenium.webdriver import ActionChains
     browser.delete_all_cookies()
-    browser.get(stack.base + "/login")
-    browser.find_element(By.ID, "email").send_keys(fresh_user.email)
-    browser.find_element(By.ID, "password").send_keys(fresh_user.password)
-    browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
-    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/connections$"))
+    sign_in(stack, browser, fresh_user.email, fresh_user.password)
     browser.find_element(By.LINK_TEXT, "Columns").click()
     WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".column-panel[open]"))
     item = lambda key: browser.find_element(By.CSS_SELECTOR, f".column-item[data-key='{key}']")
@@ -257,6 +253,19 @@ def test_the_host_copies_the_invite_link_and_sees_the_qr_code(stack, browser):
     screenshot(browser, "invite-panel.png")
 
 
+def request_to_join(browser, name, email, answer, screenshot_as=None):
+    """Fills in the open join page as a driver would, sends it, and reads the status it lands on."""
+    browser.find_element(By.ID, "name").send_keys(name)
+    browser.find_element(By.ID, "email").send_keys(email)
+    browser.find_element(By.ID, "answer-0").send_keys(answer)
+    browser.find_element(By.NAME, "terms").click()
+    if screenshot_as:
+        screenshot(browser, screenshot_as)
+    browser.find_element(By.CSS_SELECTOR, ".driver-form button[type=submit]").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_contains("/status/"))
+    return browser.find_element(By.CSS_SELECTOR, ".status-state").text
+
+
 def test_a_driver_joins_on_a_phone_by_link_and_by_search_code(stack, browser):
     from test_invites import make_connection
     _, token, _ = make_connection(stack, questions=["Employee ID"], approval="Automatically approve all")
@@ -266,26 +275,13 @@ def test_a_driver_joins_on_a_phone_by_link_and_by_search_code(stack, browser):
         browser.delete_all_cookies()
         browser.get(f"{stack.base}/join/{token}")
         assert browser.execute_script("return document.documentElement.scrollWidth") <= 390
-        browser.find_element(By.ID, "name").send_keys("Phone Driver")
-        browser.find_element(By.ID, "email").send_keys("phone.driver@example.org")
-        browser.find_element(By.ID, "answer-0").send_keys("E-42")
-        browser.find_element(By.NAME, "terms").click()
-        screenshot(browser, "join-phone.png")
-        browser.find_element(By.CSS_SELECTOR, ".driver-form button[type=submit]").click()
-        WebDriverWait(browser, 10).until(expected_conditions.url_contains("/status/"))
-        assert browser.find_element(By.CSS_SELECTOR, ".status-state").text == "Connected"
+        assert request_to_join(browser, "Phone Driver", "phone.driver@example.org", "E-42", screenshot_as="join-phone.png") == "Connected"
         # By search code, typed in lower case with a space.
         browser.get(f"{stack.base}/find")
         browser.find_element(By.ID, "code").send_keys(code[:4].lower() + " " + code[4:].lower())
         browser.find_element(By.CSS_SELECTOR, "form[action='/find'] button").click()
         WebDriverWait(browser, 10).until(expected_conditions.url_contains("/join/"))
-        browser.find_element(By.ID, "name").send_keys("Code Driver")
-        browser.find_element(By.ID, "email").send_keys("code.driver@example.org")
-        browser.find_element(By.ID, "answer-0").send_keys("Unit 7")
-        browser.find_element(By.NAME, "terms").click()
-        browser.find_element(By.CSS_SELECTOR, ".driver-form button[type=submit]").click()
-        WebDriverWait(browser, 10).until(expected_conditions.url_contains("/status/"))
-        assert browser.find_element(By.CSS_SELECTOR, ".status-state").text == "Pending"
+        assert request_to_join(browser, "Code Driver", "code.driver@example.org", "Unit 7") == "Pending"
         screenshot(browser, "status-phone.png")
     finally:
         browser.set_window_size(1280, 900)

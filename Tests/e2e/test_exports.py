@@ -244,8 +244,8 @@ def test_every_role_may_export_only_its_organizations(stack):
     viewer = stack.sign_in(VIEWER)
     state, items, _ = export_form(stack, "/connections", user=viewer)
     rows = read_csv(export(stack, state, user=viewer))
+    org = stack.organization_of(VIEWER)
     with stack.db() as db:
-        org = db.execute("SELECT org_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ?", (VIEWER,)).fetchone()[0]
         count = db.execute("SELECT count(*) FROM connections WHERE org_id = ?", (org,)).fetchone()[0]
         other = db.execute("SELECT min(id) FROM organizations WHERE id <> ?", (org,)).fetchone()[0]
     assert len(rows) - 1 == items == count

@@ -276,8 +276,7 @@ def test_a_ten_megabyte_value_is_refused_by_nginx_with_a_page(stack):
 
 def test_filters_respect_the_organizations_of_the_user(stack):
     officer = stack.sign_in(OFFICER)
-    with stack.db() as db:
-        org = db.execute("SELECT org_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ?", (OFFICER,)).fetchone()[0]
+    org = stack.organization_of(OFFICER)
     filters = [("benefits", "contains", "charging")]
     ids, page = [], 1
     while True:

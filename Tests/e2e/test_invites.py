@@ -46,6 +46,12 @@ def join(stack, token, name="Dana Driver", email=None, answers=None, terms=True,
     return driver.post(stack.base + "/join/" + token, data=data, allow_redirects=False, timeout=30), page
 
 
+def membership_of(stack, connection):
+    """The one membership of a connection that one driver asked to join."""
+    with stack.db() as db:
+        return db.execute("SELECT id FROM memberships WHERE connection_id = ?", (connection,)).fetchone()[0]
+
+
 def state_of(stack, location, driver=None):
     page = (driver or requests).get(stack.base + location, timeout=30)
     return re.search(r'class="status-state[^"]*" role="status">([^<]*)<', page.text).group(1), page.text
@@ -128,7 +134,7 @@ def test_a_second_request_shows_the_first_and_a_denied_driver_may_ask_again(stac
     assert again.headers["Location"] == first.headers["Location"]
     with stack.db() as db:
         assert db.execute("SELECT count(*) FROM memberships WHERE connection_id = ?", (connection,)).fetchone()[0] == 1
-        membership = db.execute("SELECT id FROM memberships WHERE connection_id = ?", (connection,)).fetchone()[0]
+    membership = membership_of(stack, connection)
     decided = stack.post("/requests/decide", data={"m": membership, "action": "deny", "reason": "We could not match your ID.",
                                                   "back": f"/connections/{connection}/requests"})
     assert decided.status_code == 303
@@ -173,19 +179,16 @@ def test_hosts_decide_and_connected_drivers_follows(stack):
 
 def test_officers_decide_in_their_organization(stack):
     officer = stack.sign_in(OFFICER)
-    with stack.db() as db:
-        org = db.execute("SELECT org_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ?", (OFFICER,)).fetchone()[0]
+    org = stack.organization_of(OFFICER)
     connection, token, _ = make_connection(stack, org=org)
     join(stack, token)
-    with stack.db() as db:
-        membership = db.execute("SELECT id FROM memberships WHERE connection_id = ?", (connection,)).fetchone()[0]
+    membership = membership_of(stack, connection)
     assert stack.post("/requests/decide", as_user=officer, data={"m": membership, "action": "approve", "back": "/requests"}).status_code == 303
     with stack.db() as db:
         elsewhere = db.execute("SELECT min(id) FROM organizations WHERE id <> ?", (org,)).fetchone()[0]
     other, other_token, _ = make_connection(stack, org=elsewhere)
     join(stack, other_token)
-    with stack.db() as db:
-        foreign = db.execute("SELECT id FROM memberships WHERE connection_id = ?", (other,)).fetchone()[0]
+    foreign = membership_of(stack, other)
     # Another organization's request does not exist for this officer; nothing changes.
     assert stack.post("/requests/decide", as_user=officer, data={"m": foreign, "action": "approve", "back": "/requests"}).status_code == 404
     with stack.db() as db:
