@@ -68,7 +68,9 @@ struct DriverPages {
             context["codeProblem"] = .text("No connection has this search code. Check it with the host: it has 8 letters and digits.")
             status = 404
         }
-        if let org = request.queryValue("org"), !org.trimmingCharacters(in: .whitespaces).isEmpty {
+        if let org = request.queryValue("org"), org.trimmingCharacters(in: .whitespaces).count == 1 {
+            context["orgProblem"] = .text("Type at least two letters of the organization's name.")
+        } else if let org = request.queryValue("org"), !org.trimmingCharacters(in: .whitespaces).isEmpty {
             let found = try requests.publicConnections(organizationNamed: String(org.prefix(100)))
             context["searched"] = true
             context["results"] = .list(found.map {

@@ -212,6 +212,7 @@ def test_public_connections_are_found_by_organization_name(stack):
         name = db.execute("SELECT name_for_drivers FROM organizations ORDER BY id LIMIT 1").fetchone()[0]
     page = requests.get(stack.base + "/find", params={"org": name[:6]}, timeout=30).text
     assert "/join/" + token in page and "/join/" + private_token not in page
+    assert "Type at least two letters" in requests.get(stack.base + "/find", params={"org": "a"}, timeout=30).text
 
 
 def test_rotation_stops_the_old_link_and_code_at_once_and_is_audited(stack):
