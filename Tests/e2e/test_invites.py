@@ -161,6 +161,8 @@ def test_hosts_decide_and_connected_drivers_follows(stack):
     assert connected() == (0, 3)
     # Bulk approval of two; a Viewer may look but not decide; an officer of another organization gets 404.
     viewer = stack.sign_in(VIEWER)
+    seen = stack.get("/requests", as_user=viewer)
+    assert seen.status_code == 200 and "Pending requests" in seen.text and 'name="m"' not in seen.text  # Viewers see, without controls
     assert stack.post("/requests/decide", as_user=viewer, data={"m": ids[:2], "action": "approve", "back": "/requests"}).status_code in (403, 404)
     response = stack.post("/requests/decide", data={"m": ids[:2], "action": "approve", "back": f"/connections/{connection}/requests"})
     assert response.status_code == 303 and "2+drivers+approved" in response.headers["Location"].replace("%20", "+")
