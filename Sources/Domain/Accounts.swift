@@ -177,11 +177,15 @@ public struct Accounts {
         let now = Date()
         guard stored.lastSeenAt > DateText.store(now.addingTimeInterval(-Self.idleTimeout)),
               stored.createdAt > DateText.store(now.addingTimeInterval(-Self.absoluteTimeout)) else {
-            try database.run("DELETE FROM sessions WHERE token = ?1", [.text(token)])
+            // An expired session is refused whether or not its row can be deleted now.
+            database.bestEffort { try database.run("DELETE FROM sessions WHERE token = ?1", [.text(token)]) }
             return nil
         }
         if stored.lastSeenAt < DateText.store(now.addingTimeInterval(-60)) {
-            try database.run("UPDATE sessions SET last_seen_at = ?2 WHERE token = ?1", [.text(token), .text(DateText.store(now))])
+            // A page load never waits or fails for this refresh: a missed one costs at most a minute of idle time.
+            database.bestEffort {
+                try database.run("UPDATE sessions SET last_seen_at = ?2 WHERE token = ?1", [.text(token), .text(DateText.store(now))])
+            }
         }
         return Session(token: token, csrfToken: stored.csrfToken, access: stored.access)
     }

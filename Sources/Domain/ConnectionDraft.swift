@@ -25,7 +25,7 @@ public struct ConnectionDraft: Sendable {
     /// Checks every field; the problems are keyed by field name, to show next to each.
     public func validated(existingNames: (Int, String) throws -> Bool) rethrows -> Result<Validated, Problems> {
         var problems: [String: String] = [:]
-        let orgID = Int(organizationID)
+        let orgID = RequestNumber.parse(organizationID, in: RequestNumber.ids)
         if orgID == nil { problems["org"] = "Choose an organization." }
         let forDrivers = nameForDrivers.trimmingCharacters(in: .whitespacesAndNewlines)
         if forDrivers.isEmpty || forDrivers.count > 200 { problems["name_for_drivers"] = "Enter the name drivers see (1 to 200 characters)." }
@@ -33,7 +33,7 @@ public struct ConnectionDraft: Sendable {
         if name.isEmpty || name.count > 100 || name.contains("\n") {
             problems["name"] = "Enter a connection name of 1 to 100 characters."
         } else if let orgID, try existingNames(orgID, name) {
-            problems["name"] = "This organization already has a connection named “\(name)”."
+            problems["name"] = Self.nameTaken(name)
         }
         let type = ConnectionType(rawValue: type)
         if type == nil { problems["type"] = "Choose a connection type." }
@@ -46,7 +46,7 @@ public struct ConnectionDraft: Sendable {
         var benefits: [Benefit] = []
         for kind in BenefitKind.allCases where self.benefits.contains(kind.rawValue) {
             if kind == .discountedCharging {
-                guard let percent = Int(discountPercent.trimmingCharacters(in: .whitespaces)), (1...100).contains(percent) else {
+                guard let percent = RequestNumber.parse(discountPercent.trimmingCharacters(in: .whitespaces), in: 1...100) else {
                     problems["discount"] = "Enter the discount as a whole percentage from 1 to 100."
                     continue
                 }
@@ -74,6 +74,10 @@ public struct ConnectionDraft: Sendable {
     }
 
     public static let mostQuestions = 20
+
+    static func nameTaken(_ name: String) -> String {
+        "This organization already has a connection named “\(name)”."
+    }
 
     static func isDomain(_ text: String) -> Bool {
         let labels = text.split(separator: ".", omittingEmptySubsequences: false)

@@ -23,11 +23,11 @@ public struct ConnectionEditor {
     }
 
     public func create(_ draft: ConnectionDraft, by access: Access) throws -> Outcome {
-        if let org = Int(draft.organizationID) { try access.require(.manageConnections, in: org) }
+        if let org = RequestNumber.parse(draft.organizationID, in: RequestNumber.ids) { try access.require(.manageConnections, in: org) }
         switch try draft.validated(existingNames: { try nameTaken(orgID: $0, name: $1, except: nil) }) {
         case .failure(let problems): return .problems(problems.byField)
         case .success(let valid):
-            return try database.transaction {
+            return try decidedByNameIndex(valid.name) { try database.transaction {
                 var random = SystemRandomNumberGenerator()
                 let code = try ConnectionInvites(database: database).unusedSearchCode()
                 let now = DateText.now()
@@ -39,7 +39,19 @@ public struct ConnectionEditor {
                 try audit(access, org: valid.organizationID, action: "Created connection", subject: valid.name,
                           details: ["after": try snapshot(id)])
                 return .saved(id)
-            }
+            } }
+        }
+    }
+
+    /// The name check above runs before the write lock: two saves of one name at the same moment
+    /// both pass it. The unique index decides; the loser's transaction rolls back whole and it
+    /// gets the field's message. (Search codes are drawn inside the transaction and invite tokens
+    /// are 128 random bits, so the name is the only unique value a save can collide on.)
+    func decidedByNameIndex(_ name: String, _ save: () throws -> Outcome) throws -> Outcome {
+        do {
+            return try save()
+        } catch let error as StorageError where error.isUniqueViolation {
+            return .problems(["name": ConnectionDraft.nameTaken(name)])
         }
     }
 
@@ -75,14 +87,14 @@ public struct ConnectionEditor {
     public func update(_ id: Int, _ draft: ConnectionDraft, by access: Access) throws -> Outcome {
         guard let current = try self.draft(id) else { throw UserError.notFound("There is no connection with id \(id).") }
         try access.require(.manageConnections, in: current.organizationID)
-        guard Int(draft.version) != nil else { throw UserError.badRequest("This form has no version to save against. Reload the page and edit again.") }
+        guard let version = RequestNumber.parse(draft.version, in: RequestNumber.ids) else { throw UserError.badRequest("This form has no version to save against. Reload the page and edit again.") }
         var draft = draft
         draft.organizationID = String(current.organizationID)  // a connection stays in its organization
         guard draft.version == current.draft.version else { return .conflict(current: current.draft) }
         switch try draft.validated(existingNames: { try nameTaken(orgID: $0, name: $1, except: id) }) {
         case .failure(let problems): return .problems(problems.byField)
         case .success(let valid):
-            return try database.transaction {
+            return try decidedByNameIndex(valid.name) { try database.transaction {
                 let before = try snapshot(id)
                 let changed = try database.scalarInt("""
                     UPDATE connections SET name = ?2, connection_type = ?3, status = ?4, visibility = ?5, approval_type = ?6,
@@ -90,7 +102,7 @@ public struct ConnectionEditor {
                     WHERE id = ?1 AND version = ?10 RETURNING 1
                     """, [.init(id), .text(valid.name), .text(valid.type.rawValue), .text(valid.status.rawValue), .text(valid.visibility.rawValue),
                           .text(valid.approval.rawValue), .text(valid.benefits.map(\.label).joined(separator: "\n")),
-                          .text(valid.questions.joined(separator: "\n")), .text(DateText.now()), .init(Int(draft.version) ?? 0)])
+                          .text(valid.questions.joined(separator: "\n")), .text(DateText.now()), .init(version)])
                 guard changed == 1 else { return .conflict(current: current.draft) }
                 try database.run("UPDATE organizations SET name_for_drivers = ?2 WHERE id = ?1", [.init(valid.organizationID), .text(valid.nameForDrivers)])
                 for table in ["connection_benefits", "connection_questions", "connection_email_domains"] {
@@ -100,7 +112,7 @@ public struct ConnectionEditor {
                 try audit(access, org: valid.organizationID, action: "Changed connection", subject: valid.name,
                           details: ["before": before, "after": try snapshot(id)])
                 return .saved(id)
-            }
+            } }
         }
     }
 

@@ -65,3 +65,10 @@ extension ConnectionInvites {
         }
     }
 }
+
+extension ConnectionInvites {
+    /// The organization a connection belongs to, or nil when there is no such connection.
+    public func organization(ofConnection id: Int) throws -> Int? {
+        try database.query("SELECT org_id FROM connections WHERE id = ?1", [.init(id)]) { $0.int(0) }.first
+    }
+}

@@ -42,7 +42,7 @@ public struct Filter: Sendable, Equatable {
 
     /// "1,234" and " 12 " read as numbers too: people copy them from the table.
     static func wholeNumber(_ text: String) -> Int? {
-        Int(text.filter { $0 != "," })
+        RequestNumber.parse(text.filter { $0 != "," }.trimmingCharacters(in: .whitespaces), in: RequestNumber.filterValues)
     }
 
     static func isDay(_ text: String) -> Bool {

@@ -44,25 +44,27 @@ public struct TableState: Sendable, Equatable {
                 }
                 order = value
             case "page":
-                guard let page = Int(value), page >= 1 else {
-                    throw .badRequest("The page must be a whole number from 1, not “\(value.prefix(80))”.")
+                guard let page = RequestNumber.parse(value, in: RequestNumber.pages) else {
+                    throw .badRequest("The page must be a whole number from 1 to \(RequestNumber.pages.upperBound), not “\(value.prefix(80))”.")
                 }
                 state.page = page
             case "org":
-                guard value == "all" || Int(value) != nil else {
+                let organization = RequestNumber.parse(value, in: RequestNumber.ids)
+                guard value == "all" || organization != nil else {
                     throw .badRequest("The organization must be an Org ID or “all”, not “\(value.prefix(80))”.")
                 }
-                state.organization = Int(value)
+                state.organization = organization
             case "cols":
                 state.columns = try ColumnChoice(keys: value)
             case "sel":
-                let ids = value.split(separator: ",").map { Int($0) }
+                let ids = value.split(separator: ",", omittingEmptySubsequences: false).prefix(largestSelection + 1)
+                    .map { RequestNumber.parse($0, in: RequestNumber.ids) }
                 guard !ids.isEmpty, ids.count <= largestSelection, ids.allSatisfy({ $0 != nil }) else {
                     throw .badRequest("The selection must be up to \(largestSelection) connection ids separated by commas.")
                 }
                 state.selection = ids.compactMap { $0 }
             case "size":
-                guard let size = Int(value), pageSizes.contains(size) else {
+                guard let size = RequestNumber.parse(value, in: RequestNumber.smallCounts), pageSizes.contains(size) else {
                     throw .badRequest("The page size must be one of \(pageSizes.map(String.init).joined(separator: ", ")), not “\(value.prefix(80))”.")
                 }
                 state.pageSize = size

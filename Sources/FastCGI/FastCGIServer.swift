@@ -91,23 +91,16 @@ public final class FastCGIServer: Sendable {
         let path = parameters["DOCUMENT_URI"] ?? parameters["SCRIPT_NAME"] ?? "/"
         let out = ResponseStream(stream: raw.out)
 
-        let contentLength = Int(parameters["CONTENT_LENGTH"] ?? "") ?? 0
+        // Empty without a body; any other non-number reads as too large rather than as no body.
+        let contentLength = parameters["CONTENT_LENGTH"].map { $0.isEmpty ? 0 : max(0, Int($0) ?? Int.max) } ?? 0
         guard contentLength <= configuration.maxBodyBytes else {
-            let limit = ByteCountFormatter.string(fromByteCount: Int64(configuration.maxBodyBytes), countStyle: .binary)
-            write(handler.errorResponse(status: 413, message: "The request is too large: at most \(limit) is accepted."), to: out)
+            write(handler.refuse(.bodyTooLarge(limit: configuration.maxBodyBytes)), to: out)
             return false
         }
         let request = Request(method: method, path: path, queryString: parameters["QUERY_STRING"] ?? "",
                               headers: parameters.headers, body: readBody(raw.in, length: contentLength),
                               remoteAddress: parameters["REMOTE_ADDR"] ?? "", isHTTPS: parameters["HTTPS"] == "on")
-        let response: Response
-        do {
-            response = try handler.respond(to: request)
-        } catch {
-            Log.error("500 \(method) \(path): \(error)")
-            response = handler.errorResponse(status: 500, message: "Something went wrong on our side. The error has been logged.")
-        }
-        write(response, to: out)
+        write(handler.respond(to: request), to: out)
         return true
     }
 

@@ -1,7 +1,14 @@
 /// Answers requests on one worker thread. Each worker makes its own handler,
 /// so a handler may hold thread-bound state such as a database connection.
 public protocol RequestHandler: AnyObject {
-    func respond(to request: Request) throws -> Response
-    /// The page shown when the transport itself refuses a request (413) or the handler threw (500).
-    func errorResponse(status: Int, message: String) -> Response
+    /// Every failure is the handler's to present: the transport shows no pages of its own.
+    func respond(to request: Request) -> Response
+    /// The answer to a request the transport refused before the handler saw it.
+    func refuse(_ refusal: TransportRefusal) -> Response
+}
+
+/// Why the transport would not pass a request on.
+public enum TransportRefusal: Error, Sendable {
+    /// The body is larger than the configured limit (bytes).
+    case bodyTooLarge(limit: Int)
 }

@@ -5,7 +5,12 @@ import Foundation
 public final class Database {
     let handle: OpaquePointer
     public let path: String
-    private var statementCache: [String: Statement] = [:]
+    private let busyTimeoutMilliseconds: Int32
+    private var statementCache = StatementCache(capacity: Database.statementCacheCapacity)
+    /// Prepared statements kept per connection. Filters make new SQL text for every combination
+    /// of columns and conditions, so an unbounded cache grows with each one a user tries; the
+    /// least recently used statement goes when the cache is full. The hot queries stay.
+    public static let statementCacheCapacity = 128
     private var resultCache: (stamp: ChangeStamp, values: [String: Any]) = (ChangeStamp(data: -1, own: -1), [:])
 
     /// SQLite's memory statistics take a process-wide mutex on every allocation, which the
@@ -24,6 +29,7 @@ public final class Database {
         }
         handle = pointer
         self.path = path
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
         let registered = TextFolding.register(on: handle)
@@ -39,7 +45,7 @@ public final class Database {
     }
 
     deinit {
-        statementCache.removeAll()
+        statementCache = StatementCache(capacity: 0)
         sqlite3_close_v2(handle)
     }
 
@@ -66,11 +72,14 @@ public final class Database {
 
     /// A statement prepared once per connection and reused: for the hot queries.
     public func cached(_ sql: String) throws -> Statement {
-        if let statement = statementCache[sql] { return statement }
+        if let statement = statementCache.statement(for: sql) { return statement }
         let statement = try prepare(sql)
-        statementCache[sql] = statement
+        statementCache.insert(statement, for: sql)
         return statement
     }
+
+    /// How many prepared statements this connection keeps.
+    public var cachedStatementCount: Int { statementCache.count }
 
     /// Runs one parameterized statement that returns no rows.
     public func run(_ sql: String, _ parameters: [SQLValue] = []) throws {
@@ -150,6 +159,20 @@ public final class Database {
         if resultCache.values.count >= 256 { resultCache.values.removeAll(keepingCapacity: true) }
         resultCache.values[key] = value
         return value
+    }
+
+    /// Runs a write the caller can do without (bookkeeping such as a session's last-seen time):
+    /// it does not wait for another writer's lock, and its failure is returned, not thrown.
+    @discardableResult
+    public func bestEffort(_ body: () throws -> Void) -> Error? {
+        sqlite3_busy_timeout(handle, 0)
+        defer { sqlite3_busy_timeout(handle, busyTimeoutMilliseconds) }
+        do {
+            try body()
+            return nil
+        } catch {
+            return error
+        }
     }
 
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }

@@ -14,8 +14,8 @@ struct AuditPage {
             organizations = [try page.organization(requested, allowing: .viewAudit)]
         }
         guard !organizations.isEmpty else { throw UserError.forbidden("Only Admins can see the audit log.") }
-        guard let asked = Int(page.request.queryValue("page") ?? "1"), asked >= 1 else {
-            throw UserError.badRequest("The page must be a whole number from 1.")
+        guard let asked = RequestNumber.parse(page.request.queryValue("page") ?? "1", in: RequestNumber.pages) else {
+            throw UserError.badRequest("The page must be a whole number from 1 to \(Format.integer(RequestNumber.pages.upperBound)).")
         }
         let audit = AuditLog(database: page.database)
         var log = try audit.page(organizations: organizations, page: asked, pageSize: Self.pageSize)

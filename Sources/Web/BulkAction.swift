@@ -13,13 +13,13 @@ struct BulkAction {
         let editor = ConnectionEditor(database: page.database)
         if let row = page.request.formValue("row") {
             let parts = row.split(separator: ":").map(String.init)
-            guard parts.count == 2, let id = Int(parts[1]), let status = ["enable": ConnectionStatus.enabled, "disable": .disabled][parts[0]] else {
+            guard parts.count == 2, let id = RequestNumber.parse(parts[1], in: RequestNumber.ids), let status = ["enable": ConnectionStatus.enabled, "disable": .disabled][parts[0]] else {
                 throw UserError.badRequest("“\(row.prefix(40))” is not a row action.")
             }
             _ = try editor.setStatus([id], to: status, by: page.access)
             return .redirect(to: ConnectionsPage.url(state, path: "/connections", editing: "rows"))
         }
-        let picked = page.request.form.filter { $0.name == "c" }.compactMap { Int($0.value) }
+        let picked = try Self.ids(page.request, field: "c")
         if page.request.formValue("all") != "1" && state.selection == nil {
             guard !picked.isEmpty else { throw UserError.badRequest("Select at least one row, or every row matching the filters.") }
             guard picked.count <= TableState.largestSelection else {
@@ -51,6 +51,16 @@ struct BulkAction {
                              + "done=" + URLEncoding.encode(done))
         default:
             throw UserError.badRequest("Choose Enable, Disable or Export.")
+        }
+    }
+
+    /// Row ids ticked in a form: each one a valid id, or the request is malformed.
+    static func ids(_ request: Request, field: String) throws -> [Int] {
+        try request.form.filter { $0.name == field }.map { pair in
+            guard let id = RequestNumber.parse(pair.value, in: RequestNumber.ids) else {
+                throw UserError.badRequest("“\(pair.value.prefix(40))” is not a row id.")
+            }
+            return id
         }
     }
 

@@ -11,7 +11,6 @@ struct ConnectionFormPage {
 
     func new() throws -> Response {
         let organizations = page.access.organizations(allowing: .manageConnections)
-        guard !organizations.isEmpty else { throw UserError.forbidden("Only Admins create connections.") }
         guard !page.request.isRead else {
             var draft = ConnectionDraft()
             if organizations.count == 1 { draft.organizationID = String(organizations[0]) }
@@ -20,21 +19,33 @@ struct ConnectionFormPage {
         }
         let draft = Self.draft(from: page.request)
         if let rearranged = Self.rearranged(draft, page.request) { return try form(rearranged, id: nil, problems: [:]) }
-        switch try editor.create(draft, by: page.access) {
-        case .saved(let id): return .redirect(to: "/connections/\(id)/invite?created=1")
-        case .problems(let problems): return try form(draft, id: nil, problems: problems, status: 400)
-        case .conflict: throw UserError.conflict("The connection changed meanwhile.")
-        }
+        return try save(draft, id: nil) { try editor.create(draft, by: page.access) }
     }
 
     func edit(_ id: Int) throws -> Response {
         guard let current = try editor.draft(id) else { throw UserError.notFound("There is no connection with id \(id).") }
-        try page.access.require(.manageConnections, in: current.organizationID)
         guard !page.request.isRead else { return try form(current.draft, id: id, problems: [:]) }
         let draft = Self.draft(from: page.request)
         if let rearranged = Self.rearranged(draft, page.request) { return try form(rearranged, id: id, problems: [:]) }
-        switch try editor.update(id, draft, by: page.access) {
-        case .saved: return .redirect(to: "/connections?saved=\(id)")
+        return try save(draft, id: id) { try editor.update(id, draft, by: page.access) }
+    }
+
+    /// Saves, and answers with the next page, the form with its problems, or the form with what
+    /// stopped the save (a busy or full database): every value typed is kept.
+    func save(_ draft: ConnectionDraft, id: Int?, _ attempt: () throws -> ConnectionEditor.Outcome) throws -> Response {
+        let outcome: ConnectionEditor.Outcome
+        do {
+            outcome = try attempt()
+        } catch let error as UserError {
+            throw error
+        } catch {
+            let failure = ErrorPresentation(error, request: page.request)
+            var response = try form(draft, id: id, problems: ["form": failure.message], status: failure.status)
+            response.headers += failure.headers
+            return response
+        }
+        switch outcome {
+        case .saved(let saved): return .redirect(to: id == nil ? "/connections/\(saved)/invite?created=1" : "/connections?saved=\(saved)")
         case .problems(let problems): return try form(draft, id: id, problems: problems, status: 400)
         case .conflict(let now):
             // Show what the other save changed, keep this user's values, and let them decide.
@@ -80,9 +91,11 @@ struct ConnectionFormPage {
         var draft = draft
         if request.formValue("add_question") != nil {
             draft.questions.append("")
-        } else if let index = request.formValue("remove_question").flatMap(Int.init), draft.questions.indices.contains(index) {
+        } else if let index = RequestNumber.parse(request.formValue("remove_question"), in: RequestNumber.smallCounts),
+                  draft.questions.indices.contains(index) {
             draft.questions.remove(at: index)
-        } else if let index = request.formValue("raise_question").flatMap(Int.init), index > 0, draft.questions.indices.contains(index) {
+        } else if let index = RequestNumber.parse(request.formValue("raise_question"), in: RequestNumber.smallCounts), index > 0,
+                  draft.questions.indices.contains(index) {
             draft.questions.swapAt(index, index - 1)
         } else {
             return nil
@@ -131,7 +144,7 @@ struct ConnectionFormPage {
             }),
             "discount": .text(draft.discountPercent), "domains": .text(draft.emailDomains),
             "questions": .list(draft.questions.enumerated().map { ["index": .text($0), "number": .text($0 + 1), "text": .text($1), "first": .bool($0 == 0)] }),
-            "orgProblem": problem("org"), "nameForDriversProblem": problem("name_for_drivers"), "nameProblem": problem("name"),
+            "formProblem": problem("form"), "orgProblem": problem("org"), "nameForDriversProblem": problem("name_for_drivers"), "nameProblem": problem("name"),
             "typeProblem": problem("type"), "statusProblem": problem("status"), "visibilityProblem": problem("visibility"),
             "approvalProblem": problem("approval"), "benefitsProblem": problem("benefits"), "discountProblem": problem("discount"),
             "domainsProblem": problem("domains"), "questionsProblem": problem("questions"),

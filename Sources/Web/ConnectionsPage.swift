@@ -9,7 +9,7 @@ struct ConnectionsPage {
         let state = try TableState.parse(page.request.query)
         if let remove = page.request.queryValue("remove") {
             // The builder's remove button without JavaScript: the same filters, less one, panel open.
-            guard let index = Int(remove), state.filters.filters.indices.contains(index) else {
+            guard let index = RequestNumber.parse(remove, in: RequestNumber.smallCounts), state.filters.filters.indices.contains(index) else {
                 throw UserError.badRequest("There is no filter number “\(remove.prefix(20))” to remove.")
             }
             var target = state

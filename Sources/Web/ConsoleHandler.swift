@@ -2,151 +2,87 @@ import Domain
 import FastCGI
 import Storage
 
-/// The web application on one worker thread: routes a request to its page, checks the
-/// session and the CSRF token, and turns errors into pages with the right status.
+/// The web application on one worker thread: routes a request through the route table, checks
+/// the route's access rule, and presents every failure through `ErrorPresentation`.
 public final class ConsoleHandler: RequestHandler {
     let configuration: WebConfiguration
     let database: Database
 
+    let router: Router
+
     public init(configuration: WebConfiguration) throws {
         self.configuration = configuration
-        self.database = try Database(path: configuration.databasePath)
+        self.database = try Database(path: configuration.databasePath, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+        router = Router(routes: Self.routes + (configuration.testRoutes ? Self.testRoutes : []))
     }
 
-    public func respond(to request: Request) throws -> Response {
-        try database.beginRequest()
-        defer { database.endRequest() }
+    public func respond(to request: Request) -> Response {
         do {
-            return try route(request)
-        } catch let error as UserError {
-            return errorResponse(status: ErrorStatus.status(for: error), message: error.message)
-        } catch let error as MethodNotAllowed {
-            var response = errorResponse(status: 405, message: "\(error.method) is not allowed here.")
-            response.headers.append(("Allow", error.allowed))
-            return response
+            try database.beginRequest()
+            defer { database.endRequest() }
+            let (route, parameters) = try router.route(request.method, request.path)
+            return try route.handle(try context(for: route, parameters, request))
+        } catch {
+            return errorPage(error, request: request)
         }
     }
 
-    func route(_ request: Request) throws -> Response {
-        let segments = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        // Pages anyone may open.
-        switch segments.first ?? "" {
-        case "healthz" where segments.count == 1:
-            return Response(contentType: "text/plain; charset=utf-8", body: "ok\n")
-        case "login" where segments.count == 1:
-            return try SignInPage(handler: self).respond(to: request)
-        case "join" where segments.count == 2:
-            return try DriverPages(handler: self).join(request, token: segments[1])
-        case "find" where segments.count == 1:
-            try allow(request, read: true)
-            return try DriverPages(handler: self).find(request)
-        case "status" where segments.count == 2:
-            try allow(request, read: true)
-            return try DriverPages(handler: self).status(token: segments[1])
-        case "_test" where segments.count == 2 && configuration.testRoutes:
-            return try TestRoutes.respond(to: request, action: segments[1])
-        default:
-            break
+    public func refuse(_ refusal: TransportRefusal) -> Response {
+        errorPage(refusal, request: Request(method: "POST", path: "/"))
+    }
+
+    /// Checks the route's access rule once: the session, the CSRF token of a signed-in POST, and
+    /// the permission the rule names.
+    func context(for route: Route, _ parameters: PathParameters, _ request: Request) throws -> RouteContext {
+        if case .anyone = route.access {
+            return RouteContext(handler: self, request: request, parameters: parameters, signedIn: nil, connectionOrganization: nil)
         }
         guard let session = try Accounts(database: database).session(token: request.cookies[SessionCookie.name] ?? "") else {
-            if request.isRead { return .redirect(to: "/login?next=" + URLEncoding.encode(request.pathAndQuery)) }
+            if request.isRead { throw RedirectToSignIn(location: "/login?next=" + URLEncoding.encode(request.pathAndQuery)) }
             throw UserError.unauthorized("Your session has ended. Sign in again, then repeat what you were doing.")
         }
-        if !request.isRead {
-            // Every state-changing request carries the session's token, so another site cannot forge it.
-            guard request.formValue("csrf") == session.csrfToken else {
-                throw UserError.forbidden("This form has expired or did not come from this site. Reload the page and try again.")
-            }
+        // Every state-changing request carries the session's token, so another site cannot forge it.
+        if !request.isRead && request.formValue("csrf") != session.csrfToken {
+            throw UserError.forbidden("This form has expired or did not come from this site. Reload the page and try again.")
         }
-        let page = Page(handler: self, request: request, session: session)
-        switch segments.joined(separator: "/") {
-        case "":
-            try allow(request, read: true)
-            return .redirect(to: "/connections")
-        case "connections":
-            try allow(request, read: true)
-            return try ConnectionsPage(page: page).respond()
-        case "connections/export":
-            try allow(request, read: false)
-            return try ExportAction(page: page).respond()
-        case "connections/bulk":
-            try allow(request, read: false)
-            return try BulkAction(page: page).respond()
-        case "connections/new":
-            return try ConnectionFormPage(page: page).new()
-        case "connections/columns":
-            try allow(request, read: false)
-            return try ColumnsAction(page: page).respond()
-        case "connections/filter-catalog":
-            try allow(request, read: true)
-            return FilterPanel.catalogResponse()
-        case "connections/organizations":
-            try allow(request, read: true)
-            return try OrganizationPickerPage(page: page).respond()
-        case "requests":
-            try allow(request, read: true)
-            return try RequestsPage(page: page).respond(connectionID: nil)
-        case "requests/decide":
-            try allow(request, read: false)
-            return try RequestsPage(page: page).decide()
-        case let path where segments.count == 3 && segments[0] == "connections":
-            guard let id = Int(segments[1]) else { throw UserError.notFound("There is no connection at /\(path.prefix(200)).") }
-            switch segments[2] {
-            case "invite":
-                try allow(request, read: true)
-                return try InvitePage(page: page).respond(connectionID: id)
-            case "requests":
-                try allow(request, read: true)
-                return try RequestsPage(page: page).respond(connectionID: id)
-            case "qr.svg", "qr.png":
-                try allow(request, read: true)
-                return try InvitePage(page: page).qrCode(connectionID: id, png: segments[2] == "qr.png")
-            case "rotate":
-                try allow(request, read: false)
-                return try InvitePage(page: page).rotate(connectionID: id)
-            case "edit":
-                return try ConnectionFormPage(page: page).edit(id)
-            case "status":
-                try allow(request, read: false)
-                return try ConnectionFormPage(page: page).setStatus(id)
-            case "delete":
-                try allow(request, read: false)
-                return try ConnectionFormPage(page: page).delete(id)
-            default:
-                throw UserError.notFound("There is no page at \(request.path.prefix(200)).")
+        let access = session.access
+        var organization: Int?
+        switch route.access {
+        case .anyone, .signedIn:
+            break
+        case .anyOrganization(let permission):
+            guard !access.organizations(allowing: permission).isEmpty else {
+                throw UserError.forbidden("Your role does not allow this in any of your organizations.")
             }
-        case "logout":
-            try allow(request, read: false)
-            try Accounts(database: database).signOut(session)
-            var response = Response.redirect(to: "/login")
-            response.headers.append(("Set-Cookie", SessionCookie.clear(secure: request.isHTTPS)))
-            return response
-        case "users":
-            return try UsersPage(page: page).respond()
-        case "audit":
-            try allow(request, read: true)
-            return try AuditPage(page: page).respond()
-        default:
-            throw UserError.notFound("There is no page at \(request.path.prefix(200)).")
+        case .connection(let permission):
+            // A missing connection and another organization's read the same, so ids reveal nothing.
+            guard let owner = try ConnectionInvites(database: database).organization(ofConnection: parameters.id),
+                  access.roles[owner] != nil else {
+                throw UserError.notFound("There is no connection with id \(parameters.id).")
+            }
+            try access.require(permission, in: owner)
+            organization = owner
         }
+        return RouteContext(handler: self, request: request, parameters: parameters,
+                            signedIn: Page(handler: self, request: request, session: session), connectionOrganization: organization)
     }
 
-    /// Read pages answer GET and HEAD; actions answer POST.
-    private func allow(_ request: Request, read: Bool) throws {
-        guard request.isRead == read else { throw MethodNotAllowed(method: request.method, allowed: read ? "GET, HEAD" : "POST") }
+    /// A page read without a session: not a failure, the way to the sign-in form.
+    struct RedirectToSignIn: Error {
+        let location: String
     }
 
-    struct MethodNotAllowed: Error {
-        let method: String
-        let allowed: String
-    }
-
-    public func errorResponse(status: Int, message: String) -> Response {
-        html(status: status, page: "error", title: ErrorStatus.title(for: status), session: nil, [
-            "status": .text(status),
-            "heading": .text(ErrorStatus.title(for: status)),
-            "message": .text(message),
+    /// The page for a failure, or the sign-in redirect of a read without a session.
+    func errorPage(_ error: Error, request: Request) -> Response {
+        if let redirect = error as? RedirectToSignIn { return .redirect(to: redirect.location) }
+        let presentation = ErrorPresentation(error, request: request)
+        var response = html(status: presentation.status, page: "error", title: presentation.title, session: nil, [
+            "status": .text(presentation.status),
+            "heading": .text(presentation.title),
+            "message": .text(presentation.message),
         ])
+        response.headers += presentation.headers
+        return response
     }
 
     /// Renders a page inside the layout; the context's values are escaped by the templates.
@@ -183,14 +119,15 @@ struct Page {
 
     /// Excel's row limit; the end-to-end tests lower it (with --test-routes) to see the limit at work.
     var xlsxRowLimit: Int {
-        guard handler.configuration.testRoutes, let asked = request.queryValue("_xlsx_row_limit") ?? request.formValue("_xlsx_row_limit"),
-              let limit = Int(asked) else { return ExportSettings.xlsxRowLimit }
+        guard handler.configuration.testRoutes,
+              let limit = RequestNumber.parse(request.queryValue("_xlsx_row_limit") ?? request.formValue("_xlsx_row_limit"),
+                                              in: RequestNumber.smallCounts) else { return ExportSettings.xlsxRowLimit }
         return limit
     }
 
     /// The organization named by `org` in the query or form, which the user must belong to.
     func organization(_ value: String?, allowing permission: Permission) throws -> Int {
-        guard let value, let id = Int(value) else { throw UserError.badRequest("Choose an organization.") }
+        guard let id = RequestNumber.parse(value, in: RequestNumber.ids) else { throw UserError.badRequest("Choose an organization.") }
         try access.require(permission, in: id)
         return id
     }

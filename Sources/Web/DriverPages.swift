@@ -15,7 +15,6 @@ struct DriverPages {
             throw UserError.notFound("This invite link is not valid any more. Ask the host for a new link or its search code.")
         }
         guard !request.isRead else { return form(request, joinable, draft: nil, problems: [:], status: 200) }
-        guard request.method == "POST" else { throw ConsoleHandler.MethodNotAllowed(method: request.method, allowed: "GET, HEAD, POST") }
         let draft = JoinRequests.Request(
             name: request.formValue("name") ?? "", email: request.formValue("email") ?? "",
             answers: joinable.questions.indices.map { request.formValue("answer-\($0)") ?? "" },
@@ -28,12 +27,15 @@ struct DriverPages {
         do {
             let status = try requests.request(draft, to: joinable)
             return .redirect(to: "/status/" + status)
-        } catch let error as UserError {
-            return form(request, joinable, draft: draft, problems: ["form": error.message], status: ErrorStatus.status(for: error))
+        } catch {
+            // Busy, full or refused: the form again, with everything the driver typed.
+            let failure = ErrorPresentation(error, request: request)
+            return form(request, joinable, draft: draft, problems: ["form": failure.message], status: failure.status, headers: failure.headers)
         }
     }
 
-    func form(_ request: Request, _ joinable: Joinable, draft: JoinRequests.Request?, problems: [String: String], status: Int) -> Response {
+    func form(_ request: Request, _ joinable: Joinable, draft: JoinRequests.Request?, problems: [String: String], status: Int,
+              headers: [(String, String)] = []) -> Response {
         let issued = Self.formToken.issue(for: request)
         func problem(_ field: String) -> TemplateValue { problems[field].map(TemplateValue.text) ?? false }
         var response = handler.html(status: status, page: "join", title: "Join \(joinable.connectionName)", session: nil, [
@@ -53,6 +55,7 @@ struct DriverPages {
             "formProblem": problem("form"), "nameProblem": problem("name"), "emailProblem": problem("email"), "termsProblem": problem("terms"),
         ])
         response.headers.append(issued.header)
+        response.headers += headers
         return response
     }
 

@@ -24,11 +24,16 @@ struct ExportAction {
         }
         let configuration = page.handler.configuration
         let export = ConnectionExport(database: page.database, inviteURL: { configuration.inviteURL(token: $0) })
-        let failAfter = configuration.testRoutes ? page.request.formValue("_fail_after").flatMap { Int($0) } : nil
+        let failAfter = configuration.testRoutes ? RequestNumber.parse(page.request.formValue("_fail_after"), in: RequestNumber.smallCounts) : nil
         let headers = [("Content-Type", settings.format.contentType), ("Cache-Control", "no-store"),
                        ("Content-Disposition", "attachment; filename=\"\(settings.fileName(at: Date()))\"")]
+        // A finished export is delivered even when its audit entry cannot be written; the log says so.
         let record = { (outcome: ConnectionExport.Outcome) in
-            try self.audit(outcome, state: state, columns: columns, settings: settings)
+            do {
+                try self.audit(outcome, state: state, columns: columns, settings: settings)
+            } catch {
+                Log.error("export of \(outcome.rows) rows by \(self.page.access.email) not audited: \(error)")
+            }
         }
         switch settings.format {
         case .csv:
@@ -38,14 +43,14 @@ struct ExportAction {
                     try out.write(chunk)
                     try out.flush()
                 }
-                try record(outcome)
+                record(outcome)
             })
         case .xlsx:
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("connections-export-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let file = folder.appendingPathComponent("export.xlsx")
             do {
-                try record(try export.xlsx(state, columns: columns, organizations: organizations, to: file.path, temporaryDirectory: folder.path))
+                record(try export.xlsx(state, columns: columns, organizations: organizations, to: file.path, temporaryDirectory: folder.path))
             } catch {
                 try? FileManager.default.removeItem(at: folder)
                 throw error

@@ -22,4 +22,11 @@ enum Format {
             }
         }, as: UTF8.self)
     }
+
+    /// A size limit as people read it: "64 KiB", "1 MiB".
+    static func bytes(_ count: Int) -> String {
+        if count >= 1 << 20 && count % (1 << 20) == 0 { return "\(integer(count >> 20)) MiB" }
+        if count >= 1 << 10 && count % (1 << 10) == 0 { return "\(integer(count >> 10)) KiB" }
+        return "\(integer(count)) bytes"
+    }
 }

@@ -37,7 +37,7 @@ public struct PageProfile {
         }
         var bytes = 0
         let whole = try median(iterations) {
-            if case .bytes(let body) = try handler.respond(to: request).body { bytes = body.count }
+            if case .bytes(let body) = handler.respond(to: request).body { bytes = body.count }
         }
         return Result(firstMicroseconds: first, sqlMicroseconds: sql, handlerMicroseconds: whole, pageBytes: bytes)
     }

@@ -11,10 +11,10 @@ struct RequestsPage {
         let visible = page.access.organizations(allowing: .viewConnections)
         var title = "Driver requests"
         if let connectionID {
+            // The route checked that the user may see this connection.
             guard let invite = try ConnectionInvites(database: page.database).invite(connectionID: connectionID) else {
                 throw UserError.notFound("There is no connection with id \(connectionID).")
             }
-            try page.access.require(.viewConnections, in: invite.organizationID)
             title = "Drivers of “\(invite.connectionName)”"
         }
         let decisions = MembershipDecisions(database: page.database)
@@ -50,7 +50,7 @@ struct RequestsPage {
     }
 
     func decide() throws -> Response {
-        let ids = page.request.form.filter { $0.name == "m" }.compactMap { Int($0.value) }
+        let ids = try BulkAction.ids(page.request, field: "m")
         let decision: Decision
         switch page.request.formValue("action") {
         case "approve": decision = .approve

@@ -11,7 +11,6 @@ struct SignInPage {
     func respond(to request: Request) throws -> Response {
         let next = Self.safeNext(request.isRead ? request.queryValue("next") : request.formValue("next"))
         guard !request.isRead else { return form(request, next: next, email: "", message: nil, status: 200) }
-        guard request.method == "POST" else { throw ConsoleHandler.MethodNotAllowed(method: request.method, allowed: "GET, HEAD, POST") }
         guard Self.formToken.isValid(request) else {
             return form(request, next: next, email: request.formValue("email") ?? "",
                         message: "The sign-in form had expired. Please sign in again.", status: 403)
@@ -24,8 +23,11 @@ struct SignInPage {
             response.headers.append(("Set-Cookie", SessionCookie.set(session.token, secure: request.isHTTPS)))
             response.headers.append(Self.formToken.clearHeader)
             return response
-        } catch let error as UserError {
-            return form(request, next: next, email: email, message: error.message, status: ErrorStatus.status(for: error))
+        } catch {
+            let failure = ErrorPresentation(error, request: request)
+            var response = form(request, next: next, email: email, message: failure.message, status: failure.status)
+            response.headers += failure.headers
+            return response
         }
     }
 

@@ -10,14 +10,14 @@ enum TestRoutes {
     static func respond(to request: Request, action: String) throws -> Response {
         switch action {
         case "sleep":
-            let milliseconds = min(Int(request.queryValue("ms") ?? "") ?? 1000, 30_000)
+            let milliseconds = RequestNumber.parse(request.queryValue("ms"), in: 0...30_000) ?? 1000
             Thread.sleep(forTimeInterval: Double(milliseconds) / 1000)
             return Response(contentType: "text/plain; charset=utf-8", body: "slept \(milliseconds) ms\n")
         case "fail":
             throw DeliberateFailure()
         case "stream":
             // Chunks with pauses: the client must see the first before the last is written.
-            let chunks = min(Int(request.queryValue("chunks") ?? "") ?? 5, 1000)
+            let chunks = RequestNumber.parse(request.queryValue("chunks"), in: 0...1000) ?? 5
             return Response(headers: [("Content-Type", "text/plain; charset=utf-8")], body: .stream { out in
                 for index in 0..<chunks {
                     try out.write("chunk \(index) at \(Int(Date().timeIntervalSince1970 * 1000))\n")

@@ -14,9 +14,12 @@ struct UsersPage {
         do {
             let message = try act(on: organization)
             return try show(organization, message: message, status: 200)
-        } catch let error as UserError {
-            if case .notFound = error { throw error }
-            return try show(organization, message: error.message, status: ErrorStatus.status(for: error), failed: true)
+        } catch {
+            if case UserError.notFound = error { throw error }
+            let failure = ErrorPresentation(error, request: page.request)
+            var response = try show(organization, message: failure.message, status: failure.status, failed: true)
+            response.headers += failure.headers
+            return response
         }
     }
 
@@ -30,7 +33,7 @@ struct UsersPage {
             return role
         }
         func member() throws -> (id: Int, email: String) {
-            guard let id = Int(page.request.formValue("user") ?? ""),
+            guard let id = RequestNumber.parse(page.request.formValue("user"), in: RequestNumber.ids),
                   let member = try accounts.members(of: organization).first(where: { $0.userID == id }) else {
                 throw UserError.notFound("That user is not a member of this organization.")
             }

@@ -10,8 +10,12 @@ public struct WebConfiguration: Sendable {
     public var assetVersion: String
     /// Routes that only the end-to-end tests use: a slow request and a failing one.
     public var testRoutes: Bool
+    /// How long a write waits for another writer's lock before the user gets "busy, try again".
+    public var busyTimeoutMilliseconds: Int32
 
-    public init(databasePath: String, views: Views, publicBaseURL: String, publicDirectory: String, testRoutes: Bool = false) {
+    public init(databasePath: String, views: Views, publicBaseURL: String, publicDirectory: String, testRoutes: Bool = false,
+                busyTimeoutMilliseconds: Int32 = 5000) {
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         self.testRoutes = testRoutes
         self.databasePath = databasePath
         self.views = views

@@ -34,12 +34,16 @@ struct Serve: ParsableCommand {
     @Option(help: "Absolute base URL of links given to drivers.")
     var publicBaseURL = "http://127.0.0.1:8080"
 
+    @Option(help: "Milliseconds a write waits for another writer's lock before answering 503 (busy, try again).")
+    var busyTimeoutMs = 5000
+
     @Flag(help: .hidden)
     var testRoutes = false
 
     func validate() throws {
         guard UInt32(socketMode, radix: 8) != nil else { throw ValidationError("--socket-mode must be octal, like 660") }
         guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be from 1 to 256") }
+        guard (0...60_000).contains(busyTimeoutMs) else { throw ValidationError("--busy-timeout-ms must be from 0 to 60000") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
     }
 
@@ -47,7 +51,8 @@ struct Serve: ParsableCommand {
         // Migrate once, before any worker opens the file.
         try Migrator().migrate(Database(path: database.database))
         let web = WebConfiguration(databasePath: database.database, views: try Views(directory: views),
-                                   publicBaseURL: publicBaseURL, publicDirectory: publicDirectory, testRoutes: testRoutes)
+                                   publicBaseURL: publicBaseURL, publicDirectory: publicDirectory, testRoutes: testRoutes,
+                                   busyTimeoutMilliseconds: Int32(busyTimeoutMs))
         let server = FastCGIServer(
             configuration: ServerConfiguration(address: listen, socketMode: UInt32(socketMode, radix: 8)!, threads: threads,
                                                maxBodyBytes: maxBodyBytes, shutdownGraceSeconds: shutdownGrace),

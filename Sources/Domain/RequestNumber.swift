@@ -1,0 +1,35 @@
+/// The one way a number from outside (a path, a query, a form) becomes an Int: ASCII digits
+/// only, within a stated range. Every range here is small enough that the arithmetic done with
+/// its values (page offsets, sums of counts) cannot overflow, so no request can reach a trap.
+public enum RequestNumber {
+    /// Row ids in paths and forms: SQLite rowids are positive; 2^53 keeps them exact as JSON numbers too.
+    public static let ids: ClosedRange<Int> = 1...(1 << 53)
+    /// Page numbers: (page - 1) * the largest page size stays far below Int.max.
+    public static let pages: ClosedRange<Int> = 1...1_000_000_000
+    /// Positions in short lists (filter rows, questions, counts asked by tests).
+    public static let smallCounts: ClosedRange<Int> = 0...1_000_000
+    /// Values typed into number filters ("Connected Drivers greater than …").
+    public static let filterValues: ClosedRange<Int> = -1_000_000_000_000_000...1_000_000_000_000_000
+
+    /// The value of `text` when it is an optional sign and 1 to 19 ASCII digits within `range`; nil
+    /// otherwise (empty, "1e9", "0x10", "١٢", spaces, 25 digits, out of range).
+    public static func parse(_ text: (some StringProtocol)?, in range: ClosedRange<Int>) -> Int? {
+        guard let text else { return nil }
+        var utf8 = Substring(text).utf8[...]
+        var negative = false
+        if let sign = utf8.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") {
+            negative = sign == UInt8(ascii: "-")
+            utf8 = utf8.dropFirst()
+        }
+        guard !utf8.isEmpty, utf8.count <= 19 else { return nil }
+        var magnitude: UInt64 = 0
+        for byte in utf8 {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            // 19 digits fit in UInt64 (max 18,446,744,073,709,551,615 > 9,999,999,999,999,999,999).
+            magnitude = magnitude * 10 + UInt64(byte - UInt8(ascii: "0"))
+        }
+        guard magnitude <= UInt64(Int.max) else { return nil }
+        let value = negative ? -Int(magnitude) : Int(magnitude)
+        return range.contains(value) ? value : nil
+    }
+}

@@ -1,0 +1,82 @@
+import Domain
+import FastCGI
+import Storage
+
+/// The one place where a failure becomes what the user sees: a status, a message and any headers
+/// the status needs. Pages that show a form again (a driver's request, a connection, sign-in,
+/// users) use the same presentation inline, so a failure never loses what was typed.
+struct ErrorPresentation {
+    let status: Int
+    let message: String
+    var headers: [(String, String)] = []
+
+    /// How long a client should wait before repeating a request the database was too busy for.
+    static let busyRetrySeconds = 2
+
+    init(_ error: Error, request: Request) {
+        switch error {
+        case let error as UserError:
+            status = Self.status(of: error)
+            message = error.message
+        case let error as MethodNotAllowed:
+            status = 405
+            message = "\(error.method.prefix(20)) is not allowed here."
+            headers = [("Allow", error.allowed)]
+        case let error as TransportRefusal:
+            switch error {
+            case .bodyTooLarge(let limit):
+                status = 413
+                message = "The request is too large: at most \(Format.bytes(limit)) is accepted."
+            }
+        case let error as StorageError where error.isBusy:
+            status = 503
+            message = "The database is busy with another change. Nothing was saved: try again in a moment."
+            headers = [("Retry-After", String(Self.busyRetrySeconds))]
+            Log.error("503 busy \(request.method) \(request.path.prefix(200)): \(error)")
+        case let error as StorageError where error.isUnavailable:
+            status = 503
+            message = "Changes cannot be saved right now: the database cannot be written. Nothing was saved; "
+                + "try again later. The operators have been told."
+            headers = [("Retry-After", "60")]
+            Log.error("503 storage unavailable \(request.method) \(request.path.prefix(200)): \(error)")
+        default:
+            status = 500
+            message = "Something went wrong on our side. The error has been logged."
+            Log.error("500 \(request.method) \(request.path.prefix(200)): \(error)")
+        }
+    }
+
+    static func status(of error: UserError) -> Int {
+        switch error {
+        case .badRequest: return 400
+        case .unauthorized: return 401
+        case .forbidden: return 403
+        case .notFound: return 404
+        case .conflict: return 409
+        case .tooManyRequests: return 429
+        }
+    }
+
+    var title: String { Self.title(for: status) }
+
+    static func title(for status: Int) -> String {
+        switch status {
+        case 400: return "This request cannot be read"
+        case 401: return "Sign in again"
+        case 403: return "Not allowed"
+        case 404: return "Page not found"
+        case 405: return "Method not allowed"
+        case 409: return "Conflict"
+        case 413: return "Too large"
+        case 429: return "Too many attempts"
+        case 503: return "Try again in a moment"
+        default: return "Something went wrong"
+        }
+    }
+}
+
+/// A known path asked with a method it does not answer.
+struct MethodNotAllowed: Error {
+    let method: String
+    let allowed: String
+}

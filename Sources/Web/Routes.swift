@@ -1,0 +1,96 @@
+import Domain
+import FastCGI
+
+/// Every page and action of the console: method, path with typed parameters, who may call it.
+/// The README's route list is checked against this table by a unit test.
+extension ConsoleHandler {
+    static let routes: [Route] = [
+        Route(["GET"], "/healthz", .anyone) { _ in Response(contentType: "text/plain; charset=utf-8", body: "ok\n") },
+        Route(["GET", "POST"], "/login", .anyone) { try SignInPage(handler: $0.handler).respond(to: $0.request) },
+        Route(["GET", "POST"], "/join/{token}", .anyone) { try DriverPages(handler: $0.handler).join($0.request, token: $0.parameters.texts["token"] ?? "") },
+        Route(["GET"], "/find", .anyone) { try DriverPages(handler: $0.handler).find($0.request) },
+        Route(["GET"], "/status/{token}", .anyone) { try DriverPages(handler: $0.handler).status(token: $0.parameters.texts["token"] ?? "") },
+
+        Route(["GET"], "/", .signedIn) { _ in .redirect(to: "/connections") },
+        Route(["GET"], "/connections", .signedIn) { try ConnectionsPage(page: $0.page).respond() },
+        Route(["GET"], "/connections/filter-catalog", .signedIn) { _ in FilterPanel.catalogResponse() },
+        Route(["GET"], "/connections/organizations", .signedIn) { try OrganizationPickerPage(page: $0.page).respond() },
+        Route(["POST"], "/connections/columns", .signedIn) { try ColumnsAction(page: $0.page).respond() },
+        Route(["POST"], "/connections/export", .anyOrganization(.export)) { try ExportAction(page: $0.page).respond() },
+        Route(["POST"], "/connections/bulk", .signedIn) { try BulkAction(page: $0.page).respond() },
+        Route(["GET", "POST"], "/connections/new", .anyOrganization(.manageConnections)) { try ConnectionFormPage(page: $0.page).new() },
+        Route(["GET"], "/connections/{id:Int}/invite", .connection(.inviteDrivers)) {
+            try InvitePage(page: $0.page).respond(connectionID: $0.parameters.id)
+        },
+        Route(["GET"], "/connections/{id:Int}/qr.svg", .connection(.inviteDrivers)) {
+            try InvitePage(page: $0.page).qrCode(connectionID: $0.parameters.id, png: false)
+        },
+        Route(["GET"], "/connections/{id:Int}/qr.png", .connection(.inviteDrivers)) {
+            try InvitePage(page: $0.page).qrCode(connectionID: $0.parameters.id, png: true)
+        },
+        Route(["POST"], "/connections/{id:Int}/rotate", .connection(.rotateCodes)) {
+            try InvitePage(page: $0.page).rotate(connectionID: $0.parameters.id)
+        },
+        Route(["GET"], "/connections/{id:Int}/requests", .connection(.viewConnections)) {
+            try RequestsPage(page: $0.page).respond(connectionID: $0.parameters.id)
+        },
+        Route(["GET", "POST"], "/connections/{id:Int}/edit", .connection(.manageConnections)) {
+            try ConnectionFormPage(page: $0.page).edit($0.parameters.id)
+        },
+        Route(["POST"], "/connections/{id:Int}/status", .connection(.manageConnections)) {
+            try ConnectionFormPage(page: $0.page).setStatus($0.parameters.id)
+        },
+        Route(["POST"], "/connections/{id:Int}/delete", .connection(.manageConnections)) {
+            try ConnectionFormPage(page: $0.page).delete($0.parameters.id)
+        },
+        Route(["GET"], "/requests", .signedIn) { try RequestsPage(page: $0.page).respond(connectionID: nil) },
+        Route(["POST"], "/requests/decide", .anyOrganization(.decideMemberships)) { try RequestsPage(page: $0.page).decide() },
+        Route(["GET", "POST"], "/users", .anyOrganization(.manageUsers)) { try UsersPage(page: $0.page).respond() },
+        Route(["GET"], "/audit", .anyOrganization(.viewAudit)) { try AuditPage(page: $0.page).respond() },
+        Route(["POST"], "/logout", .signedIn) { context in
+            let page = try context.page
+            try Accounts(database: page.database).signOut(page.session)
+            var response = Response.redirect(to: "/login")
+            response.headers.append(("Set-Cookie", SessionCookie.clear(secure: page.request.isHTTPS)))
+            return response
+        },
+    ]
+
+    /// Served only with `serve --test-routes`: a slow request, a failing one, a streamed body.
+    static let testRoutes: [Route] = [
+        Route(["GET"], "/_test/{action}", .anyone) { try TestRoutes.respond(to: $0.request, action: $0.parameters.texts["action"] ?? "") },
+    ]
+
+    /// The README's list of routes, one table row each.
+    static var routeDocumentation: String {
+        (["| method | path | who may call it |", "|---|---|---|"] + routes.map { route in
+            "| \(route.methods.joined(separator: ", ")) | `\(route.path)` | \(route.access.documentation) |"
+        }).joined(separator: "\n")
+    }
+}
+
+extension AccessRule {
+    var documentation: String {
+        switch self {
+        case .anyone: return "anyone (forms: a token paired with a cookie)"
+        case .signedIn: return "signed in (POST: the session's CSRF token)"
+        case .anyOrganization(let permission): return "signed in, \(permission.documentation) in some organization"
+        case .connection(let permission): return "signed in, \(permission.documentation) in the connection's organization"
+        }
+    }
+}
+
+extension Permission {
+    var documentation: String {
+        switch self {
+        case .viewConnections: return "may view connections"
+        case .export: return "may export"
+        case .inviteDrivers: return "may invite drivers"
+        case .decideMemberships: return "may decide on requests"
+        case .manageConnections: return "may manage connections"
+        case .rotateCodes: return "may rotate codes"
+        case .manageUsers: return "may manage users"
+        case .viewAudit: return "may read the audit log"
+        }
+    }
+}
