@@ -1,38 +1,40 @@
 import CFCGI
 
-/// The output side of one FastCGI request, for streamed bodies.
+/// The output side of one request, for streamed bodies: libfcgi's stream when serving, or a
+/// buffer for in-process tests.
 public final class ResponseStream {
-    private let stream: UnsafeMutablePointer<FCGX_Stream>
+    private let put: (UnsafeRawBufferPointer) -> Bool
+    private let push: () -> Bool
 
     init(stream: UnsafeMutablePointer<FCGX_Stream>) {
-        self.stream = stream
+        put = { bytes in
+            bytes.isEmpty || FCGX_PutStr(bytes.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(bytes.count), stream) == bytes.count
+        }
+        push = { FCGX_FFlush(stream) == 0 }
+    }
+
+    /// A stream that keeps what is written, for reading a streamed body in tests.
+    public init(collectingInto buffer: @escaping ([UInt8]) -> Void) {
+        put = { bytes in
+            buffer(Array(bytes))
+            return true
+        }
+        push = { true }
     }
 
     public struct ClientGone: Error {}
 
     public func write(_ bytes: [UInt8]) throws {
-        guard !bytes.isEmpty else { return }
-        let written = bytes.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
-                FCGX_PutStr($0, Int32(buffer.count), stream)
-            }
-        }
-        guard written == bytes.count else { throw ClientGone() }
+        guard bytes.withUnsafeBytes(put) else { throw ClientGone() }
     }
 
     public func write(_ string: String) throws {
         var string = string
-        try string.withUTF8 { buffer in
-            guard buffer.count > 0 else { return }
-            let written = buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
-                FCGX_PutStr($0, Int32(buffer.count), stream)
-            }
-            guard written == buffer.count else { throw ClientGone() }
-        }
+        guard string.withUTF8({ put(UnsafeRawBufferPointer($0)) }) else { throw ClientGone() }
     }
 
     /// Sends what is buffered to nginx now.
     public func flush() throws {
-        guard FCGX_FFlush(stream) == 0 else { throw ClientGone() }
+        guard push() else { throw ClientGone() }
     }
 }

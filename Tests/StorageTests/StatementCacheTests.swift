@@ -1,0 +1,30 @@
+import Storage
+import XCTest
+
+final class StatementCacheTests: XCTestCase {
+    func testTheCacheKeepsAtMostItsCapacityAndTheHotStatements() throws {
+        let database = try Database(path: ":memory:")
+        try database.execute("CREATE TABLE t (a INTEGER)")
+        let hot = "SELECT count(*) FROM t"
+        for index in 0..<(Database.statementCacheCapacity * 20) {
+            // A distinct text each time, as every new filter combination makes.
+            _ = try database.scalarInt("SELECT \(index) FROM t WHERE a > ?1", [.init(index)])
+            _ = try database.scalarInt(hot)
+            XCTAssertLessThanOrEqual(database.cachedStatementCount, Database.statementCacheCapacity)
+        }
+        let hotStatement = try database.cached(hot)
+        _ = try database.scalarInt("SELECT 'one more' FROM t")
+        XCTAssertTrue(try database.cached(hot) === hotStatement, "the most used statement stays prepared")
+    }
+
+    func testAStatementInUseSurvivesItsEviction() throws {
+        let database = try Database(path: ":memory:")
+        try database.execute("CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1), (2), (3)")
+        // Each row's work prepares enough new statements to evict the one being stepped.
+        let sums = try database.query("SELECT a FROM t ORDER BY a") { row -> Int in
+            for index in 0...Database.statementCacheCapacity { _ = try database.scalarInt("SELECT \(index) + ?1", [.init(row.int(0))]) }
+            return row.int(0)
+        }
+        XCTAssertEqual(sums, [1, 2, 3])
+    }
+}

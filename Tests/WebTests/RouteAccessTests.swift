@@ -1,0 +1,112 @@
+import Domain
+import FastCGI
+import XCTest
+@testable import Web
+
+/// Every route of the route table, asked by each role: the status each must get.
+final class RouteAccessTests: XCTestCase {
+    struct Probe {
+        let method: String
+        /// The route table's path, to prove every route is probed.
+        let route: String
+        let target: String
+        var form: [(String, String)] = []
+        /// Anonymous, Viewer, Connections officer, Admin.
+        let expected: [Int]
+    }
+
+    func testEveryRouteAnswersEachRoleAsItsRuleSays() throws {
+        let client = try TestClient()
+        let officerOrg = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ?1",
+                                           [.text(DemoData.officerEmail)])
+        let viewerOrg = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ?1",
+                                          [.text(DemoData.viewerEmail)])
+        XCTAssertNotEqual(officerOrg, viewerOrg)
+        // X: the officer's organization; Y: the viewer's; W: the officer's, with no connected drivers (deletable).
+        let x = try client.scalar("SELECT min(id) FROM connections WHERE org_id = ?1 AND connected_drivers > 0", [.init(officerOrg)])
+        let y = try client.scalar("SELECT min(id) FROM connections WHERE org_id = ?1", [.init(viewerOrg)])
+        let w = try client.scalar("SELECT max(id) FROM connections WHERE org_id = ?1 AND connected_drivers = 0 AND id <> ?2",
+                                  [.init(officerOrg), .init(x)])
+        let other = try client.otherConnection()
+        let invite = try other.query("SELECT invite_token FROM connections WHERE status = 'Enabled' LIMIT 1") { $0.text(0) }[0]
+        let status = try other.query("SELECT status_token FROM memberships LIMIT 1") { $0.text(0) }[0]
+        let everyColumn = ColumnCatalog.all.map { ("order", $0.key) } + [("show", "name"), ("action", "apply"), ("back", "")]
+
+        let probes: [Probe] = [
+            Probe(method: "GET", route: "/healthz", target: "/healthz", expected: [200, 200, 200, 200]),
+            Probe(method: "GET", route: "/login", target: "/login", expected: [200, 200, 200, 200]),
+            Probe(method: "GET", route: "/join/{token}", target: "/join/\(invite)", expected: [200, 200, 200, 200]),
+            Probe(method: "GET", route: "/find", target: "/find", expected: [200, 200, 200, 200]),
+            Probe(method: "GET", route: "/status/{token}", target: "/status/\(status)", expected: [200, 200, 200, 200]),
+            Probe(method: "GET", route: "/", target: "/", expected: [303, 303, 303, 303]),
+            Probe(method: "GET", route: "/connections", target: "/connections", expected: [303, 200, 200, 200]),
+            Probe(method: "GET", route: "/connections/filter-catalog", target: "/connections/filter-catalog", expected: [303, 200, 200, 200]),
+            Probe(method: "GET", route: "/connections/organizations", target: "/connections/organizations", expected: [303, 200, 200, 200]),
+            Probe(method: "POST", route: "/connections/columns", target: "/connections/columns", form: everyColumn, expected: [401, 303, 303, 303]),
+            Probe(method: "POST", route: "/connections/export", target: "/connections/export", form: [("format", "csv"), ("state", "")],
+                  expected: [401, 200, 200, 200]),
+            Probe(method: "POST", route: "/connections/bulk", target: "/connections/bulk", form: [("action", "disable"), ("c", "\(x)")],
+                  expected: [401, 200, 200, 200]),
+            Probe(method: "GET", route: "/connections/new", target: "/connections/new", expected: [303, 403, 403, 200]),
+            Probe(method: "GET", route: "/connections/{id:Int}/invite", target: "/connections/\(x)/invite", expected: [303, 404, 200, 200]),
+            Probe(method: "GET", route: "/connections/{id:Int}/invite", target: "/connections/\(y)/invite", expected: [303, 403, 404, 200]),
+            Probe(method: "GET", route: "/connections/{id:Int}/qr.svg", target: "/connections/\(x)/qr.svg", expected: [303, 404, 200, 200]),
+            Probe(method: "GET", route: "/connections/{id:Int}/qr.png", target: "/connections/\(x)/qr.png", expected: [303, 404, 200, 200]),
+            Probe(method: "POST", route: "/connections/{id:Int}/rotate", target: "/connections/\(x)/rotate", form: [("what", "code")],
+                  expected: [401, 404, 403, 303]),
+            Probe(method: "GET", route: "/connections/{id:Int}/requests", target: "/connections/\(x)/requests", expected: [303, 404, 200, 200]),
+            Probe(method: "GET", route: "/connections/{id:Int}/requests", target: "/connections/\(y)/requests", expected: [303, 200, 404, 200]),
+            Probe(method: "GET", route: "/connections/{id:Int}/edit", target: "/connections/\(x)/edit", expected: [303, 404, 403, 200]),
+            Probe(method: "POST", route: "/connections/{id:Int}/status", target: "/connections/\(x)/status", form: [("status", "Disabled")],
+                  expected: [401, 404, 403, 303]),
+            Probe(method: "POST", route: "/connections/{id:Int}/delete", target: "/connections/\(w)/delete", expected: [401, 404, 403, 303]),
+            Probe(method: "GET", route: "/requests", target: "/requests", expected: [303, 200, 200, 200]),
+            Probe(method: "POST", route: "/requests/decide", target: "/requests/decide", form: [("action", "approve")], expected: [401, 403, 400, 400]),
+            Probe(method: "GET", route: "/users", target: "/users", expected: [303, 403, 403, 200]),
+            Probe(method: "GET", route: "/audit", target: "/audit", expected: [303, 403, 403, 200]),
+            Probe(method: "POST", route: "/logout", target: "/logout", expected: [401, 303, 303, 303]),
+        ]
+        XCTAssertEqual(Set(probes.map { "\($0.method) \($0.route)" }),
+                       Set(ConsoleHandler.routes.flatMap { route in route.methods.filter { $0 == "GET" || route.methods == ["POST"] }.map { "\($0) \(route.path)" } }),
+                       "every route is probed")
+
+        for (index, user) in [nil, DemoData.viewerEmail, DemoData.officerEmail, DemoData.adminEmail].enumerated() {
+            client.signOut()
+            if let user { try client.signIn(user) }
+            for probe in probes {
+                let response = probe.method == "GET" ? client.get(probe.target) : try client.post(probe.target, probe.form)
+                XCTAssertEqual(response.status, probe.expected[index], "\(probe.method) \(probe.target) as \(user ?? "anonymous"): \(client.text(response).prefix(400))")
+                if probe.route != "/logout" && response.status == 303 && client.cookies[SessionCookie.name] == nil && user != nil {
+                    XCTFail("\(probe.target) ended the session")
+                }
+            }
+        }
+    }
+
+    func testUnknownPathsAre404AndOtherMethods405WithAllow() throws {
+        let client = try TestClient()
+        try client.signIn(DemoData.adminEmail)
+        for method in ["PUT", "DELETE", "OPTIONS", "PATCH", "POST"] {
+            let response = client.request(method, "/healthz")
+            XCTAssertEqual(response.status, 405, method)
+            XCTAssertEqual(client.header(response, "Allow"), "GET, HEAD", method)
+        }
+        XCTAssertEqual(client.header(client.request("DELETE", "/connections/1/edit"), "Allow"), "GET, HEAD, POST")
+        XCTAssertEqual(client.header(client.request("GET", "/connections/1/rotate"), "Allow"), "POST")
+        XCTAssertEqual(client.request("PUT", "/connections").status, 405)
+        XCTAssertEqual(client.request("HEAD", "/connections").status, 200)
+        XCTAssertEqual(client.request("HEAD", "/healthz").status, 200)
+        for path in ["/nope", "/connections/abc/invite", "/connections/0/invite", "/connections/-1/invite",
+                     "/connections/99999999999999999999999/invite", "/connections/9223372036854775807/invite", "/connections/1/invite/x",
+                     "/join/" + String(repeating: "t", count: 5000)] {
+            XCTAssertEqual(client.get(path).status, 404, path)
+        }
+    }
+
+    func testTheREADMEListsExactlyTheRouteTable() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        XCTAssertTrue(readme.contains(ConsoleHandler.routeDocumentation),
+                      "README.md's route list differs from the route table; paste this in:\n\(ConsoleHandler.routeDocumentation)")
+    }
+}

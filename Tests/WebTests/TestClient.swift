@@ -1,0 +1,128 @@
+import Domain
+import FastCGI
+import Foundation
+import Storage
+@testable import Web
+
+/// The console in-process: a real ConsoleHandler on a real SQLite file with demo data, spoken to
+/// with Request values instead of through nginx. Keeps cookies like a browser.
+final class TestClient {
+    static let password = "connections-demo"
+    let handler: ConsoleHandler
+    let databasePath: String
+    private let folder: URL
+    var cookies: [String: String] = [:]
+
+    /// A database of `connections` demo connections, made once per size and copied for each client.
+    init(connections: Int = 120, busyTimeoutMilliseconds: Int32 = 5000) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("connections-web-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        databasePath = folder.appendingPathComponent("connections.sqlite").path
+        try FileManager.default.copyItem(atPath: try Self.template(connections: connections), toPath: databasePath)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let configuration = WebConfiguration(databasePath: databasePath, views: try Views(directory: root.appendingPathComponent("Views").path),
+                                             publicBaseURL: "https://connect.example.test",
+                                             publicDirectory: root.appendingPathComponent("Public").path,
+                                             busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        handler = try ConsoleHandler(configuration: configuration)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
+
+    nonisolated(unsafe) private static var templates: [Int: String] = [:]
+    private static let templateLock = NSLock()
+
+    private static func template(connections: Int) throws -> String {
+        templateLock.lock()
+        defer { templateLock.unlock() }
+        if let path = templates[connections] { return path }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("connections-web-template-\(UUID().uuidString).sqlite").path
+        let database = try Database(path: path)
+        try Migrator().migrate(database)
+        var demo = DemoData(database: database, connections: connections)
+        _ = try demo.generate()
+        try database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        templates[connections] = path
+        return path
+    }
+
+    /// A second connection to the same file, as another process would have.
+    func otherConnection() throws -> Database {
+        try Database(path: databasePath)
+    }
+
+    // MARK: Requests
+
+    @discardableResult
+    func request(_ method: String, _ target: String, form: [(String, String)] = [], headers: [String: String] = [:]) -> Response {
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        var headers = headers
+        if !cookies.isEmpty { headers["cookie"] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
+        let body = Array(URLEncoding.encode(form.map { (name: $0.0, value: $0.1) }).utf8)
+        if !body.isEmpty { headers["content-type"] = "application/x-www-form-urlencoded" }
+        let response = handler.respond(to: Request(method: method, path: String(parts[0]), queryString: parts.count > 1 ? String(parts[1]) : "",
+                                                   headers: headers, body: body, remoteAddress: "127.0.0.1"))
+        for (name, value) in response.headers where name == "Set-Cookie" {
+            let pair = value.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let cookie = String(pair[0]), content = pair.count > 1 ? String(pair[1]) : ""
+            if content.isEmpty || value.contains("Max-Age=0") { cookies[cookie] = nil } else { cookies[cookie] = content }
+        }
+        return response
+    }
+
+    @discardableResult
+    func get(_ target: String) -> Response { request("GET", target) }
+
+    /// A POST carrying the session's CSRF token, as the console's forms do.
+    @discardableResult
+    func post(_ target: String, _ form: [(String, String)] = []) throws -> Response {
+        request("POST", target, form: [("csrf", try csrfToken())] + form)
+    }
+
+    func csrfToken() throws -> String {
+        guard let session = cookies[SessionCookie.name] else { return "" }
+        let database = try otherConnection()
+        return try database.query("SELECT csrf_token FROM sessions WHERE token = ?1", [.text(session)]) { $0.text(0) }.first ?? ""
+    }
+
+    /// Signs in through the sign-in form, as a browser does.
+    func signIn(_ email: String, password: String = TestClient.password) throws {
+        let form = get("/login")
+        guard form.status == 200, let token = cookies[SignInPage.formToken.cookie] else { throw Failure("no sign-in form: \(form.status)") }
+        let answer = request("POST", "/login", form: [("csrf", token), ("email", email), ("password", password)])
+        guard answer.status == 303, cookies[SessionCookie.name] != nil else { throw Failure("sign-in of \(email) failed: \(answer.status) \(text(answer).prefix(300))") }
+    }
+
+    func signOut() { cookies = [:] }
+
+    // MARK: Reading answers
+
+    /// The body as text; a streamed body is run to its end.
+    func text(_ response: Response) -> String {
+        String(decoding: bytes(response), as: UTF8.self)
+    }
+
+    func bytes(_ response: Response) -> [UInt8] {
+        switch response.body {
+        case .bytes(let bytes): return bytes
+        case .stream(let produce):
+            var collected: [UInt8] = []
+            try? produce(ResponseStream(collectingInto: { collected += $0 }))
+            return collected
+        }
+    }
+
+    func header(_ response: Response, _ name: String) -> String? {
+        response.headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+
+    /// One value from the database, for choosing ids and checking effects.
+    func scalar(_ sql: String, _ parameters: [SQLValue] = []) throws -> Int {
+        try otherConnection().scalarInt(sql, parameters)
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+}
