@@ -29,6 +29,13 @@ start_stack() {
     cookie="Cookie: session=$session"
 }
 
+# Stops what start_stack started, so that another stack can start.
+stop_stack() {
+    kill -TERM "$web" "$app" 2>/dev/null || true
+    wait "$web" "$app" 2>/dev/null || true
+    trap - EXIT
+}
+
 # Makes DATABASE hold CONNECTIONS demo connections at the current schema: seeds it once, and
 # migrates it on later runs. Usage: ensure_demo_database BINARY DATABASE CONNECTIONS
 ensure_demo_database() {
