@@ -99,12 +99,16 @@ final class SchemaTests: XCTestCase {
 
     func testBulkLoadRebuildsIndexesAndChecksForeignKeys() throws {
         let indexes = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'connections'"
+        let schema = "SELECT type || ' ' || name || ': ' || sql FROM sqlite_master WHERE tbl_name = 'connections' ORDER BY name"
         let before = try database.scalarInt(indexes)
+        let schemaBefore = try database.query(schema) { $0.text(0) }
         try database.bulkLoad(deferringIndexesOf: ["connections"]) {
             XCTAssertEqual(try database.scalarInt(indexes), 0)
             try insertConnection(id: 1)
         }
         XCTAssertEqual(try database.scalarInt(indexes), before)
+        // Indexes and triggers come back as the migrations made them.
+        XCTAssertEqual(try database.query(schema) { $0.text(0) }, schemaBefore)
         // The search indexes were rebuilt and their triggers are back.
         XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM connections_search WHERE connections_search MATCH 'name : \"ploy\"'"), 1)
         try insertConnection(id: 5, name: "Deployment crew")
