@@ -232,6 +232,17 @@ extension Database {
     }
 }
 
+extension Database {
+    /// Every row whose parent is missing, one line each. Works with foreign keys off, which is
+    /// when rows can lose their parents.
+    func foreignKeyProblems() throws -> [String] {
+        // WITHOUT ROWID tables have no rowid to name: the line says so instead of being NULL.
+        try query("""
+            SELECT "table" || ' row ' || coalesce(rowid, '(without rowid)') || ' has no parent in ' || parent FROM pragma_foreign_key_check
+            """) { $0.text(0) }
+    }
+}
+
 /// quick_check and foreign_key_check on a connection of their own thread.
 final class ConstraintCheck: @unchecked Sendable {
     private let path: String
@@ -250,8 +261,7 @@ final class ConstraintCheck: @unchecked Sendable {
     }
 
     static func problems(in database: Database) throws -> [String] {
-        try database.query("PRAGMA quick_check") { $0.text(0) }.filter { $0 != "ok" }
-            + database.query("SELECT \"table\" || ' row ' || rowid || ' has no parent in ' || parent FROM pragma_foreign_key_check") { $0.text(0) }
+        try database.query("PRAGMA quick_check") { $0.text(0) }.filter { $0 != "ok" } + database.foreignKeyProblems()
     }
 
     /// Waits for the check; the semaphore orders the thread's write before this read.
