@@ -34,6 +34,7 @@ final class SchemaTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let file = try Database(path: path)
         XCTAssertEqual(try file.scalar("PRAGMA journal_mode"), .text("wal"))
+        XCTAssertEqual(try file.scalarInt("PRAGMA synchronous"), 2, "FULL: a commit is on disk when it returns")
         XCTAssertEqual(try file.scalarInt("PRAGMA foreign_keys"), 1)
     }
 
@@ -114,6 +115,7 @@ final class SchemaTests: XCTestCase {
         try insertConnection(id: 5, name: "Deployment crew")
         XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM connections_search WHERE connections_search MATCH 'name : \"ploy\"'"), 2)
         XCTAssertEqual(try database.scalarInt("PRAGMA foreign_keys"), 1)
+        XCTAssertEqual(try database.scalarInt("PRAGMA synchronous"), 2, "back to FULL after the load")
     }
 
     /// A failed check throws: the load is for a new database, which the caller then deletes.
