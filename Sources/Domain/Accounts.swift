@@ -63,8 +63,8 @@ public struct Accounts {
 
     public func role(userID: Int, organizationID: Int) throws -> Role? {
         try database.query("SELECT role FROM user_roles WHERE user_id = ?1 AND org_id = ?2", [.init(userID), .init(organizationID)]) {
-            Role(rawValue: $0.text(0))
-        }.first ?? nil
+            try $0.decode(Role.self, 0, table: "user_roles", key: "user_id \(userID), org_id \(organizationID)")
+        }.first
     }
 
     private func requireAnotherAdmin(besides userID: Int, in organizationID: Int) throws {
@@ -80,7 +80,8 @@ public struct Accounts {
             SELECT u.id, u.email, u.name, r.role FROM user_roles r JOIN users u ON u.id = r.user_id
             WHERE r.org_id = ?1 ORDER BY u.name COLLATE NOCASE, u.id
             """, [.init(organizationID)]) {
-            Member(userID: $0.int(0), email: $0.text(1), name: $0.text(2), role: Role(rawValue: $0.text(3)) ?? .viewer)
+            Member(userID: $0.int(0), email: $0.text(1), name: $0.text(2),
+                   role: try $0.decode(Role.self, 3, table: "user_roles", key: "user_id \($0.int(0)), org_id \(organizationID)"))
         }
     }
 
@@ -88,7 +89,7 @@ public struct Accounts {
         guard let user = try database.query("SELECT email, name FROM users WHERE id = ?1", [.init(userID)], row: { ($0.text(0), $0.text(1)) }).first
         else { return nil }
         let roles = try database.query("SELECT org_id, role FROM user_roles WHERE user_id = ?1", [.init(userID)]) {
-            ($0.int(0), Role(rawValue: $0.text(1)) ?? .viewer)
+            ($0.int(0), try $0.decode(Role.self, 1, table: "user_roles", key: "user_id \(userID), org_id \($0.int(0))"))
         }
         return Access(userID: userID, email: user.0, name: user.1, roles: Dictionary(uniqueKeysWithValues: roles))
     }

@@ -24,7 +24,8 @@ public struct ConnectionInvites {
             FROM connections c JOIN organizations o ON o.id = c.org_id WHERE c.id = ?1
             """, [.init(connectionID)]) { row in
             Invite(organizationID: row.int(0), connectionName: row.text(1), orgName: row.text(2), inviteToken: row.text(3), searchCode: row.text(4),
-                   visibility: Visibility(rawValue: row.text(5)) ?? .private, status: ConnectionStatus(rawValue: row.text(6)) ?? .disabled)
+                   visibility: try row.decode(Visibility.self, 5, table: "connections", key: "id \(connectionID)"),
+                   status: try row.decode(ConnectionStatus.self, 6, table: "connections", key: "id \(connectionID)"))
         }.first
     }
 }

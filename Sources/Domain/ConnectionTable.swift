@@ -59,7 +59,7 @@ public struct ConnectionTable {
     /// The ids of every matching row, for bulk actions.
     public func ids(_ state: TableState, organizations: [Int]) throws -> [Int] {
         var ids: [Int] = []
-        try forEachStoredRow(state, columns: [], organizations: organizations) { ids.append($0.int(0)) }
+        try forEachStoredRow(state, columns: [], organizations: organizations) { ids.append($0.int(RowLayout.Identity.connectionID.rawValue)) }
         return ids
     }
 
@@ -69,8 +69,8 @@ public struct ConnectionTable {
         try forEachStoredRow(state, columns: columns, organizations: organizations) { try body(Self.tableRow($0, kinds: kinds)) }
     }
 
-    /// Every matching row in the table's order as the statement holds it, `columns` from column 2
-    /// on, for writers that copy bytes straight out. SQLite sorts all the rows with its external
+    /// Every matching row in the table's order as the statement holds it (see `RowLayout`), for
+    /// writers that copy bytes straight out. SQLite sorts all the rows with its external
     /// sorter (temporary files, memory bounded): reading the table in storage order and sorting
     /// beats walking an index and fetching a million rows one by one in random order.
     public func forEachStoredRow(_ state: TableState, columns: [Column], organizations: [Int], _ body: (Statement) throws -> Void) throws {
@@ -153,7 +153,7 @@ public struct ConnectionTable {
         let direction = sort.descending ? "DESC" : "ASC"
         // Tie-break on id in the same direction, so an index on the sort column serves both.
         let query = SQLFragment("""
-            SELECT \((["c.id", "c.org_id"] + columns.map(\.expression)).joined(separator: ", "))
+            SELECT \(RowLayout.selectList(columns))
             FROM connections c JOIN organizations o ON o.id = c.org_id
             WHERE 
             """) + selection.condition + SQLFragment("""
@@ -165,7 +165,36 @@ public struct ConnectionTable {
     }
 
     static func tableRow(_ row: Statement, kinds: [ColumnKind]) -> TableRow {
-        TableRow(connectionID: row.int(0), organizationID: row.int(1), cells: kinds.indices.map { cell(row, Int32($0 + 2), kind: kinds[$0]) })
+        TableRow(connectionID: row.int(RowLayout.Identity.connectionID.rawValue),
+                 organizationID: row.int(RowLayout.Identity.organizationID.rawValue),
+                 cells: kinds.indices.map { cell(row, RowLayout.cellColumn($0), kind: kinds[$0]) })
+    }
+
+    /// The order of a read's columns, declared once: the row's identity, then one column per cell.
+    /// The query and every reader of its rows (the page, the exports, the id list) take positions
+    /// from here, so adding a leading column cannot shift one reader and not another.
+    enum RowLayout {
+        /// Selected ahead of the cells, in this order.
+        enum Identity: Int32, CaseIterable {
+            case connectionID, organizationID
+
+            var expression: String {
+                switch self {
+                case .connectionID: return "c.id"
+                case .organizationID: return "c.org_id"
+                }
+            }
+        }
+
+        static func selectList(_ columns: [Column]) -> String {
+            (Identity.allCases.map(\.expression) + columns.map(\.expression)).joined(separator: ", ")
+        }
+
+        /// Counted once, not per cell: `allCases` builds an array, and an export reads a million rows' cells.
+        static let firstCellColumn = Int32(Identity.allCases.count)
+
+        /// The statement column that holds cell `index` (the position of its column in the read).
+        static func cellColumn(_ index: Int) -> Int32 { firstCellColumn + Int32(index) }
     }
 
     /// How the organizations limit the rows. When they hold most connections, walking the sort

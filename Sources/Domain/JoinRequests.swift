@@ -75,8 +75,8 @@ public struct JoinRequests {
     func joinables(_ sql: String, _ parameters: [SQLValue]) throws -> [Joinable] {
         let found = try database.query(sql, parameters) { row in
             (id: row.int(0), org: row.int(1), orgName: row.text(2), name: row.text(3), benefits: row.lines(4),
-             status: ConnectionStatus(rawValue: row.text(5)) ?? .disabled, visibility: Visibility(rawValue: row.text(6)) ?? .private,
-             token: row.text(7))
+             status: try row.decode(ConnectionStatus.self, 5, table: "connections", key: "id \(row.int(0))"),
+             visibility: try row.decode(Visibility.self, 6, table: "connections", key: "id \(row.int(0))"), token: row.text(7))
         }
         return try found.map { item in
             let questions = try database.query("SELECT prompt FROM connection_questions WHERE connection_id = ?1 ORDER BY position",
@@ -138,7 +138,7 @@ public struct JoinRequests {
             }
             let existing = try database.query("SELECT id, state, status_token FROM memberships WHERE connection_id = ?1 AND driver_id = ?2",
                                               [.init(joinable.connectionID), .init(driver!)]) {
-                (id: $0.int(0), state: MembershipState(rawValue: $0.text(1)) ?? .pending, token: $0.text(2))
+                (id: $0.int(0), state: try $0.decode(MembershipState.self, 1, table: "memberships", key: "id \($0.int(0))"), token: $0.text(2))
             }.first
             if let existing, existing.state == .pending || existing.state == .connected { return existing.token }
             let state = try startingState(email: email, connectionID: joinable.connectionID)
@@ -169,9 +169,9 @@ public struct JoinRequests {
     /// Automatically approve all: Connected. By email domain: Connected when the email's domain is
     /// on the allow-list, else Pending. Manually approve: Pending.
     func startingState(email: String, connectionID: Int) throws -> MembershipState {
-        let approval = try database.query("SELECT approval_type FROM connections WHERE id = ?1", [.init(connectionID)]) {
-            ApprovalType(rawValue: $0.text(0)) ?? .manual
-        }.first ?? .manual
+        guard let approval = try database.query("SELECT approval_type FROM connections WHERE id = ?1", [.init(connectionID)], row: {
+            try $0.decode(ApprovalType.self, 0, table: "connections", key: "id \(connectionID)")
+        }).first else { throw UserError.notFound("This connection no longer exists.") }
         switch approval {
         case .all: return .connected
         case .manual: return .pending
@@ -187,12 +187,13 @@ public struct JoinRequests {
     public func status(token: String) throws -> RequestStatus? {
         guard token.count >= 22, token.count <= 100 else { return nil }
         return try database.query("""
-            SELECT o.name_for_drivers, c.name, d.name, m.state, m.denial_reason, m.requested_at
+            SELECT o.name_for_drivers, c.name, d.name, m.state, m.denial_reason, m.requested_at, m.id
             FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN organizations o ON o.id = c.org_id
             JOIN drivers d ON d.id = m.driver_id WHERE m.status_token = ?1
             """, [.text(token)]) {
             RequestStatus(organizationName: $0.text(0), connectionName: $0.text(1), driverName: $0.text(2),
-                          state: MembershipState(rawValue: $0.text(3)) ?? .pending, denialReason: $0.optionalText(4), requestedAt: $0.text(5))
+                          state: try $0.decode(MembershipState.self, 3, table: "memberships", key: "id \($0.int(6))"),
+                          denialReason: $0.optionalText(4), requestedAt: $0.text(5))
         }.first
     }
 }

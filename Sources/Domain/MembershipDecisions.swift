@@ -66,7 +66,7 @@ public struct MembershipDecisions {
             ORDER BY m.requested_at, m.id LIMIT ?4
             """, [.text(state.rawValue), .idList(organizations), connectionID.map { .init($0) } ?? .null, .init(limit)]) {
             (id: $0.int(0), connection: $0.int(1), name: $0.text(2), org: $0.int(3), driver: $0.text(4), email: $0.text(5),
-             state: MembershipState(rawValue: $0.text(6)) ?? .pending, at: $0.text(7))
+             state: try $0.decode(MembershipState.self, 6, table: "memberships", key: "id \($0.int(0))"), at: $0.text(7))
         }
         return try rows.map { row in
             let answers = try database.query("SELECT prompt, answer FROM membership_answers WHERE membership_id = ?1 ORDER BY position",

@@ -35,14 +35,17 @@ public final class Database {
         let registered = TextFolding.register(on: handle)
         guard registered == SQLITE_OK else { throw StorageError(code: registered, message: "cannot register fold()", sql: nil) }
         try execute("PRAGMA foreign_keys = ON")
-        if !readOnly {
-            try execute("PRAGMA journal_mode = WAL")
-            try execute("PRAGMA synchronous = NORMAL")
-        }
+        if !readOnly { try execute(Self.durableWrites) }
         // Sorts too big for memory (an export of every row) merge on a second core.
         try execute("PRAGMA threads = 2")
 
     }
+
+    /// WAL, synced at every commit. With synchronous = NORMAL, WAL syncs only at checkpoints, so
+    /// commits a user already saw succeed can be lost in a power failure or an OS crash; FULL
+    /// syncs the WAL before each commit returns, at the cost of one fsync per write transaction.
+    /// Every read-write connection uses it; only a bulk load turns syncing off while it runs.
+    static let durableWrites = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL"
 
     deinit {
         statementCache = StatementCache(capacity: 0)
@@ -205,18 +208,24 @@ extension Database {
             PRAGMA journal_mode = MEMORY; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -4000000
             """)
         defer {
-            try? execute("""
-                PRAGMA foreign_keys = ON; PRAGMA ignore_check_constraints = OFF; PRAGMA synchronous = NORMAL;
-                PRAGMA journal_mode = WAL; PRAGMA cache_size = -2000
-                """)
+            try? execute("PRAGMA foreign_keys = ON; PRAGMA ignore_check_constraints = OFF; PRAGMA cache_size = -2000; " + Self.durableWrites)
         }
         let searchIndexes = SearchIndex.all.filter { tables.contains($0.table) }
-        let result = try transaction { try deferringIndexes(of: tables, setAside: searchIndexes, body) }
+        // The search indexes' triggers (named after their index) as the migrations made them.
+        let searchTriggers = try storedSchema("trigger", on: tables).filter { trigger in
+            searchIndexes.contains { trigger.name.hasPrefix($0.name + "_") }
+        }
+        let result = try transaction { try deferringIndexes(of: tables, setAside: searchTriggers, body) }
         try execute("PRAGMA journal_mode = WAL")  // so the check reads while the search indexes are written
         // An in-memory database has no second connection: it checks after the build instead.
         let check = path == ":memory:" || path.isEmpty ? nil : ConstraintCheck(path: path)
         check?.start()
-        let built = Result { try transaction { for search in searchIndexes { try execute(search.triggers + search.rebuild) } } }
+        let built = Result {
+            try transaction {
+                for trigger in searchTriggers { try execute(trigger.sql) }
+                for search in searchIndexes { try execute(search.rebuild) }
+            }
+        }
         let problems = try check?.problems() ?? ConstraintCheck.problems(in: self)
         guard problems.isEmpty else {
             throw StorageError(code: SQLITE_CONSTRAINT, message: "bulk load broke constraints: \(problems.prefix(5).joined(separator: "; "))", sql: nil)
@@ -227,19 +236,33 @@ extension Database {
 
     /// Runs a bulk load with the secondary indexes of `tables` dropped, then builds them again
     /// from their own stored SQL: one sort per index instead of a B-tree insert per row.
-    /// Indexes that enforce UNIQUE come back as they were, so duplicates still fail. The triggers
-    /// of `searchIndexes` are dropped too: the caller rebuilds those indexes in one pass each.
-    func deferringIndexes<T>(of tables: [String], setAside searchIndexes: [SearchIndex], _ body: () throws -> T) throws -> T {
-        let placeholders = tables.indices.map { "?\($0 + 1)" }.joined(separator: ", ")
-        let indexes = try query("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (\(placeholders))",
-                                tables.map(SQLValue.text)) { (name: $0.text(0), sql: $0.text(1)) }
+    /// Indexes that enforce UNIQUE come back as they were, so duplicates still fail. The
+    /// `searchTriggers` are dropped too: the caller rebuilds their indexes in one pass each.
+    func deferringIndexes<T>(of tables: [String], setAside searchTriggers: [(name: String, sql: String)], _ body: () throws -> T) throws -> T {
+        let indexes = try storedSchema("index", on: tables)
         for index in indexes { try execute("DROP INDEX \"\(index.name)\"") }
-        for search in searchIndexes {
-            for suffix in ["insert", "delete", "update"] { try execute("DROP TRIGGER \(search.name)_\(suffix)") }
-        }
+        for trigger in searchTriggers { try execute("DROP TRIGGER \"\(trigger.name)\"") }
         let result = try body()
         for index in indexes { try execute(index.sql) }
         return result
+    }
+
+    /// The stored SQL of the indexes or triggers on `tables` (automatic indexes have none).
+    func storedSchema(_ type: String, on tables: [String]) throws -> [(name: String, sql: String)] {
+        let placeholders = tables.indices.map { "?\($0 + 2)" }.joined(separator: ", ")
+        return try query("SELECT name, sql FROM sqlite_master WHERE type = ?1 AND sql IS NOT NULL AND tbl_name IN (\(placeholders))",
+                         [.text(type)] + tables.map(SQLValue.text)) { (name: $0.text(0), sql: $0.text(1)) }
+    }
+}
+
+extension Database {
+    /// Every row whose parent is missing, one line each. Works with foreign keys off, which is
+    /// when rows can lose their parents.
+    func foreignKeyProblems() throws -> [String] {
+        // WITHOUT ROWID tables have no rowid to name: the line says so instead of being NULL.
+        try query("""
+            SELECT "table" || ' row ' || coalesce(rowid, '(without rowid)') || ' has no parent in ' || parent FROM pragma_foreign_key_check
+            """) { $0.text(0) }
     }
 }
 
@@ -261,8 +284,7 @@ final class ConstraintCheck: @unchecked Sendable {
     }
 
     static func problems(in database: Database) throws -> [String] {
-        try database.query("PRAGMA quick_check") { $0.text(0) }.filter { $0 != "ok" }
-            + database.query("SELECT \"table\" || ' row ' || rowid || ' has no parent in ' || parent FROM pragma_foreign_key_check") { $0.text(0) }
+        try database.query("PRAGMA quick_check") { $0.text(0) }.filter { $0 != "ok" } + database.foreignKeyProblems()
     }
 
     /// Waits for the check; the semaphore orders the thread's write before this read.

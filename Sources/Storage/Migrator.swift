@@ -1,13 +1,24 @@
+import CSQLite
+
 /// One step of the schema's history. Never edit a released migration: add a new one.
 public struct Migration: Sendable {
     public let version: Int
     public let name: String
     public let sql: String
+    /// The SQL rebuilds tables, as SQLite's documented procedure for schema changes ALTER TABLE
+    /// cannot make (a new allowed value in a CHECK): CREATE TABLE x_new, INSERT INTO x_new SELECT
+    /// from x, DROP TABLE x, ALTER TABLE x_new RENAME TO x, then CREATE again every index and
+    /// trigger *on* x (they went with it; triggers on other tables that name x stay). The migrator
+    /// turns foreign keys off around the transaction, so the drop neither cascades nor fails,
+    /// and checks every foreign key before committing.
+    /// https://www.sqlite.org/lang_altertable.html#otheralter
+    public let rebuildsTables: Bool
 
-    public init(version: Int, name: String, sql: String) {
+    public init(version: Int, name: String, sql: String, rebuildsTables: Bool = false) {
         self.version = version
         self.name = name
         self.sql = sql
+        self.rebuildsTables = rebuildsTables
     }
 }
 
@@ -30,18 +41,46 @@ public struct Migrator: Sendable {
     public func migrate(_ database: Database) throws -> [Int] {
         var applied: [Int] = []
         for migration in migrations {
-            try database.transaction {
-                // Re-read inside the write lock: another process may have migrated meanwhile.
-                guard try currentVersion(of: database) < migration.version else { return }
-                try database.execute(migration.sql)
-                try database.execute("PRAGMA user_version = \(migration.version)")
-                applied.append(migration.version)
-            }
+            guard try currentVersion(of: database) < migration.version else { continue }
+            let done = migration.rebuildsTables ? try withTableRebuilds(in: database) { try apply(migration, to: database) }
+                : try apply(migration, to: database)
+            if done { applied.append(migration.version) }
         }
         let version = try currentVersion(of: database)
         if version > migrations.count {
             throw StorageError(code: 1, message: "database schema version \(version) is newer than this program (\(migrations.count))", sql: nil)
         }
         return applied
+    }
+
+    /// Runs one migration in a write transaction; false when another process applied it first.
+    func apply(_ migration: Migration, to database: Database) throws -> Bool {
+        try database.transaction {
+            // Re-read inside the write lock: another process may have migrated meanwhile.
+            guard try currentVersion(of: database) < migration.version else { return false }
+            try database.execute(migration.sql)
+            if migration.rebuildsTables {
+                let problems = try database.foreignKeyProblems()
+                guard problems.isEmpty else {
+                    throw StorageError(code: SQLITE_CONSTRAINT, message: "migration \(migration.version) (\(migration.name)) would break "
+                                       + "foreign keys, rolled back: \(problems.prefix(5).joined(separator: "; "))", sql: nil)
+                }
+            }
+            try database.execute("PRAGMA user_version = \(migration.version)")
+            return true
+        }
+    }
+
+    /// Runs `body` with foreign keys off (a pragma that cannot change inside a transaction, so it
+    /// is set here, outside) and with ALTER TABLE RENAME leaving other tables' triggers and views
+    /// alone: by default it re-reads them all, and those naming the table just dropped (the
+    /// membership counters update `connections`) fail it. They name the table by the name the
+    /// rename gives back, so they are right again after it. Both settings return afterwards.
+    func withTableRebuilds<T>(in database: Database, _ body: () throws -> T) throws -> T {
+        let foreignKeys = try database.scalarInt("PRAGMA foreign_keys")
+        let legacyAlterTable = try database.scalarInt("PRAGMA legacy_alter_table")
+        try database.execute("PRAGMA foreign_keys = OFF; PRAGMA legacy_alter_table = ON")
+        defer { try? database.execute("PRAGMA legacy_alter_table = \(legacyAlterTable); PRAGMA foreign_keys = \(foreignKeys)") }
+        return try body()
     }
 }

@@ -4,9 +4,20 @@ public enum Schema {
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "connections, drivers, memberships, users, audit", sql: version1),
         Migration(version: 2, name: "sessions and sign-in attempts", sql: version2),
-        Migration(version: 3, name: "trigram search indexes", sql: SearchIndex.all.map(\.creation).joined(separator: "\n")),
+        Migration(version: 3, name: "trigram search indexes", sql: version3),
         Migration(version: 4, name: "user preferences", sql: version4),
     ]
+
+    // `SearchIndex.connections` with its triggers, as the code generated them when this was released:
+    // literal text, so no later change to that code changes what a new database gets.
+    static let version3 = """
+    CREATE VIRTUAL TABLE connections_search USING fts5(name, benefits_list, questions_list, content='connections', content_rowid='rowid',
+        tokenize='trigram', columnsize=0);
+    CREATE TRIGGER connections_search_insert AFTER INSERT ON connections BEGIN INSERT INTO connections_search (rowid, name, benefits_list, questions_list) VALUES (NEW.rowid, NEW.name, NEW.benefits_list, NEW.questions_list); END;
+    CREATE TRIGGER connections_search_delete AFTER DELETE ON connections BEGIN INSERT INTO connections_search (connections_search, rowid, name, benefits_list, questions_list) VALUES ('delete', OLD.rowid, OLD.name, OLD.benefits_list, OLD.questions_list); END;
+    CREATE TRIGGER connections_search_update AFTER UPDATE OF name, benefits_list, questions_list ON connections BEGIN INSERT INTO connections_search (connections_search, rowid, name, benefits_list, questions_list) VALUES ('delete', OLD.rowid, OLD.name, OLD.benefits_list, OLD.questions_list); INSERT INTO connections_search (rowid, name, benefits_list, questions_list) VALUES (NEW.rowid, NEW.name, NEW.benefits_list, NEW.questions_list); END;
+    INSERT INTO connections_search (connections_search) VALUES ('rebuild');
+    """
 
     static let version4 = """
     -- A user's choices that follow them from browser to browser (the table's columns).

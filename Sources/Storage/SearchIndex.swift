@@ -13,27 +13,8 @@ public struct SearchIndex: Sendable, Equatable {
 
     public static let all = [connections]
 
-    var creation: String {
-        """
-        CREATE VIRTUAL TABLE \(name) USING fts5(\(columns.joined(separator: ", ")), content='\(table)', content_rowid='rowid',
-            tokenize='trigram', columnsize=0);
-        \(triggers)
-        \(rebuild)
-        """
-    }
-
-    /// Trigger names contain "_search_" so a bulk load can set them aside and rebuild instead.
-    var triggers: String {
-        let list = columns.joined(separator: ", ")
-        let remove = "INSERT INTO \(name) (\(name), rowid, \(list)) VALUES ('delete', OLD.rowid, \(columns.map { "OLD." + $0 }.joined(separator: ", ")));"
-        let add = "INSERT INTO \(name) (rowid, \(list)) VALUES (NEW.rowid, \(columns.map { "NEW." + $0 }.joined(separator: ", ")));"
-        return """
-        CREATE TRIGGER \(name)_insert AFTER INSERT ON \(table) BEGIN \(add) END;
-        CREATE TRIGGER \(name)_delete AFTER DELETE ON \(table) BEGIN \(remove) END;
-        CREATE TRIGGER \(name)_update AFTER UPDATE OF \(list) ON \(table) BEGIN \(remove) \(add) END;
-        """
-    }
-
+    /// Refills the index from its table, for a bulk load that set its triggers aside. The index and
+    /// its triggers themselves are created by the schema's migrations.
     var rebuild: String { "INSERT INTO \(name) (\(name)) VALUES ('rebuild');" }
 
     /// The FTS5 query for the rows whose folded `column` contains `text` (a phrase of its

@@ -95,6 +95,18 @@ public final class Statement {
 
     public func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
 
+    /// A column holding one of `T`'s raw values; any other value throws, naming `table` and the
+    /// row by `key` (worked out only then).
+    public func decode<T: RawRepresentable>(_ type: T.Type, _ column: Int32, table: String, key: @autoclosure () -> String) throws -> T
+    where T.RawValue == String {
+        let raw = text(column)
+        guard let value = T(rawValue: raw) else {
+            let name = sqlite3_column_name(handle, column).map { String(cString: $0) } ?? "column \(column)"
+            throw StoredValueError(table: table, key: key(), column: name, value: raw)
+        }
+        return value
+    }
+
     public func value(_ column: Int32) -> SQLValue {
         switch sqlite3_column_type(handle, column) {
         case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, column))

@@ -74,6 +74,29 @@ final class ConnectionTableTests: XCTestCase {
         XCTAssertNotNil(DateText.parse(created), created)  // as stored; the page and the exports format it
     }
 
+    /// The page and the CSV export read a row's cells from the same positions of the query.
+    func testTheCSVExportHoldsThePagesCells() throws {
+        let columns = ["search_code", "connected_drivers", "created_at"].map { ColumnCatalog.column($0)! }
+        let state = TableState(pageSize: 50)
+        let page = try ConnectionTable(database: database).page(state, columns: columns, organizations: everyOrganization)
+        var bytes: [UInt8] = []
+        let outcome = try ConnectionExport(database: database, inviteURL: { $0 })
+            .csv(state, columns: columns, organizations: everyOrganization, byteOrderMark: false) { bytes += $0 }
+        XCTAssertEqual(outcome.rows, 300)
+        let lines = String(decoding: bytes, as: UTF8.self).components(separatedBy: "\r\n")
+        let cells = page.rows.map { row in
+            row.cells.map { cell -> String in
+                switch cell {
+                case .text(let text), .date(let text): return text
+                case .number(let number): return String(number)
+                default: return "\(cell)"
+                }
+            }.joined(separator: ",")
+        }
+        XCTAssertEqual(lines.first, "Search Code,Connected Drivers,Created")
+        XCTAssertEqual(Array(lines.dropFirst().prefix(50)), cells)
+    }
+
     /// Whatever plan the scope picks (sort index first, organization index first, no condition),
     /// the rows are those of the organizations, in order.
     func testScopedPagesHoldOnlyTheirOrganizationsRows() throws {

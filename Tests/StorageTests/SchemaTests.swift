@@ -34,6 +34,7 @@ final class SchemaTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let file = try Database(path: path)
         XCTAssertEqual(try file.scalar("PRAGMA journal_mode"), .text("wal"))
+        XCTAssertEqual(try file.scalarInt("PRAGMA synchronous"), 2, "FULL: a commit is on disk when it returns")
         XCTAssertEqual(try file.scalarInt("PRAGMA foreign_keys"), 1)
     }
 
@@ -99,17 +100,22 @@ final class SchemaTests: XCTestCase {
 
     func testBulkLoadRebuildsIndexesAndChecksForeignKeys() throws {
         let indexes = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'connections'"
+        let schema = "SELECT type || ' ' || name || ': ' || sql FROM sqlite_master WHERE tbl_name = 'connections' ORDER BY name"
         let before = try database.scalarInt(indexes)
+        let schemaBefore = try database.query(schema) { $0.text(0) }
         try database.bulkLoad(deferringIndexesOf: ["connections"]) {
             XCTAssertEqual(try database.scalarInt(indexes), 0)
             try insertConnection(id: 1)
         }
         XCTAssertEqual(try database.scalarInt(indexes), before)
+        // Indexes and triggers come back as the migrations made them.
+        XCTAssertEqual(try database.query(schema) { $0.text(0) }, schemaBefore)
         // The search indexes were rebuilt and their triggers are back.
         XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM connections_search WHERE connections_search MATCH 'name : \"ploy\"'"), 1)
         try insertConnection(id: 5, name: "Deployment crew")
         XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM connections_search WHERE connections_search MATCH 'name : \"ploy\"'"), 2)
         XCTAssertEqual(try database.scalarInt("PRAGMA foreign_keys"), 1)
+        XCTAssertEqual(try database.scalarInt("PRAGMA synchronous"), 2, "back to FULL after the load")
     }
 
     /// A failed check throws: the load is for a new database, which the caller then deletes.

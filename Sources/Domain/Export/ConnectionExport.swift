@@ -46,7 +46,7 @@ public struct ConnectionExport {
                 if let failAfter, rows >= failAfter { throw ExportError(message: "stopped for a test after \(failAfter) rows") }
                 for (index, kind) in kinds.enumerated() {
                     writer.separate(index)
-                    appendCSV(row, Int32(index + 2), kind: kind, to: &writer)
+                    appendCSV(row, ConnectionTable.RowLayout.cellColumn(index), kind: kind, to: &writer)
                 }
                 writer.endRecord()
                 rows += 1

@@ -1,0 +1,34 @@
+import Storage
+import XCTest
+
+/// A released migration has already run on databases in the field: changing its text would make
+/// new databases differ from old ones without either knowing. Each one's SQL is held to the
+/// checksum recorded when it was released.
+final class FrozenMigrationsTests: XCTestCase {
+    /// FNV-1a (64-bit) of each migration's SQL as UTF-8, by version. Record a new migration's
+    /// checksum here when it is released, and never change one.
+    static let released: [Int: UInt64] = [
+        1: 0x3c9b_a8d4_b193_7e32,
+        2: 0xf337_fc1d_a605_5a81,
+        3: 0xa5ab_e683_e017_452a,
+        4: 0x4a11_e96f_1643_fe89,
+    ]
+
+    func testReleasedMigrationsAreUnchanged() {
+        for migration in Schema.migrations {
+            let checksum = Self.fnv1a(migration.sql)
+            guard let recorded = Self.released[migration.version] else {
+                XCTFail("Migration \(migration.version) (\(migration.name)) has no recorded checksum: when it is released, "
+                        + "add \(migration.version): 0x\(String(checksum, radix: 16)) to FrozenMigrationsTests.released.")
+                continue
+            }
+            XCTAssertEqual(checksum, recorded, "Migration \(migration.version) (\(migration.name)) changed. Released migrations are frozen: "
+                           + "undo the change and add a new migration instead.")
+        }
+        XCTAssertEqual(Set(Self.released.keys), Set(Schema.migrations.map(\.version)), "a released migration was removed")
+    }
+
+    static func fnv1a(_ text: String) -> UInt64 {
+        text.utf8.reduce(0xcbf2_9ce4_8422_2325) { hash, byte in (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+    }
+}
