@@ -14,6 +14,7 @@ public final class ConsoleHandler: RequestHandler {
         self.configuration = configuration
         self.database = try Database(path: configuration.databasePath, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
         router = Router(routes: Self.routes + (configuration.testRoutes ? Self.testRoutes : []))
+        if configuration.synchronousNormalForBenchmarks { try database.execute("PRAGMA synchronous = NORMAL") }
     }
 
     public func respond(to request: Request) -> Response {

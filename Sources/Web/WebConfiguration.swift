@@ -12,6 +12,8 @@ public struct WebConfiguration: Sendable {
     public var testRoutes: Bool
     /// How long a write waits for another writer's lock before the user gets "busy, try again".
     public var busyTimeoutMilliseconds: Int32
+    /// Only for `scripts/bench-writes`, to measure what durable commits cost: NORMAL can lose acknowledged writes.
+    public var synchronousNormalForBenchmarks = false
 
     public init(databasePath: String, views: Views, publicBaseURL: String, publicDirectory: String, testRoutes: Bool = false,
                 busyTimeoutMilliseconds: Int32 = 5000) {

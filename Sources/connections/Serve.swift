@@ -40,6 +40,10 @@ struct Serve: ParsableCommand {
     @Flag(help: .hidden)
     var testRoutes = false
 
+    /// For scripts/bench-writes only: commits that can be lost on power failure, to measure what FULL costs.
+    @Flag(help: .hidden)
+    var benchmarkSynchronousNormal = false
+
     func validate() throws {
         guard UInt32(socketMode, radix: 8) != nil else { throw ValidationError("--socket-mode must be octal, like 660") }
         guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be from 1 to 256") }
@@ -50,13 +54,15 @@ struct Serve: ParsableCommand {
     func run() throws {
         // Migrate once, before any worker opens the file.
         try Migrator().migrate(Database(path: database.database))
-        let web = WebConfiguration(databasePath: database.database, views: try Views(directory: views),
+        var web = WebConfiguration(databasePath: database.database, views: try Views(directory: views),
                                    publicBaseURL: publicBaseURL, publicDirectory: publicDirectory, testRoutes: testRoutes,
                                    busyTimeoutMilliseconds: Int32(busyTimeoutMs))
+        web.synchronousNormalForBenchmarks = benchmarkSynchronousNormal
+        let configured = web
         let server = FastCGIServer(
             configuration: ServerConfiguration(address: listen, socketMode: UInt32(socketMode, radix: 8)!, threads: threads,
                                                maxBodyBytes: maxBodyBytes, shutdownGraceSeconds: shutdownGrace),
-            makeHandler: { try ConsoleHandler(configuration: web) })
+            makeHandler: { try ConsoleHandler(configuration: configured) })
         try server.run()
     }
 }

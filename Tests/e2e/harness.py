@@ -26,7 +26,7 @@ def free_port():
 class Stack:
     """nginx -> FastCGI -> connections serve -> SQLite, all under `folder`."""
 
-    def __init__(self, folder, connections=600, max_body_bytes=65536, threads=4, tcp=False):
+    def __init__(self, folder, connections=600, max_body_bytes=65536, threads=4, tcp=False, busy_timeout_ms=5000):
         self.folder = pathlib.Path(folder)
         self.database = self.folder / "connections.sqlite"
         self.socket = self.folder / "app.sock"
@@ -36,6 +36,7 @@ class Stack:
         self.base = f"http://127.0.0.1:{self.port}"
         self.max_body_bytes = max_body_bytes
         self.threads = threads
+        self.busy_timeout_ms = busy_timeout_ms
         self.app = self.nginx = None
         self.app_log = self.folder / "app.log"
         subprocess.run([BINARY, "seed", "--database", str(self.database), "--connections", str(connections)],
@@ -54,7 +55,7 @@ class Stack:
     def start(self):
         self.app = subprocess.Popen(
             [BINARY, "serve", "--database", str(self.database), "--listen", self.listen,
-             "--threads", str(self.threads), "--max-body-bytes", str(self.max_body_bytes), "--shutdown-grace", "10",
+             "--threads", str(self.threads), "--busy-timeout-ms", str(self.busy_timeout_ms), "--max-body-bytes", str(self.max_body_bytes), "--shutdown-grace", "10",
              "--views", str(ROOT / "Views"), "--public-directory", str(ROOT / "Public"),
              "--public-base-url", "https://connect.example.test", "--test-routes"],
             stdout=subprocess.DEVNULL, stderr=open(self.app_log, "w"))

@@ -9,7 +9,7 @@ start_stack() {
     public=$work/public
     rm -rf "$public" && cp -r "$root/Public" "$public"
     config=$("$root/scripts/nginx-config" "$work/nginx" "127.0.0.1:$port" "unix:$socket" "$public")
-    "$binary" serve --database "$database" --listen "$socket" ${THREADS:+--threads $THREADS} --views "$root/Views" \
+    "$binary" serve --database "$database" --listen "$socket" ${THREADS:+--threads $THREADS} ${SERVE_FLAGS:-} --views "$root/Views" \
         --public-directory "$root/Public" 2>"$work/app.log" &
     app=$!
     nginx -p "$work/nginx" -c "$config" -e "$work/nginx/logs/error.log" -g 'daemon off;' &
