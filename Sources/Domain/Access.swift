@@ -51,6 +51,20 @@ public struct Access: Sendable {
         }
     }
 
+    /// The permission in the organization that owns a connection (nil: there is no such
+    /// connection). Another organization's connection and a missing one get the same answer, so
+    /// ids reveal nothing.
+    public func require(_ permission: Permission, onConnection id: Int, ownedBy organization: Int?) throws(UserError) {
+        guard let organization, roles[organization] != nil else { throw .notFound("There is no connection with id \(id).") }
+        try require(permission, in: organization)
+    }
+
+    /// The same for a driver's request, by the organization of its connection.
+    public func require(_ permission: Permission, onRequest id: Int, ownedBy organization: Int?) throws(UserError) {
+        guard let organization, roles[organization] != nil else { throw .notFound("There is no driver request \(id).") }
+        try require(permission, in: organization)
+    }
+
     /// The organizations where the user may do this.
     public func organizations(allowing permission: Permission) -> [Int] {
         organizationsByPermission[permission] ?? []

@@ -26,7 +26,7 @@ public struct Accounts {
     public func createUser(email: String, name: String, password: String) throws -> Int {
         let email = try Self.validEmail(email)
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...200).contains(name.count) else { throw UserError.badRequest("Enter a name of 1 to 200 characters.") }
+        guard StoredText.isLine(name, upTo: 200) else { throw UserError.badRequest("Enter a name of 1 to 200 characters, on one line.") }
         guard password.count >= Passwords.minimumLength, password.utf8.count <= 1024 else {
             throw UserError.badRequest("The password must be at least \(Passwords.minimumLength) characters long.")
         }
@@ -111,7 +111,7 @@ public struct Accounts {
         let trimmed = email.trimmingCharacters(in: .whitespacesAndNewlines)
         let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
         let printable = trimmed.unicodeScalars.allSatisfy { $0.properties.generalCategory != .control && $0 != "\u{FFFD}" }
-        guard trimmed.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), printable,
+        guard StoredText.length(trimmed) <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), printable,
               !parts[1].hasPrefix("."), !parts[1].hasSuffix("."), !trimmed.contains(where: \.isWhitespace) else {
             throw UserError.badRequest("Enter an email address like name@example.com.")
         }

@@ -28,9 +28,13 @@ public struct Column: Sendable, Equatable {
     public let exportable: Bool
     /// How filters find matching rows without reading every one.
     let search: ColumnSearch
+    /// The permission a user needs, besides viewing connections, to see this column's values:
+    /// invite secrets are for those who may invite drivers. nil: anyone who sees the table.
+    public let seenWith: Permission?
 
     init(key: String, label: String, expression: String, kind: ColumnKind, visibleByDefault: Bool,
-         exportable: Bool = true, search: ColumnSearch = .scan) {
+         exportable: Bool = true, search: ColumnSearch = .scan, seenWith: Permission? = nil) {
+        self.seenWith = seenWith
         self.key = key
         self.label = label
         self.expression = expression
@@ -82,11 +86,13 @@ public enum ColumnCatalog {
                search: .trigram(.connections, column: "questions_list")),
         Column(key: "visibility", label: "Visibility", expression: "c.visibility",
                kind: .enumeration(Visibility.allCases.map(\.rawValue)), visibleByDefault: false),
-        Column(key: "search_code", label: "Search Code", expression: "c.search_code", kind: .text, visibleByDefault: false),
+        Column(key: "search_code", label: "Search Code", expression: "c.search_code", kind: .text, visibleByDefault: false,
+               seenWith: .inviteDrivers),
         Column(key: "pending_requests", label: "Pending Requests", expression: "c.pending_requests", kind: .number, visibleByDefault: false),
         Column(key: "created_at", label: "Created", expression: "c.created_at", kind: .date, visibleByDefault: false),
         Column(key: "updated_at", label: "Last Updated", expression: "c.updated_at", kind: .date, visibleByDefault: false),
-        Column(key: "invite_link", label: "Invite Link", expression: "c.invite_token", kind: .inviteLink, visibleByDefault: false),
+        Column(key: "invite_link", label: "Invite Link", expression: "c.invite_token", kind: .inviteLink, visibleByDefault: false,
+               seenWith: .inviteDrivers),
     ]
 
     private static let byKey: [String: Column] = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
@@ -94,4 +100,13 @@ public enum ColumnCatalog {
     public static func column(_ key: String) -> Column? { byKey[key] }
 
     public static var defaultVisible: [Column] { all.filter(\.visibleByDefault) }
+
+    /// The columns a user may see over these organizations: one that needs a permission only
+    /// when the user has it in every one of them, so no row shows a value the user may not read.
+    public static func visible(to access: Access, in organizations: [Int]) -> [Column] {
+        all.filter { column in
+            guard let permission = column.seenWith else { return true }
+            return !organizations.isEmpty && organizations.allSatisfy { access.roles[$0]?.allows(permission) == true }
+        }
+    }
 }

@@ -33,10 +33,16 @@ public struct ColumnChoice: Sendable, Equatable {
 
     public var keys: String { columns.map(\.key).joined(separator: ",") }
 
-    /// Every catalog column: the chosen ones first, in their order, then the others in catalog
-    /// order, for a picker that lists them all.
-    public var pickerOrder: [Column] {
-        columns + ColumnCatalog.all.filter { !columns.contains($0) }
+    /// The chosen columns the user may see here (the standard ones when none of them are left).
+    public func restricted(to allowed: [Column]) -> ColumnChoice {
+        let kept = columns.filter(allowed.contains)
+        return ColumnChoice(validated: kept.isEmpty ? ColumnCatalog.defaultVisible.filter(allowed.contains) : kept)
+    }
+
+    /// The columns the user may see: the chosen ones first, in their order, then the others in
+    /// catalog order, for a picker that lists them all.
+    public func pickerOrder(allowed: [Column]) -> [Column] {
+        columns + allowed.filter { !columns.contains($0) }
     }
 }
 

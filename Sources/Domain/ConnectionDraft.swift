@@ -28,10 +28,12 @@ public struct ConnectionDraft: Sendable {
         let orgID = RequestNumber.parse(organizationID, in: RequestNumber.ids)
         if orgID == nil { problems["org"] = "Choose an organization." }
         let forDrivers = nameForDrivers.trimmingCharacters(in: .whitespacesAndNewlines)
-        if forDrivers.isEmpty || forDrivers.count > 200 { problems["name_for_drivers"] = "Enter the name drivers see (1 to 200 characters)." }
+        if !StoredText.isLine(forDrivers, upTo: 200) {
+            problems["name_for_drivers"] = "Enter the name drivers see (1 to 200 characters, on one line)."
+        }
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty || name.count > 100 || name.contains("\n") {
-            problems["name"] = "Enter a connection name of 1 to 100 characters."
+        if !StoredText.isLine(name, upTo: 100) {
+            problems["name"] = "Enter a connection name of 1 to 100 characters, on one line."
         } else if let orgID, try existingNames(orgID, name) {
             problems["name"] = Self.nameTaken(name)
         }
@@ -65,7 +67,9 @@ public struct ConnectionDraft: Sendable {
         }
         let questions = questions.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
         if questions.count > Self.mostQuestions { problems["questions"] = "Ask at most \(Self.mostQuestions) questions." }
-        if questions.contains(where: { $0.count > 120 }) { problems["questions"] = "Keep each question under 120 characters." }
+        if questions.contains(where: { !StoredText.isLine($0, upTo: 120) }) {
+            problems["questions"] = "Keep each question to one line of at most 120 characters."
+        }
         if Set(questions.map { $0.lowercased() }).count != questions.count { problems["questions"] = "Ask each question once." }
         guard problems.isEmpty, let orgID, let type, let status, let visibility, let approval else { return .failure(Problems(byField: problems)) }
         return .success(Validated(organizationID: orgID, nameForDrivers: forDrivers, name: name, type: type, status: status,

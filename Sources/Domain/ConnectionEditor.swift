@@ -85,8 +85,9 @@ public struct ConnectionEditor {
 
     /// Saves an edit made at `draft.version`; a newer version on file is a conflict, never overwritten.
     public func update(_ id: Int, _ draft: ConnectionDraft, by access: Access) throws -> Outcome {
-        guard let current = try self.draft(id) else { throw UserError.notFound("There is no connection with id \(id).") }
-        try access.require(.manageConnections, in: current.organizationID)
+        let found = try self.draft(id)
+        try access.require(.manageConnections, onConnection: id, ownedBy: found?.organizationID)
+        guard let current = found else { throw UserError.notFound("There is no connection with id \(id).") }
         guard let version = RequestNumber.parse(draft.version, in: RequestNumber.ids) else { throw UserError.badRequest("This form has no version to save against. Reload the page and edit again.") }
         var draft = draft
         draft.organizationID = String(current.organizationID)  // a connection stays in its organization
@@ -120,10 +121,11 @@ public struct ConnectionEditor {
         try database.transaction {
             var changed = 0
             for id in ids {
-                guard let row = try database.query("SELECT org_id, name, status FROM connections WHERE id = ?1", [.init(id)], row: {
+                let found = try database.query("SELECT org_id, name, status FROM connections WHERE id = ?1", [.init(id)], row: {
                     (org: $0.int(0), name: $0.text(1), status: $0.text(2))
-                }).first else { throw UserError.notFound("There is no connection with id \(id).") }
-                try access.require(.manageConnections, in: row.org)
+                }).first
+                try access.require(.manageConnections, onConnection: id, ownedBy: found?.org)
+                guard let row = found else { continue }
                 guard row.status != status.rawValue else { continue }
                 try database.run("UPDATE connections SET status = ?2, version = version + 1, updated_at = ?3 WHERE id = ?1",
                                  [.init(id), .text(status.rawValue), .text(DateText.now())])
@@ -137,10 +139,11 @@ public struct ConnectionEditor {
 
     /// Only a connection no driver is connected to: otherwise disable it.
     public func delete(_ id: Int, by access: Access) throws {
-        guard let row = try database.query("SELECT org_id, name, connected_drivers FROM connections WHERE id = ?1", [.init(id)], row: {
+        let found = try database.query("SELECT org_id, name, connected_drivers FROM connections WHERE id = ?1", [.init(id)], row: {
             (org: $0.int(0), name: $0.text(1), connected: $0.int(2))
-        }).first else { throw UserError.notFound("There is no connection with id \(id).") }
-        try access.require(.manageConnections, in: row.org)
+        }).first
+        try access.require(.manageConnections, onConnection: id, ownedBy: found?.org)
+        guard let row = found else { return }
         guard row.connected == 0 else {
             throw UserError.conflict("\(row.name) has \(row.connected) connected driver\(row.connected == 1 ? "" : "s"): disable it instead, so they keep their history.")
         }

@@ -48,8 +48,9 @@ extension ConnectionInvites {
 
     /// Draws a new invite token or search code, audited.
     public func rotate(_ credential: InviteCredential, connectionID: Int, by access: Access) throws {
-        guard let invite = try invite(connectionID: connectionID) else { throw UserError.notFound("There is no connection with id \(connectionID).") }
-        try access.require(.rotateCodes, in: invite.organizationID)
+        let found = try invite(connectionID: connectionID)
+        try access.require(.rotateCodes, onConnection: connectionID, ownedBy: found?.organizationID)
+        guard let invite = found else { return }
         var random = SystemRandomNumberGenerator()
         try database.transaction {
             switch credential {

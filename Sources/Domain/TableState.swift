@@ -76,6 +76,14 @@ public struct TableState: Sendable, Equatable {
         return state
     }
 
+    /// Refuses a state that filters or sorts by a column the user may not see: which rows match,
+    /// and in which order, would tell its values.
+    public func requireColumns(_ allowed: [Column]) throws(UserError) {
+        for column in filters.filters.map(\.column) + [sort.column] where !allowed.contains(column) {
+            throw .forbidden("Your role cannot see the \(column.label) column here, so it cannot filter or sort by it.")
+        }
+    }
+
     /// The query pairs that reproduce this state, leaving out defaults so URLs stay short.
     public var queryPairs: [(name: String, value: String)] {
         var pairs: [(name: String, value: String)] = []

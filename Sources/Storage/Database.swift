@@ -10,7 +10,7 @@ public final class Database {
     /// Prepared statements kept per connection. Filters make new SQL text for every combination
     /// of columns and conditions, so an unbounded cache grows with each one a user tries; the
     /// least recently used statement goes when the cache is full. The hot queries stay.
-    public static let statementCacheCapacity = 128
+    public static let statementCacheCapacity = 64
     private var resultCache: (stamp: ChangeStamp, values: [String: Any]) = (ChangeStamp(data: -1, own: -1), [:])
 
     /// SQLite's memory statistics take a process-wide mutex on every allocation, which the

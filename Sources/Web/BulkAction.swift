@@ -29,6 +29,7 @@ struct BulkAction {
         }
         let organizations = state.organization.map { [$0] } ?? page.access.organizations(allowing: .viewConnections)
         if let organization = state.organization { try page.access.require(.viewConnections, in: organization) }
+        try state.requireColumns(ColumnCatalog.visible(to: page.access, in: organizations))
         let table = ConnectionTable(database: page.database)
         let action = page.request.formValue("action") ?? ""
         switch action {
@@ -46,9 +47,8 @@ struct BulkAction {
                 ])
             }
             let changed = try editor.setStatus(try table.ids(state, organizations: organizations), to: status, by: page.access)
-            let done = "\(Format.integer(changed)) connection\(changed == 1 ? "" : "s") \(status == .enabled ? "enabled" : "disabled")"
-            return .redirect(to: ConnectionsPage.url(withoutSelection(state), path: "/connections") + (state.queryPairs.isEmpty ? "?" : "&")
-                             + "done=" + URLEncoding.encode(done))
+            return .redirect(to: ConnectionsPage.url(withoutSelection(state), path: "/connections",
+                                                     notice: (status == .enabled ? .enabled : .disabled, changed)))
         default:
             throw UserError.badRequest("Choose Enable, Disable or Export.")
         }

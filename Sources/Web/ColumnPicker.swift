@@ -12,8 +12,9 @@ struct ColumnPicker {
     let open: Bool
     let problem: String?
 
-    init(choice: ColumnChoice, state: TableState, open: Bool, draft: (order: [Column], shown: Set<String>)? = nil, problem: String? = nil) {
-        order = draft?.order ?? choice.pickerOrder
+    init(choice: ColumnChoice, allowed: [Column], state: TableState, open: Bool, draft: (order: [Column], shown: Set<String>)? = nil,
+         problem: String? = nil) {
+        order = draft?.order ?? choice.pickerOrder(allowed: allowed)
         shown = draft?.shown ?? Set(choice.columns.map(\.key))
         var base = state
         base.columns = nil
@@ -44,6 +45,10 @@ struct ColumnsAction {
 
     func respond() throws -> Response {
         let form = page.request.form
+        let state = try TableState.parse(URLEncoding.parse(page.request.formValue("back") ?? ""))
+        if let organization = state.organization { try page.access.require(.viewConnections, in: organization) }
+        let allowed = ColumnCatalog.visible(to: page.access,
+                                            in: state.organization.map { [$0] } ?? page.access.organizations(allowing: .viewConnections))
         var order: [Column] = []
         for key in form.filter({ $0.name == "order" }).map(\.value) {
             guard let column = ColumnCatalog.column(key), !order.contains(column) else {
@@ -51,11 +56,10 @@ struct ColumnsAction {
             }
             order.append(column)
         }
-        guard order.count == ColumnCatalog.all.count else {
-            throw UserError.badRequest("The column list was not understood. Reload the page and try again.")
-        }
+        guard !order.isEmpty else { throw UserError.badRequest("The column list was not understood. Reload the page and try again.") }
+        // A page opened before a role changed may list other columns: keep those the user may see now.
+        order = order.filter(allowed.contains) + allowed.filter { !order.contains($0) }
         var shown = Set(form.filter { $0.name == "show" }.map(\.value))
-        let state = try TableState.parse(URLEncoding.parse(page.request.formValue("back") ?? ""))
         let preferences = ColumnPreferences(database: page.database)
         let action = page.request.formValue("action") ?? "apply"
         var keepOpen = true

@@ -61,7 +61,7 @@ struct ConnectionFormPage {
             throw UserError.badRequest("The status must be Enabled or Disabled.")
         }
         _ = try editor.setStatus([id], to: status, by: page.access)
-        return .redirect(to: SignInPage.safeNext(page.request.formValue("back")))
+        return .redirect(to: ReturnPath.safe(page.request.formValue("back")))
     }
 
     func delete(_ id: Int) throws -> Response {
@@ -69,20 +69,23 @@ struct ConnectionFormPage {
         return .redirect(to: "/connections?deleted=1")
     }
 
+    /// The form as typed, each value cut a little past its limit: the checks still name a value
+    /// that is too long, and a huge post is not echoed back whole.
     static func draft(from request: Request) -> ConnectionDraft {
+        func value(_ name: String, _ limit: Int) -> String { String((request.formValue(name) ?? "").prefix(limit + 1)) }
         var draft = ConnectionDraft()
-        draft.organizationID = request.formValue("org") ?? ""
-        draft.nameForDrivers = request.formValue("name_for_drivers") ?? ""
-        draft.name = request.formValue("name") ?? ""
-        draft.type = request.formValue("type") ?? ""
-        draft.status = request.formValue("status") ?? ""
-        draft.visibility = request.formValue("visibility") ?? ""
-        draft.approval = request.formValue("approval") ?? ""
-        draft.benefits = request.form.filter { $0.name == "benefit" }.map(\.value)
-        draft.discountPercent = request.formValue("discount") ?? ""
-        draft.emailDomains = request.formValue("domains") ?? ""
-        draft.questions = request.form.filter { $0.name == "question" }.map(\.value)
-        draft.version = request.formValue("version") ?? ""
+        draft.organizationID = value("org", 20)
+        draft.nameForDrivers = value("name_for_drivers", 200)
+        draft.name = value("name", 100)
+        draft.type = value("type", 60)
+        draft.status = value("status", 60)
+        draft.visibility = value("visibility", 60)
+        draft.approval = value("approval", 60)
+        draft.benefits = request.form.filter { $0.name == "benefit" }.prefix(BenefitKind.allCases.count + 1).map { String($0.value.prefix(60)) }
+        draft.discountPercent = value("discount", 10)
+        draft.emailDomains = value("domains", 10_000)
+        draft.questions = request.form.filter { $0.name == "question" }.prefix(ConnectionDraft.mostQuestions + 1).map { String($0.value.prefix(121)) }
+        draft.version = value("version", 20)
         return draft
     }
 

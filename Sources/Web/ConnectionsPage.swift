@@ -23,20 +23,23 @@ struct ConnectionsPage {
     /// The page for `state`; the column picker shows a draft and its problem when saving it failed (400).
     func respond(state: TableState, columnDraft: (order: [Column], shown: Set<String>)? = nil, columnProblem: String? = nil,
                  openPanel: String? = nil) throws -> Response {
-        let saved = try ColumnPreferences(database: page.database).choice(userID: page.access.userID)
-        let choice = state.columns ?? saved ?? .standard
-        let editing = openPanel ?? page.request.queryValue("edit")
-        let selecting = editing == "rows"
         let visible = page.access.organizations(allowing: .viewConnections)
         if let organization = state.organization { try page.access.require(.viewConnections, in: organization) }
+        let allowed = ColumnCatalog.visible(to: page.access, in: state.organization.map { [$0] } ?? visible)
+        try state.requireColumns(allowed)
+        let saved = try ColumnPreferences(database: page.database).choice(userID: page.access.userID)
+        let choice = (state.columns ?? saved ?? .standard).restricted(to: allowed)
+        let editing = openPanel ?? page.request.queryValue("edit")
+        let selecting = editing == "rows"
         let columns = choice.columns
         let table = try ConnectionTable(database: page.database).page(state, columns: columns,
                                                                      organizations: state.organization.map { [$0] } ?? visible)
         var shown = state
         shown.page = table.page
         let filters = FilterPanel(state: shown, url: url, addingRow: page.request.queryValue("add") != nil,
-                                  editing: editing == "filters")
-        let picker = ColumnPicker(choice: choice, state: shown, open: editing == "columns", draft: columnDraft, problem: columnProblem)
+                                  editing: editing == "filters", allowed: allowed)
+        let picker = ColumnPicker(choice: choice, allowed: allowed, state: shown, open: editing == "columns", draft: columnDraft,
+                                  problem: columnProblem)
         var shared = shown
         shared.columns = choice
         shared.page = 1
@@ -53,6 +56,7 @@ struct ConnectionsPage {
                 "state": .text(URLEncoding.encode(shared.queryPairs)),
                 "items": .text(Format.integer(table.total)),
                 "visibleCount": .text(columns.filter(\.exportable).count),
+            "allCount": .text(allowed.filter(\.exportable).count),
                 "tooManyForXLSX": .bool(table.total > page.xlsxRowLimit),
                 "xlsxLimit": .text(Format.integer(page.xlsxRowLimit)),
             ],
@@ -67,7 +71,7 @@ struct ConnectionsPage {
             "selectURL": .text(Self.url(shown, path: "/connections", editing: selecting ? nil : "rows")),
             "bulkState": .text(URLEncoding.encode(shown.queryPairs.filter { $0.name != "page" })),
             "total": .text(Format.integer(table.total)),
-            "notice": page.request.queryValue("done").map { .text(String($0.prefix(200))) } ?? false,
+            "notice": Notice.context(for: page.request),
             "canCreate": .bool(!page.access.organizations(allowing: .manageConnections).isEmpty),
             "hasRows": .bool(!table.rows.isEmpty),
             "range": .text("\(Format.integer(table.firstRowNumber))–\(Format.integer(table.lastRowNumber)) of \(Format.integer(table.total))"),
@@ -185,9 +189,9 @@ struct ConnectionsPage {
         Self.url(state, path: "/connections")
     }
 
-    /// `editing` names a panel to keep open: "filters" or "columns".
-    static func url(_ state: TableState, path: String, editing: String? = nil) -> String {
-        let query = URLEncoding.encode(state.queryPairs + (editing.map { [("edit", $0)] } ?? []))
+    /// `editing` names a panel to keep open: "filters" or "columns"; `notice` what the page says it did.
+    static func url(_ state: TableState, path: String, editing: String? = nil, notice: (Notice, Int)? = nil) -> String {
+        let query = URLEncoding.encode(state.queryPairs + (editing.map { [("edit", $0)] } ?? []) + (notice.map { $0.0.pairs(count: $0.1) } ?? []))
         return query.isEmpty ? path : path + "?" + query
     }
 }

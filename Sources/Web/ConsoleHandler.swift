@@ -56,13 +56,8 @@ public final class ConsoleHandler: RequestHandler {
                 throw UserError.forbidden("Your role does not allow this in any of your organizations.")
             }
         case .connection(let permission):
-            // A missing connection and another organization's read the same, so ids reveal nothing.
-            guard let owner = try ConnectionInvites(database: database).organization(ofConnection: parameters.id),
-                  access.roles[owner] != nil else {
-                throw UserError.notFound("There is no connection with id \(parameters.id).")
-            }
-            try access.require(permission, in: owner)
-            organization = owner
+            organization = try ConnectionInvites(database: database).organization(ofConnection: parameters.id)
+            try access.require(permission, onConnection: parameters.id, ownedBy: organization)
         }
         return RouteContext(handler: self, request: request, parameters: parameters,
                             signedIn: Page(handler: self, request: request, session: session), connectionOrganization: organization)

@@ -12,8 +12,11 @@ struct ExportAction {
         state.page = 1
         let organizations = try exportOrganizations(state)
         let settings = try Self.settings(page.request)
-        let choice = try state.columns ?? ColumnPreferences(database: page.database).choice(userID: page.access.userID) ?? .standard
-        let columns = settings.columns(visible: choice.columns)
+        let allowed = ColumnCatalog.visible(to: page.access, in: organizations)
+        try state.requireColumns(allowed)
+        let choice = try (state.columns ?? ColumnPreferences(database: page.database).choice(userID: page.access.userID) ?? .standard)
+            .restricted(to: allowed)
+        let columns = settings.columns(visible: choice.columns, allowed: allowed)
         // Only XLSX has a row limit; a CSV needs no count before it starts.
         if settings.format == .xlsx {
             let total = try ConnectionTable(database: page.database).count(state, organizations: organizations)

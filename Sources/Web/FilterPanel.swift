@@ -11,6 +11,16 @@ struct FilterPanel {
     let addingRow: Bool
     /// The user is editing: keep the panel open.
     let editing: Bool
+    /// The columns this user may filter by here.
+    let columns: [Column]
+
+    init(state: TableState, url: @escaping (TableState) -> String, addingRow: Bool, editing: Bool, allowed: [Column]) {
+        self.state = state
+        self.url = url
+        self.addingRow = addingRow
+        self.editing = editing
+        columns = Self.filterable.filter(allowed.contains)
+    }
 
     static let newRowColumn = ColumnCatalog.column("name")!
 
@@ -19,7 +29,13 @@ struct FilterPanel {
 
     /// The columns and conditions, for the script that adds rows in place. Served on their own and
     /// cached for good (the address changes with the content), so table pages do not carry them.
-    static let catalogJSON: String = {
+    /// Two variants: with the columns that need a permission, and without them.
+    static let catalogs: [Bool: (json: String, version: String)] = Dictionary(uniqueKeysWithValues: [true, false].map { withRestricted in
+        let json = catalogJSON(filterable.filter { withRestricted || $0.seenWith == nil })
+        return (withRestricted, (json, Fingerprint.of(json)))
+    })
+
+    static func catalogJSON(_ filterable: [Column]) -> String {
         let columns: [[String: Any]] = filterable.map { column in
             var entry: [String: Any] = ["key": column.key, "label": column.label,
                                         "ordered": orderingConditions.allSatisfy { $0.applies(to: column.kind) }]
@@ -31,13 +47,12 @@ struct FilterPanel {
         }
         let data = try? JSONSerialization.data(withJSONObject: ["columns": columns, "conditions": conditions], options: [.sortedKeys])
         return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }()
+    }
 
-    static let catalogVersion = Fingerprint.of(catalogJSON)
-
-    static func catalogResponse() -> Response {
+    /// GET /connections/filter-catalog?v=…&all=1|0: column names only, no values.
+    static func catalogResponse(_ request: Request) -> Response {
         Response(headers: [("Content-Type", "application/json"), ("Cache-Control", "private, max-age=31536000, immutable")],
-                 body: .bytes(Array(catalogJSON.utf8)))
+                 body: .bytes(Array(catalogs[request.queryValue("all") == "1"]!.json.utf8)))
     }
 
     /// Conditions only for numbers and dates; the script offers them only for those columns.
@@ -61,8 +76,13 @@ struct FilterPanel {
             "matchAny": .bool(state.filters.match == .any),
             "rows": .list(rows),
             "clearURL": .text(url(cleared)),
-            "catalogURL": .text("/connections/filter-catalog?v=" + Self.catalogVersion),
+            "catalogURL": .text(catalogURL),
         ]
+    }
+
+    var catalogURL: String {
+        let withRestricted = columns.contains { $0.seenWith != nil }
+        return "/connections/filter-catalog?v=\(Self.catalogs[withRestricted]!.version)&all=\(withRestricted ? 1 : 0)"
     }
 
     /// "where … and …" with one chip per applied filter; each chip's link drops just that filter.
@@ -91,7 +111,7 @@ struct FilterPanel {
             "id": .text(id),
             "index": .text(index),
             "number": .text(index + 1),
-            "columns": .list(Self.filterable.map { column in
+            "columns": .list(columns.map { column in
                 ["key": .text(column.key), "label": .text(column.label), "selected": .bool(column == filter.column),
                  "ordered": .bool(Self.orderingConditions.allSatisfy { $0.applies(to: column.kind) }),
                  "choices": .text(Self.choicesAttribute(column.kind))]

@@ -26,7 +26,7 @@ struct RequestsPage {
             "heading": .text(title),
             "back": .text(back),
             "oneConnection": .bool(connectionID != nil),
-            "notice": page.request.queryValue("done").map { .text(String($0.prefix(200))) } ?? false,
+            "notice": Notice.context(for: page.request),
             "pending": .list(pending.map(rowContext)),
             "hasPending": .bool(!pending.isEmpty),
             "waiting": .text(waiting == 1 ? "1 request is waiting" : "\(Format.integer(waiting)) requests are waiting"),
@@ -52,16 +52,16 @@ struct RequestsPage {
     func decide() throws -> Response {
         let ids = try BulkAction.ids(page.request, field: "m")
         let decision: Decision
+        let notice: Notice
         switch page.request.formValue("action") {
-        case "approve": decision = .approve
-        case "deny": decision = .deny(reason: page.request.formValue("reason") ?? "")
-        case "remove": decision = .remove
+        case "approve": (decision, notice) = (.approve, .approved)
+        case "deny": (decision, notice) = (.deny(reason: page.request.formValue("reason") ?? ""), .denied)
+        case "remove": (decision, notice) = (.remove, .removed)
         default: throw UserError.badRequest("Choose Approve, Deny or Remove.")
         }
         let changed = try MembershipDecisions(database: page.database).decide(ids, decision, by: page.access)
-        let back = SignInPage.safeNext(page.request.formValue("back"))
-        let done = "\(changed) driver\(changed == 1 ? "" : "s") " + ["approve": "approved", "deny": "denied", "remove": "removed"][page.request.formValue("action")!]!
+        let back = ReturnPath.safe(page.request.formValue("back"))
         let path = back.split(separator: "?").first.map(String.init) ?? "/requests"
-        return .redirect(to: path + "?done=" + URLEncoding.encode(done))
+        return .redirect(to: path + "?" + URLEncoding.encode(notice.pairs(count: changed)))
     }
 }

@@ -13,7 +13,7 @@ extension ConsoleHandler {
 
         Route(["GET"], "/", .signedIn) { _ in .redirect(to: "/connections") },
         Route(["GET"], "/connections", .signedIn) { try ConnectionsPage(page: $0.page).respond() },
-        Route(["GET"], "/connections/filter-catalog", .signedIn) { _ in FilterPanel.catalogResponse() },
+        Route(["GET"], "/connections/filter-catalog", .signedIn) { FilterPanel.catalogResponse($0.request) },
         Route(["GET"], "/connections/organizations", .signedIn) { try OrganizationPickerPage(page: $0.page).respond() },
         Route(["POST"], "/connections/columns", .signedIn) { try ColumnsAction(page: $0.page).respond() },
         Route(["POST"], "/connections/export", .anyOrganization(.export)) { try ExportAction(page: $0.page).respond() },

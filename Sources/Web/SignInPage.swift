@@ -9,7 +9,7 @@ struct SignInPage {
     static let formToken = FormToken(cookie: "login_csrf", path: "/login")
 
     func respond(to request: Request) throws -> Response {
-        let next = Self.safeNext(request.isRead ? request.queryValue("next") : request.formValue("next"))
+        let next = ReturnPath.safe(request.isRead ? request.queryValue("next") : request.formValue("next"))
         guard !request.isRead else { return form(request, next: next, email: "", message: nil, status: 200) }
         guard Self.formToken.isValid(request) else {
             return form(request, next: next, email: request.formValue("email") ?? "",
@@ -39,12 +39,5 @@ struct SignInPage {
         ])
         response.headers.append(issued.header)
         return response
-    }
-
-    /// Only a path on this site: "/connections?x=1", never "//evil.example" or "https://…".
-    static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/\\"), next.count < 2000,
-              !next.contains(where: { $0.isNewline }) else { return "/connections" }
-        return next
     }
 }

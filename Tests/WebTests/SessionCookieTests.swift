@@ -11,10 +11,13 @@ final class SessionCookieTests: XCTestCase {
         XCTAssertTrue(SessionCookie.clear(secure: true).contains("Max-Age=0"))
     }
 
-    func testSignInOnlyReturnsToThisSite() {
-        XCTAssertEqual(SignInPage.safeNext("/connections?sort=name"), "/connections?sort=name")
-        for hostile in [nil, "", "https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)", "/x\nSet-Cookie: a=b"] {
-            XCTAssertEqual(SignInPage.safeNext(hostile), "/connections", hostile ?? "nil")
+    func testReturnPathsStayOnThisSite() {
+        XCTAssertEqual(ReturnPath.safe("/connections?sort=name&v=a%20b"), "/connections?sort=name&v=a%20b")
+        XCTAssertEqual(ReturnPath.safe("/requests"), "/requests")
+        for hostile in [nil, "", "https://evil.example/", "//evil.example", "/\\evil.example", "/x/\\evil", "javascript:alert(1)",
+                        "/x\nSet-Cookie: a=b", "/\t/evil.example", "/\u{0}/evil.example", "/\r/evil.example", "/ /evil.example",
+                        "/\u{2028}/evil", "/\u{200B}/evil", "evil.example", String(repeating: "/a", count: 1500)] {
+            XCTAssertEqual(ReturnPath.safe(hostile), "/connections", hostile ?? "nil")
         }
     }
 }

@@ -45,12 +45,18 @@ def test_every_field_is_checked_and_every_value_kept(stack):
                                                             type="Rocket", question=["Same", "same"]))
     assert response.status_code == 400
     messages = errors(response)
-    for expected in ("Enter a connection name of 1 to 100 characters.", "Enter the name drivers see (1 to 200 characters).",
+    for expected in ("Enter a connection name of 1 to 100 characters, on one line.", "Enter the name drivers see (1 to 200 characters, on one line).",
                      "Choose at least one benefit.", "is not a domain like example.com.", "Choose a connection type.", "Ask each question once."):
         assert any(expected in message for message in messages), (expected, messages)
     assert "not a domain!" in response.text and 'value="Same"' in response.text
     response = stack.post("/connections/new", data=form_data(stack, name="Discounted", benefit=["Discounted charging"], discount="101"))
     assert response.status_code == 400 and "Enter the discount as a whole percentage from 1 to 100." in errors(response)
+    # What the database's CHECKs count (scalars, no line breaks) is what the form checks: a 400 by the field, never a 500.
+    for name, question in ((" 👍🏽" * 60, "ok"), ("Line\r\nbreak", "ok"), ("Nul\x00here", "ok"), ("Fine name", "Two\nlines"),
+                           ("Fine name 2", "👩‍👩‍👧" * 20)):
+        response = stack.post("/connections/new", data=form_data(stack, name=name, question=[question]))
+        assert response.status_code == 400, (name, question, response.status_code)
+        assert "on one line" in response.text
     first = stack.post("/connections/new", data=form_data(stack, name="Unique per org"))
     assert first.status_code == 303
     again = stack.post("/connections/new", data=form_data(stack, name="UNIQUE PER ORG"))

@@ -33,8 +33,9 @@ public struct ExportSettings: Sendable {
         self.byteOrderMark = byteOrderMark
     }
 
-    public func columns(visible: [Column]) -> [Column] {
-        scope == .visible ? visible.filter(\.exportable) : ColumnCatalog.all.filter(\.exportable)
+    /// The table's visible columns, or every column the user may see (`allowed`).
+    public func columns(visible: [Column], allowed: [Column]) -> [Column] {
+        scope == .visible ? visible.filter(\.exportable) : allowed.filter(\.exportable)
     }
 
     /// "connections-20261125-1430.csv", in UTC.
