@@ -27,9 +27,7 @@ public struct Accounts {
         let email = try Self.validEmail(email)
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard StoredText.isLine(name, upTo: 200) else { throw UserError.badRequest("Enter a name of 1 to 200 characters, on one line.") }
-        guard password.count >= Passwords.minimumLength, password.utf8.count <= 1024 else {
-            throw UserError.badRequest("The password must be at least \(Passwords.minimumLength) characters long.")
-        }
+        try Passwords.requireAcceptable(password)
         guard try userID(email: email) == nil else { throw UserError.conflict("A user with the email \(email) already exists.") }
         try database.run("INSERT INTO users (email, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
                          [.text(email), .text(name), .text(Passwords.hash(password)), .text(DateText.now())])
@@ -124,17 +122,25 @@ public struct Accounts {
         public let token: String
         public let csrfToken: String
         public let access: Access
+        /// After a sign-in: the device cookie's value, which keeps this browser known to the account.
+        public var deviceToken: String? = nil
     }
 
-    /// Signs in, or says why not. Guessers are slowed, then refused for a while, per account and
-    /// per address; an unknown email and a wrong password read the same.
-    public func signIn(email: String, password: String, address: String) throws -> Session {
+    /// How long a browser that signed in stays known (its device cookie's lifetime).
+    public static let knownDeviceLifetime: TimeInterval = 180 * 86_400
+
+    /// Signs in, or says why not; `device` is the request's device cookie, if any. Guessers are
+    /// slowed, then refused (see `SignInThrottle`), but never the right password from a browser
+    /// that signed in to this account before. An unknown email and a wrong password read the same.
+    /// The session carries the device cookie to set: the same one if it was known, else a new one.
+    public func signIn(email: String, password: String, address: String, device: String? = nil) throws -> Session {
         let normalized = email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        let subjects = ["email:" + normalized, "address:" + address]
-        try SignInThrottle(database: database).check(account: subjects[0], address: subjects[1])
         let user = try database.query("SELECT id, password_hash FROM users WHERE email = ?1", [.text(normalized)]) {
             (id: $0.int(0), hash: $0.text(1))
         }.first
+        let knownDevice = try user.flatMap { user in try device.flatMap { try knownDeviceHash($0, userID: user.id) } }
+        let throttle = SignInThrottle(database: database)
+        let counted = try throttle.admit(.init(account: normalized, address: address, knownDevice: knownDevice))
         let valid: Bool
         if let user {
             valid = Passwords.verify(password, against: user.hash)
@@ -144,7 +150,6 @@ public struct Accounts {
         }
         guard valid, let user, let access = try access(userID: user.id) else {
             try database.transaction {
-                try SignInThrottle(database: database).recordFailure(subjects)
                 try AuditLog(database: database).record(actorID: user?.id, actor: String(normalized.prefix(254)), organizationID: nil,
                                                        action: "Sign-in failed", details: ["address": address])
             }
@@ -153,15 +158,32 @@ public struct Accounts {
         var random = SystemRandomNumberGenerator()
         let token = InviteCodes.inviteToken(using: &random) + InviteCodes.inviteToken(using: &random)
         let csrf = InviteCodes.inviteToken(using: &random)
+        let deviceToken = knownDevice.flatMap { _ in device } ?? InviteCodes.inviteToken(using: &random) + InviteCodes.inviteToken(using: &random)
         let now = DateText.now()
         try database.transaction {
-            try SignInThrottle(database: database).clear(subjects[0])
+            try throttle.withdraw(counted)
             try database.run("INSERT INTO sessions (token, user_id, csrf_token, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?4)",
                              [.text(token), .init(user.id), .text(csrf), .text(now)])
+            try database.run("""
+                INSERT INTO known_devices (token_hash, user_id, created_at, last_used_at) VALUES (?1, ?2, ?3, ?3)
+                ON CONFLICT (token_hash, user_id) DO UPDATE SET last_used_at = excluded.last_used_at
+                """, [.text(SHA256.hex(deviceToken)), .init(user.id), .text(now)])
+            try database.run("DELETE FROM known_devices WHERE last_used_at <= ?1",
+                             [.text(DateText.store(Date().addingTimeInterval(-Self.knownDeviceLifetime)))])
             try AuditLog(database: database).record(actorID: user.id, actor: access.email, organizationID: nil, action: "Signed in",
                                                    details: ["address": address])
         }
-        return Session(token: token, csrfToken: csrf, access: access)
+        return Session(token: token, csrfToken: csrf, access: access, deviceToken: deviceToken)
+    }
+
+    /// The stored hash of a device cookie that signed in to this user within its lifetime.
+    func knownDeviceHash(_ token: String, userID: Int) throws -> String? {
+        guard (43...100).contains(token.utf8.count) else { return nil }
+        let hash = SHA256.hex(token)
+        let since = DateText.store(Date().addingTimeInterval(-Self.knownDeviceLifetime))
+        let known = try database.scalarInt("SELECT count(*) FROM known_devices WHERE token_hash = ?1 AND user_id = ?2 AND last_used_at > ?3",
+                                           [.text(hash), .init(userID), .text(since)])
+        return known > 0 ? hash : nil
     }
 
     /// The session of a cookie, if it is still valid; refreshes its idle time at most once a minute.

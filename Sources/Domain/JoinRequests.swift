@@ -45,21 +45,13 @@ public struct JoinRequests {
     }
 
     /// The connection of a search code as typed (any case, spaces and dashes ignored). Failed
-    /// look-ups count against the address: after many, it must wait.
+    /// look-ups count against the address, in the transaction that decides: after many, it must wait.
     public func joinable(searchCode typed: String, address: String) throws -> Joinable? {
-        let subject = "search-code:" + address
-        let throttle = SignInThrottle(database: database)
-        let since = DateText.store(Date().addingTimeInterval(-SignInThrottle.window))
-        guard try throttle.failures(subject, since: since).count < Self.failedLookupLimit else {
-            throw UserError.tooManyRequests("Too many search codes were tried from your network. Try again in 15 minutes.")
-        }
         let code = InviteCodes.normalizeSearchCode(String(typed.prefix(40)))
-        if let found = try joinables("SELECT \(Self.joinableColumns) WHERE c.search_code = ?1", [.text(code)]).first { return found }
-        try throttle.recordFailure([subject])
-        return nil
+        return try SignInThrottle(database: database).lookUpSearchCode(address: address) {
+            try joinables("SELECT \(Self.joinableColumns) WHERE c.search_code = ?1", [.text(code)]).first
+        }
     }
-
-    static let failedLookupLimit = 20
 
     /// Enabled public connections whose organization's name (for drivers) contains `text`.
     public func publicConnections(organizationNamed text: String) throws -> [Joinable] {

@@ -1,29 +1,109 @@
 import Foundation
 import Storage
 
-/// Failed sign-ins per account and per address over a window: after a few, each further try
-/// must wait longer; after many, the account or address is refused until the window passes.
+/// Failed sign-ins and failed search-code look-ups over a window, after OWASP's "Blocking Brute
+/// Force Attacks" with device cookies. Nobody can lock someone else out of their own account:
+///
+/// - A *guesser* is one (account, address) pair, or one known device for its account. After
+///   `freeFailures` failures each further try waits 2, 4, 8 … up to `maxDelaySeconds` after its
+///   last failure; after `guesserLimit` within the window it is refused until they age out.
+/// - Failures from unknown devices also count per account and per address. Beyond `accountLimit`
+///   (many addresses at one account) and `addressLimit` (one address at many accounts: high, since
+///   a whole NAT shares it), further tries *from unknown devices* are refused. A browser that
+///   signed in to the account before (a valid device cookie) is never refused by those counts.
+/// - Search codes: only failed look-ups count, per address, up to `searchCodeAddressLimit`.
+///
+/// Every decision is taken in the write transaction (BEGIN IMMEDIATE) that also counts the try,
+/// so parallel guesses see each other: a sign-in is counted as a failure before its password is
+/// checked, and a success takes its count back.
 struct SignInThrottle {
     let database: Database
 
     static let window: TimeInterval = 15 * 60
     static let freeFailures = 3
-    static let accountLimit = 10
-    static let addressLimit = 30
+    static let maxDelaySeconds = 60
+    static let guesserLimit = 10
+    static let accountLimit = 30
+    static let addressLimit = 100
+    static let searchCodeAddressLimit = 100
 
-    func check(account: String, address: String) throws {
-        let since = DateText.store(Date().addingTimeInterval(-Self.window))
-        let accountFailures = try failures(account, since: since)
-        let addressFailures = try failures(address, since: since)
-        if accountFailures.count >= Self.accountLimit || addressFailures.count >= Self.addressLimit {
-            throw UserError.tooManyRequests("Too many failed sign-in attempts. Try again in 15 minutes.")
+    /// Who tries to sign in: the account (the email as typed, normalized), the address, and the
+    /// hash of the request's device cookie when it is valid for that account.
+    struct Attempt {
+        let account: String
+        let address: String
+        let knownDevice: String?
+
+        init(account: String, address: String, knownDevice: String?) {
+            self.account = String(account.prefix(254))
+            self.address = String(address.prefix(64))
+            self.knownDevice = knownDevice
         }
-        let worst = max(accountFailures.count, addressFailures.count / 3)
-        guard worst >= Self.freeFailures, let lastDate = DateText.parse(max(accountFailures.last ?? "", addressFailures.last ?? "")) else { return }
-        let wait = min(60, 1 << (worst - Self.freeFailures + 1))
-        let remaining = Int(lastDate.addingTimeInterval(TimeInterval(wait)).timeIntervalSinceNow.rounded(.up))
-        if remaining > 0 {
-            throw UserError.tooManyRequests("Too many failed sign-in attempts. Wait \(remaining) seconds before trying again.")
+
+        var guesser: String { knownDevice.map { "device:\($0) \(account)" } ?? "pair:\(address) \(account)" }
+        /// Where a failure counts: a known device only against itself.
+        var subjects: [String] { knownDevice == nil ? [guesser, "account:" + account, "address:" + address] : [guesser] }
+    }
+
+    /// The seconds a guesser with this many recent failures waits after its last one.
+    static func delaySeconds(afterFailures count: Int) -> Int {
+        guard count >= freeFailures else { return 0 }
+        return min(maxDelaySeconds, 1 << min(count - freeFailures + 1, 16))
+    }
+
+    /// Admits the attempt to a password check and counts it as a failure in the same transaction,
+    /// or throws `tooManyRequests`. Returns the counted rows, for `withdraw` after a success.
+    func admit(_ attempt: Attempt, now: Date = Date()) throws -> [Int64] {
+        try database.transaction {
+            let since = DateText.store(now.addingTimeInterval(-Self.window))
+            if attempt.knownDevice == nil {
+                try refuseBeyond(Self.accountLimit, failures("account:" + attempt.account, since: since), now: now) { minutes in
+                    "Too many failed sign-ins to this account from browsers it has not been used in. Sign in from a browser you "
+                        + "signed in with before, or try again in \(minutes)."
+                }
+                try refuseBeyond(Self.addressLimit, failures("address:" + attempt.address, since: since), now: now) { minutes in
+                    "Too many failed sign-ins from your network. Sign in from a browser you signed in with before, or try again in \(minutes)."
+                }
+            }
+            let own = try failures(attempt.guesser, since: since)
+            try refuseBeyond(Self.guesserLimit, own, now: now) { minutes in "Too many failed sign-in attempts. Try again in \(minutes)." }
+            if let last = own.last.flatMap(DateText.parse) {
+                let remaining = Int(last.addingTimeInterval(TimeInterval(Self.delaySeconds(afterFailures: own.count))).timeIntervalSince(now).rounded(.up))
+                if remaining > 0 {
+                    throw UserError.tooManyRequests("Too many failed sign-in attempts. Wait \(remaining) seconds before trying again.",
+                                                    retryAfterSeconds: remaining)
+                }
+            }
+            try database.run("DELETE FROM sign_in_failures WHERE at <= ?1", [.text(since)])
+            return try attempt.subjects.map { subject in
+                try database.run("INSERT INTO sign_in_failures (subject, at) VALUES (?1, ?2)", [.text(subject), .text(DateText.store(now))])
+                return database.lastInsertRowID
+            }
+        }
+    }
+
+    /// Takes back the failures `admit` counted for an attempt that succeeded. Call inside the
+    /// transaction that records the success.
+    func withdraw(_ counted: [Int64]) throws {
+        for id in counted { try database.run("DELETE FROM sign_in_failures WHERE id = ?1", [.integer(id)]) }
+    }
+
+    /// Looks up a search code, refusing the address once it has failed `searchCodeAddressLimit`
+    /// times in the window. A look-up that finds nothing counts; one that finds a connection does
+    /// not. A refused address is refused for every code, right or wrong: answering right codes
+    /// while refusing wrong ones would tell a guesser which guess is right, and the limit would
+    /// limit nothing. Drivers behind that address still have the invite link and QR code.
+    func lookUpSearchCode<Found>(address: String, now: Date = Date(), _ lookUp: () throws -> Found?) throws -> Found? {
+        try database.transaction {
+            let subject = "search-code:" + address.prefix(64)
+            let since = DateText.store(now.addingTimeInterval(-Self.window))
+            try refuseBeyond(Self.searchCodeAddressLimit, failures(subject, since: since), now: now) { minutes in
+                "Too many wrong search codes were tried from your network. Open the invite link or scan the QR code from the host, "
+                    + "or try again in \(minutes)."
+            }
+            if let found = try lookUp() { return found }
+            try database.run("INSERT INTO sign_in_failures (subject, at) VALUES (?1, ?2)", [.text(subject), .text(DateText.store(now))])
+            return nil
         }
     }
 
@@ -31,15 +111,12 @@ struct SignInThrottle {
         try database.query("SELECT at FROM sign_in_failures WHERE subject = ?1 AND at > ?2 ORDER BY at", [.text(subject), .text(since)]) { $0.text(0) }
     }
 
-    func recordFailure(_ subjects: [String]) throws {
-        let now = DateText.now()
-        for subject in subjects {
-            try database.run("INSERT INTO sign_in_failures (subject, at) VALUES (?1, ?2)", [.text(String(subject.prefix(300))), .text(now)])
-        }
-        try database.run("DELETE FROM sign_in_failures WHERE at < ?1", [.text(DateText.store(Date().addingTimeInterval(-Self.window)))])
-    }
-
-    func clear(_ subject: String) throws {
-        try database.run("DELETE FROM sign_in_failures WHERE subject = ?1", [.text(subject)])
+    /// Refuses while `failures` (oldest first, within the window) reach `limit`, until enough of
+    /// the oldest have aged out of the window.
+    private func refuseBeyond(_ limit: Int, _ failures: [String], now: Date, message: (String) -> String) throws {
+        guard failures.count >= limit, let freeing = DateText.parse(failures[failures.count - limit]) else { return }
+        let seconds = max(1, Int(freeing.addingTimeInterval(Self.window).timeIntervalSince(now).rounded(.up)))
+        let minutes = (seconds + 59) / 60
+        throw UserError.tooManyRequests(message(minutes == 1 ? "1 minute" : "\(minutes) minutes"), retryAfterSeconds: seconds)
     }
 }

@@ -6,11 +6,12 @@ public enum UserError: Error, Equatable, Sendable {
     case notFound(String)
     case forbidden(String)
     case conflict(String)
-    case tooManyRequests(String)
+    /// Refused for now: the page says when to come back and `Retry-After` carries the seconds.
+    case tooManyRequests(String, retryAfterSeconds: Int = 60)
 
     public var message: String {
         switch self {
-        case .badRequest(let m), .unauthorized(let m), .notFound(let m), .forbidden(let m), .conflict(let m), .tooManyRequests(let m): return m
+        case .badRequest(let m), .unauthorized(let m), .notFound(let m), .forbidden(let m), .conflict(let m), .tooManyRequests(let m, _): return m
         }
     }
 }

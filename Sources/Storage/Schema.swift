@@ -6,7 +6,21 @@ public enum Schema {
         Migration(version: 2, name: "sessions and sign-in attempts", sql: version2),
         Migration(version: 3, name: "trigram search indexes", sql: version3),
         Migration(version: 4, name: "user preferences", sql: version4),
+        Migration(version: 5, name: "known devices", sql: knownDevices),
     ]
+
+    static let knownDevices = """
+    -- Browsers that signed in successfully (OWASP's device cookies): the SHA-256 of the cookie's
+    -- 256 random bits, per user. Guessing elsewhere never refuses the right password from one of these.
+    CREATE TABLE known_devices (
+        token_hash          TEXT NOT NULL CHECK (length(token_hash) = 64),
+        user_id             INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at          TEXT NOT NULL,
+        last_used_at        TEXT NOT NULL,
+        PRIMARY KEY (token_hash, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX known_devices_user ON known_devices (user_id);
+    """
 
     // `SearchIndex.connections` with its triggers, as the code generated them when this was released:
     // literal text, so no later change to that code changes what a new database gets.

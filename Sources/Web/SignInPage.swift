@@ -18,9 +18,11 @@ struct SignInPage {
         let email = request.formValue("email") ?? ""
         do {
             let session = try Accounts(database: handler.database).signIn(email: email, password: request.formValue("password") ?? "",
-                                                                          address: request.remoteAddress)
+                                                                          address: request.remoteAddress,
+                                                                          device: request.cookies[DeviceCookie.name])
             var response = Response.redirect(to: next)
             response.headers.append(("Set-Cookie", SessionCookie.set(session.token, secure: request.isHTTPS)))
+            if let device = session.deviceToken { response.headers.append(("Set-Cookie", DeviceCookie.set(device, secure: request.isHTTPS))) }
             response.headers.append(Self.formToken.clearHeader)
             return response
         } catch {
@@ -39,5 +41,16 @@ struct SignInPage {
         ])
         response.headers.append(issued.header)
         return response
+    }
+}
+
+/// The device cookie (OWASP's name for it): set at every successful sign-in and sent only to
+/// /login, it tells the sign-in throttle that this browser signed in to the account before, so
+/// guessing from elsewhere never refuses it. Signing out keeps it.
+enum DeviceCookie {
+    static let name = "device"
+
+    static func set(_ token: String, secure: Bool) -> String {
+        "\(name)=\(token); Path=/login; HttpOnly; SameSite=Lax; Max-Age=\(Int(Accounts.knownDeviceLifetime))" + (secure ? "; Secure" : "")
     }
 }

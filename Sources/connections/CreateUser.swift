@@ -35,7 +35,7 @@ struct CreateUser: ParsableCommand {
         try Migrator().migrate(db)
         let ids = allOrganizations ? try db.query("SELECT id FROM organizations ORDER BY id") { $0.int(0) } : organizations
         guard !ids.isEmpty else { throw ValidationError("name an organization with --org ID, or use --all-organizations") }
-        let password = readLine(strippingNewline: true) ?? ""
+        let password = try Self.readPassword()
         do {
             try db.transaction {
                 let accounts = Accounts(database: db)
@@ -53,5 +53,23 @@ struct CreateUser: ParsableCommand {
             throw ValidationError(error.message)
         }
         print("Created \(email) as \(role.rawValue) of \(ids.count) organization\(ids.count == 1 ? "" : "s").")
+    }
+
+    /// The password from standard input: one line typed at a terminal; otherwise all of the input
+    /// less one final line break, so that a second line or a NUL is refused by the password rules
+    /// instead of silently dropped.
+    static func readPassword() throws -> String {
+        var text: String
+        if isatty(STDIN_FILENO) == 1 {
+            text = readLine(strippingNewline: false) ?? ""
+        } else {
+            guard let read = String(data: FileHandle.standardInput.readDataToEndOfFile(), encoding: .utf8) else {
+                throw ValidationError("the password on standard input is not UTF-8 text")
+            }
+            text = read
+        }
+        // "\r\n" is one Character in Swift: removing the last Character takes either line break whole.
+        if text.hasSuffix("\n") || text.hasSuffix("\r\n") { text.removeLast() }
+        return text
     }
 }

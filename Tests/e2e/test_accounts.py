@@ -15,8 +15,8 @@ def login_form(stack, browser=None):
     return browser, re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
 
 
-def attempt(stack, email, password):
-    browser, token = login_form(stack)
+def attempt(stack, email, password, browser=None):
+    browser, token = login_form(stack, browser)
     return browser.post(stack.base + "/login", data={"csrf": token, "email": email, "password": password, "next": "/connections"},
                         allow_redirects=False, timeout=30)
 
@@ -219,24 +219,37 @@ def test_the_audit_log_pages(stack):
     assert stack.get("/audit?page=zero").status_code == 400
 
 
-def test_guessing_is_slowed_then_refused(fresh_stack):
+def test_guessing_is_slowed_then_refused_but_never_locks_out_a_known_browser(fresh_stack):
     stack = fresh_stack(connections=5).start()
+    known = stack.sign_in(OFFICER)  # this browser signed in before: it holds a device cookie for /login
+    cookie = next(c for c in attempt(stack, OFFICER, PASSWORD, known).raw.headers.getlist("Set-Cookie") if c.startswith("device="))
+    assert "Path=/login" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Max-Age=15552000" in cookie
     for _ in range(3):
         assert attempt(stack, OFFICER, "wrong-guess").status_code == 401
-    slowed = attempt(stack, OFFICER, PASSWORD)
+    slowed = attempt(stack, OFFICER, PASSWORD)  # the fourth try of this (account, address) pair waits
     assert slowed.status_code == 429 and "Wait" in slowed.text and "seconds" in slowed.text
-    with stack.db() as db:
-        db.execute("DELETE FROM sign_in_failures")
-        db.executemany("INSERT INTO sign_in_failures (subject, at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?))",
-                       [("email:" + OFFICER, f"-{m} minutes") for m in range(1, 11)])
+    assert slowed.headers["Retry-After"] in ("1", "2")
+    assert attempt(stack, OFFICER, PASSWORD, known).status_code == 303  # the known browser is not that guesser
+
+    def failures(subject, count):
+        with stack.db() as db:
+            db.execute("DELETE FROM sign_in_failures")
+            db.executemany("INSERT INTO sign_in_failures (subject, at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?))",
+                           [(subject, f"-{m} seconds") for m in range(count)])
+
+    failures("pair:127.0.0.1 " + OFFICER, 10)  # ten failures of one pair within 15 minutes
     refused = attempt(stack, OFFICER, PASSWORD)
-    assert refused.status_code == 429 and "Try again in 15 minutes" in refused.text
-    assert attempt(stack, VIEWER, PASSWORD).status_code == 303  # another account is not locked
-    with stack.db() as db:
-        db.execute("DELETE FROM sign_in_failures")
-        db.executemany("INSERT INTO sign_in_failures (subject, at) VALUES ('address:127.0.0.1', strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?))",
-                       [(f"-{s} seconds",) for s in range(30, 60)])
-    assert attempt(stack, VIEWER, PASSWORD).status_code == 429  # one address guessing at many accounts
+    assert refused.status_code == 429 and "Try again in 15 minutes" in refused.text and 800 < int(refused.headers["Retry-After"]) <= 900
+    assert attempt(stack, OFFICER, PASSWORD, known).status_code == 303
+    assert attempt(stack, VIEWER, PASSWORD).status_code == 303  # another account is another pair
+    failures("account:" + OFFICER, 30)  # thirty failures at the account from unknown browsers anywhere
+    refused = attempt(stack, OFFICER, PASSWORD)
+    assert refused.status_code == 429 and "Sign in from a browser you signed in with before" in refused.text
+    assert attempt(stack, OFFICER, PASSWORD, known).status_code == 303  # never the right password from a known browser
+    failures("address:127.0.0.1", 100)  # one address (a NAT) guessing at many accounts: only far beyond
+    refused = attempt(stack, VIEWER, PASSWORD)
+    assert refused.status_code == 429 and "from your network" in refused.text
+    assert attempt(stack, OFFICER, PASSWORD, known).status_code == 303
 
 
 def test_create_user_from_the_shell(fresh_stack):
@@ -249,8 +262,18 @@ def test_create_user_from_the_shell(fresh_stack):
     failed = subprocess.run([BINARY, "create-user", "--database", str(stack.database), "--email", "first@host.test",
                              "--name", "Again", "--org", "104000"], input="a strong first password\n", capture_output=True, text=True)
     assert failed.returncode != 0 and "already exists" in failed.stderr
+    # Only the final line break is dropped: a NUL, a second line or another control character is refused, never cut off.
+    for typed in ("x\x00yyyyyyyyyyyyyy\n", "a strong password\nsecond line\n", "a strong\tpassword\n"):
+        refused = subprocess.run([BINARY, "create-user", "--database", str(stack.database), "--email", "second@host.test",
+                                  "--name", "Second", "--all-organizations"], input=typed, capture_output=True, text=True)
+        assert refused.returncode != 0 and "cannot contain control characters" in refused.stderr, (typed, refused.stderr)
+    windows = subprocess.run([BINARY, "create-user", "--database", str(stack.database), "--email", "second@host.test",
+                              "--name", "Second", "--all-organizations"], input=b"a strong second password\r\n", capture_output=True)
+    assert windows.returncode == 0, windows.stderr
     stack.start()
     assert stack.sign_in("first@host.test", "a strong first password").get(stack.base + "/users", timeout=10).status_code == 200
+    assert stack.sign_in("second@host.test", "a strong second password").get(stack.base + "/users", timeout=10).status_code == 200
+    assert attempt(stack, "first@host.test", "a strong first password\x00anything").status_code == 401
 
 
 @pytest.mark.parametrize("column,age", [("last_seen_at", "-3 hours"), ("created_at", "-13 hours")])

@@ -237,10 +237,14 @@ def test_rotation_stops_the_old_link_and_code_at_once_and_is_audited(stack):
 def test_search_code_guessing_is_rate_limited_per_address(fresh_stack):
     stack = fresh_stack(connections=5)
     stack.start()
-    statuses = [requests.get(stack.base + "/find", params={"code": f"ZZZZZZ{n:02d}"}, timeout=30).status_code for n in range(22)]
-    assert statuses[:20] == [404] * 20 and statuses[-1] == 429
+    with stack.db() as db:
+        code = db.execute("SELECT search_code FROM connections ORDER BY id LIMIT 1").fetchone()[0]
+    statuses = [requests.get(stack.base + "/find", params={"code": f"ZZZZZZ{n:02d}"}, timeout=30).status_code for n in range(102)]
+    assert statuses[:100] == [404] * 100 and statuses[-1] == 429
     limited = requests.get(stack.base + "/find", params={"code": "ZZZZZZZZ"}, timeout=30)
-    assert "Too many search codes were tried from your network" in limited.text
+    assert "Too many wrong search codes were tried from your network" in limited.text and int(limited.headers["Retry-After"]) > 0
+    # Refused for every code: answering a right one would tell a guesser which of its guesses is right.
+    assert requests.get(stack.base + "/find", params={"code": code}, allow_redirects=False, timeout=30).status_code == 429
 
 
 def test_bad_input_gets_clear_messages_and_writes_nothing(stack):
