@@ -8,10 +8,13 @@ public enum UserError: Error, Equatable, Sendable {
     case conflict(String)
     /// Refused for now: the page says when to come back and `Retry-After` carries the seconds.
     case tooManyRequests(String, retryAfterSeconds: Int = 60)
+    /// The server cannot do it right now (it is stopping); the same request will work again soon.
+    case unavailable(String, retryAfterSeconds: Int = 5)
 
     public var message: String {
         switch self {
-        case .badRequest(let m), .unauthorized(let m), .notFound(let m), .forbidden(let m), .conflict(let m), .tooManyRequests(let m, _): return m
+        case .badRequest(let m), .unauthorized(let m), .notFound(let m), .forbidden(let m), .conflict(let m), .tooManyRequests(let m, _),
+             .unavailable(let m, _): return m
         }
     }
 }

@@ -2,7 +2,9 @@ import CFCGI
 import Foundation
 
 /// A pool of threads accepting FastCGI requests on one socket with libfcgi.
-/// SIGTERM/SIGINT stop accepting; in-flight requests finish within the grace period.
+/// SIGTERM/SIGINT: a unix socket's path goes at once (nginx moves to another process), what was
+/// already queued is answered, and in-flight requests finish within the grace period; streams
+/// still running then are told to stop (`Request.serverStopping`) and end marked as incomplete.
 public final class FastCGIServer: Sendable {
     public let configuration: ServerConfiguration
     private let makeHandler: @Sendable () throws -> any RequestHandler
@@ -33,9 +35,10 @@ public final class FastCGIServer: Sendable {
         defer { if configuration.isUnixSocket { unlink(configuration.address) } }
 
         let finished = DispatchSemaphore(value: 0)
+        let stopping = StopState()
         for index in 0..<configuration.threads {
             let thread = Thread { [self] in
-                serve(socket: socket)
+                serve(socket: socket, stopping: stopping)
                 finished.signal()
             }
             thread.name = "fcgi-\(index)"
@@ -47,20 +50,45 @@ public final class FastCGIServer: Sendable {
 
         var received: Int32 = 0
         sigwait(&stopSignals, &received)
-        Log.info("signal \(received): finishing in-flight requests")
+        Log.info("signal \(received): no new connections; finishing the accepted ones")
+        let deadline = DispatchTime.now() + configuration.shutdownGraceSeconds
+        if configuration.isUnixSocket {
+            // Without its path nobody can connect any more: nginx's next connect fails at once and goes
+            // to another process, before any request is sent, so even a POST moves safely. What is
+            // already queued on the socket is still accepted and answered.
+            unlink(configuration.address)
+            drainQueuedConnections(socket, until: deadline)
+        }
         FCGX_ShutdownPending()
         // Wakes every thread blocked in accept(); busy ones finish their request first.
         shutdown(socket, Int32(SHUT_RDWR))
-        let deadline = DispatchTime.now() + configuration.shutdownGraceSeconds
-        for _ in 0..<configuration.threads where finished.wait(timeout: deadline) == .timedOut {
-            Log.error("grace period over: exiting with requests still running")
-            break
+        var running = configuration.threads
+        while running > 0, finished.wait(timeout: deadline) == .success { running -= 1 }
+        if running > 0 {
+            // Past the grace period: responses still streaming end marked incomplete, and get a moment to say so.
+            Log.error("grace period over: \(running) requests still running are told to stop")
+            stopping.passDeadline()
+            let windDown = DispatchTime.now() + Self.windDownSeconds
+            while running > 0, finished.wait(timeout: windDown) == .success { running -= 1 }
         }
         close(socket)
-        Log.info("stopped")
+        Log.info(running > 0 ? "stopped with \(running) requests cut off" : "stopped")
     }
 
-    private func serve(socket: Int32) {
+    /// How long requests cut by the grace period have to write their "incomplete" marker.
+    static let windDownSeconds = 2.0
+
+    /// Waits until nothing waits in the socket's queue (the workers accepted it all), or the deadline.
+    private func drainQueuedConnections(_ socket: Int32, until deadline: DispatchTime) {
+        var quietChecks = 0
+        while quietChecks < 5 && DispatchTime.now() < deadline {
+            var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            quietChecks = poll(&descriptor, 1, 0) == 0 ? quietChecks + 1 : 0
+            usleep(20_000)
+        }
+    }
+
+    private func serve(socket: Int32, stopping: StopState) {
         let handler: any RequestHandler
         do {
             handler = try makeHandler()
@@ -74,18 +102,32 @@ public final class FastCGIServer: Sendable {
             return
         }
         while FCGX_Accept_r(&request) >= 0 {
-            let readWholeRequest = answer(&request, with: handler)
-            // With the whole request read, a unix socket can close at once; libfcgi would otherwise
-            // wait for nginx to hang up first, holding the thread idle. Unread input (a refused
-            // body) must be drained by libfcgi's slow close, or nginx would see a reset.
-            if configuration.isUnixSocket && readWholeRequest { FCGX_Detach(&request) }
-            FCGX_Finish_r(&request)
+            switch answer(&request, with: handler, stopping: stopping) {
+            case .answered(let readWholeRequest):
+                // With the whole request read, a unix socket can close at once; libfcgi would otherwise
+                // wait for nginx to hang up first, holding the thread idle. Unread input (a refused
+                // body) must be drained by libfcgi's slow close, or nginx would see a reset.
+                if configuration.isUnixSocket && readWholeRequest { FCGX_Detach(&request) }
+                FCGX_Finish_r(&request)
+            case .aborted:
+                // What was written goes out, then the connection closes without FastCGI's end of
+                // request: nginx ends the client's transfer as broken, never as a clean response.
+                FCGX_FFlush(request.out)
+                FCGX_Detach(&request)
+                FCGX_Free(&request, 1)
+            }
         }
         FCGX_Free(&request, 1)
     }
 
-    /// Answers one request; false when its body was refused unread.
-    private func answer(_ raw: inout FCGX_Request, with handler: any RequestHandler) -> Bool {
+    enum Outcome {
+        /// `readWholeRequest` is false when the body was refused unread.
+        case answered(readWholeRequest: Bool)
+        /// A streamed body could not finish and must not look finished.
+        case aborted
+    }
+
+    private func answer(_ raw: inout FCGX_Request, with handler: any RequestHandler, stopping: StopState) -> Outcome {
         let parameters = Parameters(raw.envp)
         let method = parameters["REQUEST_METHOD"] ?? "GET"
         let path = parameters["DOCUMENT_URI"] ?? parameters["SCRIPT_NAME"] ?? "/"
@@ -94,17 +136,18 @@ public final class FastCGIServer: Sendable {
         // Empty without a body; any other non-number reads as too large rather than as no body.
         let contentLength = parameters["CONTENT_LENGTH"].map { $0.isEmpty ? 0 : max(0, Int($0) ?? Int.max) } ?? 0
         guard contentLength <= configuration.maxBodyBytes else {
-            write(handler.refuse(.bodyTooLarge(limit: configuration.maxBodyBytes)), to: out)
-            return false
+            _ = write(handler.refuse(.bodyTooLarge(limit: configuration.maxBodyBytes)), to: out)
+            return .answered(readWholeRequest: false)
         }
         let request = Request(method: method, path: path, queryString: parameters["QUERY_STRING"] ?? "",
                               headers: parameters.headers, body: readBody(raw.in, length: contentLength),
-                              remoteAddress: parameters["REMOTE_ADDR"] ?? "", isHTTPS: parameters["HTTPS"] == "on")
-        write(handler.respond(to: request), to: out)
-        return true
+                              remoteAddress: parameters["REMOTE_ADDR"] ?? "", isHTTPS: parameters["HTTPS"] == "on",
+                              serverStopping: { stopping.deadlinePassed })
+        return write(handler.respond(to: request), to: out) ? .answered(readWholeRequest: true) : .aborted
     }
 
-    private func write(_ response: Response, to out: ResponseStream) {
+    /// Writes the response; false when a streamed body aborted and the transfer must look broken.
+    private func write(_ response: Response, to out: ResponseStream) -> Bool {
         do {
             switch response.body {
             case .bytes(let bytes):
@@ -117,10 +160,13 @@ public final class FastCGIServer: Sendable {
             }
         } catch is ResponseStream.ClientGone {
             // The browser went away; nothing left to tell it.
+        } catch is ResponseStream.Abort {
+            return false
         } catch {
             // Headers are gone already: the body's producer marks the failure itself.
             Log.error("response stream failed: \(error)")
         }
+        return true
     }
 
     private func readBody(_ stream: UnsafeMutablePointer<FCGX_Stream>, length: Int) -> [UInt8] {

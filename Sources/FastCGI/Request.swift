@@ -13,9 +13,14 @@ public struct Request: Sendable {
     public let form: [(name: String, value: String)]
     public let remoteAddress: String
     public let isHTTPS: Bool
+    /// True once the server's shutdown grace period is over: a long response (an export) must stop
+    /// and mark itself incomplete.
+    public let serverStopping: @Sendable () -> Bool
 
     public init(method: String, path: String, queryString: String = "", headers: [String: String] = [:],
-                body: [UInt8] = [], remoteAddress: String = "", isHTTPS: Bool = false) {
+                body: [UInt8] = [], remoteAddress: String = "", isHTTPS: Bool = false,
+                serverStopping: @escaping @Sendable () -> Bool = { false }) {
+        self.serverStopping = serverStopping
         self.method = method
         self.path = path
         self.queryString = queryString

@@ -24,6 +24,12 @@ public final class ResponseStream {
 
     public struct ClientGone: Error {}
 
+    /// Thrown by a streamed body that cannot finish (the server is stopping): the transfer must end
+    /// broken, so that no client takes what it got for the whole.
+    public struct Abort: Error {
+        public init() {}
+    }
+
     public func write(_ bytes: [UInt8]) throws {
         guard bytes.withUnsafeBytes(put) else { throw ClientGone() }
     }

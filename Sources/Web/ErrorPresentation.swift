@@ -18,7 +18,10 @@ struct ErrorPresentation {
         case let error as UserError:
             status = Self.status(of: error)
             message = error.message
-            if case .tooManyRequests(_, let seconds) = error { headers = [("Retry-After", String(max(1, seconds)))] }
+            switch error {
+            case .tooManyRequests(_, let seconds), .unavailable(_, let seconds): headers = [("Retry-After", String(max(1, seconds)))]
+            default: break
+            }
         case let error as MethodNotAllowed:
             status = 405
             message = "\(error.method.prefix(20)) is not allowed here."
@@ -55,6 +58,7 @@ struct ErrorPresentation {
         case .notFound: return 404
         case .conflict: return 409
         case .tooManyRequests: return 429
+        case .unavailable: return 503
         }
     }
 

@@ -38,31 +38,46 @@ struct ExportAction {
                 Log.error("export of \(outcome.rows) rows by \(self.page.access.email) not audited: \(error)")
             }
         }
+        let stopping = page.request.serverStopping
+        let slot = try configuration.exportSlots.take(userID: page.access.userID)
         switch settings.format {
         case .csv:
             return Response(headers: headers, body: .stream { out in
-                let outcome = try export.csv(state, columns: columns, organizations: organizations,
-                                             byteOrderMark: settings.byteOrderMark, failAfter: failAfter) { chunk in
+                defer { slot.release() }
+                let outcome = try export.csv(state, columns: columns, organizations: organizations, byteOrderMark: settings.byteOrderMark,
+                                             failAfter: failAfter, shouldStop: stopping) { chunk in
                     try out.write(chunk)
                     try out.flush()
                 }
                 record(outcome)
+                // Marked incomplete, and broken too: no client may take a file cut by a restart for the whole.
+                if outcome.stoppedByServer { throw ResponseStream.Abort() }
             })
         case .xlsx:
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("connections-export-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let file = folder.appendingPathComponent("export.xlsx")
             do {
-                record(try export.xlsx(state, columns: columns, organizations: organizations, to: file.path, temporaryDirectory: folder.path))
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                let outcome = try export.xlsx(state, columns: columns, organizations: organizations, to: file.path,
+                                              temporaryDirectory: folder.path, shouldStop: stopping)
+                record(outcome)
+                if outcome.stoppedByServer {
+                    throw UserError.unavailable("The server is restarting and stopped this export. Export again in a moment.")
+                }
             } catch {
+                slot.release()
                 try? FileManager.default.removeItem(at: folder)
                 throw error
             }
             return Response(headers: headers, body: .stream { out in
-                defer { try? FileManager.default.removeItem(at: folder) }
+                defer {
+                    slot.release()
+                    try? FileManager.default.removeItem(at: folder)
+                }
                 let handle = try FileHandle(forReadingFrom: file)
                 defer { try? handle.close() }
                 while let chunk = try handle.read(upToCount: ConnectionExport.chunkBytes), !chunk.isEmpty {
+                    if stopping() { throw ResponseStream.Abort() }
                     try out.write(Array(chunk))
                 }
             })

@@ -14,10 +14,13 @@ public struct WebConfiguration: Sendable {
     public var busyTimeoutMilliseconds: Int32
     /// Only for `scripts/bench-writes`, to measure what durable commits cost: NORMAL can lose acknowledged writes.
     public var synchronousNormalForBenchmarks = false
+    /// Exports running at once in this process: in all, and per user.
+    let exportSlots: ExportSlots
 
     public init(databasePath: String, views: Views, publicBaseURL: String, publicDirectory: String, testRoutes: Bool = false,
-                busyTimeoutMilliseconds: Int32 = 5000) {
+                busyTimeoutMilliseconds: Int32 = 5000, exportsPerProcess: Int = 2, exportsPerUser: Int = 1) {
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        exportSlots = ExportSlots(perProcess: exportsPerProcess, perUser: exportsPerUser)
         self.testRoutes = testRoutes
         self.databasePath = databasePath
         self.views = views

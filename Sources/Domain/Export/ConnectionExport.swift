@@ -18,7 +18,11 @@ public struct ConnectionExport {
         public let rows: Int
         public let complete: Bool
         public let problem: String?
+        /// The server stopped it (a restart's grace period ran out).
+        public var stoppedByServer: Bool { problem == ConnectionExport.stoppedByServer }
     }
+
+    static let stoppedByServer = "the server stopped before the export finished"
 
     /// A failure of `send`: the client is gone, nobody reads a marker.
     struct SendFailure: Error {
@@ -27,10 +31,11 @@ public struct ConnectionExport {
 
     public static let chunkBytes = 64 * 1024
 
-    /// Streams CSV to `send` in chunks. A failure part way ends the file with a line saying it is
-    /// incomplete. `failAfter` stops after that many rows, for the tests of that line.
+    /// Streams CSV to `send` in chunks. A failure part way, or `shouldStop` turning true (the server
+    /// is stopping), ends the file with a line saying it is incomplete. `failAfter` stops after that
+    /// many rows, for the tests of that line.
     public func csv(_ state: TableState, columns: [Column], organizations: [Int], byteOrderMark: Bool, failAfter: Int? = nil,
-                    send: ([UInt8]) throws -> Void) throws -> Outcome {
+                    shouldStop: () -> Bool = { false }, send: ([UInt8]) throws -> Void) throws -> Outcome {
         var writer = CSVWriter()
         if byteOrderMark { writer.byteOrderMark() }
         writer.record(columns.map(\.label))
@@ -44,6 +49,7 @@ public struct ConnectionExport {
             let kinds = columns.map(\.kind)
             try ConnectionTable(database: database).forEachStoredRow(state, columns: columns, organizations: organizations) { row in
                 if let failAfter, rows >= failAfter { throw ExportError(message: "stopped for a test after \(failAfter) rows") }
+                if shouldStop() { throw ExportError(message: Self.stoppedByServer) }
                 for (index, kind) in kinds.enumerated() {
                     writer.separate(index)
                     appendCSV(row, ConnectionTable.RowLayout.cellColumn(index), kind: kind, to: &writer)
@@ -82,16 +88,24 @@ public struct ConnectionExport {
 
     /// Writes an XLSX workbook to `path`: numbers as numbers, dates as dates, a bold frozen
     /// header with an autofilter. The caller checks the row limit first.
-    public func xlsx(_ state: TableState, columns: [Column], organizations: [Int], to path: String, temporaryDirectory: String) throws -> Outcome {
+    /// An incomplete outcome when `shouldStop` turned true: the caller sends no partial workbook.
+    public func xlsx(_ state: TableState, columns: [Column], organizations: [Int], to path: String, temporaryDirectory: String,
+                     shouldStop: () -> Bool = { false }) throws -> Outcome {
         let writer = try XLSXWriter(path: path, temporaryDirectory: temporaryDirectory)
         writer.header(columns.map(\.label), widths: columns.map(Self.width))
         var rows = 0
-        try ConnectionTable(database: database).forEachRow(state, columns: columns, organizations: organizations) { row in
-            guard rows < ExportSettings.xlsxRowLimit else {
-                throw ExportError(message: "XLSX holds at most \(ExportSettings.xlsxRowLimit) rows; export CSV instead.")
+        do {
+            try ConnectionTable(database: database).forEachRow(state, columns: columns, organizations: organizations) { row in
+                guard rows < ExportSettings.xlsxRowLimit else {
+                    throw ExportError(message: "XLSX holds at most \(ExportSettings.xlsxRowLimit) rows; export CSV instead.")
+                }
+                if shouldStop() { throw ExportError(message: Self.stoppedByServer) }
+                writer.append(row.cells.map(xlsxCell))
+                rows += 1
             }
-            writer.append(row.cells.map(xlsxCell))
-            rows += 1
+        } catch let error as ExportError where error.message == Self.stoppedByServer {
+            try? writer.close()
+            return Outcome(rows: rows, complete: false, problem: error.message)
         }
         try writer.close()
         return Outcome(rows: rows, complete: true, problem: nil)
