@@ -6,11 +6,12 @@ public enum UserError: Error, Equatable, Sendable {
     case notFound(String)
     case forbidden(String)
     case conflict(String)
-    case tooManyRequests(String)
+    /// Over a limit: the page says when to try again, and so does the Retry-After header.
+    case tooManyRequests(String, retryAfterSeconds: Int = 60)
 
     public var message: String {
         switch self {
-        case .badRequest(let m), .unauthorized(let m), .notFound(let m), .forbidden(let m), .conflict(let m), .tooManyRequests(let m): return m
+        case .badRequest(let m), .unauthorized(let m), .notFound(let m), .forbidden(let m), .conflict(let m), .tooManyRequests(let m, _): return m
         }
     }
 }

@@ -18,6 +18,7 @@ struct ErrorPresentation {
         case let error as UserError:
             status = Self.status(of: error)
             message = error.message
+            if case .tooManyRequests(_, let seconds) = error { headers = [("Retry-After", String(max(1, seconds)))] }
         case let error as MethodNotAllowed:
             status = 405
             message = "\(error.method.prefix(20)) is not allowed here."

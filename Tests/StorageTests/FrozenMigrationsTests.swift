@@ -12,6 +12,7 @@ final class FrozenMigrationsTests: XCTestCase {
         2: 0xf337_fc1d_a605_5a81,
         3: 0xa5ab_e683_e017_452a,
         4: 0x4a11_e96f_1643_fe89,
+        5: 0xd403_358b_4994_ad87,
     ]
 
     func testReleasedMigrationsAreUnchanged() {

@@ -12,6 +12,8 @@ final class TestClient {
     let databasePath: String
     private let folder: URL
     var cookies: [String: String] = [:]
+    /// The address requests come from, as nginx passes it.
+    var address = "127.0.0.1"
 
     /// A database of `connections` demo connections, made once per size and copied for each client.
     init(connections: Int = 120, busyTimeoutMilliseconds: Int32 = 5000) throws {
@@ -61,7 +63,7 @@ final class TestClient {
         let body = Array(URLEncoding.encode(form.map { (name: $0.0, value: $0.1) }).utf8)
         if !body.isEmpty { headers["content-type"] = "application/x-www-form-urlencoded" }
         let response = handler.respond(to: Request(method: method, path: String(parts[0]), queryString: parts.count > 1 ? String(parts[1]) : "",
-                                                   headers: headers, body: body, remoteAddress: "127.0.0.1"))
+                                                   headers: headers, body: body, remoteAddress: address))
         for (name, value) in response.headers where name == "Set-Cookie" {
             let pair = value.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let cookie = String(pair[0]), content = pair.count > 1 ? String(pair[1]) : ""
