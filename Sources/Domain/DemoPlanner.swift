@@ -2,7 +2,8 @@ import Storage
 
 /// A connection with its drivers and memberships, planned before it has an id.
 struct PlannedConnection: Sendable {
-    static let membershipColumns = ["connection_id", "id", "driver_id", "state", "denial_reason", "status_token", "requested_at", "decided_at"]
+    static let membershipColumns = ["connection_id", "id", "driver_id", "state", "denial_reason", "status_token", "requested_at", "decided_at",
+                                    "driver_name"]
 
     let connection: NewConnection
     let drivers: [[SQLValue]]
@@ -19,7 +20,7 @@ struct DemoPlanner: Sendable {
     var driverCount = 0
     var membershipCount = 0
     /// The drivers of the previous connection of the same organization: some join this one too.
-    var previousDrivers: [Int] = []
+    var previousDrivers: [(id: Int, name: String)] = []
 
     init(random: SeededRandom, organizations: [DemoData.Organization], connections: Int) {
         self.random = random
@@ -102,27 +103,28 @@ struct DemoPlanner: Sendable {
         let roll = Int.random(in: 0..<100, using: &random)
         let count = roll < 65 ? Int.random(in: 0...1, using: &random) : roll < 95 ? Int.random(in: 2...4, using: &random)
             : Int.random(in: 6...16, using: &random)
-        var drivers: [[SQLValue]] = [], memberships: [[SQLValue]] = [], members: [Int] = []
+        var drivers: [[SQLValue]] = [], memberships: [[SQLValue]] = [], members: [(id: Int, name: String)] = []
         for slot in 0..<count {
             membershipCount += 1
-            let driver: Int
+            let driver: Int, name: String
             if slot < previousDrivers.count && Int.random(in: 0..<100, using: &random) < 60 {
-                driver = previousDrivers[slot]
+                (driver, name) = previousDrivers[slot]
             } else {
                 driverCount += 1
                 driver = driverCount
                 let first = Int.random(in: 0..<DemoData.firstNames.count, using: &random)
                 let last = DemoData.lastNames.randomElement(using: &random)!
-                drivers.append([.init(driver), .text("\(DemoData.firstNames[first]) \(last)"),
+                name = "\(DemoData.firstNames[first]) \(last)"
+                drivers.append([.init(driver), .text(name),
                                 .text("\(DemoData.emailNames[first]).\(driver)@\(organization.domain)"), .text(connection.createdAt)])
             }
-            members.append(driver)
+            members.append((driver, name))
             let stateRoll = Int.random(in: 0..<100, using: &random)
             let state: MembershipState = stateRoll < 70 ? .connected : stateRoll < 82 ? .pending : stateRoll < 90 ? .denied : .removed
             memberships.append([.init(membershipCount), .init(driver), .text(state.rawValue),
                                 state == .denied ? .text(DemoData.denialReasons.randomElement(using: &random)!) : .null,
                                 .text(InviteCodes.inviteToken(using: &random)), .text(connection.updatedAt),
-                                state == .pending ? .null : .text(connection.updatedAt)])
+                                state == .pending ? .null : .text(connection.updatedAt), .text(name)])
         }
         previousDrivers = members
         return PlannedConnection(connection: connection, drivers: drivers, memberships: memberships)

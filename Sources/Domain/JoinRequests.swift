@@ -18,10 +18,29 @@ public struct Joinable: Sendable {
 public struct RequestStatus: Sendable {
     public let organizationName: String
     public let connectionName: String
+    /// The name typed with this request.
     public let driverName: String
     public let state: MembershipState
     public let denialReason: String?
     public let requestedAt: String
+    /// Whether the connection takes requests now (a Denied or Removed driver may ask again then).
+    public let connectionEnabled: Bool
+    /// The connection's questions now, to answer when asking again.
+    public let questions: [String]
+    /// This request's answers, by the question they answered.
+    public let answers: [(prompt: String, answer: String)]
+
+    /// A Denied or Removed driver may ask again from the status page, while the connection takes requests.
+    public var mayAskAgain: Bool { (state == .denied || state == .removed) && connectionEnabled }
+}
+
+/// What a join request came to. The answer a driver sees must not tell anything about someone
+/// else's request: a repeat for an email that already asked shows none of it and changes nothing.
+public enum JoinOutcome: Sendable, Equatable {
+    /// A new request, with its private status token: the driver's only way back to it.
+    case created(statusToken: String)
+    /// The email had already asked to join this connection: nothing was written to that request.
+    case askedBefore
 }
 
 /// The driver's side of joining: finding a connection, requesting, and the request's status.
@@ -95,24 +114,34 @@ public struct JoinRequests {
     }
 
     /// Problems with a request, by field ("name", "email", "answer-0", "terms"), to show next to each.
-    public static func problems(_ request: Request, questions: [String]) -> [String: String] {
+    /// Lengths are counted as the schema's CHECK constraints count them (`StoredText`), on the
+    /// text that will be stored, so an accepted request never fails a constraint; control
+    /// characters (NUL, line breaks, tabs) have no place in a name or an answer.
+    public static func problems(_ request: Request, questions: [String], checkingEmail: Bool = true) -> [String: String] {
         var problems: [String: String] = [:]
         let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty || name.count > 200 { problems["name"] = "Enter your name (up to 200 characters)." }
-        if (try? Accounts.validEmail(request.email)) == nil { problems["email"] = "Enter an email address like name@example.com." }
+        if StoredText.hasControlCharacter(name) { problems["name"] = "Your name cannot contain line breaks, tabs or other control characters." }
+        else if !(1...200).contains(StoredText.length(name)) { problems["name"] = "Enter your name (up to 200 characters)." }
+        if checkingEmail {
+            let email = try? Accounts.validEmail(request.email)
+            if email.map({ StoredText.length($0) > 254 }) ?? true { problems["email"] = "Enter an email address like name@example.com." }
+        }
         for (index, _) in questions.enumerated() {
             let answer = index < request.answers.count ? request.answers[index].trimmingCharacters(in: .whitespacesAndNewlines) : ""
-            if answer.isEmpty { problems["answer-\(index)"] = "Answer this question." }
-            else if answer.count > 500 { problems["answer-\(index)"] = "Keep the answer under 500 characters." }
+            if StoredText.hasControlCharacter(answer) { problems["answer-\(index)"] = "An answer cannot contain line breaks, tabs or other control characters." }
+            else if StoredText.length(answer) == 0 { problems["answer-\(index)"] = "Answer this question." }
+            else if StoredText.length(answer) > 500 { problems["answer-\(index)"] = "Keep the answer under 500 characters." }
         }
         if !request.agreedToTerms { problems["terms"] = "Agree to the terms to request access." }
         return problems
     }
 
-    /// Files a request under the connection's approval rule and returns the driver's status token.
-    /// A second request from the same email shows the first, unless it was Denied or Removed.
+    /// Files a request under the connection's approval rule. A form token is good for one request,
+    /// and requests are limited per address and per connection (`JoinLimits`). An email that has
+    /// already asked to join this connection gets `.askedBefore`: its request is not changed and
+    /// nothing of it is returned (asking again after a denial is done from its status page).
     /// All or nothing: one transaction.
-    public func request(_ request: Request, to joinable: Joinable) throws -> String {
+    public func request(_ request: Request, to joinable: Joinable, from sender: JoinLimits.Sender) throws -> JoinOutcome {
         guard joinable.status == .enabled else {
             throw UserError.conflict("\(joinable.connectionName) is not taking new drivers right now. Ask \(joinable.organizationName) to enable it.")
         }
@@ -122,70 +151,105 @@ public struct JoinRequests {
         let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
         let answers = request.answers.prefix(joinable.questions.count).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         return try database.transaction {
+            try JoinLimits(database: database).admit(sender, connectionID: joinable.connectionID)
             let now = DateText.now()
             var driver = try database.query("SELECT id FROM drivers WHERE email = ?1", [.text(email)]) { $0.int(0) }.first
+            if let driver, try database.scalarInt("SELECT count(*) FROM memberships WHERE connection_id = ?1 AND driver_id = ?2",
+                                                  [.init(joinable.connectionID), .init(driver)]) > 0 {
+                return .askedBefore
+            }
             if driver == nil {
+                // The first name seen; each request keeps the name typed with it, which the pages show.
                 try database.run("INSERT INTO drivers (name, email, created_at) VALUES (?1, ?2, ?3)", [.text(name), .text(email), .text(now)])
                 driver = Int(database.lastInsertRowID)
             }
-            let existing = try database.query("SELECT id, state, status_token FROM memberships WHERE connection_id = ?1 AND driver_id = ?2",
-                                              [.init(joinable.connectionID), .init(driver!)]) {
-                (id: $0.int(0), state: try $0.decode(MembershipState.self, 1, table: "memberships", key: "id \($0.int(0))"), token: $0.text(2))
-            }.first
-            if let existing, existing.state == .pending || existing.state == .connected { return existing.token }
             let state = try startingState(email: email, connectionID: joinable.connectionID)
             let decided: SQLValue = state == .connected ? .text(now) : .null
             var random = SystemRandomNumberGenerator()
-            let token = existing?.token ?? InviteCodes.inviteToken(using: &random) + InviteCodes.inviteToken(using: &random)
-            let membership: Int
-            if let existing {
-                try database.run("""
-                    UPDATE memberships SET state = ?2, denial_reason = NULL, requested_at = ?3, decided_at = ?4, decided_by_user_id = NULL
-                    WHERE id = ?1
-                    """, [.init(existing.id), .text(state.rawValue), .text(now), decided])
-                try database.run("DELETE FROM membership_answers WHERE membership_id = ?1", [.init(existing.id)])
-                membership = existing.id
-            } else {
-                try database.run("""
-                    INSERT INTO memberships (connection_id, driver_id, state, status_token, requested_at, decided_at)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                    """, [.init(joinable.connectionID), .init(driver!), .text(state.rawValue), .text(token), .text(now), decided])
-                membership = Int(database.lastInsertRowID)
-            }
-            try database.insertRows(into: "membership_answers", columns: ["membership_id", "position", "prompt", "answer"],
-                                    rows: answers.enumerated().map { [.init(membership), .init($0), .text(joinable.questions[$0]), .text($1)] })
-            return token
+            let token = InviteCodes.inviteToken(using: &random) + InviteCodes.inviteToken(using: &random)
+            try database.run("""
+                INSERT INTO memberships (connection_id, driver_id, driver_name, state, status_token, requested_at, decided_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                """, [.init(joinable.connectionID), .init(driver!), .text(name), .text(state.rawValue), .text(token), .text(now), decided])
+            try insertAnswers(membership: Int(database.lastInsertRowID), questions: joinable.questions, answers: answers)
+            return .created(statusToken: token)
         }
     }
 
-    /// Automatically approve all: Connected. By email domain: Connected when the email's domain is
-    /// on the allow-list, else Pending. Manually approve: Pending.
+    /// A Denied or Removed driver asks again, from the status page whose private token proves it is
+    /// them, with their name and answers to the connection's questions now. The host decided on
+    /// this driver before, so the request waits for the host again (Pending), whatever the approval type.
+    public func askAgain(statusToken: String, _ request: Request, questions: [String], from sender: JoinLimits.Sender) throws {
+        let problems = Self.problems(request, questions: questions, checkingEmail: false)
+        guard problems.isEmpty else { throw UserError.badRequest(problems.values.sorted().joined(separator: " ")) }
+        let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let answers = request.answers.prefix(questions.count).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        try database.transaction {
+            guard let found = try database.query("""
+                SELECT m.id, m.connection_id, m.state, c.status FROM memberships m JOIN connections c ON c.id = m.connection_id
+                WHERE m.status_token = ?1
+                """, [.text(statusToken)], row: {
+                    (id: $0.int(0), connection: $0.int(1),
+                     state: try $0.decode(MembershipState.self, 2, table: "memberships", key: "id \($0.int(0))"),
+                     status: try $0.decode(ConnectionStatus.self, 3, table: "connections", key: "id \($0.int(1))"))
+                }).first else {
+                throw UserError.notFound("This status link is not valid. Use the link from when you sent your request.")
+            }
+            try JoinLimits(database: database).admit(sender, connectionID: found.connection)
+            guard found.state == .denied || found.state == .removed else {
+                throw UserError.conflict("This request is \(found.state.rawValue): there is nothing to ask again.")
+            }
+            guard found.status == .enabled else {
+                throw UserError.conflict("This connection is not taking new drivers right now.")
+            }
+            try database.run("""
+                UPDATE memberships SET state = 'Pending', denial_reason = NULL, requested_at = ?2, decided_at = NULL,
+                    decided_by_user_id = NULL, driver_name = ?3
+                WHERE id = ?1
+                """, [.init(found.id), .text(DateText.now()), .text(name)])
+            try database.run("DELETE FROM membership_answers WHERE membership_id = ?1", [.init(found.id)])
+            try insertAnswers(membership: found.id, questions: questions, answers: answers)
+        }
+    }
+
+    func insertAnswers(membership: Int, questions: [String], answers: [String]) throws {
+        try database.insertRows(into: "membership_answers", columns: ["membership_id", "position", "prompt", "answer"],
+                                rows: answers.enumerated().map { [.init(membership), .init($0), .text(questions[$0]), .text($1)] })
+    }
+
+    /// Automatically approve all: Connected. Manually approve: Pending. By email domain: Pending
+    /// too, for now: an address counts for domain approval only once its owner has shown they read
+    /// it, and no confirmation email exists yet. The host's requests page marks the request
+    /// "email domain matches" (`MembershipDecisions`) and the host approves it.
     func startingState(email: String, connectionID: Int) throws -> MembershipState {
         guard let approval = try database.query("SELECT approval_type FROM connections WHERE id = ?1", [.init(connectionID)], row: {
             try $0.decode(ApprovalType.self, 0, table: "connections", key: "id \(connectionID)")
         }).first else { throw UserError.notFound("This connection no longer exists.") }
         switch approval {
         case .all: return .connected
-        case .manual: return .pending
-        case .emailDomain:
-            let domain = email.split(separator: "@").last.map { $0.lowercased() } ?? ""
-            let allowed = try database.scalarInt("SELECT count(*) FROM connection_email_domains WHERE connection_id = ?1 AND domain = ?2",
-                                                 [.init(connectionID), .text(domain)])
-            return allowed > 0 ? .connected : .pending
+        case .manual, .emailDomain: return .pending
         }
     }
 
     /// The status behind a driver's private link.
     public func status(token: String) throws -> RequestStatus? {
         guard token.count >= 22, token.count <= 100 else { return nil }
-        return try database.query("""
-            SELECT o.name_for_drivers, c.name, d.name, m.state, m.denial_reason, m.requested_at, m.id
+        guard let found = try database.query("""
+            SELECT o.name_for_drivers, c.name, m.driver_name, m.state, m.denial_reason, m.requested_at, m.id, c.id, c.status
             FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN organizations o ON o.id = c.org_id
-            JOIN drivers d ON d.id = m.driver_id WHERE m.status_token = ?1
-            """, [.text(token)]) {
-            RequestStatus(organizationName: $0.text(0), connectionName: $0.text(1), driverName: $0.text(2),
-                          state: try $0.decode(MembershipState.self, 3, table: "memberships", key: "id \($0.int(6))"),
-                          denialReason: $0.optionalText(4), requestedAt: $0.text(5))
-        }.first
+            WHERE m.status_token = ?1
+            """, [.text(token)], row: {
+            (organization: $0.text(0), connection: $0.text(1), driver: $0.text(2),
+             state: try $0.decode(MembershipState.self, 3, table: "memberships", key: "id \($0.int(6))"),
+             reason: $0.optionalText(4), requestedAt: $0.text(5), membership: $0.int(6), connectionID: $0.int(7),
+             status: try $0.decode(ConnectionStatus.self, 8, table: "connections", key: "id \($0.int(7))"))
+        }).first else { return nil }
+        let questions = try database.query("SELECT prompt FROM connection_questions WHERE connection_id = ?1 ORDER BY position",
+                                           [.init(found.connectionID)]) { $0.text(0) }
+        let answers = try database.query("SELECT prompt, answer FROM membership_answers WHERE membership_id = ?1 ORDER BY position",
+                                         [.init(found.membership)]) { (prompt: $0.text(0), answer: $0.text(1)) }
+        return RequestStatus(organizationName: found.organization, connectionName: found.connection, driverName: found.driver,
+                             state: found.state, denialReason: found.reason, requestedAt: found.requestedAt,
+                             connectionEnabled: found.status == .enabled, questions: questions, answers: answers)
     }
 }

@@ -6,8 +6,12 @@ public struct MembershipRow: Sendable {
     public let connectionID: Int
     public let connectionName: String
     public let organizationID: Int
+    /// The name the driver typed with this request.
     public let driverName: String
     public let email: String
+    /// The connection approves by email domain and this email's domain is on its allow-list. Not
+    /// an approval: nobody has shown they read the address, so the host decides.
+    public let emailDomainMatches: Bool
     public let state: MembershipState
     public let requestedAt: String
     public let answers: [(prompt: String, answer: String)]
@@ -60,19 +64,24 @@ public struct MembershipDecisions {
     /// Memberships in `state` of the given connections (or every connection of `organizations`), oldest first.
     public func list(state: MembershipState, organizations: [Int], connectionID: Int?, limit: Int = listLimit) throws -> [MembershipRow] {
         let rows = try database.query("""
-            SELECT m.id, c.id, c.name, c.org_id, d.name, d.email, m.state, m.requested_at
+            SELECT m.id, c.id, c.name, c.org_id, m.driver_name, d.email, m.state, m.requested_at,
+                c.approval_type = 'Automatically approve by email domain' AND EXISTS (
+                    SELECT 1 FROM connection_email_domains e
+                    WHERE e.connection_id = c.id AND e.domain = lower(substr(d.email, instr(d.email, '@') + 1)))
             FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN drivers d ON d.id = m.driver_id
             WHERE \(Self.scope)
             ORDER BY m.requested_at, m.id LIMIT ?4
             """, [.text(state.rawValue), .idList(organizations), connectionID.map { .init($0) } ?? .null, .init(limit)]) {
             (id: $0.int(0), connection: $0.int(1), name: $0.text(2), org: $0.int(3), driver: $0.text(4), email: $0.text(5),
-             state: try $0.decode(MembershipState.self, 6, table: "memberships", key: "id \($0.int(0))"), at: $0.text(7))
+             state: try $0.decode(MembershipState.self, 6, table: "memberships", key: "id \($0.int(0))"), at: $0.text(7),
+             domainMatches: $0.int(8) != 0)
         }
         return try rows.map { row in
             let answers = try database.query("SELECT prompt, answer FROM membership_answers WHERE membership_id = ?1 ORDER BY position",
                                              [.init(row.id)]) { (prompt: $0.text(0), answer: $0.text(1)) }
             return MembershipRow(id: row.id, connectionID: row.connection, connectionName: row.name, organizationID: row.org,
-                                 driverName: row.driver, email: row.email, state: row.state, requestedAt: row.at, answers: answers)
+                                 driverName: row.driver, email: row.email, emailDomainMatches: row.domainMatches, state: row.state,
+                                 requestedAt: row.at, answers: answers)
         }
     }
 
@@ -84,7 +93,8 @@ public struct MembershipDecisions {
         var reason: SQLValue = .null
         if case .deny(let text) = decision {
             let text = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard (1...500).contains(text.count) else { throw UserError.badRequest("Give the driver a reason for the denial (up to 500 characters).") }
+            // Counted as the schema's CHECK counts it.
+            guard (1...500).contains(StoredText.length(text)) else { throw UserError.badRequest("Give the driver a reason for the denial (up to 500 characters).") }
             reason = .text(text)
         }
         let (from, to) = decision.transition

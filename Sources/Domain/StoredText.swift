@@ -1,18 +1,32 @@
-/// Text as the database's CHECK constraints see it, so that what passes the form's checks is
-/// what the database accepts: SQLite's length() counts Unicode scalars, not the characters
-/// Swift's `count` sees (an emoji with a skin tone is one Character and two scalars; "\r\n"
-/// is one Character holding a line feed).
+/// One definition of a stored text's length: the one the schema's CHECK constraints use, so that
+/// what the app accepts the database stores (never a constraint failure, a 500, on a form).
+/// SQLite's `length()` counts Unicode scalars (code points), not the user-perceived characters
+/// Swift's `count` counts (an emoji with a skin tone or a letter with a combining mark is one
+/// Character, two or more scalars), and stops at the first NUL; `trim()` with one argument removes
+/// spaces (U+0020) only, not tabs or line breaks.
 public enum StoredText {
-    /// What SQLite's length() counts.
-    public static func length(_ text: String) -> Int { text.unicodeScalars.count }
+    /// What `length(trim(text))` gives in SQLite.
+    public static func length(_ text: String) -> Int {
+        let scalars = Array(text.unicodeScalars)
+        var start = 0, end = scalars.count
+        while start < end && scalars[start] == " " { start += 1 }
+        while end > start && scalars[end - 1] == " " { end -= 1 }
+        var count = 0
+        for scalar in scalars[start..<end] {
+            if scalar == "\u{0}" { break }
+            count += 1
+        }
+        return count
+    }
 
-    /// NUL, tab, CR, LF and the other control characters: no name, question or answer holds one.
-    public static func hasControlCharacters(_ text: String) -> Bool {
+    /// Whether the text holds a control character (general category Cc: NUL, tab, line feed,
+    /// carriage return, escape, DEL, C1 controls), which no one-line field may store.
+    public static func hasControlCharacter(_ text: String) -> Bool {
         text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
-    /// One line of 1 to `limit` scalars without control characters (callers trim first).
+    /// One line of 1 to `limit` stored characters without control characters (callers trim first).
     public static func isLine(_ text: String, upTo limit: Int) -> Bool {
-        (1...limit).contains(length(text)) && !hasControlCharacters(text)
+        (1...limit).contains(length(text)) && !hasControlCharacter(text)
     }
 }

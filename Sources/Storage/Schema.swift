@@ -7,6 +7,7 @@ public enum Schema {
         Migration(version: 3, name: "trigram search indexes", sql: version3),
         Migration(version: 4, name: "user preferences", sql: version4),
         Migration(version: 5, name: "known devices", sql: knownDevices),
+        Migration(version: 6, name: "driver names per request, rate events, spent form tokens", sql: version6),
     ]
 
     static let knownDevices = """
@@ -20,6 +21,37 @@ public enum Schema {
         PRIMARY KEY (token_hash, user_id)
     ) WITHOUT ROWID;
     CREATE INDEX known_devices_user ON known_devices (user_id);
+    """
+
+    static let version6 = """
+    -- The name a driver typed belongs to that request (that organization), not to every connection
+    -- the email later joins: each membership keeps its own. drivers.name stays the first name seen,
+    -- and no page shows it. Every row has one (backfilled here; the triggers refuse a row without).
+    ALTER TABLE memberships ADD COLUMN driver_name TEXT CHECK (length(trim(driver_name)) BETWEEN 1 AND 200);
+    UPDATE memberships SET driver_name = (SELECT d.name FROM drivers d WHERE d.id = memberships.driver_id);
+    CREATE TRIGGER memberships_driver_name_insert BEFORE INSERT ON memberships WHEN NEW.driver_name IS NULL BEGIN
+        SELECT RAISE(ABORT, 'NOT NULL constraint failed: memberships.driver_name');
+    END;
+    CREATE TRIGGER memberships_driver_name_update BEFORE UPDATE OF driver_name ON memberships WHEN NEW.driver_name IS NULL BEGIN
+        SELECT RAISE(ABORT, 'NOT NULL constraint failed: memberships.driver_name');
+    END;
+
+    -- Events counted against a limit over a window (join requests per address, per connection),
+    -- counted and written in the transaction that decides, so concurrent requests cannot race past it.
+    CREATE TABLE rate_events (
+        id                  INTEGER PRIMARY KEY,
+        subject             TEXT NOT NULL CHECK (length(subject) BETWEEN 1 AND 300),
+        at                  TEXT NOT NULL
+    );
+    CREATE INDEX rate_events_subject ON rate_events (subject, at);
+    CREATE INDEX rate_events_at ON rate_events (at);
+
+    -- Tokens of single-use forms (a driver's request) already sent: each is good for one request.
+    CREATE TABLE spent_form_tokens (
+        token               TEXT PRIMARY KEY CHECK (length(token) BETWEEN 22 AND 100),
+        spent_at            TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX spent_form_tokens_spent_at ON spent_form_tokens (spent_at);
     """
 
     // `SearchIndex.connections` with its triggers, as the code generated them when this was released:

@@ -5,7 +5,9 @@ import FastCGI
 /// link, the find page (search code or public organization), and the private status page.
 struct DriverPages {
     let handler: ConsoleHandler
-    static let formToken = FormToken(cookie: "join_csrf", path: "/join")
+    /// Each form is good for one request (`JoinLimits` spends its token).
+    static let formToken = FormToken(cookie: "join_csrf", path: "/join", lifetime: JoinLimits.formTokenLifetime)
+    static let askAgainToken = FormToken(cookie: "status_csrf", path: "/status", lifetime: JoinLimits.formTokenLifetime)
 
     var requests: JoinRequests { JoinRequests(database: handler.database) }
 
@@ -19,16 +21,28 @@ struct DriverPages {
             name: request.formValue("name") ?? "", email: request.formValue("email") ?? "",
             answers: joinable.questions.indices.map { request.formValue("answer-\($0)") ?? "" },
             agreedToTerms: request.formValue("terms") == "yes")
-        guard Self.formToken.isValid(request) else {
-            return form(request, joinable, draft: draft, problems: ["form": "This form had expired. Check your answers and send it again."], status: 403)
+        guard let sent = Self.formToken.sent(request) else {
+            return form(request, joinable, draft: draft, problems: ["form": JoinLimits.formExpired], status: 403)
         }
         let problems = JoinRequests.problems(draft, questions: joinable.questions)
         guard problems.isEmpty else { return form(request, joinable, draft: draft, problems: problems, status: 400) }
         do {
-            let status = try requests.request(draft, to: joinable)
-            return .redirect(to: "/status/" + status)
+            let outcome = try requests.request(draft, to: joinable, from: .init(address: request.remoteAddress, formToken: sent))
+            var response: Response
+            switch outcome {
+            case .created(let status):
+                response = .redirect(to: "/status/" + status)
+            case .askedBefore:
+                // Nothing of the earlier request: not its link, name, state or reason.
+                response = handler.html(page: "asked-before", title: "You have asked before", session: nil, [
+                    "organization": .text(joinable.organizationName), "connection": .text(joinable.connectionName),
+                ])
+            }
+            // The token is spent: the cookie goes too, so the browser's next form gets a new one.
+            response.headers.append(Self.formToken.clearHeader)
+            return response
         } catch {
-            // Busy, full or refused: the form again, with everything the driver typed.
+            // Busy, full, refused, a spent form, over a limit: the form again, with everything the driver typed.
             let failure = ErrorPresentation(error, request: request)
             return form(request, joinable, draft: draft, problems: ["form": failure.message], status: failure.status, headers: failure.headers)
         }
@@ -84,18 +98,77 @@ struct DriverPages {
         return handler.html(status: status, page: "find", title: "Find a connection", session: nil, context)
     }
 
-    /// GET /status/{token}: the driver's own request, by its private link.
-    func status(token: String) throws -> Response {
+    /// GET /status/{token}: the driver's own request, by its private link; a Denied or Removed
+    /// driver may ask again from here.
+    func status(_ request: Request, token: String) throws -> Response {
         guard let status = try requests.status(token: token) else {
             throw UserError.notFound("This status link is not valid. Use the link from when you sent your request.")
         }
-        return handler.html(page: "status", title: "Your request", session: nil, [
+        return statusPage(request, token: token, status, draft: nil, problems: [:], code: 200)
+    }
+
+    /// POST /status/{token}/again: a Denied or Removed driver asks again, with their name and
+    /// answers; the private token in the path proves it is them.
+    func askAgain(_ request: Request, token: String) throws -> Response {
+        guard let status = try requests.status(token: token) else {
+            throw UserError.notFound("This status link is not valid. Use the link from when you sent your request.")
+        }
+        let draft = JoinRequests.Request(
+            name: request.formValue("name") ?? "", email: "",
+            answers: status.questions.indices.map { request.formValue("answer-\($0)") ?? "" },
+            agreedToTerms: request.formValue("terms") == "yes")
+        guard let sent = Self.askAgainToken.sent(request) else {
+            return statusPage(request, token: token, status, draft: draft, problems: ["form": JoinLimits.formExpired], code: 403)
+        }
+        let problems = JoinRequests.problems(draft, questions: status.questions, checkingEmail: false)
+        guard problems.isEmpty else { return statusPage(request, token: token, status, draft: draft, problems: problems, code: 400) }
+        do {
+            try requests.askAgain(statusToken: token, draft, questions: status.questions,
+                                  from: .init(address: request.remoteAddress, formToken: sent))
+            var response = Response.redirect(to: "/status/" + token)
+            response.headers.append(Self.askAgainToken.clearHeader)
+            return response
+        } catch {
+            let failure = ErrorPresentation(error, request: request)
+            var page = statusPage(request, token: token, status, draft: draft, problems: ["form": failure.message], code: failure.status)
+            page.headers += failure.headers
+            return page
+        }
+    }
+
+    func statusPage(_ request: Request, token: String, _ status: RequestStatus, draft: JoinRequests.Request?, problems: [String: String],
+                    code: Int) -> Response {
+        func problem(_ field: String) -> TemplateValue { problems[field].map(TemplateValue.text) ?? false }
+        var context: [String: TemplateValue] = [
             "organization": .text(status.organizationName), "connection": .text(status.connectionName),
             "driver": .text(status.driverName), "state": .text(status.state.rawValue),
             "pending": .bool(status.state == .pending), "connected": .bool(status.state == .connected),
             "denied": .bool(status.state == .denied), "removed": .bool(status.state == .removed),
             "reason": status.denialReason.map(TemplateValue.text) ?? false,
             "requestedAt": .text(DateText.display(status.requestedAt)),
-        ])
+            "closed": .bool((status.state == .denied || status.state == .removed) && !status.connectionEnabled),
+            "formProblem": problem("form"),
+        ]
+        var issued: (String, String)?
+        if status.mayAskAgain {
+            let form = Self.askAgainToken.issue(for: request)
+            issued = form.header
+            // The earlier answers, where the question is still asked.
+            let earlier = Dictionary(status.answers.map { ($0.prompt, $0.answer) }, uniquingKeysWith: { first, _ in first })
+            context["askAgain"] = [
+                "token": .text(token), "csrf": .text(form.token),
+                "name": .text(String((draft?.name ?? status.driverName).prefix(200))),
+                "agreed": .bool(draft?.agreedToTerms ?? false),
+                "nameProblem": problem("name"), "termsProblem": problem("terms"),
+                "questions": .list(status.questions.enumerated().map { index, prompt in
+                    let answer = draft.map { index < $0.answers.count ? $0.answers[index] : "" } ?? earlier[prompt] ?? ""
+                    return ["index": .text(index), "prompt": .text(prompt), "problem": problem("answer-\(index)"),
+                            "answer": .text(String(answer.prefix(500)))]
+                }),
+            ]
+        }
+        var response = handler.html(status: code, page: "status", title: "Your request", session: nil, context)
+        if let issued { response.headers.append(issued) }
+        return response
     }
 }

@@ -9,7 +9,10 @@ extension ConsoleHandler {
         Route(["GET", "POST"], "/login", .anyone) { try SignInPage(handler: $0.handler).respond(to: $0.request) },
         Route(["GET", "POST"], "/join/{token}", .anyone) { try DriverPages(handler: $0.handler).join($0.request, token: $0.parameters.texts["token"] ?? "") },
         Route(["GET"], "/find", .anyone) { try DriverPages(handler: $0.handler).find($0.request) },
-        Route(["GET"], "/status/{token}", .anyone) { try DriverPages(handler: $0.handler).status(token: $0.parameters.texts["token"] ?? "") },
+        Route(["GET"], "/status/{token}", .anyone) { try DriverPages(handler: $0.handler).status($0.request, token: $0.parameters.texts["token"] ?? "") },
+        Route(["POST"], "/status/{token}/again", .anyone) {
+            try DriverPages(handler: $0.handler).askAgain($0.request, token: $0.parameters.texts["token"] ?? "")
+        },
 
         Route(["GET"], "/", .signedIn) { _ in .redirect(to: "/connections") },
         Route(["GET"], "/connections", .signedIn) { try ConnectionsPage(page: $0.page).respond() },

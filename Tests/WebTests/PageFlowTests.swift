@@ -30,8 +30,12 @@ final class PageFlowTests: XCTestCase {
 
     func testTheApprovalTypeDecidesARequest() throws {
         let client = try TestClient()
-        for (approval, state) in [("Automatically approve all", "Connected"), ("Manually approve", "Pending")] {
-            let email = "rules-\(state.lowercased())@example.test"
+        // By email domain: held Pending even for an allow-listed domain, since nobody proved they read the address.
+        let domainConnection = try client.scalar("SELECT min(id) FROM connections WHERE questions_list = '' AND approval_type <> 'Automatically approve by email domain'")
+        try client.otherConnection().run("INSERT OR IGNORE INTO connection_email_domains VALUES (?1, 'example.test')", [.init(domainConnection)])
+        for (approval, state) in [("Automatically approve all", "Connected"), ("Manually approve", "Pending"),
+                                  ("Automatically approve by email domain", "Pending")] {
+            let email = "rules-\(approval.split(separator: " ").last!.lowercased())@example.test"
             let answer = try join(client, approval: approval, email: email)
             XCTAssertEqual(answer.status, 303, approval)
             let status = client.get(try XCTUnwrap(client.header(answer, "Location")))

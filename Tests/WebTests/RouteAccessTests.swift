@@ -38,6 +38,9 @@ final class RouteAccessTests: XCTestCase {
             Probe(method: "GET", route: "/join/{token}", target: "/join/\(invite)", expected: [200, 200, 200, 200]),
             Probe(method: "GET", route: "/find", target: "/find", expected: [200, 200, 200, 200]),
             Probe(method: "GET", route: "/status/{token}", target: "/status/\(status)", expected: [200, 200, 200, 200]),
+            // Without the status page's form token (its cookie), asking again is refused, signed in or not.
+            Probe(method: "POST", route: "/status/{token}/again", target: "/status/\(status)/again", form: [("name", "X"), ("terms", "yes")],
+                  expected: [403, 403, 403, 403]),
             Probe(method: "GET", route: "/", target: "/", expected: [303, 303, 303, 303]),
             Probe(method: "GET", route: "/connections", target: "/connections", expected: [303, 200, 200, 200]),
             Probe(method: "GET", route: "/connections/filter-catalog", target: "/connections/filter-catalog", expected: [303, 200, 200, 200]),

@@ -63,6 +63,6 @@ def add_special_rows(stack):
         for index, state in enumerate(states):
             driver = db.execute("INSERT INTO drivers (name, email, created_at) VALUES (?, ?, 'x')",
                                 (f"Driver {index}", f"count{index}@test.example")).lastrowid
-            db.execute("""INSERT INTO memberships (connection_id, driver_id, state, denial_reason, status_token, requested_at)
-                          VALUES (?, ?, ?, ?, ?, 'x')""",
-                       (counting, driver, state, "No" if state == "Denied" else None, f"count-status-token-{index:06d}"))
+            db.execute("""INSERT INTO memberships (connection_id, driver_id, driver_name, state, denial_reason, status_token, requested_at)
+                          VALUES (?, ?, ?, ?, ?, ?, 'x')""",
+                       (counting, driver, f"Driver {index}", state, "No" if state == "Denied" else None, f"count-status-token-{index:06d}"))

@@ -1,5 +1,6 @@
 """Invite drivers end to end through nginx: QR codes, links and codes, the driver's pages,
 the approval rules and the host's decisions."""
+import concurrent.futures
 import itertools
 import re
 import struct
@@ -16,7 +17,8 @@ def make_connection(stack, approval="Manually approve", status="Enabled", visibi
                     org=None):
     """A connection of the first organization (or `org`) with the given rules; returns (id, token, code)."""
     number = next(counter)
-    code = "QQ" + "".join("ABCDEFGHJKMNPQRSTUVWXYZ23456789"[(number * 7 + i * 3) % 31] for i in range(6))
+    # The number's six base-31 digits: unique however many connections the tests make.
+    code = "QQ" + "".join("ABCDEFGHJKMNPQRSTUVWXYZ23456789"[number // 31 ** i % 31] for i in range(6))
     token = f"invite-test-token-{number:08d}-xyzxyz"
     with stack.db() as db:
         org = org or db.execute("SELECT min(id) FROM organizations").fetchone()[0]
@@ -116,33 +118,76 @@ def test_the_join_page_shows_the_connection_and_asks_everything(stack):
 
 def test_approval_rules(stack):
     _, everyone, _ = make_connection(stack, approval="Automatically approve all")
-    _, by_domain, _ = make_connection(stack, approval="Automatically approve by email domain", domains=["fleet.example"])
+    by_domain_id, by_domain, _ = make_connection(stack, approval="Automatically approve by email domain", domains=["fleet.example"])
     _, manual, _ = make_connection(stack, approval="Manually approve")
-    cases = [(everyone, "ann@anywhere.example", "Connected"), (by_domain, "bo@fleet.example", "Connected"),
-             (by_domain, "cy@FLEET.example", "Connected"), (by_domain, "di@other.example", "Pending"),
+    # An allow-listed domain proves nothing until its owner shows they read the address: held for the host.
+    cases = [(everyone, "ann@anywhere.example", "Connected"), (by_domain, "bo@fleet.example", "Pending"),
+             (by_domain, "cy@FLEET.example", "Pending"), (by_domain, "di@other.example", "Pending"),
              (manual, "ed@fleet.example", "Pending")]
     for token, email, expected in cases:
         response, _ = join(stack, token, email=email)
         assert response.status_code == 303, response.text[:300]
         assert state_of(stack, response.headers["Location"])[0] == expected, (email, expected)
+    # The host sees which requests match the allow-list, and decides.
+    rows = stack.get(f"/connections/{by_domain_id}/requests").text.split("<tr>")
+    marked = {email: "email domain matches" in row for row in rows for email in ("bo@fleet.example", "cy@FLEET.example", "di@other.example")
+              if email in row}
+    assert marked == {"bo@fleet.example": True, "cy@FLEET.example": True, "di@other.example": False}, marked
 
 
-def test_a_second_request_shows_the_first_and_a_denied_driver_may_ask_again(stack):
-    connection, token, _ = make_connection(stack)
-    first, _ = join(stack, token, email="same@example.org")
-    again, _ = join(stack, token, email="SAME@example.org", name="Same Again")
-    assert again.headers["Location"] == first.headers["Location"]
-    with stack.db() as db:
-        assert db.execute("SELECT count(*) FROM memberships WHERE connection_id = ?", (connection,)).fetchone()[0] == 1
+def test_a_repeat_request_reveals_nothing_and_a_denied_driver_asks_again_from_the_status_page(stack):
+    connection, token, _ = make_connection(stack, questions=["Employee ID"])
+    victim = requests.Session()
+    first, _ = join(stack, token, name="Vera Victim", email="same@example.org", answers=["V-1"], driver=victim)
     membership = membership_of(stack, connection)
     decided = stack.post("/requests/decide", data={"m": membership, "action": "deny", "reason": "We could not match your ID.",
                                                   "back": f"/connections/{connection}/requests"})
     assert decided.status_code == 303
     state, page = state_of(stack, first.headers["Location"])
     assert state == "Denied" and "We could not match your ID." in page
-    retry, _ = join(stack, token, email="same@example.org")
-    assert retry.headers["Location"] == first.headers["Location"]
-    assert state_of(stack, retry.headers["Location"])[0] == "Pending"
+
+    def row():
+        with stack.db() as db:
+            return db.execute("""SELECT state, denial_reason, requested_at, driver_name, status_token,
+                                 (SELECT group_concat(answer) FROM membership_answers WHERE membership_id = memberships.id)
+                                 FROM memberships WHERE connection_id = ?""", (connection,)).fetchall()
+
+    before = row()
+    # Someone else types her email: no redirect to her status page, nothing of her request, nothing changed.
+    again, _ = join(stack, token, email="SAME@example.org", name="Mallory", answers=["M-1"])
+    assert again.status_code == 200 and "Location" not in again.headers
+    for secret in (first.headers["Location"].split("/")[-1], "Vera Victim", "Denied", "We could not match", "V-1"):
+        assert secret not in again.text, secret
+    assert "has already asked to join" in again.text
+    assert row() == before
+
+    # She asks again from her own status page, whose link proves it is her.
+    status = victim.get(stack.base + first.headers["Location"], timeout=30)
+    assert "Ask again" in status.text and 'value="V-1"' in status.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', status.text).group(1)
+    form = {"csrf": csrf, "name": "Vera Victim", "answer-0": "V-2", "terms": "yes"}
+    # Another browser (no cookie for this form) cannot.
+    assert requests.post(stack.base + first.headers["Location"] + "/again", data=form, allow_redirects=False, timeout=30).status_code == 403
+    asked = victim.post(stack.base + first.headers["Location"] + "/again", data=form, allow_redirects=False, timeout=30)
+    assert asked.status_code == 303 and asked.headers["Location"] == first.headers["Location"]
+    assert state_of(stack, first.headers["Location"])[0] == "Pending"
+    with stack.db() as db:
+        assert db.execute("SELECT count(*) FROM memberships WHERE connection_id = ?", (connection,)).fetchone()[0] == 1
+    assert "V-2" in stack.get(f"/connections/{connection}/requests").text
+    # The same form twice is spent.
+    assert victim.post(stack.base + first.headers["Location"] + "/again", data=form, allow_redirects=False, timeout=30).status_code == 403
+
+
+def test_a_name_belongs_to_its_request(stack):
+    with stack.db() as db:
+        first_org, second_org = [row[0] for row in db.execute("SELECT id FROM organizations ORDER BY id LIMIT 2")]
+    first, first_token, _ = make_connection(stack, org=first_org)
+    second, second_token, _ = make_connection(stack, org=second_org)
+    join(stack, first_token, name="Alex Original", email="alex.shared@example.org")
+    join(stack, second_token, name="Someone Else", email="alex.shared@example.org")
+    first_page, second_page = (stack.get(f"/connections/{c}/requests").text for c in (first, second))
+    assert "Alex Original" in first_page and "Someone Else" not in first_page
+    assert "Someone Else" in second_page and "Alex Original" not in second_page
 
 
 def test_hosts_decide_and_connected_drivers_follows(stack):
@@ -269,11 +314,29 @@ def test_bad_input_gets_clear_messages_and_writes_nothing(stack):
                            allow_redirects=False, timeout=30)
     assert forged.status_code == 403 and "This form had expired" in forged.text
     assert memberships() == 0
-    # The same form sent twice is one request.
+    # A form is good for one request: the same form and cookie sent again are refused, and a new form
+    # for the same email changes nothing.
     driver = requests.Session()
-    first, _ = join(stack, token, email="twice@example.org", driver=driver)
+    first, page = join(stack, token, email="twice@example.org", driver=driver)
+    assert first.status_code == 303
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    replay = requests.post(stack.base + "/join/" + token, data={"csrf": csrf, "name": "X", "email": "twice@example.org", "answer-0": "1",
+                                                                "terms": "yes"}, cookies={"join_csrf": csrf}, allow_redirects=False, timeout=30)
+    assert replay.status_code == 403 and "This form had expired" in replay.text
     second, _ = join(stack, token, email="twice@example.org", driver=driver)
-    assert first.headers["Location"] == second.headers["Location"] and memberships() == 1
+    assert second.status_code == 200 and "has already asked to join" in second.text and memberships() == 1
+    # Lengths as the database counts them (an accented letter of two code points counts two), control
+    # characters refused: each a 400 with the field's message, never a 500.
+    for name, answer, message in (("e\u0301" * 101, "A", "Enter your name (up to 200 characters)."),
+                                  ("\U0001F44D\U0001F3FD" * 200, "A", "Enter your name (up to 200 characters)."),
+                                  ("Ada\x00", "A", "Your name cannot contain line breaks"),
+                                  ("Ada\nLovelace", "A", "Your name cannot contain line breaks"),
+                                  ("Ada", "e\u0301" * 251, "Keep the answer under 500 characters."),
+                                  ("Ada", "\x00", "An answer cannot contain line breaks")):
+        response, _ = join(stack, token, name=name, answers=[answer])
+        assert response.status_code == 400 and message in response.text, (name[:10], answer[:10], response.status_code)
+    assert memberships() == 1
+    assert f"500 POST /join/{token}" not in stack.app_log.read_text()
 
 
 def test_pending_requests_is_a_column_of_the_table(stack):
@@ -286,8 +349,41 @@ def test_a_long_queue_says_how_many_wait_beyond_the_list(stack):
     with stack.db() as db:
         for n in range(205):
             driver = db.execute("INSERT INTO drivers (name, email, created_at) VALUES ('Q', ?, 'x')", (f"queue{n}@example.org",)).lastrowid
-            db.execute("INSERT INTO memberships (connection_id, driver_id, state, status_token, requested_at) VALUES (?, ?, 'Pending', ?, ?)",
+            db.execute("INSERT INTO memberships (connection_id, driver_id, driver_name, state, status_token, requested_at) VALUES (?, ?, 'Q', 'Pending', ?, ?)",
                        (connection, driver, f"queue-status-token-{n:08d}", f"2026-01-01T00:{n // 60:02d}:{n % 60:02d}Z"))
     page = stack.get(f"/connections/{connection}/requests").text
     assert "205 requests are waiting, oldest first. The oldest 200 are listed here" in page
     assert page.count('name="m" value=') == 200 and "queue0@example.org" in page and "queue204@example.org" not in page
+
+
+def test_join_requests_are_limited_per_address_with_a_429_and_retry_after(fresh_stack):
+    stack = fresh_stack(connections=5)
+    stack.start()
+    _, token, _ = make_connection(stack)
+    # A script reusing one form: the first request goes, the replays are refused.
+    driver = requests.Session()
+    page = driver.get(stack.base + "/join/" + token, timeout=30)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    replays = [driver.post(stack.base + "/join/" + token, data={"csrf": csrf, "name": "Bot", "email": f"bot{n}@example.org", "terms": "yes"},
+                           cookies={"join_csrf": csrf}, allow_redirects=False, timeout=30).status_code for n in range(5)]
+    assert replays == [303] + [403] * 4
+    # Fresh forms each, sent at once from one address: exactly 60 requests in ten minutes go (the
+    # count is taken in the transaction that writes, so concurrent requests cannot race past it).
+    forms = []
+    for n in range(69):
+        browser = requests.Session()
+        page = browser.get(stack.base + "/join/" + token, timeout=30)
+        forms.append((browser, {"csrf": re.search(r'name="csrf" value="([^"]+)"', page.text).group(1), "name": f"Crowd {n}",
+                                "email": f"crowd{n}@example.org", "terms": "yes"}))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = list(pool.map(lambda form: form[0].post(stack.base + "/join/" + token, data=form[1], allow_redirects=False,
+                                                           timeout=30).status_code, forms))
+    assert sorted(statuses) == [303] * 59 + [429] * 10, statuses
+    with stack.db() as db:
+        assert db.execute("SELECT count(*) FROM drivers WHERE email LIKE 'crowd%@example.org' OR email LIKE 'bot%@example.org'").fetchone()[0] == 60
+    limited, _ = join(stack, token, name="One Too Many", email="too.many@example.org")
+    assert limited.status_code == 429
+    assert 1 <= int(limited.headers["Retry-After"]) <= 600
+    assert "Too many requests to join were sent from your network" in limited.text and 'value="One Too Many"' in limited.text
+    with stack.db() as db:
+        assert db.execute("SELECT count(*) FROM drivers WHERE email = 'too.many@example.org'").fetchone()[0] == 0

@@ -1,0 +1,102 @@
+import Foundation
+import Storage
+
+/// Limits on drivers' requests (joining a connection, asking again), and the single-use form
+/// tokens those requests carry. Counted in SQLite over a window, inside the transaction that
+/// writes the request: writers take the lock in turn, so concurrent requests cannot race past a
+/// limit, and a request refused writes nothing.
+public struct JoinLimits {
+    let database: Database
+
+    /// The window both limits count over.
+    public static let window: TimeInterval = 10 * 60
+    /// Requests per address (an IPv6 address counts by its /64) per window: a workplace or a
+    /// mobile network behind one address can still bring a crowd in at once.
+    public static let perAddress = 60
+    /// Requests per connection per window, from all addresses together: a queue no one can flood.
+    public static let perConnection = 300
+    /// How long a driver's form stays good after it was drawn; each is good for one request.
+    public static let formTokenLifetime: TimeInterval = 24 * 60 * 60
+
+    public static let formExpired = "This form had expired. Check your answers and send it again."
+
+    /// Who sent a request: the address it came from and the form token it carried.
+    public struct Sender: Sendable {
+        public let address: String
+        public let formToken: String
+
+        public init(address: String, formToken: String) {
+            self.address = address
+            self.formToken = formToken
+        }
+    }
+
+    init(database: Database) {
+        self.database = database
+    }
+
+    /// Spends the sender's form token and counts the request against the address's and the
+    /// connection's limits. Call inside the transaction that writes the request: when it throws
+    /// (a token already spent: 403; over a limit: 429 with when to try again) the transaction
+    /// rolls back and nothing is recorded.
+    func admit(_ sender: Sender, connectionID: Int, now: Date = Date()) throws {
+        try spend(sender.formToken, now: now)
+        let since = DateText.store(now.addingTimeInterval(-Self.window))
+        let limits = [
+            (subject: Self.addressSubject(sender.address), limit: Self.perAddress,
+             message: "Too many requests to join were sent from your network in the last few minutes."),
+            (subject: "join-connection:\(connectionID)", limit: Self.perConnection,
+             message: "This connection has had too many requests to join in the last few minutes."),
+        ]
+        for limit in limits {
+            let counted = try database.query("SELECT count(*), min(at) FROM rate_events WHERE subject = ?1 AND at > ?2",
+                                             [.text(limit.subject), .text(since)]) { (count: $0.int(0), oldest: $0.optionalText(1)) }[0]
+            guard counted.count >= limit.limit else { continue }
+            // The request may go once the oldest counted one leaves the window.
+            let frees = counted.oldest.flatMap(DateText.parse).map { $0.addingTimeInterval(Self.window) } ?? now.addingTimeInterval(Self.window)
+            let seconds = max(1, Int(frees.timeIntervalSince(now).rounded(.up)))
+            let minutes = (seconds + 59) / 60
+            throw UserError.tooManyRequests(limit.message + " Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
+                                            retryAfterSeconds: seconds)
+        }
+        try database.run("DELETE FROM rate_events WHERE at <= ?1", [.text(since)])
+        let at = DateText.store(now)
+        for limit in limits {
+            try database.run("INSERT INTO rate_events (subject, at) VALUES (?1, ?2)", [.text(limit.subject), .text(at)])
+        }
+    }
+
+    /// A form token is good for one request: the first spends it, a replay is refused as an expired form.
+    func spend(_ token: String, now: Date) throws {
+        guard (22...100).contains(token.utf8.count) else { throw UserError.forbidden(Self.formExpired) }
+        guard try database.scalarInt("SELECT count(*) FROM spent_form_tokens WHERE token = ?1", [.text(token)]) == 0 else {
+            throw UserError.forbidden(Self.formExpired)
+        }
+        // Tokens older than their lifetime are refused by their age, so their record may go.
+        try database.run("DELETE FROM spent_form_tokens WHERE spent_at < ?1",
+                         [.text(DateText.store(now.addingTimeInterval(-2 * Self.formTokenLifetime)))])
+        try database.run("INSERT INTO spent_form_tokens (token, spent_at) VALUES (?1, ?2)", [.text(token), .text(DateText.store(now))])
+    }
+
+    /// The subject an address counts under: an IPv4 address as it is; an IPv6 address by its
+    /// first 64 bits, since one machine may hold a whole /64 (an IPv4-mapped one as IPv4).
+    public static func addressSubject(_ address: String) -> String {
+        "join-address:" + String(network(of: address).prefix(100))
+    }
+
+    static func network(of address: String) -> String {
+        guard address.contains(":") else { return address }
+        let halves = address.lowercased().components(separatedBy: "::")
+        guard halves.count <= 2 else { return address }
+        func groups(_ text: String) -> [String] { text.isEmpty ? [] : text.split(separator: ":", omittingEmptySubsequences: false).map(String.init) }
+        let head = groups(halves[0]), tail = halves.count == 2 ? groups(halves[1]) : []
+        if let last = (tail.isEmpty ? head : tail).last, last.contains(".") {
+            // IPv4 in the last 32 bits: ::ffff:192.0.2.1 is that IPv4 address.
+            let before = head + tail.dropLast()
+            if (before.allSatisfy { $0.isEmpty || Int($0, radix: 16) == 0 } || before.last == "ffff") { return last }
+        }
+        let missing = 8 - head.count - tail.count
+        let all = halves.count == 2 ? head + Array(repeating: "0", count: max(0, missing)) + tail : head
+        return all.prefix(4).map { String(Int($0, radix: 16) ?? 0, radix: 16) }.joined(separator: ":") + "::/64"
+    }
+}
