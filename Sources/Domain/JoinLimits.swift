@@ -18,6 +18,19 @@ public struct JoinLimits {
     /// How long a driver's form stays good after it was drawn; each is good for one request.
     public static let formTokenLifetime: TimeInterval = 24 * 60 * 60
 
+    /// The limits in force: the ones above unless the operator set others (`serve --join-requests-per-…`).
+    public struct Policy: Sendable {
+        public let perAddress: Int
+        public let perConnection: Int
+
+        public init(perAddress: Int = JoinLimits.perAddress, perConnection: Int = JoinLimits.perConnection) {
+            self.perAddress = perAddress
+            self.perConnection = perConnection
+        }
+    }
+
+    let policy: Policy
+
     public static let formExpired = "This form had expired. Check your answers and send it again."
 
     /// Who sent a request: the address it came from and the form token it carried.
@@ -31,8 +44,9 @@ public struct JoinLimits {
         }
     }
 
-    init(database: Database) {
+    init(database: Database, policy: Policy) {
         self.database = database
+        self.policy = policy
     }
 
     /// Spends the sender's form token and counts the request against the address's and the
@@ -43,9 +57,9 @@ public struct JoinLimits {
         try spend(sender.formToken, now: now)
         let since = DateText.store(now.addingTimeInterval(-Self.window))
         let limits = [
-            (subject: Self.addressSubject(sender.address), limit: Self.perAddress,
+            (subject: Self.addressSubject(sender.address), limit: policy.perAddress,
              message: "Too many requests to join were sent from your network in the last few minutes."),
-            (subject: "join-connection:\(connectionID)", limit: Self.perConnection,
+            (subject: "join-connection:\(connectionID)", limit: policy.perConnection,
              message: "This connection has had too many requests to join in the last few minutes."),
         ]
         for limit in limits {

@@ -48,8 +48,11 @@ public enum JoinOutcome: Sendable, Equatable {
 public struct JoinRequests {
     let database: Database
 
-    public init(database: Database) {
+    let limits: JoinLimits.Policy
+
+    public init(database: Database, limits: JoinLimits.Policy = JoinLimits.Policy()) {
         self.database = database
+        self.limits = limits
     }
 
     static let joinableColumns = """
@@ -151,7 +154,7 @@ public struct JoinRequests {
         let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
         let answers = request.answers.prefix(joinable.questions.count).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         return try database.transaction {
-            try JoinLimits(database: database).admit(sender, connectionID: joinable.connectionID)
+            try JoinLimits(database: database, policy: limits).admit(sender, connectionID: joinable.connectionID)
             let now = DateText.now()
             var driver = try database.query("SELECT id FROM drivers WHERE email = ?1", [.text(email)]) { $0.int(0) }.first
             if let driver, try database.scalarInt("SELECT count(*) FROM memberships WHERE connection_id = ?1 AND driver_id = ?2",
@@ -195,7 +198,7 @@ public struct JoinRequests {
                 }).first else {
                 throw UserError.notFound("This status link is not valid. Use the link from when you sent your request.")
             }
-            try JoinLimits(database: database).admit(sender, connectionID: found.connection)
+            try JoinLimits(database: database, policy: limits).admit(sender, connectionID: found.connection)
             guard found.state == .denied || found.state == .removed else {
                 throw UserError.conflict("This request is \(found.state.rawValue): there is nothing to ask again.")
             }

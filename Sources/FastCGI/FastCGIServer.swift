@@ -32,7 +32,9 @@ public final class FastCGIServer: Sendable {
         let socket = FCGX_OpenSocket(configuration.address, 1024)
         guard socket >= 0 else { throw StartError(description: "cannot listen on \(configuration.address): \(String(cString: strerror(errno)))") }
         if configuration.isUnixSocket { chmod(configuration.address, mode_t(configuration.socketMode)) }
-        defer { if configuration.isUnixSocket { unlink(configuration.address) } }
+        // The path is ours until the stop signal: after it, another process may already listen there.
+        var ownsPath = configuration.isUnixSocket
+        defer { if ownsPath { unlink(configuration.address) } }
 
         let finished = DispatchSemaphore(value: 0)
         let stopping = StopState()
@@ -57,6 +59,7 @@ public final class FastCGIServer: Sendable {
             // to another process, before any request is sent, so even a POST moves safely. What is
             // already queued on the socket is still accepted and answered.
             unlink(configuration.address)
+            ownsPath = false
             drainQueuedConnections(socket, until: deadline)
         }
         FCGX_ShutdownPending()
@@ -73,6 +76,18 @@ public final class FastCGIServer: Sendable {
         }
         close(socket)
         Log.info(running > 0 ? "stopped with \(running) requests cut off" : "stopped")
+    }
+
+    /// Ends a streamed response so that the client's transfer breaks instead of ending cleanly.
+    /// nginx passes a stream of unknown length on as chunks and takes the connection's close for
+    /// its end, so closing is not enough: once nginx has read what was sent (the "incomplete"
+    /// marker included, up to a second), a record no FastCGI peer accepts makes nginx drop the
+    /// client's connection without the final chunk.
+    static func breakTransfer(_ fd: Int32) {
+        var unread: Int32 = 0
+        for _ in 0..<100 where ioctl(fd, UInt(TIOCOUTQ), &unread) == 0 && unread > 0 { usleep(10_000) }
+        let invalidRecord: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0]  // FastCGI version 0 does not exist
+        _ = invalidRecord.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
     }
 
     /// How long requests cut by the grace period have to write their "incomplete" marker.
@@ -110,9 +125,8 @@ public final class FastCGIServer: Sendable {
                 if configuration.isUnixSocket && readWholeRequest { FCGX_Detach(&request) }
                 FCGX_Finish_r(&request)
             case .aborted:
-                // What was written goes out, then the connection closes without FastCGI's end of
-                // request: nginx ends the client's transfer as broken, never as a clean response.
                 FCGX_FFlush(request.out)
+                Self.breakTransfer(request.ipcFd)
                 FCGX_Detach(&request)
                 FCGX_Free(&request, 1)
             }

@@ -24,7 +24,7 @@ public struct Response {
     }
 
     /// The CGI header block: "Status: 200 OK", the headers, a blank line. A body of
-    /// unknown length is a stream, which nginx must pass on unbuffered.
+    /// unknown length is a stream, which nginx passes on unbuffered unless the response says otherwise.
     func headerBlock(contentLength: Int?) -> String {
         var block = "Status: \(status) \(HTTPStatus.reason(status))\r\n"
         for (name, value) in headers where !value.contains("\r") && !value.contains("\n") {
@@ -32,7 +32,7 @@ public struct Response {
         }
         if let contentLength {
             block += "Content-Length: \(contentLength)\r\n"
-        } else {
+        } else if !headers.contains(where: { $0.name == "X-Accel-Buffering" }) {
             block += "X-Accel-Buffering: no\r\n"
         }
         return block + "\r\n"

@@ -17,7 +17,11 @@ public final class Database {
     /// worker threads would contend for; nothing here reads them.
     private static let configured: Bool = csqlite_disable_memory_statistics() == SQLITE_OK
 
-    public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5000) throws {
+    /// Shared by the connections of one process; nil: no limit (command-line tools, tests).
+    private let writeGate: WriteGate?
+
+    public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5000, writeGate: WriteGate? = nil) throws {
+        self.writeGate = writeGate
         _ = Self.configured
         var pointer: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
@@ -168,22 +172,41 @@ public final class Database {
     /// it does not wait for another writer's lock, and its failure is returned, not thrown.
     @discardableResult
     public func bestEffort(_ body: () throws -> Void) -> Error? {
-        sqlite3_busy_timeout(handle, 0)
-        defer { sqlite3_busy_timeout(handle, busyTimeoutMilliseconds) }
-        do {
-            try body()
-            return nil
-        } catch {
-            return error
+        withBusyTimeout(0) {
+            do {
+                try body()
+                return nil
+            } catch {
+                return error
+            }
         }
     }
 
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
+    /// BEGIN IMMEDIATE. The first writers of the process to wait for the lock wait the whole busy
+    /// timeout; the others only a moment (`WriteGate.shortWaitMilliseconds`): enough when the lock
+    /// changes hands as usual, and when another writer holds it long they answer busy and free their
+    /// worker for reads.
+    private func beginWriting() throws {
+        guard let writeGate else { return try execute("BEGIN IMMEDIATE") }
+        guard writeGate.enter() else {
+            return try withBusyTimeout(WriteGate.shortWaitMilliseconds) { try execute("BEGIN IMMEDIATE") }
+        }
+        defer { writeGate.leave() }
+        try execute("BEGIN IMMEDIATE")
+    }
+
+    private func withBusyTimeout<T>(_ milliseconds: Int32, _ body: () throws -> T) rethrows -> T {
+        sqlite3_busy_timeout(handle, min(milliseconds, busyTimeoutMilliseconds))
+        defer { sqlite3_busy_timeout(handle, busyTimeoutMilliseconds) }
+        return try body()
+    }
+
     /// Runs `body` in a write transaction taken up front (BEGIN IMMEDIATE), so
     /// two writers never deadlock upgrading read locks; rolls back on error.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN IMMEDIATE")
+        try beginWriting()
         do {
             let result = try body()
             try execute("COMMIT")

@@ -12,7 +12,8 @@ public final class ConsoleHandler: RequestHandler {
 
     public init(configuration: WebConfiguration) throws {
         self.configuration = configuration
-        self.database = try Database(path: configuration.databasePath, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+        self.database = try Database(path: configuration.databasePath, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
+                                     writeGate: configuration.writeGate)
         router = Router(routes: Self.routes + (configuration.testRoutes ? Self.testRoutes : []))
         if configuration.synchronousNormalForBenchmarks { try database.execute("PRAGMA synchronous = NORMAL") }
     }

@@ -9,7 +9,7 @@ struct DriverPages {
     static let formToken = FormToken(cookie: "join_csrf", path: "/join", lifetime: JoinLimits.formTokenLifetime)
     static let askAgainToken = FormToken(cookie: "status_csrf", path: "/status", lifetime: JoinLimits.formTokenLifetime)
 
-    var requests: JoinRequests { JoinRequests(database: handler.database) }
+    var requests: JoinRequests { JoinRequests(database: handler.database, limits: handler.configuration.joinLimits) }
 
     /// GET and POST /join/{token}.
     func join(_ request: Request, token: String) throws -> Response {

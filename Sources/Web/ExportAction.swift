@@ -28,7 +28,10 @@ struct ExportAction {
         let configuration = page.handler.configuration
         let export = ConnectionExport(database: page.database, inviteURL: { configuration.inviteURL(token: $0) })
         let failAfter = configuration.testRoutes ? RequestNumber.parse(page.request.formValue("_fail_after"), in: RequestNumber.smallCounts) : nil
-        let headers = [("Content-Type", settings.format.contentType), ("Cache-Control", "no-store"),
+        // nginx buffers an export (to a file when large): the worker is free as soon as the file is
+        // written, whatever the client's speed, and with FastCGI's end-of-request awaited (nginx's
+        // keep_conn) a process that stops before the end shows as a broken transfer, never as a whole file.
+        let headers = [("Content-Type", settings.format.contentType), ("Cache-Control", "no-store"), ("X-Accel-Buffering", "yes"),
                        ("Content-Disposition", "attachment; filename=\"\(settings.fileName(at: Date()))\"")]
         // A finished export is delivered even when its audit entry cannot be written; the log says so.
         let record = { (outcome: ConnectionExport.Outcome) in
@@ -39,13 +42,21 @@ struct ExportAction {
             }
         }
         let stopping = page.request.serverStopping
+        // The end-to-end tests slow an export down (a pause per 1,000 rows) to stop the server in its middle.
+        let pause = configuration.testRoutes ? RequestNumber.parse(page.request.formValue("_pause_ms_per_1000_rows"), in: 0...10_000) : nil
+        var rowsSeen = 0
+        let shouldStop = {
+            rowsSeen += 1
+            if let pause, rowsSeen % 1000 == 0 { Thread.sleep(forTimeInterval: Double(pause) / 1000) }
+            return stopping()
+        }
         let slot = try configuration.exportSlots.take(userID: page.access.userID)
         switch settings.format {
         case .csv:
             return Response(headers: headers, body: .stream { out in
                 defer { slot.release() }
                 let outcome = try export.csv(state, columns: columns, organizations: organizations, byteOrderMark: settings.byteOrderMark,
-                                             failAfter: failAfter, shouldStop: stopping) { chunk in
+                                             failAfter: failAfter, shouldStop: shouldStop) { chunk in
                     try out.write(chunk)
                     try out.flush()
                 }
@@ -59,7 +70,7 @@ struct ExportAction {
             do {
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 let outcome = try export.xlsx(state, columns: columns, organizations: organizations, to: file.path,
-                                              temporaryDirectory: folder.path, shouldStop: stopping)
+                                              temporaryDirectory: folder.path, shouldStop: shouldStop)
                 record(outcome)
                 if outcome.stoppedByServer {
                     throw UserError.unavailable("The server is restarting and stopped this export. Export again in a moment.")

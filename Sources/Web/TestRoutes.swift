@@ -1,6 +1,7 @@
 import Foundation
 import Domain
 import FastCGI
+import Storage
 
 /// Served only with `serve --test-routes`: lets the end-to-end tests hold a request
 /// open (graceful shutdown), make a handler throw (the 500 path) and stream a body.
@@ -28,5 +29,19 @@ enum TestRoutes {
         default:
             throw UserError.notFound("No such test route.")
         }
+    }
+
+    /// POST /_test/slow-write?ms=…&mark=…: one transaction that writes a row, waits, then commits,
+    /// so a test can kill the process in the middle and see that nothing of it stays.
+    static func slowWrite(_ request: Request, database: Database) throws -> Response {
+        let milliseconds = RequestNumber.parse(request.queryValue("ms"), in: 0...30_000) ?? 1000
+        let mark = String((request.queryValue("mark") ?? "slow write").prefix(100))
+        try database.transaction {
+            try database.run("INSERT INTO audit_log (at, actor, action, subject) VALUES (?1, 'test', 'Slow write', ?2)",
+                             [.text(DateText.now()), .text(mark)])
+            Log.info("slow write \(mark) in process \(getpid())")
+            Thread.sleep(forTimeInterval: Double(milliseconds) / 1000)
+        }
+        return Response(contentType: "text/plain; charset=utf-8", body: "written \(mark)\n")
     }
 }

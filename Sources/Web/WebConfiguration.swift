@@ -1,4 +1,6 @@
+import Domain
 import Foundation
+import Storage
 
 /// What the web layer needs to know about where it runs.
 public struct WebConfiguration: Sendable {
@@ -16,9 +18,14 @@ public struct WebConfiguration: Sendable {
     public var synchronousNormalForBenchmarks = false
     /// Exports running at once in this process: in all, and per user.
     let exportSlots: ExportSlots
+    /// Writers of this process that may wait for the database's lock at once.
+    let writeGate: WriteGate
+    /// Drivers' requests per address and per connection.
+    public var joinLimits = JoinLimits.Policy()
 
     public init(databasePath: String, views: Views, publicBaseURL: String, publicDirectory: String, testRoutes: Bool = false,
-                busyTimeoutMilliseconds: Int32 = 5000, exportsPerProcess: Int = 2, exportsPerUser: Int = 1) {
+                busyTimeoutMilliseconds: Int32 = 5000, exportsPerProcess: Int = 2, exportsPerUser: Int = 1, waitingWriters: Int = 2) {
+        writeGate = WriteGate(limit: waitingWriters)
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         exportSlots = ExportSlots(perProcess: exportsPerProcess, perUser: exportsPerUser)
         self.testRoutes = testRoutes

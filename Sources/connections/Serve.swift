@@ -37,6 +37,18 @@ struct Serve: ParsableCommand {
     @Option(help: "Milliseconds a write waits for another writer's lock before answering 503 (busy, try again).")
     var busyTimeoutMs = 5000
 
+    @Option(help: "Exports that may run at once in this process (more wait: 429).")
+    var exportsPerProcess = 2
+
+    @Option(help: "Exports one user may run at once in this process.")
+    var exportsPerUser = 1
+
+    @Option(help: "Drivers' requests to join accepted per address in 10 minutes (an event with one Wi-Fi may need more).")
+    var joinRequestsPerAddress = JoinLimits.perAddress
+
+    @Option(help: "Drivers' requests to join accepted per connection in 10 minutes.")
+    var joinRequestsPerConnection = JoinLimits.perConnection
+
     @Flag(help: .hidden)
     var testRoutes = false
 
@@ -47,6 +59,12 @@ struct Serve: ParsableCommand {
     func validate() throws {
         guard UInt32(socketMode, radix: 8) != nil else { throw ValidationError("--socket-mode must be octal, like 660") }
         guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be from 1 to 256") }
+        guard (1...10_000_000).contains(joinRequestsPerAddress), (1...10_000_000).contains(joinRequestsPerConnection) else {
+            throw ValidationError("--join-requests-per-address and --join-requests-per-connection must be from 1 to 10000000")
+        }
+        guard (1...64).contains(exportsPerProcess), (1...64).contains(exportsPerUser) else {
+            throw ValidationError("--exports-per-process and --exports-per-user must be from 1 to 64")
+        }
         guard (0...60_000).contains(busyTimeoutMs) else { throw ValidationError("--busy-timeout-ms must be from 0 to 60000") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
     }
@@ -56,8 +74,12 @@ struct Serve: ParsableCommand {
         try Migrator().migrate(Database(path: database.database))
         var web = WebConfiguration(databasePath: database.database, views: try Views(directory: views),
                                    publicBaseURL: publicBaseURL, publicDirectory: publicDirectory, testRoutes: testRoutes,
-                                   busyTimeoutMilliseconds: Int32(busyTimeoutMs))
+                                   busyTimeoutMilliseconds: Int32(busyTimeoutMs), exportsPerProcess: exportsPerProcess,
+                                   exportsPerUser: exportsPerUser,
+                                   // Half the workers at most wait for another writer's lock; the others keep serving reads.
+                                   waitingWriters: max(1, threads / 2))
         web.synchronousNormalForBenchmarks = benchmarkSynchronousNormal
+        web.joinLimits = JoinLimits.Policy(perAddress: joinRequestsPerAddress, perConnection: joinRequestsPerConnection)
         let configured = web
         let server = FastCGIServer(
             configuration: ServerConfiguration(address: listen, socketMode: UInt32(socketMode, radix: 8)!, threads: threads,

@@ -26,21 +26,54 @@ def free_port():
 class Stack:
     """nginx -> FastCGI -> connections serve -> SQLite, all under `folder`."""
 
-    def __init__(self, folder, connections=600, max_body_bytes=65536, threads=4, tcp=False, busy_timeout_ms=5000):
+    def __init__(self, folder, connections=600, max_body_bytes=65536, threads=4, tcp=False, busy_timeout_ms=5000,
+                 processes=1, shutdown_grace=10, rate_limits=False, extra_args=()):
         self.folder = pathlib.Path(folder)
         self.database = self.folder / "connections.sqlite"
         self.socket = self.folder / "app.sock"
-        # The app's address: a unix socket, or host:port with tcp=True.
-        self.listen = f"127.0.0.1:{free_port()}" if tcp else str(self.socket)
+        # Each app process's address: unix sockets (app.sock, app-2.sock, ...), or host:port with tcp=True.
+        self.listens = [f"127.0.0.1:{free_port()}" if tcp else str(self.folder / ("app.sock" if n == 1 else f"app-{n}.sock"))
+                        for n in range(1, processes + 1)]
+        self.listen = self.listens[0]
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.max_body_bytes = max_body_bytes
         self.threads = threads
         self.busy_timeout_ms = busy_timeout_ms
+        self.shutdown_grace = shutdown_grace
+        self.extra_args = list(extra_args)
+        # All test requests come from 127.0.0.1: nginx's per-address limits are raised unless a test is about them.
+        self.rate_scale = 1 if rate_limits else 1000
+        self.apps = [None] * processes
         self.app = self.nginx = None
         self.app_log = self.folder / "app.log"
         subprocess.run([BINARY, "seed", "--database", str(self.database), "--connections", str(connections)],
                        check=True, capture_output=True)
+
+    def start_app(self, index=0):
+        """Starts app process `index` (again), and waits until its socket listens."""
+        listen = self.listens[index]
+        self.apps[index] = subprocess.Popen(
+            [BINARY, "serve", "--database", str(self.database), "--listen", listen,
+             "--threads", str(self.threads), "--busy-timeout-ms", str(self.busy_timeout_ms), "--max-body-bytes", str(self.max_body_bytes),
+             "--shutdown-grace", str(self.shutdown_grace),
+             "--views", str(ROOT / "Views"), "--public-directory", str(ROOT / "Public"),
+             "--public-base-url", "https://connect.example.test", "--test-routes", *self.extra_args],
+            stdout=subprocess.DEVNULL, stderr=open(self.app_log, "a"))
+        if index == 0:
+            self.app = self.apps[0]
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if listen[0].isdigit():
+                with socket.socket() as probe:
+                    if probe.connect_ex((listen.split(":")[0], int(listen.split(":")[1]))) == 0:
+                        return
+            elif pathlib.Path(listen).is_socket():
+                return
+            if self.apps[index].poll() is not None:
+                raise RuntimeError("app exited: " + self.app_log.read_text())
+            time.sleep(0.02)
+        raise RuntimeError("app did not listen: " + self.app_log.read_text())
 
     def db(self):
         connection = sqlite3.connect(self.database)
@@ -53,15 +86,12 @@ class Stack:
             return db.execute("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ?", (email,)).fetchone()[0]
 
     def start(self):
-        self.app = subprocess.Popen(
-            [BINARY, "serve", "--database", str(self.database), "--listen", self.listen,
-             "--threads", str(self.threads), "--busy-timeout-ms", str(self.busy_timeout_ms), "--max-body-bytes", str(self.max_body_bytes), "--shutdown-grace", "10",
-             "--views", str(ROOT / "Views"), "--public-directory", str(ROOT / "Public"),
-             "--public-base-url", "https://connect.example.test", "--test-routes"],
-            stdout=subprocess.DEVNULL, stderr=open(self.app_log, "w"))
+        for index in range(len(self.apps)):
+            self.start_app(index)
         prefix = self.folder / "nginx"
-        config = subprocess.run([str(ROOT / "scripts" / "nginx-config"), str(prefix), f"127.0.0.1:{self.port}",
-                                 self.listen if self.listen[0].isdigit() else f"unix:{self.socket}"], check=True, capture_output=True, text=True).stdout.strip()
+        upstreams = " ".join(listen if listen[0].isdigit() else f"unix:{listen}" for listen in self.listens)
+        config = subprocess.run([str(ROOT / "scripts" / "nginx-config"), str(prefix), f"127.0.0.1:{self.port}", upstreams],
+                                check=True, capture_output=True, text=True, env={**os.environ, "RATE_SCALE": str(self.rate_scale)}).stdout.strip()
         self.nginx = subprocess.Popen(["nginx", "-p", str(prefix), "-c", config, "-e", str(prefix / "logs" / "error.log"),
                                        "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 20
@@ -77,10 +107,10 @@ class Stack:
         raise RuntimeError("stack did not come up: " + self.app_log.read_text())
 
     def stop(self):
-        for process in (self.nginx, self.app):
+        for process in (self.nginx, *self.apps):
             if process and process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        for process in (self.nginx, self.app):
+        for process in (self.nginx, *self.apps):
             if process:
                 try:
                     process.wait(timeout=15)

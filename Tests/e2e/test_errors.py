@@ -58,3 +58,36 @@ def test_a_locked_database_answers_503_and_the_form_keeps_its_values(fresh_stack
                         allow_redirects=False, timeout=10)
     assert again.status_code == 303
     assert "500" not in stack.app_log.read_text()
+
+
+def test_writers_waiting_on_an_outside_lock_leave_workers_for_reads(fresh_stack):
+    stack = fresh_stack(connections=100, threads=4, busy_timeout_ms=5000,
+                        extra_args=("--join-requests-per-address", "100000")).start()
+    admin = stack.admin
+    with stack.db() as db:
+        token = db.execute("SELECT invite_token FROM connections WHERE status = 'Enabled' AND questions_list = '' LIMIT 1").fetchone()[0]
+    forms = []
+    for n in range(10):
+        browser = requests.Session()
+        page = browser.get(f"{stack.base}/join/{token}", timeout=10)
+        forms.append((browser, {"csrf": re.search(r'name="csrf" value="([^"]+)"', page.text).group(1), "name": f"Waiting {n}",
+                                "email": f"waiting{n}@example.test", "terms": "yes"}))
+    holder = sqlite3.connect(stack.database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        import concurrent.futures
+        with concurrent.futures.ThreadPoolExecutor(10) as pool:
+            writes = [pool.submit(lambda form: form[0].post(f"{stack.base}/join/{token}", data=form[1], allow_redirects=False, timeout=30), form)
+                      for form in forms]
+            time.sleep(0.5)
+            slowest = 0
+            for _ in range(10):
+                started = time.time()
+                assert admin.get(stack.base + "/connections", timeout=10).status_code == 200
+                slowest = max(slowest, time.time() - started)
+            assert slowest < 1.5, f"a read waited {slowest:.2f} s behind writers"
+            statuses = sorted(write.result().status_code for write in writes)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert set(statuses) == {503}, statuses

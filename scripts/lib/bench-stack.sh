@@ -8,7 +8,8 @@ start_stack() {
     socket=$work/app.sock
     public=$work/public
     rm -rf "$public" && cp -r "$root/Public" "$public"
-    config=$("$root/scripts/nginx-config" "$work/nginx" "127.0.0.1:$port" "unix:$socket" "$public")
+    # Every benchmark request comes from 127.0.0.1: nginx's per-address limits are raised.
+    config=$(RATE_SCALE=${RATE_SCALE:-1000} "$root/scripts/nginx-config" "$work/nginx" "127.0.0.1:$port" "unix:$socket" "$public")
     "$binary" serve --database "$database" --listen "$socket" ${THREADS:+--threads $THREADS} ${SERVE_FLAGS:-} --views "$root/Views" \
         --public-directory "$root/Public" 2>"$work/app.log" &
     app=$!
