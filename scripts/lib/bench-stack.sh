@@ -1,21 +1,26 @@
-# Sourced by the benchmark scripts: starts the app and nginx on a database under $work and
-# signs in as the demo Admin. Sets base, app (the app's pid), cookie and public.
+# Sourced by the benchmark scripts: starts APP_PROCESSES (1) app processes and nginx on a database
+# under $work and signs in as the demo Admin. Sets base, app (the first process's pid), apps (all),
+# cookie and public.
 # Usage: start_stack BINARY DATABASE
 start_stack() {
     local binary=$1 database=$2
-    local port socket config jar csrf session
+    local port config jar csrf session upstreams="" n
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    socket=$work/app.sock
     public=$work/public
     rm -rf "$public" && cp -r "$root/Public" "$public"
+    apps=()
+    for n in $(seq 1 "${APP_PROCESSES:-1}"); do
+        upstreams+="unix:$work/app-$n.sock "
+        "$binary" serve --database "$database" --listen "$work/app-$n.sock" ${THREADS:+--threads $THREADS} ${SERVE_FLAGS:-} \
+            --views "$root/Views" --public-directory "$root/Public" 2>>"$work/app.log" &
+        apps+=($!)
+    done
+    app=${apps[0]}
     # Every benchmark request comes from 127.0.0.1: nginx's per-address limits are raised.
-    config=$(RATE_SCALE=${RATE_SCALE:-1000} "$root/scripts/nginx-config" "$work/nginx" "127.0.0.1:$port" "unix:$socket" "$public")
-    "$binary" serve --database "$database" --listen "$socket" ${THREADS:+--threads $THREADS} ${SERVE_FLAGS:-} --views "$root/Views" \
-        --public-directory "$root/Public" 2>"$work/app.log" &
-    app=$!
+    config=$(RATE_SCALE=${RATE_SCALE:-1000} "$root/scripts/nginx-config" "$work/nginx" "127.0.0.1:$port" "$upstreams" "$public")
     nginx -p "$work/nginx" -c "$config" -e "$work/nginx/logs/error.log" -g 'daemon off;' &
     web=$!
-    trap 'kill -TERM $web $app ${extra_pids:-} 2>/dev/null; wait $web $app 2>/dev/null || true' EXIT
+    trap 'kill -TERM $web ${apps[*]} ${extra_pids:-} 2>/dev/null; wait $web ${apps[*]} 2>/dev/null || true' EXIT
     base=http://127.0.0.1:$port
     for _ in $(seq 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
 
@@ -32,8 +37,8 @@ start_stack() {
 
 # Stops what start_stack started, so that another stack can start.
 stop_stack() {
-    kill -TERM "$web" "$app" 2>/dev/null || true
-    wait "$web" "$app" 2>/dev/null || true
+    kill -TERM "$web" "${apps[@]}" 2>/dev/null || true
+    wait "$web" "${apps[@]}" 2>/dev/null || true
     trap - EXIT
 }
 
