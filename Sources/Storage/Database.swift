@@ -184,17 +184,26 @@ public final class Database {
 
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
-    /// BEGIN IMMEDIATE. The first writers of the process to wait for the lock wait the whole busy
-    /// timeout; the others only a moment (`WriteGate.shortWaitMilliseconds`): enough when the lock
-    /// changes hands as usual, and when another writer holds it long they answer busy and free their
-    /// worker for reads.
+    /// BEGIN IMMEDIATE, unless the write gate says the lock is stuck with another program: then
+    /// busy at once, so that this worker goes back to serving reads.
     private func beginWriting() throws {
-        guard let writeGate else { return try execute("BEGIN IMMEDIATE") }
-        guard writeGate.enter() else {
-            return try withBusyTimeout(WriteGate.shortWaitMilliseconds) { try execute("BEGIN IMMEDIATE") }
+        switch writeGate?.admit() ?? .ordinary {
+        case .patient(let since):
+            defer { writeGate?.leave(since) }
+            try execute("BEGIN IMMEDIATE")
+        case .ordinary:
+            guard let writeGate else { return try execute("BEGIN IMMEDIATE") }
+            let deadline = ContinuousClock.now + .milliseconds(Int(busyTimeoutMilliseconds))
+            while true {
+                do {
+                    return try withBusyTimeout(WriteGate.stuckAfterMilliseconds) { try execute("BEGIN IMMEDIATE") }
+                } catch let error as StorageError where error.isBusy {
+                    if writeGate.lockIsStuck || ContinuousClock.now >= deadline { throw error }
+                }
+            }
+        case .refused:
+            throw StorageError(code: SQLITE_BUSY, message: "the write lock has been held elsewhere for a while", sql: nil)
         }
-        defer { writeGate.leave() }
-        try execute("BEGIN IMMEDIATE")
     }
 
     private func withBusyTimeout<T>(_ milliseconds: Int32, _ body: () throws -> T) rethrows -> T {

@@ -1,31 +1,58 @@
 import Synchronization
 
-/// How many of a process's connections may wait the whole busy timeout for the database's write
-/// lock at once. When another writer holds the lock long (another process, a backup, a script),
-/// waiting writers would otherwise take every worker thread and reads would queue behind them;
-/// beyond the limit a writer waits only a moment, then answers busy (503, try again), and the
-/// other workers keep serving reads.
+/// Keeps writers waiting for the database's write lock from taking every worker. When another
+/// program holds the lock for long (a backup, a script, another process's long transaction),
+/// waiting writers would otherwise fill every worker thread and reads would queue behind them.
+/// Up to `limit` writers of a process wait the whole busy timeout; further writers wait too, in
+/// slices of `stuckAfter`, while the lock changes hands as usual; once those `limit` have waited
+/// longer than `stuckAfter` the lock is held by something else, and further writers answer busy
+/// (503, try again) at once or at the end of their slice, leaving their workers to reads.
 public final class WriteGate: Sendable {
     public let limit: Int
-    /// How long writers beyond the limit wait: the lock usually changes hands within milliseconds.
-    public static let shortWaitMilliseconds: Int32 = 250
-    private let waiting = Atomic<Int>(0)
+    /// Longer than a commit takes even with a slow disk's fsync.
+    public static let stuckAfterMilliseconds: Int32 = 500
+    static let stuckAfter: Duration = .milliseconds(Int(stuckAfterMilliseconds))
+    /// When each patient writer began to wait.
+    private let patient = Mutex<[ContinuousClock.Instant]>([])
 
     public init(limit: Int) {
         self.limit = max(1, limit)
     }
 
-    /// A place among the patient writers, or false when they are all taken.
-    func enter() -> Bool {
-        let now = waiting.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue
-        guard now <= limit else {
-            waiting.wrappingSubtract(1, ordering: .acquiringAndReleasing)
-            return false
-        }
-        return true
+    enum Admission {
+        /// One of the patient writers: call `leave(_:)` with this when done waiting.
+        case patient(ContinuousClock.Instant)
+        /// The patient ones are moving: wait like them.
+        case ordinary
+        /// The patient ones are stuck: answer busy now.
+        case refused
     }
 
-    func leave() {
-        waiting.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+    func admit() -> Admission {
+        let now = ContinuousClock.now
+        return patient.withLock { waiting in
+            if waiting.count < limit {
+                // Room among the patient writers.
+                waiting.append(now)
+                return .patient(now)
+            }
+            return Self.stuck(waiting, now: now) ? .refused : .ordinary
+        }
+    }
+
+    /// Whether every patient writer has waited longer than `stuckAfter`.
+    var lockIsStuck: Bool {
+        let now = ContinuousClock.now
+        return patient.withLock { Self.stuck($0, now: now) }
+    }
+
+    private static func stuck(_ waiting: [ContinuousClock.Instant], now: ContinuousClock.Instant) -> Bool {
+        !waiting.isEmpty && waiting.allSatisfy { now - $0 > stuckAfter }
+    }
+
+    func leave(_ since: ContinuousClock.Instant) {
+        patient.withLock { waiting in
+            if let index = waiting.firstIndex(of: since) { waiting.remove(at: index) }
+        }
     }
 }

@@ -287,3 +287,53 @@ def test_nginx_limits_each_address_and_idle_connections_do_not_shut_others_out(f
         for connection in idle:
             connection.close()
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_scripts_run_restarts_a_dead_process_and_scripts_restart_loses_no_request(tmp_path):
+    """The README's commands: scripts/run supervises its processes, scripts/restart rolls them."""
+    import os
+    import pathlib
+    import signal
+    import subprocess
+    from harness import ROOT, free_port
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "DATABASE": str(tmp_path / "run.sqlite"), "CONNECTIONS": "50",
+           "RUN_DIR": str(tmp_path / "var"), "APP_PROCESSES": "2"}
+    runner = subprocess.Popen([str(ROOT / "scripts" / "run")], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    runtime = tmp_path / "var" / "run"
+    try:
+        deadline = time.time() + 300  # the first call builds if needed
+        while time.time() < deadline:
+            try:
+                if requests.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        assert requests.get(base + "/healthz", timeout=5).status_code == 200
+        first = int((runtime / "app-1.pid").read_text())
+        os.kill(first, signal.SIGKILL)
+        killed = time.time()
+        while time.time() - killed < 5:
+            text = (runtime / "app-1.pid").read_text().strip()
+            if text and int(text) != first and (runtime / "app-1.sock").is_socket():
+                break
+            time.sleep(0.05)
+        assert time.time() - killed < 1.5, "the dead process is back within a second or so"
+
+        stop = threading.Event()
+        threads, results = load(None, stop.is_set,
+                                lambda session: True if session.get(base + "/login", timeout=20).status_code == 200 else "failed")
+        time.sleep(0.5)
+        restart = subprocess.run([str(ROOT / "scripts" / "restart")], env=env, capture_output=True, text=True, timeout=120)
+        time.sleep(0.5)
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert restart.returncode == 0, restart.stderr
+        assert restart.stdout.count("restarted") == 2
+        assert results["ok"] > 20 and results["failed"] == [], results["failed"][:3]
+    finally:
+        os.killpg(runner.pid, signal.SIGTERM)
+        runner.wait(timeout=30)

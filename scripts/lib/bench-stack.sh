@@ -17,7 +17,7 @@ start_stack() {
     done
     app=${apps[0]}
     # Every benchmark request comes from 127.0.0.1: nginx's per-address limits are raised.
-    config=$(RATE_SCALE=${RATE_SCALE:-1000} "$root/scripts/nginx-config" "$work/nginx" "127.0.0.1:$port" "$upstreams" "$public")
+    config=$(RATE_SCALE=${RATE_SCALE:-100000} "$root/scripts/nginx-config" "$work/nginx" "127.0.0.1:$port" "$upstreams" "$public")
     nginx -p "$work/nginx" -c "$config" -e "$work/nginx/logs/error.log" -g 'daemon off;' &
     web=$!
     trap 'kill -TERM $web ${apps[*]} ${extra_pids:-} 2>/dev/null; wait $web ${apps[*]} 2>/dev/null || true' EXIT
