@@ -187,23 +187,30 @@ public final class Database {
     /// BEGIN IMMEDIATE, unless the write gate says the lock is stuck with another program: then
     /// busy at once, so that this worker goes back to serving reads.
     private func beginWriting() throws {
-        switch writeGate?.admit() ?? .ordinary {
+        guard let writeGate else { return try execute("BEGIN IMMEDIATE") }
+        switch writeGate.admit() {
         case .patient(let since):
-            defer { writeGate?.leave(since) }
+            defer { writeGate.leave(since) }
             try execute("BEGIN IMMEDIATE")
         case .ordinary:
-            guard let writeGate else { return try execute("BEGIN IMMEDIATE") }
             let deadline = ContinuousClock.now + .milliseconds(Int(busyTimeoutMilliseconds))
+            var version = try scalarInt("PRAGMA data_version")
             while true {
                 do {
-                    return try withBusyTimeout(WriteGate.stuckAfterMilliseconds) { try execute("BEGIN IMMEDIATE") }
+                    try withBusyTimeout(WriteGate.stuckAfterMilliseconds) { try execute("BEGIN IMMEDIATE") }
+                    break
                 } catch let error as StorageError where error.isBusy {
+                    // Another connection committed meanwhile: the lock moves, keep waiting.
+                    let now = try scalarInt("PRAGMA data_version")
+                    if now != version { writeGate.lockMoved() }
+                    version = now
                     if writeGate.lockIsStuck || ContinuousClock.now >= deadline { throw error }
                 }
             }
         case .refused:
             throw StorageError(code: SQLITE_BUSY, message: "the write lock has been held elsewhere for a while", sql: nil)
         }
+        writeGate.lockMoved()
     }
 
     private func withBusyTimeout<T>(_ milliseconds: Int32, _ body: () throws -> T) rethrows -> T {
