@@ -75,6 +75,25 @@ public indirect enum JSON: Sendable, Equatable {
 
     // MARK: Reading
 
+    /// A whole number, written or read (as `RequestNumber` reads numbers); nil for anything else.
+    public var int: Int? {
+        switch self {
+        case .int(let value): return value
+        case .number(let text): return RequestNumber.parse(text, in: RequestNumber.filterValues)
+        default: return nil
+        }
+    }
+
+    public var string: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+
+    public var array: [JSON]? {
+        if case .array(let items) = self { return items }
+        return nil
+    }
+
     /// The member of an object, nil when absent (or when this is not an object).
     public subscript(key: String) -> JSON? {
         guard case .object(let members) = self else { return nil }
