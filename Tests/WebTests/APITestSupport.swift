@@ -46,9 +46,7 @@ extension TestClient {
 
     func recordAPIExchange(_ request: Request, _ response: Response) {
         let type = header(response, "Content-Type") ?? ""
-        // A streamed body is read by the test itself; its type and status are what the document describes.
-        var body = ""
-        if case .bytes(let bytes) = response.body { body = String(decoding: bytes, as: UTF8.self) }
+        let body = text(response)
         apiExchanges.append(.object([
             ("method", .string(request.method)), ("path", .string(request.path)),
             ("query", .array(request.query.map { .array([.string($0.name), .string($0.value)]) })),
