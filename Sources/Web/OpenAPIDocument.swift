@@ -23,7 +23,8 @@ enum OpenAPIDocument {
                     (made at /account/tokens) as `Authorization: Bearer <token>`: it acts with its user's roles in each organization, \
                     as the console does (another organization's things answer 404, a role without the right 403). Failures are \
                     problem details (RFC 9457) with the console's messages. Each token may make \(WebConfiguration.apiRequestsPerMinute) \
-                    requests a minute (bursts of \(WebConfiguration.apiBurst)); over that, 429 with Retry-After.
+                    requests a minute (bursts of \(WebConfiguration.apiBurst)); over that, 429 with Retry-After. An address \
+                    longer than 64 KB is refused by nginx before the API sees it.
                     """),
             ],
             "servers": [["url": "/"]],
@@ -163,7 +164,7 @@ enum OpenAPIDocument {
             ["name": "cols", "in": "query", "description": "The columns to answer with, by key, separated by commas; every column the caller may see by default.",
              "schema": ["type": "string", "pattern": "^[a-z_]+(,[a-z_]+)*$", "maxLength": 400]],
             ["name": "sel", "in": "query", "description": "Only these connection ids (within the filters), separated by commas.",
-             "schema": ["type": "string", "pattern": "^[1-9][0-9]{0,15}(,[1-9][0-9]{0,15})*$"]],
+             "schema": ["type": "string", "pattern": "^[1-9][0-9]{0,15}(,[1-9][0-9]{0,15})*$", "maxLength": 4000]],
         ]
     }
 
