@@ -4,13 +4,15 @@ processes, streamed exports, and schemathesis (from PyPI) run against the whole 
 import csv
 import io
 import json
+import re
 import subprocess
+import time
 
 import pytest
 import requests
 
 from api_client import API, VENV_PYTHON, DocumentChecker, make_token
-from harness import ADMIN, OFFICER, VIEWER
+from harness import ADMIN, OFFICER, ROOT, VIEWER
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +170,54 @@ def test_schemathesis_finds_no_server_error_and_no_answer_off_the_document(fresh
     assert "operations" in output.lower() or "passed" in output.lower(), output[-3000:]
     assert stack.app.poll() is None, "the app is still running"
     assert " 500 " not in stack.app_log.read_text()
+
+
+def readme_examples():
+    """The shell examples of README.md's API section, in order."""
+    text = (ROOT / "README.md").read_text()
+    return re.findall(r"```sh\n(.*?)```", text[text.index("## API\n"):text.index("## Security\n")], re.S)
+
+
+def test_the_readmes_roster_examples_do_what_they_say(fresh_stack, tmp_path):
+    stack = fresh_stack(connections=300).start()
+    approve, remove, export = readme_examples()
+    token = make_token(stack, OFFICER, name="roster example")
+    org = stack.organization_of(OFFICER)
+    with stack.db() as db:
+        pending = db.execute("""SELECT m.id, d.email FROM memberships m JOIN drivers d ON d.id = m.driver_id
+                                JOIN connections c ON c.id = m.connection_id WHERE c.org_id = ? AND m.state = 'Pending'""", (org,)).fetchall()
+        connection = db.execute("SELECT id FROM connections WHERE org_id = ? AND connected_drivers >= 3 ORDER BY id LIMIT 1", (org,)).fetchone()[0]
+        connected = db.execute("""SELECT m.id, d.email FROM memberships m JOIN drivers d ON d.id = m.driver_id
+                                  WHERE m.connection_id = ? AND m.state = 'Connected'""", (connection,)).fetchall()
+    assert len(pending) >= 4
+    on_list = pending[::2]
+    (tmp_path / "emails.txt").write_text("".join(email.upper() + "\n" for _, email in on_list) + "someone@else.example\n")
+    leaver = connected[0]
+    (tmp_path / "staff.txt").write_text("".join(email + "\n" for _, email in connected[1:]))
+    environment = {"PATH": "/usr/bin:/bin", "BASE": stack.base, "TOKEN": token, "CONNECTION": str(connection)}
+
+    def run(script):
+        result = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=tmp_path, env=environment,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    run(approve)
+    with stack.db() as db:
+        states = dict(db.execute("SELECT id, state FROM memberships WHERE id IN (%s)" % ",".join(str(i) for i, _ in pending)).fetchall())
+    assert all(states[i] == "Connected" for i, _ in on_list)
+    assert all(states[i] == "Pending" for i, _ in pending[1::2])
+
+    run(remove)
+    with stack.db() as db:
+        states = dict(db.execute("SELECT id, state FROM memberships WHERE connection_id = ?", (connection,)).fetchall())
+    assert states[leaver[0]] == "Removed"
+    assert all(states[i] == "Connected" for i, _ in connected[1:])
+
+    run(export)
+    files = sorted(path.name for path in tmp_path.glob("connections-*.csv"))
+    month = time.strftime("%Y-%m", time.gmtime())
+    assert files == [f"connections-{month}.csv", f"connections-created-{month}.csv"]
+    every = list(csv.reader(io.StringIO((tmp_path / f"connections-{month}.csv").read_text(), newline="")))
+    api = requests.get(stack.base + "/api/v1/connections", headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
+    assert every[0][:2] == ["Org ID", "Org Name"] and len(every) - 1 == api["total"]
