@@ -26,7 +26,7 @@ struct APICall {
                  body: .bytes(value.bytes))
     }
 
-    /// The request's JSON body, an object; any other body is a 400 (415 for another media type).
+    /// The request's JSON body, an object; any other body (another media type too) is a 400.
     func body() throws -> JSON {
         let type = request.headers["content-type"]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard type == "application/json" else {
