@@ -27,6 +27,8 @@ public struct Access: Sendable {
     public let name: String
     /// Organization id -> role; only these organizations exist for this user.
     public let roles: [Int: Role]
+    /// The API token the request came with, by its name; nil in the console.
+    public var tokenName: String?
     /// Worked out once: pages ask for these on every request.
     private let organizationsByPermission: [Permission: [Int]]
 
@@ -41,6 +43,11 @@ public struct Access: Sendable {
     }
 
     public var organizationIDs: [Int] { roles.keys.sorted() }
+
+    /// Who the audit log names: the user, and the API token when a change came through one.
+    public var actor: String {
+        tokenName.map { "\(email) (API token “\($0)”)" } ?? email
+    }
 
     /// Another organization's things answer "not found", so that their existence does not leak;
     /// a role without the right answers "forbidden".
@@ -63,6 +70,13 @@ public struct Access: Sendable {
     public func require(_ permission: Permission, onRequest id: Int, ownedBy organization: Int?) throws(UserError) {
         guard let organization, roles[organization] != nil else { throw .notFound("There is no driver request \(id).") }
         try require(permission, in: organization)
+    }
+
+    /// The organization an `org` value from a request names, in which the user must have the permission.
+    public func organization(_ value: String?, allowing permission: Permission) throws(UserError) -> Int {
+        guard let id = RequestNumber.parse(value, in: RequestNumber.ids) else { throw .badRequest("Choose an organization.") }
+        try require(permission, in: id)
+        return id
     }
 
     /// The organizations where the user may do this.

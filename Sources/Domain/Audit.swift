@@ -10,8 +10,11 @@ public struct AuditLog {
     }
 
     public struct Entry: Sendable {
+        public let id: Int
+        /// As stored: "2026-11-25T14:30:00Z".
         public let at: String
         public let actor: String
+        public let organizationID: Int?
         public let organization: String?
         public let action: String
         public let subject: String
@@ -27,6 +30,15 @@ public struct AuditLog {
                   organizationID.map { .init($0) } ?? .null, .text(action), .text(subject), .text(json)])
     }
 
+    /// A change made by a signed-in user or an API token: the token's name is in the actor and the details.
+    public func record(by access: Access, organizationID: Int?, action: String, subject: String = "",
+                       details: [String: String] = [:]) throws {
+        var details = details
+        if let token = access.tokenName { details["api_token"] = token }
+        try record(actorID: access.userID, actor: access.actor, organizationID: organizationID, action: action, subject: subject,
+                   details: details)
+    }
+
     /// Newest first: the entries of the organizations given, and the sign-ins of their members.
     public func page(organizations: [Int], page: Int, pageSize: Int) throws -> (entries: [Entry], total: Int) {
         let scope = """
@@ -36,12 +48,12 @@ public struct AuditLog {
         let ids = SQLValue.idList(organizations)
         let total = try database.scalarInt("SELECT count(*) FROM audit_log a WHERE \(scope)", [.null, .null, ids])
         let entries = try database.query("""
-            SELECT a.at, a.actor, o.name, a.action, a.subject, a.details
+            SELECT a.id, a.at, a.actor, a.org_id, o.name, a.action, a.subject, a.details
             FROM audit_log a LEFT JOIN organizations o ON o.id = a.org_id
             WHERE \(scope) ORDER BY a.id DESC LIMIT ?1 OFFSET ?2
             """, [.init(pageSize), .init((page - 1) * pageSize), ids]) {
-            Entry(at: DateText.display($0.text(0)), actor: $0.text(1), organization: $0.optionalText(2), action: $0.text(3),
-                  subject: $0.text(4), details: $0.text(5))
+            Entry(id: $0.int(0), at: $0.text(1), actor: $0.text(2), organizationID: $0.isNull(3) ? nil : $0.int(3), organization: $0.optionalText(4),
+                  action: $0.text(5), subject: $0.text(6), details: $0.text(7))
         }
         return (entries, total)
     }

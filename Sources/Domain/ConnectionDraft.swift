@@ -79,6 +79,29 @@ public struct ConnectionDraft: Sendable {
 
     public static let mostQuestions = 20
 
+    /// A field whose value another save changed: its form name, its label, this draft's value and theirs.
+    public struct Difference: Sendable, Equatable {
+        public let field: String
+        public let label: String
+        public let mine: String
+        public let theirs: String
+    }
+
+    /// What differs between this draft and the connection as another save left it.
+    public func differences(from theirs: ConnectionDraft) -> [Difference] {
+        let fields: [(String, String, String, String)] = [
+            ("name", "Connection name", name, theirs.name),
+            ("name_for_drivers", "Organization name for drivers", nameForDrivers, theirs.nameForDrivers),
+            ("type", "Connection type", type, theirs.type), ("status", "Status", status, theirs.status),
+            ("visibility", "Visibility", visibility, theirs.visibility), ("approval", "Approval type", approval, theirs.approval),
+            ("benefits", "Benefits", benefits.joined(separator: ", "), theirs.benefits.joined(separator: ", ")),
+            ("discount", "Discount", discountPercent, theirs.discountPercent),
+            ("questions", "Questions", questions.filter { !$0.isEmpty }.joined(separator: "; "), theirs.questions.joined(separator: "; ")),
+            ("domains", "Email domains", emailDomains, theirs.emailDomains),
+        ]
+        return fields.filter { $0.2 != $0.3 }.map { Difference(field: $0.0, label: $0.1, mine: $0.2, theirs: $0.3) }
+    }
+
     static func nameTaken(_ name: String) -> String {
         "This organization already has a connection named “\(name)”."
     }

@@ -168,7 +168,7 @@ public struct ConnectionEditor {
     }
 
     func audit(_ access: Access, org: Int, action: String, subject: String, details: [String: String]) throws {
-        try AuditLog(database: database).record(actorID: access.userID, actor: access.email, organizationID: org, action: action,
+        try AuditLog(database: database).record(by: access, organizationID: org, action: action,
                                                 subject: subject, details: details)
     }
 }

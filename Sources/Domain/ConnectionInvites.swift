@@ -61,7 +61,7 @@ extension ConnectionInvites {
                 try database.run("UPDATE connections SET search_code = ?2, updated_at = ?3 WHERE id = ?1",
                                  [.init(connectionID), .text(try unusedSearchCode()), .text(DateText.now())])
             }
-            try AuditLog(database: database).record(actorID: access.userID, actor: access.email, organizationID: invite.organizationID,
+            try AuditLog(database: database).record(by: access, organizationID: invite.organizationID,
                                                    action: credential == .link ? "Rotated invite link" : "Rotated search code",
                                                    subject: invite.connectionName)
         }

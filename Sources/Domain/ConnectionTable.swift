@@ -51,6 +51,27 @@ public struct ConnectionTable {
                          total: selection.total, page: page, pageSize: state.pageSize)
     }
 
+    /// Keyset paging: the page of rows after `cursor` (without one, the state's page), in the state's
+    /// sort, with the total the state selects and the place of this page's last row when more follow.
+    public func page(_ state: TableState, columns: [Column], organizations: [Int], after cursor: TableCursor?) throws
+        -> (rows: [TableRow], total: Int, next: TableCursor?) {
+        var selection = try select(state, organizations: organizations)
+        if let cursor {
+            selection = Selection(condition: .joined([selection.condition, cursor.condition], separator: " AND "), total: selection.total,
+                                  scoped: selection.scoped)
+        }
+        // One row more than the page says whether another page follows.
+        let offset = cursor == nil ? (state.page - 1) * state.pageSize : 0
+        let read = try read(selection, sort: state.sort, columns: columns,
+                            limit: SQLFragment(" LIMIT ? OFFSET ?", [.init(state.pageSize + 1), .init(offset)]), keyed: true)
+        let sortValue = RowLayout.cellColumn(columns.count)
+        let rows = try database.query(read.query.sql, read.query.parameters) { (row: read.row($0), sortValue: $0.value(sortValue)) }
+        guard rows.count > state.pageSize else { return (rows.map(\.row), selection.total, nil) }
+        let last = rows[state.pageSize - 1]
+        return (rows.prefix(state.pageSize).map(\.row), selection.total,
+                TableCursor(sort: state.sort, value: last.sortValue, id: last.row.connectionID))
+    }
+
     /// How many rows the state selects.
     public func count(_ state: TableState, organizations: [Int]) throws -> Int {
         try select(state, organizations: organizations).total
@@ -145,7 +166,8 @@ public struct ConnectionTable {
 
     static let longestLookup = 200_000
 
-    func read(_ selection: Selection, sort: TableSort, columns: [Column], limit: SQLFragment, sortingAll: Bool = false) throws
+    /// `keyed` adds the sort value after the cells, for keyset paging.
+    func read(_ selection: Selection, sort: TableSort, columns: [Column], limit: SQLFragment, sortingAll: Bool = false, keyed: Bool = false) throws
         -> (query: SQLFragment, row: (Statement) -> TableRow) {
         // Filters that keep few rows, or every row wanted: start from the rows and sort them (the
         // unary + keeps SQLite from walking the sort index instead). Otherwise walk the sort index.
@@ -153,7 +175,7 @@ public struct ConnectionTable {
         let direction = sort.descending ? "DESC" : "ASC"
         // Tie-break on id in the same direction, so an index on the sort column serves both.
         let query = SQLFragment("""
-            SELECT \(RowLayout.selectList(columns))
+            SELECT \(RowLayout.selectList(columns))\(keyed ? ", " + sort.column.expression : "")
             FROM connections c JOIN organizations o ON o.id = c.org_id
             WHERE 
             """) + selection.condition + SQLFragment("""

@@ -61,17 +61,20 @@ public struct MembershipDecisions {
 
     static let scope = "m.state = ?1 AND c.org_id IN (SELECT value FROM json_each(?2)) AND (?3 IS NULL OR c.id = ?3)"
 
-    /// Memberships in `state` of the given connections (or every connection of `organizations`), oldest first.
-    public func list(state: MembershipState, organizations: [Int], connectionID: Int?, limit: Int = listLimit) throws -> [MembershipRow] {
+    /// Memberships in `state` of the given connections (or every connection of `organizations`), oldest
+    /// first; `after` (a request time and id) continues a list where its last page ended.
+    public func list(state: MembershipState, organizations: [Int], connectionID: Int?, limit: Int = listLimit,
+                     after: (requestedAt: String, id: Int)? = nil) throws -> [MembershipRow] {
         let rows = try database.query("""
             SELECT m.id, c.id, c.name, c.org_id, m.driver_name, d.email, m.state, m.requested_at,
                 c.approval_type = 'Automatically approve by email domain' AND EXISTS (
                     SELECT 1 FROM connection_email_domains e
                     WHERE e.connection_id = c.id AND e.domain = lower(substr(d.email, instr(d.email, '@') + 1)))
             FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN drivers d ON d.id = m.driver_id
-            WHERE \(Self.scope)
+            WHERE \(Self.scope) AND (?5 IS NULL OR (m.requested_at, m.id) > (?5, ?6))
             ORDER BY m.requested_at, m.id LIMIT ?4
-            """, [.text(state.rawValue), .idList(organizations), connectionID.map { .init($0) } ?? .null, .init(limit)]) {
+            """, [.text(state.rawValue), .idList(organizations), connectionID.map { .init($0) } ?? .null, .init(limit),
+                  after.map { .text($0.requestedAt) } ?? .null, after.map { .init($0.id) } ?? .null]) {
             (id: $0.int(0), connection: $0.int(1), name: $0.text(2), org: $0.int(3), driver: $0.text(4), email: $0.text(5),
              state: try $0.decode(MembershipState.self, 6, table: "memberships", key: "id \($0.int(0))"), at: $0.text(7),
              domainMatches: $0.int(8) != 0)
@@ -116,7 +119,7 @@ public struct MembershipDecisions {
                     """, [.init(id), .text(to.rawValue), reason, .text(now), .init(access.userID)])
                 var details = ["connection": row.connection]
                 if case .text(let text) = reason { details["reason"] = text }
-                try AuditLog(database: database).record(actorID: access.userID, actor: access.email, organizationID: row.org,
+                try AuditLog(database: database).record(by: access, organizationID: row.org,
                                                        action: decision.auditAction, subject: row.email, details: details)
                 changed += 1
             }

@@ -150,7 +150,9 @@ public final class FastCGIServer: Sendable {
         // Empty without a body; any other non-number reads as too large rather than as no body.
         let contentLength = parameters["CONTENT_LENGTH"].map { $0.isEmpty ? 0 : max(0, Int($0) ?? Int.max) } ?? 0
         guard contentLength <= configuration.maxBodyBytes else {
-            _ = write(handler.refuse(.bodyTooLarge(limit: configuration.maxBodyBytes)), to: out)
+            let refused = Request(method: method, path: path, queryString: parameters["QUERY_STRING"] ?? "", headers: parameters.headers,
+                                  remoteAddress: parameters["REMOTE_ADDR"] ?? "", isHTTPS: parameters["HTTPS"] == "on")
+            _ = write(handler.refuse(.bodyTooLarge(limit: configuration.maxBodyBytes), request: refused), to: out)
             return .answered(readWholeRequest: false)
         }
         let request = Request(method: method, path: path, queryString: parameters["QUERY_STRING"] ?? "",

@@ -3,8 +3,9 @@
 public protocol RequestHandler: AnyObject {
     /// Every failure is the handler's to present: the transport shows no pages of its own.
     func respond(to request: Request) -> Response
-    /// The answer to a request the transport refused before the handler saw it.
-    func refuse(_ refusal: TransportRefusal) -> Response
+    /// The answer to a request the transport refused before the handler saw it (`request` holds
+    /// its method, path and headers, not its body).
+    func refuse(_ refusal: TransportRefusal, request: Request) -> Response
 }
 
 /// Why the transport would not pass a request on.

@@ -8,7 +8,25 @@ public enum Schema {
         Migration(version: 4, name: "user preferences", sql: version4),
         Migration(version: 5, name: "known devices", sql: knownDevices),
         Migration(version: 6, name: "driver names per request, rate events, spent form tokens", sql: version6),
+        Migration(version: 7, name: "API tokens", sql: apiTokens),
     ]
+
+    static let apiTokens = """
+    -- Tokens for the JSON API, each a user's, with a name the audit log shows. Only the SHA-256 of
+    -- the token's 256 random bits is kept: a copy of the database hands out no working token.
+    -- Revoking deletes the row, so the token stops working at once.
+    CREATE TABLE api_tokens (
+        id                  INTEGER PRIMARY KEY,
+        user_id             INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name                TEXT NOT NULL CHECK (length(trim(name)) BETWEEN 1 AND 100 AND instr(name, char(10)) = 0),
+        token_hash          TEXT NOT NULL CHECK (length(token_hash) = 64),
+        created_at          TEXT NOT NULL,
+        expires_at          TEXT,
+        last_used_at        TEXT
+    );
+    CREATE UNIQUE INDEX api_tokens_token_hash ON api_tokens (token_hash);
+    CREATE UNIQUE INDEX api_tokens_user_name ON api_tokens (user_id, name COLLATE NOCASE);
+    """
 
     static let knownDevices = """
     -- Browsers that signed in successfully (OWASP's device cookies): the SHA-256 of the cookie's

@@ -51,7 +51,9 @@ struct ConnectionFormPage {
             // Show what the other save changed, keep this user's values, and let them decide.
             var mine = draft
             mine.version = now.version
-            return try form(mine, id: id, problems: [:], status: 409, conflict: Self.differences(mine: draft, theirs: now))
+            return try form(mine, id: id, problems: [:], status: 409, conflict: draft.differences(from: now).map {
+                ["field": .text($0.label), "mine": .text($0.mine), "theirs": .text($0.theirs)]
+            })
         }
     }
 
@@ -104,18 +106,6 @@ struct ConnectionFormPage {
             return nil
         }
         return draft
-    }
-
-    static func differences(mine: ConnectionDraft, theirs: ConnectionDraft) -> [TemplateValue] {
-        let fields: [(String, String, String)] = [
-            ("Connection name", mine.name, theirs.name), ("Organization name for drivers", mine.nameForDrivers, theirs.nameForDrivers),
-            ("Connection type", mine.type, theirs.type), ("Status", mine.status, theirs.status), ("Visibility", mine.visibility, theirs.visibility),
-            ("Approval type", mine.approval, theirs.approval), ("Benefits", mine.benefits.joined(separator: ", "), theirs.benefits.joined(separator: ", ")),
-            ("Discount", mine.discountPercent, theirs.discountPercent),
-            ("Questions", mine.questions.filter { !$0.isEmpty }.joined(separator: "; "), theirs.questions.joined(separator: "; ")),
-            ("Email domains", mine.emailDomains, theirs.emailDomains),
-        ]
-        return fields.filter { $0.1 != $0.2 }.map { ["field": .text($0.0), "mine": .text($0.1), "theirs": .text($0.2)] }
     }
 
     func form(_ draft: ConnectionDraft, id: Int?, problems: [String: String], status: Int = 200, conflict: [TemplateValue]? = nil) throws -> Response {

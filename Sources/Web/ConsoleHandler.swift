@@ -29,13 +29,14 @@ public final class ConsoleHandler: RequestHandler {
         }
     }
 
-    public func refuse(_ refusal: TransportRefusal) -> Response {
-        errorPage(refusal, request: Request(method: "POST", path: "/"))
+    public func refuse(_ refusal: TransportRefusal, request: Request) -> Response {
+        errorPage(refusal, request: request)
     }
 
     /// Checks the route's access rule once: the session, the CSRF token of a signed-in POST, and
     /// the permission the rule names.
     func context(for route: Route, _ parameters: PathParameters, _ request: Request) throws -> RouteContext {
+        if case .api(let rule) = route.access { return try apiContext(rule, parameters, request) }
         if case .anyone = route.access {
             return RouteContext(handler: self, request: request, parameters: parameters, signedIn: nil, connectionOrganization: nil)
         }
@@ -47,21 +48,53 @@ public final class ConsoleHandler: RequestHandler {
         if !request.isRead && request.formValue("csrf") != session.csrfToken {
             throw UserError.forbidden("This form has expired or did not come from this site. Reload the page and try again.")
         }
-        let access = session.access
-        var organization: Int?
-        switch route.access {
+        return RouteContext(handler: self, request: request, parameters: parameters,
+                            signedIn: Page(handler: self, request: request, session: session),
+                            connectionOrganization: try permit(route.access, session.access, parameters))
+    }
+
+    /// The permission part of a rule, the same for the console and the API; returns the
+    /// organization of the path's connection for `.connection` rules.
+    func permit(_ rule: AccessRule, _ access: Access, _ parameters: PathParameters) throws -> Int? {
+        switch rule {
         case .anyone, .signedIn:
-            break
+            return nil
         case .anyOrganization(let permission):
             guard !access.organizations(allowing: permission).isEmpty else {
                 throw UserError.forbidden("Your role does not allow this in any of your organizations.")
             }
+            return nil
         case .connection(let permission):
-            organization = try ConnectionInvites(database: database).organization(ofConnection: parameters.id)
+            let organization = try ConnectionInvites(database: database).organization(ofConnection: parameters.id)
             try access.require(permission, onConnection: parameters.id, ownedBy: organization)
+            return organization
+        case .api(let inner):
+            return try permit(inner, access, parameters)
         }
-        return RouteContext(handler: self, request: request, parameters: parameters,
-                            signedIn: Page(handler: self, request: request, session: session), connectionOrganization: organization)
+    }
+
+    /// An API call's caller: its bearer token (rate-limited per token), or for a read a session
+    /// cookie; a change with only a cookie is refused, so that no other site can make one.
+    func apiContext(_ rule: AccessRule, _ parameters: PathParameters, _ request: Request) throws -> RouteContext {
+        if case .anyone = rule {
+            return RouteContext(handler: self, request: request, parameters: parameters, signedIn: nil, connectionOrganization: nil)
+        }
+        let access: Access
+        if let bearer = APICall.bearerToken(request) {
+            guard let (tokenAccess, tokenID) = try APITokens(database: database).access(token: bearer) else {
+                throw UserError.unauthorized("This API token is not valid: it is mistyped, revoked or expired. Make a new one at /account/tokens.")
+            }
+            try configuration.apiRateLimit.take(tokenID: tokenID)
+            access = tokenAccess
+        } else if request.isRead, let session = try Accounts(database: database).session(token: request.cookies[SessionCookie.name] ?? "") {
+            access = session.access
+        } else if !request.isRead && request.cookies[SessionCookie.name] != nil {
+            throw UserError.unauthorized("Changes through the API need an API token (Authorization: Bearer …); a signed-in browser's cookie is not enough.")
+        } else {
+            throw UserError.unauthorized(APICall.noToken)
+        }
+        return RouteContext(handler: self, request: request, parameters: parameters, signedIn: nil,
+                            connectionOrganization: try permit(rule, access, parameters), caller: access)
     }
 
     /// A page read without a session: not a failure, the way to the sign-in form.
@@ -69,17 +102,11 @@ public final class ConsoleHandler: RequestHandler {
         let location: String
     }
 
-    /// The page for a failure, or the sign-in redirect of a read without a session.
+    /// The page (or, for the API, the problem details) of a failure, or the sign-in redirect of a
+    /// read without a session.
     func errorPage(_ error: Error, request: Request) -> Response {
         if let redirect = error as? RedirectToSignIn { return .redirect(to: redirect.location) }
-        let presentation = ErrorPresentation(error, request: request)
-        var response = html(status: presentation.status, page: "error", title: presentation.title, session: nil, [
-            "status": .text(presentation.status),
-            "heading": .text(presentation.title),
-            "message": .text(presentation.message),
-        ])
-        response.headers += presentation.headers
-        return response
+        return ErrorPresentation(error, request: request).response(handler: self, api: Route.isAPI(request.path))
     }
 
     /// Renders a page inside the layout; the context's values are escaped by the templates.
@@ -114,19 +141,11 @@ struct Page {
         handler.html(status: status, page: template, title: title, session: session, context)
     }
 
-    /// Excel's row limit; the end-to-end tests lower it (with --test-routes) to see the limit at work.
-    var xlsxRowLimit: Int {
-        guard handler.configuration.testRoutes,
-              let limit = RequestNumber.parse(request.queryValue("_xlsx_row_limit") ?? request.formValue("_xlsx_row_limit"),
-                                              in: RequestNumber.smallCounts) else { return ExportSettings.xlsxRowLimit }
-        return limit
-    }
+    var xlsxRowLimit: Int { ExportAction(page: self).xlsxRowLimit }
 
     /// The organization named by `org` in the query or form, which the user must belong to.
     func organization(_ value: String?, allowing permission: Permission) throws -> Int {
-        guard let id = RequestNumber.parse(value, in: RequestNumber.ids) else { throw UserError.badRequest("Choose an organization.") }
-        try access.require(permission, in: id)
-        return id
+        try access.organization(value, allowing: permission)
     }
 }
 

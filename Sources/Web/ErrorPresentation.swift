@@ -3,17 +3,23 @@ import FastCGI
 import Storage
 
 /// The one place where a failure becomes what the user sees: a status, a message and any headers
-/// the status needs. Pages that show a form again (a driver's request, a connection, sign-in,
-/// users) use the same presentation inline, so a failure never loses what was typed.
+/// the status needs, as the error page or, for the API, as problem details (RFC 9457) with the
+/// same message. Pages that show a form again (a driver's request, a connection, sign-in, users)
+/// use the same presentation inline, so a failure never loses what was typed.
 struct ErrorPresentation {
     let status: Int
     let message: String
     var headers: [(String, String)] = []
+    /// Members the problem details carry besides the standard ones (a form's problems by field,
+    /// what another save changed).
+    var extensions: [(String, JSON)] = []
 
     /// How long a client should wait before repeating a request the database was too busy for.
     static let busyRetrySeconds = 2
 
-    init(_ error: Error, request: Request) {
+    init(_ failure: Error, request: Request) {
+        let problem = failure as? APIProblem
+        let error = problem?.error ?? failure
         switch error {
         case let error as UserError:
             status = Self.status(of: error)
@@ -48,6 +54,7 @@ struct ErrorPresentation {
             message = "Something went wrong on our side. The error has been logged."
             Log.error("500 \(request.method) \(request.path.prefix(200)): \(error)")
         }
+        extensions = problem?.extensions ?? []
     }
 
     static func status(of error: UserError) -> Int {
@@ -64,6 +71,28 @@ struct ErrorPresentation {
 
     var title: String { Self.title(for: status) }
 
+    /// The error page, or the problem details of an API call: never a page for the API.
+    func response(handler: ConsoleHandler, api: Bool) -> Response {
+        guard api else {
+            var response = handler.html(status: status, page: "error", title: title, session: nil, [
+                "status": .text(status),
+                "heading": .text(title),
+                "message": .text(message),
+            ])
+            response.headers += headers
+            return response
+        }
+        var headers = headers
+        // RFC 6750: a call without a usable token is told which scheme to use.
+        if status == 401 { headers.append(("WWW-Authenticate", #"Bearer realm="connections""#)) }
+        let problem = JSON.object([
+            ("type", .string("about:blank")), ("title", .string(HTTPStatus.reason(status))), ("status", .int(status)),
+            ("detail", .string(message)),
+        ] + extensions)
+        return Response(status: status, headers: [("Content-Type", "application/problem+json"), ("Cache-Control", "no-store")] + headers,
+                        body: .bytes(problem.bytes))
+    }
+
     static func title(for status: Int) -> String {
         switch status {
         case 400: return "This request cannot be read"
@@ -78,6 +107,12 @@ struct ErrorPresentation {
         default: return "Something went wrong"
         }
     }
+}
+
+/// A failure of an API call with more to say than its message: problem details' extension members.
+struct APIProblem: Error {
+    let error: UserError
+    let extensions: [(String, JSON)]
 }
 
 /// A known path asked with a method it does not answer.

@@ -1,33 +1,56 @@
 import Domain
 import FastCGI
 import Foundation
+import Storage
 
-/// POST /connections/export: the Export Settings' Export Data. Exactly the rows the table's
-/// filters select, in its sort, as CSV streamed or XLSX; every export is audited.
+/// POST /connections/export: the Export Settings' Export Data, and the API's exports. Exactly the
+/// rows the table's filters select, in its sort, as CSV or NDJSON streamed, or XLSX; every export
+/// is audited, and each takes one of the process's export slots.
 struct ExportAction {
-    let page: Page
+    let handler: ConsoleHandler
+    let request: Request
+    let access: Access
 
+    init(page: Page) {
+        handler = page.handler
+        request = page.request
+        access = page.access
+    }
+
+    init(handler: ConsoleHandler, request: Request, access: Access) {
+        self.handler = handler
+        self.request = request
+        self.access = access
+    }
+
+    var database: Database { handler.database }
+
+    /// The page's form: the table's state, and the settings chosen.
     func respond() throws -> Response {
-        var state = try TableState.parse(URLEncoding.parse(page.request.formValue("state") ?? ""))
+        let state = try TableState.parse(URLEncoding.parse(request.formValue("state") ?? ""))
+        let saved = try ColumnPreferences(database: database).choice(userID: access.userID)
+        return try export(state, settings: try Self.settings(request), shown: state.columns ?? saved ?? .standard)
+    }
+
+    /// `shown`: the columns of "visible columns only", before the catalog's visibility rules.
+    func export(_ state: TableState, settings: ExportSettings, shown: ColumnChoice) throws -> Response {
+        var state = state
         state.page = 1
         let organizations = try exportOrganizations(state)
-        let settings = try Self.settings(page.request)
-        let allowed = ColumnCatalog.visible(to: page.access, in: organizations)
+        let allowed = ColumnCatalog.visible(to: access, in: organizations)
         try state.requireColumns(allowed)
-        let choice = try (state.columns ?? ColumnPreferences(database: page.database).choice(userID: page.access.userID) ?? .standard)
-            .restricted(to: allowed)
-        let columns = settings.columns(visible: choice.columns, allowed: allowed)
+        let columns = settings.columns(visible: shown.restricted(to: allowed).columns, allowed: allowed)
         // Only XLSX has a row limit; a CSV needs no count before it starts.
         if settings.format == .xlsx {
-            let total = try ConnectionTable(database: page.database).count(state, organizations: organizations)
-            guard total <= page.xlsxRowLimit else {
-                throw UserError.badRequest("XLSX holds at most \(Format.integer(page.xlsxRowLimit)) rows, and these filters select "
+            let total = try ConnectionTable(database: database).count(state, organizations: organizations)
+            guard total <= xlsxRowLimit else {
+                throw UserError.badRequest("XLSX holds at most \(Format.integer(xlsxRowLimit)) rows, and these filters select "
                                            + "\(Format.integer(total)). Export CSV instead, or filter further.")
             }
         }
-        let configuration = page.handler.configuration
-        let export = ConnectionExport(database: page.database, inviteURL: { configuration.inviteURL(token: $0) })
-        let failAfter = configuration.testRoutes ? RequestNumber.parse(page.request.formValue("_fail_after"), in: RequestNumber.smallCounts) : nil
+        let configuration = handler.configuration
+        let export = ConnectionExport(database: database, inviteURL: { configuration.inviteURL(token: $0) })
+        let failAfter = configuration.testRoutes ? RequestNumber.parse(testValue("_fail_after"), in: RequestNumber.smallCounts) : nil
         // nginx buffers an export (to a file when large): the worker is free as soon as the file is
         // written, whatever the client's speed, and with FastCGI's end-of-request awaited (nginx's
         // keep_conn) a process that stops before the end shows as a broken transfer, never as a whole file.
@@ -38,28 +61,32 @@ struct ExportAction {
             do {
                 try self.audit(outcome, state: state, columns: columns, settings: settings)
             } catch {
-                Log.error("export of \(outcome.rows) rows by \(self.page.access.email) not audited: \(error)")
+                Log.error("export of \(outcome.rows) rows by \(self.access.actor) not audited: \(error)")
             }
         }
-        let stopping = page.request.serverStopping
+        let stopping = request.serverStopping
         // The end-to-end tests slow an export down (a pause per 1,000 rows) to stop the server in its middle.
-        let pause = configuration.testRoutes ? RequestNumber.parse(page.request.formValue("_pause_ms_per_1000_rows"), in: 0...10_000) : nil
+        let pause = configuration.testRoutes ? RequestNumber.parse(testValue("_pause_ms_per_1000_rows"), in: 0...10_000) : nil
         var rowsSeen = 0
         let shouldStop = {
             rowsSeen += 1
             if let pause, rowsSeen % 1000 == 0 { Thread.sleep(forTimeInterval: Double(pause) / 1000) }
             return stopping()
         }
-        let slot = try configuration.exportSlots.take(userID: page.access.userID)
+        let slot = try configuration.exportSlots.take(userID: access.userID)
         switch settings.format {
-        case .csv:
+        case .csv, .ndjson:
             return Response(headers: headers, body: .stream { out in
                 defer { slot.release() }
-                let outcome = try export.csv(state, columns: columns, organizations: organizations, byteOrderMark: settings.byteOrderMark,
-                                             failAfter: failAfter, shouldStop: shouldStop) { chunk in
+                let send = { (chunk: [UInt8]) in
                     try out.write(chunk)
                     try out.flush()
                 }
+                let outcome = settings.format == .csv
+                    ? try export.csv(state, columns: columns, organizations: organizations, byteOrderMark: settings.byteOrderMark,
+                                     failAfter: failAfter, shouldStop: shouldStop, send: send)
+                    : try export.ndjson(state, columns: columns, organizations: organizations, failAfter: failAfter, shouldStop: shouldStop,
+                                        send: send)
                 record(outcome)
                 // Marked incomplete, and broken too: no client may take a file cut by a restart for the whole.
                 if outcome.stoppedByServer { throw ResponseStream.Abort() }
@@ -95,19 +122,31 @@ struct ExportAction {
         }
     }
 
+    /// Excel's row limit; the end-to-end tests lower it (with --test-routes) to see the limit at work.
+    var xlsxRowLimit: Int {
+        guard handler.configuration.testRoutes, let limit = RequestNumber.parse(testValue("_xlsx_row_limit"), in: RequestNumber.smallCounts)
+        else { return ExportSettings.xlsxRowLimit }
+        return limit
+    }
+
+    /// A value the end-to-end tests send (only with --test-routes), in the form or the query.
+    func testValue(_ name: String) -> String? {
+        request.formValue(name) ?? request.queryValue(name)
+    }
+
     /// The organizations whose rows the export may hold: the one chosen, or every one the user may export from.
     func exportOrganizations(_ state: TableState) throws -> [Int] {
         if let organization = state.organization {
-            try page.access.require(.export, in: organization)
+            try access.require(.export, in: organization)
             return [organization]
         }
-        let organizations = page.access.organizations(allowing: .export)
+        let organizations = access.organizations(allowing: .export)
         guard !organizations.isEmpty else { throw UserError.forbidden("Your role cannot export connections.") }
         return organizations
     }
 
     static func settings(_ request: Request) throws -> ExportSettings {
-        guard let format = ExportFormat(rawValue: request.formValue("format") ?? "csv") else {
+        guard let format = ExportFormat(rawValue: request.formValue("format") ?? "csv"), format != .ndjson else {
             throw UserError.badRequest("The format must be CSV or XLSX.")
         }
         guard let scope = ExportScope(rawValue: request.formValue("scope") ?? "visible") else {
@@ -124,8 +163,8 @@ struct ExportAction {
             "complete": outcome.complete ? "yes" : "no",
         ]
         if let problem = outcome.problem { details["problem"] = problem }
-        try AuditLog(database: page.database).record(
-            actorID: page.access.userID, actor: page.access.email, organizationID: state.organization,
+        try AuditLog(database: database).record(
+            by: access, organizationID: state.organization,
             action: "Exported connections", subject: "\(Format.integer(outcome.rows)) rows as \(settings.format.rawValue.uppercased())",
             details: details)
     }

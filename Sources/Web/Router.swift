@@ -31,11 +31,15 @@ enum AccessRule: Sendable {
     /// Signed in, with the permission in the organization of the path's `{id}` connection.
     /// Another organization's connection and a missing one get the same 404.
     case connection(Permission)
+    /// An API call: an API token (`Authorization: Bearer`) acting with its user's roles, then the
+    /// rule given. A session cookie alone will do for reading, never for a change, so another
+    /// site cannot forge one. Failures are problem details (JSON), never pages.
+    indirect case api(AccessRule)
 }
 
 /// A route: methods, a path with typed parameters, an access rule, and its handler.
 struct Route: Sendable {
-    /// "GET" (which answers HEAD too) and/or "POST".
+    /// "GET" (which answers HEAD too), "POST", and for the API "PATCH".
     let methods: [String]
     let path: String
     let segments: [PathSegment]
@@ -53,6 +57,11 @@ struct Route: Sendable {
             return name.hasSuffix(":Int") ? .integer(String(name.dropLast(4))) : .text(String(name))
         }
     }
+
+    /// The API's routes (and any path under it, even one no route has) answer with JSON, failures too.
+    static let apiPrefix = "/api/"
+
+    static func isAPI(_ path: String) -> Bool { path.hasPrefix(apiPrefix) }
 
     /// The methods for an Allow header: GET brings HEAD.
     var allowed: [String] { methods.flatMap { $0 == "GET" ? ["GET", "HEAD"] : [$0] } }
@@ -107,12 +116,22 @@ struct RouteContext {
     let signedIn: Page?
     /// For `.connection` routes: the organization of the path's connection.
     let connectionOrganization: Int?
+    /// For API routes: who calls, with which token.
+    var caller: Access? = nil
 
     /// The page of a route whose rule needs a session; the builder made sure there is one.
     var page: Page {
         get throws {
             guard let signedIn else { throw UserError.unauthorized("Sign in first.") }
             return signedIn
+        }
+    }
+
+    /// The call of an API route; the builder checked its token and rule.
+    var api: APICall {
+        get throws {
+            guard let caller else { throw UserError.unauthorized(APICall.noToken) }
+            return APICall(handler: handler, request: request, access: caller, parameters: parameters)
         }
     }
 }

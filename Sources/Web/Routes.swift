@@ -50,6 +50,31 @@ extension ConsoleHandler {
         Route(["POST"], "/requests/decide", .anyOrganization(.decideMemberships)) { try RequestsPage(page: $0.page).decide() },
         Route(["GET", "POST"], "/users", .anyOrganization(.manageUsers)) { try UsersPage(page: $0.page).respond() },
         Route(["GET"], "/audit", .anyOrganization(.viewAudit)) { try AuditPage(page: $0.page).respond() },
+        Route(["GET", "POST"], "/account/tokens", .signedIn) { try APITokensPage(page: $0.page).respond() },
+        Route(["POST"], "/account/tokens/{id:Int}/revoke", .signedIn) { try APITokensPage(page: $0.page).revoke($0.parameters.id) },
+
+        // The JSON API (see OpenAPIDocument): the same rules, with an API token.
+        Route(["GET"], "/api/v1/openapi.json", .api(.anyone)) { _ in OpenAPIDocument.response },
+        Route(["GET"], "/api/v1/connections", .api(.signedIn)) { try APIConnections(call: $0.api).list() },
+        Route(["POST"], "/api/v1/connections", .api(.anyOrganization(.manageConnections))) { try APIConnections(call: $0.api).create() },
+        Route(["GET"], "/api/v1/connections/export.csv", .api(.anyOrganization(.export))) { try APIConnections(call: $0.api).export(.csv) },
+        Route(["GET"], "/api/v1/connections/export.ndjson", .api(.anyOrganization(.export))) { try APIConnections(call: $0.api).export(.ndjson) },
+        Route(["GET"], "/api/v1/connections/{id:Int}", .api(.connection(.viewConnections))) { try APIConnections(call: $0.api).show() },
+        Route(["PATCH"], "/api/v1/connections/{id:Int}", .api(.connection(.manageConnections))) { try APIConnections(call: $0.api).update() },
+        Route(["POST"], "/api/v1/connections/{id:Int}/enable", .api(.connection(.manageConnections))) {
+            try APIConnections(call: $0.api).setStatus(.enabled)
+        },
+        Route(["POST"], "/api/v1/connections/{id:Int}/disable", .api(.connection(.manageConnections))) {
+            try APIConnections(call: $0.api).setStatus(.disabled)
+        },
+        Route(["POST"], "/api/v1/connections/{id:Int}/rotate", .api(.connection(.rotateCodes))) { try APIConnections(call: $0.api).rotate() },
+        Route(["GET"], "/api/v1/connections/{id:Int}/memberships", .api(.connection(.viewConnections))) {
+            try APIMemberships(call: $0.api).list(connectionID: $0.parameters.id)
+        },
+        Route(["GET"], "/api/v1/memberships", .api(.signedIn)) { try APIMemberships(call: $0.api).list(connectionID: nil) },
+        Route(["POST"], "/api/v1/memberships/decide", .api(.anyOrganization(.decideMemberships))) { try APIMemberships(call: $0.api).decide() },
+        Route(["GET"], "/api/v1/audit", .api(.anyOrganization(.viewAudit))) { try APIAudit(call: $0.api).list() },
+
         Route(["POST"], "/logout", .signedIn) { context in
             let page = try context.page
             try Accounts(database: page.database).signOut(page.session)
@@ -80,6 +105,14 @@ extension AccessRule {
         case .signedIn: return "signed in (POST: the session's CSRF token)"
         case .anyOrganization(let permission): return "signed in, \(permission.documentation) in some organization"
         case .connection(let permission): return "signed in, \(permission.documentation) in the connection's organization"
+        case .api(.anyone): return "anyone"
+        case .api(let rule):
+            let caller = "API token (GET: or a session)"
+            switch rule {
+            case .anyOrganization(let permission): return "\(caller), \(permission.documentation) in some organization"
+            case .connection(let permission): return "\(caller), \(permission.documentation) in the connection's organization"
+            default: return caller
+            }
         }
     }
 }

@@ -22,9 +22,13 @@ public struct WebConfiguration: Sendable {
     let writeGate: WriteGate
     /// Drivers' requests per address and per connection.
     public var joinLimits = JoinLimits.Policy()
+    /// Calls per API token.
+    let apiRateLimit: APIRateLimit
 
     public init(databasePath: String, views: Views, publicBaseURL: String, publicDirectory: String, testRoutes: Bool = false,
-                busyTimeoutMilliseconds: Int32 = 5000, exportsPerProcess: Int = 2, exportsPerUser: Int = 1, waitingWriters: Int = 2) {
+                busyTimeoutMilliseconds: Int32 = 5000, exportsPerProcess: Int = 2, exportsPerUser: Int = 1, waitingWriters: Int = 2,
+                apiRequestsPerMinute: Int = WebConfiguration.apiRequestsPerMinute, apiBurst: Int = WebConfiguration.apiBurst) {
+        apiRateLimit = APIRateLimit(perMinute: apiRequestsPerMinute, burst: apiBurst)
         writeGate = WriteGate(limit: waitingWriters)
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         exportSlots = ExportSlots(perProcess: exportsPerProcess, perUser: exportsPerUser)
@@ -34,6 +38,10 @@ public struct WebConfiguration: Sendable {
         self.publicBaseURL = publicBaseURL.hasSuffix("/") ? String(publicBaseURL.dropLast()) : publicBaseURL
         self.assetVersion = Self.fingerprint(of: publicDirectory)
     }
+
+    /// Calls per API token: enough for a roster sync of thousands of drivers a minute, not for a flood.
+    public static let apiRequestsPerMinute = 600
+    public static let apiBurst = 100
 
     /// The absolute link a driver opens to join a connection.
     public func inviteURL(token: String) -> String { publicBaseURL + "/join/" + token }

@@ -49,6 +49,12 @@ struct Serve: ParsableCommand {
     @Option(help: "Drivers' requests to join accepted per connection in 10 minutes.")
     var joinRequestsPerConnection = JoinLimits.perConnection
 
+    @Option(help: "Calls one API token may make a minute (a burst of --api-burst at once); over it, 429 with Retry-After.")
+    var apiRequestsPerMinute = WebConfiguration.apiRequestsPerMinute
+
+    @Option(help: "Calls one API token may make at once before the per-minute rate applies.")
+    var apiBurst = WebConfiguration.apiBurst
+
     @Flag(help: .hidden)
     var testRoutes = false
 
@@ -65,6 +71,9 @@ struct Serve: ParsableCommand {
         guard (1...64).contains(exportsPerProcess), (1...64).contains(exportsPerUser) else {
             throw ValidationError("--exports-per-process and --exports-per-user must be from 1 to 64")
         }
+        guard (1...1_000_000).contains(apiRequestsPerMinute), (1...1_000_000).contains(apiBurst) else {
+            throw ValidationError("--api-requests-per-minute and --api-burst must be from 1 to 1000000")
+        }
         guard (0...60_000).contains(busyTimeoutMs) else { throw ValidationError("--busy-timeout-ms must be from 0 to 60000") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
     }
@@ -77,7 +86,7 @@ struct Serve: ParsableCommand {
                                    busyTimeoutMilliseconds: Int32(busyTimeoutMs), exportsPerProcess: exportsPerProcess,
                                    exportsPerUser: exportsPerUser,
                                    // Half the workers at most wait for another writer's lock; the others keep serving reads.
-                                   waitingWriters: max(1, threads / 2))
+                                   waitingWriters: max(1, threads / 2), apiRequestsPerMinute: apiRequestsPerMinute, apiBurst: apiBurst)
         web.synchronousNormalForBenchmarks = benchmarkSynchronousNormal
         web.joinLimits = JoinLimits.Policy(perAddress: joinRequestsPerAddress, perConnection: joinRequestsPerConnection)
         let configured = web

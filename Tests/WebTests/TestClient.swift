@@ -14,9 +14,12 @@ final class TestClient {
     var cookies: [String: String] = [:]
     /// The address requests come from (nginx's REMOTE_ADDR).
     var remoteAddress = "127.0.0.1"
+    /// Every API answer this client got, to check against the OpenAPI document (APITestSupport).
+    var apiExchanges: [JSON] = []
 
     /// A database of `connections` demo connections, made once per size and copied for each client.
-    init(connections: Int = 120, busyTimeoutMilliseconds: Int32 = 5000) throws {
+    /// API calls per token are limited far above what a test makes, unless a test is about the limit.
+    init(connections: Int = 120, busyTimeoutMilliseconds: Int32 = 5000, apiRequestsPerMinute: Int = 1_000_000, apiBurst: Int = 1_000_000) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("connections-web-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         databasePath = folder.appendingPathComponent("connections.sqlite").path
@@ -25,7 +28,8 @@ final class TestClient {
         let configuration = WebConfiguration(databasePath: databasePath, views: try Views(directory: root.appendingPathComponent("Views").path),
                                              publicBaseURL: "https://connect.example.test",
                                              publicDirectory: root.appendingPathComponent("Public").path,
-                                             busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+                                             busyTimeoutMilliseconds: busyTimeoutMilliseconds, apiRequestsPerMinute: apiRequestsPerMinute,
+                                             apiBurst: apiBurst)
         handler = try ConsoleHandler(configuration: configuration)
     }
 
@@ -57,13 +61,25 @@ final class TestClient {
 
     @discardableResult
     func request(_ method: String, _ target: String, form: [(String, String)] = [], headers: [String: String] = [:]) -> Response {
-        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         var headers = headers
         if !cookies.isEmpty { headers["cookie"] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
         let body = Array(URLEncoding.encode(form.map { (name: $0.0, value: $0.1) }).utf8)
         if !body.isEmpty { headers["content-type"] = "application/x-www-form-urlencoded" }
-        let response = handler.respond(to: Request(method: method, path: String(parts[0]), queryString: parts.count > 1 ? String(parts[1]) : "",
-                                                   headers: headers, body: body, remoteAddress: remoteAddress))
+        return send(method, target, headers: headers, body: body)
+    }
+
+    /// Sends a request as built, keeping cookies; API answers are kept to check against the OpenAPI document.
+    @discardableResult
+    func send(_ method: String, _ target: String, headers: [String: String], body: [UInt8]) -> Response {
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let request = Request(method: method, path: String(parts[0]), queryString: parts.count > 1 ? String(parts[1]) : "",
+                              headers: headers, body: body, remoteAddress: remoteAddress)
+        var response = handler.respond(to: request)
+        if request.path.hasPrefix("/api/") {
+            // Read to its end at once (as nginx buffers an export), so that the whole answer is checked.
+            response.body = .bytes(bytes(response))
+            recordAPIExchange(request, response)
+        }
         for (name, value) in response.headers where name == "Set-Cookie" {
             let pair = value.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let cookie = String(pair[0]), content = pair.count > 1 ? String(pair[1]) : ""

@@ -35,6 +35,17 @@ start_stack() {
     cookie="Cookie: session=$session"
 }
 
+# Makes an API token for the signed-in demo Admin through the tokens page; sets api_token.
+# (Start the stack with SERVE_FLAGS="--api-requests-per-minute 1000000 --api-burst 1000000" to measure
+# speed, not the limit per token.)
+make_api_token() {
+    local jar=$work/cookies.txt csrf
+    csrf=$(curl -sf -b "$jar" "$base/account/tokens" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n 1)
+    api_token=$(curl -sf -b "$jar" --data-urlencode "csrf=$csrf" --data-urlencode "name=benchmark $(date +%s%N)" \
+        --data-urlencode "expires=1" "$base/account/tokens" | grep -o 'cnx_[A-Za-z0-9_-]*' | head -n 1)
+    [[ -n $api_token ]] || { echo "could not make an API token" >&2; exit 1; }
+}
+
 # Stops what start_stack started, so that another stack can start.
 stop_stack() {
     kill -TERM "$web" "${apps[@]}" 2>/dev/null || true

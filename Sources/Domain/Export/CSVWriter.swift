@@ -1,6 +1,6 @@
 /// RFC 4180 CSV in UTF-8: fields quoted when they hold a comma, a quote or a line break, quotes
 /// doubled, CRLF between records. Bytes are appended to a buffer the caller sends on.
-struct CSVWriter {
+struct CSVWriter: ExportBuffer {
     var buffer: [UInt8] = []
 
     mutating func byteOrderMark() {
@@ -45,4 +45,9 @@ struct CSVWriter {
         }
         buffer.append(0x22)
     }
+}
+
+/// A streamed export's writer: bytes waiting to be sent.
+protocol ExportBuffer {
+    var buffer: [UInt8] { get set }
 }

@@ -39,22 +39,46 @@ public struct ConnectionExport {
         var writer = CSVWriter()
         if byteOrderMark { writer.byteOrderMark() }
         writer.record(columns.map(\.label))
+        let kinds = columns.map(\.kind)
+        return try stream(state, columns: columns, organizations: organizations, writer: &writer, failAfter: failAfter, shouldStop: shouldStop,
+                          send: send, row: { row, writer in
+            for (index, kind) in kinds.enumerated() {
+                writer.separate(index)
+                appendCSV(row, ConnectionTable.RowLayout.cellColumn(index), kind: kind, to: &writer)
+            }
+            writer.endRecord()
+        }, incomplete: { rows, writer in
+            writer.record(["EXPORT INCOMPLETE: an error stopped the export after \(rows) rows. Do not use this file; export again."])
+        })
+    }
+
+    /// Streams NDJSON: one object per row (`id`, then each column by its key), each on its own line.
+    /// A failure part way ends the stream with `{"incomplete":true,…}` instead of a row.
+    public func ndjson(_ state: TableState, columns: [Column], organizations: [Int], failAfter: Int? = nil,
+                       shouldStop: () -> Bool = { false }, send: ([UInt8]) throws -> Void) throws -> Outcome {
+        var writer = NDJSONWriter(columns: columns)
+        return try stream(state, columns: columns, organizations: organizations, writer: &writer, failAfter: failAfter, shouldStop: shouldStop,
+                          send: send, row: { row, writer in writer.record(row, inviteURL: inviteURL) }, incomplete: { rows, writer in
+            writer.incomplete("an error stopped the export after \(rows) rows. Do not use this file; export again.", rows: rows)
+        })
+    }
+
+    /// The rows in the table's order through `row` into the writer's buffer, sent in chunks; the
+    /// header (already in the buffer) goes at once, so the download starts while SQLite sorts.
+    func stream<Writer: ExportBuffer>(_ state: TableState, columns: [Column], organizations: [Int], writer: inout Writer, failAfter: Int?,
+                                      shouldStop: () -> Bool, send: ([UInt8]) throws -> Void,
+                                      row: (Statement, inout Writer) -> Void, incomplete: (Int, inout Writer) -> Void) throws -> Outcome {
         var rows = 0
         func flush() throws {
             do { try send(writer.buffer) } catch { throw SendFailure(underlying: error) }
             writer.buffer.removeAll(keepingCapacity: true)
         }
         do {
-            try flush()  // the header goes at once: the download starts while SQLite sorts
-            let kinds = columns.map(\.kind)
-            try ConnectionTable(database: database).forEachStoredRow(state, columns: columns, organizations: organizations) { row in
+            try flush()
+            try ConnectionTable(database: database).forEachStoredRow(state, columns: columns, organizations: organizations) { statement in
                 if let failAfter, rows >= failAfter { throw ExportError(message: "stopped for a test after \(failAfter) rows") }
                 if shouldStop() { throw ExportError(message: Self.stoppedByServer) }
-                for (index, kind) in kinds.enumerated() {
-                    writer.separate(index)
-                    appendCSV(row, ConnectionTable.RowLayout.cellColumn(index), kind: kind, to: &writer)
-                }
-                writer.endRecord()
+                row(statement, &writer)
                 rows += 1
                 if writer.buffer.count >= Self.chunkBytes { try flush() }
             }
@@ -64,7 +88,7 @@ public struct ConnectionExport {
             throw failure.underlying
         } catch {
             let reason = (error as? ExportError)?.message ?? "\(error)"
-            writer.record(["EXPORT INCOMPLETE: an error stopped the export after \(rows) rows. Do not use this file; export again."])
+            incomplete(rows, &writer)
             try? send(writer.buffer)
             return Outcome(rows: rows, complete: false, problem: reason)
         }

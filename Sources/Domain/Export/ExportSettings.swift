@@ -1,11 +1,15 @@
 import Foundation
 
 public enum ExportFormat: String, Sendable, CaseIterable {
-    case csv, xlsx
+    /// NDJSON is the API's: one JSON object per line, for programs rather than spreadsheets.
+    case csv, xlsx, ndjson
 
-    public var label: String { self == .csv ? "CSV" : "XLSX (Excel)" }
     public var contentType: String {
-        self == .csv ? "text/csv; charset=utf-8" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        switch self {
+        case .csv: return "text/csv; charset=utf-8"
+        case .xlsx: return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        case .ndjson: return "application/x-ndjson"
+        }
     }
 }
 

@@ -1,0 +1,357 @@
+import Domain
+import FastCGI
+
+/// The API's OpenAPI 3.1 description, served at /api/v1/openapi.json. Written from the same
+/// sources as the API: the column catalog (row fields, sort and filter columns), the operator
+/// table, the allowed values, the page sizes and limits. A unit test holds its paths and methods
+/// to the route table, and the tests validate every API answer they get against it.
+enum OpenAPIDocument {
+    static let bytes: [UInt8] = document.bytes
+
+    static var response: Response {
+        Response(headers: [("Content-Type", "application/json"), ("Cache-Control", "no-cache")], body: .bytes(bytes))
+    }
+
+    static var document: JSON {
+        [
+            "openapi": "3.1.0",
+            "info": [
+                "title": "Connections API",
+                "version": "1.0.0",
+                "description": .string("""
+                    Everything the console does with connections and drivers, for HR and fleet systems. Send an API token \
+                    (made at /account/tokens) as `Authorization: Bearer <token>`: it acts with its user's roles in each organization, \
+                    as the console does (another organization's things answer 404, a role without the right 403). Failures are \
+                    problem details (RFC 9457) with the console's messages. Each token may make \(WebConfiguration.apiRequestsPerMinute) \
+                    requests a minute (bursts of \(WebConfiguration.apiBurst)); over that, 429 with Retry-After. An address \
+                    longer than 64 KB is refused by nginx before the API sees it.
+                    """),
+            ],
+            "servers": [["url": "/"]],
+            "security": [["bearer": []], ["session": []]],
+            "paths": paths,
+            "components": [
+                "securitySchemes": [
+                    "bearer": ["type": "http", "scheme": "bearer", "description": "An API token from /account/tokens."],
+                    "session": ["type": "apiKey", "in": "cookie", "name": "session",
+                                "description": "A signed-in browser's session: for reading only; every change needs a token."],
+                ],
+                "schemas": schemas,
+                "responses": responses,
+            ],
+        ]
+    }
+
+    // MARK: Paths
+
+    static var paths: JSON {
+        [
+            "/api/v1/openapi.json": ["get": operation("openapi", "This description.", security: [], errors: [], ok: ["200": [
+                "description": "The OpenAPI document.", "content": ["application/json": ["schema": ["type": "object"]]]]])],
+            "/api/v1/connections": [
+                "get": operation("listConnections", """
+                    The connections table: the same filters (`f`, `op`, `v` once per filter, in order; `match`), sort, columns and paging as \
+                    /connections, with the total count. Continue with `cursor` (from `next_cursor`): rows added or removed meanwhile \
+                    shift nothing, so each row comes at most once.
+                    """, parameters: tableParameters + [cursorParameter],
+                    ok: ["200": json("The page of rows.", ref("ConnectionList"))]),
+                "post": operation("createConnection", "Creates a connection, with the form's checks. Needs: manage connections.",
+                                  body: ref("ConnectionInput"), errors: ["400", "401", "403", "404", "409", "413", "429", "503"],
+                                  ok: ["201": json("The connection made.", ref("Connection"), headers: [
+                                    "Location": ["required": true, "schema": ["type": "string"], "description": "The connection's address."]])]),
+            ],
+            "/api/v1/connections/export.csv": ["get": operation("exportConnectionsCSV", """
+                Every row the table's words select, in its sort, as CSV (RFC 4180), streamed; the same limits and audit as the page's \
+                exports. A failure part way ends the file with an `EXPORT INCOMPLETE` line.
+                """, parameters: tableParameters + [["name": "bom", "in": "query", "description": "1: start with a byte-order mark, for Excel.",
+                                                     "schema": ["type": "string", "enum": ["0", "1"]]]],
+                ok: ["200": ["description": "The CSV file.", "content": ["text/csv": ["schema": ["type": "string"]]]]])],
+            "/api/v1/connections/export.ndjson": ["get": operation("exportConnectionsNDJSON", """
+                The same rows as NDJSON: one object per line, as the list's rows. A failure part way ends the stream with a line \
+                `{"incomplete": true, …}`.
+                """, parameters: tableParameters,
+                ok: ["200": ["description": "One JSON object per line.", "content": ["application/x-ndjson": ["schema": ["type": "string"]]]]])],
+            "/api/v1/connections/{id}": [
+                "get": operation("getConnection", "One connection: its form's fields and its table row.", parameters: [idParameter],
+                                 ok: ["200": json("The connection.", ref("Connection"))]),
+                "patch": operation("updateConnection", """
+                    Changes the fields given, with the form's checks. `version` is the version the change was made against: if someone \
+                    saved since, nothing is overwritten and the answer (409) lists what differs and the connection as it is now. \
+                    Needs: manage connections.
+                    """, parameters: [idParameter], body: ref("ConnectionChanges"), errors: ["400", "401", "403", "404", "409", "413", "429", "503"],
+                    ok: ["200": json("The connection as saved.", ref("Connection"))]),
+            ],
+            "/api/v1/connections/{id}/enable": ["post": operation("enableConnection", "Drivers can find and join it again. Needs: manage connections.",
+                                                                  parameters: [idParameter], ok: ["200": json("The connection.", ref("Connection"))])],
+            "/api/v1/connections/{id}/disable": ["post": operation("disableConnection", """
+                Drivers can no longer find or join it; those connected stay. Needs: manage connections.
+                """, parameters: [idParameter], ok: ["200": json("The connection.", ref("Connection"))])],
+            "/api/v1/connections/{id}/rotate": ["post": operation("rotateInvite", """
+                A new invite link (`link`) or search code (`code`); the old one stops working at once. Needs: rotate codes.
+                """, parameters: [idParameter], body: ["type": "object", "additionalProperties": false, "required": ["what"],
+                                                      "properties": ["what": ["type": "string", "enum": ["link", "code"]]]],
+                errors: ["400", "401", "403", "404", "413", "429", "503"], ok: ["200": json("The new invite.", ref("Invite"))])],
+            "/api/v1/connections/{id}/memberships": ["get": operation("listConnectionMemberships", """
+                The connection's drivers in one state (Pending: requests waiting), oldest first.
+                """, parameters: [idParameter] + membershipParameters, ok: ["200": json("A page of memberships.", ref("MembershipList"))])],
+            "/api/v1/memberships": ["get": operation("listMemberships", """
+                Drivers in one state across every connection the caller may see, oldest first.
+                """, parameters: membershipParameters, ok: ["200": json("A page of memberships.", ref("MembershipList"))])],
+            "/api/v1/memberships/decide": ["post": operation("decideMemberships", """
+                Approves or denies (with a reason the driver sees) pending requests, or removes connected drivers: all or none. \
+                Needs: decide on requests in each membership's organization.
+                """, body: ref("Decision"), errors: ["400", "401", "403", "404", "409", "413", "429", "503"],
+                ok: ["200": json("How many changed.", ["type": "object", "additionalProperties": false, "required": ["changed"],
+                                                       "properties": ["changed": ["type": "integer", "minimum": 0]]])])],
+            "/api/v1/audit": ["get": operation("listAudit", "The audit log, newest first, 50 entries a page. Needs: read the audit log.",
+                                               parameters: [
+                                                ["name": "org", "in": "query", "description": "One organization, or all of the caller's.",
+                                                 "schema": ["type": "string", "pattern": "^([1-9][0-9]{0,15}|all)$"]],
+                                                ["name": "page", "in": "query", "schema": ["type": "integer", "minimum": 1,
+                                                                                           "maximum": .int(RequestNumber.pages.upperBound)]],
+                                               ], ok: ["200": json("A page of the log.", ref("AuditLog"))])],
+        ]
+    }
+
+    /// One operation: its answers, the errors it can give (problem details), its parameters and body.
+    static func operation(_ id: String, _ summary: String, parameters: [JSON] = [], body: JSON? = nil, security: JSON? = nil,
+                          errors: [String] = ["400", "401", "403", "404", "429", "503"], ok: JSON) -> JSON {
+        guard case .object(var responses) = ok else { return .null }
+        for status in errors { responses.append((status, ["$ref": .string("#/components/responses/Problem\(status)")])) }
+        var fields: [(String, JSON)] = [("operationId", .string(id)), ("summary", .string(summary)), ("parameters", .array(parameters))]
+        if let body {
+            fields.append(("requestBody", ["required": true, "content": ["application/json": ["schema": body]]]))
+        }
+        if let security { fields.append(("security", security)) }
+        fields.append(("responses", .object(responses)))
+        return .object(fields)
+    }
+
+    static func json(_ description: String, _ schema: JSON, headers: JSON? = nil) -> JSON {
+        var fields: [(String, JSON)] = [("description", .string(description)), ("content", ["application/json": ["schema": schema]])]
+        if let headers { fields.append(("headers", headers)) }
+        return .object(fields)
+    }
+
+    static func ref(_ name: String) -> JSON { ["$ref": .string("#/components/schemas/\(name)")] }
+
+    static func strings(_ values: [String]) -> JSON { .array(values.map(JSON.string)) }
+
+    static let idParameter: JSON = ["name": "id", "in": "path", "required": true,
+                                    "schema": ["type": "integer", "minimum": 1, "maximum": .int(RequestNumber.ids.upperBound)]]
+
+    static let cursorParameter: JSON = ["name": "cursor", "in": "query", "description": "`next_cursor` of the previous page; not with `page`.",
+                                        "schema": ["type": "string", "maxLength": .int(TableCursor.longest)]]
+
+    /// The words of /connections' address, from the catalog and the operator table.
+    static var tableParameters: [JSON] {
+        let keys = strings(ColumnCatalog.all.map(\.key))
+        return [
+            ["name": "f", "in": "query", "description": "A filter's column, once per filter.", "style": "form", "explode": true,
+             "schema": ["type": "array", "maxItems": .int(FilterSet.maximumCount), "items": ["type": "string", "enum": keys]]],
+            ["name": "op", "in": "query", "description": "A filter's condition, once per filter.", "style": "form", "explode": true,
+             "schema": ["type": "array", "maxItems": .int(FilterSet.maximumCount),
+                        "items": ["type": "string", "enum": strings(FilterConditions.all.map(\.key))]]],
+            ["name": "v", "in": "query", "description": "A filter's value, once per filter (empty for Is empty).", "style": "form", "explode": true,
+             "schema": ["type": "array", "maxItems": .int(FilterSet.maximumCount), "items": ["type": "string", "maxLength": .int(Filter.maximumValueLength)]]],
+            ["name": "match", "in": "query", "schema": ["type": "string", "enum": strings(FilterMatch.allCases.map(\.rawValue))]],
+            ["name": "sort", "in": "query", "schema": ["type": "string", "enum": keys]],
+            ["name": "order", "in": "query", "schema": ["type": "string", "enum": ["asc", "desc"]]],
+            ["name": "page", "in": "query", "schema": ["type": "integer", "minimum": 1, "maximum": .int(RequestNumber.pages.upperBound)]],
+            ["name": "size", "in": "query", "schema": ["type": "integer", "enum": .array(TableState.pageSizes.map(JSON.int))]],
+            ["name": "org", "in": "query", "description": "One organization's connections, or `all` of the caller's.",
+             "schema": ["type": "string", "pattern": "^([1-9][0-9]{0,15}|all)$"]],
+            ["name": "cols", "in": "query", "description": "The columns to answer with, by key, separated by commas; every column the caller may see by default.",
+             "schema": ["type": "string", "pattern": "^[a-z_]+(,[a-z_]+)*$", "maxLength": 400]],
+            ["name": "sel", "in": "query", "description": "Only these connection ids (within the filters), separated by commas.",
+             "schema": ["type": "string", "pattern": "^[1-9][0-9]{0,15}(,[1-9][0-9]{0,15})*$", "maxLength": 4000]],
+        ]
+    }
+
+    static var membershipParameters: [JSON] {
+        [
+            ["name": "state", "in": "query", "schema": ["type": "string", "enum": strings(MembershipState.allCases.map(\.rawValue)),
+                                                        "default": .string(MembershipState.pending.rawValue)]],
+            ["name": "size", "in": "query", "schema": ["type": "integer", "minimum": .int(APIMemberships.pageSizes.lowerBound),
+                                                       "maximum": .int(APIMemberships.pageSizes.upperBound), "default": 50]],
+            ["name": "cursor", "in": "query", "description": "`next_cursor` of the previous page.", "schema": ["type": "string", "maxLength": 200]],
+        ]
+    }
+
+    // MARK: Schemas
+
+    static var schemas: JSON {
+        let nullableText: JSON = ["type": ["string", "null"]]
+        let next: JSON = ["type": ["string", "null"], "description": "The address of the next page; null on the last."]
+        return [
+            "Problem": [
+                "type": "object", "description": "Problem details (RFC 9457); `detail` is the message the console shows.",
+                "required": ["type", "title", "status", "detail"],
+                "properties": [
+                    "type": ["type": "string"], "title": ["type": "string"], "status": ["type": "integer", "minimum": 400, "maximum": 599],
+                    "detail": ["type": "string"],
+                    "errors": ["type": "object", "description": "Each field that needs another value, with why.",
+                               "additionalProperties": ["type": "string"]],
+                    "filters": ["type": "array", "description": "Each filter that cannot apply as written.", "items": [
+                        "type": "object", "required": ["index", "column", "detail"],
+                        "properties": ["index": ["type": "integer"], "column": ["type": "string"], "detail": ["type": "string"]]]],
+                    "differences": ["type": "array", "description": "What another save changed.", "items": [
+                        "type": "object", "required": ["field", "label", "yours", "saved"],
+                        "properties": ["field": ["type": "string"], "label": ["type": "string"], "yours": ["type": "string"], "saved": ["type": "string"]]]],
+                    "current": ref("Connection"),
+                ],
+            ],
+            "ConnectionRow": [
+                "type": "object", "description": "A row of the table: its id, then the columns asked for, by key.",
+                "required": ["id"], "additionalProperties": false,
+                "properties": .object([("id", ["type": "integer"])] + ColumnCatalog.all.map { ($0.key, cellSchema($0)) }),
+            ],
+            "ConnectionList": [
+                "type": "object", "additionalProperties": false,
+                "required": ["total", "size", "sort", "order", "match", "filters", "columns", "rows", "next_cursor", "next"],
+                "properties": [
+                    "total": ["type": "integer", "minimum": 0, "description": "Every row the filters select, on all pages."],
+                    "size": ["type": "integer"], "sort": ["type": "string"], "order": ["type": "string", "enum": ["asc", "desc"]],
+                    "match": ["type": "string", "enum": strings(FilterMatch.allCases.map(\.rawValue))],
+                    "filters": ["type": "array", "items": ["type": "object", "additionalProperties": false,
+                                                           "required": ["column", "condition", "value", "sentence"],
+                                                           "properties": ["column": ["type": "string"], "condition": ["type": "string"],
+                                                                          "value": ["type": "string"], "sentence": ["type": "string"]]]],
+                    "columns": ["type": "array", "items": ["type": "string"]],
+                    "rows": ["type": "array", "items": ref("ConnectionRow")],
+                    "next_cursor": ["type": ["string", "null"], "description": "Give as `cursor` for the next page; null on the last."],
+                    "next": next,
+                ],
+            ],
+            "Connection": [
+                "type": "object", "additionalProperties": false,
+                "required": ["id", "organization_id", "version", "name", "name_for_drivers", "connection_type", "status", "visibility",
+                             "approval_type", "benefits", "discount_percent", "email_domains", "questions", "row"],
+                "properties": [
+                    "id": ["type": "integer"], "organization_id": ["type": "integer"],
+                    "version": ["type": "integer", "minimum": 1, "description": "Send it back with a change."],
+                    "name": ["type": "string"], "name_for_drivers": ["type": "string"],
+                    "connection_type": enumeration(ConnectionType.allCases.map(\.rawValue)),
+                    "status": enumeration(ConnectionStatus.allCases.map(\.rawValue)),
+                    "visibility": enumeration(Visibility.allCases.map(\.rawValue)),
+                    "approval_type": enumeration(ApprovalType.allCases.map(\.rawValue)),
+                    "benefits": ["type": "array", "items": enumeration(BenefitKind.allCases.map(\.rawValue))],
+                    "discount_percent": ["type": ["integer", "null"], "minimum": 1, "maximum": 100],
+                    "email_domains": ["type": "array", "items": ["type": "string"]],
+                    "questions": ["type": "array", "items": ["type": "string"]],
+                    "row": ref("ConnectionRow"),
+                ],
+            ],
+            "ConnectionInput": connectionInput(required: ["name", "name_for_drivers", "benefits"], extra: [
+                ("organization_id", ["type": "integer", "minimum": 1, "description": "Needed when the caller manages several organizations."]),
+            ]),
+            "ConnectionChanges": connectionInput(required: ["version"], extra: [
+                ("version", ["type": "integer", "minimum": 1, "description": "The `version` the change was made against."]),
+            ]),
+            "Invite": [
+                "type": "object", "additionalProperties": false, "required": ["id", "invite_link", "search_code"],
+                "properties": ["id": ["type": "integer"], "invite_link": ["type": "string"], "search_code": ["type": "string"]],
+            ],
+            "Membership": [
+                "type": "object", "additionalProperties": false,
+                "required": ["id", "connection_id", "connection_name", "organization_id", "driver_name", "email", "state", "requested_at",
+                             "email_domain_matches", "answers"],
+                "properties": [
+                    "id": ["type": "integer"], "connection_id": ["type": "integer"], "connection_name": ["type": "string"],
+                    "organization_id": ["type": "integer"], "driver_name": ["type": "string"], "email": ["type": "string"],
+                    "state": enumeration(MembershipState.allCases.map(\.rawValue)), "requested_at": ["type": "string"],
+                    "email_domain_matches": ["type": "boolean", "description": """
+                        The connection approves by email domain and this email's domain is on its list: not an approval, since nobody \
+                        has shown they read the address.
+                        """],
+                    "answers": ["type": "array", "items": ["type": "object", "additionalProperties": false, "required": ["prompt", "answer"],
+                                                           "properties": ["prompt": ["type": "string"], "answer": ["type": "string"]]]],
+                ],
+            ],
+            "MembershipList": [
+                "type": "object", "additionalProperties": false, "required": ["state", "total", "memberships", "next_cursor", "next"],
+                "properties": [
+                    "state": enumeration(MembershipState.allCases.map(\.rawValue)), "total": ["type": "integer", "minimum": 0],
+                    "memberships": ["type": "array", "items": ref("Membership")], "next_cursor": nullableText, "next": next,
+                ],
+            ],
+            "Decision": [
+                "type": "object", "additionalProperties": false, "required": ["action", "ids"],
+                "properties": [
+                    "action": ["type": "string", "enum": ["approve", "deny", "remove"]],
+                    "ids": ["type": "array", "minItems": 1, "maxItems": 500, "items": ["type": "integer", "minimum": 1]],
+                    "reason": ["type": "string", "maxLength": 500, "description": "The driver sees it; only with deny, and needed there."],
+                ],
+            ],
+            "AuditLog": [
+                "type": "object", "additionalProperties": false, "required": ["total", "page", "page_count", "entries"],
+                "properties": [
+                    "total": ["type": "integer"], "page": ["type": "integer"], "page_count": ["type": "integer"],
+                    "entries": ["type": "array", "items": [
+                        "type": "object", "additionalProperties": false,
+                        "required": ["id", "at", "actor", "organization_id", "organization", "action", "subject", "details"],
+                        "properties": [
+                            "id": ["type": "integer"], "at": ["type": "string"],
+                            "actor": ["type": "string", "description": "The user, and the API token's name when a change came through one."],
+                            "organization_id": ["type": ["integer", "null"]], "organization": nullableText, "action": ["type": "string"],
+                            "subject": ["type": "string"], "details": ["type": "object"],
+                        ]]],
+                ],
+            ],
+        ]
+    }
+
+    /// A cell's value by its column's kind, as the rows and the NDJSON export write it.
+    static func cellSchema(_ column: Column) -> JSON {
+        let description = JSON.string(column.label + (column.seenWith == nil ? "" : " (only for those who may invite drivers)"))
+        switch column.kind {
+        case .number, .identifier: return ["type": "integer", "description": description]
+        case .enumeration(let values): return ["type": "string", "enum": strings(values), "description": description]
+        case .list: return ["type": "array", "items": ["type": "string"], "description": description]
+        case .text, .date, .inviteLink: return ["type": "string", "description": description]
+        }
+    }
+
+    static func enumeration(_ values: [String]) -> JSON { ["type": "string", "enum": strings(values)] }
+
+    static func connectionInput(required: [String], extra: [(String, JSON)]) -> JSON {
+        [
+            "type": "object", "additionalProperties": false, "required": strings(required),
+            "properties": .object(extra + [
+                ("name", ["type": "string", "description": "Unique in its organization; 1 to 100 characters, one line."]),
+                ("name_for_drivers", ["type": "string", "description": "The organization's name drivers see; 1 to 200 characters."]),
+                ("connection_type", enumeration(ConnectionType.allCases.map(\.rawValue))),
+                ("status", enumeration(ConnectionStatus.allCases.map(\.rawValue))),
+                ("visibility", enumeration(Visibility.allCases.map(\.rawValue))),
+                ("approval_type", enumeration(ApprovalType.allCases.map(\.rawValue))),
+                ("benefits", ["type": "array", "maxItems": .int(BenefitKind.allCases.count), "items": enumeration(BenefitKind.allCases.map(\.rawValue))]),
+                ("discount_percent", ["type": ["integer", "null"], "minimum": 1, "maximum": 100, "description": "With Discounted charging."]),
+                ("email_domains", ["type": "array", "maxItems": 1000, "items": ["type": "string"],
+                                   "description": "With Automatically approve by email domain."]),
+                ("questions", ["type": "array", "maxItems": .int(ConnectionDraft.mostQuestions + 1), "items": ["type": "string"]]),
+            ]),
+        ]
+    }
+
+    /// The error answers operations refer to: a Problem with the status's header where it has one.
+    static var responses: JSON {
+        let descriptions: [(String, String)] = [
+            ("400", "The request cannot be read: a value is wrong (the detail says which)."),
+            ("401", "No token, or one that is revoked or expired; a change with only a session cookie."),
+            ("403", "The caller's role does not allow this."), ("404", "No such thing among the caller's organizations."),
+            ("405", "The path does not answer this method."),
+            ("409", "A conflict: someone else saved first, a name is taken, a driver is not in the state the decision needs."),
+            ("413", "The body is too large."), ("429", "Too many requests for this token (or exports at once)."),
+            ("503", "The database is busy or cannot be written; try again."),
+        ]
+        return .object(descriptions.map { status, description in
+            var fields: [(String, JSON)] = [("description", .string(description)),
+                                            ("content", ["application/problem+json": ["schema": ref("Problem")]])]
+            if status == "429" || status == "503" {
+                fields.append(("headers", ["Retry-After": ["required": true, "schema": ["type": "string", "pattern": "^[0-9]+$"],
+                                                           "description": "Seconds to wait."]]))
+            }
+            return ("Problem\(status)", .object(fields))
+        })
+    }
+}

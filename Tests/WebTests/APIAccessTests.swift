@@ -1,0 +1,223 @@
+import Domain
+import FastCGI
+import Storage
+import XCTest
+@testable import Web
+
+/// Who may call the API and how: tokens (made, shown once, stored hashed, last used, revoked,
+/// expired), no changes with a session cookie alone, a limit per token, every route for each role,
+/// and failures as problem details, never pages.
+final class APIAccessTests: APITestCase {
+    func testTokensAreShownOnceStoredHashedListedWithLastUseAndRevokedAtOnce() throws {
+        let client = try makeClient()
+        try client.signIn(DemoData.officerEmail)
+        let made = try client.post("/account/tokens", [("name", "Fleet sync"), ("expires", "")])
+        XCTAssertEqual(made.status, 201)
+        let page = client.text(made)
+        guard let range = page.range(of: #"cnx_[A-Za-z0-9_-]{40,}"#, options: .regularExpression) else { return XCTFail(page) }
+        let token = String(page[range])
+        XCTAssertTrue(page.contains("it is shown only this once"))
+        XCTAssertFalse(client.text(client.get("/account/tokens")).contains(token), "shown once")
+        let stored = try client.otherConnection().query("SELECT token_hash, expires_at, last_used_at FROM api_tokens WHERE name = 'Fleet sync'") {
+            ($0.text(0), $0.optionalText(1), $0.optionalText(2))
+        }
+        XCTAssertEqual(stored.count, 1)
+        XCTAssertNotEqual(stored[0].0, token)
+        XCTAssertEqual(stored[0].0.count, 64)
+        XCTAssertNil(stored[0].1, "never expires")
+        XCTAssertNil(stored[0].2)
+        XCTAssertFalse(try client.otherConnection().query("SELECT count(*) FROM api_tokens WHERE token_hash LIKE ?1", [.text("%" + token.suffix(20) + "%")]) {
+            $0.int(0)
+        }[0] > 0)
+
+        XCTAssertEqual(client.api("GET", "/api/v1/memberships", token: token).status, 200)
+        let listed = client.text(client.get("/account/tokens"))
+        XCTAssertTrue(listed.contains("Fleet sync"))
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM api_tokens WHERE last_used_at IS NOT NULL"), 1)
+        XCTAssertFalse(listed.contains("<td>never</td></tr>") && listed.components(separatedBy: "never").count > 3, "last used is shown")
+
+        // The same name twice, an empty name, a bad expiry: the form again with its message.
+        for (form, status) in [([("name", "fleet SYNC"), ("expires", "30")], 409), ([("name", " "), ("expires", "30")], 400),
+                               ([("name", "Other"), ("expires", "99999")], 400)] {
+            let answer = try client.post("/account/tokens", form)
+            XCTAssertEqual(answer.status, status, "\(form)")
+            XCTAssertTrue(client.text(answer).contains(#"class="notice error""#))
+        }
+
+        // Revoked: refused at the very next call. Another user's token id answers like a missing one.
+        let id = try client.scalar("SELECT id FROM api_tokens WHERE name = 'Fleet sync'")
+        client.signOut()
+        try client.signIn(DemoData.viewerEmail)
+        XCTAssertEqual(try client.post("/account/tokens/\(id)/revoke").status, 404)
+        client.signOut()
+        try client.signIn(DemoData.officerEmail)
+        XCTAssertEqual(try client.post("/account/tokens/\(id)/revoke").status, 303)
+        let refused = client.api("GET", "/api/v1/memberships", token: token)
+        XCTAssertEqual(refused.status, 401)
+        XCTAssertEqual(client.header(refused, "WWW-Authenticate"), #"Bearer realm="connections""#)
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM audit_log WHERE action IN ('API token created', 'API token revoked') AND subject = 'Fleet sync'"), 2)
+
+        // Expired: refused.
+        let expiring = try client.token(for: DemoData.adminEmail, name: "Short")
+        XCTAssertEqual(client.api("GET", "/api/v1/memberships", token: expiring).status, 200)
+        try client.otherConnection().run("UPDATE api_tokens SET expires_at = '2020-01-01T00:00:00Z' WHERE name = 'Short'")
+        XCTAssertEqual(client.api("GET", "/api/v1/memberships", token: expiring).status, 401)
+        XCTAssertEqual(client.api("GET", "/api/v1/memberships", token: "cnx_" + String(repeating: "a", count: 43)).status, 401)
+    }
+
+    func testASessionCookieReadsButCannotChangeAnything() throws {
+        let client = try makeClient()
+        try client.signIn(DemoData.adminEmail)
+        let id = try client.scalar("SELECT min(id) FROM connections WHERE status = 'Enabled'")
+        XCTAssertEqual(client.api("GET", "/api/v1/connections/\(id)", token: nil, cookies: true).status, 200)
+        for (method, path, body) in [("POST", "/api/v1/connections/\(id)/disable", nil), ("PATCH", "/api/v1/connections/\(id)", ["version": 1] as JSON?),
+                                     ("POST", "/api/v1/memberships/decide", ["action": "approve", "ids": [1]])] {
+            // Even with the session's CSRF token in the body: the API takes no cookie for a change.
+            let answer = client.api(method, path + "?csrf=" + (try client.csrfToken()), token: nil, json: body, cookies: true)
+            XCTAssertEqual(answer.status, 401, path)
+            XCTAssertEqual(client.json(answer)["detail"]?.string,
+                           "Changes through the API need an API token (Authorization: Bearer …); a signed-in browser's cookie is not enough.")
+        }
+        XCTAssertEqual(try client.scalar("SELECT status = 'Enabled' FROM connections WHERE id = ?1", [.init(id)]), 1)
+        client.signOut()
+        let anonymous = client.api("GET", "/api/v1/connections", token: nil)
+        XCTAssertEqual(anonymous.status, 401)
+        XCTAssertEqual(client.json(anonymous)["detail"]?.string, APICall.noToken)
+        XCTAssertEqual(client.api("GET", "/api/v1/connections", token: nil, json: nil).status, 401)
+        let basic = client.send("GET", "/api/v1/connections", headers: ["authorization": "Basic YTpi"], body: [])
+        XCTAssertEqual(basic.status, 401)
+    }
+
+    func testEachTokenIsLimitedWith429AndRetryAfter() throws {
+        let client = try makeClient(apiRequestsPerMinute: 60, apiBurst: 5)
+        let first = try client.token(for: DemoData.adminEmail, name: "One")
+        let second = try client.token(for: DemoData.adminEmail, name: "Two")
+        for _ in 0..<5 { XCTAssertEqual(client.api("GET", "/api/v1/memberships", token: first).status, 200) }
+        let limited = client.api("GET", "/api/v1/memberships", token: first)
+        XCTAssertEqual(limited.status, 429)
+        XCTAssertEqual(client.header(limited, "Retry-After"), "1")
+        XCTAssertEqual(client.json(limited)["detail"]?.string, "This API token has made more than 60 requests a minute. Wait 1 second, then go on.")
+        XCTAssertEqual(client.api("GET", "/api/v1/memberships", token: second).status, 200, "each token has its own limit")
+        // The bucket refills at the rate: one more a second.
+        let limit = APIRateLimit(perMinute: 60, burst: 2)
+        try limit.take(tokenID: 1, now: 100)
+        try limit.take(tokenID: 1, now: 100)
+        XCTAssertThrowsError(try limit.take(tokenID: 1, now: 100.5))
+        XCTAssertNoThrow(try limit.take(tokenID: 1, now: 101.1))
+    }
+
+    func testFailuresAreProblemDetailsNeverPages() throws {
+        let client = try makeClient(busyTimeoutMilliseconds: 100)
+        let token = try client.token(for: DemoData.adminEmail)
+        func problem(_ response: Response, _ status: Int, _ what: String) {
+            XCTAssertEqual(response.status, status, what)
+            XCTAssertEqual(client.header(response, "Content-Type"), "application/problem+json", what)
+            XCTAssertFalse(client.text(response).contains("<html"), what)
+            XCTAssertEqual(client.json(response)["status"]?.int, status, what)
+        }
+        problem(client.api("GET", "/api/v1/nope", token: token), 404, "an unknown path")
+        problem(client.api("GET", "/api/v1/connections/abc", token: token), 404, "a non-number id")
+        let wrongMethod = client.api("DELETE", "/api/v1/connections/1", token: token)
+        problem(wrongMethod, 405, "a method the path does not answer")
+        XCTAssertEqual(client.header(wrongMethod, "Allow"), "GET, HEAD, PATCH")
+        let id = try client.scalar("SELECT min(id) FROM connections")
+        let notJSON = client.send("PATCH", "/api/v1/connections/\(id)", headers: ["authorization": "Bearer \(token)", "content-type": "application/json"],
+                                  body: Array(#"{"version": 1, "name": "#.utf8))
+        problem(notJSON, 400, "a body that is not JSON")
+        XCTAssertEqual(client.json(notJSON)["detail"]?.string, "The body is not valid JSON: an unexpected end at byte 24.")
+        problem(client.send("PATCH", "/api/v1/connections/\(id)", headers: ["authorization": "Bearer \(token)", "content-type": "text/plain"],
+                            body: Array("name=x".utf8)), 400, "a form instead of JSON")
+        var deep: JSON = [1]
+        for _ in 0..<25 { deep = ["a": deep] }
+        problem(client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: deep), 400, "nesting")
+        // A body the transport refused, on an API path.
+        problem(client.handler.refuse(.bodyTooLarge(limit: 1024), request: Request(method: "POST", path: "/api/v1/connections")), 413, "too large")
+        // The database locked by another writer: 503 with Retry-After, as JSON.
+        let holder = try client.otherConnection()
+        try holder.execute("BEGIN IMMEDIATE")
+        let busy = client.api("POST", "/api/v1/connections/\(id)/disable", token: token)
+        try holder.execute("ROLLBACK")
+        problem(busy, 503, "a busy database")
+        XCTAssertEqual(client.header(busy, "Retry-After"), "2")
+        XCTAssertEqual(client.json(busy)["detail"]?.string, "The database is busy with another change. Nothing was saved: try again in a moment.")
+        // The console's pages still answer with pages.
+        XCTAssertEqual(client.header(client.get("/nope"), "Content-Type"), "text/html; charset=utf-8")
+    }
+
+    func testTheDocumentDescribesEveryAPIRouteAndNothingElse() throws {
+        let client = try makeClient()
+        let served = client.api("GET", "/api/v1/openapi.json", token: nil)
+        XCTAssertEqual(served.status, 200)
+        let document = client.json(served)
+        XCTAssertEqual(document["openapi"]?.string, "3.1.0")
+        guard case .object(let paths)? = document["paths"] else { return XCTFail() }
+        let documented = Set(paths.flatMap { path, item -> [String] in
+            guard case .object(let operations) = item else { return [] }
+            return operations.map { "\($0.0.uppercased()) \(path)" }
+        })
+        let routed = Set(ConsoleHandler.routes.filter { Route.isAPI($0.path) }.flatMap { route in
+            route.methods.map { "\($0) \(route.path.replacingOccurrences(of: ":Int}", with: "}"))" }
+        })
+        XCTAssertEqual(documented, routed)
+        // Every operation documents its errors as problem details, and every schema named exists.
+        for (_, item) in paths {
+            guard case .object(let operations) = item else { continue }
+            for (method, operation) in operations where method != "get" || operation["operationId"]?.string != "openapi" {
+                for status in ["400", "401", "429"] { XCTAssertNotNil(operation["responses"]?[status], "\(method) \(operation["operationId"] ?? .null) \(status)") }
+            }
+        }
+        // Its column keys, conditions and values are the catalog's, the operator table's and the vocabulary's.
+        let parameters = document["paths"]?["/api/v1/connections"]?["get"]?["parameters"]?.array ?? []
+        let op = parameters.first { $0["name"]?.string == "op" }
+        XCTAssertEqual(op?["schema"]?["items"]?["enum"], .array(FilterConditions.all.map { .string($0.key) }))
+        XCTAssertEqual(document["components"]?["schemas"]?["ConnectionRow"]?["properties"]?["status"]?["enum"], ["Enabled", "Disabled"])
+    }
+
+    /// Every API route asked with no token and with the token of each role: the status its rule gives.
+    func testEveryAPIRouteAnswersEachRoleAsItsRuleSays() throws {
+        let client = try makeClient()
+        let officerOrg = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ?1",
+                                           [.text(DemoData.officerEmail)])
+        let x = try client.scalar("SELECT min(id) FROM connections WHERE org_id = ?1 AND status = 'Enabled'", [.init(officerOrg)])
+        let version = try client.scalar("SELECT version FROM connections WHERE id = ?1", [.init(x)])
+        let tokens = [nil] + (try [DemoData.viewerEmail, DemoData.officerEmail, DemoData.adminEmail].map { try client.token(for: $0) })
+        struct Probe {
+            let method: String
+            let route: String
+            let target: String
+            var body: JSON? = nil
+            /// No token, Viewer, Connections officer, Admin.
+            let expected: [Int]
+        }
+        let probes = [
+            Probe(method: "GET", route: "/api/v1/openapi.json", target: "/api/v1/openapi.json", expected: [200, 200, 200, 200]),
+            Probe(method: "GET", route: "/api/v1/connections", target: "/api/v1/connections", expected: [401, 200, 200, 200]),
+            Probe(method: "POST", route: "/api/v1/connections", target: "/api/v1/connections", body: ["name": ""], expected: [401, 403, 403, 400]),
+            Probe(method: "GET", route: "/api/v1/connections/export.csv", target: "/api/v1/connections/export.csv", expected: [401, 200, 200, 200]),
+            Probe(method: "GET", route: "/api/v1/connections/export.ndjson", target: "/api/v1/connections/export.ndjson?f=name&op=is&v=x",
+                  expected: [401, 200, 200, 200]),
+            Probe(method: "GET", route: "/api/v1/connections/{id:Int}", target: "/api/v1/connections/\(x)", expected: [401, 404, 200, 200]),
+            Probe(method: "PATCH", route: "/api/v1/connections/{id:Int}", target: "/api/v1/connections/\(x)", body: ["version": .int(version)],
+                  expected: [401, 404, 403, 200]),
+            Probe(method: "POST", route: "/api/v1/connections/{id:Int}/disable", target: "/api/v1/connections/\(x)/disable", expected: [401, 404, 403, 200]),
+            Probe(method: "POST", route: "/api/v1/connections/{id:Int}/enable", target: "/api/v1/connections/\(x)/enable", expected: [401, 404, 403, 200]),
+            Probe(method: "POST", route: "/api/v1/connections/{id:Int}/rotate", target: "/api/v1/connections/\(x)/rotate", body: ["what": "code"],
+                  expected: [401, 404, 403, 200]),
+            Probe(method: "GET", route: "/api/v1/connections/{id:Int}/memberships", target: "/api/v1/connections/\(x)/memberships",
+                  expected: [401, 404, 200, 200]),
+            Probe(method: "GET", route: "/api/v1/memberships", target: "/api/v1/memberships", expected: [401, 200, 200, 200]),
+            Probe(method: "POST", route: "/api/v1/memberships/decide", target: "/api/v1/memberships/decide", body: ["action": "approve", "ids": []],
+                  expected: [401, 403, 400, 400]),
+            Probe(method: "GET", route: "/api/v1/audit", target: "/api/v1/audit", expected: [401, 403, 403, 200]),
+        ]
+        XCTAssertEqual(Set(probes.map { "\($0.method) \($0.route)" }),
+                       Set(ConsoleHandler.routes.filter { Route.isAPI($0.path) }.flatMap { route in route.methods.map { "\($0) \(route.path)" } }),
+                       "every API route is probed")
+        for (index, token) in tokens.enumerated() {
+            for probe in probes {
+                let response = client.api(probe.method, probe.target, token: token, json: probe.body ?? (probe.method == "GET" ? nil : [:]))
+                XCTAssertEqual(response.status, probe.expected[index], "\(probe.method) \(probe.target) as role \(index): \(client.text(response).prefix(300))")
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import Domain
+import FastCGI
+import Storage
+import XCTest
+@testable import Web
+
+/// GET /api/v1/connections: the table's words, catalog, operator table and permissions, with a cursor.
+final class APITableTests: APITestCase {
+    /// The connection ids of a table page, in order (each row links to its invite panel or its requests).
+    func pageIDs(_ client: TestClient, _ query: String) -> [Int] {
+        let html = client.text(client.get("/connections?" + query))
+        let tbody = html.components(separatedBy: "<tbody")[1].components(separatedBy: "</tbody>")[0]
+        var ids: [Int] = []
+        for row in tbody.components(separatedBy: "<tr").dropFirst() {
+            if let range = row.range(of: #"/connections/[0-9]+/"#, options: .regularExpression) {
+                ids.append(Int(row[range].split(separator: "/")[1])!)
+            }
+        }
+        return ids
+    }
+
+    func rows(_ json: JSON) -> [JSON] { json["rows"]?.array ?? [] }
+
+    func ids(_ json: JSON) -> [Int] { rows(json).compactMap { $0["id"]?.int } }
+
+    func testTheListAnswersWithTheTablesWordsRowsAndTotal() throws {
+        let client = try makeClient(connections: 400)
+        let token = try client.token(for: DemoData.adminEmail)
+        try client.signIn(DemoData.adminEmail)
+        for query in ["f=name&op=contains&v=sta&f=questions&op=contains&v=emp&sort=connected_drivers&order=desc",
+                      "f=status&op=is&v=Disabled&f=benefits&op=contains&v=charg&match=any&size=25&page=2",
+                      "f=connected_drivers&op=gt&v=3&sort=org_name", "sort=created_at&order=desc&size=100"] {
+            let answer = client.api("GET", "/api/v1/connections?" + query, token: token)
+            XCTAssertEqual(answer.status, 200, query)
+            XCTAssertEqual(client.header(answer, "Content-Type"), "application/json")
+            let json = client.json(answer)
+            XCTAssertEqual(ids(json), pageIDs(client, query), query)
+            let total = client.text(client.get("/connections?" + query)).range(of: #"of [0-9,]+"#, options: .regularExpression)
+            XCTAssertNotNil(total)
+            XCTAssertEqual(json["total"], .int(Int(client.text(client.get("/connections?" + query))[total!].dropFirst(3).filter(\.isNumber))!), query)
+        }
+        // Cells typed by their column's kind, every column the Admin may see by default, or those of `cols`.
+        let json = client.json(client.api("GET", "/api/v1/connections?size=25", token: token))
+        XCTAssertEqual(json["columns"], .array(ColumnCatalog.all.map { .string($0.key) }))
+        let first = rows(json)[0]
+        guard first["connected_drivers"]?.int != nil, first["benefits"]?.array != nil, let link = first["invite_link"]?.string else {
+            return XCTFail("cells not typed: \(first)")
+        }
+        XCTAssertTrue(link.hasPrefix("https://connect.example.test/join/"))
+        let chosen = client.json(client.api("GET", "/api/v1/connections?cols=name,status&size=25", token: token))
+        guard case .object(let fields) = rows(chosen)[0] else { return XCTFail() }
+        XCTAssertEqual(fields.map(\.0), ["id", "name", "status"])
+    }
+
+    func testHandEditedWordsGetThePagesMessagesAsProblemDetails() throws {
+        let client = try makeClient()
+        let token = try client.token(for: DemoData.adminEmail)
+        try client.signIn(DemoData.adminEmail)
+        for (query, status) in [("f=nope&op=is&v=x", 400), ("f=name&op=sideways&v=x", 400), ("sort=nope", 400), ("page=0", 400),
+                                ("size=7", 400), ("org=abc", 400), ("cols=name,nope", 400), ("f=name&op=contains", 400)] {
+            let api = client.api("GET", "/api/v1/connections?" + query, token: token)
+            let page = client.get("/connections?" + query)
+            XCTAssertEqual(api.status, status, query)
+            XCTAssertEqual(page.status, status, query)
+            XCTAssertEqual(client.header(api, "Content-Type"), "application/problem+json", query)
+            // The page shows an unfinished filter's own message next to it.
+            let json = client.json(api)
+            guard let detail = json["filters"]?.array?.first?["detail"]?.string ?? json["detail"]?.string else { XCTFail(query); continue }
+            XCTAssertTrue(client.text(page).contains(detail.htmlEscaped), "\(query): the page does not say “\(detail)”")
+        }
+        // A filter that cannot apply as written: the page shows it next to the filter, the API refuses with each problem.
+        let unfinished = client.json(client.api("GET", "/api/v1/connections?f=name&op=contains&v=&f=connected_drivers&op=gt&v=many", token: token))
+        XCTAssertEqual(unfinished["status"], .int(400))
+        guard let problems = unfinished["filters"]?.array else { return XCTFail("\(unfinished)") }
+        XCTAssertEqual(problems.map { $0["detail"] }, [.string("Enter a value, or choose “Is empty”."),
+                                                       .string("Connected Drivers is a whole number: enter digits, like 10.")])
+        XCTAssertEqual(client.api("GET", "/api/v1/connections?page=2&cursor=abc", token: token).status, 400)
+        XCTAssertEqual(client.api("GET", "/api/v1/connections?cursor=%%%", token: token).status, 400)
+    }
+
+    /// Keyset paging: a client walking every page while rows are added (before and after its place)
+    /// sees each row at most once, and every row that was there when it started.
+    func testWalkingEveryPageWhileRowsAreAddedSeesEachRowOnce() throws {
+        let client = try makeClient(connections: 300)
+        let token = try client.token(for: DemoData.adminEmail)
+        let other = try client.otherConnection()
+        let before = Set(try other.query("SELECT id FROM connections") { $0.int(0) })
+        let org = try client.scalar("SELECT min(id) FROM organizations")
+        var seen: [Int] = []
+        var target: String? = "/api/v1/connections?size=25&sort=name&cols=name"
+        var added = 0
+        while let next = target {
+            let json = client.json(client.api("GET", next, token: token))
+            XCTAssertEqual(json["size"], .int(25))
+            seen += ids(json)
+            // Rows that sort first, last, and right after this page's last row.
+            let lastName: String
+            lastName = rows(json).last?["name"]?.string ?? "m"
+            for name in ["!!! first \(added)", "zzzz last \(added)", lastName + " after \(added)"] {
+                try other.run("""
+                    INSERT INTO connections (org_id, name, status, connection_type, approval_type, visibility, search_code, invite_token,
+                                             created_at, updated_at)
+                    VALUES (?1, ?2, 'Enabled', 'Standard', 'Manually approve', 'Private', ?3, ?4, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')
+                    """, [.init(org), .text(name), .text("WQWQ" + String([added / 31, added % 31].map { InviteCodes.searchCodeAlphabet[$0] })),
+                          .text("walk-token-\(added)-aaaaaaaaaaaaaaaa")])
+                added += 1
+            }
+            target = json["next"]?.string
+        }
+        XCTAssertEqual(seen.count, Set(seen).count, "a row came twice")
+        XCTAssertTrue(before.isSubset(of: Set(seen)), "rows there from the start were missed")
+        XCTAssertGreaterThan(added, 30)
+    }
+
+    func testTheCursorBelongsToItsSortAndWorksEveryWay() throws {
+        let client = try makeClient(connections: 200)
+        let token = try client.token(for: DemoData.adminEmail)
+        try client.signIn(DemoData.adminEmail)
+        for sort in ["connected_drivers&order=desc", "org_name", "benefits&order=desc", "created_at", "org_id&order=desc",
+                     "search_code", "status&f=name&op=contains&v=st"] {
+            var walked: [Int] = []
+            var json = client.json(client.api("GET", "/api/v1/connections?size=25&cols=name&sort=" + sort, token: token))
+            walked += ids(json)
+            while case .string(let next)? = json["next"] {
+                json = client.json(client.api("GET", next, token: token))
+                walked += ids(json)
+            }
+            // The same rows, in the same order, as the table's pages.
+            var paged: [Int] = []
+            for page in 1...max(1, (walked.count + 24) / 25) { paged += pageIDs(client, "size=25&cols=name&sort=\(sort)&page=\(page)") }
+            XCTAssertEqual(walked, paged, sort)
+        }
+        let first = client.json(client.api("GET", "/api/v1/connections?size=25&sort=name", token: token))
+        guard let cursor = first["next_cursor"]?.string else { return XCTFail() }
+        let other = client.api("GET", "/api/v1/connections?size=25&sort=connected_drivers&cursor=" + cursor, token: token)
+        XCTAssertEqual(other.status, 400)
+        XCTAssertEqual(client.json(other)["detail"], .string("This cursor belongs to another sort: keep sort and order as they were, or start again without it."))
+    }
+
+    func testViewersNeverSeeInviteSecretsThroughTheAPI() throws {
+        let client = try makeClient()
+        let viewer = try client.token(for: DemoData.viewerEmail)
+        let json = client.json(client.api("GET", "/api/v1/connections", token: viewer))
+        guard let columns = json["columns"]?.array else { return XCTFail() }
+        XCTAssertFalse(columns.contains(.string("search_code")) || columns.contains(.string("invite_link")))
+        XCTAssertFalse(client.text(client.api("GET", "/api/v1/connections?size=200", token: viewer)).contains("/join/"))
+        for query in ["cols=name,invite_link", "sort=search_code", "f=search_code&op=contains&v=A"] {
+            let answer = client.api("GET", "/api/v1/connections?" + query, token: viewer)
+            XCTAssertEqual(answer.status, 403, query)
+        }
+        let id = try client.scalar("SELECT min(c.id) FROM connections c JOIN user_roles r ON r.org_id = c.org_id JOIN users u ON u.id = r.user_id WHERE u.email = ?1",
+                                   [.text(DemoData.viewerEmail)])
+        let one = client.json(client.api("GET", "/api/v1/connections/\(id)", token: viewer))
+        XCTAssertNil(one["row"]?["search_code"])
+        XCTAssertNil(one["row"]?["invite_link"])
+        XCTAssertNotNil(one["row"]?["connected_drivers"])
+        XCTAssertEqual(client.api("GET", "/api/v1/connections/export.ndjson?cols=name,search_code", token: viewer).status, 403)
+    }
+}
+
+extension String {
+    /// As the templates escape text.
+    var htmlEscaped: String {
+        replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")
+    }
+}

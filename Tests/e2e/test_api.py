@@ -1,0 +1,209 @@
+"""The JSON API through the real nginx and app: every answer checked against the OpenAPI document
+(openapi-core in the test venv), nginx's own errors as problem details, the limit per token across
+processes, streamed exports, and schemathesis (from PyPI) run against the whole API."""
+import csv
+import io
+import json
+import re
+import subprocess
+import time
+
+import pytest
+import requests
+
+from api_client import API, VENV_PYTHON, DocumentChecker, make_token
+from harness import ADMIN, OFFICER, ROOT, VIEWER
+
+
+@pytest.fixture(scope="module")
+def checker(stack):
+    document = requests.get(stack.base + "/api/v1/openapi.json", timeout=30).json()
+    checker = DocumentChecker(document)
+    yield checker
+    checker.close()
+
+
+@pytest.fixture(scope="module")
+def admin_api(stack, checker):
+    return API(stack, checker, make_token(stack, ADMIN, name="e2e admin"))
+
+
+def test_the_document_is_served_and_valid_openapi(stack, checker):
+    # The checker validated the document itself with openapi-spec-validator when it started; it answers.
+    response = API(stack, checker).get("/api/v1/openapi.json")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/json"
+    document = response.json()
+    assert document["openapi"] == "3.1.0"
+    assert "/api/v1/connections" in document["paths"]
+    assert checker.checked >= 1
+
+
+def test_list_walk_with_cursor_and_total_through_nginx(stack, admin_api):
+    first = admin_api.get("/api/v1/connections", f=["benefits"], op=["contains"], v=["charging"], sort="connected_drivers", order="desc",
+                          size=25, cols="name,connected_drivers")
+    assert first.status_code == 200
+    page = first.json()
+    seen = [row["id"] for row in page["rows"]]
+    while page["next"]:
+        page = admin_api.get(page["next"]).json()
+        seen += [row["id"] for row in page["rows"]]
+    assert len(seen) == len(set(seen)) == first.json()["total"] > 25
+    counts = [row["connected_drivers"] for row in first.json()["rows"]]
+    assert counts == sorted(counts, reverse=True)
+
+
+def test_changes_need_a_token_not_a_cookie(stack, checker, admin_api):
+    browser = stack.admin
+    with stack.db() as db:
+        connection = db.execute("SELECT min(id) FROM connections WHERE status = 'Enabled'").fetchone()[0]
+    cookie_only = API(stack, checker)
+    cookie_only.http = browser
+    assert cookie_only.get(f"/api/v1/connections/{connection}").status_code == 200, "a signed-in browser may read"
+    refused = cookie_only.call("POST", f"/api/v1/connections/{connection}/disable", raw=f"csrf={browser.csrf}",
+                               headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert refused.status_code == 401
+    assert refused.headers["Content-Type"] == "application/problem+json"
+    assert refused.headers["WWW-Authenticate"].startswith("Bearer")
+    with stack.db() as db:
+        assert db.execute("SELECT status FROM connections WHERE id = ?", (connection,)).fetchone()[0] == "Enabled"
+    # With a token: done, and audited under its name.
+    assert admin_api.post(f"/api/v1/connections/{connection}/disable").json()["status"] == "Disabled"
+    assert admin_api.post(f"/api/v1/connections/{connection}/enable").json()["status"] == "Enabled"
+    log = admin_api.get("/api/v1/audit").json()["entries"]
+    assert log[0]["action"] == "Enabled connection" and log[0]["actor"] == f"{ADMIN} (API token “e2e admin”)"
+
+
+def test_roles_as_the_console_checks_them(stack, checker):
+    officer = API(stack, checker, make_token(stack, OFFICER, name="officer e2e"))
+    viewer = API(stack, checker, make_token(stack, VIEWER, name="viewer e2e"))
+    officer_org = stack.organization_of(OFFICER)
+    with stack.db() as db:
+        mine = db.execute("SELECT min(id) FROM connections WHERE org_id = ?", (officer_org,)).fetchone()[0]
+    assert officer.get(f"/api/v1/connections/{mine}").status_code == 200
+    assert officer.post(f"/api/v1/connections/{mine}/disable").status_code == 403
+    assert viewer.get(f"/api/v1/connections/{mine}").status_code == 404
+    assert viewer.get("/api/v1/connections/987654321").json()["detail"] == "There is no connection with id 987654321."
+    assert "invite_link" not in viewer.get("/api/v1/connections").json()["columns"]
+
+
+def test_a_stale_version_is_a_409_with_what_differs(stack, admin_api):
+    org = stack.organization_of(OFFICER)
+    created = admin_api.post("/api/v1/connections", {"organization_id": org, "name": "E2E Contractors", "name_for_drivers": "Drivers' name",
+                                                     "benefits": ["Free charging"]})
+    assert created.status_code == 201, created.text
+    connection = created.json()
+    assert created.headers["Location"] == f"/api/v1/connections/{connection['id']}"
+    path = f"/api/v1/connections/{connection['id']}"
+    assert admin_api.call("PATCH", path, body={"version": connection["version"], "visibility": "Public"}).status_code == 200
+    stale = admin_api.call("PATCH", path, body={"version": connection["version"], "visibility": "Private"})
+    assert stale.status_code == 409
+    assert [d["field"] for d in stale.json()["differences"]] == ["visibility"]
+    assert stale.json()["current"]["visibility"] == "Public"
+
+
+def test_streamed_exports_through_nginx_are_the_pages(stack, admin_api):
+    query = {"f": ["status"], "op": ["is"], "v": ["Enabled"], "cols": "org_id,name,status"}
+    exported = admin_api.get("/api/v1/connections/export.csv", **query)
+    assert exported.status_code == 200 and exported.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8"), newline="")))
+    assert rows[0] == ["Org ID", "Connection Name", "Connection Status"]
+    lines = admin_api.get("/api/v1/connections/export.ndjson", **query).text.splitlines()
+    assert len(lines) == len(rows) - 1 == admin_api.get("/api/v1/connections", **query).json()["total"]
+    assert all(json.loads(line)["status"] == "Enabled" for line in lines)
+
+
+def test_nginx_answers_the_api_in_json_too(stack, checker, admin_api):
+    big = admin_api.call("POST", "/api/v1/connections", raw=b"{" + b" " * (3 * 1024 * 1024) + b"}",
+                         headers={"Content-Type": "application/json"})
+    assert big.status_code == 413
+    assert big.headers["Content-Type"] == "application/problem+json"
+    assert big.json()["status"] == 413
+    unknown = admin_api.get("/api/v1/nothing/here")
+    assert unknown.status_code == 404 and unknown.headers["Content-Type"] == "application/problem+json"
+
+
+def test_the_limit_per_token_holds_across_processes(fresh_stack, checker):
+    stack = fresh_stack(connections=50, processes=2, extra_args=["--api-requests-per-minute", "30", "--api-burst", "4"]).start()
+    api = API(stack, checker, make_token(stack, ADMIN))
+    statuses = [api.get("/api/v1/memberships").status_code for _ in range(6)]
+    # nginx sends one token's calls to one process, so its burst is 4 in all, not 4 per process.
+    assert statuses[:4] == [200] * 4 and statuses[4:] == [429, 429], statuses
+    limited = api.get("/api/v1/memberships")
+    assert limited.headers["Content-Type"] == "application/problem+json"
+    assert 1 <= int(limited.headers["Retry-After"]) <= 2
+    other = API(stack, checker, make_token(stack, ADMIN, name="another"))
+    assert other.get("/api/v1/memberships").status_code == 200
+
+
+def test_schemathesis_finds_no_server_error_and_no_answer_off_the_document(fresh_stack, tmp_path):
+    """schemathesis (PyPI) generates requests for every operation from the document, against the real
+    stack through nginx, a bounded number per operation, and checks each answer."""
+    # The limit per token is not what is tested here (test_the_limit_per_token_holds_across_processes is).
+    stack = fresh_stack(connections=150, extra_args=["--api-requests-per-minute", "1000000", "--api-burst", "1000000"]).start()
+    token = make_token(stack, ADMIN, name="schemathesis")
+    schemathesis = VENV_PYTHON.parent / "schemathesis"
+    result = subprocess.run(
+        [str(schemathesis), "run", stack.base + "/api/v1/openapi.json", "--header", f"Authorization: Bearer {token}",
+         "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,"
+                     "response_schema_conformance",
+         # ASCII strings: the document's limits then keep every address within nginx's 64 KB (beyond, nginx's 414).
+         "--max-examples", "50", "--phases", "examples,coverage,fuzzing", "--workers", "1", "--seed", "1", "--generation-codec", "ascii",
+         "--request-timeout", "30", "--no-color", "--report", "junit", "--report-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=400, cwd=tmp_path)
+    output = result.stdout + result.stderr
+    (stack.folder / "schemathesis.txt").write_text(output)
+    assert result.returncode == 0, output[-6000:]
+    assert "operations" in output.lower() or "passed" in output.lower(), output[-3000:]
+    assert stack.app.poll() is None, "the app is still running"
+    assert " 500 " not in stack.app_log.read_text()
+
+
+def readme_examples():
+    """The shell examples of README.md's API section, in order."""
+    text = (ROOT / "README.md").read_text()
+    return re.findall(r"```sh\n(.*?)```", text[text.index("## API\n"):text.index("## Security\n")], re.S)
+
+
+def test_the_readmes_roster_examples_do_what_they_say(fresh_stack, tmp_path, checker):
+    stack = fresh_stack(connections=300).start()
+    approve, remove, export = readme_examples()
+    token = make_token(stack, OFFICER, name="roster example")
+    org = stack.organization_of(OFFICER)
+    with stack.db() as db:
+        pending = db.execute("""SELECT m.id, d.email FROM memberships m JOIN drivers d ON d.id = m.driver_id
+                                JOIN connections c ON c.id = m.connection_id WHERE c.org_id = ? AND m.state = 'Pending'""", (org,)).fetchall()
+        connection = db.execute("SELECT id FROM connections WHERE org_id = ? AND connected_drivers >= 3 ORDER BY id LIMIT 1", (org,)).fetchone()[0]
+        connected = db.execute("""SELECT m.id, d.email FROM memberships m JOIN drivers d ON d.id = m.driver_id
+                                  WHERE m.connection_id = ? AND m.state = 'Connected'""", (connection,)).fetchall()
+    assert len(pending) >= 4
+    on_list = pending[::2]
+    (tmp_path / "emails.txt").write_text("".join(email.upper() + "\n" for _, email in on_list) + "someone@else.example\n")
+    leaver = connected[0]
+    (tmp_path / "staff.txt").write_text("".join(email + "\n" for _, email in connected[1:]))
+    environment = {"PATH": "/usr/bin:/bin", "BASE": stack.base, "TOKEN": token, "CONNECTION": str(connection)}
+
+    def run(script):
+        result = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=tmp_path, env=environment,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    run(approve)
+    with stack.db() as db:
+        states = dict(db.execute("SELECT id, state FROM memberships WHERE id IN (%s)" % ",".join(str(i) for i, _ in pending)).fetchall())
+    assert all(states[i] == "Connected" for i, _ in on_list)
+    assert all(states[i] == "Pending" for i, _ in pending[1::2])
+
+    run(remove)
+    with stack.db() as db:
+        states = dict(db.execute("SELECT id, state FROM memberships WHERE connection_id = ?", (connection,)).fetchall())
+    assert states[leaver[0]] == "Removed"
+    assert all(states[i] == "Connected" for i, _ in connected[1:])
+
+    run(export)
+    files = sorted(path.name for path in tmp_path.glob("connections-*.csv"))
+    month = time.strftime("%Y-%m", time.gmtime())
+    assert files == [f"connections-{month}.csv", f"connections-created-{month}.csv"]
+    every = list(csv.reader(io.StringIO((tmp_path / f"connections-{month}.csv").read_text(), newline="")))
+    api = API(stack, checker, token).get("/api/v1/connections").json()
+    assert every[0][:2] == ["Org ID", "Org Name"] and len(every) - 1 == api["total"]
