@@ -62,14 +62,21 @@ public struct Access: Sendable {
     /// connection). Another organization's connection and a missing one get the same answer, so
     /// ids reveal nothing.
     public func require(_ permission: Permission, onConnection id: Int, ownedBy organization: Int?) throws(UserError) {
-        guard let organization, roles[organization] != nil else { throw .notFound("There is no connection with id \(id).") }
-        try require(permission, in: organization)
+        _ = try require(permission, onConnection: id, organization) { $0 }
+    }
+
+    /// The same, with the connection's row as read (nil: none): the row, once checked.
+    public func require<Row>(_ permission: Permission, onConnection id: Int, _ row: Row?, organization: (Row) -> Int) throws(UserError) -> Row {
+        guard let row, roles[organization(row)] != nil else { throw .notFound("There is no connection with id \(id).") }
+        try require(permission, in: organization(row))
+        return row
     }
 
     /// The same for a driver's request, by the organization of its connection.
-    public func require(_ permission: Permission, onRequest id: Int, ownedBy organization: Int?) throws(UserError) {
-        guard let organization, roles[organization] != nil else { throw .notFound("There is no driver request \(id).") }
-        try require(permission, in: organization)
+    public func require<Row>(_ permission: Permission, onRequest id: Int, _ row: Row?, organization: (Row) -> Int) throws(UserError) -> Row {
+        guard let row, roles[organization(row)] != nil else { throw .notFound("There is no driver request \(id).") }
+        try require(permission, in: organization(row))
+        return row
     }
 
     /// The organization an `org` value from a request names, in which the user must have the permission.

@@ -85,9 +85,7 @@ public struct ConnectionEditor {
 
     /// Saves an edit made at `draft.version`; a newer version on file is a conflict, never overwritten.
     public func update(_ id: Int, _ draft: ConnectionDraft, by access: Access) throws -> Outcome {
-        let found = try self.draft(id)
-        try access.require(.manageConnections, onConnection: id, ownedBy: found?.organizationID)
-        guard let current = found else { throw UserError.notFound("There is no connection with id \(id).") }
+        let current = try access.require(.manageConnections, onConnection: id, try self.draft(id)) { $0.organizationID }
         guard let version = RequestNumber.parse(draft.version, in: RequestNumber.ids) else { throw UserError.badRequest("This form has no version to save against. Reload the page and edit again.") }
         var draft = draft
         draft.organizationID = String(current.organizationID)  // a connection stays in its organization
@@ -121,11 +119,9 @@ public struct ConnectionEditor {
         try database.transaction {
             var changed = 0
             for id in ids {
-                let found = try database.query("SELECT org_id, name, status FROM connections WHERE id = ?1", [.init(id)], row: {
-                    (org: $0.int(0), name: $0.text(1), status: $0.text(2))
-                }).first
-                try access.require(.manageConnections, onConnection: id, ownedBy: found?.org)
-                guard let row = found else { continue }
+                let row = try access.require(.manageConnections, onConnection: id, try database.query(
+                    "SELECT org_id, name, status FROM connections WHERE id = ?1", [.init(id)], row: { (org: $0.int(0), name: $0.text(1), status: $0.text(2)) }
+                ).first) { $0.org }
                 guard row.status != status.rawValue else { continue }
                 try database.run("UPDATE connections SET status = ?2, version = version + 1, updated_at = ?3 WHERE id = ?1",
                                  [.init(id), .text(status.rawValue), .text(DateText.now())])
@@ -137,17 +133,17 @@ public struct ConnectionEditor {
         }
     }
 
-    /// Only a connection no driver is connected to: otherwise disable it.
+    /// Only a connection no driver is connected to: otherwise disable it. Checked inside the write
+    /// transaction, so a driver connected meanwhile is never deleted with it.
     public func delete(_ id: Int, by access: Access) throws {
-        let found = try database.query("SELECT org_id, name, connected_drivers FROM connections WHERE id = ?1", [.init(id)], row: {
-            (org: $0.int(0), name: $0.text(1), connected: $0.int(2))
-        }).first
-        try access.require(.manageConnections, onConnection: id, ownedBy: found?.org)
-        guard let row = found else { return }
-        guard row.connected == 0 else {
-            throw UserError.conflict("\(row.name) has \(row.connected) connected driver\(row.connected == 1 ? "" : "s"): disable it instead, so they keep their history.")
-        }
         try database.transaction {
+            let row = try access.require(.manageConnections, onConnection: id, try database.query(
+                "SELECT org_id, name, connected_drivers FROM connections WHERE id = ?1", [.init(id)], row: {
+                    (org: $0.int(0), name: $0.text(1), connected: $0.int(2))
+                }).first) { $0.org }
+            guard row.connected == 0 else {
+                throw UserError.conflict("\(row.name) has \(row.connected) connected driver\(row.connected == 1 ? "" : "s"): disable it instead, so they keep their history.")
+            }
             let before = try snapshot(id)
             try database.run("DELETE FROM membership_answers WHERE membership_id IN (SELECT id FROM memberships WHERE connection_id = ?1)", [.init(id)])
             try database.run("DELETE FROM memberships WHERE connection_id = ?1", [.init(id)])

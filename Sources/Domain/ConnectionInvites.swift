@@ -48,9 +48,7 @@ extension ConnectionInvites {
 
     /// Draws a new invite token or search code, audited.
     public func rotate(_ credential: InviteCredential, connectionID: Int, by access: Access) throws {
-        let found = try invite(connectionID: connectionID)
-        try access.require(.rotateCodes, onConnection: connectionID, ownedBy: found?.organizationID)
-        guard let invite = found else { return }
+        let invite = try access.require(.rotateCodes, onConnection: connectionID, try invite(connectionID: connectionID)) { $0.organizationID }
         var random = SystemRandomNumberGenerator()
         try database.transaction {
             switch credential {

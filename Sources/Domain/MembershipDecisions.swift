@@ -105,12 +105,10 @@ public struct MembershipDecisions {
             let now = DateText.now()
             var changed = 0
             for id in Set(ids).sorted() {
-                let found = try database.query("""
+                let row = try access.require(.decideMemberships, onRequest: id, try database.query("""
                     SELECT c.org_id, m.state, d.email, c.name FROM memberships m JOIN connections c ON c.id = m.connection_id
                     JOIN drivers d ON d.id = m.driver_id WHERE m.id = ?1
-                    """, [.init(id)], row: { (org: $0.int(0), state: $0.text(1), email: $0.text(2), connection: $0.text(3)) }).first
-                try access.require(.decideMemberships, onRequest: id, ownedBy: found?.org)
-                guard let row = found else { continue }
+                    """, [.init(id)], row: { (org: $0.int(0), state: $0.text(1), email: $0.text(2), connection: $0.text(3)) }).first) { $0.org }
                 guard row.state == from.rawValue else {
                     throw UserError.conflict("\(row.email) is \(row.state), not \(from.rawValue): reload the page to see the latest.")
                 }

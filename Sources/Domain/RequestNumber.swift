@@ -32,4 +32,21 @@ public enum RequestNumber {
         let value = negative ? -Int(magnitude) : Int(magnitude)
         return range.contains(value) ? value : nil
     }
+
+    /// Seconds since 1970 written in base 36 (a form token's time): 1 to 12 of "0-9a-z", which fits
+    /// an Int whatever they are, within `range`.
+    public static func parseBase36(_ text: some StringProtocol, in range: ClosedRange<Int>) -> Int? {
+        guard (1...12).contains(text.utf8.count) else { return nil }
+        var value = 0
+        for byte in text.utf8 {
+            let digit: Int
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = Int(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): digit = Int(byte - UInt8(ascii: "a")) + 10
+            default: return nil
+            }
+            value = value * 36 + digit  // 36^12 < Int.max
+        }
+        return range.contains(value) ? value : nil
+    }
 }

@@ -94,17 +94,21 @@ struct SignInThrottle {
     /// while refusing wrong ones would tell a guesser which guess is right, and the limit would
     /// limit nothing. Drivers behind that address still have the invite link and QR code.
     func lookUpSearchCode<Found>(address: String, now: Date = Date(), _ lookUp: () throws -> Found?) throws -> Found? {
+        let subject = "search-code:" + address.prefix(64)
+        let since = DateText.store(now.addingTimeInterval(-Self.window))
+        let refuse = { try self.refuseBeyond(Self.searchCodeAddressLimit, self.failures(subject, since: since), now: now) { minutes in
+            "Too many wrong search codes were tried from your network. Open the invite link or scan the QR code from the host, "
+                + "or try again in \(minutes)."
+        } }
+        // A look-up only reads (it works while another program holds the write lock); a miss is
+        // counted in a write transaction that checks the limit again, so parallel misses cannot race past it.
+        try refuse()
+        if let found = try lookUp() { return found }
         try database.transaction {
-            let subject = "search-code:" + address.prefix(64)
-            let since = DateText.store(now.addingTimeInterval(-Self.window))
-            try refuseBeyond(Self.searchCodeAddressLimit, failures(subject, since: since), now: now) { minutes in
-                "Too many wrong search codes were tried from your network. Open the invite link or scan the QR code from the host, "
-                    + "or try again in \(minutes)."
-            }
-            if let found = try lookUp() { return found }
+            try refuse()
             try database.run("INSERT INTO sign_in_failures (subject, at) VALUES (?1, ?2)", [.text(subject), .text(DateText.store(now))])
-            return nil
         }
+        return nil
     }
 
     func failures(_ subject: String, since: String) throws -> [String] {

@@ -44,11 +44,12 @@ public enum Schema {
     static let version6 = """
     -- The name a driver typed belongs to that request (that organization), not to every connection
     -- the email later joins: each membership keeps its own. drivers.name stays the first name seen,
-    -- and no page shows it. Every row has one (backfilled here; the triggers refuse a row without).
+    -- and no page shows it. Every row has one: backfilled here, and a row written without one (by a
+    -- process of the previous release during a rolling restart) takes its driver's first name.
     ALTER TABLE memberships ADD COLUMN driver_name TEXT CHECK (length(trim(driver_name)) BETWEEN 1 AND 200);
     UPDATE memberships SET driver_name = (SELECT d.name FROM drivers d WHERE d.id = memberships.driver_id);
-    CREATE TRIGGER memberships_driver_name_insert BEFORE INSERT ON memberships WHEN NEW.driver_name IS NULL BEGIN
-        SELECT RAISE(ABORT, 'NOT NULL constraint failed: memberships.driver_name');
+    CREATE TRIGGER memberships_driver_name_insert AFTER INSERT ON memberships WHEN NEW.driver_name IS NULL BEGIN
+        UPDATE memberships SET driver_name = (SELECT d.name FROM drivers d WHERE d.id = NEW.driver_id) WHERE id = NEW.id;
     END;
     CREATE TRIGGER memberships_driver_name_update BEFORE UPDATE OF driver_name ON memberships WHEN NEW.driver_name IS NULL BEGIN
         SELECT RAISE(ABORT, 'NOT NULL constraint failed: memberships.driver_name');

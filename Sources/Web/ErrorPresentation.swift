@@ -49,6 +49,12 @@ struct ErrorPresentation {
                 + "try again later. The operators have been told."
             headers = [("Retry-After", "60")]
             Log.error("503 storage unavailable \(request.method) \(request.path.prefix(200)): \(error)")
+        case let error as ExportError:
+            // The spreadsheet could not be written to its temporary file (a full disk, most likely).
+            status = 503
+            message = "The export could not be written on the server right now. Try again later; the operators have been told."
+            headers = [("Retry-After", "60")]
+            Log.error("503 export not written \(request.method) \(request.path.prefix(200)): \(error.message)")
         default:
             status = 500
             message = "Something went wrong on our side. The error has been logged."

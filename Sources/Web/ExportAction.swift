@@ -92,16 +92,18 @@ struct ExportAction {
                 if outcome.stoppedByServer { throw ResponseStream.Abort() }
             })
         case .xlsx:
+            var built = ConnectionExport.Outcome(rows: 0, complete: false, problem: nil)
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("connections-export-\(UUID().uuidString)")
             let file = folder.appendingPathComponent("export.xlsx")
             do {
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 let outcome = try export.xlsx(state, columns: columns, organizations: organizations, to: file.path,
                                               temporaryDirectory: folder.path, shouldStop: shouldStop)
-                record(outcome)
                 if outcome.stoppedByServer {
+                    record(outcome)
                     throw UserError.unavailable("The server is restarting and stopped this export. Export again in a moment.")
                 }
+                built = outcome
             } catch {
                 slot.release()
                 try? FileManager.default.removeItem(at: folder)
@@ -114,10 +116,15 @@ struct ExportAction {
                 }
                 let handle = try FileHandle(forReadingFrom: file)
                 defer { try? handle.close() }
+                // Audited once sent: as complete, or as cut by a restart while it was being sent.
                 while let chunk = try handle.read(upToCount: ConnectionExport.chunkBytes), !chunk.isEmpty {
-                    if stopping() { throw ResponseStream.Abort() }
+                    if stopping() {
+                        record(ConnectionExport.Outcome(rows: built.rows, complete: false, problem: ConnectionExport.stoppedByServer))
+                        throw ResponseStream.Abort()
+                    }
                     try out.write(Array(chunk))
                 }
+                record(built)
             })
         }
     }
@@ -163,9 +170,12 @@ struct ExportAction {
             "complete": outcome.complete ? "yes" : "no",
         ]
         if let problem = outcome.problem { details["problem"] = problem }
-        try AuditLog(database: database).record(
-            by: access, organizationID: state.organization,
-            action: "Exported connections", subject: "\(Format.integer(outcome.rows)) rows as \(settings.format.rawValue.uppercased())",
-            details: details)
+        // In a transaction like every write: it waits for another writer's lock within the write gate.
+        try database.transaction {
+            try AuditLog(database: database).record(
+                by: access, organizationID: state.organization,
+                action: "Exported connections", subject: "\(Format.integer(outcome.rows)) rows as \(settings.format.rawValue.uppercased())",
+                details: details)
+        }
     }
 }

@@ -28,12 +28,22 @@ struct FormToken {
     /// The token the form carried, when it pairs with the cookie (and, for a form with a
     /// lifetime, was drawn within it).
     func sent(_ request: Request, now: Date = Date()) -> String? {
-        guard let token = request.cookies[cookie], !token.isEmpty, request.formValue("csrf") == token else { return nil }
+        guard let token = request.cookies[cookie], !token.isEmpty, request.formValue("csrf") == token,
+              // Only what `issue` writes: base64url and a dot, so its length is the same in bytes and characters.
+              token.utf8.count <= 100, token.utf8.allSatisfy(Self.isTokenByte) else { return nil }
         guard let lifetime else { return token }
         let parts = token.split(separator: ".")
-        guard parts.count == 2, parts[1].count <= 12, let issued = Int(parts[1], radix: 36) else { return nil }
+        guard parts.count == 2, let issued = RequestNumber.parseBase36(parts[1], in: 0...Int(Int32.max) * 4) else { return nil }
         let age = now.timeIntervalSince1970 - TimeInterval(issued)
         return (-60...lifetime).contains(age) ? token : nil
+    }
+
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."): return true
+        default: return false
+        }
     }
 
     var clearHeader: (String, String) { ("Set-Cookie", "\(cookie)=; Path=\(path); HttpOnly; SameSite=Strict; Max-Age=0") }

@@ -24,7 +24,10 @@ final class DriverNameMigrationTests: XCTestCase {
             }
         }
         try database.run("INSERT INTO connections (id, org_id, name, status, connection_type, approval_type, visibility, search_code, invite_token, created_at, updated_at) VALUES (2, 1, 'Guests', 'Enabled', 'Standard', 'Manually approve', 'Private', 'ABCDEFGJ', 'invite-token-bbbbbbbbbbbb', 'x', 'x')")
-        rejected("INSERT INTO memberships (connection_id, driver_id, state, status_token, requested_at) VALUES (2, 1, 'Pending', 'status-token-bbbbbbbbbbbbb', 'x')")
+        // A process of the previous release, during a rolling restart, writes no name: the driver's first one fills in.
+        try database.run("INSERT INTO memberships (connection_id, driver_id, state, status_token, requested_at) VALUES (2, 1, 'Pending', 'status-token-cccccccccccccc', 'x')")
+        XCTAssertEqual(try database.scalar("SELECT driver_name FROM memberships WHERE status_token = 'status-token-cccccccccccccc'"), .text("First Name"))
+        try database.run("DELETE FROM memberships WHERE status_token = 'status-token-cccccccccccccc'")
         rejected("INSERT INTO memberships (connection_id, driver_id, driver_name, state, status_token, requested_at) VALUES (2, 1, '   ', 'Pending', 'status-token-bbbbbbbbbbbbb', 'x')")
         rejected("UPDATE memberships SET driver_name = NULL")
         try database.run("INSERT INTO memberships (connection_id, driver_id, driver_name, state, status_token, requested_at) VALUES (2, 1, 'Other Name', 'Pending', 'status-token-bbbbbbbbbbbbb', 'x')")

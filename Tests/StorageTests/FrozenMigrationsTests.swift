@@ -13,7 +13,7 @@ final class FrozenMigrationsTests: XCTestCase {
         3: 0xa5ab_e683_e017_452a,
         4: 0x4a11_e96f_1643_fe89,
         5: 0x9033_ed52_6970_c93e,
-        6: 0xd403_358b_4994_ad87,
+        6: 0x89cb_d2b4_e9df_caa4,
         7: 0xa224_32f2_e30c_6a34,
     ]
 

@@ -18,11 +18,18 @@ public struct ConnectionExport {
         public let rows: Int
         public let complete: Bool
         public let problem: String?
+
+        public init(rows: Int, complete: Bool, problem: String?) {
+            self.rows = rows
+            self.complete = complete
+            self.problem = problem
+        }
+
         /// The server stopped it (a restart's grace period ran out).
         public var stoppedByServer: Bool { problem == ConnectionExport.stoppedByServer }
     }
 
-    static let stoppedByServer = "the server stopped before the export finished"
+    public static let stoppedByServer = "the server stopped before the export finished"
 
     /// A failure of `send`: the client is gone, nobody reads a marker.
     struct SendFailure: Error {
