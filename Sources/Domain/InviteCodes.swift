@@ -7,12 +7,17 @@ public enum InviteCodes {
 
     /// 128 random bits as base64url without padding (22 characters).
     public static func inviteToken(using random: inout some RandomNumberGenerator) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(16)
         for _ in 0..<2 { withUnsafeBytes(of: random.next()) { bytes.append(contentsOf: $0) } }
+        return base64url(bytes)
+    }
+
+    /// Bytes as base64url without padding.
+    static func base64url(_ bytes: [UInt8]) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
         var token: [UInt8] = []
-        token.reserveCapacity(22)
+        token.reserveCapacity((bytes.count * 4 + 2) / 3)
         var buffer = 0, bits = 0
         for byte in bytes {
             buffer = buffer << 8 | Int(byte)

@@ -9,6 +9,7 @@ public enum Schema {
         Migration(version: 5, name: "known devices", sql: knownDevices),
         Migration(version: 6, name: "driver names per request, rate events, spent form tokens", sql: version6),
         Migration(version: 7, name: "API tokens", sql: apiTokens),
+        Migration(version: 8, name: "installation secrets", sql: installationSecrets),
     ]
 
     static let apiTokens = """
@@ -26,6 +27,16 @@ public enum Schema {
     );
     CREATE UNIQUE INDEX api_tokens_token_hash ON api_tokens (token_hash);
     CREATE UNIQUE INDEX api_tokens_user_name ON api_tokens (user_id, name COLLATE NOCASE);
+    """
+
+    static let installationSecrets = """
+    -- Keys of this installation, drawn once here: the form-token key signs the tokens of forms shown
+    -- before any session exists, so that clients cannot make them up.
+    CREATE TABLE installation_secrets (
+        name                TEXT PRIMARY KEY,
+        value               BLOB NOT NULL CHECK (length(value) >= 32)
+    ) WITHOUT ROWID;
+    INSERT INTO installation_secrets (name, value) VALUES ('form-tokens', randomblob(32));
     """
 
     static let knownDevices = """

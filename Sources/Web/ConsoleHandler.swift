@@ -9,11 +9,14 @@ public final class ConsoleHandler: RequestHandler {
     let database: Database
 
     let router: Router
+    /// Signs the tokens of forms shown before any session exists.
+    let formSignature: FormSignature
 
     public init(configuration: WebConfiguration) throws {
         self.configuration = configuration
         self.database = try Database(path: configuration.databasePath, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
                                      writeGate: configuration.writeGate)
+        formSignature = try FormSignature(database: database)
         router = Router(routes: Self.routes + (configuration.testRoutes ? Self.testRoutes : []))
         if configuration.synchronousNormalForBenchmarks { try database.execute("PRAGMA synchronous = NORMAL") }
     }

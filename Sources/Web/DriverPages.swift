@@ -21,7 +21,7 @@ struct DriverPages {
             name: request.formValue("name") ?? "", email: request.formValue("email") ?? "",
             answers: joinable.questions.indices.map { request.formValue("answer-\($0)") ?? "" },
             agreedToTerms: request.formValue("terms") == "yes")
-        guard let sent = Self.formToken.sent(request) else {
+        guard let sent = Self.formToken.sent(request, signedWith: handler.formSignature) else {
             return form(request, joinable, draft: draft, problems: ["form": JoinLimits.formExpired], status: 403)
         }
         let problems = JoinRequests.problems(draft, questions: joinable.questions)
@@ -50,7 +50,7 @@ struct DriverPages {
 
     func form(_ request: Request, _ joinable: Joinable, draft: JoinRequests.Request?, problems: [String: String], status: Int,
               headers: [(String, String)] = []) -> Response {
-        let issued = Self.formToken.issue(for: request)
+        let issued = Self.formToken.issue(for: request, signedWith: handler.formSignature)
         func problem(_ field: String) -> TemplateValue { problems[field].map(TemplateValue.text) ?? false }
         var response = handler.html(status: status, page: "join", title: "Join \(joinable.connectionName)", session: nil, [
             "organization": .text(joinable.organizationName),
@@ -117,7 +117,7 @@ struct DriverPages {
             name: request.formValue("name") ?? "", email: "",
             answers: status.questions.indices.map { request.formValue("answer-\($0)") ?? "" },
             agreedToTerms: request.formValue("terms") == "yes")
-        guard let sent = Self.askAgainToken.sent(request) else {
+        guard let sent = Self.askAgainToken.sent(request, signedWith: handler.formSignature) else {
             return statusPage(request, token: token, status, draft: draft, problems: ["form": JoinLimits.formExpired], code: 403)
         }
         let problems = JoinRequests.problems(draft, questions: status.questions, checkingEmail: false)
@@ -151,7 +151,7 @@ struct DriverPages {
         ]
         var issued: (String, String)?
         if status.mayAskAgain {
-            let form = Self.askAgainToken.issue(for: request)
+            let form = Self.askAgainToken.issue(for: request, signedWith: handler.formSignature)
             issued = form.header
             // The earlier answers, where the question is still asked.
             let earlier = Dictionary(status.answers.map { ($0.prompt, $0.answer) }, uniquingKeysWith: { first, _ in first })

@@ -11,7 +11,7 @@ struct SignInPage {
     func respond(to request: Request) throws -> Response {
         let next = ReturnPath.safe(request.isRead ? request.queryValue("next") : request.formValue("next"))
         guard !request.isRead else { return form(request, next: next, email: "", message: nil, status: 200) }
-        guard Self.formToken.isValid(request) else {
+        guard Self.formToken.isValid(request, signedWith: handler.formSignature) else {
             return form(request, next: next, email: request.formValue("email") ?? "",
                         message: "The sign-in form had expired. Please sign in again.", status: 403)
         }
@@ -34,7 +34,7 @@ struct SignInPage {
     }
 
     private func form(_ request: Request, next: String, email: String, message: String?, status: Int) -> Response {
-        let issued = Self.formToken.issue(for: request)
+        let issued = Self.formToken.issue(for: request, signedWith: handler.formSignature)
         var response = handler.html(status: status, page: "login", title: "Sign in", session: nil, [
             "csrf": .text(issued.token), "next": .text(next), "email": .text(String(email.prefix(254))),
             "message": message.map(TemplateValue.text) ?? .bool(false),

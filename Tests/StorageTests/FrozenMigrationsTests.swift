@@ -15,6 +15,7 @@ final class FrozenMigrationsTests: XCTestCase {
         5: 0x9033_ed52_6970_c93e,
         6: 0x89cb_d2b4_e9df_caa4,
         7: 0xa224_32f2_e30c_6a34,
+        8: 0xc7fe_121a_ba80_49eb,
     ]
 
     func testReleasedMigrationsAreUnchanged() {

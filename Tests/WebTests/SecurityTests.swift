@@ -134,3 +134,29 @@ final class SecurityTests: XCTestCase {
         XCTAssertTrue(client.text(answer).contains("Ask at most 20 questions") || client.text(answer).contains("1 to 100 characters"))
     }
 }
+
+/// Tokens of forms shown before any session exists are signed by the installation.
+final class SignedFormTokenTests: XCTestCase {
+    func testAMadeUpFormTokenIsRefusedAndAnIssuedOneWorks() throws {
+        let client = try TestClient()
+        let token = try client.otherConnection().query("SELECT invite_token FROM connections WHERE status = 'Enabled' AND questions_list = '' LIMIT 1") {
+            $0.text(0)
+        }[0]
+        // What a script could make up: random text and the current time, paired with its cookie.
+        let forged = "AAAAAAAAAAAAAAAAAAAAAA." + String(Int(Date().timeIntervalSince1970), radix: 36)
+        for candidate in [forged, forged + ".AAAAAAAAAAAAAAAAAAAAAA", "ééééééééééé." + String(Int(Date().timeIntervalSince1970), radix: 36)] {
+            client.cookies[DriverPages.formToken.cookie] = candidate
+            let answer = client.request("POST", "/join/\(token)", form: [("csrf", candidate), ("name", "Made Up"),
+                                                                          ("email", "made.up@example.test"), ("terms", "yes")])
+            XCTAssertEqual(answer.status, 403, candidate)
+        }
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM drivers WHERE email = 'made.up@example.test'"), 0)
+        _ = client.get("/join/\(token)")
+        let issued = try XCTUnwrap(client.cookies[DriverPages.formToken.cookie])
+        XCTAssertEqual(issued.split(separator: ".").count, 3, "random.time.signature")
+        let answer = client.request("POST", "/join/\(token)", form: [("csrf", issued), ("name", "Real Driver"),
+                                                                      ("email", "real.driver@example.test"), ("terms", "yes")])
+        XCTAssertEqual(answer.status, 303)
+    }
+
+}

@@ -1,0 +1,24 @@
+@testable import Domain
+import Storage
+import XCTest
+
+final class FormSignatureTests: XCTestCase {
+    func testHMACMatchesRFC4231() {
+        // RFC 4231, test case 2: key "Jefe", data "what do ya want for nothing?".
+        let mac = SHA256.hmac(key: Array("Jefe".utf8), Array("what do ya want for nothing?".utf8))
+        XCTAssertEqual(mac.map { String(format: "%02x", $0) }.joined(), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    }
+
+    func testOnlyTokensSignedWithThisInstallationsKeyHaveAPayload() throws {
+        let one = try Database(path: ":memory:"), other = try Database(path: ":memory:")
+        try Migrator().migrate(one)
+        try Migrator().migrate(other)
+        let signature = try FormSignature(database: one)
+        let token = signature.sign("random.time")
+        XCTAssertEqual(signature.payload(of: token), "random.time")
+        XCTAssertNil(try FormSignature(database: other).payload(of: token), "another installation's key")
+        XCTAssertNil(signature.payload(of: "random.time"))
+        XCTAssertNil(signature.payload(of: "random.tim3." + token.split(separator: ".").last!))
+        XCTAssertNil(signature.payload(of: ""))
+    }
+}
