@@ -36,7 +36,7 @@ struct SignInThrottle {
 
         init(account: String, address: String, knownDevice: String?) {
             self.account = String(account.prefix(254))
-            self.address = String(address.prefix(64))
+            self.address = String(ClientAddress.network(of: address).prefix(64))
             self.knownDevice = knownDevice
         }
 
@@ -94,7 +94,7 @@ struct SignInThrottle {
     /// while refusing wrong ones would tell a guesser which guess is right, and the limit would
     /// limit nothing. Drivers behind that address still have the invite link and QR code.
     func lookUpSearchCode<Found>(address: String, now: Date = Date(), _ lookUp: () throws -> Found?) throws -> Found? {
-        let subject = "search-code:" + address.prefix(64)
+        let subject = "search-code:" + ClientAddress.network(of: address).prefix(64)
         let since = DateText.store(now.addingTimeInterval(-Self.window))
         let refuse = { try self.refuseBeyond(Self.searchCodeAddressLimit, self.failures(subject, since: since), now: now) { minutes in
             "Too many wrong search codes were tried from your network. Open the invite link or scan the QR code from the host, "

@@ -107,6 +107,12 @@ final class SignInThrottleTests: XCTestCase {
         XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM sign_in_failures WHERE subject = 'pair:203.0.113.1 boss@acme.test'"), 10)
     }
 
+    func testAnIPv6GuesserCannotStepPastTheLimitByChangingAddressWithinItsNetwork() throws {
+        for host in 1...3 { XCTAssertTrue(isWrong(signIn("wrong guess", from: "2001:db8:1:2::\(host)"))) }
+        XCTAssertNotNil(refusal(signIn(from: "2001:db8:1:2:ffff::9")), "the same /64 is the same guesser")
+        XCTAssertNoThrow(try signIn(from: "2001:db8:1:3::1").get(), "another /64 is another")
+    }
+
     func testGuessingFromElsewhereNeverRefusesTheRightPasswordFromAKnownDevice() throws {
         let device = try XCTUnwrap(signIn(from: "192.0.2.1").get().deviceToken)
         XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM known_devices WHERE token_hash = ?1", [.text(SHA256.hex(device))]), 1)
