@@ -46,12 +46,12 @@ struct ConnectionFormPage {
         }
         switch outcome {
         case .saved(let saved): return .redirect(to: id == nil ? "/connections/\(saved)/invite?created=1" : "/connections?saved=\(saved)")
-        case .problems(let problems): return try form(draft, id: id, problems: problems, status: 400)
+        case .problems(let problems): return try form(draft, id: id, problems: problems, status: ErrorPresentation.formWithProblems)
         case .conflict(let now):
             // Show what the other save changed, keep this user's values, and let them decide.
             var mine = draft
             mine.version = now.version
-            return try form(mine, id: id, problems: [:], status: 409, conflict: draft.differences(from: now).map {
+            return try form(mine, id: id, problems: [:], status: ErrorPresentation.conflictingSave, conflict: draft.differences(from: now).map {
                 ["field": .text($0.label), "mine": .text($0.mine), "theirs": .text($0.theirs)]
             })
         }

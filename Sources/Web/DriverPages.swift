@@ -22,10 +22,10 @@ struct DriverPages {
             answers: joinable.questions.indices.map { request.formValue("answer-\($0)") ?? "" },
             agreedToTerms: request.formValue("terms") == "yes")
         guard let sent = Self.formToken.sent(request, signedWith: handler.formSignature) else {
-            return form(request, joinable, draft: draft, problems: ["form": JoinLimits.formExpired], status: 403)
+            return form(request, joinable, draft: draft, problems: ["form": JoinLimits.formExpired], status: ErrorPresentation.formExpired)
         }
         let problems = JoinRequests.problems(draft, questions: joinable.questions)
-        guard problems.isEmpty else { return form(request, joinable, draft: draft, problems: problems, status: 400) }
+        guard problems.isEmpty else { return form(request, joinable, draft: draft, problems: problems, status: ErrorPresentation.formWithProblems) }
         do {
             let outcome = try requests.request(draft, to: joinable, from: .init(address: request.remoteAddress, formToken: sent))
             var response: Response
@@ -118,10 +118,10 @@ struct DriverPages {
             answers: status.questions.indices.map { request.formValue("answer-\($0)") ?? "" },
             agreedToTerms: request.formValue("terms") == "yes")
         guard let sent = Self.askAgainToken.sent(request, signedWith: handler.formSignature) else {
-            return statusPage(request, token: token, status, draft: draft, problems: ["form": JoinLimits.formExpired], code: 403)
+            return statusPage(request, token: token, status, draft: draft, problems: ["form": JoinLimits.formExpired], code: ErrorPresentation.formExpired)
         }
         let problems = JoinRequests.problems(draft, questions: status.questions, checkingEmail: false)
-        guard problems.isEmpty else { return statusPage(request, token: token, status, draft: draft, problems: problems, code: 400) }
+        guard problems.isEmpty else { return statusPage(request, token: token, status, draft: draft, problems: problems, code: ErrorPresentation.formWithProblems) }
         do {
             try requests.askAgain(statusToken: token, draft, questions: status.questions,
                                   from: .init(address: request.remoteAddress, formToken: sent))

@@ -63,6 +63,12 @@ struct ErrorPresentation {
         extensions = problem?.extensions ?? []
     }
 
+    /// A form shown again: with problems next to its fields (400), or because its token expired (403).
+    static let formWithProblems = status(of: .badRequest(""))
+    static let formExpired = status(of: .forbidden(""))
+    /// A save that met someone else's newer one.
+    static let conflictingSave = status(of: .conflict(""))
+
     static func status(of error: UserError) -> Int {
         switch error {
         case .badRequest: return 400

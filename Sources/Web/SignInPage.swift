@@ -13,7 +13,7 @@ struct SignInPage {
         guard !request.isRead else { return form(request, next: next, email: "", message: nil, status: 200) }
         guard Self.formToken.isValid(request, signedWith: handler.formSignature) else {
             return form(request, next: next, email: request.formValue("email") ?? "",
-                        message: "The sign-in form had expired. Please sign in again.", status: 403)
+                        message: "The sign-in form had expired. Please sign in again.", status: ErrorPresentation.formExpired)
         }
         let email = request.formValue("email") ?? ""
         do {
