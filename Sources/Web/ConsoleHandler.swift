@@ -36,8 +36,11 @@ public final class ConsoleHandler: RequestHandler {
     /// Checks the route's access rule once: the session, the CSRF token of a signed-in POST, and
     /// the permission the rule names.
     func context(for route: Route, _ parameters: PathParameters, _ request: Request) throws -> RouteContext {
-        if case .anyone = route.access {
+        switch route.access {
+        case .anyone, .emailLink:
             return RouteContext(handler: self, request: request, parameters: parameters, signedIn: nil, connectionOrganization: nil)
+        case .signedIn, .anyOrganization, .connection:
+            break
         }
         guard let session = try Accounts(database: database).session(token: request.cookies[SessionCookie.name] ?? "") else {
             if request.isRead { throw RedirectToSignIn(location: "/login?next=" + URLEncoding.encode(request.pathAndQuery)) }
@@ -50,7 +53,7 @@ public final class ConsoleHandler: RequestHandler {
         let access = session.access
         var organization: Int?
         switch route.access {
-        case .anyone, .signedIn:
+        case .anyone, .emailLink, .signedIn:
             break
         case .anyOrganization(let permission):
             guard !access.organizations(allowing: permission).isEmpty else {

@@ -13,10 +13,10 @@ extension ConsoleHandler {
         Route(["POST"], "/status/{token}/again", .anyone) {
             try DriverPages(handler: $0.handler).askAgain($0.request, token: $0.parameters.texts["token"] ?? "")
         },
-        Route(["GET", "POST"], "/confirm/{token}", .anyone) {
+        Route(["GET", "POST"], "/confirm/{token}", .emailLink) {
             try EmailLinkPages(handler: $0.handler).confirm($0.request, token: $0.parameters.texts["token"] ?? "")
         },
-        Route(["GET", "POST"], "/unsubscribe/{token}", .anyone) {
+        Route(["GET", "POST"], "/unsubscribe/{token}", .emailLink) {
             try EmailLinkPages(handler: $0.handler).unsubscribe($0.request, token: $0.parameters.texts["token"] ?? "")
         },
 
@@ -89,6 +89,7 @@ extension AccessRule {
     var documentation: String {
         switch self {
         case .anyone: return "anyone (forms: a token paired with a cookie)"
+        case .emailLink: return "anyone with the emailed link (its secret is the proof)"
         case .signedIn: return "signed in (POST: the session's CSRF token)"
         case .anyOrganization(let permission): return "signed in, \(permission.documentation) in some organization"
         case .connection(let permission): return "signed in, \(permission.documentation) in the connection's organization"

@@ -14,6 +14,7 @@ final class FrozenMigrationsTests: XCTestCase {
         4: 0x4a11_e96f_1643_fe89,
         5: 0x9033_ed52_6970_c93e,
         6: 0xd403_358b_4994_ad87,
+        7: 0x0e66_2e41_6b4c_3b26,
     ]
 
     func testReleasedMigrationsAreUnchanged() {
