@@ -86,7 +86,9 @@ public struct MailMessage: Sendable {
 
     /// The message in RFC 5322 form, lines ending in CRLF.
     public func rendered() -> [UInt8] {
-        let boundary = "=_alt_" + messageID.filter { $0.isLetter || $0.isNumber }.prefix(40)
+        // "=_" never occurs in quoted-printable or base64 text, so no part can end early.
+        let unique = messageID.filter { $0.isASCII && ($0.isLetter || $0.isNumber) }.prefix(22)
+        let boundary = "=_a" + unique
         var lines = [
             "Date: " + MailHeader.date(date),
             "From: " + from.header,
@@ -103,8 +105,8 @@ public struct MailMessage: Sendable {
         if images.isEmpty {
             lines += Self.textPart(html, type: "text/html")
         } else {
-            let related = "=_rel_" + boundary.dropFirst(6)
-            lines += ["Content-Type: multipart/related; boundary=\"\(related)\"; type=\"text/html\"", ""]
+            let related = "=_r" + unique
+            lines += ["Content-Type: multipart/related; boundary=\"\(related)\";", " type=\"text/html\"", ""]
             lines += ["--" + related] + Self.textPart(html, type: "text/html")
             for image in images {
                 lines += ["--" + related, "Content-Type: image/png; name=\"\(image.fileName)\"", "Content-Transfer-Encoding: base64",
