@@ -8,3 +8,6 @@ static inline CURLcode ccurl_set_read_function(CURL *handle, size_t (*read)(char
     return curl_easy_setopt(handle, CURLOPT_READFUNCTION, read);
 }
 static inline CURLcode ccurl_response_code(CURL *handle, long *code) { return curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, code); }
+static inline CURLcode ccurl_set_debug_function(CURL *handle, int (*debug)(CURL *, curl_infotype, char *, size_t, void *)) {
+    return curl_easy_setopt(handle, CURLOPT_DEBUGFUNCTION, debug);
+}

@@ -3,12 +3,13 @@ import FastCGI
 
 /// "Email invites" on the invite panel. POST /connections/{id}/invite/email with `step=check`
 /// shows what would be sent (the addresses to invite, duplicates, drivers already connected, what
-/// is not an address); `step=send` checks again and queues the invites, then returns to the panel.
+/// is not an address); `step=send` (the same list) checks again and queues the invites, audited
+/// with those counts, then returns to the panel.
 struct InviteEmailForm {
     let page: Page
 
-    /// A pasted list is echoed back at most this long: 500 addresses of ordinary length fit.
-    static let echoLimit = 40_000
+    /// A pasted list is echoed back at most this long: 500 addresses of the longest kind fit.
+    static let echoLimit = EmailInvites.perBatch * 256
 
     func respond(connectionID: Int) throws -> Response {
         let text = page.request.formValue("addresses") ?? ""
@@ -53,7 +54,6 @@ struct InviteEmailForm {
                 "sendCount": .text(check.addresses.count),
                 "canSend": .bool(!check.addresses.isEmpty && check.addresses.count <= remaining),
                 "overLimit": .bool(check.addresses.count > remaining),
-                "list": .text(check.addresses.joined(separator: ", ")),
                 "duplicates": .text(check.duplicates), "alreadyConnected": .text(check.alreadyConnected),
                 "invalidCount": .text(check.invalidCount), "hasInvalid": .bool(check.invalidCount > 0),
                 "invalid": .list(check.invalid.map(TemplateValue.text)),

@@ -51,7 +51,8 @@ class Store:
         name.with_suffix(".eml.part").write_bytes(envelope.original_content)
         name.with_suffix(".json").write_text(json.dumps({
             "mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
-            "tls": session.ssl is not None, "login": session.login_data.decode() if isinstance(session.login_data, bytes) else session.login_data,
+            "tls": session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
+            "login": session.auth_data.login.decode() if session.authenticated and session.auth_data else None,
         }))
         name.with_suffix(".eml.part").rename(name.with_suffix(".eml"))
         return "250 2.0.0 Message accepted for delivery"
@@ -73,9 +74,10 @@ def main():
 
         def authenticate(server, session, envelope, mechanism, auth_data):
             ok = auth_data.login.decode() == user and auth_data.password.decode() == password
-            return AuthResult(success=ok, handled=False)
+            return AuthResult(success=ok, handled=False, auth_data=auth_data)
 
-        options.update(authenticator=authenticate, auth_required=True, auth_require_tls=bool(arguments.starttls or arguments.smtps))
+        # aiosmtpd counts only STARTTLS as TLS for auth_require_tls; implicit TLS (--smtps) is encrypted from the start.
+        options.update(authenticator=authenticate, auth_required=True, auth_require_tls=bool(arguments.starttls))
     if arguments.starttls:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(*arguments.starttls)

@@ -108,6 +108,10 @@ public final class SMTPTransport {
         set(ccurl_set_long(handle, CURLOPT_UPLOAD, 1))
         set(ccurl_set_read_function(handle, readMessage))
         set(ccurl_set_pointer(handle, CURLOPT_READDATA, context.toOpaque()))
+        // The server's own words for a refusal ("451 4.3.0 Mailbox busy"), for the Admins' list of failures.
+        set(ccurl_set_long(handle, CURLOPT_VERBOSE, 1))
+        set(ccurl_set_debug_function(handle, keepServerReply))
+        set(ccurl_set_pointer(handle, CURLOPT_DEBUGDATA, context.toOpaque()))
         guard failed == CURLE_OK else { throw .unreachable("libcurl refused a setting: \(String(cString: curl_easy_strerror(failed)))") }
 
         let result = curl_easy_perform(handle)
@@ -115,7 +119,8 @@ public final class SMTPTransport {
         var code = 0
         _ = ccurl_response_code(handle, &code)
         let detail = String(cString: errorBuffer)
-        let text = (detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail) + (code > 0 ? " (SMTP \(code))" : "")
+        let curlText = detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail
+        let text = code > 0 && !upload.lastRefusal.isEmpty ? "\(upload.lastRefusal) (\(curlText))" : curlText
         switch (result, code) {
         case (CURLE_LOGIN_DENIED, _), (_, 0): throw .unreachable(text)
         case (_, 400..<500): throw .temporary(text)
@@ -125,10 +130,12 @@ public final class SMTPTransport {
     }
 }
 
-/// The message libcurl reads as it uploads.
+/// The message libcurl reads as it uploads, and the server's last reply.
 private final class Upload {
     let bytes: [UInt8]
     var offset = 0
+    /// The server's latest refusal (4xx, 5xx): QUIT's "221 Bye" comes after it.
+    var lastRefusal = ""
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 }
@@ -142,4 +149,14 @@ private func readMessage(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ 
     }
     upload.offset += length
     return length
+}
+
+/// Keeps the server's latest refusal; nothing the client sends (AUTH carries the password) is looked at.
+private func keepServerReply(_ handle: UnsafeMutableRawPointer?, _ type: curl_infotype, _ data: UnsafeMutablePointer<CChar>?, _ size: Int,
+                             _ context: UnsafeMutableRawPointer?) -> Int32 {
+    guard type == CURLINFO_HEADER_IN, let data, let context else { return 0 }
+    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size), as: UTF8.self)
+    guard line.hasPrefix("4") || line.hasPrefix("5") else { return 0 }
+    Unmanaged<Upload>.fromOpaque(context).takeUnretainedValue().lastRefusal = String(line.trimmingCharacters(in: .whitespacesAndNewlines).prefix(300))
+    return 0
 }
