@@ -75,7 +75,7 @@ public final class EmailDelivery: Sendable {
                 }
                 if !holding { Log.info("email: this process sends the outbox (\(settings.url))") }
                 holding = true
-                let items = try outbox.claim(limit: Self.batch, lease: lease)
+                let items = try outbox.hasDue() ? try outbox.claim(limit: Self.batch, lease: lease) : []
                 guard !items.isEmpty else {
                     pause(min(Self.pollSeconds, max(0, try outbox.nextDue()?.timeIntervalSinceNow ?? Self.pollSeconds)))
                     continue

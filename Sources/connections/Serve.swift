@@ -148,11 +148,12 @@ struct Serve: ParsableCommand {
             configuration: ServerConfiguration(address: listen, socketMode: UInt32(socketMode, radix: 8)!, threads: threads,
                                                maxBodyBytes: maxBodyBytes, shutdownGraceSeconds: shutdownGrace),
             makeHandler: { try ConsoleHandler(configuration: configured) })
-        // The sender runs beside the workers; which process sends is settled by the outbox's lease.
+        // The sender runs beside the workers; which process sends is settled by the outbox's lease. It
+        // starts once the server has blocked SIGTERM and SIGINT, so that its thread inherits that and the
+        // signals reach the server's sigwait.
         let delivery = configured.smtp.map { EmailDelivery(configuration: configured, settings: $0) }
         if delivery == nil { Log.info("email: not set up (no --smtp-url): emails wait in the outbox") }
-        delivery?.start()
         defer { delivery?.stop() }
-        try server.run()
+        try server.run(onReady: { delivery?.start() })
     }
 }

@@ -147,6 +147,12 @@ public struct Outbox {
         String(String(error.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : Character($0) }).prefix(400))
     }
 
+    /// Whether an email is due: read without a write lock, before claiming.
+    public func hasDue(now: Date = Date()) throws -> Bool {
+        try database.scalarInt("SELECT count(*) FROM (SELECT 1 FROM outbox WHERE state = 'queued' AND due_at <= ?1 LIMIT 1)",
+                               [.text(DateText.store(now))]) > 0
+    }
+
     /// When the next queued email is due, if any.
     public func nextDue() throws -> Date? {
         try database.query("SELECT min(due_at) FROM outbox WHERE state = 'queued'") { $0.optionalText(0) }.first?.flatMap(DateText.parse)

@@ -19,9 +19,12 @@ public struct OutboxLease {
     }
 
     /// Takes or keeps the lease; true while this process holds it. Costs no write while another
-    /// process holds it.
+    /// process holds it, nor while this one holds it for more than half its duration still.
     public func hold(now: Date = Date()) throws -> Bool {
-        if let current = try current(), current.holder != holder, current.expires > now { return false }
+        if let current = try current() {
+            if current.holder != holder && current.expires > now { return false }
+            if current.holder == holder && current.expires > now.addingTimeInterval(duration / 2) { return true }
+        }
         return try database.transaction { try renew(now: now) }
     }
 
