@@ -26,7 +26,8 @@ struct InviteEmailForm {
             let check = try invites.check(text, connectionID: connectionID)
             return try InvitePage(page: page).respond(connectionID: connectionID,
                                                       emailInvites: context(organizationID: organization, text: text, check: check))
-        } catch let error as UserError {
+        } catch {
+            // Refused, over the limit, busy: the panel again, with the list as pasted.
             let failure = ErrorPresentation(error, request: page.request)
             var response = try InvitePage(page: page).respond(connectionID: connectionID, emailInvites: context(
                 organizationID: organization, text: text, problem: failure.message), status: failure.status)
