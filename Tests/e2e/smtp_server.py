@@ -52,6 +52,7 @@ class Store:
         name.with_suffix(".json").write_text(json.dumps({
             "mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
             "tls": session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
+            "peer": list(session.peer) if session.peer else None,
             "login": session.auth_data.login.decode() if session.authenticated and session.auth_data else None,
         }))
         name.with_suffix(".eml.part").rename(name.with_suffix(".eml"))
