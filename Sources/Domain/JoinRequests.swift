@@ -39,7 +39,8 @@ public struct RequestStatus: Sendable {
 /// What a join request came to. The answer a driver sees must not tell anything about someone
 /// else's request: a repeat for an email that already asked shows none of it and changes nothing.
 public enum JoinOutcome: Sendable, Equatable {
-    /// A new request, with its private status token: the driver's only way back to it.
+    /// A new request, with its private status token: shown to the driver when email is not set up
+    /// (their only way back to it), else sent to their address.
     case created(statusToken: String)
     /// The email had already asked to join this connection: nothing was written to that request.
     case askedBefore
@@ -282,7 +283,7 @@ public struct JoinRequests {
     /// domain of `email` (an SQL expression) is on its allow-list.
     static func domainMatches(connection c: String, email: String) -> String {
         """
-        \(c).approval_type = 'Automatically approve by email domain' AND EXISTS (SELECT 1 FROM connection_email_domains allowed
+        \(c).approval_type = '\(ApprovalType.emailDomain.rawValue)' AND EXISTS (SELECT 1 FROM connection_email_domains allowed
             WHERE allowed.connection_id = \(c).id AND allowed.domain = lower(substr(\(email), instr(\(email), '@') + 1)))
         """
     }
