@@ -90,7 +90,7 @@ public final class EmailDelivery: Sendable {
                     if outcome.unreachable {
                         for rest in items[(index + 1)...] { try record(.untried, rest, outbox, lease) }
                         unreachable += 1
-                        pause(Double(1 << min(unreachable - 1, 6)))
+                        pause(min(60, Double(1 << min(unreachable - 1, 6))))
                         break
                     }
                     unreachable = 0
@@ -105,6 +105,7 @@ public final class EmailDelivery: Sendable {
 
     /// Composes and sends one email; never throws: every failure is an outcome.
     private func deliver(_ item: OutboxItem, _ composer: EmailComposer, _ transport: SMTPTransport) -> (result: Outbox.Outcome, unreachable: Bool) {
+        guard MailAddress.isUsable(item.recipient) else { return (.permanentFailure("not an address email can be sent to"), false) }
         let message: MailMessage
         do {
             switch try composer.compose(item) {
@@ -115,7 +116,6 @@ public final class EmailDelivery: Sendable {
             Log.error("email \(item.id) (\(item.kind.rawValue)) cannot be composed: \(error)")
             return (.permanentFailure("cannot be composed: \(error)"), false)
         }
-        guard MailAddress.isUsable(item.recipient) else { return (.permanentFailure("not an address email can be sent to"), false) }
         do {
             try transport.send(message.rendered(), to: item.recipient)
             return (.sent, false)

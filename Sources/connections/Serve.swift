@@ -117,8 +117,11 @@ struct Serve: ParsableCommand {
             guard let text = try? String(contentsOfFile: smtpPasswordFile, encoding: .utf8) else {
                 throw ValidationError("--smtp-password-file \(smtpPasswordFile) cannot be read")
             }
-            // A file ends with a line break; the password does not.
-            password = text.hasSuffix("\n") ? String(text.dropLast()).replacingOccurrences(of: "\r", with: "") : text
+            // A file ends with a line break (LF or CRLF); the password does not.
+            var scalars = text.unicodeScalars
+            if scalars.last == "\n" { scalars.removeLast() }
+            if scalars.last == "\r" { scalars.removeLast() }
+            password = String(scalars)
         }
         guard password == nil || smtpUser != nil else { throw ValidationError("an SMTP password needs --smtp-user") }
         do {
