@@ -14,11 +14,12 @@ let package = Package(
         .systemLibrary(name: "CQRencode", path: "Sources/CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
         .systemLibrary(name: "CXLSXWriter", path: "Sources/CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // Layers: Web -> Domain -> Storage; only Web uses the FastCGI transport.
         .target(name: "FastCGI", dependencies: ["CFCGI"]),
         .target(name: "Storage", dependencies: ["CSQLite"]),
-        .target(name: "Domain", dependencies: ["Storage", "CQRencode", "CCrypt", "CXLSXWriter"]),
+        .target(name: "Domain", dependencies: ["Storage", "CQRencode", "CCrypt", "CXLSXWriter", "CCurl"]),
         .target(name: "Web", dependencies: ["Domain", "FastCGI"]),
         .executableTarget(name: "connections", dependencies: ["Web", "Domain", "Storage", "FastCGI",
                                                               .product(name: "ArgumentParser", package: "swift-argument-parser")]),

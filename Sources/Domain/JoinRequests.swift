@@ -29,6 +29,8 @@ public struct RequestStatus: Sendable {
     public let questions: [String]
     /// This request's answers, by the question they answered.
     public let answers: [(prompt: String, answer: String)]
+    /// Pending until the driver opens the link emailed to their address (`EmailConfirmations`).
+    public let awaitingEmailConfirmation: Bool
 
     /// A Denied or Removed driver may ask again from the status page, while the connection takes requests.
     public var mayAskAgain: Bool { (state == .denied || state == .removed) && connectionEnabled }
@@ -37,7 +39,8 @@ public struct RequestStatus: Sendable {
 /// What a join request came to. The answer a driver sees must not tell anything about someone
 /// else's request: a repeat for an email that already asked shows none of it and changes nothing.
 public enum JoinOutcome: Sendable, Equatable {
-    /// A new request, with its private status token: the driver's only way back to it.
+    /// A new request, with its private status token: shown to the driver when email is not set up
+    /// (their only way back to it), else sent to their address.
     case created(statusToken: String)
     /// The email had already asked to join this connection: nothing was written to that request.
     case askedBefore
@@ -49,10 +52,14 @@ public struct JoinRequests {
     let database: Database
 
     let limits: JoinLimits.Policy
+    /// SMTP is set up: an email-domain match waits for its confirmation link, and a repeat request
+    /// gets its status link by email. Without it, both work as before email existed.
+    let emailEnabled: Bool
 
-    public init(database: Database, limits: JoinLimits.Policy = JoinLimits.Policy()) {
+    public init(database: Database, limits: JoinLimits.Policy = JoinLimits.Policy(), emailEnabled: Bool = false) {
         self.database = database
         self.limits = limits
+        self.emailEnabled = emailEnabled
     }
 
     static let joinableColumns = """
@@ -142,8 +149,9 @@ public struct JoinRequests {
     /// Files a request under the connection's approval rule. A form token is good for one request,
     /// and requests are limited per address and per connection (`JoinLimits`). An email that has
     /// already asked to join this connection gets `.askedBefore`: its request is not changed and
-    /// nothing of it is returned (asking again after a denial is done from its status page).
-    /// All or nothing: one transaction.
+    /// nothing of it is returned (asking again after a denial is done from its status page); with
+    /// email set up, that address is sent its status link. The driver's email (and the hosts'
+    /// digest) is queued with the request. All or nothing: one transaction.
     public func request(_ request: Request, to joinable: Joinable, from sender: JoinLimits.Sender) throws -> JoinOutcome {
         guard joinable.status == .enabled else {
             throw UserError.conflict("\(joinable.connectionName) is not taking new drivers right now. Ask \(joinable.organizationName) to enable it.")
@@ -157,8 +165,9 @@ public struct JoinRequests {
             try JoinLimits(database: database, policy: limits).admit(sender, connectionID: joinable.connectionID)
             let now = DateText.now()
             var driver = try database.query("SELECT id FROM drivers WHERE email = ?1", [.text(email)]) { $0.int(0) }.first
-            if let driver, try database.scalarInt("SELECT count(*) FROM memberships WHERE connection_id = ?1 AND driver_id = ?2",
-                                                  [.init(joinable.connectionID), .init(driver)]) > 0 {
+            if let driver, let earlier = try database.query("SELECT id FROM memberships WHERE connection_id = ?1 AND driver_id = ?2",
+                                                            [.init(joinable.connectionID), .init(driver)], row: { $0.int(0) }).first {
+                try resendLinks(membership: earlier)
                 return .askedBefore
             }
             if driver == nil {
@@ -166,7 +175,7 @@ public struct JoinRequests {
                 try database.run("INSERT INTO drivers (name, email, created_at) VALUES (?1, ?2, ?3)", [.text(name), .text(email), .text(now)])
                 driver = Int(database.lastInsertRowID)
             }
-            let state = try startingState(email: email, connectionID: joinable.connectionID)
+            let (state, confirming) = try startingState(email: email, connectionID: joinable.connectionID)
             let decided: SQLValue = state == .connected ? .text(now) : .null
             var random = SystemRandomNumberGenerator()
             let token = InviteCodes.inviteToken(using: &random) + InviteCodes.inviteToken(using: &random)
@@ -174,7 +183,18 @@ public struct JoinRequests {
                 INSERT INTO memberships (connection_id, driver_id, driver_name, state, status_token, requested_at, decided_at)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                 """, [.init(joinable.connectionID), .init(driver!), .text(name), .text(state.rawValue), .text(token), .text(now), decided])
-            try insertAnswers(membership: Int(database.lastInsertRowID), questions: joinable.questions, answers: answers)
+            let membership = Int(database.lastInsertRowID)
+            try insertAnswers(membership: membership, questions: joinable.questions, answers: answers)
+            let emails = DriverEmails(database: database)
+            if confirming {
+                let confirmation = try EmailConfirmations(database: database).create(membership: membership)
+                try emails.enqueue(.emailConfirmation, membership: membership, extra: ["confirmToken": confirmation])
+            } else if state == .connected {
+                try emails.enqueue(.requestApproved, membership: membership)
+            } else {
+                try emails.enqueue(.requestReceived, membership: membership)
+                try HostDigests(database: database).schedule(organizationID: joinable.organizationID)
+            }
             return .created(statusToken: token)
         }
     }
@@ -212,6 +232,26 @@ public struct JoinRequests {
                 """, [.init(found.id), .text(DateText.now()), .text(name)])
             try database.run("DELETE FROM membership_answers WHERE membership_id = ?1", [.init(found.id)])
             try insertAnswers(membership: found.id, questions: questions, answers: answers)
+            try EmailConfirmations(database: database).withdraw(membership: found.id)
+            try DriverEmails(database: database).enqueue(.requestReceived, membership: found.id)
+            try HostDigests(database: database).schedule(organizationID: try database.scalarInt(
+                "SELECT org_id FROM connections WHERE id = ?1", [.init(found.connection)]))
+        }
+    }
+
+    /// A repeat request, with email set up: the address is sent its status link again (with a new
+    /// confirmation link while its request waits for one), unless it was sent one a moment ago.
+    func resendLinks(membership id: Int) throws {
+        let emails = DriverEmails(database: database)
+        guard emailEnabled, try emails.mayResend(membership: id) else { return }
+        if try database.scalarInt("""
+            SELECT count(*) FROM memberships m WHERE m.id = ?1 AND m.state = 'Pending'
+            AND EXISTS (SELECT 1 FROM email_confirmations e WHERE e.membership_id = m.id AND e.confirmed_at IS NULL)
+            """, [.init(id)]) > 0 {
+            let confirmation = try EmailConfirmations(database: database).create(membership: id)
+            try emails.enqueue(.emailConfirmation, membership: id, extra: ["confirmToken": confirmation])
+        } else {
+            try emails.enqueue(.statusLink, membership: id)
         }
     }
 
@@ -221,31 +261,46 @@ public struct JoinRequests {
     }
 
     /// Automatically approve all: Connected. Manually approve: Pending. By email domain: Pending
-    /// too, for now: an address counts for domain approval only once its owner has shown they read
-    /// it, and no confirmation email exists yet. The host's requests page marks the request
-    /// "email domain matches" (`MembershipDecisions`) and the host approves it.
-    func startingState(email: String, connectionID: Int) throws -> MembershipState {
+    /// too, since an address counts only once its owner has shown they read it: with email set up,
+    /// a request whose domain is on the allow-list waits for the confirmation link sent to it
+    /// (`confirming`), which connects it; without, the host's requests page marks it "email domain
+    /// matches" (`MembershipDecisions`) and the host approves it.
+    func startingState(email: String, connectionID: Int) throws -> (state: MembershipState, confirming: Bool) {
         guard let approval = try database.query("SELECT approval_type FROM connections WHERE id = ?1", [.init(connectionID)], row: {
             try $0.decode(ApprovalType.self, 0, table: "connections", key: "id \(connectionID)")
         }).first else { throw UserError.notFound("This connection no longer exists.") }
         switch approval {
-        case .all: return .connected
-        case .manual, .emailDomain: return .pending
+        case .all: return (.connected, false)
+        case .manual: return (.pending, false)
+        case .emailDomain:
+            let matches = try database.scalarInt("SELECT count(*) FROM connections c WHERE c.id = ?1 AND \(Self.domainMatches(connection: "c", email: "?2"))",
+                                                 [.init(connectionID), .text(email)]) > 0
+            return (.pending, emailEnabled && matches)
         }
+    }
+
+    /// SQL that is true when connection `connection` (an alias) approves by email domain and the
+    /// domain of `email` (an SQL expression) is on its allow-list.
+    static func domainMatches(connection c: String, email: String) -> String {
+        """
+        \(c).approval_type = '\(ApprovalType.emailDomain.rawValue)' AND EXISTS (SELECT 1 FROM connection_email_domains allowed
+            WHERE allowed.connection_id = \(c).id AND allowed.domain = lower(substr(\(email), instr(\(email), '@') + 1)))
+        """
     }
 
     /// The status behind a driver's private link.
     public func status(token: String) throws -> RequestStatus? {
         guard token.count >= 22, token.count <= 100 else { return nil }
         guard let found = try database.query("""
-            SELECT o.name_for_drivers, c.name, m.driver_name, m.state, m.denial_reason, m.requested_at, m.id, c.id, c.status
+            SELECT o.name_for_drivers, c.name, m.driver_name, m.state, m.denial_reason, m.requested_at, m.id, c.id, c.status,
+                EXISTS (SELECT 1 FROM email_confirmations e WHERE e.membership_id = m.id AND e.confirmed_at IS NULL)
             FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN organizations o ON o.id = c.org_id
             WHERE m.status_token = ?1
             """, [.text(token)], row: {
             (organization: $0.text(0), connection: $0.text(1), driver: $0.text(2),
              state: try $0.decode(MembershipState.self, 3, table: "memberships", key: "id \($0.int(6))"),
              reason: $0.optionalText(4), requestedAt: $0.text(5), membership: $0.int(6), connectionID: $0.int(7),
-             status: try $0.decode(ConnectionStatus.self, 8, table: "connections", key: "id \($0.int(7))"))
+             status: try $0.decode(ConnectionStatus.self, 8, table: "connections", key: "id \($0.int(7))"), confirming: $0.int(9) != 0)
         }).first else { return nil }
         let questions = try database.query("SELECT prompt FROM connection_questions WHERE connection_id = ?1 ORDER BY position",
                                            [.init(found.connectionID)]) { $0.text(0) }
@@ -253,6 +308,7 @@ public struct JoinRequests {
                                          [.init(found.membership)]) { (prompt: $0.text(0), answer: $0.text(1)) }
         return RequestStatus(organizationName: found.organization, connectionName: found.connection, driverName: found.driver,
                              state: found.state, denialReason: found.reason, requestedAt: found.requestedAt,
-                             connectionEnabled: found.status == .enabled, questions: questions, answers: answers)
+                             connectionEnabled: found.status == .enabled, questions: questions, answers: answers,
+                             awaitingEmailConfirmation: found.state == .pending && found.confirming)
     }
 }

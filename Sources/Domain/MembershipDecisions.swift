@@ -12,6 +12,8 @@ public struct MembershipRow: Sendable {
     /// The connection approves by email domain and this email's domain is on its allow-list. Not
     /// an approval: nobody has shown they read the address, so the host decides.
     public let emailDomainMatches: Bool
+    /// A confirmation link was emailed to the address and has not been opened yet ("email not confirmed").
+    public let awaitingEmailConfirmation: Bool
     public let state: MembershipState
     public let requestedAt: String
     public let answers: [(prompt: String, answer: String)]
@@ -28,6 +30,15 @@ public enum Decision: Sendable, Equatable {
         case .approve: return (.pending, .connected)
         case .deny: return (.pending, .denied)
         case .remove: return (.connected, .removed)
+        }
+    }
+
+    /// What the driver is told by email.
+    var email: EmailKind {
+        switch self {
+        case .approve: return .requestApproved
+        case .deny: return .requestDenied
+        case .remove: return .driverRemoved
         }
     }
 
@@ -67,9 +78,8 @@ public struct MembershipDecisions {
                      after: (requestedAt: String, id: Int)? = nil) throws -> [MembershipRow] {
         let rows = try database.query("""
             SELECT m.id, c.id, c.name, c.org_id, m.driver_name, d.email, m.state, m.requested_at,
-                c.approval_type = 'Automatically approve by email domain' AND EXISTS (
-                    SELECT 1 FROM connection_email_domains e
-                    WHERE e.connection_id = c.id AND e.domain = lower(substr(d.email, instr(d.email, '@') + 1)))
+                \(JoinRequests.domainMatches(connection: "c", email: "d.email")),
+                EXISTS (SELECT 1 FROM email_confirmations e WHERE e.membership_id = m.id AND e.confirmed_at IS NULL)
             FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN drivers d ON d.id = m.driver_id
             WHERE \(Self.scope) AND (?5 IS NULL OR (m.requested_at, m.id) > (?5, ?6))
             ORDER BY m.requested_at, m.id LIMIT ?4
@@ -77,19 +87,20 @@ public struct MembershipDecisions {
                   after.map { .text($0.requestedAt) } ?? .null, after.map { .init($0.id) } ?? .null]) {
             (id: $0.int(0), connection: $0.int(1), name: $0.text(2), org: $0.int(3), driver: $0.text(4), email: $0.text(5),
              state: try $0.decode(MembershipState.self, 6, table: "memberships", key: "id \($0.int(0))"), at: $0.text(7),
-             domainMatches: $0.int(8) != 0)
+             domainMatches: $0.int(8) != 0, confirming: $0.int(9) != 0)
         }
         return try rows.map { row in
             let answers = try database.query("SELECT prompt, answer FROM membership_answers WHERE membership_id = ?1 ORDER BY position",
                                              [.init(row.id)]) { (prompt: $0.text(0), answer: $0.text(1)) }
             return MembershipRow(id: row.id, connectionID: row.connection, connectionName: row.name, organizationID: row.org,
-                                 driverName: row.driver, email: row.email, emailDomainMatches: row.domainMatches, state: row.state,
+                                 driverName: row.driver, email: row.email, emailDomainMatches: row.domainMatches,
+                                 awaitingEmailConfirmation: row.confirming, state: row.state,
                                  requestedAt: row.at, answers: answers)
         }
     }
 
     /// Applies one decision to several memberships, all or none; each is checked against the
-    /// user's role in its organization and audited. Returns how many changed.
+    /// user's role in its organization, audited, and told to the driver by email. Returns how many changed.
     public func decide(_ ids: [Int], _ decision: Decision, by access: Access) throws -> Int {
         guard !ids.isEmpty else { throw UserError.badRequest("Select at least one driver.") }
         guard ids.count <= 500 else { throw UserError.badRequest("Decide on at most 500 drivers at once.") }
@@ -119,6 +130,8 @@ public struct MembershipDecisions {
                 if case .text(let text) = reason { details["reason"] = text }
                 try AuditLog(database: database).record(by: access, organizationID: row.org,
                                                        action: decision.auditAction, subject: row.email, details: details)
+                try EmailConfirmations(database: database).withdraw(membership: id)
+                try DriverEmails(database: database).enqueue(decision.email, membership: id)
                 changed += 1
             }
             return changed

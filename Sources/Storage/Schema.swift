@@ -10,6 +10,7 @@ public enum Schema {
         Migration(version: 6, name: "driver names per request, rate events, spent form tokens", sql: version6),
         Migration(version: 7, name: "API tokens", sql: apiTokens),
         Migration(version: 8, name: "installation secrets", sql: installationSecrets),
+        Migration(version: 9, name: "email outbox, its sender's lease, address confirmations, host digests", sql: email),
     ]
 
     static let apiTokens = """
@@ -37,6 +38,65 @@ public enum Schema {
         value               BLOB NOT NULL CHECK (length(value) >= 32)
     ) WITHOUT ROWID;
     INSERT INTO installation_secrets (name, value) VALUES ('form-tokens', randomblob(32));
+    """
+
+    static let email = """
+    -- Every email is a row here, written in the transaction of the event that causes it (a request
+    -- received, a decision, an invite), so none is lost when the app stops and none goes out for an
+    -- event that rolled back. One process at a time delivers them (outbox_lease).
+    CREATE TABLE outbox (
+        id                  INTEGER PRIMARY KEY,
+        kind                TEXT NOT NULL CHECK (kind IN ('request received', 'request approved', 'request denied', 'driver removed',
+                                'email confirmation', 'status link', 'invite', 'digest')),
+        -- Whose it is: the connection's organization (drivers, invites), or the user a digest goes to.
+        org_id              INTEGER REFERENCES organizations(id) ON DELETE SET NULL,
+        user_id             INTEGER REFERENCES users(id) ON DELETE CASCADE,
+        membership_id       INTEGER REFERENCES memberships(id) ON DELETE SET NULL,
+        recipient           TEXT NOT NULL CHECK (length(recipient) BETWEEN 3 AND 254),
+        -- What the message says, as of the event: names, the reason, the tokens of its links.
+        payload             TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(payload)),
+        -- The unique part of its Message-ID, drawn once: a resend after a crash carries the same one.
+        message_key         TEXT NOT NULL UNIQUE CHECK (length(message_key) >= 22),
+        state               TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'skipped')),
+        attempts            INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        -- Not before: a retry's backoff, a digest's hour.
+        due_at              TEXT NOT NULL,
+        last_error          TEXT CHECK (last_error IS NULL OR length(last_error) <= 500),
+        created_at          TEXT NOT NULL,
+        sent_at             TEXT
+    );
+    CREATE INDEX outbox_due ON outbox (due_at) WHERE state = 'queued';
+    CREATE INDEX outbox_state_org ON outbox (state, org_id);
+    CREATE INDEX outbox_org_kind ON outbox (org_id, kind, created_at);
+    CREATE INDEX outbox_user ON outbox (user_id) WHERE user_id IS NOT NULL;
+    CREATE INDEX outbox_membership ON outbox (membership_id) WHERE membership_id IS NOT NULL;
+
+    -- Who delivers the outbox: one process at a time, for as long as it renews its lease.
+    CREATE TABLE outbox_lease (
+        id                  INTEGER PRIMARY KEY CHECK (id = 1),
+        holder              TEXT NOT NULL,
+        expires_at          TEXT NOT NULL
+    );
+
+    -- A link emailed to the address of a request whose domain is on the connection's allow-list:
+    -- opened once before it expires, it shows the driver reads that address.
+    CREATE TABLE email_confirmations (
+        token               TEXT PRIMARY KEY CHECK (length(token) >= 43),
+        membership_id       INTEGER NOT NULL REFERENCES memberships(id) ON DELETE CASCADE,
+        expires_at          TEXT NOT NULL,
+        confirmed_at        TEXT
+    ) WITHOUT ROWID;
+    CREATE INDEX email_confirmations_membership ON email_confirmations (membership_id);
+
+    -- A host's digest of waiting requests: on unless turned off, at most one an hour.
+    CREATE TABLE digest_settings (
+        user_id             INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        enabled             INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+        -- The secret of the List-Unsubscribe link, which turns the digest off without signing in.
+        unsubscribe_token   TEXT NOT NULL UNIQUE CHECK (length(unsubscribe_token) >= 43),
+        -- When the latest digest was due: the next is due an hour later at the earliest.
+        last_due_at         TEXT
+    );
     """
 
     static let knownDevices = """

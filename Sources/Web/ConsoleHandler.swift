@@ -39,9 +39,13 @@ public final class ConsoleHandler: RequestHandler {
     /// Checks the route's access rule once: the session, the CSRF token of a signed-in POST, and
     /// the permission the rule names.
     func context(for route: Route, _ parameters: PathParameters, _ request: Request) throws -> RouteContext {
-        if case .api(let rule) = route.access { return try apiContext(rule, parameters, request) }
-        if case .anyone = route.access {
+        switch route.access {
+        case .api(let rule):
+            return try apiContext(rule, parameters, request)
+        case .anyone, .emailLink:
             return RouteContext(handler: self, request: request, parameters: parameters, signedIn: nil, connectionOrganization: nil)
+        case .signedIn, .anyOrganization, .connection:
+            break
         }
         guard let session = try Accounts(database: database).session(token: request.cookies[SessionCookie.name] ?? "") else {
             if request.isRead { throw RedirectToSignIn(location: "/login?next=" + URLEncoding.encode(request.pathAndQuery)) }
@@ -60,7 +64,7 @@ public final class ConsoleHandler: RequestHandler {
     /// organization of the path's connection for `.connection` rules.
     func permit(_ rule: AccessRule, _ access: Access, _ parameters: PathParameters) throws -> Int? {
         switch rule {
-        case .anyone, .signedIn:
+        case .anyone, .emailLink, .signedIn:
             return nil
         case .anyOrganization(let permission):
             guard !access.organizations(allowing: permission).isEmpty else {

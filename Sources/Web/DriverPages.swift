@@ -9,7 +9,9 @@ struct DriverPages {
     static let formToken = FormToken(cookie: "join_csrf", path: "/join", lifetime: JoinLimits.formTokenLifetime)
     static let askAgainToken = FormToken(cookie: "status_csrf", path: "/status", lifetime: JoinLimits.formTokenLifetime)
 
-    var requests: JoinRequests { JoinRequests(database: handler.database, limits: handler.configuration.joinLimits) }
+    var requests: JoinRequests {
+        JoinRequests(database: handler.database, limits: handler.configuration.joinLimits, emailEnabled: handler.configuration.emailEnabled)
+    }
 
     /// GET and POST /join/{token}.
     func join(_ request: Request, token: String) throws -> Response {
@@ -30,6 +32,11 @@ struct DriverPages {
             let outcome = try requests.request(draft, to: joinable, from: .init(address: request.remoteAddress, formToken: sent))
             var response: Response
             switch outcome {
+            case _ where handler.configuration.emailEnabled:
+                // The same answer for a new request and a repeat (each got its status link by email): it tells nothing.
+                response = handler.html(page: "email-sent", title: "Check your email", session: nil, [
+                    "organization": .text(joinable.organizationName), "connection": .text(joinable.connectionName),
+                ])
             case .created(let status):
                 response = .redirect(to: "/status/" + status)
             case .askedBefore:
@@ -142,7 +149,9 @@ struct DriverPages {
         var context: [String: TemplateValue] = [
             "organization": .text(status.organizationName), "connection": .text(status.connectionName),
             "driver": .text(status.driverName), "state": .text(status.state.rawValue),
-            "pending": .bool(status.state == .pending), "connected": .bool(status.state == .connected),
+            "pending": .bool(status.state == .pending && !status.awaitingEmailConfirmation),
+            "confirming": .bool(status.awaitingEmailConfirmation), "confirmHours": .text(Int(EmailConfirmations.lifetime / 3600)),
+            "connected": .bool(status.state == .connected),
             "denied": .bool(status.state == .denied), "removed": .bool(status.state == .removed),
             "reason": status.denialReason.map(TemplateValue.text) ?? false,
             "requestedAt": .text(DateText.display(status.requestedAt)),

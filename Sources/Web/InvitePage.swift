@@ -15,11 +15,13 @@ struct InvitePage {
         return invite
     }
 
-    func respond(connectionID: Int) throws -> Response {
+    /// `emailInvites`: the Email invites section as a form left it (`InviteEmailForm`).
+    func respond(connectionID: Int, emailInvites: TemplateValue? = nil, status: Int = 200) throws -> Response {
         let invite = try invite(connectionID)
         let url = page.handler.configuration.inviteURL(token: invite.inviteToken)
         let version = Fingerprint.of(url)
-        return page.html("invite", title: "Invite drivers · \(invite.connectionName)", [
+        return page.html(status: status, "invite", title: "Invite drivers · \(invite.connectionName)", [
+            "emailInvites": try emailInvites ?? InviteEmailForm(page: page).context(organizationID: invite.organizationID),
             "id": .text(connectionID),
             "connectionName": .text(invite.connectionName),
             "orgName": .text(invite.orgName),

@@ -5,12 +5,16 @@ import FastCGI
 /// (`done=approved&n=3`); the words come from here, so a link cannot make a page say anything else.
 enum Notice: String, CaseIterable {
     case approved, denied, removed, enabled, disabled
+    /// Email invites queued; failed emails queued again.
+    case emailed, requeued
 
     func text(count: Int) -> String {
         let number = Format.integer(count)
         switch self {
         case .approved, .denied, .removed: return "\(number) driver\(count == 1 ? "" : "s") \(rawValue)"
         case .enabled, .disabled: return "\(number) connection\(count == 1 ? "" : "s") \(rawValue)"
+        case .emailed: return "\(number) email invite\(count == 1 ? " is" : "s are") on the way"
+        case .requeued: return "\(number) email\(count == 1 ? " is" : "s are") queued again"
         }
     }
 

@@ -42,7 +42,7 @@ struct RequestsPage {
     func rowContext(_ row: MembershipRow) -> TemplateValue {
         [
             "id": .text(row.id), "driver": .text(row.driverName), "email": .text(row.email),
-            "domainMatches": .bool(row.emailDomainMatches),
+            "domainMatches": .bool(row.emailDomainMatches), "confirming": .bool(row.awaitingEmailConfirmation),
             "connection": .text(row.connectionName), "connectionURL": .text("/connections/\(row.connectionID)/requests"),
             "requestedAt": .text(DateText.display(row.requestedAt)),
             "answers": .list(row.answers.map { ["prompt": .text($0.prompt), "answer": .text($0.answer)] }),

@@ -24,6 +24,10 @@ struct PathParameters {
 enum AccessRule: Sendable {
     /// Anyone: public pages. Their POST forms carry a token paired with a cookie (double submit).
     case anyone
+    /// Anyone holding a link from an email: the secret in its path (256 random bits, sent only to
+    /// that address) is the proof, so its forms carry no cookie (a mail program's one-click
+    /// unsubscribe has none).
+    case emailLink
     /// A signed-in user; a POST carries the session's CSRF token.
     case signedIn
     /// Signed in, with the permission in at least one of the user's organizations.

@@ -13,6 +13,12 @@ extension ConsoleHandler {
         Route(["POST"], "/status/{token}/again", .anyone) {
             try DriverPages(handler: $0.handler).askAgain($0.request, token: $0.parameters.texts["token"] ?? "")
         },
+        Route(["GET", "POST"], "/confirm/{token}", .emailLink) {
+            try EmailLinkPages(handler: $0.handler).confirm($0.request, token: $0.parameters.texts["token"] ?? "")
+        },
+        Route(["GET", "POST"], "/unsubscribe/{token}", .emailLink) {
+            try EmailLinkPages(handler: $0.handler).unsubscribe($0.request, token: $0.parameters.texts["token"] ?? "")
+        },
 
         Route(["GET"], "/", .signedIn) { _ in .redirect(to: "/connections") },
         Route(["GET"], "/connections", .signedIn) { try ConnectionsPage(page: $0.page).respond() },
@@ -30,6 +36,9 @@ extension ConsoleHandler {
         },
         Route(["GET"], "/connections/{id:Int}/qr.png", .connection(.inviteDrivers)) {
             try InvitePage(page: $0.page).qrCode(connectionID: $0.parameters.id, png: true)
+        },
+        Route(["POST"], "/connections/{id:Int}/invite/email", .connection(.inviteDrivers)) {
+            try InviteEmailForm(page: $0.page).respond(connectionID: $0.parameters.id)
         },
         Route(["POST"], "/connections/{id:Int}/rotate", .connection(.rotateCodes)) {
             try InvitePage(page: $0.page).rotate(connectionID: $0.parameters.id)
@@ -50,6 +59,9 @@ extension ConsoleHandler {
         Route(["POST"], "/requests/decide", .anyOrganization(.decideMemberships)) { try RequestsPage(page: $0.page).decide() },
         Route(["GET", "POST"], "/users", .anyOrganization(.manageUsers)) { try UsersPage(page: $0.page).respond() },
         Route(["GET"], "/audit", .anyOrganization(.viewAudit)) { try AuditPage(page: $0.page).respond() },
+        Route(["GET"], "/email", .anyOrganization(.manageUsers)) { try EmailPage(page: $0.page).respond() },
+        Route(["POST"], "/email/retry", .anyOrganization(.manageUsers)) { try EmailPage(page: $0.page).retry() },
+        Route(["GET", "POST"], "/account/email", .signedIn) { try AccountEmailPage(page: $0.page).respond() },
         Route(["GET", "POST"], "/account/tokens", .signedIn) { try APITokensPage(page: $0.page).respond() },
         Route(["POST"], "/account/tokens/{id:Int}/revoke", .signedIn) { try APITokensPage(page: $0.page).revoke($0.parameters.id) },
 
@@ -102,6 +114,7 @@ extension AccessRule {
     var documentation: String {
         switch self {
         case .anyone: return "anyone (forms: a token paired with a cookie)"
+        case .emailLink: return "anyone with the emailed link (its secret is the proof)"
         case .signedIn: return "signed in (POST: the session's CSRF token)"
         case .anyOrganization(let permission): return "signed in, \(permission.documentation) in some organization"
         case .connection(let permission): return "signed in, \(permission.documentation) in the connection's organization"

@@ -103,6 +103,7 @@ struct UsersPage {
             "message": message.map(TemplateValue.text) ?? .bool(false),
             "failed": .bool(failed),
             "minimumPassword": .text(Passwords.minimumLength),
+            "emailStatus": try EmailPage.status(page),
         ])
     }
 }

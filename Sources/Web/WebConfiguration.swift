@@ -24,6 +24,14 @@ public struct WebConfiguration: Sendable {
     public var joinLimits = JoinLimits.Policy()
     /// Calls per API token.
     let apiRateLimit: APIRateLimit
+    /// Where email goes; nil: email is not set up, and emails wait in the outbox.
+    public var smtp: SMTPSettings?
+    /// When a temporary failure is tried again, and how often.
+    public var emailRetry = Outbox.RetryPolicy()
+    /// Email invites an organization may send in 24 hours.
+    public var emailInvitesPerDay = EmailInvites.perOrganizationPerDay
+
+    var emailEnabled: Bool { smtp != nil }
 
     public init(databasePath: String, views: Views, publicBaseURL: String, publicDirectory: String, testRoutes: Bool = false,
                 busyTimeoutMilliseconds: Int32 = 5000, exportsPerProcess: Int = 2, exportsPerUser: Int = 1, waitingWriters: Int = 2,
@@ -45,6 +53,9 @@ public struct WebConfiguration: Sendable {
 
     /// The absolute link a driver opens to join a connection.
     public func inviteURL(token: String) -> String { publicBaseURL + "/join/" + token }
+
+    /// The absolute link of a page, for emails.
+    func absoluteURL(_ path: String) -> String { publicBaseURL + path }
 
     /// A short hash of the names, sizes and dates of the public files: it changes whenever one does.
     static func fingerprint(of directory: String) -> String {

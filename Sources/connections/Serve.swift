@@ -55,6 +55,36 @@ struct Serve: ParsableCommand {
     @Option(help: "Calls one API token may make at once before the per-minute rate applies.")
     var apiBurst = WebConfiguration.apiBurst
 
+    @Option(help: "Where email is sent: smtp://host:587 (STARTTLS) or smtps://host:465. Without it, emails wait in the outbox.")
+    var smtpURL: String?
+
+    @Option(help: "The From address of every email, \"Name <address>\" (drivers see their host's name instead).")
+    var mailFrom: String?
+
+    @Option(help: "The SMTP user name, if the server asks for one.")
+    var smtpUser: String?
+
+    @Option(help: "A file holding the SMTP password (or set CONNECTIONS_SMTP_PASSWORD); never on the command line.")
+    var smtpPasswordFile: String?
+
+    @Option(help: "smtp:// only: 'required' refuses a server without STARTTLS; 'optional' sends in the clear to one (a relay on this machine).")
+    var smtpStarttls = "required"
+
+    @Option(help: "Certificates (PEM) to trust for the SMTP server besides the system's.")
+    var smtpCaFile: String?
+
+    @Option(help: "Seconds one email may take to send, connecting included.")
+    var smtpTimeout = 30
+
+    @Option(help: "Attempts at an email that fails for a while (SMTP 4xx, no answer) before it is failed.")
+    var emailAttempts = 8
+
+    @Option(help: "Seconds before the second attempt; each later one waits twice as long (at most an hour).")
+    var emailRetrySeconds = 60
+
+    @Option(help: "Email invites an organization may send in 24 hours.")
+    var emailInvitesPerDay = EmailInvites.perOrganizationPerDay
+
     @Flag(help: .hidden)
     var testRoutes = false
 
@@ -76,6 +106,39 @@ struct Serve: ParsableCommand {
         }
         guard (0...60_000).contains(busyTimeoutMs) else { throw ValidationError("--busy-timeout-ms must be from 0 to 60000") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
+        guard ["required", "optional"].contains(smtpStarttls) else { throw ValidationError("--smtp-starttls must be required or optional") }
+        guard (1...600).contains(smtpTimeout) else { throw ValidationError("--smtp-timeout must be from 1 to 600") }
+        guard (1...100).contains(emailAttempts), (1...86_400).contains(emailRetrySeconds) else {
+            throw ValidationError("--email-attempts must be from 1 to 100 and --email-retry-seconds from 1 to 86400")
+        }
+        guard (1...10_000_000).contains(emailInvitesPerDay) else { throw ValidationError("--email-invites-per-day must be from 1 to 10000000") }
+        guard smtpURL == nil || mailFrom != nil else { throw ValidationError("--smtp-url needs --mail-from \"Name <address>\"") }
+    }
+
+    /// The SMTP settings, with the password from its file or the environment; nil without --smtp-url.
+    func smtpSettings() throws -> SMTPSettings? {
+        guard let smtpURL, let mailFrom else { return nil }
+        guard let from = MailAddress(parsing: mailFrom) else {
+            throw ValidationError("--mail-from must be an address like \"Connections <noreply@example.com>\"")
+        }
+        var password = ProcessInfo.processInfo.environment["CONNECTIONS_SMTP_PASSWORD"]
+        if let smtpPasswordFile {
+            guard let text = try? String(contentsOfFile: smtpPasswordFile, encoding: .utf8) else {
+                throw ValidationError("--smtp-password-file \(smtpPasswordFile) cannot be read")
+            }
+            // A file ends with a line break (LF or CRLF); the password does not.
+            var scalars = text.unicodeScalars
+            if scalars.last == "\n" { scalars.removeLast() }
+            if scalars.last == "\r" { scalars.removeLast() }
+            password = String(scalars)
+        }
+        guard password == nil || smtpUser != nil else { throw ValidationError("an SMTP password needs --smtp-user") }
+        do {
+            return try SMTPSettings(url: smtpURL, username: smtpUser, password: password, from: from, requireSTARTTLS: smtpStarttls == "required",
+                                    caFile: smtpCaFile, connectTimeout: min(10, smtpTimeout), timeout: smtpTimeout)
+        } catch let error as UserError {
+            throw ValidationError(error.message)
+        }
     }
 
     func run() throws {
@@ -89,11 +152,20 @@ struct Serve: ParsableCommand {
                                    waitingWriters: max(1, threads / 2), apiRequestsPerMinute: apiRequestsPerMinute, apiBurst: apiBurst)
         web.synchronousNormalForBenchmarks = benchmarkSynchronousNormal
         web.joinLimits = JoinLimits.Policy(perAddress: joinRequestsPerAddress, perConnection: joinRequestsPerConnection)
+        web.smtp = try smtpSettings()
+        web.emailRetry = Outbox.RetryPolicy(maximumAttempts: emailAttempts, firstDelay: TimeInterval(emailRetrySeconds))
+        web.emailInvitesPerDay = emailInvitesPerDay
         let configured = web
         let server = FastCGIServer(
             configuration: ServerConfiguration(address: listen, socketMode: UInt32(socketMode, radix: 8)!, threads: threads,
                                                maxBodyBytes: maxBodyBytes, shutdownGraceSeconds: shutdownGrace),
             makeHandler: { try ConsoleHandler(configuration: configured) })
-        try server.run()
+        // The sender runs beside the workers; which process sends is settled by the outbox's lease. It
+        // starts once the server has blocked SIGTERM and SIGINT, so that its thread inherits that and the
+        // signals reach the server's sigwait.
+        let delivery = configured.smtp.map { EmailDelivery(configuration: configured, settings: $0) }
+        if delivery == nil { Log.info("email: not set up (no --smtp-url): emails wait in the outbox") }
+        defer { delivery?.stop() }
+        try server.run(onReady: { delivery?.start() })
     }
 }

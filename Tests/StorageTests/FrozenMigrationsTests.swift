@@ -16,6 +16,7 @@ final class FrozenMigrationsTests: XCTestCase {
         6: 0x89cb_d2b4_e9df_caa4,
         7: 0xa224_32f2_e30c_6a34,
         8: 0xc7fe_121a_ba80_49eb,
+        9: 0x0e66_2e41_6b4c_3b26,
     ]
 
     func testReleasedMigrationsAreUnchanged() {

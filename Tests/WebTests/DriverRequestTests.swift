@@ -8,57 +8,8 @@ import XCTest
 /// A driver's request, in-process: what an email proves (nothing, yet), what a repeat request may
 /// learn and change (nothing), whose name a request carries, the limits and single-use forms, and
 /// lengths counted as the database counts them.
-final class DriverRequestTests: XCTestCase {
+final class DriverRequestTests: XCTestCase, DriverFixtures {
     var made = 0
-
-    /// A connection of `org` (the first organization by default) with the given rules: its id and invite token.
-    func makeConnection(_ client: TestClient, approval: String = "Manually approve", questions: [String] = [], domains: [String] = [],
-                        org: Int? = nil) throws -> (id: Int, token: String) {
-        made += 1
-        let database = try client.otherConnection()
-        let organization = try org ?? database.scalarInt("SELECT min(id) FROM organizations")
-        let alphabet = Array("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
-        let code = "QT" + String((0..<6).map { alphabet[(made * 7 + $0 * 11 + Int.random(in: 0..<31)) % 31] })
-        let token = "driver-request-test-\(made)-" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
-        try database.run("""
-            INSERT INTO connections (org_id, name, status, connection_type, approval_type, visibility, search_code, invite_token,
-                                     benefits_list, questions_list, created_at, updated_at)
-            VALUES (?1, ?2, 'Enabled', 'Standard', ?3, 'Private', ?4, ?5, 'Free charging', ?6, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')
-            """, [.init(organization), .text("Driver test \(made) \(token.suffix(6))"), .text(approval), .text(code), .text(token),
-                  .text(questions.joined(separator: "\n"))])
-        let id = Int(database.lastInsertRowID)
-        try database.run("INSERT INTO connection_benefits (connection_id, position, kind) VALUES (?1, 0, 'Free charging')", [.init(id)])
-        for (position, prompt) in questions.enumerated() {
-            try database.run("INSERT INTO connection_questions VALUES (?1, ?2, ?3)", [.init(id), .init(position), .text(prompt)])
-        }
-        for domain in domains { try database.run("INSERT INTO connection_email_domains VALUES (?1, ?2)", [.init(id), .text(domain)]) }
-        return (id, token)
-    }
-
-    /// A driver's browser: opens the join page and sends it filled in.
-    @discardableResult
-    func join(_ client: Browsing, _ token: String, name: String = "Dana Driver", email: String, answers: [String] = [],
-              terms: Bool = true) -> Response {
-        XCTAssertEqual(client.send("GET", "/join/\(token)", form: []).status, 200)
-        let form = [("csrf", client.cookies[DriverPages.formToken.cookie] ?? ""), ("name", name), ("email", email)]
-            + answers.enumerated().map { ("answer-\($0)", $1) } + (terms ? [("terms", "yes")] : [])
-        return client.send("POST", "/join/\(token)", form: form)
-    }
-
-    func statusToken(of response: Response, _ client: Browsing) throws -> String {
-        XCTAssertEqual(response.status, 303, client.text(response).prefix(300).description)
-        let location = try XCTUnwrap(client.header(response, "Location"))
-        XCTAssertTrue(location.hasPrefix("/status/"), location)
-        return String(location.dropFirst("/status/".count))
-    }
-
-    func membership(_ client: TestClient, connection: Int, email: String) throws -> [String] {
-        try client.otherConnection().query("""
-            SELECT m.state, coalesce(m.denial_reason, ''), m.requested_at, m.driver_name, m.status_token,
-                   coalesce((SELECT group_concat(answer, '|') FROM membership_answers a WHERE a.membership_id = m.id), '')
-            FROM memberships m JOIN drivers d ON d.id = m.driver_id WHERE m.connection_id = ?1 AND d.email = ?2
-            """, [.init(connection), .text(email)]) { row in (0..<6).map { row.text(Int32($0)) } }.first ?? []
-    }
 
     // MARK: 1. An email domain proves nothing yet
 

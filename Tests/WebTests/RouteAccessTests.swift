@@ -30,6 +30,11 @@ final class RouteAccessTests: XCTestCase {
         let other = try client.otherConnection()
         let invite = try other.query("SELECT invite_token FROM connections WHERE status = 'Enabled' LIMIT 1") { $0.text(0) }[0]
         let status = try other.query("SELECT status_token FROM memberships LIMIT 1") { $0.text(0) }[0]
+        // An open confirmation link and a digest's unsubscribe link, as the email features leave them.
+        let confirmation = String(repeating: "c", count: 44), unsubscribe = String(repeating: "u", count: 44)
+        try other.run("INSERT INTO email_confirmations (token, membership_id, expires_at) VALUES (?1, (SELECT min(id) FROM memberships), '2999-01-01T00:00:00Z')",
+                      [.text(confirmation)])
+        try other.run("INSERT INTO digest_settings (user_id, unsubscribe_token) VALUES ((SELECT min(id) FROM users), ?1)", [.text(unsubscribe)])
         let everyColumn = ColumnCatalog.all.map { ("order", $0.key) } + [("show", "name"), ("action", "apply"), ("back", "")]
 
         let probes: [Probe] = [
@@ -41,6 +46,8 @@ final class RouteAccessTests: XCTestCase {
             // Without the status page's form token (its cookie), asking again is refused, signed in or not.
             Probe(method: "POST", route: "/status/{token}/again", target: "/status/\(status)/again", form: [("name", "X"), ("terms", "yes")],
                   expected: [403, 403, 403, 403]),
+            Probe(method: "GET", route: "/confirm/{token}", target: "/confirm/\(confirmation)", expected: [200, 200, 200, 200]),
+            Probe(method: "GET", route: "/unsubscribe/{token}", target: "/unsubscribe/\(unsubscribe)", expected: [200, 200, 200, 200]),
             Probe(method: "GET", route: "/", target: "/", expected: [303, 303, 303, 303]),
             Probe(method: "GET", route: "/connections", target: "/connections", expected: [303, 200, 200, 200]),
             Probe(method: "GET", route: "/connections/filter-catalog", target: "/connections/filter-catalog", expected: [303, 200, 200, 200]),
@@ -55,6 +62,8 @@ final class RouteAccessTests: XCTestCase {
             Probe(method: "GET", route: "/connections/{id:Int}/invite", target: "/connections/\(y)/invite", expected: [303, 403, 404, 200]),
             Probe(method: "GET", route: "/connections/{id:Int}/qr.svg", target: "/connections/\(x)/qr.svg", expected: [303, 404, 200, 200]),
             Probe(method: "GET", route: "/connections/{id:Int}/qr.png", target: "/connections/\(x)/qr.png", expected: [303, 404, 200, 200]),
+            Probe(method: "POST", route: "/connections/{id:Int}/invite/email", target: "/connections/\(x)/invite/email",
+                  form: [("step", "check"), ("addresses", "new.driver@example.test")], expected: [401, 404, 200, 200]),
             Probe(method: "POST", route: "/connections/{id:Int}/rotate", target: "/connections/\(x)/rotate", form: [("what", "code")],
                   expected: [401, 404, 403, 303]),
             Probe(method: "GET", route: "/connections/{id:Int}/requests", target: "/connections/\(x)/requests", expected: [303, 404, 200, 200]),
@@ -69,6 +78,9 @@ final class RouteAccessTests: XCTestCase {
             Probe(method: "GET", route: "/audit", target: "/audit", expected: [303, 403, 403, 200]),
             Probe(method: "GET", route: "/account/tokens", target: "/account/tokens", expected: [303, 200, 200, 200]),
             Probe(method: "POST", route: "/account/tokens/{id:Int}/revoke", target: "/account/tokens/999999/revoke", expected: [401, 404, 404, 404]),
+            Probe(method: "GET", route: "/email", target: "/email", expected: [303, 403, 403, 200]),
+            Probe(method: "POST", route: "/email/retry", target: "/email/retry", expected: [401, 403, 403, 303]),
+            Probe(method: "GET", route: "/account/email", target: "/account/email", expected: [303, 200, 200, 200]),
             Probe(method: "POST", route: "/logout", target: "/logout", expected: [401, 303, 303, 303]),
         ]
         XCTAssertEqual(Set(probes.map { "\($0.method) \($0.route)" }),

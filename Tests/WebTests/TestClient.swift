@@ -19,17 +19,19 @@ final class TestClient {
 
     /// A database of `connections` demo connections, made once per size and copied for each client.
     /// API calls per token are limited far above what a test makes, unless a test is about the limit.
-    init(connections: Int = 120, busyTimeoutMilliseconds: Int32 = 5000, apiRequestsPerMinute: Int = 1_000_000, apiBurst: Int = 1_000_000) throws {
+    init(connections: Int = 120, busyTimeoutMilliseconds: Int32 = 5000, apiRequestsPerMinute: Int = 1_000_000, apiBurst: Int = 1_000_000,
+         configure: (inout WebConfiguration) throws -> Void = { _ in }) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("connections-web-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         databasePath = folder.appendingPathComponent("connections.sqlite").path
         try FileManager.default.copyItem(atPath: try Self.template(connections: connections), toPath: databasePath)
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let configuration = WebConfiguration(databasePath: databasePath, views: try Views(directory: root.appendingPathComponent("Views").path),
+        var configuration = WebConfiguration(databasePath: databasePath, views: try Views(directory: root.appendingPathComponent("Views").path),
                                              publicBaseURL: "https://connect.example.test",
                                              publicDirectory: root.appendingPathComponent("Public").path,
                                              busyTimeoutMilliseconds: busyTimeoutMilliseconds, apiRequestsPerMinute: apiRequestsPerMinute,
                                              apiBurst: apiBurst)
+        try configure(&configuration)
         handler = try ConsoleHandler(configuration: configuration)
     }
 

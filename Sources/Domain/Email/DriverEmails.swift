@@ -1,0 +1,37 @@
+import Foundation
+import Storage
+
+/// The emails a driver gets about a request: received (with the status link), approved (with
+/// the benefits), denied (with the host's reason), removed, the status link again, and the link
+/// that confirms an address. Each is queued in the transaction that changes the request; what it
+/// says is fixed then.
+struct DriverEmails {
+    let database: Database
+
+    /// A request's status link is emailed again at most once in this time.
+    static let statusLinkInterval: TimeInterval = 10 * 60
+
+    /// Queues `kind` about membership `id`; `extra` adds to what the message says (a confirmation token).
+    func enqueue(_ kind: EmailKind, membership id: Int, extra: [String: String] = [:]) throws {
+        guard let found = try database.query("""
+            SELECT c.org_id, o.name_for_drivers, c.name, c.benefits_list, m.driver_name, d.email, m.status_token,
+                   coalesce(m.denial_reason, '')
+            FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN organizations o ON o.id = c.org_id
+            JOIN drivers d ON d.id = m.driver_id WHERE m.id = ?1
+            """, [.init(id)], row: { row in
+                (org: row.int(0), payload: ["organization": row.text(1), "connection": row.text(2), "benefits": row.text(3),
+                                            "driver": row.text(4), "statusToken": row.text(6), "reason": row.text(7)], email: row.text(5))
+            }).first else { return }
+        try Outbox(database: database).enqueue(kind, to: found.email, organizationID: found.org, membershipID: id,
+                                               payload: found.payload.merging(extra) { $1 })
+    }
+
+    /// Whether a repeat request may email its links again: not when any email about the request
+    /// (each carries its status link) was queued in the last `statusLinkInterval`, so a join form
+    /// cannot be used to flood someone's inbox.
+    func mayResend(membership id: Int, now: Date = Date()) throws -> Bool {
+        try database.scalarInt("""
+            SELECT count(*) FROM outbox WHERE membership_id = ?1 AND created_at > ?2
+            """, [.init(id), .text(DateText.store(now.addingTimeInterval(-Self.statusLinkInterval)))]) == 0
+    }
+}

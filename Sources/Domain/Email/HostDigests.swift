@@ -1,0 +1,108 @@
+import Foundation
+import Storage
+
+/// Officers and Admins hear of requests waiting on their connections by a digest, at most one per
+/// person an hour: a request that starts waiting queues one for each of them who has none queued,
+/// due an hour after their previous one. What it lists is read when it is sent, so it is current.
+public struct HostDigests {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// The shortest time between two digests to one person.
+    public static let interval: TimeInterval = 60 * 60
+
+    /// The roles that decide on requests (Access's rules), as a JSON list for `json_each`.
+    static let decidingRoles: SQLValue = .text(String(decoding: try! JSONSerialization.data(
+        withJSONObject: Role.allCases.filter { $0.allows(.decideMemberships) }.map(\.rawValue)), as: UTF8.self))
+
+    /// Inside the transaction of a request that starts waiting in `organizationID`.
+    func schedule(organizationID: Int, now: Date = Date()) throws {
+        let hosts = try database.query("""
+            SELECT u.id, u.email FROM user_roles r JOIN users u ON u.id = r.user_id
+            WHERE r.org_id = ?1 AND r.role IN (SELECT value FROM json_each(?2)) ORDER BY u.id
+            """, [.init(organizationID), Self.decidingRoles]) { (id: $0.int(0), email: $0.text(1)) }
+        for host in hosts {
+            let setting = try self.setting(userID: host.id)
+            guard setting.enabled,
+                  try database.scalarInt("SELECT count(*) FROM outbox WHERE user_id = ?1 AND kind = 'digest' AND state IN ('queued', 'sending')",
+                                         [.init(host.id)]) == 0 else { continue }
+            let due = max(now, setting.lastDue.map { $0.addingTimeInterval(Self.interval) } ?? now)
+            try Outbox(database: database).enqueue(.digest, to: host.email, organizationID: nil, userID: host.id, payload: [:], due: due)
+            try database.run("UPDATE digest_settings SET last_due_at = ?2 WHERE user_id = ?1", [.init(host.id), .text(DateText.store(due))])
+        }
+    }
+
+    public struct Setting: Sendable {
+        public let enabled: Bool
+        /// The secret of the digest's unsubscribe link.
+        public let unsubscribeToken: String
+        let lastDue: Date?
+    }
+
+    /// A user's digest setting (on, with a new unsubscribe token, until they turn it off). Inside a write transaction.
+    func setting(userID: Int) throws -> Setting {
+        var random = SystemRandomNumberGenerator()
+        try database.run("INSERT INTO digest_settings (user_id, unsubscribe_token) VALUES (?1, ?2) ON CONFLICT (user_id) DO NOTHING",
+                         [.init(userID), .text(InviteCodes.inviteToken(using: &random) + InviteCodes.inviteToken(using: &random))])
+        return try database.query("SELECT enabled, unsubscribe_token, last_due_at FROM digest_settings WHERE user_id = ?1", [.init(userID)]) {
+            Setting(enabled: $0.int(0) == 1, unsubscribeToken: $0.text(1), lastDue: $0.optionalText(2).flatMap(DateText.parse))
+        }[0]
+    }
+
+    /// Whether the user gets digests (on until turned off).
+    public func isEnabled(userID: Int) throws -> Bool {
+        try database.query("SELECT enabled FROM digest_settings WHERE user_id = ?1", [.init(userID)]) { $0.int(0) == 1 }.first ?? true
+    }
+
+    /// Turns a user's digest on or off, from their account page.
+    public func set(enabled: Bool, userID: Int) throws {
+        try database.transaction {
+            _ = try setting(userID: userID)
+            try database.run("UPDATE digest_settings SET enabled = ?2 WHERE user_id = ?1", [.init(userID), .init(enabled ? 1 : 0)])
+        }
+    }
+
+    /// The user of an unsubscribe link, if the token is one.
+    public func user(unsubscribeToken token: String) throws -> (id: Int, email: String)? {
+        guard (43...100).contains(token.utf8.count) else { return nil }
+        return try database.query("""
+            SELECT u.id, u.email FROM digest_settings s JOIN users u ON u.id = s.user_id WHERE s.unsubscribe_token = ?1
+            """, [.text(token)]) { (id: $0.int(0), email: $0.text(1)) }.first
+    }
+
+    /// An unsubscribe link's action: the digest goes off, without signing in.
+    public func unsubscribe(token: String) throws {
+        guard let user = try user(unsubscribeToken: token) else { throw UserError.notFound("This unsubscribe link is not valid.") }
+        try set(enabled: false, userID: user.id)
+    }
+
+    /// What a digest says when it is sent.
+    public struct Content: Sendable {
+        public struct Line: Sendable {
+            public let organization: String
+            public let connectionID: Int
+            public let connection: String
+            public let waiting: Int
+        }
+        public let lines: [Line]
+        public let unsubscribeToken: String
+        public var total: Int { lines.reduce(0) { $0 + $1.waiting } }
+    }
+
+    /// The requests waiting on the connections where the user decides, when the digest is sent;
+    /// nil when the user turned digests off or nothing waits any more.
+    public func content(userID: Int) throws -> Content? {
+        guard let setting = try database.query("SELECT enabled, unsubscribe_token FROM digest_settings WHERE user_id = ?1", [.init(userID)],
+                                               row: { (enabled: $0.int(0) == 1, token: $0.text(1)) }).first, setting.enabled else { return nil }
+        let lines = try database.query("""
+            SELECT o.name, c.id, c.name, c.pending_requests FROM connections c JOIN organizations o ON o.id = c.org_id
+            WHERE c.pending_requests > 0
+              AND c.org_id IN (SELECT org_id FROM user_roles WHERE user_id = ?1 AND role IN (SELECT value FROM json_each(?2)))
+            ORDER BY o.name COLLATE NOCASE, c.pending_requests DESC, c.name COLLATE NOCASE LIMIT 50
+            """, [.init(userID), Self.decidingRoles]) { Content.Line(organization: $0.text(0), connectionID: $0.int(1), connection: $0.text(2), waiting: $0.int(3)) }
+        return lines.isEmpty ? nil : Content(lines: lines, unsubscribeToken: setting.token)
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Storage
+
+/// Exactly one process delivers the outbox, however many serve the app: the one holding the lease,
+/// a single row taken and renewed inside write transactions (BEGIN IMMEDIATE), so two processes
+/// never both find it free. A holder that stops renewing (killed, hung) loses it when it expires,
+/// and the next holder sends again what the old one had taken but not marked, with the same Message-ID.
+public struct OutboxLease {
+    let database: Database
+    /// This process's name for itself: unique per process start.
+    public let holder: String
+    /// Longer than one email can take to send (the SMTP timeouts), so a live holder never loses it mid-send.
+    public let duration: TimeInterval
+
+    public init(database: Database, holder: String, duration: TimeInterval) {
+        self.database = database
+        self.holder = holder
+        self.duration = duration
+    }
+
+    /// Takes or keeps the lease; true while this process holds it. Costs no write while another
+    /// process holds it, nor while this one holds it for more than half its duration still.
+    public func hold(now: Date = Date()) throws -> Bool {
+        if let current = try current() {
+            if current.holder != holder && current.expires > now { return false }
+            if current.holder == holder && current.expires > now.addingTimeInterval(duration / 2) { return true }
+        }
+        return try database.transaction { try renew(now: now) }
+    }
+
+    /// Inside a write transaction: takes the lease if it is free, expired or ours, and extends it.
+    /// Taking it over from another holder puts what that holder had taken back in the queue.
+    func renew(now: Date) throws -> Bool {
+        let current = try self.current()
+        if let current, current.holder != holder, current.expires > now { return false }
+        try database.run("""
+            INSERT INTO outbox_lease (id, holder, expires_at) VALUES (1, ?1, ?2)
+            ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+            """, [.text(holder), .text(DateText.store(now.addingTimeInterval(duration)))])
+        if current?.holder != holder {
+            try database.run("UPDATE outbox SET state = 'queued' WHERE state = 'sending'")
+        }
+        return true
+    }
+
+    func current() throws -> (holder: String, expires: Date)? {
+        try database.query("SELECT holder, expires_at FROM outbox_lease WHERE id = 1") { row in
+            (holder: row.text(0), expires: DateText.parse(row.text(1)) ?? .distantPast)
+        }.first
+    }
+
+    /// Gives the lease up (when the process stops), so another process takes over at once.
+    public func release() throws {
+        try database.transaction {
+            try database.run("DELETE FROM outbox_lease WHERE id = 1 AND holder = ?1", [.text(holder)])
+        }
+    }
+}

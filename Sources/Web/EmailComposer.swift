@@ -1,0 +1,94 @@
+import Domain
+import Foundation
+import Storage
+
+/// Turns an outbox row into the email sent: subject, plain text and HTML from the templates in
+/// `Views/emails/` (`{{value}}` escaped in the HTML, `{{{value}}}` as is in the text), the host's
+/// name for drivers as the sender's display name, the row's stable Message-ID, and for an invite
+/// the QR code as an inline picture. Invites and digests read the connection and the waiting
+/// requests as they are when sent.
+struct EmailComposer {
+    let configuration: WebConfiguration
+    let settings: SMTPSettings
+    let database: Database
+
+    enum Composed {
+        case message(MailMessage)
+        /// Nothing to send any more, and why.
+        case skip(String)
+    }
+
+    /// Width of the QR code in an invite: zbar and phone cameras read it easily, and it stays small.
+    static let qrPixels = 330
+
+    func compose(_ item: OutboxItem) throws -> Composed {
+        let payload = item.payload
+        var context: [String: TemplateValue] = [
+            "organization": .text(payload["organization"] ?? ""), "connection": .text(payload["connection"] ?? ""),
+            "driver": .text(payload["driver"] ?? ""), "reason": .text(payload["reason"] ?? ""),
+            "benefits": .list((payload["benefits"] ?? "").split(separator: "\n").map { .text(String($0)) }),
+        ]
+        if let token = payload["statusToken"] { context["statusURL"] = .text(configuration.absoluteURL("/status/" + token)) }
+        if let token = payload["confirmToken"] {
+            context["confirmURL"] = .text(configuration.absoluteURL("/confirm/" + token))
+            context["confirmHours"] = .text(Int(EmailConfirmations.lifetime / 3600))
+        }
+        var from = MailAddress(name: payload["organization"] ?? settings.from.name, address: settings.from.address)
+        var headers: [(name: String, value: String)] = []
+        var images: [InlineImage] = []
+        let subject: String
+        let connection = payload["connection"] ?? "", organization = payload["organization"] ?? ""
+        switch item.kind {
+        case .requestReceived: subject = "Your request to join \(connection) at \(organization)"
+        case .requestApproved: subject = "You're connected: \(connection) at \(organization)"
+        case .requestDenied: subject = "Your request to join \(connection) was not approved"
+        case .driverRemoved: subject = "You were removed from \(connection) at \(organization)"
+        case .emailConfirmation: subject = "Confirm your email address to join \(connection)"
+        case .statusLink: subject = "Your request to join \(connection): its status link"
+        case .invite:
+            guard let id = RequestNumber.parse(payload["connectionID"], in: RequestNumber.ids),
+                  let invite = try ConnectionInvites(database: database).invite(connectionID: id) else { return .skip("the connection is gone") }
+            let url = configuration.inviteURL(token: invite.inviteToken)
+            let contentID = "qr-\(item.messageKey)@\(settings.domain)"
+            images.append(InlineImage(contentID: contentID, fileName: "invite-qr.png", png: try QRCode(encoding: url).png(minimumPixels: Self.qrPixels)))
+            context["inviteURL"] = .text(url)
+            context["qrSource"] = .text("cid:" + contentID)
+            context["qrPixels"] = .text(Self.qrPixels)
+            context["searchCode"] = invite.visibility == .private ? .text(invite.searchCode) : false
+            context["findURL"] = .text(configuration.absoluteURL("/find"))
+            context["benefits"] = .list(try database.query("SELECT benefits_list FROM connections WHERE id = ?1", [.init(id)]) { $0.lines(0) }
+                .first.map { $0.map { .text($0) } } ?? [])
+            subject = "\(organization) invites you to join \(connection)"
+        case .digest:
+            guard let userID = item.userID, let digest = try HostDigests(database: database).content(userID: userID) else {
+                return .skip("no requests are waiting, or digests are off")
+            }
+            let unsubscribe = configuration.absoluteURL("/unsubscribe/" + digest.unsubscribeToken)
+            from = settings.from
+            headers = [("List-Unsubscribe", "<\(unsubscribe)>"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]
+            context["lines"] = .list(digest.lines.map { line in
+                ["organization": .text(line.organization), "connection": .text(line.connection), "waiting": .text(line.waiting),
+                 "url": .text(configuration.absoluteURL("/connections/\(line.connectionID)/requests"))]
+            })
+            context["requestsURL"] = .text(configuration.absoluteURL("/requests"))
+            context["accountURL"] = .text(configuration.absoluteURL("/account/email"))
+            context["unsubscribeURL"] = .text(unsubscribe)
+            subject = digest.total == 1 ? "1 driver request is waiting" : "\(digest.total) driver requests are waiting"
+        }
+        context["subject"] = .text(subject)
+        let name = Self.templateName(item.kind)
+        let values = TemplateValue.object(context.map { ($0.key, $0.value) })
+        var message = MailMessage(from: from, to: MailAddress(name: payload["driver"] ?? "", address: item.recipient), subject: subject,
+                                  date: DateText.parse(item.createdAt) ?? Date(), messageID: "<\(item.messageKey)@\(settings.domain)>",
+                                  text: String(decoding: configuration.views.render("emails/\(name)-text", values), as: UTF8.self),
+                                  html: String(decoding: configuration.views.render("emails/\(name)-html", values), as: UTF8.self))
+        message.headers = headers
+        message.images = images
+        return .message(message)
+    }
+
+    /// The templates of a kind: emails/request-received-text and emails/request-received-html.
+    static func templateName(_ kind: EmailKind) -> String {
+        kind.rawValue.replacingOccurrences(of: " ", with: "-")
+    }
+}

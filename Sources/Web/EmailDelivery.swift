@@ -1,0 +1,144 @@
+import Domain
+import FastCGI
+import Foundation
+import Storage
+import Synchronization
+
+/// Delivers the outbox from a thread of its own in every `serve` process; only the process that
+/// holds the lease sends (`OutboxLease`), the others check about once a second whether it is free.
+/// It takes due emails a few at a time, sends each over SMTP and records what happened before
+/// the next: a crash between sending and recording costs at most one resend of that email, with
+/// the same Message-ID. When the server cannot be reached, the whole sender waits (1, 2, 4 …
+/// seconds, at most a minute) before the next email, besides that email's own retry delay.
+public final class EmailDelivery: Sendable {
+    let configuration: WebConfiguration
+    let settings: SMTPSettings
+    private let stopping = Atomic<Bool>(false)
+    private let wake = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// How often a process that does not send checks the lease, and the holder checks for new emails.
+    static let pollSeconds = 1.0
+    /// Emails taken at once: few enough that a stop leaves little to put back.
+    static let batch = 20
+
+    public init(configuration: WebConfiguration, settings: SMTPSettings) {
+        self.configuration = configuration
+        self.settings = settings
+    }
+
+    public func start() {
+        let thread = Thread { [self] in
+            run()
+            finished.signal()
+        }
+        thread.name = "email"
+        thread.start()
+    }
+
+    /// Stops after the email in hand (within the SMTP timeout) and gives the lease up.
+    public func stop() {
+        stopping.store(true, ordering: .releasing)
+        wake.signal()
+        _ = finished.wait(timeout: .now() + .seconds(settings.timeout + 5))
+    }
+
+    private var isStopping: Bool { stopping.load(ordering: .acquiring) }
+
+    private func pause(_ seconds: TimeInterval) {
+        _ = wake.wait(timeout: .now() + max(0.01, seconds))
+    }
+
+    private func run() {
+        let database: Database, transport: SMTPTransport
+        do {
+            database = try Database(path: configuration.databasePath, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+            transport = try SMTPTransport(settings: settings)
+        } catch {
+            Log.error("email: the sender cannot start: \(error)")
+            return
+        }
+        var random = SystemRandomNumberGenerator()
+        let lease = OutboxLease(database: database, holder: "\(ProcessInfo.processInfo.hostName) pid \(getpid()) "
+                                + InviteCodes.inviteToken(using: &random), duration: TimeInterval(2 * settings.timeout + 10))
+        let outbox = Outbox(database: database)
+        let composer = EmailComposer(configuration: configuration, settings: settings, database: database)
+        var holding = false
+        var unreachable = 0
+        while !isStopping {
+            do {
+                guard try lease.hold() else {
+                    if holding { Log.info("email: another process sends the outbox now") }
+                    holding = false
+                    pause(Self.pollSeconds)
+                    continue
+                }
+                if !holding { Log.info("email: this process sends the outbox (\(settings.url))") }
+                holding = true
+                let items = try outbox.hasDue() ? try outbox.claim(limit: Self.batch, lease: lease) : []
+                guard !items.isEmpty else {
+                    pause(min(Self.pollSeconds, max(0, try outbox.nextDue()?.timeIntervalSinceNow ?? Self.pollSeconds)))
+                    continue
+                }
+                for (index, item) in items.enumerated() {
+                    guard !isStopping else {
+                        for rest in items[index...] { try record(.untried, rest, outbox, lease) }
+                        break
+                    }
+                    let outcome = deliver(item, composer, transport)
+                    try record(outcome.result, item, outbox, lease)
+                    if outcome.unreachable {
+                        for rest in items[(index + 1)...] { try record(.untried, rest, outbox, lease) }
+                        unreachable += 1
+                        pause(min(60, Double(1 << min(unreachable - 1, 6))))
+                        break
+                    }
+                    unreachable = 0
+                }
+            } catch {
+                Log.error("email: \(error)")
+                pause(Self.pollSeconds)
+            }
+        }
+        do { try lease.release() } catch { Log.error("email: the lease was not given up (it expires by itself): \(error)") }
+    }
+
+    /// Composes and sends one email; never throws: every failure is an outcome.
+    private func deliver(_ item: OutboxItem, _ composer: EmailComposer, _ transport: SMTPTransport) -> (result: Outbox.Outcome, unreachable: Bool) {
+        guard MailAddress.isUsable(item.recipient) else { return (.permanentFailure("not an address email can be sent to"), false) }
+        let message: MailMessage
+        do {
+            switch try composer.compose(item) {
+            case .skip(let reason): return (.skipped(reason), false)
+            case .message(let composed): message = composed
+            }
+        } catch {
+            Log.error("email \(item.id) (\(item.kind.rawValue)) cannot be composed: \(error)")
+            return (.permanentFailure("cannot be composed: \(error)"), false)
+        }
+        do {
+            try transport.send(message.rendered(), to: item.recipient)
+            return (.sent, false)
+        } catch {
+            Log.error("email \(item.id) (\(item.kind.rawValue)) attempt \(item.attempts): \(error.message)")
+            switch error {
+            case .temporary(let text): return (.temporaryFailure(text), false)
+            case .permanent(let text): return (.permanentFailure(text), false)
+            case .unreachable(let text): return (.temporaryFailure(text), true)
+            }
+        }
+    }
+
+    /// Records an outcome; a busy database is waited for, since the email has already gone.
+    private func record(_ outcome: Outbox.Outcome, _ item: OutboxItem, _ outbox: Outbox, _ lease: OutboxLease) throws {
+        var tries = 0
+        while true {
+            do {
+                return try outbox.record(outcome, for: item, lease: lease, policy: configuration.emailRetry)
+            } catch let error as StorageError where error.isBusy && tries < 20 {
+                tries += 1
+                pause(0.5)
+            }
+        }
+    }
+}
