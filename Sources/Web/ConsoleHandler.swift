@@ -64,19 +64,31 @@ public final class ConsoleHandler: RequestHandler {
                             signedIn: Page(handler: self, request: request, session: session), connectionOrganization: organization)
     }
 
+    /// The request's session, if it has a live one: for the navigation of an error page.
+    func signedInSession(_ request: Request) throws -> Accounts.Session? {
+        guard let token = request.cookies[SessionCookie.name] else { return nil }
+        try database.beginRequest()
+        defer { database.endRequest() }
+        return try Accounts(database: database).session(token: token)
+    }
+
     /// A page read without a session: not a failure, the way to the sign-in form.
     struct RedirectToSignIn: Error {
         let location: String
     }
 
-    /// The page for a failure, or the sign-in redirect of a read without a session.
+    /// The page for a failure, or the sign-in redirect of a read without a session. A signed-in
+    /// user keeps the console's navigation; a driver's page keeps the driver's plain header.
     func errorPage(_ error: Error, request: Request) -> Response {
         if let redirect = error as? RedirectToSignIn { return .redirect(to: redirect.location) }
         let presentation = ErrorPresentation(error, request: request)
-        var response = html(status: presentation.status, page: "error", title: presentation.title, session: nil, [
+        let driverPage = DriverPages.serves(request.path)
+        let session = driverPage ? nil : try? signedInSession(request)
+        var response = html(status: presentation.status, page: "error", title: presentation.title, session: session, [
             "status": .text(presentation.status),
             "heading": .text(presentation.title),
             "message": .text(presentation.message),
+            "driverPage": .bool(driverPage),
         ])
         response.headers += presentation.headers
         return response
