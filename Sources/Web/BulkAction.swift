@@ -18,6 +18,8 @@ struct BulkAction {
             guard parts.count == 2, let id = RequestNumber.parse(parts[1], in: RequestNumber.ids), ["enable", "disable"].contains(parts[0]) else {
                 throw UserError.badRequest("“\(row.prefix(40))” is not a row action.")
             }
+            try page.access.require(.manageConnections, onConnection: id,
+                                    ownedBy: try ConnectionInvites(database: page.database).organization(ofConnection: id))
             state.selection = [id]
             action = parts[0]
         }

@@ -55,7 +55,7 @@ final class RouteAccessTests: XCTestCase {
             Probe(method: "GET", route: "/connections/{id:Int}/invite", target: "/connections/\(y)/invite", expected: [303, 403, 404, 200]),
             Probe(method: "GET", route: "/connections/{id:Int}/qr.svg", target: "/connections/\(x)/qr.svg", expected: [303, 404, 200, 200]),
             Probe(method: "GET", route: "/connections/{id:Int}/qr.png", target: "/connections/\(x)/qr.png", expected: [303, 404, 200, 200]),
-            Probe(method: "POST", route: "/connections/{id:Int}/rotate", target: "/connections/\(x)/rotate", form: [("what", "code")],
+            Probe(method: "POST", route: "/connections/{id:Int}/rotate", target: "/connections/\(x)/rotate", form: [("what", "code"), ("confirm", "1")],
                   expected: [401, 404, 403, 303]),
             Probe(method: "GET", route: "/connections/{id:Int}/requests", target: "/connections/\(x)/requests", expected: [303, 404, 200, 200]),
             Probe(method: "GET", route: "/connections/{id:Int}/requests", target: "/connections/\(y)/requests", expected: [303, 200, 404, 200]),
