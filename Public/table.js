@@ -1,38 +1,28 @@
-// The table's tools keep the keyboard where the user is: after a page load that a tool caused
+// The table's tools keep the keyboard where the user is. After a page load that a tool caused
 // (sorting, filters, a chip removed, columns saved, a panel opened) the address's fragment names
-// the control acted on, and focus goes back to it. Escape or a click outside closes an open
-// Filter, Columns or Export panel. A table wider than its frame says so.
+// the control acted on, and the browser focuses it, with or without this script. This script
+// adds: a filter to fix gets the focus, and so does the selection bar that says nothing was
+// selected; Escape or a click outside closes an open Filter, Columns or Export panel; a table
+// wider than its frame says so.
 (function () {
   "use strict";
   var panels = document.querySelectorAll("details.tool-panel");
 
-  function focusable(element) {
-    if (element.tagName === "DETAILS") return element.querySelector("summary");
-    if (element.matches("a[href], button, input, select, textarea, summary")) return element;
-    return element.querySelector("a[href], button:not([tabindex='-1']), input:not([type=hidden]), select, summary");
-  }
-
-  // The fragment's element, or the Filter button when a removed chip was the last one.
-  var target = location.hash.length > 1 && document.getElementById(decodeURIComponent(location.hash.slice(1)));
-  if (location.hash && !target && /^#filter-/.test(location.hash)) target = document.getElementById("filter-panel");
-  // Nothing was selected for a bulk action: back to the selection bar that says so.
-  if (document.getElementById("bulk-problem")) target = document.getElementById("bulk-form");
-  if (target) {
-    // A filter that needs fixing gets the focus first.
-    var invalid = target.open && target.querySelector("[aria-invalid=true]");
-    var control = invalid || focusable(target);
-    if (control) control.focus({ preventScroll: false });
-  }
-
-  function close(panel) {
-    panel.open = false;
-    panel.querySelector("summary").focus();
-  }
+  // After the browser's own focusing of the fragment, which happens as the page finishes loading.
+  window.addEventListener("load", function () {
+    setTimeout(function () {
+      var problem = document.querySelector(".filter-panel[open] [aria-invalid=true]") ||
+        (document.getElementById("bulk-problem") && document.querySelector("#bulk-form input[name=all]"));
+      if (problem) problem.focus();
+    }, 0);
+  });
 
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
     var panel = event.target.closest && event.target.closest("details.tool-panel[open]");
-    if (panel) close(panel);
+    if (!panel) return;
+    panel.open = false;
+    panel.querySelector("summary").focus();
   });
   document.addEventListener("click", function (event) {
     if (!event.target.isConnected) return;  // a filter row's × removed itself: that click was inside

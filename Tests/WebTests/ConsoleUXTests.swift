@@ -115,8 +115,8 @@ final class ConsoleUXTests: XCTestCase {
         let page = client.text(client.get("/connections"))
         // Each cell names its column (the phone's cards); each header its least width and where focus returns after sorting.
         XCTAssertTrue(page.contains("<td data-label=\"Connection Name\">"), page)
-        XCTAssertTrue(page.contains("<th scope=\"col\" id=\"sort-connected_drivers\" aria-sort=\"none\" class=\"w-s num\">"))
-        XCTAssertTrue(page.contains("#sort-connected_drivers\" data-column=\"connected_drivers\""))
+        XCTAssertTrue(page.contains("<th scope=\"col\" aria-sort=\"none\" class=\"w-s num\">"))
+        XCTAssertTrue(page.contains("#sort-connected_drivers\" id=\"sort-connected_drivers\" data-column=\"connected_drivers\""))
         XCTAssertTrue(page.contains("href=\"/connections?edit=columns#column-panel\""))
         XCTAssertTrue(page.contains("action=\"/connections#filter-panel\""))
         // One connection: "connection", not "connections".

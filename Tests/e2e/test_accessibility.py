@@ -68,7 +68,7 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     sign_in(stack, browser)
     check("table")
     # Each panel open.
-    browser.find_element(By.CSS_SELECTOR, "#filter-panel summary").click()
+    browser.find_element(By.CSS_SELECTOR, "summary#filter-panel").click()
     WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".filter-row"))
     check("filter panel")
     check("filters applied", "/connections?f=name&op=contains&v=staff&f=status&op=is&v=Enabled")
