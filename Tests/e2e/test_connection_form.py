@@ -91,7 +91,7 @@ def test_a_second_save_does_not_overwrite_the_first(stack):
     assert stack.post(path, data={**mine, "version": ""}).status_code == 400  # a form without its version cannot save
     assert stack.post(path, data={**mine, "version": newer}).status_code == 303
     audit = stack.get("/audit").text
-    assert "Changed connection" in audit and "before:" in audit and "after:" in audit
+    assert "Changed connection" in audit and "<li>Name: Conflict test — theirs → Conflict test — mine</li>" in audit
 
 
 def test_enable_disable_and_delete_rules(stack):

@@ -7,6 +7,7 @@ import re
 import subprocess
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
@@ -36,7 +37,8 @@ def active(browser):
 
 
 def wait(browser, condition, timeout=10):
-    return WebDriverWait(browser, timeout).until(condition)
+    """Until the condition holds; an element of the page being replaced is looked for again."""
+    return WebDriverWait(browser, timeout, ignored_exceptions=[StaleElementReferenceException]).until(condition)
 
 
 @pytest.fixture

@@ -172,8 +172,10 @@ def test_formula_injection_is_neutralized_in_csv_and_xlsx(stack):
     workbook = openpyxl.load_workbook(io.BytesIO(export(stack, state, format="xlsx").content))
     sheet = workbook.active
     values = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
-    # OOXML writes a carriage return as _x000D_, which Excel reads back as one and openpyxl leaves as is.
-    assert {row[2].replace("_x000D_", "\r") for row in values} == names
+    # OOXML writes a carriage return as _x000D_, which Excel reads back as one and openpyxl leaves as is. In XLSX the
+    # text is the name itself, in a cell formatted as text ("@"): never a formula, even when a user edits it.
+    assert {"'" + row[2].replace("_x000D_", "\r") for row in values} == names
+    assert all(row[2].number_format == "@" for row in sheet.iter_rows(min_row=2))
     assert all(isinstance(row[4], int) and row[4] == 0 for row in values)
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
     with stack.db() as db:  # the shared stack's other tests expect one-line organization names

@@ -292,7 +292,7 @@ def test_filters_respect_the_organizations_of_the_user(stack):
 
 def test_filtered_to_nothing_says_so(stack):
     page = stack.get("/connections?" + query([("name", "is", "no such connection anywhere")])).text
-    assert "No connections match these filters" in page and 'href="/connections">clear all filters</a>' in page
+    assert "No connections match these filters" in page and 'href="/connections#filter-panel">clear all filters</a>' in page
 
 
 def test_the_script_reads_the_filter_catalog_once_and_caches_it(stack):
