@@ -3,7 +3,7 @@
 // the control acted on, and the browser focuses it, with or without this script. This script
 // adds: a filter to fix gets the focus, and so does the selection bar that says nothing was
 // selected; Escape or a click outside closes an open Filter, Columns or Export panel; a table
-// wider than its frame says so.
+// wider than its frame says so; on a phone each row becomes a card with the column labels.
 (function () {
   "use strict";
   var panels = document.querySelectorAll("details.tool-panel");
@@ -34,6 +34,16 @@
   var frame = document.querySelector(".table-wrap");
   var cue = document.getElementById("scroll-cue");
   if (!frame || !cue) return;
+  // The labels come from the header, once per page, rather than from the server in every cell
+  // (the table page's bytes and time); without this script a phone scrolls the table in its frame.
+  var grid = frame.querySelector(".grid");
+  var labels = Array.prototype.map.call(grid.tHead.rows[0].cells, function (cell) {
+    return cell.textContent.replace(/[\u25b2\u25bc]/g, "").trim();
+  });
+  Array.prototype.forEach.call(grid.tBodies[0].rows, function (row) {
+    Array.prototype.forEach.call(row.cells, function (cell, index) { cell.setAttribute("data-label", labels[index]); });
+  });
+  frame.classList.add("cards");
   function measure() {
     var more = frame.scrollWidth > frame.clientWidth + 1 && getComputedStyle(frame).overflowX !== "visible";
     frame.classList.toggle("has-more", more);

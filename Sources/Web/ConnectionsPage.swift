@@ -45,8 +45,6 @@ struct ConnectionsPage {
         shared.page = 1
         // A filter the user must finish is a 400, shown on the page next to that filter; so is a column choice that cannot be saved.
         let status = state.filters.hasProblems || columnProblem != nil || bulkProblem != nil ? 400 : 200
-        // Each cell names its column, for the card layout of a phone.
-        let labels = columns.map { TemplateValue.text($0.label) }
         return page.html(status: status, "connections", title: "Connections", [
             // The picker's fifteen rows and the export settings are written only when asked for:
             // most pages never open them, and every page would carry them.
@@ -69,7 +67,7 @@ struct ConnectionsPage {
             "filterHiddenState": .list(hiddenFields(shown, except: ["f", "op", "v", "match"])),
             "organizationPicker": try organizationPicker(shown, visible: visible),
             "columns": .list(columns.map { headerContext($0, state: shown) }),
-            "rows": .list(table.rows.map { rowContext($0, labels: labels, role: page.access.roles[$0.organizationID], selecting: selecting) }),
+            "rows": .list(table.rows.map { rowContext($0, role: page.access.roles[$0.organizationID], selecting: selecting) }),
             "selecting": .bool(selecting),
             "bulkProblem": bulkProblem.map(TemplateValue.text) ?? false,
             "selectURL": .text(Self.url(shown, path: "/connections", editing: selecting ? nil : "rows")),
@@ -129,10 +127,10 @@ struct ConnectionsPage {
 
     /// Keys in the order the row template asks for them (look-ups scan the list); the selection
     /// mode's controls only when selecting.
-    func rowContext(_ row: TableRow, labels: [TemplateValue], role: Role?, selecting: Bool) -> TemplateValue {
+    func rowContext(_ row: TableRow, role: Role?, selecting: Bool) -> TemplateValue {
         var fields: [(String, TemplateValue)] = [
             ("selecting", .bool(selecting)),
-            ("cells", .list(zip(labels, row.cells).map(cellContext))),
+            ("cells", .list(row.cells.map(cellContext))),
             ("canInvite", .bool(role?.allows(.inviteDrivers) == true)),
             ("id", .text(row.connectionID)),
         ]
@@ -153,7 +151,7 @@ struct ConnectionsPage {
 
     /// Every cell carries every field the cell template asks for, so each look-up ends in
     /// the cell itself instead of climbing to the row and the page.
-    func cellContext(label: TemplateValue, _ cell: CellValue) -> TemplateValue {
+    func cellContext(_ cell: CellValue) -> TemplateValue {
         var text = "", numeric = false, badge = "", items: [TemplateValue] = [], isList = false
         switch cell {
         case .text(let value): text = value
@@ -164,7 +162,7 @@ struct ConnectionsPage {
         case .choice(let value): text = value; badge = Self.badgeClasses[value] ?? ""
         case .list(let values): items = values.map(TemplateValue.text); isList = true
         }
-        return ["label": label, "numeric": .bool(numeric), "isList": .bool(isList), "list": .list(items), "badge": .text(badge),
+        return ["numeric": .bool(numeric), "isList": .bool(isList), "list": .list(items), "badge": .text(badge),
                 "plain": .bool(!isList && badge.isEmpty), "text": .text(text)]
     }
 
