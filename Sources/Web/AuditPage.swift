@@ -70,7 +70,12 @@ extension AuditPage {
                 }
             }
         }
-        lines += object.keys.filter { $0 != "before" && $0 != "after" }.sorted().map { "\(label($0)): \(shown(text(object[$0]!)))" }
+        lines += object.keys.filter { $0 != "before" && $0 != "after" }.sorted().map { key in
+            let value = text(object[key]!)
+            // An export's columns are stored by key: shown by their labels.
+            let readable = key == "columns" ? value.split(separator: ",").map { ColumnCatalog.column(String($0))?.label ?? String($0) }.joined(separator: ", ") : value
+            return "\(label(key)): \(shown(readable))"
+        }
         return lines
     }
 

@@ -108,6 +108,7 @@ final class ConsoleUXTests: XCTestCase {
         XCTAssertTrue(page.contains("<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Audit log entries\">"))
         XCTAssertEqual(AuditPage.readable(#"{"before":"{\"name\":\"A\",\"status\":\"Enabled\"}","after":"{\"name\":\"A\",\"status\":\"Disabled\"}"}"#),
                        ["Status: Enabled → Disabled"])
+        XCTAssertEqual(AuditPage.readable(#"{"columns":"org_id,name","format":"CSV"}"#), ["Columns: Org ID, Connection Name", "Format: CSV"])
     }
 
     func testTheTableCarriesWhatNarrowScreensAndTheKeyboardNeed() throws {

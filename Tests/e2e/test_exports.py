@@ -223,7 +223,7 @@ def test_exports_are_audited_with_filters_columns_format_and_count(stack):
     entry = audit[audit.index("Exported connections"):][:1500]
     assert f"{items} rows as XLSX" in entry
     assert "Filters: where Connection Name contains “staff”" in entry
-    assert "Columns: org_id,org_name,name,status" in entry and "Format: XLSX" in entry and f"Rows: {items}" in entry
+    assert "Columns: Org ID, Org Name, Connection Name, Connection Status" in entry and "Format: XLSX" in entry and f"Rows: {items}" in entry
     assert "admin@demo.test" in audit
 
 
