@@ -71,7 +71,9 @@ struct InvitePage {
         return page.html("rotate-confirm", title: link ? "New invite link?" : "New search code?", [
             "id": .text(connectionID), "what": .text(credential.rawValue), "link": .bool(link),
             "connectionName": .text(invite.connectionName),
-            "pending": pending == 0 ? false : .text(pending == 1 ? "1 driver has a request" : "\(Format.integer(pending)) drivers have requests"),
+            "pending": pending == 0 ? false : .text(pending == 1
+                ? "1 driver has a request waiting for a decision: it stays as it is, and its status link keeps working."
+                : "\(Format.integer(pending)) drivers have requests waiting for a decision: they stay as they are, and their status links keep working."),
         ])
     }
 

@@ -153,6 +153,10 @@ def test_the_default_columns_fit_and_a_wider_choice_says_it_scrolls(stack, admin
         assert overflowing_cells(browser, ".grid tbody tr") == []
         screenshot(browser, f"connections-default-{width}.png")
     browser.set_window_size(1280, 900)
+    browser.get(stack.base + "/connections?edit=rows")  # selection mode: its row buttons take two lines, not more width
+    scroll, client = browser.execute_script(fits)
+    assert scroll <= client, ("selecting", scroll, client)
+    screenshot(browser, "connections-selecting-1280.png")
     every = "org_id,org_name,name,status,connected_drivers,benefits,approval_type,connection_type,questions,visibility,search_code," \
             "pending_requests,created_at,updated_at,invite_link"
     browser.get(stack.base + "/connections?cols=" + every)
