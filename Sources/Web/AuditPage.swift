@@ -49,26 +49,21 @@ extension AuditPage {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return json.isEmpty ? [] : [json] }
         var lines: [String] = []
         let before = object["before"].map(text), after = object["after"].map(text)
-        let fieldsBefore = before.flatMap(fields), fieldsAfter = after.flatMap(fields)
-        switch (before, after) {
-        case let (.some(old), .some(new)) where fieldsBefore == nil || fieldsAfter == nil:
-            lines.append("\(old) → \(new)")
-        case (.some, .some):
-            let old = fieldsBefore ?? [:], new = fieldsAfter ?? [:]
+        switch (before, after, before.flatMap(fields), after.flatMap(fields)) {
+        case let (_, _, old?, new?):
+            // A connection changed: the fields that did.
             for key in Set(old.keys).union(new.keys).sorted() where old[key] != new[key] {
                 lines.append("\(label(key)): \(old[key].map(shown) ?? "—") → \(new[key].map(shown) ?? "—")")
             }
             if lines.isEmpty { lines.append("No field changed") }
-        case let (old, new):
+        case let (old?, new?, _, _):
+            lines.append("\(shown(old)) → \(shown(new))")
+        case let (nil, _, nil, snapshot?), let (_, nil, snapshot?, nil):
             // Created (after only) or deleted (before only): every field.
-            if let single = old ?? new {
-                let prefix = old != nil ? "Before: " : "After: "
-                if let values = fieldsBefore ?? fieldsAfter {
-                    lines += values.keys.sorted().map { "\(label($0)): \(shown(values[$0]!))" }
-                } else {
-                    lines.append(prefix + single)
-                }
-            }
+            lines += snapshot.keys.sorted().map { "\(label($0)): \(shown(snapshot[$0]!))" }
+        case let (old, new, _, _):
+            if let old { lines.append("Before: \(shown(old))") }
+            if let new { lines.append("After: \(shown(new))") }
         }
         lines += object.keys.filter { $0 != "before" && $0 != "after" }.sorted().map { key in
             let value = text(object[key]!)

@@ -49,7 +49,7 @@ struct ConnectionsPage {
             // The picker's fifteen rows and the export settings are written only when asked for:
             // most pages never open them, and every page would carry them.
             "picker": picker.open ? picker.context(shareURL: url(shared)) : false,
-            // Each tool's address names where focus returns (a fragment: the script focuses it, a browser without scripts starts there).
+            // Each tool's address names the control focus returns to (a fragment, which the browser focuses).
             "pickerURL": .text(Self.url(shown, path: "/connections", editing: "columns") + "#column-panel"),
             "exportURL": .text(Self.url(shown, path: "/connections", editing: "export") + "#export-panel"),
             "export": editing != "export" ? false : [
