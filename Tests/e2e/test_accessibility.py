@@ -3,13 +3,13 @@ on every page and state of the console and of the drivers' pages: any violation 
 import re
 
 import pytest
-import requests
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from harness import ROOT, VIEWER
-from test_browser import browser, screenshot, sign_in  # noqa: F401 (the fixture)
+from test_browser import browser, sign_in  # noqa: F401 (the fixture)
 
 AXE_FILES = sorted(ROOT.glob("var/test-venv/lib/python3*/site-packages/selenium_axe_python/axe-core/axe.min.js"))
 # WCAG 2.0 and 2.1, A and AA, and axe's best practices.
@@ -37,10 +37,15 @@ def violations(browser, axe_source):
     return result
 
 
+def wait(browser, condition):
+    """Until the condition holds, looking again while the page is being replaced."""
+    return WebDriverWait(browser, 10, ignored_exceptions=[WebDriverException]).until(condition)
+
+
 def wait_for_heading(browser, words):
     """Until the page that replaces this one has a heading with these words."""
-    return WebDriverWait(browser, 10).until(
-        lambda b: b.execute_script("const h = document.querySelector('h1'); return !!h && h.textContent.includes(arguments[0])", words))
+    return wait(browser,
+                lambda b: b.execute_script("const h = document.querySelector('h1'); return !!h && h.textContent.includes(arguments[0])", words))
 
 
 class Checker:
@@ -69,13 +74,13 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     browser.find_element(By.ID, "email").send_keys("admin@demo.test")
     browser.find_element(By.ID, "password").send_keys("wrong password")
     browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
-    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, "[role=alert]"))
+    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "[role=alert]"))
     check("sign-in failed")
     sign_in(stack, browser)
     check("table")
     # Each panel open.
     browser.find_element(By.CSS_SELECTOR, "summary#filter-panel").click()
-    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".filter-row"))
+    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".filter-row"))
     check("filter panel")
     check("filters applied", "/connections?f=name&op=contains&v=staff&f=status&op=is&v=Enabled")
     check("filter errors", "/connections?f=name&op=contains&v=&f=connected_drivers&op=gt&v=many")
@@ -86,7 +91,7 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
                                                            "pending_requests", "created_at", "updated_at", "invite_link"]))
     check("select rows", "/connections?edit=rows")
     browser.find_element(By.CSS_SELECTOR, "#bulk-form button[value=disable]").click()
-    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "bulk-problem"))
+    wait(browser, lambda b: b.find_elements(By.ID, "bulk-problem"))
     check("nothing selected")
     browser.find_element(By.CSS_SELECTOR, "#bulk-form input[name=all]").click()
     browser.find_element(By.CSS_SELECTOR, "#bulk-form button[value=disable]").click()
@@ -97,15 +102,15 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     connection, token, code = make_connection(stack)
     browser.get(f"{stack.base}/connections?f=search_code&op=is&v={code}")
     browser.find_element(By.CSS_SELECTOR, "tbody a[href$='/invite']").click()
-    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, "dialog.invite-dialog[open]"))
+    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "dialog.invite-dialog[open]"))
     check("invite dialog")
     check("invite page", f"/connections/{connection}/invite")
     browser.find_element(By.XPATH, "//button[normalize-space()='New link and QR code']").click()
-    WebDriverWait(browser, 10).until(lambda b: "/rotate" in b.current_url)
+    wait(browser, lambda b: "/rotate" in b.current_url)
     check("rotation confirmation")
     check("new connection", "/connections/new")
     browser.find_element(By.XPATH, "//button[normalize-space()='Create connection']").click()
-    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".field-error"))
+    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".field-error"))
     check("connection form with errors")
     check("edit connection", f"/connections/{connection}/edit")
     check("requests", "/requests")
@@ -128,7 +133,7 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
 
 
 def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):
-    from test_invites import join, make_connection
+    from test_invites import make_connection
     check = Checker(browser, axe_source)
     check.base = stack.base
     _, token, code = make_connection(stack, questions=["Employee ID"])
@@ -138,7 +143,7 @@ def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):
     try:
         check("join", f"/join/{token}")
         browser.find_element(By.CSS_SELECTOR, ".driver-form button[type=submit]").click()
-        WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".field-error"))
+        wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".field-error"))
         check("join with errors")
         check("find", "/find")
         check("find: unknown code", "/find?code=NOPE2345")
@@ -148,7 +153,7 @@ def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):
         browser.find_element(By.ID, "email").send_keys("axe.driver@example.org")
         browser.find_element(By.NAME, "terms").click()
         browser.find_element(By.CSS_SELECTOR, ".driver-form button[type=submit]").click()
-        WebDriverWait(browser, 10).until(lambda b: "/status/" in b.current_url)
+        wait(browser, lambda b: "/status/" in b.current_url)
         check("status: connected")
         status = browser.current_url
         # Asked before: the same email again.

@@ -3,18 +3,16 @@ no one-click loss, cells that wrap, columns that fit, focus that stays, pages th
 happened, drivers' pages of their own, and the QR code copied as an image. Screenshots of the
 states at 390, 1280 and 1920 px go to var/test-artifacts."""
 import base64
-import re
 import subprocess
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from harness import ROOT
-from test_browser import ARTIFACTS, browser, screenshot, sign_in  # noqa: F401 (the fixture)
+from test_browser import browser, screenshot, sign_in  # noqa: F401 (the fixture)
 from test_invites import make_connection
 
 WIDTHS = (390, 1280, 1920)
@@ -37,8 +35,9 @@ def active(browser):
 
 
 def wait(browser, condition, timeout=10):
-    """Until the condition holds; an element of the page being replaced is looked for again."""
-    return WebDriverWait(browser, timeout, ignored_exceptions=[StaleElementReferenceException]).until(condition)
+    """Until the condition holds; an element of the page being replaced is looked for again (Chrome says
+    stale, or that the node does not belong to the document)."""
+    return WebDriverWait(browser, timeout, ignored_exceptions=[StaleElementReferenceException, WebDriverException]).until(condition)
 
 
 @pytest.fixture
