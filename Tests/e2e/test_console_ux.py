@@ -320,3 +320,39 @@ def test_the_qr_code_is_copied_as_an_image_that_reads_as_the_link(stack, admin, 
         assert browser.find_element(By.PARTIAL_LINK_TEXT, "Download QR code").is_displayed()
     finally:
         browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": added["identifier"]})
+
+
+@pytest.fixture(scope="module")
+def browser_without_scripts():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    yield driver
+    driver.quit()
+
+
+def test_without_scripts_the_fragment_brings_the_focus_back(stack, browser_without_scripts):
+    browser = browser_without_scripts
+    browser.get(stack.base + "/login")
+    browser.find_element(By.ID, "email").send_keys("admin@demo.test")
+    browser.find_element(By.ID, "password").send_keys("connections-demo", Keys.ENTER)
+    wait(browser, expected_conditions.url_matches(r"/connections$"))
+    assert "cards" not in browser.find_element(By.CSS_SELECTOR, ".table-wrap").get_attribute("class"), "no script ran"
+    browser.find_element(By.CSS_SELECTOR, "a[data-column='connected_drivers']").send_keys(Keys.ENTER)
+    wait(browser, expected_conditions.url_contains("sort=connected_drivers"))
+    assert active(browser) == browser.find_element(By.CSS_SELECTOR, "a[data-column='connected_drivers']")
+    browser.find_element(By.ID, "column-panel").send_keys(Keys.ENTER)
+    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "details.column-panel[open]"))
+    assert active(browser) == browser.find_element(By.CSS_SELECTOR, "summary#column-panel")
+    # The filter builder's own submit buttons, then Apply: back on the Filter button.
+    browser.find_element(By.CSS_SELECTOR, "summary#filter-panel").send_keys(Keys.ENTER)
+    browser.find_element(By.CSS_SELECTOR, ".filter-add").send_keys(Keys.ENTER)
+    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".filter-row [name=v]"))
+    browser.find_element(By.CSS_SELECTOR, ".filter-row [name=v]").send_keys("staff", Keys.ENTER)
+    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".filter-chips li"))
+    assert active(browser) == browser.find_element(By.CSS_SELECTOR, "summary#filter-panel")
