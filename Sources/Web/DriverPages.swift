@@ -65,7 +65,7 @@ struct DriverPages {
         var response = handler.html(status: status, page: "join", title: "Join \(joinable.connectionName)", session: nil, [
             "driverPage": Self.header(host: joinable.organizationName),
             "organization": .text(joinable.organizationName),
-            "organizations": .text(Format.possessive(joinable.organizationName)),
+            "organizationPossessive": .text(Format.possessive(joinable.organizationName)),
             "connection": .text(joinable.connectionName),
             "benefits": .list(joinable.benefits.map(TemplateValue.text)),
             "disabled": .bool(joinable.status != .enabled),
@@ -154,7 +154,7 @@ struct DriverPages {
         var context: [String: TemplateValue] = [
             "driverPage": Self.header(host: status.organizationName),
             "organization": .text(status.organizationName), "connection": .text(status.connectionName),
-            "organizations": .text(Format.possessive(status.organizationName)),
+            "organizationPossessive": .text(Format.possessive(status.organizationName)),
             "driver": .text(status.driverName), "state": .text(status.state.rawValue),
             "pending": .bool(status.state == .pending), "connected": .bool(status.state == .connected),
             "denied": .bool(status.state == .denied), "removed": .bool(status.state == .removed),
