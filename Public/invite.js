@@ -26,6 +26,24 @@
     root.querySelectorAll(".copy-field").forEach(function (field) {
       field.addEventListener("focus", function () { field.select(); });
     });
+    // The QR code as a PNG image on the clipboard, where the browser allows writing images;
+    // elsewhere the button stays hidden and Download is the way.
+    if (!(navigator.clipboard && navigator.clipboard.write && window.ClipboardItem && window.isSecureContext)) return;
+    root.querySelectorAll(".copy-qr").forEach(function (button) {
+      var label = button.textContent;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var image = fetch(button.getAttribute("data-png"), { credentials: "same-origin" })
+          .then(function (response) { return response.blob(); })
+          .then(function (blob) { return new Blob([blob], { type: "image/png" }); });
+        navigator.clipboard.write([new ClipboardItem({ "image/png": image })]).then(function () {
+          button.textContent = "Copied";
+          setTimeout(function () { button.textContent = label; }, 2000);
+        }, function () {
+          button.textContent = "Could not copy: use Download";
+        });
+      });
+    });
   }
 
   bindCopyButtons(document);

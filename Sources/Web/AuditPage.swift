@@ -34,7 +34,7 @@ struct AuditPage {
         return page.html("audit", title: "Audit log", [
             "entries": .list(log.entries.map { entry in
                 ["at": .text(DateText.display(entry.at)), "actor": .text(entry.actor), "organization": .text(entry.organization ?? "—"),
-                 "action": .text(entry.action), "subject": .text(entry.subject), "details": .text(Self.readable(entry.details))]
+                 "action": .text(entry.action), "subject": .text(entry.subject), "details": .list(Self.readable(entry.details).map(TemplateValue.text))]
             }),
             "hasEntries": .bool(!log.entries.isEmpty),
             "organizations": .list(try Accounts(database: page.database).organizationNames(for: page.access, allowing: .viewAudit).map {
@@ -50,9 +50,55 @@ struct AuditPage {
 }
 
 extension AuditPage {
-    /// {"after":"Viewer","before":"Admin"} -> "after: Viewer · before: Admin"
-    static func readable(_ json: String) -> String {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return json }
-        return object.keys.sorted().map { "\($0): \(object[$0].map { "\($0)" } ?? "")" }.joined(separator: " · ")
+    /// An entry's details as lines a person reads: {"after":"Viewer","before":"Admin"} -> "Admin → Viewer";
+    /// a connection's fields before and after a change -> "Status: Enabled → Disabled", one line per
+    /// field that changed; other keys -> "Rows: 12".
+    static func readable(_ json: String) -> [String] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return json.isEmpty ? [] : [json] }
+        var lines: [String] = []
+        let before = object["before"].map(text), after = object["after"].map(text)
+        switch (before, after, before.flatMap(fields), after.flatMap(fields)) {
+        case let (_, _, old?, new?):
+            // A connection changed: the fields that did.
+            for key in Set(old.keys).union(new.keys).sorted() where old[key] != new[key] {
+                lines.append("\(label(key)): \(old[key].map(shown) ?? "—") → \(new[key].map(shown) ?? "—")")
+            }
+            if lines.isEmpty { lines.append("No field changed") }
+        case let (old?, new?, _, _):
+            lines.append("\(shown(old)) → \(shown(new))")
+        case let (nil, _, nil, snapshot?), let (_, nil, snapshot?, nil):
+            // Created (after only) or deleted (before only): every field.
+            lines += snapshot.keys.sorted().map { "\(label($0)): \(shown(snapshot[$0]!))" }
+        case let (old, new, _, _):
+            if let old { lines.append("Before: \(shown(old))") }
+            if let new { lines.append("After: \(shown(new))") }
+        }
+        lines += object.keys.filter { $0 != "before" && $0 != "after" }.sorted().map { key in
+            let value = text(object[key]!)
+            // An export's columns are stored by key: shown by their labels.
+            let readable = key == "columns" ? value.split(separator: ",").map { ColumnCatalog.column(String($0))?.label ?? String($0) }.joined(separator: ", ") : value
+            return "\(label(key)): \(shown(readable))"
+        }
+        return lines
+    }
+
+    /// A stored value as text: arrays joined, JSON kept as its text.
+    static func text(_ value: Any) -> String {
+        if let items = value as? [Any] { return items.map(text).joined(separator: ", ") }
+        return "\(value)"
+    }
+
+    /// The fields of a connection snapshot (a JSON object stored as text), as text.
+    static func fields(_ json: String) -> [String: String]? {
+        guard json.hasPrefix("{"), let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return nil }
+        return object.mapValues(text)
+    }
+
+    static func shown(_ value: String) -> String { value.isEmpty ? "—" : value.replacingOccurrences(of: "\n", with: ", ") }
+
+    /// "name_for_drivers" -> "Name for drivers".
+    static func label(_ key: String) -> String {
+        let words = key.replacingOccurrences(of: "_", with: " ")
+        return words.prefix(1).uppercased() + words.dropFirst()
     }
 }

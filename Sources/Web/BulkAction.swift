@@ -2,8 +2,8 @@ import Domain
 import FastCGI
 
 /// POST /connections/bulk: Enable, Disable or Export the rows picked on the table (or every row
-/// the filters select). Enabling and disabling ask first how many rows they will touch; a
-/// row's own Enable or Disable button acts at once.
+/// the filters select). Enabling and disabling ask first how many rows they will touch, from the
+/// bar and from a row's own button alike. Nothing picked is said in place, on the table.
 struct BulkAction {
     let page: Page
 
@@ -11,17 +11,24 @@ struct BulkAction {
         var state = try TableState.parse(URLEncoding.parse(page.request.formValue("state") ?? ""))
         state.page = 1
         let editor = ConnectionEditor(database: page.database)
+        var action = page.request.formValue("action") ?? ""
         if let row = page.request.formValue("row") {
+            // A row's own button: the same confirmation, for that one row.
             let parts = row.split(separator: ":").map(String.init)
-            guard parts.count == 2, let id = RequestNumber.parse(parts[1], in: RequestNumber.ids), let status = ["enable": ConnectionStatus.enabled, "disable": .disabled][parts[0]] else {
+            guard parts.count == 2, let id = RequestNumber.parse(parts[1], in: RequestNumber.ids), ["enable", "disable"].contains(parts[0]) else {
                 throw UserError.badRequest("“\(row.prefix(40))” is not a row action.")
             }
-            _ = try editor.setStatus([id], to: status, by: page.access)
-            return .redirect(to: ConnectionsPage.url(state, path: "/connections", editing: "rows"))
+            try page.access.require(.manageConnections, onConnection: id,
+                                    ownedBy: try ConnectionInvites(database: page.database).organization(ofConnection: id))
+            state.selection = [id]
+            action = parts[0]
         }
         let picked = try Self.ids(page.request, field: "c")
         if page.request.formValue("all") != "1" && state.selection == nil {
-            guard !picked.isEmpty else { throw UserError.badRequest("Select at least one row, or every row matching the filters.") }
+            guard !picked.isEmpty else {
+                return try ConnectionsPage(page: page).respond(state: state, openPanel: "rows",
+                                                               bulkProblem: "Nothing is selected: tick the rows to change, or every row matching the filters.")
+            }
             guard picked.count <= TableState.largestSelection else {
                 throw UserError.badRequest("Select at most \(TableState.largestSelection) rows one by one, or every row matching the filters.")
             }
@@ -31,7 +38,6 @@ struct BulkAction {
         if let organization = state.organization { try page.access.require(.viewConnections, in: organization) }
         try state.requireColumns(ColumnCatalog.visible(to: page.access, in: organizations))
         let table = ConnectionTable(database: page.database)
-        let action = page.request.formValue("action") ?? ""
         switch action {
         case "export":
             return try ConnectionsPage(page: page).respond(state: state, openPanel: "export")

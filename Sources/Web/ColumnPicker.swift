@@ -66,7 +66,7 @@ struct ColumnsAction {
         switch action {
         case "reset":
             try preferences.reset(userID: page.access.userID)
-            return .redirect(to: ConnectionsPage.url(state, path: "/connections", editing: "columns"))
+            return .redirect(to: ConnectionsPage.url(state, path: "/connections", editing: "columns") + "#column-panel")
         case "all":
             shown = Set(order.map(\.key))
         case "apply":
@@ -85,6 +85,6 @@ struct ColumnsAction {
                                                           columnProblem: "Keep at least one column besides Action.")
         }
         try preferences.save(choice, userID: page.access.userID)
-        return .redirect(to: ConnectionsPage.url(state, path: "/connections", editing: keepOpen ? "columns" : nil))
+        return .redirect(to: ConnectionsPage.url(state, path: "/connections", editing: keepOpen ? "columns" : nil) + "#column-panel")
     }
 }

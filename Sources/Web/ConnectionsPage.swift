@@ -15,14 +15,14 @@ struct ConnectionsPage {
             var target = state
             target.filters = state.filters.removing(at: index)
             target.page = 1
-            return .redirect(to: Self.url(target, path: "/connections", editing: "filters"))
+            return .redirect(to: Self.url(target, path: "/connections", editing: "filters") + "#filter-panel")
         }
         return try respond(state: state)
     }
 
     /// The page for `state`; the column picker shows a draft and its problem when saving it failed (400).
     func respond(state: TableState, columnDraft: (order: [Column], shown: Set<String>)? = nil, columnProblem: String? = nil,
-                 openPanel: String? = nil) throws -> Response {
+                 openPanel: String? = nil, bulkProblem: String? = nil) throws -> Response {
         let visible = page.access.organizations(allowing: .viewConnections)
         if let organization = state.organization { try page.access.require(.viewConnections, in: organization) }
         let allowed = ColumnCatalog.visible(to: page.access, in: state.organization.map { [$0] } ?? visible)
@@ -44,18 +44,19 @@ struct ConnectionsPage {
         shared.columns = choice
         shared.page = 1
         // A filter the user must finish is a 400, shown on the page next to that filter; so is a column choice that cannot be saved.
-        let status = state.filters.hasProblems || columnProblem != nil ? 400 : 200
+        let status = state.filters.hasProblems || columnProblem != nil || bulkProblem != nil ? 400 : 200
         return page.html(status: status, "connections", title: "Connections", [
             // The picker's fifteen rows and the export settings are written only when asked for:
             // most pages never open them, and every page would carry them.
             "picker": picker.open ? picker.context(shareURL: url(shared)) : false,
-            "pickerURL": .text(Self.url(shown, path: "/connections", editing: "columns")),
-            "exportURL": .text(Self.url(shown, path: "/connections", editing: "export")),
+            // Each tool's address names the control focus returns to (a fragment, which the browser focuses).
+            "pickerURL": .text(Self.url(shown, path: "/connections", editing: "columns") + "#column-panel"),
+            "exportURL": .text(Self.url(shown, path: "/connections", editing: "export") + "#export-panel"),
             "export": editing != "export" ? false : [
                 "open": true,
                 "state": .text(URLEncoding.encode(shared.queryPairs)),
                 "items": .text(Format.integer(table.total)),
-                "visibleCount": .text(columns.filter(\.exportable).count),
+                "visibleColumns": .text(Self.visibleColumns(columns.filter(\.exportable).count)),
             "allCount": .text(allowed.filter(\.exportable).count),
                 "tooManyForXLSX": .bool(table.total > page.xlsxRowLimit),
                 "xlsxLimit": .text(Format.integer(page.xlsxRowLimit)),
@@ -68,12 +69,14 @@ struct ConnectionsPage {
             "columns": .list(columns.map { headerContext($0, state: shown) }),
             "rows": .list(table.rows.map { rowContext($0, role: page.access.roles[$0.organizationID], selecting: selecting) }),
             "selecting": .bool(selecting),
+            "bulkProblem": bulkProblem.map(TemplateValue.text) ?? false,
             "selectURL": .text(Self.url(shown, path: "/connections", editing: selecting ? nil : "rows")),
             "bulkState": .text(URLEncoding.encode(shown.queryPairs.filter { $0.name != "page" })),
             "total": .text(Format.integer(table.total)),
             "notice": Notice.context(for: page.request),
             "canCreate": .bool(!page.access.organizations(allowing: .manageConnections).isEmpty),
             "hasRows": .bool(!table.rows.isEmpty),
+            "rangeNoun": .text(table.total == 1 ? "connection" : "connections"),
             "range": .text("\(Format.integer(table.firstRowNumber))–\(Format.integer(table.lastRowNumber)) of \(Format.integer(table.total))"),
             "pager": pagerContext(table, state: shown),
             "pageSizes": .list(TableState.pageSizes.map { ["size": .text($0), "selected": .bool($0 == shown.pageSize)] }),
@@ -113,6 +116,7 @@ struct ConnectionsPage {
         return [
             "label": .text(column.label),
             "key": .text(column.key),
+            "width": .text(Self.widthClass(column.kind)),
             "sortURL": .text(url(next)),
             "ariaSort": .text(isSorted ? (state.sort.descending ? "descending" : "ascending") : "none"),
             "sorted": .bool(isSorted),
@@ -160,6 +164,20 @@ struct ConnectionsPage {
         }
         return ["numeric": .bool(numeric), "isList": .bool(isList), "list": .list(items), "badge": .text(badge),
                 "plain": .bool(!isList && badge.isEmpty), "text": .text(text)]
+    }
+
+    static func visibleColumns(_ count: Int) -> String {
+        count == 1 ? "the 1 column shown now" : "the \(count) columns shown now, in their order"
+    }
+
+    /// The header's class for a column's least width (app.css): numbers narrow, lists and links wide.
+    static func widthClass(_ kind: ColumnKind) -> String {
+        switch kind {
+        case .number, .identifier: return "w-s"
+        case .text, .enumeration, .date: return "w-m"
+        case .list: return "w-l"
+        case .inviteLink: return "w-xl"
+        }
     }
 
     func pagerContext(_ page: TablePage, state: TableState) -> TemplateValue {

@@ -104,6 +104,14 @@ public final class ConsoleHandler: RequestHandler {
                             connectionOrganization: try permit(rule, access, parameters), caller: access)
     }
 
+    /// The request's session, if it has a live one: for the navigation of an error page.
+    func signedInSession(_ request: Request) throws -> Accounts.Session? {
+        guard let token = request.cookies[SessionCookie.name] else { return nil }
+        try database.beginRequest()
+        defer { database.endRequest() }
+        return try Accounts(database: database).session(token: token)
+    }
+
     /// A page read without a session: not a failure, the way to the sign-in form.
     struct RedirectToSignIn: Error {
         let location: String
@@ -113,7 +121,7 @@ public final class ConsoleHandler: RequestHandler {
     /// read without a session.
     func errorPage(_ error: Error, request: Request) -> Response {
         if let redirect = error as? RedirectToSignIn { return .redirect(to: redirect.location) }
-        return ErrorPresentation(error, request: request).response(handler: self, api: Route.isAPI(request.path))
+        return ErrorPresentation(error, request: request).response(handler: self, request: request, api: Route.isAPI(request.path))
     }
 
     /// Renders a page inside the layout; the context's values are escaped by the templates.

@@ -13,10 +13,19 @@ struct DriverPages {
         JoinRequests(database: handler.database, limits: handler.configuration.joinLimits, emailEnabled: handler.configuration.emailEnabled)
     }
 
+    /// The paths of these pages: their failures show the driver's header, not the console's.
+    static func serves(_ path: String) -> Bool {
+        path.hasPrefix("/join/") || path.hasPrefix("/status/") || path == "/find"
+    }
+
+    /// The layout's plain header of a driver's page: the host's name.
+    static func header(host: String) -> TemplateValue { ["host": .text(host)] }
+
     /// GET and POST /join/{token}.
     func join(_ request: Request, token: String) throws -> Response {
         guard let joinable = try requests.joinable(token: token) else {
-            throw UserError.notFound("This invite link is not valid any more. Ask the host for a new link or its search code.")
+            throw UserError.notFound("This invite link no longer works: the host may have replaced it with a new one. "
+                + "Ask the host for the new link or QR code, or type the connection's search code at \(handler.configuration.publicBaseURL)/find.")
         }
         guard !request.isRead else { return form(request, joinable, draft: nil, problems: [:], status: 200) }
         let draft = JoinRequests.Request(
@@ -42,6 +51,7 @@ struct DriverPages {
             case .askedBefore:
                 // Nothing of the earlier request: not its link, name, state or reason.
                 response = handler.html(page: "asked-before", title: "You have asked before", session: nil, [
+                    "driverPage": Self.header(host: joinable.organizationName),
                     "organization": .text(joinable.organizationName), "connection": .text(joinable.connectionName),
                 ])
             }
@@ -60,7 +70,9 @@ struct DriverPages {
         let issued = Self.formToken.issue(for: request, signedWith: handler.formSignature)
         func problem(_ field: String) -> TemplateValue { problems[field].map(TemplateValue.text) ?? false }
         var response = handler.html(status: status, page: "join", title: "Join \(joinable.connectionName)", session: nil, [
+            "driverPage": Self.header(host: joinable.organizationName),
             "organization": .text(joinable.organizationName),
+            "organizationPossessive": .text(Format.possessive(joinable.organizationName)),
             "connection": .text(joinable.connectionName),
             "benefits": .list(joinable.benefits.map(TemplateValue.text)),
             "disabled": .bool(joinable.status != .enabled),
@@ -82,7 +94,7 @@ struct DriverPages {
 
     /// GET /find: a search code, or public connections by organization name.
     func find(_ request: Request) throws -> Response {
-        var context: [String: TemplateValue] = ["code": .text(String((request.queryValue("code") ?? "").prefix(40))),
+        var context: [String: TemplateValue] = ["driverPage": true, "code": .text(String((request.queryValue("code") ?? "").prefix(40))),
                                                 "org": .text(String((request.queryValue("org") ?? "").prefix(100)))]
         var status = 200
         if let code = request.queryValue("code"), !code.trimmingCharacters(in: .whitespaces).isEmpty {
@@ -147,7 +159,9 @@ struct DriverPages {
                     code: Int) -> Response {
         func problem(_ field: String) -> TemplateValue { problems[field].map(TemplateValue.text) ?? false }
         var context: [String: TemplateValue] = [
+            "driverPage": Self.header(host: status.organizationName),
             "organization": .text(status.organizationName), "connection": .text(status.connectionName),
+            "organizationPossessive": .text(Format.possessive(status.organizationName)),
             "driver": .text(status.driverName), "state": .text(status.state.rawValue),
             "pending": .bool(status.state == .pending && !status.awaitingEmailConfirmation),
             "confirming": .bool(status.awaitingEmailConfirmation), "confirmHours": .text(Int(EmailConfirmations.lifetime / 3600)),

@@ -84,12 +84,16 @@ struct ErrorPresentation {
     var title: String { Self.title(for: status) }
 
     /// The error page, or the problem details of an API call: never a page for the API.
-    func response(handler: ConsoleHandler, api: Bool) -> Response {
+    func response(handler: ConsoleHandler, request: Request, api: Bool) -> Response {
         guard api else {
-            var response = handler.html(status: status, page: "error", title: title, session: nil, [
+            // A signed-in user keeps the console's navigation; a driver's page keeps the driver's plain header.
+            let driverPage = DriverPages.serves(request.path)
+            let session = driverPage ? nil : try? handler.signedInSession(request)
+            var response = handler.html(status: status, page: "error", title: title, session: session, [
                 "status": .text(status),
                 "heading": .text(title),
                 "message": .text(message),
+                "driverPage": .bool(driverPage),
             ])
             response.headers += headers
             return response

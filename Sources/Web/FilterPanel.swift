@@ -75,7 +75,7 @@ struct FilterPanel {
             "hasActive": .bool(!state.filters.applicable.isEmpty),
             "matchAny": .bool(state.filters.match == .any),
             "rows": .list(rows),
-            "clearURL": .text(url(cleared)),
+            "clearURL": .text(url(cleared) + "#filter-panel"),
             "catalogURL": .text(catalogURL),
         ]
     }
@@ -95,7 +95,8 @@ struct FilterPanel {
                 var without = state
                 without.filters = state.filters.removing(at: index)
                 without.page = 1
-                return ["text": .text(filter.sentence), "removeURL": .text(url(without))]
+                // Focus comes back to the chips left, or to the Filter button when none is.
+                return ["text": .text(filter.sentence), "removeURL": .text(url(without) + (applied.count > 1 ? "#filter-summary" : "#filter-panel"))]
             }),
         ]
     }

@@ -12,6 +12,11 @@ enum Format {
         return String(decoding: grouped, as: UTF8.self)
     }
 
+    /// "Acme Robotics" -> "Acme Robotics'", "Northgate University" -> "Northgate University's".
+    static func possessive(_ name: String) -> String {
+        name.last == "s" || name.last == "S" ? name + "'" : name + "'s"
+    }
+
     /// "Automatically approve all" -> "automatically-approve-all", for CSS classes.
     static func slug(_ value: String) -> String {
         String(decoding: value.utf8.map { byte -> UInt8 in

@@ -32,6 +32,7 @@ struct InvitePage {
             "isPrivate": .bool(invite.visibility == .private),
             "isDisabled": .bool(invite.status == .disabled),
             "canRotate": .bool(page.access.roles[invite.organizationID]?.allows(.rotateCodes) == true),
+            "notice": Notice.context(for: page.request),
             "rotated": page.request.queryValue("rotated").map { .text($0 == "code" ? "A new search code is in place; the old one no longer works." : "A new invite link is in place; the old link and QR code no longer work.") } ?? false,
         ])
     }
@@ -58,8 +59,24 @@ struct InvitePage {
         guard let credential = InviteCredential(rawValue: page.request.formValue("what") ?? "") else {
             throw UserError.badRequest("Rotate the link or the code.")
         }
+        guard page.request.formValue("confirm") == "1" else { return try confirmRotation(credential, connectionID: connectionID) }
         try ConnectionInvites(database: page.database).rotate(credential, connectionID: connectionID, by: page.access)
         return .redirect(to: "/connections/\(connectionID)/invite?rotated=\(credential.rawValue)")
+    }
+
+    /// Asks before a rotation, saying what stops working and how many drivers wait for a decision.
+    func confirmRotation(_ credential: InviteCredential, connectionID: Int) throws -> Response {
+        let invite = try invite(connectionID)
+        let pending = try MembershipDecisions(database: page.database).count(state: .pending, organizations: [invite.organizationID],
+                                                                             connectionID: connectionID)
+        let link = credential == .link
+        return page.html("rotate-confirm", title: link ? "New invite link?" : "New search code?", [
+            "id": .text(connectionID), "what": .text(credential.rawValue), "link": .bool(link),
+            "connectionName": .text(invite.connectionName),
+            "pending": pending == 0 ? false : .text(pending == 1
+                ? "1 driver has a request waiting for a decision: it stays as it is, and its status link keeps working."
+                : "\(Format.integer(pending)) drivers have requests waiting for a decision: they stay as they are, and their status links keep working."),
+        ])
     }
 
     /// If-None-Match holds the tag: weakly, since nginx marks tags weak when it compresses the body.

@@ -4,7 +4,7 @@ import FastCGI
 /// What a page says after an action succeeded. The address names the notice and a count
 /// (`done=approved&n=3`); the words come from here, so a link cannot make a page say anything else.
 enum Notice: String, CaseIterable {
-    case approved, denied, removed, enabled, disabled
+    case approved, denied, removed, enabled, disabled, created, saved, deleted
     /// Email invites queued; failed emails queued again.
     case emailed, requeued
 
@@ -12,7 +12,8 @@ enum Notice: String, CaseIterable {
         let number = Format.integer(count)
         switch self {
         case .approved, .denied, .removed: return "\(number) driver\(count == 1 ? "" : "s") \(rawValue)"
-        case .enabled, .disabled: return "\(number) connection\(count == 1 ? "" : "s") \(rawValue)"
+        case .enabled, .disabled, .saved, .deleted: return "\(number) connection\(count == 1 ? "" : "s") \(rawValue)"
+        case .created: return "Connection created. Next, invite drivers: send them the invite link below, or share or print its QR code"
         case .emailed: return "\(number) email invite\(count == 1 ? " is" : "s are") on the way"
         case .requeued: return "\(number) email\(count == 1 ? " is" : "s are") queued again"
         }

@@ -87,13 +87,15 @@ final class ConnectionTableTests: XCTestCase {
         let cells = page.rows.map { row in
             row.cells.map { cell -> String in
                 switch cell {
-                case .text(let text), .date(let text): return text
+                case .text(let text): return text
+                // 2026-11-25T14:30:00Z as spreadsheets read a date-time: 2026-11-25 14:30:00 (UTC, in the header).
+                case .date(let stored): return String(stored.prefix(19)).replacingOccurrences(of: "T", with: " ")
                 case .number(let number): return String(number)
                 default: return "\(cell)"
                 }
             }.joined(separator: ",")
         }
-        XCTAssertEqual(lines.first, "Search Code,Connected Drivers,Created")
+        XCTAssertEqual(lines.first, "Search Code,Connected Drivers,Created (UTC)")
         XCTAssertEqual(Array(lines.dropFirst().prefix(50)), cells)
     }
 

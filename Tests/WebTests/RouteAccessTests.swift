@@ -64,7 +64,7 @@ final class RouteAccessTests: XCTestCase {
             Probe(method: "GET", route: "/connections/{id:Int}/qr.png", target: "/connections/\(x)/qr.png", expected: [303, 404, 200, 200]),
             Probe(method: "POST", route: "/connections/{id:Int}/invite/email", target: "/connections/\(x)/invite/email",
                   form: [("step", "check"), ("addresses", "new.driver@example.test")], expected: [401, 404, 200, 200]),
-            Probe(method: "POST", route: "/connections/{id:Int}/rotate", target: "/connections/\(x)/rotate", form: [("what", "code")],
+            Probe(method: "POST", route: "/connections/{id:Int}/rotate", target: "/connections/\(x)/rotate", form: [("what", "code"), ("confirm", "1")],
                   expected: [401, 404, 403, 303]),
             Probe(method: "GET", route: "/connections/{id:Int}/requests", target: "/connections/\(x)/requests", expected: [303, 404, 200, 200]),
             Probe(method: "GET", route: "/connections/{id:Int}/requests", target: "/connections/\(y)/requests", expected: [303, 200, 404, 200]),

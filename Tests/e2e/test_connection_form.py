@@ -91,7 +91,7 @@ def test_a_second_save_does_not_overwrite_the_first(stack):
     assert stack.post(path, data={**mine, "version": ""}).status_code == 400  # a form without its version cannot save
     assert stack.post(path, data={**mine, "version": newer}).status_code == 303
     audit = stack.get("/audit").text
-    assert "Changed connection" in audit and "before:" in audit and "after:" in audit
+    assert "Changed connection" in audit and "<li>Name: Conflict test — theirs → Conflict test — mine</li>" in audit
 
 
 def test_enable_disable_and_delete_rules(stack):
@@ -143,8 +143,11 @@ def test_bulk_actions_ask_first_and_touch_exactly_the_selection(stack):
     # Every row matching the filters.
     every = stack.post("/connections/bulk", data={"state": state, "all": "1", "action": "enable"})
     assert "Enable 3 connections?" in every.text
-    # One row's own button acts at once.
-    stack.post("/connections/bulk", data={"state": state, "row": f"disable:{created[2]}"})
+    # One row's own button asks the same way, for that row.
+    row = stack.post("/connections/bulk", data={"state": state, "row": f"disable:{created[2]}"})
+    assert row.status_code == 200 and "Disable 1 connection?" in row.text and statuses()[2] == "Enabled"
+    row_state = re.search(r'name="state" value="([^"]*)"', row.text).group(1).replace("&amp;", "&")
+    assert stack.post("/connections/bulk", data={"state": row_state, "action": "disable", "confirm": "1"}).status_code == 303
     assert statuses()[2] == "Disabled"
     # Export of the selection: the settings count it, the file holds it.
     export_page = stack.post("/connections/bulk", data={"state": state, "c": [created[0], created[2]], "action": "export"})
@@ -152,7 +155,10 @@ def test_bulk_actions_ask_first_and_touch_exactly_the_selection(stack):
     export_state = re.search(r'name="state" value="([^"]*)"', export_page.text[export_page.text.index('id="export-form"'):]).group(1).replace("&amp;", "&")
     csv_text = stack.post("/connections/export", data={"state": export_state, "scope": "visible", "format": "csv"}).text
     assert csv_text.count("\r\n") == 3 and "Bulk 0" in csv_text and "Bulk 2" in csv_text and "Bulk 1" not in csv_text
-    assert stack.post("/connections/bulk", data={"state": state, "action": "disable"}).status_code == 400  # nothing selected
+    # Nothing selected: said in place, on the table in selection mode, not an error page.
+    empty = stack.post("/connections/bulk", data={"state": state, "action": "disable"})
+    assert empty.status_code == 400 and 'id="bulk-problem"' in empty.text and "Nothing is selected" in empty.text
+    assert "Error 400" not in empty.text and 'id="bulk-form"' in empty.text
     officer = stack.sign_in(OFFICER)
     assert stack.post("/connections/bulk", as_user=officer, data={"state": "", "c": created[0], "action": "disable", "confirm": "1"}).status_code in (403, 404)
     assert "Disabled connection" in stack.get("/audit").text

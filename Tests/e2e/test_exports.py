@@ -43,7 +43,7 @@ def save_columns(stack, shown, order=CATALOG, action="apply", user=None, back=""
 def test_column_picker_lists_every_column_and_saves_per_user(stack, fresh_user):
     user = fresh_user
     page = stack.get("/connections", as_user=user).text
-    assert 'href="/connections?edit=columns">Columns</a>' in page and 'id="column-form"' not in page
+    assert 'href="/connections?edit=columns#column-panel">Columns</a>' in page and 'id="column-form"' not in page
     page = stack.get("/connections?edit=columns", as_user=user).text
     picker = page[page.index('id="column-form"'):page.index("</form>", page.index('id="column-form"'))]
     assert re.findall(r'name="order" value="([^"]+)"', picker) == CATALOG
@@ -69,7 +69,7 @@ def test_moving_columns_without_javascript_and_select_all(stack, fresh_user):
     user = fresh_user
     response = save_columns(stack, DEFAULT, action="up:status", user=user, back="sort=connected_drivers")
     assert response.status_code == 303
-    assert response.headers["Location"] == "/connections?sort=connected_drivers&edit=columns"
+    assert response.headers["Location"] == "/connections?sort=connected_drivers&edit=columns#column-panel"
     page = stack.get(response.headers["Location"], as_user=user).text
     assert '<details class="column-panel tool-panel" open>' in page
     assert Table(page).headers[:4] == ["Org ID", "Org Name", "Connection Status", "Connection Name"]
@@ -123,7 +123,7 @@ def test_export_holds_exactly_the_rows_of_the_table_in_its_order(stack):
     assert [row[2] for row in rows[1:]] == names
     # All columns: every exportable field in catalog order, including the invite link and search code.
     all_rows = read_csv(export(stack, state, scope="all"))
-    assert all_rows[0][-6:] == ["Visibility", "Search Code", "Pending Requests", "Created", "Last Updated", "Invite Link"]
+    assert all_rows[0][-6:] == ["Visibility", "Search Code", "Pending Requests", "Created (UTC)", "Last Updated (UTC)", "Invite Link"]
     with stack.db() as db:
         tokens = dict(db.execute("SELECT search_code, invite_token FROM connections").fetchall())
         codes = dict(db.execute("SELECT id, search_code FROM connections").fetchall())
@@ -172,8 +172,10 @@ def test_formula_injection_is_neutralized_in_csv_and_xlsx(stack):
     workbook = openpyxl.load_workbook(io.BytesIO(export(stack, state, format="xlsx").content))
     sheet = workbook.active
     values = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
-    # OOXML writes a carriage return as _x000D_, which Excel reads back as one and openpyxl leaves as is.
-    assert {row[2].replace("_x000D_", "\r") for row in values} == names
+    # OOXML writes a carriage return as _x000D_, which Excel reads back as one and openpyxl leaves as is. In XLSX the
+    # text is the name itself, in a cell formatted as text ("@"): never a formula, even when a user edits it.
+    assert {"'" + row[2].replace("_x000D_", "\r") for row in values} == names
+    assert all(row[2].number_format == "@" for row in sheet.iter_rows(min_row=2))
     assert all(isinstance(row[4], int) and row[4] == 0 for row in values)
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
     with stack.db() as db:  # the shared stack's other tests expect one-line organization names
@@ -210,7 +212,7 @@ def test_a_failed_export_ends_with_a_visible_marker_and_is_audited(stack):
     assert len(rows) == 1 + 10 + 1
     assert rows[-1][0].startswith("EXPORT INCOMPLETE: an error stopped the export after 10 rows.")
     audit = stack.get("/audit").text
-    assert "complete: no" in audit and "10 rows as CSV" in audit
+    assert "Complete: no" in audit and "10 rows as CSV" in audit
 
 
 def test_exports_are_audited_with_filters_columns_format_and_count(stack):
@@ -220,8 +222,8 @@ def test_exports_are_audited_with_filters_columns_format_and_count(stack):
     audit = stack.get("/audit").text
     entry = audit[audit.index("Exported connections"):][:1500]
     assert f"{items} rows as XLSX" in entry
-    assert "filters: where Connection Name contains “staff”" in entry
-    assert "columns: org_id,org_name,name,status" in entry and "format: XLSX" in entry and f"rows: {items}" in entry
+    assert "Filters: where Connection Name contains “staff”" in entry
+    assert "Columns: Org ID, Org Name, Connection Name, Connection Status" in entry and "Format: XLSX" in entry and f"Rows: {items}" in entry
     assert "admin@demo.test" in audit
 
 

@@ -265,16 +265,16 @@ def test_public_connections_are_found_by_organization_name(stack):
 
 def test_rotation_stops_the_old_link_and_code_at_once_and_is_audited(stack):
     connection, token, code = make_connection(stack)
-    rotated = stack.post(f"/connections/{connection}/rotate", data={"what": "link"})
+    rotated = stack.post(f"/connections/{connection}/rotate", data={"what": "link", "confirm": "1"})
     assert rotated.status_code == 303
     assert requests.get(stack.base + "/join/" + token, timeout=30).status_code == 404
     page = stack.get(rotated.headers["Location"]).text
     assert "the old link and QR code no longer work" in page
     new_token = re.search(r'readonly value="https://connect\.example\.test/join/([^"]+)"', page).group(1)
     assert new_token != token and requests.get(stack.base + "/join/" + new_token, timeout=30).status_code == 200
-    stack.post(f"/connections/{connection}/rotate", data={"what": "code"})
+    stack.post(f"/connections/{connection}/rotate", data={"what": "code", "confirm": "1"})
     assert requests.get(stack.base + "/find", params={"code": code}, allow_redirects=False, timeout=30).status_code == 404
-    assert stack.post(f"/connections/{connection}/rotate", as_user=stack.sign_in(OFFICER), data={"what": "code"}).status_code in (403, 404)
+    assert stack.post(f"/connections/{connection}/rotate", as_user=stack.sign_in(OFFICER), data={"what": "code", "confirm": "1"}).status_code in (403, 404)
     audit = stack.get("/audit").text
     assert "Rotated invite link" in audit and "Rotated search code" in audit
 

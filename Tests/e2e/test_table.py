@@ -81,9 +81,10 @@ def test_every_column_sorts_both_ways_with_a_stable_tie_break(stack, key):
 def test_clicking_a_header_sorts_then_reverses(stack):
     table = Table(stack.get("/connections?size=25&page=3").text)
     link = table.header_links["connected_drivers"]
-    assert link == "/connections?sort=connected_drivers&size=25"  # back to page 1, page size kept
+    # Back to page 1, page size kept; focus comes back to this header's link.
+    assert link == "/connections?sort=connected_drivers&size=25#sort-connected_drivers"
     again = Table(stack.get(link).text)
-    assert again.header_links["connected_drivers"] == "/connections?sort=connected_drivers&order=desc&size=25"
+    assert again.header_links["connected_drivers"] == "/connections?sort=connected_drivers&order=desc&size=25#sort-connected_drivers"
     assert 'aria-sort="ascending"' in stack.get(link).text
 
 

@@ -29,6 +29,18 @@ struct CSVWriter: ExportBuffer {
         buffer += String(value).utf8
     }
 
+    /// A stored date-time ("2026-11-27T21:23:51Z") as spreadsheets read one: "2026-11-27 21:23:51"
+    /// (the header says UTC). Anything else goes as stored.
+    mutating func dateTime(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count == 20, bytes[10] == UInt8(ascii: "T"), bytes[19] == UInt8(ascii: "Z") else {
+            append(bytes, guarded: false)
+            return
+        }
+        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<10]))
+        buffer.append(0x20)
+        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[11..<19]))
+    }
+
     /// One field's bytes; `guarded` puts an apostrophe before text a spreadsheet would run as a formula.
     mutating func append(_ bytes: UnsafeBufferPointer<UInt8>, guarded: Bool) {
         let apostrophe = guarded && FormulaGuard.needsGuard(bytes)

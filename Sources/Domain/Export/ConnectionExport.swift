@@ -45,7 +45,7 @@ public struct ConnectionExport {
                     shouldStop: () -> Bool = { false }, send: ([UInt8]) throws -> Void) throws -> Outcome {
         var writer = CSVWriter()
         if byteOrderMark { writer.byteOrderMark() }
-        writer.record(columns.map(\.label))
+        writer.record(columns.map(Self.label))
         let kinds = columns.map(\.kind)
         return try stream(state, columns: columns, organizations: organizations, writer: &writer, failAfter: failAfter, shouldStop: shouldStop,
                           send: send, row: { row, writer in
@@ -110,7 +110,7 @@ public struct ConnectionExport {
             var link = inviteURL(row.text(index))
             link.withUTF8 { writer.append($0, guarded: false) }
         case .date:
-            row.withBytes(index) { writer.append($0, guarded: false) }
+            row.withBytes(index) { writer.dateTime($0) }
         case .text, .enumeration, .list:
             // A list is stored one item per line, as the file shows it.
             row.withBytes(index) { writer.append($0, guarded: true) }
@@ -123,7 +123,7 @@ public struct ConnectionExport {
     public func xlsx(_ state: TableState, columns: [Column], organizations: [Int], to path: String, temporaryDirectory: String,
                      shouldStop: () -> Bool = { false }) throws -> Outcome {
         let writer = try XLSXWriter(path: path, temporaryDirectory: temporaryDirectory)
-        writer.header(columns.map(\.label), widths: columns.map(Self.width))
+        writer.header(columns.map(Self.label), widths: columns.map(Self.width))
         var rows = 0
         do {
             try ConnectionTable(database: database).forEachRow(state, columns: columns, organizations: organizations) { row in
@@ -142,14 +142,23 @@ public struct ConnectionExport {
         return Outcome(rows: rows, complete: true, problem: nil)
     }
 
+    /// Text a spreadsheet would run as a formula is written as it is, in a cell formatted as text:
+    /// never a formula, and still text when a user edits it. A list wraps, one item per line.
     func xlsxCell(_ cell: CellValue) -> XLSXWriter.Cell {
         switch cell {
-        case .text(let text), .choice(let text): return .text(FormulaGuard.neutralized(text))
+        case .text(let text), .choice(let text): return .text(text, guarded: FormulaGuard.needsGuard(text), wrapped: false)
         case .number(let number), .identifier(let number): return .number(number)
-        case .list(let items): return .text(FormulaGuard.neutralized(items.joined(separator: "\n")))
+        case .list(let items):
+            let text = items.joined(separator: "\n")
+            return .text(text, guarded: FormulaGuard.needsGuard(text), wrapped: true)
         case .date(let stored): return .date(stored)
-        case .inviteToken(let token): return .text(inviteURL(token))
+        case .inviteToken(let token): return .text(inviteURL(token), guarded: false, wrapped: false)
         }
+    }
+
+    /// A column's header in a file: dates are written in UTC, and say so.
+    static func label(_ column: Column) -> String {
+        column.kind == .date ? column.label + " (UTC)" : column.label
     }
 
     static func width(_ column: Column) -> Double {

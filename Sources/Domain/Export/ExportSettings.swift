@@ -51,15 +51,16 @@ public struct ExportSettings: Sendable {
 }
 
 /// Spreadsheets run a cell that starts with = + - @ (or a tab or line break before them) as a
-/// formula; such text gets a leading apostrophe, so it reads as text. Full-width forms too.
+/// formula; in CSV such text gets a leading apostrophe, so it reads as text; in XLSX its cell is
+/// formatted as text instead. Full-width forms too.
 public enum FormulaGuard {
     static let triggers: [Unicode.Scalar] = ["=", "+", "-", "@", "\t", "\r", "\n", "\u{FF1D}", "\u{FF0B}", "\u{FF0D}", "\u{FF20}"]
     /// The same, as the UTF-8 bytes a cell would start with.
     static let triggerBytes: [[UInt8]] = triggers.map { Array(String($0).utf8) }
 
-    public static func neutralized(_ text: String) -> String {
-        guard let first = text.unicodeScalars.first, triggers.contains(first) else { return text }
-        return "'" + text
+    public static func needsGuard(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first else { return false }
+        return triggers.contains(first)
     }
 
     /// The one-byte triggers as a table: most cells start with ASCII, and this runs per cell.

@@ -5,7 +5,10 @@ import Foundation
 /// row goes to a temporary file as soon as the next starts, so memory stays flat at any size.
 final class XLSXWriter {
     enum Cell {
-        case text(String)
+        /// `guarded`: formatted as text (Excel's "@"), so that neither the file nor a user's edit makes it a formula.
+        /// (libxlsxwriter 1.1.4, Debian 12's, has no quote-prefix format; the text format has the same effect.)
+        /// `wrapped`: the lines of a list show as lines.
+        case text(String, guarded: Bool, wrapped: Bool)
         case number(Int)
         /// As stored: "2026-11-25T14:30:00Z".
         case date(String)
@@ -15,6 +18,8 @@ final class XLSXWriter {
     private let sheet: UnsafeMutablePointer<lxw_worksheet>
     private let bold: UnsafeMutablePointer<lxw_format>
     private let dateFormat: UnsafeMutablePointer<lxw_format>
+    /// Text cells by [guarded][wrapped]; nil is the default format.
+    private let textFormats: [[UnsafeMutablePointer<lxw_format>?]]
     private var row: lxw_row_t = 0
     private var columnCount: lxw_col_t = 0
 
@@ -35,7 +40,17 @@ final class XLSXWriter {
         format_set_bold(bold)
         dateFormat = workbook_add_format(made)
         format_set_num_format(dateFormat, "yyyy-mm-dd hh:mm")
+        func format(guarded: Bool, wrapped: Bool) -> UnsafeMutablePointer<lxw_format>? {
+            guard guarded || wrapped, let format = workbook_add_format(made) else { return nil }
+            if guarded { format_set_num_format_index(format, Self.textNumberFormat) }
+            if wrapped { format_set_text_wrap(format) }
+            return format
+        }
+        textFormats = [false, true].map { guarded in [false, true].map { format(guarded: guarded, wrapped: $0) } }
     }
+
+    /// The built-in number format "@" (Text).
+    static let textNumberFormat: UInt8 = 49
 
     /// The bold header row, frozen above the data, with column widths.
     func header(_ labels: [String], widths: [Double]) {
@@ -54,8 +69,8 @@ final class XLSXWriter {
         for (index, cell) in cells.enumerated() {
             let column = lxw_col_t(index)
             switch cell {
-            case .text(let text):
-                if !text.isEmpty { worksheet_write_string(sheet, row, column, text, nil) }
+            case .text(let text, let guarded, let wrapped):
+                if !text.isEmpty { worksheet_write_string(sheet, row, column, text, textFormats[guarded ? 1 : 0][wrapped ? 1 : 0]) }
             case .number(let number):
                 worksheet_write_number(sheet, row, column, Double(number), nil)
             case .date(let stored):

@@ -1,0 +1,54 @@
+// The table's tools keep the keyboard where the user is. After a page load that a tool caused
+// (sorting, filters, a chip removed, columns saved, a panel opened) the address's fragment names
+// the control acted on, and the browser focuses it, with or without this script. This script
+// adds: a filter to fix gets the focus, and so does the selection bar that says nothing was
+// selected; Escape or a click outside closes an open Filter, Columns or Export panel; a table
+// wider than its frame says so; on a phone each row becomes a card with the column labels.
+(function () {
+  "use strict";
+  var panels = document.querySelectorAll("details.tool-panel");
+
+  // After the browser's own focusing of the fragment, which happens as the page finishes loading.
+  window.addEventListener("load", function () {
+    setTimeout(function () {
+      var problem = document.querySelector(".filter-panel[open] [aria-invalid=true]") ||
+        (document.getElementById("bulk-problem") && document.querySelector("#bulk-form input[name=all]"));
+      if (problem) problem.focus();
+    }, 0);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var panel = event.target.closest && event.target.closest("details.tool-panel[open]");
+    if (!panel) return;
+    panel.open = false;
+    panel.querySelector("summary").focus();
+  });
+  document.addEventListener("click", function (event) {
+    if (!event.target.isConnected) return;  // a filter row's × removed itself: that click was inside
+    Array.prototype.forEach.call(panels, function (panel) {
+      if (panel.open && !panel.contains(event.target)) panel.open = false;
+    });
+  });
+
+  var frame = document.querySelector(".table-wrap");
+  var cue = document.getElementById("scroll-cue");
+  if (!frame || !cue) return;
+  // The labels come from the header, once per page, rather than from the server in every cell
+  // (the table page's bytes and time); without this script a phone scrolls the table in its frame.
+  var grid = frame.querySelector(".grid");
+  var labels = Array.prototype.map.call(grid.tHead.rows[0].cells, function (cell) {
+    return cell.textContent.replace(/[\u25b2\u25bc]/g, "").trim();
+  });
+  Array.prototype.forEach.call(grid.tBodies[0].rows, function (row) {
+    Array.prototype.forEach.call(row.cells, function (cell, index) { cell.setAttribute("data-label", labels[index]); });
+  });
+  frame.classList.add("cards");
+  function measure() {
+    var more = frame.scrollWidth > frame.clientWidth + 1 && getComputedStyle(frame).overflowX !== "visible";
+    frame.classList.toggle("has-more", more);
+    cue.hidden = !more;
+  }
+  measure();
+  window.addEventListener("resize", measure);
+})();

@@ -1,0 +1,200 @@
+"""axe-core (4.9, from PyPI's selenium-axe-python, installed by scripts/setup --test into var/test-venv)
+on every page and state of the console and of the drivers' pages: any violation fails."""
+import re
+
+import pytest
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from harness import ROOT, VIEWER
+from test_browser import browser, sign_in  # noqa: F401 (the fixture)
+
+AXE_FILES = sorted(ROOT.glob("var/test-venv/lib/python3*/site-packages/selenium_axe_python/axe-core/axe.min.js"))
+# WCAG 2.0 and 2.1, A and AA, and axe's best practices.
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+@pytest.fixture(scope="module")
+def axe_source():
+    assert AXE_FILES, "axe-core is missing: run scripts/setup --test (it installs selenium-axe-python into var/test-venv)"
+    source = AXE_FILES[-1].read_text(encoding="utf-8")
+    version = re.search(r"axe v(\d+)\.(\d+)", source[:200])
+    assert version and (int(version.group(1)), int(version.group(2))) >= (4, 9), source[:80]
+    return source
+
+
+def violations(browser, axe_source):
+    """axe's violations on the page as it is now, as readable lines."""
+    if not browser.execute_script("return !!window.axe"):
+        browser.execute_script(axe_source)
+    result = browser.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        axe.run(document, {runOnly: {type: "tag", values: arguments[0]}, resultTypes: ["violations"]})
+           .then(r => done(r.violations.map(v => v.id + ": " + v.help + " -> " + v.nodes.slice(0, 3).map(n => n.target.join(" ") + " " + (n.failureSummary || "").replace(/\\s+/g, " ")).join(" | "))),
+                 e => done(["axe failed: " + e]));""", TAGS)
+    return result
+
+
+def wait(browser, condition):
+    """Until the condition holds, looking again while the page is being replaced."""
+    return WebDriverWait(browser, 10, ignored_exceptions=[WebDriverException]).until(condition)
+
+
+def wait_for_heading(browser, words):
+    """Until the page that replaces this one has a heading with these words."""
+    return wait(browser,
+                lambda b: b.execute_script("const h = document.querySelector('h1'); return !!h && h.textContent.includes(arguments[0])", words))
+
+
+class Checker:
+    def __init__(self, browser, axe_source):
+        self.browser, self.axe_source, self.found, self.checked = browser, axe_source, {}, []
+
+    def __call__(self, name, path=None):
+        if path is not None:
+            self.browser.get(self.base + path)
+        self.checked.append(name)
+        problems = violations(self.browser, self.axe_source)
+        if problems:
+            self.found[name] = problems
+
+    def report(self):
+        assert not self.found, "\n".join(f"{name} ({self.browser.current_url}):\n  " + "\n  ".join(lines) for name, lines in self.found.items())
+
+
+def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
+    from test_invites import make_connection
+    check = Checker(browser, axe_source)
+    check.base = stack.base
+    browser.set_window_size(1280, 900)
+    browser.delete_all_cookies()
+    check("sign-in", "/login")
+    browser.find_element(By.ID, "email").send_keys("admin@demo.test")
+    browser.find_element(By.ID, "password").send_keys("wrong password")
+    browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "[role=alert]"))
+    check("sign-in failed")
+    sign_in(stack, browser)
+    check("table")
+    # Each panel open.
+    browser.find_element(By.CSS_SELECTOR, "summary#filter-panel").click()
+    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".filter-row"))
+    check("filter panel")
+    check("filters applied", "/connections?f=name&op=contains&v=staff&f=status&op=is&v=Enabled")
+    check("filter errors", "/connections?f=name&op=contains&v=&f=connected_drivers&op=gt&v=many")
+    check("columns panel", "/connections?edit=columns")
+    check("export panel", "/connections?edit=export")
+    check("every column", "/connections?cols=" + ",".join(["org_id", "org_name", "name", "status", "connected_drivers", "benefits",
+                                                           "approval_type", "connection_type", "questions", "visibility", "search_code",
+                                                           "pending_requests", "created_at", "updated_at", "invite_link"]))
+    check("select rows", "/connections?edit=rows")
+    browser.find_element(By.CSS_SELECTOR, "#bulk-form button[value=disable]").click()
+    wait(browser, lambda b: b.find_elements(By.ID, "bulk-problem"))
+    check("nothing selected")
+    browser.find_element(By.CSS_SELECTOR, "#bulk-form input[name=all]").click()
+    browser.find_element(By.CSS_SELECTOR, "#bulk-form button[value=disable]").click()
+    wait_for_heading(browser, "Disable")
+    check("bulk confirmation")
+    check("no rows", "/connections?f=name&op=is&v=nothing-has-this-name")
+    # The invite dialog over the table.
+    connection, token, code = make_connection(stack)
+    browser.get(f"{stack.base}/connections?f=search_code&op=is&v={code}")
+    browser.find_element(By.CSS_SELECTOR, "tbody a[href$='/invite']").click()
+    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "dialog.invite-dialog[open]"))
+    check("invite dialog")
+    check("invite page", f"/connections/{connection}/invite")
+    browser.find_element(By.XPATH, "//button[normalize-space()='New link and QR code']").click()
+    wait(browser, lambda b: "/rotate" in b.current_url)
+    check("rotation confirmation")
+    check("new connection", "/connections/new")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Create connection']").click()
+    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".field-error"))
+    check("connection form with errors")
+    check("edit connection", f"/connections/{connection}/edit")
+    check("requests", "/requests")
+    check("requests of a connection", f"/connections/{connection}/requests")
+    check("users", "/users")
+    check("audit log", "/audit")
+    check("organizations", "/connections/organizations")
+    check("error page", "/connections/99999999/invite")
+    browser.set_window_size(390, 844)
+    try:
+        check("table at 390 px", "/connections")
+        check("requests at 390 px", "/requests")
+    finally:
+        browser.set_window_size(1280, 900)
+    browser.delete_all_cookies()
+    sign_in(stack, browser, VIEWER)
+    check("table of a viewer")
+    check.report()
+    assert len(check.checked) == 28
+
+
+def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):
+    from test_invites import make_connection
+    check = Checker(browser, axe_source)
+    check.base = stack.base
+    _, token, code = make_connection(stack, questions=["Employee ID"])
+    _, auto_token, _ = make_connection(stack, questions=[], approval="Automatically approve all")
+    browser.set_window_size(390, 844)
+    browser.delete_all_cookies()
+    try:
+        check("join", f"/join/{token}")
+        browser.find_element(By.CSS_SELECTOR, ".driver-form button[type=submit]").click()
+        wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".field-error"))
+        check("join with errors")
+        check("find", "/find")
+        check("find: unknown code", "/find?code=NOPE2345")
+        check("find: by organization", "/find?org=acme")
+        browser.get(f"{stack.base}/join/{auto_token}")
+        browser.find_element(By.ID, "name").send_keys("Axe Driver")
+        browser.find_element(By.ID, "email").send_keys("axe.driver@example.org")
+        browser.find_element(By.NAME, "terms").click()
+        browser.find_element(By.CSS_SELECTOR, ".driver-form button[type=submit]").click()
+        wait(browser, lambda b: "/status/" in b.current_url)
+        check("status: connected")
+        status = browser.current_url
+        # Asked before: the same email again.
+        browser.get(f"{stack.base}/join/{auto_token}")
+        browser.find_element(By.ID, "name").send_keys("Axe Driver")
+        browser.find_element(By.ID, "email").send_keys("axe.driver@example.org")
+        browser.find_element(By.NAME, "terms").click()
+        browser.find_element(By.CSS_SELECTOR, ".driver-form button[type=submit]").click()
+        wait_for_heading(browser, "asked")
+        check("asked before")
+        with stack.db() as db:
+            db.execute("UPDATE memberships SET state = 'Denied', denial_reason = 'Not an employee' WHERE status_token = ?",
+                       (status.rsplit("/", 1)[1],))
+        check("status: denied, ask again", status.replace(stack.base, ""))
+        check("dead invite link", "/join/no-such-invite-token-aaaaaa")
+        check("dead status link", "/status/no-such-status-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+    finally:
+        browser.set_window_size(1280, 900)
+    check.report()
+
+
+def test_contrast_of_the_disabled_badge_and_the_focus_ring(stack, browser):
+    """The Disabled badge reaches 4.5:1; the focus ring 3:1 against white and against the page."""
+    def luminance(rgb):
+        channels = [int(value) / 255 for value in re.findall(r"[\d.]+", rgb)[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    def ratio(a, b):
+        high, low = sorted((luminance(a), luminance(b)), reverse=True)
+        return (high + 0.05) / (low + 0.05)
+
+    browser.delete_all_cookies()
+    sign_in(stack, browser)
+    browser.get(stack.base + "/connections?f=status&op=is&v=Disabled")
+    badge = browser.find_element(By.CSS_SELECTOR, ".badge-disabled")
+    style = browser.execute_script("const s = getComputedStyle(arguments[0]); return [s.color, s.backgroundColor]", badge)
+    assert ratio(*style) >= 4.5, style
+    link = browser.find_element(By.CSS_SELECTOR, "thead th a")
+    link.send_keys(Keys.SHIFT, Keys.TAB)
+    link.send_keys(Keys.TAB)  # focused by the keyboard: :focus-visible
+    ring = browser.execute_script("return getComputedStyle(document.activeElement).outlineColor")
+    page = browser.execute_script("return getComputedStyle(document.body).backgroundColor")
+    assert ratio(ring, "rgb(255, 255, 255)") >= 3 and ratio(ring, page) >= 3, (ring, page)
