@@ -29,10 +29,7 @@ final class ColumnCatalogTests: XCTestCase {
     /// Every expression of the catalog is valid SQL against the schema, and every
     /// enumeration value the catalog offers is one the schema accepts.
     func testCatalogAgreesWithTheSchema() throws {
-        let database = try Database(path: ":memory:")
-        try Migrator().migrate(database)
-        var demo = DemoData(database: database, connections: 30)
-        _ = try demo.generate()
+        let database = try demoDatabase(connections: 30)
         for column in ColumnCatalog.all {
             XCTAssertNoThrow(try database.query("SELECT \(column.expression) FROM connections c JOIN organizations o ON o.id = c.org_id ORDER BY \(column.sortExpression) LIMIT 1") { _ in () }, column.key)
         }

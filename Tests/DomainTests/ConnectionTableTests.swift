@@ -6,10 +6,7 @@ final class ConnectionTableTests: XCTestCase {
     var database: Database!
 
     override func setUpWithError() throws {
-        database = try Database(path: ":memory:")
-        try Migrator().migrate(database)
-        var demo = DemoData(database: database, connections: 300)
-        _ = try demo.generate()
+        database = try demoDatabase(connections: 300)
     }
 
     var everyOrganization: [Int] { (try? database.query("SELECT id FROM organizations") { $0.int(0) }) ?? [] }

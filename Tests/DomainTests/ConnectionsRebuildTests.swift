@@ -8,10 +8,7 @@ final class ConnectionsRebuildTests: XCTestCase {
     var database: Database!
 
     override func setUpWithError() throws {
-        database = try Database(path: ":memory:")
-        try Migrator().migrate(database)
-        var demo = DemoData(database: database, connections: 300)
-        _ = try demo.generate()
+        database = try demoDatabase(connections: 300)
     }
 
     static let children = ["memberships", "membership_answers", "connection_benefits", "connection_questions", "connection_email_domains"]

@@ -19,10 +19,7 @@ final class FilterPropertyTests: XCTestCase {
                           "Straße Zürich", "ÅRHUS ØST", "Αθήνα ΣΤΑΘΜΟΣ", "AND OR NOT * ^ :", "   padded name   ", "x"]
 
     override func setUpWithError() throws {
-        database = try Database(path: ":memory:")
-        try Migrator().migrate(database)
-        var demo = DemoData(database: database, connections: 400)
-        _ = try demo.generate()
+        database = try demoDatabase(connections: 400)
         organizations = try database.query("SELECT id FROM organizations") { $0.int(0) }
         let writer = ConnectionWriter(database: database)
         var random = SeededRandom(seed: 7)
