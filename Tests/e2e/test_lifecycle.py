@@ -26,6 +26,7 @@ def test_sigterm_lets_an_in_flight_request_finish(fresh_stack):
     after = requests.get(stack.base + "/connections", timeout=10)
     assert after.status_code == 502
     assert "not answering" in after.text
+    assert after.headers["Content-Type"] == "text/html; charset=utf-8"
 
 
 def test_sigterm_stops_an_idle_server_at_once(fresh_stack):

@@ -10,7 +10,7 @@ import time
 
 import requests
 
-from harness import ADMIN, VIEWER, PASSWORD
+from harness import ADMIN, OFFICER, VIEWER, PASSWORD
 
 
 def load(stack, until, make_request, workers=4):
@@ -49,6 +49,31 @@ def test_what_one_process_writes_the_other_shows_at_once(fresh_stack):
             page = admin.get(stack.base + "/connections", timeout=10).text
             headers = re.findall(r'data-column="([a-z_]+)"', page)
             assert headers == keys, headers
+
+
+def test_sign_in_and_search_code_limits_hold_across_processes(fresh_stack):
+    stack = fresh_stack(connections=60, processes=2).start()
+    # Wrong passwords for one account from one address, alternating between the two processes:
+    # the count is one, so the tenth failure refuses the pair whichever process answers next.
+    statuses = []
+    for attempt in range(12):
+        if attempt % 2:
+            requests.get(stack.base + "/healthz", timeout=10)  # shifts nginx's round robin, so the POSTs alternate too
+        session = requests.Session()
+        form = session.get(stack.base + "/login", timeout=10)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+        answer = session.post(stack.base + "/login", data={"csrf": csrf, "email": ADMIN, "password": "not the password"},
+                              allow_redirects=False, timeout=10)
+        statuses.append(answer.status_code)
+        with stack.db() as db:  # past the throttle's longest wait (60 s), within its window: only its counts are tested
+            db.execute("UPDATE sign_in_failures SET at = ? WHERE subject LIKE 'pair:%'", (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 120)),))
+    assert statuses.count(401) == 10 and statuses[-2:] == [429, 429], statuses
+    # Failed search codes from one address count once, whichever process looked.
+    with stack.db() as db:
+        db.executemany("INSERT INTO sign_in_failures (subject, at) VALUES ('search-code:127.0.0.1', ?)",
+                       [(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),)] * 99)
+    answers = [requests.get(stack.base + "/find?code=ZZZZZZZZ", timeout=10).status_code for _ in range(4)]
+    assert answers == [404, 429, 429, 429], answers
 
 
 def test_a_killed_process_costs_no_get_and_a_post_is_all_or_nothing(fresh_stack):
@@ -244,9 +269,24 @@ def test_one_export_per_user_at_a_time_and_a_clear_429(fresh_stack):
     assert second.status_code == 429
     assert "An export is already running for you" in second.text
     assert int(second.headers["Retry-After"]) > 0
-    viewer = stack.sign_in(VIEWER)
-    other = viewer.post(stack.base + "/connections/export", data={**data, "csrf": viewer.csrf}, timeout=60)
-    assert other.status_code == 200, "another user's export runs beside it"
+    # Another user's export of every row runs beside it (slowly too): the process's two places are taken...
+    import subprocess
+    from harness import BINARY
+    subprocess.run([BINARY, "create-user", "--database", str(stack.database), "--email", "second.exporter@test.example", "--name", "Second",
+                    "--all-organizations"], input="a long enough password\n", text=True, check=True, capture_output=True)
+    viewer = stack.sign_in("second.exporter@test.example", "a long enough password")
+    viewer_received = {}
+    viewer_reader = threading.Thread(target=slow_reader, args=(stack, viewer, {**data, "csrf": viewer.csrf, "_pause_ms_per_1000_rows": "200"},
+                                                               viewer_received, 65536, 0))
+    viewer_reader.start()
+    time.sleep(0.5)
+    # ...so a third user is told so at once (the per-process limit), not made to wait.
+    officer = stack.sign_in(OFFICER)
+    third = officer.post(stack.base + "/connections/export", data={**data, "csrf": officer.csrf}, timeout=20)
+    assert third.status_code == 429
+    assert "Other exports are running right now" in third.text
+    viewer_reader.join(timeout=120)
+    assert viewer_received["status"] == 200 and viewer_received["ended"] == "complete", "another user's export runs beside it"
     reader.join(timeout=120)
     assert received["ended"] == "complete"
     assert admin.post(stack.base + "/connections/export", data=data, timeout=60).status_code == 200, "the slot is free again"
