@@ -39,11 +39,15 @@ public struct AuditLog {
                    details: details)
     }
 
-    /// Newest first: the entries of the organizations given, and the sign-ins of their members.
+    /// Newest first: the entries of the organizations given, and the entries of no one organization
+    /// (sign-ins, exports across organizations) of users who belong to none but those: an Admin of
+    /// one organization never reads what a member did in others.
     public func page(organizations: [Int], page: Int, pageSize: Int) throws -> (entries: [Entry], total: Int) {
         let scope = """
             (a.org_id IN (SELECT value FROM json_each(?3))
-             OR (a.org_id IS NULL AND a.user_id IN (SELECT user_id FROM user_roles WHERE org_id IN (SELECT value FROM json_each(?3)))))
+             OR (a.org_id IS NULL AND a.user_id IN (SELECT user_id FROM user_roles WHERE org_id IN (SELECT value FROM json_each(?3)))
+                 AND NOT EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = a.user_id
+                                 AND r.org_id NOT IN (SELECT value FROM json_each(?3)))))
             """
         let ids = SQLValue.idList(organizations)
         let total = try database.scalarInt("SELECT count(*) FROM audit_log a WHERE \(scope)", [.null, .null, ids])

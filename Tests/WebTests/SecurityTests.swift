@@ -160,3 +160,32 @@ final class SignedFormTokenTests: XCTestCase {
     }
 
 }
+
+/// The audit log of one organization's Admin shows nothing a member did in other organizations.
+final class AuditScopeTests: XCTestCase {
+    func testAnAdminOfOneOrganizationDoesNotReadAMembersActivityElsewhere() throws {
+        let client = try TestClient()
+        let other = try client.otherConnection()
+        let viewerOrg = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ?1",
+                                          [.text(DemoData.viewerEmail)])
+        let first = try client.scalar("SELECT min(id) FROM organizations WHERE id <> ?1", [.init(viewerOrg)])
+        let accounts = Accounts(database: other)
+        let admin = try accounts.createUser(email: "one-org@example.test", name: "One Org", password: "a long enough password")
+        try accounts.setRole(userID: admin, organizationID: first, role: .admin)
+        // The viewer joins the one-org Admin's organization too, then exports from all of theirs.
+        let viewer = try XCTUnwrap(try accounts.userID(email: DemoData.viewerEmail))
+        try accounts.setRole(userID: viewer, organizationID: first, role: .viewer)
+        try client.signIn(DemoData.viewerEmail)
+        XCTAssertEqual(try client.post("/connections/export", [("format", "csv"), ("state", "f=name&op=contains&v=TopSecretFilter")]).status, 200)
+        _ = client.bytes(try client.post("/connections/export", [("format", "csv"), ("state", "")]))
+        client.signOut()
+        try client.signIn("one-org@example.test", password: "a long enough password")
+        let page = client.text(client.get("/audit"))
+        XCTAssertFalse(page.contains("TopSecretFilter"), "another organization's export")
+        XCTAssertFalse(page.contains("Exported connections"))
+        // An Admin of every organization the viewer belongs to does see it.
+        client.signOut()
+        try client.signIn(DemoData.adminEmail)
+        XCTAssertTrue(client.text(client.get("/audit")).contains("Exported connections"))
+    }
+}
