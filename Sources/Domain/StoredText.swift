@@ -21,9 +21,13 @@ public enum StoredText {
 
     /// Whether the text holds a control character (general category Cc: NUL, tab, line feed,
     /// carriage return, escape, DEL, C1 controls), which no one-line field may store.
+    /// Bidirectional overrides and isolates count too: they make a name read as another one (a
+    /// "‮" turns "gnp.exe" around); other format characters (the joiner inside emoji) do not.
     public static func hasControlCharacter(_ text: String) -> Bool {
-        text.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        text.unicodeScalars.contains { $0.properties.generalCategory == .control || bidiControls.contains($0.value) }
     }
+
+    static let bidiControls: Set<UInt32> = [0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069]
 
     /// One line of 1 to `limit` stored characters without control characters (callers trim first).
     public static func isLine(_ text: String, upTo limit: Int) -> Bool {

@@ -133,6 +133,11 @@ def test_the_limit_per_token_holds_across_processes(fresh_stack, checker):
     assert 1 <= int(limited.headers["Retry-After"]) <= 2
     other = API(stack, checker, make_token(stack, ADMIN, name="another"))
     assert other.get("/api/v1/memberships").status_code == 200
+    # However the scheme is spelled, the token's calls go to one process: its burst is still 4 in all.
+    third = make_token(stack, ADMIN, name="spellings")
+    spelled = [requests.get(stack.base + "/api/v1/memberships", headers={"Authorization": f"{scheme} {third}"}, timeout=10).status_code
+               for scheme in ("Bearer", "bearer", "BEARER", "BeArEr", "Bearer ", "bearer ")]
+    assert spelled[:4] == [200] * 4 and spelled[4:] == [429, 429], spelled
 
 
 def test_schemathesis_finds_no_server_error_and_no_answer_off_the_document(fresh_stack, tmp_path):

@@ -91,3 +91,4 @@ def test_writers_waiting_on_an_outside_lock_leave_workers_for_reads(fresh_stack)
         holder.execute("ROLLBACK")
         holder.close()
     assert set(statuses) == {503}, statuses
+
