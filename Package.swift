@@ -15,19 +15,22 @@ let package = Package(
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
         .systemLibrary(name: "CXLSXWriter", path: "Sources/CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // Layers: Web -> Domain -> Storage; only Web uses the FastCGI transport.
         .target(name: "FastCGI", dependencies: ["CFCGI"]),
-        .target(name: "Storage", dependencies: ["CSQLite"]),
+        .target(name: "Storage", dependencies: ["CSQLite", "CPostgres"]),
         .target(name: "Domain", dependencies: ["Storage", "CQRencode", "CCrypt", "CXLSXWriter", "CCurl"]),
         .target(name: "Web", dependencies: ["Domain", "FastCGI"]),
         .executableTarget(name: "connections", dependencies: ["Web", "Domain", "Storage", "FastCGI",
                                                               .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
-        .testTarget(name: "DomainTests", dependencies: ["Domain", "Storage"]),
+        // The database the tests that touch SQL run on: SQLite, or PostgreSQL when scripts/test starts one.
+        .target(name: "TestSupport", dependencies: ["Domain", "Storage"], path: "Tests/TestSupport"),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
+        .testTarget(name: "DomainTests", dependencies: ["Domain", "Storage", "TestSupport"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
-        .testTarget(name: "WebTests", dependencies: ["Web", "Domain", "Storage", "FastCGI"]),
+        .testTarget(name: "WebTests", dependencies: ["Web", "Domain", "Storage", "FastCGI", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

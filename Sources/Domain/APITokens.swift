@@ -43,10 +43,9 @@ public struct APITokens {
         let expires = days.map { DateText.store(now.addingTimeInterval(TimeInterval($0) * 86_400)) }
         do {
             return try database.transaction {
-                try database.run("""
+                let id = try database.insertReturningID("""
                     INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)
                     """, [.init(access.userID), .text(name), .text(SHA256.hex(token)), .text(DateText.store(now)), expires.map(SQLValue.text) ?? .null])
-                let id = Int(database.lastInsertRowID)
                 try AuditLog(database: database).record(by: access, organizationID: nil, action: "API token created", subject: name,
                                                        details: ["expires": expires ?? "never"])
                 return (token, id)

@@ -29,13 +29,12 @@ public struct Accounts {
         guard StoredText.isLine(name, upTo: 200) else { throw UserError.badRequest("Enter a name of 1 to 200 characters, on one line.") }
         try Passwords.requireAcceptable(password)
         guard try userID(email: email) == nil else { throw UserError.conflict("A user with the email \(email) already exists.") }
-        try database.run("INSERT INTO users (email, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-                         [.text(email), .text(name), .text(Passwords.hash(password)), .text(DateText.now())])
-        return Int(database.lastInsertRowID)
+        return try database.insertReturningID("INSERT INTO users (email, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+                                              [.text(email), .text(name), .text(Passwords.hash(password)), .text(DateText.now())])
     }
 
     public func userID(email: String) throws -> Int? {
-        try database.query("SELECT id FROM users WHERE email = ?1", [.text(email.trimmingCharacters(in: .whitespaces))]) { $0.int(0) }.first
+        try database.query("SELECT id FROM users WHERE email COLLATE NOCASE = ?1 COLLATE NOCASE", [.text(email.trimmingCharacters(in: .whitespaces))]) { $0.int(0) }.first
     }
 
     public func setRole(userID: Int, organizationID: Int, role: Role) throws {
@@ -135,7 +134,7 @@ public struct Accounts {
     /// The session carries the device cookie to set: the same one if it was known, else a new one.
     public func signIn(email: String, password: String, address: String, device: String? = nil) throws -> Session {
         let normalized = email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        let user = try database.query("SELECT id, password_hash FROM users WHERE email = ?1", [.text(normalized)]) {
+        let user = try database.query("SELECT id, password_hash FROM users WHERE email COLLATE NOCASE = ?1 COLLATE NOCASE", [.text(normalized)]) {
             (id: $0.int(0), hash: $0.text(1))
         }.first
         let knownDevice = try user.flatMap { user in try device.flatMap { try knownDeviceHash($0, userID: user.id) } }

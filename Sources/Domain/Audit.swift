@@ -44,18 +44,18 @@ public struct AuditLog {
     /// one organization never reads what a member did in others.
     public func page(organizations: [Int], page: Int, pageSize: Int) throws -> (entries: [Entry], total: Int) {
         let scope = """
-            (a.org_id IN (SELECT value FROM json_each(?3))
-             OR (a.org_id IS NULL AND a.user_id IN (SELECT user_id FROM user_roles WHERE org_id IN (SELECT value FROM json_each(?3)))
+            (a.org_id IN (SELECT value FROM json_each(?1))
+             OR (a.org_id IS NULL AND a.user_id IN (SELECT user_id FROM user_roles WHERE org_id IN (SELECT value FROM json_each(?1)))
                  AND NOT EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = a.user_id
-                                 AND r.org_id NOT IN (SELECT value FROM json_each(?3)))))
+                                 AND r.org_id NOT IN (SELECT value FROM json_each(?1)))))
             """
         let ids = SQLValue.idList(organizations)
-        let total = try database.scalarInt("SELECT count(*) FROM audit_log a WHERE \(scope)", [.null, .null, ids])
+        let total = try database.scalarInt("SELECT count(*) FROM audit_log a WHERE \(scope)", [ids])
         let entries = try database.query("""
             SELECT a.id, a.at, a.actor, a.org_id, o.name, a.action, a.subject, a.details
             FROM audit_log a LEFT JOIN organizations o ON o.id = a.org_id
-            WHERE \(scope) ORDER BY a.id DESC LIMIT ?1 OFFSET ?2
-            """, [.init(pageSize), .init((page - 1) * pageSize), ids]) {
+            WHERE \(scope) ORDER BY a.id DESC LIMIT ?2 OFFSET ?3
+            """, [ids, .init(pageSize), .init((page - 1) * pageSize)]) {
             Entry(id: $0.int(0), at: $0.text(1), actor: $0.text(2), organizationID: $0.isNull(3) ? nil : $0.int(3), organization: $0.optionalText(4),
                   action: $0.text(5), subject: $0.text(6), details: $0.text(7))
         }

@@ -45,10 +45,16 @@ public struct Column: Sendable, Equatable {
     }
 
     /// Text sorts without regard to case, matching the NOCASE indexes.
-    public var sortExpression: String {
+    public var sortExpression: String { expression + sortCollation }
+
+    /// A value compared with `sortExpression` (a cursor's): the same collation on both sides, so
+    /// that PostgreSQL, where NOCASE is lower(), lowers both.
+    var sortValuePlaceholder: String { "?" + sortCollation }
+
+    private var sortCollation: String {
         switch kind {
-        case .text, .list: return "\(expression) COLLATE NOCASE"
-        case .number, .identifier, .enumeration, .date, .inviteLink: return expression
+        case .text, .list: return " COLLATE NOCASE"
+        case .number, .identifier, .enumeration, .date, .inviteLink: return ""
         }
     }
 }

@@ -18,7 +18,7 @@ public struct ConnectionEditor {
     }
 
     func nameTaken(orgID: Int, name: String, except id: Int?) throws -> Bool {
-        try database.scalarInt("SELECT count(*) FROM connections WHERE org_id = ?1 AND name = ?2 COLLATE NOCASE AND id IS NOT ?3",
+        try database.scalarInt("SELECT count(*) FROM connections WHERE org_id = ?1 AND name COLLATE NOCASE = ?2 COLLATE NOCASE AND id IS NOT ?3",
                                [.init(orgID), .text(name), id.map { .init($0) } ?? .null]) > 0
     }
 

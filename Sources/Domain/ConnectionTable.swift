@@ -117,7 +117,7 @@ public struct ConnectionTable {
         if let selection = state.selection {
             // Rows picked by hand: the filters still apply, so nothing outside them slips in.
             let picked = SQLFragment("c.id IN (SELECT value FROM json_each(?))", [.idList(selection)])
-            let condition = SQLFragment.joined([scope, picked] + [state.filters.sql()].compactMap { $0 }, separator: " AND ")
+            let condition = SQLFragment.joined([scope, picked] + [state.filters.sql(dialect: database.dialect)].compactMap { $0 }, separator: " AND ")
             let total = try database.rememberedScalarInt("SELECT count(*) FROM connections c WHERE " + condition.sql, condition.parameters)
             return Selection(condition: condition, total: total, scoped: scoped)
         }
@@ -125,14 +125,14 @@ public struct ConnectionTable {
         switch try matchingIDs(state.filters, scope: scope, everyOrganization: everyOrganization) {
         case .found(let ids):
             let condition = ids.count <= Self.longestIDList ? SQLFragment("c.rowid IN (SELECT value FROM json_each(?))", [.idList(ids)])
-                : SQLFragment.joined([scope] + [state.filters.sql()].compactMap { $0 }, separator: " AND ")
+                : SQLFragment.joined([scope] + [state.filters.sql(dialect: database.dialect)].compactMap { $0 }, separator: " AND ")
             return Selection(condition: condition, total: ids.count, scoped: scoped)
         case .organizationsHoldMost:
             searchLeads = true
         case .needsRows:
             break
         }
-        guard let filters = state.filters.sql(searchLeads: searchLeads) else { return Selection(condition: scope, total: scoped, scoped: scoped) }
+        guard let filters = state.filters.sql(searchLeads: searchLeads, dialect: database.dialect) else { return Selection(condition: scope, total: scoped, scoped: scoped) }
         let condition = SQLFragment.joined([scope, filters], separator: " AND ")
         let total = try database.rememberedScalarInt("SELECT count(*) FROM connections c WHERE " + condition.sql, condition.parameters)
         return Selection(condition: condition, total: total, scoped: scoped)
@@ -144,12 +144,12 @@ public struct ConnectionTable {
     /// the page read no row the filters rule out. nil when another kind of filter needs the rows
     /// themselves, or when the organization side is too long to be worth listing.
     func matchingIDs(_ filters: FilterSet, scope: SQLFragment, everyOrganization: Bool) throws -> IDSearch {
-        guard let searched = filters.searchedRows() else { return .needsRows }
+        guard let searched = filters.searchedRows(dialect: database.dialect) else { return .needsRows }
         let others = filters.applicable.filter { !filters.searched.contains($0) }
         guard others.allSatisfy(\.isIndexed) else { return .needsRows }
         let ids = try database.query(searched.sql, searched.parameters) { $0.int(0) }
         if others.isEmpty && everyOrganization { return .found(ids) }
-        let rest = SQLFragment("SELECT c.rowid FROM connections c WHERE ") + .joined([scope] + others.map { $0.sql() }, separator: " AND ")
+        let rest = SQLFragment("SELECT c.rowid FROM connections c WHERE ") + .joined([scope] + others.map { $0.sql(dialect: database.dialect) }, separator: " AND ")
             + SQLFragment(" LIMIT ?", [.init(Self.longestLookup + 1)])
         let allowed = try database.query(rest.sql, rest.parameters) { $0.int(0) }
         guard allowed.count <= Self.longestLookup else { return .organizationsHoldMost }
@@ -224,7 +224,7 @@ public struct ConnectionTable {
     /// starting at the organization index instead, which would sort every match); when they
     /// hold few, SQLite starts from the organization index. Everyone's: no condition at all.
     func scopeCondition(_ organizations: [Int], scoped: Int, everyOrganization: Bool) throws -> SQLFragment {
-        if everyOrganization { return SQLFragment("1") }
+        if everyOrganization { return SQLFragment("1 = 1") }
         let everyConnection = try database.rememberedScalarInt("SELECT count(*) FROM connections")
         let membership = SQLFragment("c.org_id IN (SELECT value FROM json_each(?))", [.idList(organizations)])
         return scoped * 4 >= everyConnection ? SQLFragment("+") + membership : membership

@@ -6,11 +6,11 @@ extension Filter {
     /// SQLite starts; otherwise it only checks rows another condition found (SQLite cannot tell
     /// how many rows a trigram match holds, and starting there when an index holds fewer rows
     /// reads every one of them).
-    func sql(searchLeads: Bool = true) -> SQLFragment {
+    func sql(searchLeads: Bool = true, dialect: SQLDialect) -> SQLFragment {
         guard let template = condition.template(for: column.kind) else { preconditionFailure("inapplicable filter: \(self)") }
         if case .enumeration(let allowed) = column.kind {
             // Test the few allowed values, then let the column's index find the rows.
-            let values = SQLFragment("SELECT value FROM json_each(json_array(\(allowed.map { _ in "?" }.joined(separator: ", "))))",
+            let values = SQLFragment("SELECT value FROM (SELECT column1 AS value FROM (VALUES \(allowed.map { _ in "(?)" }.joined(separator: ", "))) AS choices) AS allowed",
                                      allowed.map(SQLValue.text))
             return SQLFragment("\(column.expression) IN (") + values + SQLFragment(" WHERE ") + render(template, column: "value") + SQLFragment(")")
         }
@@ -19,7 +19,7 @@ extension Filter {
         case .lookup(let key, let rows):
             return SQLFragment("\(key) IN (\(rows) WHERE ") + exact + SQLFragment(")")
         case .trigram:
-            guard let rows = searchRows else { return exact }
+            guard let rows = searchRows(dialect: dialect) else { return exact }
             let found = SQLFragment((searchLeads ? "" : "+") + "c.rowid IN (") + rows + SQLFragment(")")
             switch condition.searchIndexUse {
             case .decides(let negated): return negated ? SQLFragment("NOT ") + found : found
@@ -32,19 +32,19 @@ extension Filter {
     }
 
     /// The rows whose text contains the value, from the column's trigram index (three characters or more).
-    var searchRows: SQLFragment? {
+    func searchRows(dialect: SQLDialect) -> SQLFragment? {
         guard case .trigram(let index, _) = column.search, let query = searchQuery else { return nil }
-        return index.rows(matching: [query])
+        return index.rows(matching: [query], dialect: dialect)
     }
 
     /// The trigram index's query for this filter's value.
-    var searchQuery: String? {
+    var searchQuery: SearchIndex.ContainsQuery? {
         guard case .trigram(let index, let name) = column.search else { return nil }
         return index.containsQuery(column: name, text: foldedValue)
     }
 
     /// Whether the trigram index alone decides this filter (Contains).
-    var isDecidedBySearch: Bool { condition.searchIndexUse == .decides(negated: false) && searchRows != nil }
+    var isDecidedBySearch: Bool { condition.searchIndexUse == .decides(negated: false) && searchQuery != nil }
 
     /// Whether an index finds this filter's rows among few: a handful of organizations usually hold
     /// fewer connections than a three-letter match. (A status or a count is rarely that selective.)
@@ -87,30 +87,23 @@ extension FilterSet {
     }
 
     /// The query of the trigram index for the ids of the rows that pass every searched filter.
-    func searchedRows() -> SQLFragment? {
+    func searchedRows(dialect: SQLDialect) -> SQLFragment? {
         guard case .trigram(let index, _)? = searched.first?.column.search else { return nil }
-        return index.rows(matching: searched.compactMap(\.searchQuery))
+        return index.rows(matching: searched.compactMap(\.searchQuery), dialect: dialect)
     }
 
     /// The condition for `WHERE`, or nil when no filter applies. A trigram match leads unless an
     /// organization look-up is there (or `searchLeads` says otherwise).
-    func sql(searchLeads: Bool? = nil) -> SQLFragment? {
+    func sql(searchLeads: Bool? = nil, dialect: SQLDialect) -> SQLFragment? {
         let filters = applicable
-        guard match == .all else { return filters.isEmpty ? nil : .joined(filters.map { $0.sql() }, separator: " OR ") }
+        guard match == .all else { return filters.isEmpty ? nil : .joined(filters.map { $0.sql(dialect: dialect) }, separator: " OR ") }
         let searchLeads = searchLeads ?? !filters.contains { $0.isIndexed }
         let searched = self.searched
-        guard let rows = searchedRows() else {
-            return filters.isEmpty ? nil : .joined(filters.map { $0.sql(searchLeads: searchLeads) }, separator: " AND ")
+        guard let rows = searchedRows(dialect: dialect) else {
+            return filters.isEmpty ? nil : .joined(filters.map { $0.sql(searchLeads: searchLeads, dialect: dialect) }, separator: " AND ")
         }
         let membership = SQLFragment((searchLeads ? "" : "+") + "c.rowid IN (") + rows + SQLFragment(")")
         let others = filters.filter { filter in !searched.contains(filter) }
-        return .joined([membership] + others.map { $0.sql(searchLeads: searchLeads) }, separator: " AND ")
-    }
-}
-
-extension SearchIndex {
-    /// The ids of the rows matching every query.
-    func rows(matching queries: [String]) -> SQLFragment {
-        SQLFragment("SELECT rowid FROM \(name) WHERE \(name) MATCH ?", [.text(queries.joined(separator: " AND "))])
+        return .joined([membership] + others.map { $0.sql(searchLeads: searchLeads, dialect: dialect) }, separator: " AND ")
     }
 }

@@ -164,7 +164,7 @@ public struct JoinRequests {
         return try database.transaction {
             try JoinLimits(database: database, policy: limits).admit(sender, connectionID: joinable.connectionID)
             let now = DateText.now()
-            var driver = try database.query("SELECT id FROM drivers WHERE email = ?1", [.text(email)]) { $0.int(0) }.first
+            var driver = try database.query("SELECT id FROM drivers WHERE email COLLATE NOCASE = ?1 COLLATE NOCASE", [.text(email)]) { $0.int(0) }.first
             if let driver, let earlier = try database.query("SELECT id FROM memberships WHERE connection_id = ?1 AND driver_id = ?2",
                                                             [.init(joinable.connectionID), .init(driver)], row: { $0.int(0) }).first {
                 try resendLinks(membership: earlier)
@@ -172,18 +172,17 @@ public struct JoinRequests {
             }
             if driver == nil {
                 // The first name seen; each request keeps the name typed with it, which the pages show.
-                try database.run("INSERT INTO drivers (name, email, created_at) VALUES (?1, ?2, ?3)", [.text(name), .text(email), .text(now)])
-                driver = Int(database.lastInsertRowID)
+                driver = try database.insertReturningID("INSERT INTO drivers (name, email, created_at) VALUES (?1, ?2, ?3)",
+                                                        [.text(name), .text(email), .text(now)])
             }
             let (state, confirming) = try startingState(email: email, connectionID: joinable.connectionID)
             let decided: SQLValue = state == .connected ? .text(now) : .null
             var random = SystemRandomNumberGenerator()
             let token = InviteCodes.inviteToken(using: &random) + InviteCodes.inviteToken(using: &random)
-            try database.run("""
+            let membership = try database.insertReturningID("""
                 INSERT INTO memberships (connection_id, driver_id, driver_name, state, status_token, requested_at, decided_at)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                 """, [.init(joinable.connectionID), .init(driver!), .text(name), .text(state.rawValue), .text(token), .text(now), decided])
-            let membership = Int(database.lastInsertRowID)
             try insertAnswers(membership: membership, questions: joinable.questions, answers: answers)
             let emails = DriverEmails(database: database)
             if confirming {

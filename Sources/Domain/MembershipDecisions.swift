@@ -70,7 +70,7 @@ public struct MembershipDecisions {
             """, [.text(state.rawValue), .idList(organizations), connectionID.map { .init($0) } ?? .null])
     }
 
-    static let scope = "m.state = ?1 AND c.org_id IN (SELECT value FROM json_each(?2)) AND (?3 IS NULL OR c.id = ?3)"
+    static let scope = "m.state = ?1 AND c.org_id IN (SELECT value FROM json_each(?2)) AND (c.id = ?3 OR ?3 IS NULL)"
 
     /// Memberships in `state` of the given connections (or every connection of `organizations`), oldest
     /// first; `after` (a request time and id) continues a list where its last page ended.
@@ -81,7 +81,7 @@ public struct MembershipDecisions {
                 \(JoinRequests.domainMatches(connection: "c", email: "d.email")),
                 EXISTS (SELECT 1 FROM email_confirmations e WHERE e.membership_id = m.id AND e.confirmed_at IS NULL)
             FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN drivers d ON d.id = m.driver_id
-            WHERE \(Self.scope) AND (?5 IS NULL OR (m.requested_at, m.id) > (?5, ?6))
+            WHERE \(Self.scope) AND ((m.requested_at, m.id) > (?5, ?6) OR ?5 IS NULL)
             ORDER BY m.requested_at, m.id LIMIT ?4
             """, [.text(state.rawValue), .idList(organizations), connectionID.map { .init($0) } ?? .null, .init(limit),
                   after.map { .text($0.requestedAt) } ?? .null, after.map { .init($0.id) } ?? .null]) {

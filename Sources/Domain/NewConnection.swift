@@ -62,7 +62,7 @@ public struct ConnectionWriter {
 
     @discardableResult
     public func insert(_ connection: NewConnection) throws -> Int {
-        try database.run("""
+        let id = try database.insertReturningID("""
             INSERT INTO connections (org_id, name, status, connection_type, approval_type, visibility,
                                      search_code, invite_token, benefits_list, questions_list, created_at, updated_at)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
@@ -71,7 +71,6 @@ public struct ConnectionWriter {
                   .text(connection.searchCode), .text(connection.inviteToken),
                   .text(connection.benefits.map(\.label).joined(separator: "\n")), .text(connection.questions.joined(separator: "\n")),
                   .text(connection.createdAt), .text(connection.updatedAt)])
-        let id = Int(database.lastInsertRowID)
         try insertChildren(id, benefits: connection.benefits, questions: connection.questions, domains: connection.emailDomains)
         return id
     }

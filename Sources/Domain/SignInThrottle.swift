@@ -76,8 +76,8 @@ struct SignInThrottle {
             }
             try database.run("DELETE FROM sign_in_failures WHERE at <= ?1", [.text(since)])
             return try attempt.subjects.map { subject in
-                try database.run("INSERT INTO sign_in_failures (subject, at) VALUES (?1, ?2)", [.text(subject), .text(DateText.store(now))])
-                return database.lastInsertRowID
+                Int64(try database.insertReturningID("INSERT INTO sign_in_failures (subject, at) VALUES (?1, ?2)",
+                                                     [.text(subject), .text(DateText.store(now))]))
             }
         }
     }

@@ -58,6 +58,6 @@ public struct TableCursor: Sendable, Equatable {
     /// The rows after this place in the sort, as a WHERE condition (row values compare in order,
     /// each with the sort's collation, so the sort's index serves it).
     var condition: SQLFragment {
-        SQLFragment("(\(sort.column.sortExpression), c.id) \(sort.descending ? "<" : ">") (?, ?)", [value, .init(id)])
+        SQLFragment("(\(sort.column.sortExpression), c.id) \(sort.descending ? "<" : ">") (\(sort.column.sortValuePlaceholder), ?)", [value, .init(id)])
     }
 }

@@ -1,17 +1,27 @@
 import CSQLite
 import Foundation
 
-/// One SQLite connection. Not shared between threads: each FastCGI worker opens its own.
+/// One connection to the database: a SQLite file or a PostgreSQL server. Not shared between
+/// threads: each FastCGI worker opens its own. The SQL the app writes is SQLite's; on PostgreSQL
+/// it is translated once per statement text (`PostgresDialect`).
 public final class Database {
-    let handle: OpaquePointer
-    public let path: String
+    enum Engine {
+        case sqlite(OpaquePointer)
+        case postgres(PostgresConnection)
+    }
+
+    let engine: Engine
+    public let location: DatabaseLocation
     private let busyTimeoutMilliseconds: Int32
     private var statementCache = StatementCache(capacity: Database.statementCacheCapacity)
     /// Prepared statements kept per connection. Filters make new SQL text for every combination
     /// of columns and conditions, so an unbounded cache grows with each one a user tries; the
     /// least recently used statement goes when the cache is full. The hot queries stay.
     public static let statementCacheCapacity = 64
-    private var resultCache: (stamp: ChangeStamp, values: [String: Any]) = (ChangeStamp(data: -1, own: -1), [:])
+    /// How long a page's statement may run on PostgreSQL before it is cancelled (a runaway filter
+    /// must not hold a worker); whole-table reads (exports) have no limit.
+    public static let defaultStatementTimeoutMilliseconds = 10_000
+    private var resultCache: (stamp: ChangeStamp, values: [String: Any]) = (ChangeStamp(data: -1, snapshot: nil, own: -1), [:])
 
     /// SQLite's memory statistics take a process-wide mutex on every allocation, which the
     /// worker threads would contend for; nothing here reads them.
@@ -20,8 +30,29 @@ public final class Database {
     /// Shared by the connections of one process; nil: no limit (command-line tools, tests).
     private let writeGate: WriteGate?
 
-    public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5000, writeGate: WriteGate? = nil) throws {
+    /// Opens a SQLite file or connects to PostgreSQL; a connection that cannot be made throws a
+    /// StorageError whose message is one line naming where (never the password).
+    public convenience init(location: DatabaseLocation, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5000,
+                            statementTimeoutMilliseconds: Int = Database.defaultStatementTimeoutMilliseconds,
+                            writeGate: WriteGate? = nil) throws {
+        switch location {
+        case .sqlite(let path):
+            try self.init(path: path, readOnly: readOnly, busyTimeoutMilliseconds: busyTimeoutMilliseconds, writeGate: writeGate)
+        case .postgres(let uri):
+            let connection = try PostgresConnection(uri: uri, statementTimeoutMilliseconds: statementTimeoutMilliseconds,
+                                                    lockTimeoutMilliseconds: Int(busyTimeoutMilliseconds))
+            self.init(engine: .postgres(connection), location: location, busyTimeoutMilliseconds: busyTimeoutMilliseconds, writeGate: nil)
+        }
+    }
+
+    private init(engine: Engine, location: DatabaseLocation, busyTimeoutMilliseconds: Int32, writeGate: WriteGate?) {
+        self.engine = engine
+        self.location = location
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         self.writeGate = writeGate
+    }
+
+    public convenience init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5000, writeGate: WriteGate? = nil) throws {
         _ = Self.configured
         var pointer: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
@@ -31,9 +62,7 @@ public final class Database {
             sqlite3_close_v2(pointer)
             throw StorageError(code: rc, message: "cannot open \(path): \(message)", sql: nil)
         }
-        handle = pointer
-        self.path = path
-        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        self.init(engine: .sqlite(pointer), location: .sqlite(path: path), busyTimeoutMilliseconds: busyTimeoutMilliseconds, writeGate: writeGate)
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
         let registered = TextFolding.register(on: handle)
@@ -42,7 +71,27 @@ public final class Database {
         if !readOnly { try execute(Self.durableWrites) }
         // Sorts too big for memory (an export of every row) merge on a second core.
         try execute("PRAGMA threads = 2")
+    }
 
+    public var dialect: SQLDialect {
+        switch engine {
+        case .sqlite: return .sqlite
+        case .postgres: return .postgres
+        }
+    }
+
+    /// The SQLite file's path; for PostgreSQL, its URI without a password (for messages).
+    public var path: String {
+        switch location {
+        case .sqlite(let path): return path
+        case .postgres: return location.description
+        }
+    }
+
+    /// The SQLite handle. Only SQLite's own maintenance (bulk loads, pragmas) reaches for it.
+    var handle: OpaquePointer {
+        guard case .sqlite(let handle) = engine else { preconditionFailure("a SQLite-only operation on \(location)") }
+        return handle
     }
 
     /// WAL, synced at every commit. With synchronous = NORMAL, WAL syncs only at checkpoints, so
@@ -53,34 +102,49 @@ public final class Database {
 
     deinit {
         statementCache = StatementCache(capacity: 0)
-        sqlite3_close_v2(handle)
+        if case .sqlite(let handle) = engine { sqlite3_close_v2(handle) }
     }
 
     /// Runs one or more statements without parameters (schema, pragmas).
     public func execute(_ sql: String) throws {
-        var message: UnsafeMutablePointer<CChar>?
-        let rc = sqlite3_exec(handle, sql, nil, nil, &message)
-        if rc != SQLITE_OK {
-            let text = message.map { String(cString: $0) } ?? "unknown error"
-            sqlite3_free(message)
-            throw StorageError(code: sqlite3_extended_errcode(handle), message: text, sql: sql)
+        switch engine {
+        case .postgres(let connection):
+            try connection.execute(sql)
+        case .sqlite(let handle):
+            var message: UnsafeMutablePointer<CChar>?
+            let rc = sqlite3_exec(handle, sql, nil, nil, &message)
+            if rc != SQLITE_OK {
+                let text = message.map { String(cString: $0) } ?? "unknown error"
+                sqlite3_free(message)
+                throw StorageError(code: sqlite3_extended_errcode(handle), message: text, sql: sql)
+            }
         }
     }
 
-    /// A new prepared statement, owned by the caller.
+    /// A new statement, owned by the caller: for reading every row of a large result (on
+    /// PostgreSQL it streams them, one at a time, without the statement timeout).
     public func prepare(_ sql: String) throws -> Statement {
-        var pointer: OpaquePointer?
-        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &pointer, nil)
-        guard rc == SQLITE_OK, let pointer else {
-            throw StorageError(code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+        try makeStatement(sql, streams: true)
+    }
+
+    private func makeStatement(_ sql: String, streams: Bool) throws -> Statement {
+        switch engine {
+        case .postgres(let connection):
+            return Statement(postgres: PostgresRows(connection: connection, sql: PostgresDialect.translate(sql), streams: streams), sql: sql)
+        case .sqlite(let handle):
+            var pointer: OpaquePointer?
+            let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &pointer, nil)
+            guard rc == SQLITE_OK, let pointer else {
+                throw StorageError(code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+            }
+            return Statement(handle: pointer, sql: sql)
         }
-        return Statement(handle: pointer, sql: sql)
     }
 
     /// A statement prepared once per connection and reused: for the hot queries.
     public func cached(_ sql: String) throws -> Statement {
         if let statement = statementCache.statement(for: sql) { return statement }
-        let statement = try prepare(sql)
+        let statement = try makeStatement(sql, streams: false)
         statementCache.insert(statement, for: sql)
         return statement
     }
@@ -91,6 +155,14 @@ public final class Database {
     /// Runs one parameterized statement that returns no rows.
     public func run(_ sql: String, _ parameters: [SQLValue] = []) throws {
         try cached(sql).bind(parameters).run()
+    }
+
+    /// Inserts one row and returns its new id (the table's `id` column).
+    public func insertReturningID(_ sql: String, _ parameters: [SQLValue] = []) throws -> Int {
+        let statement = try cached(sql + " RETURNING id").bind(parameters)
+        defer { statement.reset() }
+        guard try statement.step() else { throw StorageError(code: SQLITE_ERROR, message: "the insert returned no id", sql: sql) }
+        return statement.int(0)
     }
 
     /// Maps every row of a parameterized query.
@@ -127,21 +199,43 @@ public final class Database {
     /// Changes whenever this connection or another one commits to the database.
     struct ChangeStamp: Equatable {
         let data: Int
+        /// PostgreSQL's: the snapshot of committed transactions, which any commit on any host changes.
+        let snapshot: String?
         let own: Int64
     }
 
     func changeStamp() throws -> ChangeStamp {
-        ChangeStamp(data: try requestDataVersion ?? scalarInt("PRAGMA data_version"), own: sqlite3_total_changes64(handle))
+        switch engine {
+        case .sqlite(let handle):
+            return ChangeStamp(data: try requestDataVersion?.data ?? scalarInt("PRAGMA data_version"), snapshot: nil, own: sqlite3_total_changes64(handle))
+        case .postgres(let connection):
+            return ChangeStamp(data: 0, snapshot: try requestDataVersion?.snapshot ?? committedSnapshot(), own: connection.writes)
+        }
     }
 
-    /// Other connections' commits, as seen when the current request began: one pragma per
+    /// PostgreSQL's current snapshot (oldest running transaction : next transaction id : those
+    /// running). A transaction that commits leaves the running list or moves the next id on, so
+    /// two equal snapshots mean nothing was committed in between, on any host; reading it takes
+    /// no lock and writes nothing.
+    private func committedSnapshot() throws -> String {
+        guard case .text(let snapshot)? = try scalar("SELECT pg_current_snapshot()::text") else { return "" }
+        return snapshot
+    }
+
+    /// Other connections' commits, as seen when the current request began: one check per
     /// request instead of one per remembered value. Our own writes still count at once.
-    private var requestDataVersion: Int?
+    private var requestDataVersion: (data: Int, snapshot: String?)?
 
     /// Call when a request begins and ends: values remembered within it check for other
-    /// connections' changes once.
+    /// connections' changes once. On PostgreSQL this is also where a broken connection is made
+    /// again, so a worker serves as soon as the server is back.
     public func beginRequest() throws {
-        requestDataVersion = try scalarInt("PRAGMA data_version")
+        switch engine {
+        case .sqlite: requestDataVersion = (try scalarInt("PRAGMA data_version"), nil)
+        case .postgres(let connection):
+            try connection.finishStreaming(cancel: true)
+            requestDataVersion = (0, try committedSnapshot())
+        }
     }
 
     public func endRequest() {
@@ -182,11 +276,24 @@ public final class Database {
         }
     }
 
-    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
-
     /// BEGIN IMMEDIATE, unless the write gate says the lock is stuck with another program: then
     /// busy at once, so that this worker goes back to serving reads.
     private func beginWriting() throws {
+        if case .postgres(let connection) = engine {
+            try connection.execute("BEGIN")
+            connection.inTransaction = true
+            // One writer at a time, as on SQLite: the domain's rules count and then write (limits,
+            // unique names, counters) in one transaction, and rely on no other writer in between.
+            // Waits at most lock_timeout (the busy timeout), then busy.
+            do {
+                try connection.execute("SELECT pg_advisory_xact_lock(\(Self.writerLockKey))")
+            } catch {
+                try? connection.execute("ROLLBACK")
+                connection.inTransaction = false
+                throw error
+            }
+            return
+        }
         guard let writeGate else { return try execute("BEGIN IMMEDIATE") }
         switch writeGate.admit() {
         case .patient(let since):
@@ -213,10 +320,21 @@ public final class Database {
         writeGate.lockMoved()
     }
 
+    /// The advisory lock every write transaction on PostgreSQL holds ("conn" in ASCII).
+    public static let writerLockKey = 0x636f6e6e
+
     private func withBusyTimeout<T>(_ milliseconds: Int32, _ body: () throws -> T) rethrows -> T {
-        sqlite3_busy_timeout(handle, min(milliseconds, busyTimeoutMilliseconds))
-        defer { sqlite3_busy_timeout(handle, busyTimeoutMilliseconds) }
-        return try body()
+        switch engine {
+        case .sqlite(let handle):
+            sqlite3_busy_timeout(handle, min(milliseconds, busyTimeoutMilliseconds))
+            defer { sqlite3_busy_timeout(handle, busyTimeoutMilliseconds) }
+            return try body()
+        case .postgres(let connection):
+            // lock_timeout = 0 means no limit on PostgreSQL: the shortest wait is 1 ms.
+            try? connection.execute("SET lock_timeout = \(max(1, min(milliseconds, busyTimeoutMilliseconds)))")
+            defer { try? connection.execute("SET lock_timeout = \(busyTimeoutMilliseconds)") }
+            return try body()
+        }
     }
 
     /// Runs `body` in a write transaction taken up front (BEGIN IMMEDIATE), so
@@ -226,11 +344,23 @@ public final class Database {
         do {
             let result = try body()
             try execute("COMMIT")
+            endTransaction()
             return result
         } catch {
             try? execute("ROLLBACK")
+            endTransaction()
             throw error
         }
+    }
+
+    private func endTransaction() {
+        if case .postgres(let connection) = engine { connection.inTransaction = false }
+    }
+
+    /// Copies rows into a PostgreSQL table with COPY.
+    func copy(into table: String, columns: [String], _ produce: (PostgresCopyWriter) throws -> Void) throws {
+        guard case .postgres(let connection) = engine else { preconditionFailure("COPY is PostgreSQL's") }
+        try connection.copy(into: table, columns: columns, produce)
     }
 }
 

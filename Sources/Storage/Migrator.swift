@@ -22,25 +22,37 @@ public struct Migration: Sendable {
     }
 }
 
-/// Applies pending migrations in order, each inside its own transaction, and
-/// records the version in `PRAGMA user_version`.
+/// Applies pending migrations in order, each inside its own transaction, and records the version:
+/// in `PRAGMA user_version` on SQLite, in the table `schema_version` on PostgreSQL.
 public struct Migrator: Sendable {
     public let migrations: [Migration]
+    /// PostgreSQL's own list (`PostgresSchema`), ending at the same version.
+    public let postgresMigrations: [Migration]
 
-    public init(migrations: [Migration] = Schema.migrations) {
+    public init(migrations: [Migration] = Schema.migrations, postgresMigrations: [Migration] = PostgresSchema.migrations) {
         precondition(migrations.map(\.version) == Array(1...migrations.count), "migration versions must be 1...n")
+        precondition(postgresMigrations.map(\.version) == postgresMigrations.map(\.version).sorted(), "PostgreSQL's migrations must be in order")
         self.migrations = migrations
+        self.postgresMigrations = postgresMigrations
     }
 
     public func currentVersion(of database: Database) throws -> Int {
-        try database.scalarInt("PRAGMA user_version")
+        switch database.dialect {
+        case .sqlite: return try database.scalarInt("PRAGMA user_version")
+        case .postgres:
+            guard case .text? = try database.scalar("SELECT to_regclass('schema_version')::text") else { return 0 }
+            return try database.scalarInt("SELECT version FROM schema_version")
+        }
     }
 
     /// Returns the versions applied by this call.
     @discardableResult
     public func migrate(_ database: Database) throws -> [Int] {
+        if database.dialect == .postgres, postgresMigrations.last?.version != migrations.count {
+            throw StorageError(code: 1, message: "migration \(migrations.count) has no PostgreSQL text", sql: nil)
+        }
         var applied: [Int] = []
-        for migration in migrations {
+        for migration in database.dialect == .postgres ? postgresMigrations : migrations {
             guard try currentVersion(of: database) < migration.version else { continue }
             let done = migration.rebuildsTables ? try withTableRebuilds(in: database) { try apply(migration, to: database) }
                 : try apply(migration, to: database)
@@ -66,8 +78,18 @@ public struct Migrator: Sendable {
                                        + "foreign keys, rolled back: \(problems.prefix(5).joined(separator: "; "))", sql: nil)
                 }
             }
-            try database.execute("PRAGMA user_version = \(migration.version)")
+            try record(migration.version, in: database)
             return true
+        }
+    }
+
+    private func record(_ version: Int, in database: Database) throws {
+        switch database.dialect {
+        case .sqlite: try database.execute("PRAGMA user_version = \(version)")
+        case .postgres:
+            try database.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)")
+            try database.run("DELETE FROM schema_version")
+            try database.run("INSERT INTO schema_version (version) VALUES (?1)", [.init(version)])
         }
     }
 

@@ -14,6 +14,12 @@ public struct SQLFragment: Sendable, Equatable {
         SQLFragment(pieces.map { "(" + $0.sql + ")" }.joined(separator: separator), pieces.flatMap(\.parameters))
     }
 
+    /// `(?, ?, ?)` for `IN`, a parameter per value, read the same by SQLite and PostgreSQL (an id
+    /// list is one parameter instead: `SQLValue.idList`); `(NULL)`, which matches nothing, when empty.
+    public static func list(_ values: [SQLValue]) -> SQLFragment {
+        values.isEmpty ? SQLFragment("(NULL)") : SQLFragment("(" + values.map { _ in "?" }.joined(separator: ", ") + ")", values)
+    }
+
     public static func + (left: SQLFragment, right: SQLFragment) -> SQLFragment {
         SQLFragment(left.sql + right.sql, left.parameters + right.parameters)
     }

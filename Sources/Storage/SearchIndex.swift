@@ -1,7 +1,8 @@
-/// A trigram full-text index over text columns of a table: it finds the rows whose text contains
-/// a substring of three characters or more, case-folded, without reading the rows, and answers
-/// several such conditions on different columns in one pass. Triggers keep it in step with its
-/// table; it stores no copy of the text (external content).
+/// A trigram index over text columns of a table: it finds the rows whose text contains a
+/// substring of three characters or more, case-folded, without reading the rows, and answers
+/// several such conditions on different columns in one pass. On SQLite an FTS5 table (external
+/// content, kept in step by triggers); on PostgreSQL a `pg_trgm` GIN index per column, on
+/// `fold(column)`.
 public struct SearchIndex: Sendable, Equatable {
     public let table: String
     public let columns: [String]
@@ -17,12 +18,35 @@ public struct SearchIndex: Sendable, Equatable {
     /// its triggers themselves are created by the schema's migrations.
     var rebuild: String { "INSERT INTO \(name) (\(name)) VALUES ('rebuild');" }
 
-    /// The FTS5 query for the rows whose folded `column` contains `text` (a phrase of its
-    /// trigrams); nil below three characters, where a trigram index cannot help. Queries joined
-    /// by " AND " find the rows matching all of them.
-    public func containsQuery(column: String, text: String) -> String? {
+    /// The rows whose folded `column` contains `text` (already folded); nil below three
+    /// characters, where a trigram index cannot help.
+    public func containsQuery(column: String, text: String) -> ContainsQuery? {
         guard columns.contains(column), text.unicodeScalars.count >= 3 else { return nil }
-        // FTS5 strings are double-quoted, a quote inside doubled.
-        return "{\(column)} : \"" + text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+        return ContainsQuery(column: column, text: text)
+    }
+
+    public struct ContainsQuery: Sendable, Equatable {
+        let column: String
+        let text: String
+    }
+
+    /// The ids of the rows matching every query, in one pass of the index.
+    public func rows(matching queries: [ContainsQuery], dialect: SQLDialect) -> SQLFragment {
+        switch dialect {
+        case .sqlite:
+            // A phrase of the text's trigrams per column; FTS5 strings are double-quoted, a quote inside doubled.
+            let match = queries.map { query in
+                "{\(query.column)} : \"" + query.text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+            }
+            return SQLFragment("SELECT rowid FROM \(name) WHERE \(name) MATCH ?", [.text(match.joined(separator: " AND "))])
+        case .postgres:
+            // LIKE's pattern with its wildcards and escape character taken literally.
+            let conditions = queries.map { query in
+                let literal = query.text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                    .replacingOccurrences(of: "_", with: "\\_")
+                return SQLFragment("fold(\(query.column)) LIKE ?", [.text("%" + literal + "%")])
+            }
+            return SQLFragment("SELECT id FROM \(table) WHERE ") + .joined(conditions, separator: " AND ")
+        }
     }
 }

@@ -2,19 +2,36 @@ import CSQLite
 
 /// A prepared statement. Reused across executions: `bind` resets it first.
 public final class Statement {
-    let handle: OpaquePointer
+    /// SQLite's prepared statement, or the PostgreSQL query and its rows.
+    enum Backing {
+        case sqlite(OpaquePointer)
+        case postgres(PostgresRows)
+    }
+
+    let backing: Backing
     let sql: String
 
     init(handle: OpaquePointer, sql: String) {
-        self.handle = handle
+        backing = .sqlite(handle)
         self.sql = sql
     }
 
-    deinit { sqlite3_finalize(handle) }
+    init(postgres rows: PostgresRows, sql: String) {
+        backing = .postgres(rows)
+        self.sql = sql
+    }
+
+    deinit {
+        if case .sqlite(let handle) = backing { sqlite3_finalize(handle) }
+    }
 
     /// Resets the statement and binds positional parameters (?1, ?2, ...).
     @discardableResult
     public func bind(_ values: [SQLValue]) throws -> Statement {
+        guard case .sqlite(let handle) = backing else {
+            if case .postgres(let rows) = backing { try rows.bind(values) }
+            return self
+        }
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
         // SQLITE_TRANSIENT: SQLite copies the bytes, so Swift may free them.
@@ -39,6 +56,11 @@ public final class Statement {
 
     /// Advances to the next row; false when the statement is done.
     public func step() throws -> Bool {
+        let handle: OpaquePointer
+        switch backing {
+        case .postgres(let rows): return try rows.step()
+        case .sqlite(let sqlite): handle = sqlite
+        }
         let rc = sqlite3_step(handle)
         switch rc {
         case SQLITE_ROW: return true
@@ -53,44 +75,83 @@ public final class Statement {
     /// Runs a statement that returns no rows.
     public func run() throws {
         while try step() {}
-        sqlite3_reset(handle)
+        reset()
     }
 
-    public func reset() { sqlite3_reset(handle) }
+    public func reset() {
+        switch backing {
+        case .sqlite(let handle): sqlite3_reset(handle)
+        case .postgres(let rows): try? rows.reset()
+        }
+    }
 
-    public var columnCount: Int32 { sqlite3_column_count(handle) }
+    public var columnCount: Int32 {
+        switch backing {
+        case .sqlite(let handle): return sqlite3_column_count(handle)
+        case .postgres(let rows): return rows.columnCount
+        }
+    }
 
-    public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+    public func isNull(_ column: Int32) -> Bool {
+        switch backing {
+        case .sqlite(let handle): return sqlite3_column_type(handle, column) == SQLITE_NULL
+        case .postgres(let rows): return rows.isNull(column)
+        }
+    }
 
-    public func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(handle, column)) }
+    public func int(_ column: Int32) -> Int {
+        switch backing {
+        case .sqlite(let handle): return Int(sqlite3_column_int64(handle, column))
+        case .postgres(let rows): return rows.int(column)
+        }
+    }
 
-    public func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+    public func double(_ column: Int32) -> Double {
+        switch backing {
+        case .sqlite(let handle): return sqlite3_column_double(handle, column)
+        case .postgres(let rows): return rows.double(column)
+        }
+    }
 
     /// Text of a column; NULL reads as "". Length-based, so embedded NULs survive.
     public func text(_ column: Int32) -> String {
-        guard let bytes = sqlite3_column_text(handle, column) else { return "" }
-        let count = Int(sqlite3_column_bytes(handle, column))
-        return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+        withBytes(column) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The UTF-8 bytes of a column, valid only inside `body` (until the next step): for writing
     /// them on without making a string.
     public func withBytes<Result>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
-        guard let bytes = sqlite3_column_text(handle, column) else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
-        return try body(UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, column))))
+        switch backing {
+        case .sqlite(let handle):
+            guard let bytes = sqlite3_column_text(handle, column) else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+            return try body(UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, column))))
+        case .postgres(let rows):
+            return try body(rows.bytes(column))
+        }
     }
 
     /// A column that holds one item per line, split without copying the text first.
     public func lines(_ column: Int32) -> [String] {
-        guard let bytes = sqlite3_column_text(handle, column) else { return [] }
-        let buffer = UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, column)))
-        var lines: [String] = []
-        var start = 0
-        for index in 0...buffer.count where index == buffer.count || buffer[index] == UInt8(ascii: "\n") {
-            if index > start { lines.append(String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self)) }
-            start = index + 1
+        withBytes(column) { buffer in
+            var lines: [String] = []
+            var start = 0
+            for index in 0...buffer.count where index == buffer.count || buffer[index] == UInt8(ascii: "\n") {
+                if index > start { lines.append(String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self)) }
+                start = index + 1
+            }
+            return lines
         }
-        return lines
+    }
+
+    /// A SQLite BLOB (PostgreSQL's bytea arrives as text).
+    func isBlob(_ column: Int32) -> Bool {
+        guard case .sqlite(let handle) = backing else { return false }
+        return sqlite3_column_type(handle, column) == SQLITE_BLOB
+    }
+
+    func withBlob(_ column: Int32, _ body: (UnsafeRawBufferPointer) -> Void) {
+        guard case .sqlite(let handle) = backing else { return }
+        body(UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, column), count: Int(sqlite3_column_bytes(handle, column))))
     }
 
     public func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
@@ -101,22 +162,33 @@ public final class Statement {
     where T.RawValue == String {
         let raw = text(column)
         guard let value = T(rawValue: raw) else {
-            let name = sqlite3_column_name(handle, column).map { String(cString: $0) } ?? "column \(column)"
-            throw StoredValueError(table: table, key: key(), column: name, value: raw)
+            throw StoredValueError(table: table, key: key(), column: columnName(column) ?? "column \(column)", value: raw)
         }
         return value
     }
 
+    func columnName(_ column: Int32) -> String? {
+        switch backing {
+        case .sqlite(let handle): return sqlite3_column_name(handle, column).map { String(cString: $0) }
+        case .postgres(let rows): return rows.name(column)
+        }
+    }
+
     public func value(_ column: Int32) -> SQLValue {
-        switch sqlite3_column_type(handle, column) {
-        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, column))
-        case SQLITE_FLOAT: return .real(double(column))
-        case SQLITE_NULL: return .null
-        default: return .text(text(column))
+        switch backing {
+        case .postgres(let rows): return rows.value(column)
+        case .sqlite(let handle):
+            switch sqlite3_column_type(handle, column) {
+            case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, column))
+            case SQLITE_FLOAT: return .real(double(column))
+            case SQLITE_NULL: return .null
+            default: return .text(text(column))
+            }
         }
     }
 
     private func error(_ rc: Int32) -> StorageError {
+        guard case .sqlite(let handle) = backing else { return StorageError(code: rc, message: "statement failed", sql: sql) }
         let database = sqlite3_db_handle(handle)
         return StorageError(code: sqlite3_extended_errcode(database), message: String(cString: sqlite3_errmsg(database)), sql: sql)
     }

@@ -1,17 +1,46 @@
 import CSQLite
 
-/// A failure reported by SQLite, with its (extended) result code, so callers decide by code
-/// what it means: a constraint violation (bad input), a busy or unavailable database (try again
-/// later), or anything else (a bug).
+/// A failure reported by the database, with SQLite's (extended) result code, so callers decide by
+/// code what it means: a constraint violation (bad input), a busy or unavailable database (try
+/// again later), or anything else (a bug). PostgreSQL's SQLSTATE is mapped to the same codes.
 public struct StorageError: Error, CustomStringConvertible, Sendable {
     public let code: Int32
     public let message: String
     public let sql: String?
+    /// PostgreSQL's five-character SQLSTATE; nil on SQLite.
+    public let sqlState: String?
 
     public init(code: Int32, message: String, sql: String?) {
         self.code = code
         self.message = message
         self.sql = sql
+        self.sqlState = nil
+    }
+
+    init(postgresState state: String, message: String, sql: String?) {
+        self.code = Self.sqliteCode(forPostgresState: state)
+        self.message = message
+        self.sql = sql
+        self.sqlState = state
+    }
+
+    /// SQLSTATE classes as SQLite's result codes: https://www.postgresql.org/docs/15/errcodes-appendix.html
+    static func sqliteCode(forPostgresState state: String) -> Int32 {
+        switch state {
+        case "23505": return SQLITE_CONSTRAINT | (8 << 8)
+        case _ where state.hasPrefix("23"): return SQLITE_CONSTRAINT
+        // A lock not granted within lock_timeout, a serialization failure or a deadlock: try again.
+        case "55P03", "40001", "40P01": return SQLITE_BUSY
+        // Cancelled by statement_timeout.
+        case "57014": return SQLITE_INTERRUPT
+        // Disk full, out of memory, too many connections.
+        case "53100": return SQLITE_FULL
+        case _ where state.hasPrefix("53"): return SQLITE_NOMEM
+        // A read-only server (a standby), a shut-down or unreachable server.
+        case "25006": return SQLITE_READONLY
+        case _ where state.hasPrefix("08") || state.hasPrefix("57P"): return SQLITE_CANTOPEN
+        default: return SQLITE_ERROR
+        }
     }
 
     /// The primary result code, without the extended bits.
@@ -34,8 +63,12 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
         [SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_NOMEM].contains(primaryCode)
     }
 
+    /// The statement ran past its time limit (PostgreSQL's statement_timeout) and was cancelled.
+    public var isTimeout: Bool { primaryCode == SQLITE_INTERRUPT }
+
     public var description: String {
-        if let sql { return "SQLite error \(code): \(message) [\(sql.prefix(200))]" }
-        return "SQLite error \(code): \(message)"
+        let origin = sqlState.map { "PostgreSQL error \($0)" } ?? "SQLite error \(code)"
+        if let sql { return "\(origin): \(message) [\(sql.prefix(200))]" }
+        return "\(origin): \(message)"
     }
 }

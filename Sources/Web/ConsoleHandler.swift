@@ -14,11 +14,11 @@ public final class ConsoleHandler: RequestHandler {
 
     public init(configuration: WebConfiguration) throws {
         self.configuration = configuration
-        self.database = try Database(path: configuration.databasePath, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
-                                     writeGate: configuration.writeGate)
+        self.database = try Database(location: configuration.database, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
+                                     statementTimeoutMilliseconds: configuration.statementTimeoutMilliseconds, writeGate: configuration.writeGate)
         formSignature = try FormSignature(database: database)
         router = Router(routes: Self.routes + (configuration.testRoutes ? Self.testRoutes : []))
-        if configuration.synchronousNormalForBenchmarks { try database.execute("PRAGMA synchronous = NORMAL") }
+        if configuration.synchronousNormalForBenchmarks && database.dialect == .sqlite { try database.execute("PRAGMA synchronous = NORMAL") }
     }
 
     public func respond(to request: Request) -> Response {

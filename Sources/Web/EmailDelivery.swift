@@ -52,7 +52,7 @@ public final class EmailDelivery: Sendable {
     private func run() {
         let database: Database, transport: SMTPTransport
         do {
-            database = try Database(path: configuration.databasePath, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+            database = try Database(location: configuration.database, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
             transport = try SMTPTransport(settings: settings)
         } catch {
             Log.error("email: the sender cannot start: \(error)")

@@ -4,7 +4,9 @@ import Storage
 
 /// What the web layer needs to know about where it runs.
 public struct WebConfiguration: Sendable {
-    public var databasePath: String
+    public var database: DatabaseLocation
+    /// How long a page's statement may run on PostgreSQL (exports have no limit).
+    public var statementTimeoutMilliseconds = Database.defaultStatementTimeoutMilliseconds
     public var views: Views
     /// Absolute base of links handed to drivers (invite URLs, QR codes), e.g. "https://connect.example.com".
     public var publicBaseURL: String
@@ -33,7 +35,7 @@ public struct WebConfiguration: Sendable {
 
     var emailEnabled: Bool { smtp != nil }
 
-    public init(databasePath: String, views: Views, publicBaseURL: String, publicDirectory: String, testRoutes: Bool = false,
+    public init(database: DatabaseLocation, views: Views, publicBaseURL: String, publicDirectory: String, testRoutes: Bool = false,
                 busyTimeoutMilliseconds: Int32 = 5000, exportsPerProcess: Int = 2, exportsPerUser: Int = 1, waitingWriters: Int = 2,
                 apiRequestsPerMinute: Int = WebConfiguration.apiRequestsPerMinute, apiBurst: Int = WebConfiguration.apiBurst) {
         apiRateLimit = APIRateLimit(perMinute: apiRequestsPerMinute, burst: apiBurst)
@@ -41,7 +43,7 @@ public struct WebConfiguration: Sendable {
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         exportSlots = ExportSlots(perProcess: exportsPerProcess, perUser: exportsPerUser)
         self.testRoutes = testRoutes
-        self.databasePath = databasePath
+        self.database = database
         self.views = views
         self.publicBaseURL = publicBaseURL.hasSuffix("/") ? String(publicBaseURL.dropLast()) : publicBaseURL
         self.assetVersion = Self.fingerprint(of: publicDirectory)

@@ -31,7 +31,7 @@ struct CreateUser: ParsableCommand {
         guard let role = Role(rawValue: role) else {
             throw ValidationError("--role must be one of: \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let db = try Database(path: database.database)
+        let db = try database.open()
         try Migrator().migrate(db)
         let ids = allOrganizations ? try db.query("SELECT id FROM organizations ORDER BY id") { $0.int(0) } : organizations
         guard !ids.isEmpty else { throw ValidationError("name an organization with --org ID, or use --all-organizations") }

@@ -11,7 +11,7 @@ struct Migrate: ParsableCommand {
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
-        let db = try Database(path: database.database)
+        let db = try database.open()
         let applied = try Migrator().migrate(db)
         print(applied.isEmpty ? "Schema is up to date." : "Applied migrations \(applied.map(String.init).joined(separator: ", ")).")
     }

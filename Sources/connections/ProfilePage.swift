@@ -27,7 +27,7 @@ struct ProfilePage: ParsableCommand {
     var query = ""
 
     func run() throws {
-        let web = WebConfiguration(databasePath: database.database, views: try Views(directory: views),
+        let web = WebConfiguration(database: database.location, views: try Views(directory: views),
                                    publicBaseURL: "http://127.0.0.1", publicDirectory: "Public")
         let result = try PageProfile(configuration: web, email: email, password: password).measure(query: query, iterations: iterations)
         print(String(format: "first_us=%.1f sql_us=%.1f handler_us=%.1f page_bytes=%d", result.firstMicroseconds, result.sqlMicroseconds, result.handlerMicroseconds, result.pageBytes))

@@ -25,12 +25,30 @@ struct Seed: ParsableCommand {
     }
 
     func run() throws {
-        let isNew = reset || !FileManager.default.fileExists(atPath: database.database)
+        guard case .postgres = database.location else { return try seed(sqlite: database.database, reset: reset) }
+        guard !reset else { throw ValidationError("--reset deletes a SQLite file; for PostgreSQL, seed a new, empty database") }
+        // The same demo data as SQLite's: made in a temporary file, then moved over as `copy` does.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("connections-seed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("demo.sqlite").path
+        let target = try database.open()
+        try seed(sqlite: file, reset: false)
+        do {
+            _ = try DatabaseCopy(from: try Database(path: file), to: target).run { _ in }
+        } catch let error as StorageError {
+            throw StartupError(description: error.message)
+        }
+        print("Moved the demo data to \(database.location).")
+    }
+
+    private func seed(sqlite path: String, reset: Bool) throws {
+        let isNew = reset || !FileManager.default.fileExists(atPath: path)
         if reset { removeDatabase() }
-        let db = try Database(path: database.database)
+        let db = try Database(path: path)
         try Migrator().migrate(db)
         guard try ConnectionTable(database: db).countAll() == 0 else {
-            throw ValidationError("\(database.database) already holds connections; use --reset to start over")
+            throw ValidationError("\(path) already holds connections; use --reset to start over")
         }
         let started = Date()
         var demo = DemoData(database: db, connections: connections)
@@ -39,11 +57,11 @@ struct Seed: ParsableCommand {
             summary = try demo.generate()
         } catch {
             // A load that failed its checks leaves rows behind; a database made for it goes.
-            if isNew { removeDatabase() }
+            if isNew { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
             throw error
         }
         try db.execute("ANALYZE")
-        print("Seeded \(database.database): \(summary.organizations) organizations, \(summary.connections) connections, "
+        print("Seeded \(path): \(summary.organizations) organizations, \(summary.connections) connections, "
               + "\(summary.drivers) drivers, \(summary.memberships) memberships in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
     }
 }

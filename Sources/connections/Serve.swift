@@ -37,6 +37,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Milliseconds a write waits for another writer's lock before answering 503 (busy, try again).")
     var busyTimeoutMs = 5000
 
+    @Option(help: "PostgreSQL: milliseconds a page's statement may run before it is cancelled (503); exports have no limit.")
+    var statementTimeoutMs = Database.defaultStatementTimeoutMilliseconds
+
     @Option(help: "Exports that may run at once in this process (more wait: 429).")
     var exportsPerProcess = 2
 
@@ -105,6 +108,7 @@ struct Serve: ParsableCommand {
             throw ValidationError("--api-requests-per-minute and --api-burst must be from 1 to 1000000")
         }
         guard (0...60_000).contains(busyTimeoutMs) else { throw ValidationError("--busy-timeout-ms must be from 0 to 60000") }
+        guard (1...600_000).contains(statementTimeoutMs) else { throw ValidationError("--statement-timeout-ms must be from 1 to 600000") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
         guard ["required", "optional"].contains(smtpStarttls) else { throw ValidationError("--smtp-starttls must be required or optional") }
         guard (1...600).contains(smtpTimeout) else { throw ValidationError("--smtp-timeout must be from 1 to 600") }
@@ -143,14 +147,15 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         // Migrate once, before any worker opens the file.
-        try Migrator().migrate(Database(path: database.database))
-        var web = WebConfiguration(databasePath: database.database, views: try Views(directory: views),
+        try Migrator().migrate(database.open())
+        var web = WebConfiguration(database: database.location, views: try Views(directory: views),
                                    publicBaseURL: publicBaseURL, publicDirectory: publicDirectory, testRoutes: testRoutes,
                                    busyTimeoutMilliseconds: Int32(busyTimeoutMs), exportsPerProcess: exportsPerProcess,
                                    exportsPerUser: exportsPerUser,
                                    // Half the workers at most wait for another writer's lock; the others keep serving reads.
                                    waitingWriters: max(1, threads / 2), apiRequestsPerMinute: apiRequestsPerMinute, apiBurst: apiBurst)
         web.synchronousNormalForBenchmarks = benchmarkSynchronousNormal
+        web.statementTimeoutMilliseconds = statementTimeoutMs
         web.joinLimits = JoinLimits.Policy(perAddress: joinRequestsPerAddress, perConnection: joinRequestsPerConnection)
         web.smtp = try smtpSettings()
         web.emailRetry = Outbox.RetryPolicy(maximumAttempts: emailAttempts, firstDelay: TimeInterval(emailRetrySeconds))

@@ -45,12 +45,15 @@ final class ColumnCatalogTests: XCTestCase {
             XCTAssertThrowsError(try database.run("UPDATE connections SET \(field) = 'Something else' WHERE id = 1"), field)
         }
         for kind in BenefitKind.allCases {
-            XCTAssertNoThrow(try database.run("INSERT OR REPLACE INTO connection_benefits VALUES (1, 9, ?1, ?2)",
+            XCTAssertNoThrow(try database.run("""
+                INSERT INTO connection_benefits (connection_id, position, kind, discount_percent) VALUES (1, 9, ?1, ?2)
+                ON CONFLICT (connection_id, kind) DO UPDATE SET discount_percent = excluded.discount_percent
+                """,
                                               [.text(kind.rawValue), kind == .discountedCharging ? 10 : .null]))
         }
         for role in Role.allCases {
-            try database.run("INSERT OR IGNORE INTO users (id, email, name, password_hash, created_at) VALUES (1, 'a@b.example', 'A', 'x', 'x')")
-            XCTAssertNoThrow(try database.run("INSERT OR REPLACE INTO user_roles VALUES (1, ?1, ?2)",
+            try database.run("INSERT INTO users (id, email, name, password_hash, created_at) VALUES (1, 'a@b.example', 'A', 'x', 'x') ON CONFLICT DO NOTHING")
+            XCTAssertNoThrow(try database.run("INSERT INTO user_roles VALUES (1, ?1, ?2) ON CONFLICT (user_id, org_id) DO UPDATE SET role = excluded.role",
                                               [.init(try database.scalarInt("SELECT min(id) FROM organizations")), .text(role.rawValue)]))
         }
     }

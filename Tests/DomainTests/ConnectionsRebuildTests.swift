@@ -8,7 +8,7 @@ final class ConnectionsRebuildTests: XCTestCase {
     var database: Database!
 
     override func setUpWithError() throws {
-        database = try demoDatabase(connections: 300)
+        database = try sqliteDemoDatabase(connections: 300)
     }
 
     static let children = ["memberships", "membership_answers", "connection_benefits", "connection_questions", "connection_email_domains"]

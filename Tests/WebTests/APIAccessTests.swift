@@ -1,6 +1,7 @@
 import Domain
 import FastCGI
 import Storage
+import TestSupport
 import XCTest
 @testable import Web
 
@@ -134,7 +135,7 @@ final class APIAccessTests: APITestCase {
         problem(client.handler.refuse(.bodyTooLarge(limit: 1024), request: Request(method: "POST", path: "/api/v1/connections")), 413, "too large")
         // The database locked by another writer: 503 with Retry-After, as JSON.
         let holder = try client.otherConnection()
-        try holder.execute("BEGIN IMMEDIATE")
+        try holder.holdWriteLock()
         let busy = client.api("POST", "/api/v1/connections/\(id)/disable", token: token)
         try holder.execute("ROLLBACK")
         problem(busy, 503, "a busy database")

@@ -21,13 +21,12 @@ extension DriverFixtures {
         let alphabet = Array("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
         let code = "QT" + String((0..<6).map { alphabet[(made * 7 + $0 * 11 + Int.random(in: 0..<31)) % 31] })
         let token = "driver-request-test-\(made)-" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
-        try database.run("""
+        let id = try database.insertReturningID("""
             INSERT INTO connections (org_id, name, status, connection_type, approval_type, visibility, search_code, invite_token,
                                      benefits_list, questions_list, created_at, updated_at)
             VALUES (?1, ?2, 'Enabled', 'Standard', ?3, 'Private', ?4, ?5, 'Free charging', ?6, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')
             """, [.init(organization), .text("Driver test \(made) \(token.suffix(6))"), .text(approval), .text(code), .text(token),
                   .text(questions.joined(separator: "\n"))])
-        let id = Int(database.lastInsertRowID)
         try database.run("INSERT INTO connection_benefits (connection_id, position, kind) VALUES (?1, 0, 'Free charging')", [.init(id)])
         for (position, prompt) in questions.enumerated() {
             try database.run("INSERT INTO connection_questions VALUES (?1, ?2, ?3)", [.init(id), .init(position), .text(prompt)])
@@ -54,10 +53,14 @@ extension DriverFixtures {
     }
 
     func membership(_ client: TestClient, connection: Int, email: String) throws -> [String] {
-        try client.otherConnection().query("""
-            SELECT m.state, coalesce(m.denial_reason, ''), m.requested_at, m.driver_name, m.status_token,
-                   coalesce((SELECT group_concat(answer, '|') FROM membership_answers a WHERE a.membership_id = m.id), '')
+        let database = try client.otherConnection()
+        guard let found = try database.query("""
+            SELECT m.state, coalesce(m.denial_reason, ''), m.requested_at, m.driver_name, m.status_token, m.id
             FROM memberships m JOIN drivers d ON d.id = m.driver_id WHERE m.connection_id = ?1 AND d.email = ?2
-            """, [.init(connection), .text(email)]) { row in (0..<6).map { row.text(Int32($0)) } }.first ?? []
+            """, [.init(connection), .text(email)], row: { row in (fields: (0..<5).map { row.text(Int32($0)) }, id: row.int(5)) }).first
+        else { return [] }
+        let answers = try database.query("SELECT answer FROM membership_answers WHERE membership_id = ?1 ORDER BY position",
+                                         [.init(found.id)]) { $0.text(0) }
+        return found.fields + [answers.joined(separator: "|")]
     }
 }

@@ -2,6 +2,7 @@ import Domain
 import FastCGI
 import Foundation
 import Storage
+import TestSupport
 import XCTest
 @testable import Web
 
@@ -22,7 +23,7 @@ final class ErrorPathTests: XCTestCase {
         let client = try TestClient(busyTimeoutMilliseconds: 100)
         let join = try joinForm(client)
         let outside = try client.otherConnection()
-        try outside.execute("BEGIN IMMEDIATE")
+        try outside.holdWriteLock()
         let refused = client.request("POST", join.target, form: join.form)
         XCTAssertEqual(refused.status, 503)
         XCTAssertEqual(client.header(refused, "Retry-After"), String(ErrorPresentation.busyRetrySeconds))
@@ -36,7 +37,7 @@ final class ErrorPathTests: XCTestCase {
         try client.signIn(DemoData.adminEmail)
         let session = try XCTUnwrap(client.cookies[SessionCookie.name])
         try outside.run("UPDATE sessions SET last_seen_at = ?2 WHERE token = ?1", [.text(session), .text(DateText.store(Date().addingTimeInterval(-600)))])
-        try outside.execute("BEGIN IMMEDIATE")
+        try outside.holdWriteLock()
         let started = Date()
         XCTAssertEqual(client.get("/connections").status, 200)
         XCTAssertEqual(client.get("/requests").status, 200)
@@ -50,8 +51,9 @@ final class ErrorPathTests: XCTestCase {
         XCTAssertEqual(try client.scalar("SELECT count(*) FROM drivers WHERE email = 'ada.busy@example.test'"), 1)
     }
 
+    /// SQLite's file that cannot grow; PostgreSQL's full disk (53100) maps to the same answer (testStorageFailuresAreMappedByResultCode).
     func testAFullDatabaseAnswers503AndKeepsTheConnectionForm() throws {
-        let client = try TestClient()
+        let client = try TestClient(sqlite: true)
         try client.signIn(DemoData.adminEmail)
         let org = try client.scalar("SELECT min(id) FROM organizations")
         let before = try client.scalar("SELECT count(*) FROM connections")
@@ -82,7 +84,9 @@ final class ErrorPathTests: XCTestCase {
     func testAReadOnlyDatabaseAnswers503OnWritesAndServesReads() throws {
         let client = try TestClient()
         try client.signIn(DemoData.adminEmail)
-        try client.handler.database.execute("PRAGMA query_only = ON")
+        // PostgreSQL: as a standby in recovery answers writes (25006).
+        try client.handler.database.execute(client.handler.database.dialect == .sqlite ? "PRAGMA query_only = ON"
+                                            : "SET default_transaction_read_only = on")
         let x = try client.scalar("SELECT min(id) FROM connections")
         let refused = try client.post("/connections/\(x)/status", [("status", "Disabled")])
         XCTAssertEqual(refused.status, 503, client.text(refused))
@@ -98,7 +102,7 @@ final class ErrorPathTests: XCTestCase {
         nonisolated(unsafe) let other = try client.otherConnection()
         // The other Admin's save holds the write lock with the same name, not yet committed: this save's
         // name check passes, then its transaction waits for the lock and meets the unique index.
-        try other.execute("BEGIN IMMEDIATE")
+        try other.holdWriteLock()
         try other.run("""
             INSERT INTO connections (org_id, name, status, connection_type, approval_type, visibility, search_code, invite_token, created_at, updated_at)
             VALUES (?1, 'Race Day', 'Enabled', 'Standard', 'Manually approve', 'Private', 'RACEDAY2', 'race-day-token-aaaaaaaaaaaa', 'x', 'x')
@@ -121,10 +125,18 @@ final class ErrorPathTests: XCTestCase {
     func testAnExportIsDeliveredWhenItsAuditEntryCannotBeWritten() throws {
         let client = try TestClient()
         try client.signIn(DemoData.adminEmail)
-        try client.handler.database.execute("""
-            CREATE TEMP TRIGGER audit_down BEFORE INSERT ON audit_log WHEN NEW.action = 'Exported connections'
-            BEGIN SELECT RAISE(FAIL, 'audit log unavailable'); END
-            """)
+        switch client.handler.database.dialect {
+        case .sqlite:
+            try client.handler.database.execute("""
+                CREATE TEMP TRIGGER audit_down BEFORE INSERT ON audit_log WHEN NEW.action = 'Exported connections'
+                BEGIN SELECT RAISE(FAIL, 'audit log unavailable'); END
+                """)
+        case .postgres:
+            try client.handler.database.execute("""
+                CREATE FUNCTION audit_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit log unavailable'; END $$;
+                CREATE TRIGGER audit_down BEFORE INSERT ON audit_log FOR EACH ROW WHEN (NEW.action = 'Exported connections') EXECUTE FUNCTION audit_down()
+                """)
+        }
         for format in ["csv", "xlsx"] {
             let response = try client.post("/connections/export", [("format", format), ("scope", "all"), ("state", "")])
             XCTAssertEqual(response.status, 200, format)

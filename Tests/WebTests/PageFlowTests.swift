@@ -32,7 +32,7 @@ final class PageFlowTests: XCTestCase {
         let client = try TestClient()
         // By email domain: held Pending even for an allow-listed domain, since nobody proved they read the address.
         let domainConnection = try client.scalar("SELECT min(id) FROM connections WHERE questions_list = '' AND approval_type <> 'Automatically approve by email domain'")
-        try client.otherConnection().run("INSERT OR IGNORE INTO connection_email_domains VALUES (?1, 'example.test')", [.init(domainConnection)])
+        try client.otherConnection().run("INSERT INTO connection_email_domains VALUES (?1, 'example.test') ON CONFLICT DO NOTHING", [.init(domainConnection)])
         for (approval, state) in [("Automatically approve all", "Connected"), ("Manually approve", "Pending"),
                                   ("Automatically approve by email domain", "Pending")] {
             let email = "rules-\(approval.split(separator: " ").last!.lowercased())@example.test"

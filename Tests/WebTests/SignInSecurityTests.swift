@@ -1,5 +1,6 @@
 import Domain
 import FastCGI
+import Foundation
 import XCTest
 @testable import Web
 
@@ -89,9 +90,8 @@ final class SignInSecurityTests: XCTestCase {
         XCTAssertEqual(try failures(), 30, "right codes are not counted")
         // At the limit every code is refused, the right one too: answering it would tell a guesser which guess is right.
         try client.otherConnection().run("""
-            INSERT INTO sign_in_failures (subject, at) SELECT 'search-code:203.0.113.50', strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 minute')
-            FROM json_each(?1)
-            """, [.text("[" + Array(repeating: "0", count: 70).joined(separator: ",") + "]")])
+            INSERT INTO sign_in_failures (subject, at) SELECT 'search-code:203.0.113.50', ?2 FROM json_each(?1)
+            """, [.text("[" + Array(repeating: "0", count: 70).joined(separator: ",") + "]"), .text(DateText.store(Date().addingTimeInterval(-60)))])
         let refused = client.get("/find?code=ZZZZZZ99")
         XCTAssertEqual(refused.status, 429)
         XCTAssertTrue(client.text(refused).contains("Open the invite link or scan the QR code"))

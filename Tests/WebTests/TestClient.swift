@@ -2,14 +2,16 @@ import Domain
 import FastCGI
 import Foundation
 import Storage
+import TestSupport
 @testable import Web
 
-/// The console in-process: a real ConsoleHandler on a real SQLite file with demo data, spoken to
-/// with Request values instead of through nginx. Keeps cookies like a browser.
+/// The console in-process: a real ConsoleHandler on a real database with demo data (a SQLite
+/// file, or PostgreSQL: TestDatabases), spoken to with Request values instead of through nginx.
+/// Keeps cookies like a browser.
 final class TestClient {
     static let password = "connections-demo"
     let handler: ConsoleHandler
-    let databasePath: String
+    let database: DatabaseLocation
     private let folder: URL
     var cookies: [String: String] = [:]
     /// The address requests come from (nginx's REMOTE_ADDR).
@@ -19,14 +21,13 @@ final class TestClient {
 
     /// A database of `connections` demo connections, made once per size and copied for each client.
     /// API calls per token are limited far above what a test makes, unless a test is about the limit.
-    init(connections: Int = 120, busyTimeoutMilliseconds: Int32 = 5000, apiRequestsPerMinute: Int = 1_000_000, apiBurst: Int = 1_000_000,
+    init(connections: Int = 120, sqlite: Bool = false, busyTimeoutMilliseconds: Int32 = 5000, apiRequestsPerMinute: Int = 1_000_000, apiBurst: Int = 1_000_000,
          configure: (inout WebConfiguration) throws -> Void = { _ in }) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("connections-web-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        databasePath = folder.appendingPathComponent("connections.sqlite").path
-        try FileManager.default.copyItem(atPath: try Self.template(connections: connections), toPath: databasePath)
+        database = try TestDatabases.demo(connections: connections, in: folder, sqlite: sqlite)
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        var configuration = WebConfiguration(databasePath: databasePath, views: try Views(directory: root.appendingPathComponent("Views").path),
+        var configuration = WebConfiguration(database: database, views: try Views(directory: root.appendingPathComponent("Views").path),
                                              publicBaseURL: "https://connect.example.test",
                                              publicDirectory: root.appendingPathComponent("Public").path,
                                              busyTimeoutMilliseconds: busyTimeoutMilliseconds, apiRequestsPerMinute: apiRequestsPerMinute,
@@ -35,28 +36,14 @@ final class TestClient {
         handler = try ConsoleHandler(configuration: configuration)
     }
 
-    deinit { try? FileManager.default.removeItem(at: folder) }
-
-    nonisolated(unsafe) private static var templates: [Int: String] = [:]
-    private static let templateLock = NSLock()
-
-    private static func template(connections: Int) throws -> String {
-        templateLock.lock()
-        defer { templateLock.unlock() }
-        if let path = templates[connections] { return path }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("connections-web-template-\(UUID().uuidString).sqlite").path
-        let database = try Database(path: path)
-        try Migrator().migrate(database)
-        var demo = DemoData(database: database, connections: connections)
-        _ = try demo.generate()
-        try database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        templates[connections] = path
-        return path
+    deinit {
+        TestDatabases.drop(database)
+        try? FileManager.default.removeItem(at: folder)
     }
 
-    /// A second connection to the same file, as another process would have.
+    /// A second connection to the same database, as another process would have.
     func otherConnection() throws -> Database {
-        try Database(path: databasePath)
+        try Database(location: database)
     }
 
     // MARK: Requests

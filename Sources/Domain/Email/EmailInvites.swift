@@ -55,17 +55,14 @@ public struct EmailInvites {
             }
             check.addresses.append(address)
         }
+        let addresses = SQLFragment.list(check.addresses.map { .text($0.lowercased()) })
         let connected = try Set(database.query("""
             SELECT lower(d.email) FROM memberships m JOIN drivers d ON d.id = m.driver_id
-            WHERE m.connection_id = ?1 AND m.state = 'Connected' AND lower(d.email) IN (SELECT value FROM json_each(?2))
-            """, [.init(connectionID), .text(Self.jsonList(check.addresses.map { $0.lowercased() }))]) { $0.text(0) })
+            WHERE m.connection_id = ? AND m.state = 'Connected' AND lower(d.email) IN \(addresses.sql)
+            """, [.init(connectionID)] + addresses.parameters) { $0.text(0) })
         check.alreadyConnected = check.addresses.filter { connected.contains($0.lowercased()) }.count
         check.addresses.removeAll { connected.contains($0.lowercased()) }
         return check
-    }
-
-    static func jsonList(_ texts: [String]) -> String {
-        String(decoding: (try? JSONSerialization.data(withJSONObject: texts)) ?? Data("[]".utf8), as: UTF8.self)
     }
 
     /// How many more invites the organization may send today.

@@ -14,16 +14,15 @@ public struct HostDigests {
     /// The shortest time between two digests to one person.
     public static let interval: TimeInterval = 60 * 60
 
-    /// The roles that decide on requests (Access's rules), as a JSON list for `json_each`.
-    static let decidingRoles: SQLValue = .text(String(decoding: try! JSONSerialization.data(
-        withJSONObject: Role.allCases.filter { $0.allows(.decideMemberships) }.map(\.rawValue)), as: UTF8.self))
+    /// The roles that decide on requests (Access's rules), for `IN`.
+    static let decidingRoles = SQLFragment.list(Role.allCases.filter { $0.allows(.decideMemberships) }.map { .text($0.rawValue) })
 
     /// Inside the transaction of a request that starts waiting in `organizationID`.
     func schedule(organizationID: Int, now: Date = Date()) throws {
         let hosts = try database.query("""
             SELECT u.id, u.email FROM user_roles r JOIN users u ON u.id = r.user_id
-            WHERE r.org_id = ?1 AND r.role IN (SELECT value FROM json_each(?2)) ORDER BY u.id
-            """, [.init(organizationID), Self.decidingRoles]) { (id: $0.int(0), email: $0.text(1)) }
+            WHERE r.org_id = ? AND r.role IN \(Self.decidingRoles.sql) ORDER BY u.id
+            """, [.init(organizationID)] + Self.decidingRoles.parameters) { (id: $0.int(0), email: $0.text(1)) }
         for host in hosts {
             let setting = try self.setting(userID: host.id)
             guard setting.enabled,
@@ -100,9 +99,9 @@ public struct HostDigests {
         let lines = try database.query("""
             SELECT o.name, c.id, c.name, c.pending_requests FROM connections c JOIN organizations o ON o.id = c.org_id
             WHERE c.pending_requests > 0
-              AND c.org_id IN (SELECT org_id FROM user_roles WHERE user_id = ?1 AND role IN (SELECT value FROM json_each(?2)))
+              AND c.org_id IN (SELECT org_id FROM user_roles WHERE user_id = ? AND role IN \(Self.decidingRoles.sql))
             ORDER BY o.name COLLATE NOCASE, c.pending_requests DESC, c.name COLLATE NOCASE LIMIT 50
-            """, [.init(userID), Self.decidingRoles]) { Content.Line(organization: $0.text(0), connectionID: $0.int(1), connection: $0.text(2), waiting: $0.int(3)) }
+            """, [.init(userID)] + Self.decidingRoles.parameters) { Content.Line(organization: $0.text(0), connectionID: $0.int(1), connection: $0.text(2), waiting: $0.int(3)) }
         return lines.isEmpty ? nil : Content(lines: lines, unsubscribeToken: setting.token)
     }
 }

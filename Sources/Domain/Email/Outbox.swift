@@ -72,12 +72,11 @@ public struct Outbox {
         var random = SystemRandomNumberGenerator()
         let key = InviteCodes.inviteToken(using: &random) + InviteCodes.inviteToken(using: &random)
         let now = DateText.now()
-        try database.run("""
+        return try database.insertReturningID("""
             INSERT INTO outbox (kind, org_id, user_id, membership_id, recipient, payload, message_key, due_at, created_at)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
             """, [.text(kind.rawValue), organizationID.map { .init($0) } ?? .null, userID.map { .init($0) } ?? .null,
                   membershipID.map { .init($0) } ?? .null, .text(recipient), .text(json), .text(key), .text(DateText.store(due)), .text(now)])
-        return Int(database.lastInsertRowID)
     }
 
     // MARK: The sender's side (only the lease holder calls these)

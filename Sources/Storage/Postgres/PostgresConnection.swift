@@ -1,0 +1,260 @@
+import CPostgres
+import CSQLite
+import Foundation
+
+/// One libpq connection. Not shared between threads: each worker opens its own. When the server
+/// goes away (a restart, a failover) the connection is opened again at the next statement, so a
+/// worker serves again as soon as the database is back; a read that finds the connection broken
+/// is tried once more on the new one, a write is not (it may have been done).
+final class PostgresConnection {
+    private var handle: OpaquePointer
+    let location: String
+    let statementTimeoutMilliseconds: Int
+    let lockTimeoutMilliseconds: Int
+    /// Inside BEGIN ... COMMIT: a broken connection there fails the transaction, never retried.
+    var inTransaction = false
+    /// Statements this connection ran that may have changed data.
+    private(set) var writes: Int64 = 0
+    /// A single-row-mode query still delivering rows; nothing else may run until it is drained.
+    var streaming: PostgresRows?
+
+    static let connectTimeoutSeconds = 3
+
+    init(uri: String, statementTimeoutMilliseconds: Int, lockTimeoutMilliseconds: Int) throws {
+        location = DatabaseLocation.withoutPassword(uri)
+        self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
+        self.lockTimeoutMilliseconds = lockTimeoutMilliseconds
+        // The URI's own settings win over these defaults (libpq reads them in order).
+        let keywords = ["connect_timeout", "application_name", "dbname"]
+        let values = [String(Self.connectTimeoutSeconds), "connections", uri]
+        handle = Self.withCStrings(keywords) { keywordPointers in
+            Self.withCStrings(values) { valuePointers in PQconnectdbParams(keywordPointers, valuePointers, 1) }
+        }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            // deinit closes the handle.
+            throw StorageError(postgresState: "08001", message: "cannot connect to PostgreSQL at \(location): "
+                               + Self.firstLine(String(cString: PQerrorMessage(handle))), sql: nil)
+        }
+        try configureSession()
+    }
+
+    deinit { PQfinish(handle) }
+
+    private func configureSession() throws {
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
+        try execute("SET statement_timeout = \(statementTimeoutMilliseconds); SET lock_timeout = \(lockTimeoutMilliseconds); "
+                    + "SET client_encoding = 'UTF8'; SET standard_conforming_strings = on")
+    }
+
+    /// Opens the connection again if the server dropped it; unavailable if the server cannot be reached.
+    func reconnectIfBroken() throws {
+        guard PQstatus(handle) != CONNECTION_OK else { return }
+        try reconnect()
+    }
+
+    private func reconnect() throws {
+        streaming = nil
+        inTransaction = false
+        PQreset(handle)
+        guard PQstatus(handle) == CONNECTION_OK else {
+            throw StorageError(postgresState: "08001", message: "PostgreSQL at \(location) cannot be reached: "
+                               + Self.firstLine(String(cString: PQerrorMessage(handle))), sql: nil)
+        }
+        try configureSession()
+    }
+
+    var isBroken: Bool { PQstatus(handle) != CONNECTION_OK }
+
+    /// Runs statements without parameters (schema, settings, BEGIN/COMMIT).
+    func execute(_ sql: String) throws {
+        try finishStreaming()
+        let retryable = !inTransaction && Self.isRetryable(sql)
+        if retryable { try reconnectIfBroken() }
+        var result = PQexec(handle, sql)
+        if retryable, isBroken, !Self.succeeded(result) {
+            PQclear(result)
+            try reconnect()
+            result = PQexec(handle, sql)
+        }
+        defer { PQclear(result) }
+        try check(result, sql: sql)
+        if !Self.isRead(sql) { writes += 1 }
+    }
+
+    /// Runs one statement and keeps its whole result (`PostgresRows` reads it).
+    func query(_ sql: String, _ parameters: [SQLValue]) throws -> OpaquePointer {
+        try finishStreaming()
+        let retryable = !inTransaction && Self.isRead(sql)
+        if retryable { try reconnectIfBroken() }
+        var result = send(sql, parameters) { handle, count, types, values, lengths, formats in
+            PQexecParams(handle, sql, count, types, values, lengths, formats, 0)
+        }
+        if retryable, isBroken, !Self.succeeded(result) {
+            PQclear(result)
+            try reconnect()
+            result = send(sql, parameters) { handle, count, types, values, lengths, formats in
+                PQexecParams(handle, sql, count, types, values, lengths, formats, 0)
+            }
+        }
+        do {
+            try check(result, sql: sql)
+        } catch {
+            PQclear(result)
+            throw error
+        }
+        if !Self.isRead(sql) { writes += 1 }
+        return result!
+    }
+
+    /// Starts a query whose rows come one at a time (single-row mode): memory stays flat however
+    /// many rows it returns. It runs without the statement timeout (exports read every row).
+    func startStreaming(_ sql: String, _ parameters: [SQLValue], rows: PostgresRows) throws {
+        try finishStreaming()
+        if !inTransaction { try reconnectIfBroken() }
+        try execute("SET statement_timeout = 0")
+        let sent = send(sql, parameters) { handle, count, types, values, lengths, formats in
+            PQsendQueryParams(handle, sql, count, types, values, lengths, formats, 0)
+        }
+        guard sent == 1 else {
+            try? execute("SET statement_timeout = \(statementTimeoutMilliseconds)")
+            throw connectionError(sql: sql)
+        }
+        PQsetSingleRowMode(handle)
+        streaming = rows
+    }
+
+    /// The next result of the streaming query; nil once it is complete.
+    func nextStreamedResult() -> OpaquePointer? { PQgetResult(handle) }
+
+    /// Ends the streaming query: cancels it if rows are still coming, reads what is left, and
+    /// puts the statement timeout back.
+    func finishStreaming(cancel: Bool = false) throws {
+        guard let rows = streaming else { return }
+        streaming = nil
+        rows.detach()
+        if cancel, let token = PQgetCancel(handle) {
+            var buffer = [CChar](repeating: 0, count: 256)
+            _ = PQcancel(token, &buffer, Int32(buffer.count))
+            PQfreeCancel(token)
+        }
+        while let result = PQgetResult(handle) { PQclear(result) }
+        if !isBroken { try execute("SET statement_timeout = \(statementTimeoutMilliseconds)") }
+    }
+
+    /// Binds parameters in binary format with their types: integers as int8, reals as float8, text
+    /// as text, so that PostgreSQL never has to guess a parameter's type.
+    private func send<Outcome>(_ sql: String, _ parameters: [SQLValue],
+                               _ call: (OpaquePointer, Int32, UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?,
+                                        UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> Outcome) -> Outcome {
+        var types: [Oid] = []
+        var buffers: [[UInt8]?] = []
+        for parameter in parameters {
+            switch parameter {
+            case .null: types.append(0); buffers.append(nil)
+            case .integer(let value): types.append(20); buffers.append(withUnsafeBytes(of: value.bigEndian) { Array($0) })
+            case .real(let value): types.append(701); buffers.append(withUnsafeBytes(of: value.bitPattern.bigEndian) { Array($0) })
+            case .text(let value): types.append(25); buffers.append(Array(value.utf8))
+            }
+        }
+        let lengths = buffers.map { Int32($0?.count ?? 0) }
+        let formats = [Int32](repeating: 1, count: parameters.count)
+        return Self.withBuffers(buffers) { values in
+            call(handle, Int32(parameters.count), types, values, lengths, formats)
+        }
+    }
+
+    /// Copies rows into `table` with COPY ... FROM STDIN; `produce` writes them with the writer.
+    func copy(into table: String, columns: [String], _ produce: (PostgresCopyWriter) throws -> Void) throws {
+        try finishStreaming()
+        let sql = "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN"
+        let start = PQexec(handle, sql)
+        guard PQresultStatus(start) == PGRES_COPY_IN else {
+            defer { PQclear(start) }
+            try check(start, sql: sql)
+            throw connectionError(sql: sql)
+        }
+        PQclear(start)
+        let writer = PostgresCopyWriter { [handle] bytes in
+            bytes.withUnsafeBufferPointer { buffer in
+                buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { PQputCopyData(handle, $0, Int32(buffer.count)) }
+            } == 1
+        }
+        do {
+            try produce(writer)
+            guard writer.flush() else { throw connectionError(sql: sql) }
+        } catch {
+            _ = PQputCopyEnd(handle, "cancelled")
+            while let result = PQgetResult(handle) { PQclear(result) }
+            throw error
+        }
+        guard PQputCopyEnd(handle, nil) == 1 else { throw connectionError(sql: sql) }
+        var failure: Error?
+        while let result = PQgetResult(handle) {
+            if failure == nil { failure = Result { try check(result, sql: sql) }.error }
+            PQclear(result)
+        }
+        if let failure { throw failure }
+        writes += 1
+    }
+
+    func check(_ result: OpaquePointer?, sql: String) throws {
+        guard !Self.succeeded(result) else { return }
+        guard let result else { throw connectionError(sql: sql) }
+        let state = cpostgres_sqlstate(result).map { String(cString: $0) } ?? ""
+        let message = Self.firstLine(String(cString: PQresultErrorMessage(result)))
+        if state.isEmpty && isBroken { throw connectionError(sql: sql) }
+        throw StorageError(postgresState: state, message: message, sql: sql)
+    }
+
+    func connectionError(sql: String?) -> StorageError {
+        StorageError(postgresState: "08006", message: "lost the connection to PostgreSQL at \(location): "
+                     + Self.firstLine(String(cString: PQerrorMessage(handle))), sql: sql)
+    }
+
+    static func succeeded(_ result: OpaquePointer?) -> Bool {
+        guard let result else { return false }
+        let status = PQresultStatus(result)
+        return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_SINGLE_TUPLE
+    }
+
+    /// Statements that change nothing, safe to send again on a new connection.
+    static func isRead(_ sql: String) -> Bool {
+        let start = sql.drop { $0 == " " || $0 == "\n" }.prefix(7).uppercased()
+        return start.hasPrefix("SELECT") || start.hasPrefix("SET ") || start.hasPrefix("SHOW")
+    }
+
+    /// A read, or a BEGIN: nothing was done if it failed on a broken connection.
+    static func isRetryable(_ sql: String) -> Bool { isRead(sql) || sql.uppercased().hasPrefix("BEGIN") }
+
+    static func firstLine(_ text: String) -> String {
+        String(text.split(separator: "\n", omittingEmptySubsequences: true).first ?? "").trimmingCharacters(in: .whitespaces)
+    }
+
+    private static func withCStrings<T>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> T) -> T {
+        let copies = strings.map { strdup($0) }
+        defer { copies.forEach { free($0) } }
+        let pointers = copies.map { UnsafePointer($0) } + [nil]
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+
+    private static func withBuffers<T>(_ buffers: [[UInt8]?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> T) -> T {
+        let copies: [UnsafeMutablePointer<CChar>?] = buffers.map { buffer in
+            guard let buffer else { return nil }
+            let copy = UnsafeMutablePointer<CChar>.allocate(capacity: max(buffer.count, 1))
+            buffer.withUnsafeBytes { bytes in
+                if let base = bytes.baseAddress { copy.withMemoryRebound(to: UInt8.self, capacity: buffer.count) { $0.update(from: base.assumingMemoryBound(to: UInt8.self), count: buffer.count) } }
+            }
+            return copy
+        }
+        defer { copies.forEach { $0?.deallocate() } }
+        let pointers = copies.map { $0.map { UnsafePointer($0) } }
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress) }
+    }
+}
+
+private extension Result {
+    var error: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}
