@@ -1,16 +1,35 @@
 import pytest
 
-from harness import Stack
+from harness import POSTGRES, Stack
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: about SQLite itself (its file, its locks); not run on PostgreSQL")
+    config.addinivalue_line("markers", "postgres_only: about PostgreSQL or several hosts on it; not run on SQLite")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselects (not skips) the tests of the other database: sqlite_only ones when CONNECTIONS_TEST_POSTGRES
+    is set, postgres_only ones when it is not."""
+    other = "sqlite_only" if POSTGRES else "postgres_only"
+    deselected = [item for item in items if item.get_closest_marker(other)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker(other)]
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     """One shared stack on 600 demo connections plus a few rows the tests rely on."""
     stack = Stack(tmp_path_factory.mktemp("stack"))
-    add_special_rows(stack)
-    stack.start()
+    try:
+        add_special_rows(stack)
+        stack.start()
+    except BaseException:
+        stack.close()
+        raise
     yield stack
-    stack.stop()
+    stack.close()
 
 
 @pytest.fixture
@@ -25,7 +44,7 @@ def fresh_stack(tmp_path):
 
     yield make
     for stack in stacks:
-        stack.stop()
+        stack.close()
 
 
 @pytest.fixture
@@ -61,8 +80,8 @@ def add_special_rows(stack):
         counting = db.execute("SELECT id FROM connections WHERE search_code = 'CNTTEST2'").fetchone()[0]
         states = ["Connected"] * 3 + ["Pending"] * 2 + ["Denied", "Removed"]
         for index, state in enumerate(states):
-            driver = db.execute("INSERT INTO drivers (name, email, created_at) VALUES (?, ?, 'x')",
-                                (f"Driver {index}", f"count{index}@test.example")).lastrowid
+            driver = db.execute("INSERT INTO drivers (name, email, created_at) VALUES (?, ?, 'x') RETURNING id",
+                                (f"Driver {index}", f"count{index}@test.example")).fetchone()[0]
             db.execute("""INSERT INTO memberships (connection_id, driver_id, driver_name, state, denial_reason, status_token, requested_at)
                           VALUES (?, ?, ?, ?, ?, ?, 'x')""",
                        (counting, driver, f"Driver {index}", state, "No" if state == "Denied" else None, f"count-status-token-{index:06d}"))

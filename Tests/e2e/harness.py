@@ -1,12 +1,17 @@
-"""Starts the real app and a real nginx on a SQLite file in a temporary folder."""
+"""Starts the real app and a real nginx on a SQLite file in a temporary folder, or, when
+CONNECTIONS_TEST_POSTGRES names a PostgreSQL server (a libpq URI, as scripts/test sets it), on a
+database of its own made on that server."""
+import itertools
 import os
 import pathlib
 import re
+import secrets
 import signal
 import socket
 import sqlite3
 import subprocess
 import time
+import urllib.parse
 from html.parser import HTMLParser
 
 import requests
@@ -15,6 +20,117 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 ADMIN, OFFICER, VIEWER = "admin@demo.test", "officer@demo.test", "viewer@demo.test"
 PASSWORD = "connections-demo"
 BINARY = os.environ.get("CONNECTIONS_BIN", str(ROOT / ".build" / "release" / "connections"))
+# A PostgreSQL server's URI (e.g. postgresql://postgres@/postgres?host=/tmp/pg.x&port=55432): every
+# stack then gets a new database there. Unset: every stack has a SQLite file in its folder.
+POSTGRES = os.environ.get("CONNECTIONS_TEST_POSTGRES") or None
+_database_numbers = itertools.count(1)
+
+
+def database_url(base, name):
+    """The URI `base` with its database replaced by `name` (host, port, user and options kept)."""
+    parts = urllib.parse.urlsplit(base)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + urllib.parse.quote(name)))
+
+
+def _server(base=None):
+    import psycopg2  # Debian's python3-psycopg2 (scripts/setup --test)
+    connection = psycopg2.connect(base or POSTGRES)
+    connection.autocommit = True
+    return connection
+
+
+def new_database(folder, name="connections"):
+    """What to pass as --database for a new installation: a SQLite file in `folder` (not created yet),
+    or with CONNECTIONS_TEST_POSTGRES the URI of a new, empty database on that server."""
+    if not POSTGRES:
+        return pathlib.Path(folder) / f"{name}.sqlite"
+    database = f"e2e_{os.getpid()}_{next(_database_numbers)}_{secrets.token_hex(3)}"
+    server = _server()
+    try:
+        server.cursor().execute(f'CREATE DATABASE "{database}"')
+    finally:
+        server.close()
+    return database_url(POSTGRES, database)
+
+
+def drop_database(url):
+    """Removes a database that new_database made on the PostgreSQL server (closing its sessions)."""
+    name = urllib.parse.unquote(urllib.parse.urlsplit(str(url)).path.lstrip("/"))
+    server = _server()
+    try:
+        server.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        server.close()
+
+
+def _pyformat(sql):
+    """SQLite's ? placeholders as psycopg2's %s; a literal % doubled (inside quotes as well)."""
+    parts = re.split(r"('(?:[^']|'')*')", sql)
+    return "".join(part.replace("%", "%%") if index % 2 else part.replace("%", "%%").replace("?", "%s")
+                   for index, part in enumerate(parts))
+
+
+class PostgresConnection:
+    """What the tests use of a sqlite3 connection, on PostgreSQL: execute and executemany with ?
+    placeholders, returning a cursor (fetchone, fetchall, iteration); `with` commits (or rolls back
+    on an exception) and closes. Tests write portable SQL: RETURNING id rather than lastrowid,
+    ON CONFLICT DO NOTHING rather than INSERT OR IGNORE, timestamps made in Python."""
+
+    def __init__(self, url, readonly=False):
+        import psycopg2
+        self.raw = psycopg2.connect(str(url))
+        if readonly:
+            self.raw.set_session(readonly=True)
+
+    def execute(self, sql, parameters=()):
+        cursor = self.raw.cursor()
+        cursor.execute(_pyformat(sql), tuple(parameters))
+        return cursor
+
+    def executemany(self, sql, rows):
+        cursor = self.raw.cursor()
+        cursor.executemany(_pyformat(sql), [tuple(row) for row in rows])
+        return cursor
+
+    def commit(self):
+        self.raw.commit()
+
+    def rollback(self):
+        self.raw.rollback()
+
+    def close(self):
+        self.raw.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, traceback):
+        try:
+            if kind is None:
+                self.raw.commit()
+            else:
+                self.raw.rollback()
+        finally:
+            self.raw.close()
+        return False
+
+
+def open_database(database, readonly=False):
+    """A connection to `database` (a SQLite path or a PostgreSQL URI), for setting up and checking data."""
+    if isinstance(database, str) and database.startswith(("postgres://", "postgresql://")):
+        return PostgresConnection(database, readonly)
+    if readonly:
+        connection = sqlite3.connect(f"file:{urllib.parse.quote(str(database))}?mode=ro", uri=True)
+    else:
+        connection = sqlite3.connect(database)
+    connection.execute("PRAGMA foreign_keys = ON")
+    return connection
+
+
+def utc_timestamp(seconds_ago=0):
+    """A stored timestamp (2026-01-01T00:00:00Z) of `seconds_ago` seconds before now: tests make times in
+    Python, so the same SQL runs on both databases."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - seconds_ago))
 
 
 def free_port():
@@ -24,12 +140,14 @@ def free_port():
 
 
 class Stack:
-    """nginx -> FastCGI -> connections serve -> SQLite, all under `folder`."""
+    """nginx -> FastCGI -> connections serve -> SQLite, all under `folder`; or -> PostgreSQL, a new
+    database on the CONNECTIONS_TEST_POSTGRES server (`database` is then its URI)."""
 
     def __init__(self, folder, connections=600, max_body_bytes=65536, threads=4, tcp=False, busy_timeout_ms=5000,
                  processes=1, shutdown_grace=10, rate_limits=False, extra_args=()):
         self.folder = pathlib.Path(folder)
-        self.database = self.folder / "connections.sqlite"
+        self.database = new_database(self.folder)
+        self.postgres = POSTGRES is not None
         self.socket = self.folder / "app.sock"
         # Each app process's address: unix sockets (app.sock, app-2.sock, ...), or host:port with tcp=True.
         self.listens = [f"127.0.0.1:{free_port()}" if tcp else str(self.folder / ("app.sock" if n == 1 else f"app-{n}.sock"))
@@ -47,8 +165,13 @@ class Stack:
         self.apps = [None] * processes
         self.app = self.nginx = None
         self.app_log = self.folder / "app.log"
-        subprocess.run([BINARY, "seed", "--database", str(self.database), "--connections", str(connections)],
-                       check=True, capture_output=True)
+        try:
+            subprocess.run([BINARY, "seed", "--database", str(self.database), "--connections", str(connections)],
+                           check=True, capture_output=True)
+        except BaseException:
+            if self.postgres:
+                drop_database(self.database)
+            raise
 
     def start_app(self, index=0):
         """Starts app process `index` (again), and waits until its socket listens."""
@@ -76,9 +199,16 @@ class Stack:
         raise RuntimeError("app did not listen: " + self.app_log.read_text())
 
     def db(self):
-        connection = sqlite3.connect(self.database)
-        connection.execute("PRAGMA foreign_keys = ON")
-        return connection
+        """A read-write connection to the stack's database, SQLite or PostgreSQL (see PostgresConnection)."""
+        return open_database(self.database)
+
+    def query(self, sql, parameters=()):
+        """The rows of one read-only query (? placeholders) on the stack's database, whichever it is."""
+        connection = open_database(self.database, readonly=True)
+        try:
+            return [tuple(row) for row in connection.execute(sql, parameters).fetchall()]
+        finally:
+            connection.close()
 
     def organization_of(self, email):
         """The (first) organization a demo user has a role in."""
@@ -117,6 +247,12 @@ class Stack:
                 except subprocess.TimeoutExpired:
                     process.kill()
 
+    def close(self):
+        """Stops the stack for good: with PostgreSQL, its database is dropped too."""
+        self.stop()
+        if self.postgres:
+            drop_database(self.database)
+
     def sign_in(self, email=ADMIN, password=PASSWORD):
         """A requests session signed in through the real form; its csrf token as .csrf."""
         browser = requests.Session()
@@ -144,6 +280,113 @@ class Stack:
         if csrf and isinstance(data, dict):
             data = {"csrf": browser.csrf, **data}
         return browser.post(self.base + path, data=data, timeout=30, allow_redirects=False, **kwargs)
+
+
+class FastCGIClient:
+    """Speaks FastCGI straight to one app process (a host:port or a unix socket's path), with the
+    parameters nginx passes, so a test can choose which host answers; keeps cookies like a browser.
+    get/post return (status, headers as a list of (name, value), body as text)."""
+
+    def __init__(self, address, timeout=30):
+        self.address, self.timeout = address, timeout
+        self.cookies = {}
+
+    def _connect(self):
+        if self.address[0].isdigit():
+            host, port = self.address.rsplit(":", 1)
+            return socket.create_connection((host, int(port)), timeout=self.timeout)
+        connection = socket.socket(socket.AF_UNIX)
+        connection.settimeout(self.timeout)
+        connection.connect(self.address)
+        return connection
+
+    @staticmethod
+    def _record(kind, content=b"", request_id=1):
+        padding = -len(content) % 8
+        return bytes([1, kind, request_id >> 8, request_id & 255, len(content) >> 8, len(content) & 255, padding, 0]) + content + bytes(padding)
+
+    @staticmethod
+    def _pairs(parameters):
+        def length(value):
+            return bytes([len(value)]) if len(value) < 128 else (len(value) | 0x80000000).to_bytes(4, "big")
+        out = b""
+        for name, value in parameters.items():
+            name, value = name.encode(), value.encode()
+            out += length(name) + length(value) + name + value
+        return out
+
+    def request(self, method, path, body=b"", content_type=""):
+        path, _, query = path.partition("?")
+        parameters = {"QUERY_STRING": query, "REQUEST_METHOD": method, "CONTENT_TYPE": content_type,
+                      "CONTENT_LENGTH": str(len(body)) if body else "", "SCRIPT_NAME": path, "REQUEST_URI": path + ("?" + query if query else ""),
+                      "DOCUMENT_URI": path, "DOCUMENT_ROOT": "/", "SERVER_PROTOCOL": "HTTP/1.1", "REQUEST_SCHEME": "http",
+                      "GATEWAY_INTERFACE": "CGI/1.1", "SERVER_SOFTWARE": "e2e", "REMOTE_ADDR": "127.0.0.1", "REMOTE_PORT": "40000",
+                      "SERVER_ADDR": "127.0.0.1", "SERVER_PORT": "80", "SERVER_NAME": "_", "HTTP_HOST": "127.0.0.1"}
+        if self.cookies:
+            parameters["HTTP_COOKIE"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        message = self._record(1, bytes([0, 1, 0, 0, 0, 0, 0, 0]))  # BEGIN_REQUEST: responder, close when done
+        pairs = self._pairs(parameters)
+        for start in range(0, len(pairs), 65535):
+            message += self._record(4, pairs[start:start + 65535])
+        message += self._record(4)
+        for start in range(0, len(body), 65535):
+            message += self._record(5, body[start:start + 65535])
+        message += self._record(5)
+        output = bytearray()
+        with self._connect() as connection:
+            connection.sendall(message)
+            received = bytearray()
+            while True:
+                while len(received) >= 8:
+                    kind, size, padding = received[1], received[4] << 8 | received[5], received[6]
+                    if len(received) < 8 + size + padding:
+                        break
+                    content = bytes(received[8:8 + size])
+                    del received[:8 + size + padding]
+                    if kind == 6:  # STDOUT
+                        output.extend(content)
+                    elif kind == 3:  # END_REQUEST
+                        return self._response(bytes(output))
+                part = connection.recv(65536)
+                if not part:
+                    raise ConnectionError(f"{self.address} closed the connection before the end of the request")
+                received.extend(part)
+
+    def _response(self, output):
+        head, _, body = output.partition(b"\r\n\r\n")
+        status, headers = 200, []
+        for line in head.decode("latin-1").split("\r\n"):
+            name, _, value = line.partition(":")
+            value = value.strip()
+            if name.lower() == "status":
+                status = int(value.split()[0])
+            else:
+                headers.append((name, value))
+                if name.lower() == "set-cookie":
+                    cookie, _, attributes = value.partition(";")
+                    key, _, cookie_value = cookie.partition("=")
+                    if cookie_value and "max-age=0" not in attributes.lower().replace(" ", ""):
+                        self.cookies[key.strip()] = cookie_value
+                    else:
+                        self.cookies.pop(key.strip(), None)
+        return status, headers, body.decode("utf-8", "replace")
+
+    def get(self, path):
+        return self.request("GET", path)
+
+    def post(self, path, data):
+        import urllib.parse as parse
+        return self.request("POST", path, parse.urlencode(data, doseq=True).encode(), "application/x-www-form-urlencoded")
+
+    def sign_in(self, email=ADMIN, password=PASSWORD):
+        """Signs in through this process's own login form; returns the csrf token of the table page."""
+        _, _, form = self.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+        status, _, body = self.post("/login", {"csrf": token, "email": email, "password": password, "next": "/connections"})
+        assert status == 303, (status, body[:500])
+        status, _, page = self.get("/connections")
+        assert status == 200, status
+        return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
 
 
 class Table(HTMLParser):

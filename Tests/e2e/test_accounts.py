@@ -6,7 +6,7 @@ import urllib.parse
 import pytest
 import requests
 
-from harness import ADMIN, BINARY, OFFICER, PASSWORD, VIEWER, Stack
+from harness import ADMIN, BINARY, OFFICER, PASSWORD, VIEWER, Stack, utc_timestamp
 
 
 def login_form(stack, browser=None):
@@ -26,13 +26,18 @@ def orgs(stack):
     """The organizations of the demo users, and one that none of them belongs to."""
     with stack.db() as db:
         first, second = [row[0] for row in db.execute("SELECT id FROM organizations ORDER BY id LIMIT 2")]
-        db.execute("INSERT OR IGNORE INTO organizations (id, name, name_for_drivers, created_at) VALUES (999001, 'Elsewhere Inc', 'Elsewhere', 'x')")
-        db.execute("""INSERT OR IGNORE INTO connections (org_id, name, status, connection_type, approval_type, visibility, search_code,
+        db.execute("INSERT INTO organizations (id, name, name_for_drivers, created_at) VALUES (999001, 'Elsewhere Inc', 'Elsewhere', 'x') "
+                   "ON CONFLICT DO NOTHING")
+        db.execute("""INSERT INTO connections (org_id, name, status, connection_type, approval_type, visibility, search_code,
                       invite_token, created_at, updated_at) VALUES (999001, 'Secret', 'Enabled', 'Standard', 'Manually approve',
-                      'Private', 'ELSEWHR2', 'elsewhere-token-aaaaaaaaaa', 'x', 'x')""")
+                      'Private', 'SEKRET22', 'elsewhere-token-aaaaaaaaaa', 'x', 'x') ON CONFLICT DO NOTHING""")
         connection = {org: db.execute("SELECT min(id) FROM connections WHERE org_id = ?", (org,)).fetchone()[0]
                       for org in (first, second, 999001)}
-    return {"first": first, "second": second, "other": 999001, "connection": connection}
+    assert connection[999001] is not None, "the other organization's connection exists, so refusing it means something"
+    yield {"first": first, "second": second, "other": 999001, "connection": connection}
+    # The shared stack's other modules count every connection: this one is only for this module.
+    with stack.db() as db:
+        db.execute("DELETE FROM connections WHERE org_id = 999001")
 
 
 def test_pages_need_a_session(stack):
@@ -234,8 +239,8 @@ def test_guessing_is_slowed_then_refused_but_never_locks_out_a_known_browser(fre
     def failures(subject, count):
         with stack.db() as db:
             db.execute("DELETE FROM sign_in_failures")
-            db.executemany("INSERT INTO sign_in_failures (subject, at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?))",
-                           [(subject, f"-{m} seconds") for m in range(count)])
+            db.executemany("INSERT INTO sign_in_failures (subject, at) VALUES (?, ?)",
+                           [(subject, utc_timestamp(m)) for m in range(count)])
 
     failures("pair:127.0.0.1 " + OFFICER, 10)  # ten failures of one pair within 15 minutes
     refused = attempt(stack, OFFICER, PASSWORD)
@@ -276,13 +281,12 @@ def test_create_user_from_the_shell(fresh_stack):
     assert attempt(stack, "first@host.test", "a strong first password\x00anything").status_code == 401
 
 
-@pytest.mark.parametrize("column,age", [("last_seen_at", "-3 hours"), ("created_at", "-13 hours")])
+@pytest.mark.parametrize("column,age", [("last_seen_at", 3 * 3600), ("created_at", 13 * 3600)])
 def test_sessions_expire_when_idle_and_absolutely(stack, column, age):
     browser = stack.sign_in(VIEWER)
     assert stack.get("/connections", as_user=browser).status_code == 200
     with stack.db() as db:
-        db.execute(f"UPDATE sessions SET {column} = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?) WHERE token = ?",
-                   (age, browser.cookies["session"]))
+        db.execute(f"UPDATE sessions SET {column} = ? WHERE token = ?", (utc_timestamp(age), browser.cookies["session"]))
     assert stack.get("/connections", as_user=browser).status_code == 303
     with stack.db() as db:
         assert db.execute("SELECT count(*) FROM sessions WHERE token = ?", (browser.cookies["session"],)).fetchone()[0] == 0

@@ -100,7 +100,7 @@ def test_enable_disable_and_delete_rules(stack):
     assert stack.post(f"/connections/{connection}/status", data={"status": "Disabled", "back": "/connections"}).status_code == 303
     with stack.db() as db:
         assert db.execute("SELECT status FROM connections WHERE id = ?", (connection,)).fetchone()[0] == "Disabled"
-        driver = db.execute("INSERT INTO drivers (name, email, created_at) VALUES ('D', 'status-test@example.org', 'x')").lastrowid
+        driver = db.execute("INSERT INTO drivers (name, email, created_at) VALUES ('D', 'status-test@example.org', 'x') RETURNING id").fetchone()[0]
         db.execute("INSERT INTO memberships (connection_id, driver_id, driver_name, state, status_token, requested_at) VALUES (?, ?, 'D', 'Connected', ?, 'x')",
                    (connection, driver, "status-test-token-000000000"))
     refused = stack.post(f"/connections/{connection}/delete", data={})

@@ -4,6 +4,7 @@ import re
 import sqlite3
 import time
 
+import pytest
 import requests
 
 
@@ -31,6 +32,7 @@ def test_methods_a_path_does_not_answer_get_405_with_allow(stack):
     assert stack.get("/no/such/page").status_code == 404
 
 
+@pytest.mark.sqlite_only  # an outside writer holding SQLite's file lock (BEGIN IMMEDIATE)
 def test_a_locked_database_answers_503_and_the_form_keeps_its_values(fresh_stack):
     stack = fresh_stack(connections=100, busy_timeout_ms=200).start()
     with stack.db() as db:
@@ -60,6 +62,7 @@ def test_a_locked_database_answers_503_and_the_form_keeps_its_values(fresh_stack
     assert "500" not in stack.app_log.read_text()
 
 
+@pytest.mark.sqlite_only  # SQLite's one-writer lock and the app's WriteGate in front of it
 def test_writers_waiting_on_an_outside_lock_leave_workers_for_reads(fresh_stack):
     stack = fresh_stack(connections=100, threads=4, busy_timeout_ms=5000,
                         extra_args=("--join-requests-per-address", "100000")).start()

@@ -152,8 +152,8 @@ def test_formula_injection_is_neutralized_in_csv_and_xlsx(stack):
     triggers = ["=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠"]
     with stack.db() as db:
         # Names are one line; an organization's name may start with a line feed.
-        org = db.execute("INSERT INTO organizations (id, name, name_for_drivers, created_at) VALUES (990001, ?, 'x', 'x')",
-                         ("\n=HYPERLINK(\"http://evil\") Org",)).lastrowid
+        org = db.execute("INSERT INTO organizations (id, name, name_for_drivers, created_at) VALUES (990001, ?, 'x', 'x') RETURNING id",
+                         ("\n=HYPERLINK(\"http://evil\") Org",)).fetchone()[0]
         db.execute("INSERT INTO user_roles (user_id, org_id, role) SELECT id, ?, 'Admin' FROM users WHERE email = 'admin@demo.test'", (org,))
         for index, trigger in enumerate(triggers):
             db.execute("""INSERT INTO connections (org_id, name, status, connection_type, approval_type, visibility, search_code,

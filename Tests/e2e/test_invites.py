@@ -24,11 +24,12 @@ def make_connection(stack, approval="Manually approve", status="Enabled", visibi
         org = org or db.execute("SELECT min(id) FROM organizations").fetchone()[0]
         connection = db.execute("""INSERT INTO connections (org_id, name, status, connection_type, approval_type, visibility, search_code,
                                    invite_token, benefits_list, questions_list, created_at, updated_at)
-                                   VALUES (?, ?, ?, 'Standard', ?, ?, ?, ?, 'Free charging', ?, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')""",
-                                (org, f"Invite test {number}", status, approval, visibility, code, token, "\n".join(questions))).lastrowid
+                                   VALUES (?, ?, ?, 'Standard', ?, ?, ?, ?, 'Free charging', ?, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')
+                                   RETURNING id""",
+                                (org, f"Invite test {number}", status, approval, visibility, code, token, "\n".join(questions))).fetchone()[0]
         db.execute("INSERT INTO connection_benefits (connection_id, position, kind) VALUES (?, 0, 'Free charging')", (connection,))
         for position, prompt in enumerate(questions):
-            db.execute("INSERT INTO connection_questions VALUES (?, ?, ?)", (connection, position, prompt))
+            db.execute("INSERT INTO connection_questions (connection_id, position, prompt) VALUES (?, ?, ?)", (connection, position, prompt))
         for domain in domains:
             db.execute("INSERT INTO connection_email_domains VALUES (?, ?)", (connection, domain))
     return connection, token, code
@@ -147,10 +148,11 @@ def test_a_repeat_request_reveals_nothing_and_a_denied_driver_asks_again_from_th
     assert state == "Denied" and "We could not match your ID." in page
 
     def row():
-        with stack.db() as db:
-            return db.execute("""SELECT state, denial_reason, requested_at, driver_name, status_token,
-                                 (SELECT group_concat(answer) FROM membership_answers WHERE membership_id = memberships.id)
-                                 FROM memberships WHERE connection_id = ?""", (connection,)).fetchall()
+        memberships = stack.query("SELECT id, state, denial_reason, requested_at, driver_name, status_token FROM memberships "
+                                  "WHERE connection_id = ? ORDER BY id", (connection,))
+        return [(*membership[1:], sorted(answer for (answer,) in stack.query("SELECT answer FROM membership_answers WHERE membership_id = ?",
+                                                                                 (membership[0],))))
+                for membership in memberships]
 
     before = row()
     # Someone else types her email: no redirect to her status page, nothing of her request, nothing changed.
@@ -348,7 +350,7 @@ def test_a_long_queue_says_how_many_wait_beyond_the_list(stack):
     connection, _, _ = make_connection(stack)
     with stack.db() as db:
         for n in range(205):
-            driver = db.execute("INSERT INTO drivers (name, email, created_at) VALUES ('Q', ?, 'x')", (f"queue{n}@example.org",)).lastrowid
+            driver = db.execute("INSERT INTO drivers (name, email, created_at) VALUES ('Q', ?, 'x') RETURNING id", (f"queue{n}@example.org",)).fetchone()[0]
             db.execute("INSERT INTO memberships (connection_id, driver_id, driver_name, state, status_token, requested_at) VALUES (?, ?, 'Q', 'Pending', ?, ?)",
                        (connection, driver, f"queue-status-token-{n:08d}", f"2026-01-01T00:{n // 60:02d}:{n % 60:02d}Z"))
     page = stack.get(f"/connections/{connection}/requests").text

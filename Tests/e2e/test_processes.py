@@ -335,9 +335,10 @@ def test_scripts_run_restarts_a_dead_process_and_scripts_restart_loses_no_reques
     import pathlib
     import signal
     import subprocess
-    from harness import ROOT, free_port
+    from harness import ROOT, drop_database, free_port, new_database
     port = free_port()
-    env = {**os.environ, "PORT": str(port), "DATABASE": str(tmp_path / "run.sqlite"), "CONNECTIONS": "50",
+    # A SQLite file, or on the PostgreSQL pass a new database's URI: scripts/run seeds either on first run.
+    env = {**os.environ, "PORT": str(port), "DATABASE": str(new_database(tmp_path, "run")), "CONNECTIONS": "50",
            "RUN_DIR": str(tmp_path / "var"), "APP_PROCESSES": "2"}
     runner = subprocess.Popen([str(ROOT / "scripts" / "run")], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                               start_new_session=True)
@@ -377,3 +378,5 @@ def test_scripts_run_restarts_a_dead_process_and_scripts_restart_loses_no_reques
     finally:
         os.killpg(runner.pid, signal.SIGTERM)
         runner.wait(timeout=30)
+        if env["DATABASE"].startswith("postgres"):
+            drop_database(env["DATABASE"])
