@@ -66,6 +66,13 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
     /// The statement ran past its time limit (PostgreSQL's statement_timeout) and was cancelled.
     public var isTimeout: Bool { primaryCode == SQLITE_INTERRUPT }
 
+    /// The server cannot be reached or is shutting down (PostgreSQL restarted, a failover): reads
+    /// fail too; the connection is made again at the next request.
+    public var isUnreachable: Bool { sqlState.map { $0.hasPrefix("08") || $0.hasPrefix("57P") } ?? false }
+
+    /// Text PostgreSQL cannot store (a NUL character), which SQLite would have taken.
+    public var isUnstorableText: Bool { sqlState == "22021" || sqlState == "22P05" }
+
     public var description: String {
         let origin = sqlState.map { "PostgreSQL error \($0)" } ?? "SQLite error \(code)"
         if let sql { return "\(origin): \(message) [\(sql.prefix(200))]" }

@@ -43,6 +43,19 @@ struct ErrorPresentation {
             message = "The database is busy with another change. Nothing was saved: try again in a moment."
             headers = [("Retry-After", String(Self.busyRetrySeconds))]
             Log.error("503 busy \(request.method) \(request.path.prefix(200)): \(error)")
+        case let error as StorageError where error.isUnreachable:
+            status = 503
+            message = "The database cannot be reached right now. Nothing was saved: try again in a moment."
+            headers = [("Retry-After", String(Self.busyRetrySeconds))]
+            Log.error("503 database unreachable \(request.method) \(request.path.prefix(200)): \(error)")
+        case let error as StorageError where error.isTimeout:
+            status = 503
+            message = "This took too long and was stopped. Nothing was saved; try again, or narrow the filters."
+            headers = [("Retry-After", String(Self.busyRetrySeconds))]
+            Log.error("503 statement timeout \(request.method) \(request.path.prefix(200)): \(error)")
+        case let error as StorageError where error.isUnstorableText:
+            status = 400
+            message = "The text sent holds a character that cannot be stored (a NUL). Remove it and try again."
         case let error as StorageError where error.isUnavailable:
             status = 503
             message = "Changes cannot be saved right now: the database cannot be written. Nothing was saved; "

@@ -41,7 +41,8 @@ struct UsersPage {
         }
         switch page.request.formValue("action") {
         case "add":
-            let email = page.request.formValue("email") ?? ""
+            // Checked before any look-up: an address no account can have is a mistake to say so, not a miss.
+            let email = try Accounts.validEmail(page.request.formValue("email") ?? "")
             let role = try role()
             return try page.database.transaction {
                 let existing = try accounts.userID(email: email)
@@ -50,7 +51,7 @@ struct UsersPage {
                 }
                 let name = page.request.formValue("name") ?? "", password = page.request.formValue("password") ?? ""
                 if existing == nil && name.isEmpty && password.isEmpty {
-                    throw UserError.badRequest("\(try Accounts.validEmail(email)) has no account yet: give a name and a first password to create one.")
+                    throw UserError.badRequest("\(email) has no account yet: give a name and a first password to create one.")
                 }
                 let id = try existing ?? accounts.createUser(email: email, name: name, password: password)
                 try accounts.setRole(userID: id, organizationID: organization, role: role)

@@ -148,7 +148,7 @@ public struct Outbox {
 
     /// Whether an email is due: read without a write lock, before claiming.
     public func hasDue(now: Date = Date()) throws -> Bool {
-        try database.scalarInt("SELECT count(*) FROM (SELECT 1 FROM outbox WHERE state = 'queued' AND due_at <= ?1 LIMIT 1)",
+        try database.scalarInt("SELECT count(*) FROM (SELECT 1 FROM outbox WHERE state = 'queued' AND due_at <= ?1 LIMIT 1) AS due",
                                [.text(DateText.store(now))]) > 0
     }
 
