@@ -16,6 +16,7 @@ public enum SQLDialect: Sendable, Equatable {
 /// - `IS NOT ?` / `IS ?` compare with NULL-safe `IS [NOT] DISTINCT FROM`;
 /// - `rowid` is the `id` every table with one declares;
 /// - `char(...)` is `chr(...)`, `substr(...)` SQLite's own (see the schema);
+/// - `max(a, b)` and `min(a, b)`, SQLite's scalar forms, are `greatest` and `least`;
 /// - a unary `+`, SQLite's way to keep an index out of a plan, is dropped (PostgreSQL has none for text).
 /// A parameter's type comes from its first use: `(x = ?1 OR ?1 IS NULL)`, not the other way round.
 public enum PostgresDialect {
@@ -92,6 +93,8 @@ public enum PostgresDialect {
                     output.append(contentsOf: "id".unicodeScalars)
                 } else if followedByParenthesis, !qualified, let renamed = renamedFunctions[word.lowercased()] {
                     output.append(contentsOf: renamed.unicodeScalars)
+                } else if followedByParenthesis, !qualified, ["max", "min"].contains(word.lowercased()), hasSeveralArguments(characters, from: end) {
+                    output.append(contentsOf: (word.lowercased() == "max" ? "greatest" : "least").unicodeScalars)
                 } else {
                     output.append(contentsOf: word.unicodeScalars)
                 }
@@ -102,6 +105,28 @@ public enum PostgresDialect {
             }
         }
         return String(output)
+    }
+
+    /// Whether the parenthesis at `start` holds more than one argument (a comma at its own depth).
+    private static func hasSeveralArguments(_ characters: [Unicode.Scalar], from start: Int) -> Bool {
+        var depth = 0
+        var quote: Unicode.Scalar?
+        for character in characters[start...] {
+            if let open = quote {
+                if character == open { quote = nil }
+                continue
+            }
+            switch character {
+            case "'", "\"": quote = character
+            case "(": depth += 1
+            case ")":
+                depth -= 1
+                if depth == 0 { return false }
+            case "," where depth == 1: return true
+            default: break
+            }
+        }
+        return false
     }
 
     /// Whether an operand starts here, so that a `+` is unary: after `(`, `,`, an operator or a keyword.
