@@ -144,10 +144,14 @@ class Stack:
     database on the CONNECTIONS_TEST_POSTGRES server (`database` is then its URI)."""
 
     def __init__(self, folder, connections=600, max_body_bytes=65536, threads=4, tcp=False, busy_timeout_ms=5000,
-                 processes=1, shutdown_grace=10, rate_limits=False, extra_args=()):
+                 processes=1, shutdown_grace=10, rate_limits=False, extra_args=(), sqlite=False, database=None, seed=True):
+        """`sqlite`: a SQLite file whatever the run (to compare with PostgreSQL); `database`: an
+        existing database (path or URI) instead of a new one, which the stack does not drop;
+        `seed=False`: used as it is (filled by `connections copy`, say)."""
         self.folder = pathlib.Path(folder)
-        self.database = new_database(self.folder)
-        self.postgres = POSTGRES is not None
+        self.owns_database = database is None
+        self.database = database or (self.folder / "connections.sqlite" if sqlite else new_database(self.folder))
+        self.postgres = str(self.database).startswith(("postgres://", "postgresql://"))
         self.socket = self.folder / "app.sock"
         # Each app process's address: unix sockets (app.sock, app-2.sock, ...), or host:port with tcp=True.
         self.listens = [f"127.0.0.1:{free_port()}" if tcp else str(self.folder / ("app.sock" if n == 1 else f"app-{n}.sock"))
@@ -166,10 +170,11 @@ class Stack:
         self.app = self.nginx = None
         self.app_log = self.folder / "app.log"
         try:
-            subprocess.run([BINARY, "seed", "--database", str(self.database), "--connections", str(connections)],
-                           check=True, capture_output=True)
+            if seed:
+                subprocess.run([BINARY, "seed", "--database", str(self.database), "--connections", str(connections)],
+                               check=True, capture_output=True)
         except BaseException:
-            if self.postgres:
+            if self.postgres and self.owns_database:
                 drop_database(self.database)
             raise
 
@@ -250,7 +255,7 @@ class Stack:
     def close(self):
         """Stops the stack for good: with PostgreSQL, its database is dropped too."""
         self.stop()
-        if self.postgres:
+        if self.postgres and self.owns_database:
             drop_database(self.database)
 
     def sign_in(self, email=ADMIN, password=PASSWORD):

@@ -185,3 +185,24 @@ def test_scripts_run_cluster_serves_and_ctrl_c_stops_everything(tmp_path):
     assert not os.path.exists(socket_dir), "the throwaway PostgreSQL's folder is removed"
     running = subprocess.run(["pgrep", "-f", f"postgres -D {socket_dir}"], capture_output=True, text=True).stdout
     assert running == "", "PostgreSQL is stopped"
+
+
+def test_sign_in_throttling_and_the_search_code_limit_hold_across_hosts(cluster):
+    # Wrong passwords for one account, each host in turn: one count, kept in PostgreSQL.
+    statuses = []
+    for attempt in range(12):
+        host = FastCGIClient(cluster.listens[attempt % 2])
+        _, _, form = host.get("/login")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+        status, _, _ = host.post("/login", {"csrf": csrf, "email": ADMIN, "password": "not the password"})
+        statuses.append(status)
+        with cluster.db() as db:  # past the throttle's longest wait (60 s), within its window: only its counts are tested
+            db.execute("UPDATE sign_in_failures SET at = ? WHERE subject LIKE 'pair:%'",
+                       (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 120)),))
+    assert statuses.count(401) == 10 and statuses[-2:] == [429, 429], statuses
+    # Wrong search codes from one address: the limit counts what both hosts saw.
+    with cluster.db() as db:
+        db.executemany("INSERT INTO sign_in_failures (subject, at) VALUES ('search-code:127.0.0.1', ?)",
+                       [(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),)] * 99)
+    answers = [FastCGIClient(cluster.listens[n % 2]).get("/find?code=ZZZZZZZZ")[0] for n in range(4)]
+    assert answers == [404, 429, 429, 429], answers
