@@ -96,3 +96,15 @@ final class PostgresTests: XCTestCase {
         XCTAssertEqual(try client.post("/connections/\(x)/status", [("status", "Disabled")]).status, 303)
     }
 }
+
+extension PostgresTests {
+    /// PostgreSQL's fold() is the app's TextFolding.fold, character for character: filters and the
+    /// trigram indexes agree with the values the app folds.
+    func testFoldingIsTheAppsOwn() throws {
+        let client = try TestClient()
+        let database = client.handler.database
+        for text in ["ÉCOLE Supérieure", "ΣΤΑΘΜΟΣ Αθήνα", "ὈΔΥΣΣΕΎΣ", "İstanbul", "Straße ẞ", "ÅRHUS ØST", "ǅemal", "Ǆ", "ﬃ", "K Å Ω", "plain ascii"] {
+            XCTAssertEqual(try database.scalar("SELECT fold(?1)", [.text(text)]), .text(TextFolding.fold(text)), text)
+        }
+    }
+}

@@ -32,9 +32,10 @@ public enum PostgresSchema {
     CREATE FUNCTION sqlite_substr(value text, start integer, count integer) RETURNS text
         LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT substr(value, start, count) $$;
     -- Case folding beyond ASCII ("ÉCOLE" -> "école"), as the app's TextFolding.fold: lower() under
-    -- ICU's root locale, whatever the database's locale.
+    -- ICU's root locale, whatever the database's locale. The app lowers character by character, so a
+    -- capital sigma is σ even where ICU's context rule would make a word-final ς of it.
     CREATE FUNCTION fold(value text) RETURNS text
-        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT lower(value COLLATE "und-x-icu") $$;
+        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT lower(replace(value, 'Σ', 'σ') COLLATE "und-x-icu") $$;
     CREATE FUNCTION hex(value bytea) RETURNS text
         LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT upper(encode(value, 'hex')) $$;
     -- An id list bound as one JSON array parameter, read as `IN (SELECT value FROM json_each(?))`.
