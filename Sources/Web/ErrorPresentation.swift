@@ -17,6 +17,32 @@ struct ErrorPresentation {
     /// How long a client should wait before repeating a request the database was too busy for.
     static let busyRetrySeconds = 2
 
+    /// What a database failure means to the user, by its result code (SQLite's, or PostgreSQL's
+    /// SQLSTATE mapped to it); `logged`: the operators' word for it, if they are to be told.
+    static func answer(to error: StorageError) -> (status: Int, message: String, retryAfter: Int?, logged: String?) {
+        if error.isBusy {
+            return (503, "The database is busy with another change. Nothing was saved: try again in a moment.", busyRetrySeconds, "busy")
+        }
+        if error.isUnreachable {
+            return (503, "The database cannot be reached right now. Nothing was saved: try again in a moment.", busyRetrySeconds,
+                    "database unreachable")
+        }
+        if error.isTimeout {
+            return (503, "This took too long and was stopped. Nothing was saved; try again, or narrow the filters.", busyRetrySeconds,
+                    "statement timeout")
+        }
+        if error.isUnstorableText {
+            return (400, "The text sent holds a character that cannot be stored (a NUL). Remove it and try again.", nil, nil)
+        }
+        if error.isUnavailable {
+            return (503, "Changes cannot be saved right now: the database cannot be written. Nothing was saved; "
+                    + "try again later. The operators have been told.", 60, "storage unavailable")
+        }
+        return (500, internalErrorMessage, nil, "")
+    }
+
+    static let internalErrorMessage = "Something went wrong on our side. The error has been logged."
+
     init(_ failure: Error, request: Request) {
         let problem = failure as? APIProblem
         let error = problem?.error ?? failure
@@ -38,30 +64,14 @@ struct ErrorPresentation {
                 status = 413
                 message = "The request is too large: at most \(Format.bytes(limit)) is accepted."
             }
-        case let error as StorageError where error.isBusy:
-            status = 503
-            message = "The database is busy with another change. Nothing was saved: try again in a moment."
-            headers = [("Retry-After", String(Self.busyRetrySeconds))]
-            Log.error("503 busy \(request.method) \(request.path.prefix(200)): \(error)")
-        case let error as StorageError where error.isUnreachable:
-            status = 503
-            message = "The database cannot be reached right now. Nothing was saved: try again in a moment."
-            headers = [("Retry-After", String(Self.busyRetrySeconds))]
-            Log.error("503 database unreachable \(request.method) \(request.path.prefix(200)): \(error)")
-        case let error as StorageError where error.isTimeout:
-            status = 503
-            message = "This took too long and was stopped. Nothing was saved; try again, or narrow the filters."
-            headers = [("Retry-After", String(Self.busyRetrySeconds))]
-            Log.error("503 statement timeout \(request.method) \(request.path.prefix(200)): \(error)")
-        case let error as StorageError where error.isUnstorableText:
-            status = 400
-            message = "The text sent holds a character that cannot be stored (a NUL). Remove it and try again."
-        case let error as StorageError where error.isUnavailable:
-            status = 503
-            message = "Changes cannot be saved right now: the database cannot be written. Nothing was saved; "
-                + "try again later. The operators have been told."
-            headers = [("Retry-After", "60")]
-            Log.error("503 storage unavailable \(request.method) \(request.path.prefix(200)): \(error)")
+        case let error as StorageError:
+            let answer = Self.answer(to: error)
+            status = answer.status
+            message = answer.message
+            if let seconds = answer.retryAfter { headers = [("Retry-After", String(seconds))] }
+            if let reason = answer.logged {
+                Log.error("\(([String(status), reason]).filter { !$0.isEmpty }.joined(separator: " ")) \(request.method) \(request.path.prefix(200)): \(error)")
+            }
         case let error as ExportError:
             // The spreadsheet could not be written to its temporary file (a full disk, most likely).
             status = 503
@@ -70,7 +80,7 @@ struct ErrorPresentation {
             Log.error("503 export not written \(request.method) \(request.path.prefix(200)): \(error.message)")
         default:
             status = 500
-            message = "Something went wrong on our side. The error has been logged."
+            message = Self.internalErrorMessage
             Log.error("500 \(request.method) \(request.path.prefix(200)): \(error)")
         }
         extensions = problem?.extensions ?? []
