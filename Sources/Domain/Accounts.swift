@@ -100,7 +100,7 @@ public struct Accounts {
     }
 
     private func namesOfOrganizations(_ list: SQLValue) throws -> [(id: Int, name: String)] {
-        try database.query("SELECT id, name FROM organizations WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY name COLLATE NOCASE",
+        try database.query("SELECT id, name FROM organizations WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY name COLLATE NOCASE, id",
                            [list]) { (id: $0.int(0), name: $0.text(1)) }
     }
 

@@ -98,6 +98,8 @@ public struct ConnectionTable {
         let query = try read(try select(state, organizations: organizations), sort: state.sort, columns: columns,
                              limit: SQLFragment(""), sortingAll: true).query
         let statement = try database.prepare(query.sql).bind(query.parameters)
+        // A walk stopped early (an export cut short) ends the query at once instead of reading on.
+        defer { statement.reset() }
         while try statement.step() { try body(statement) }
     }
 

@@ -89,7 +89,7 @@ public struct JoinRequests {
         return try joinables("""
             SELECT \(Self.joinableColumns)
             WHERE c.visibility = 'Public' AND c.status = 'Enabled' AND c.org_id IN (SELECT id FROM organizations WHERE instr(fold(name_for_drivers), ?1) > 0)
-            ORDER BY o.name_for_drivers COLLATE NOCASE, c.name COLLATE NOCASE LIMIT 50
+            ORDER BY o.name_for_drivers COLLATE NOCASE, c.name COLLATE NOCASE, c.id LIMIT 50
             """, [.text(needle)])
     }
 

@@ -41,7 +41,7 @@ public final class Database {
         case .postgres(let uri):
             let connection = try PostgresConnection(uri: uri, statementTimeoutMilliseconds: statementTimeoutMilliseconds,
                                                     lockTimeoutMilliseconds: Int(busyTimeoutMilliseconds))
-            self.init(engine: .postgres(connection), location: location, busyTimeoutMilliseconds: busyTimeoutMilliseconds, writeGate: nil)
+            self.init(engine: .postgres(connection), location: location, busyTimeoutMilliseconds: busyTimeoutMilliseconds, writeGate: writeGate)
         }
     }
 
@@ -279,21 +279,7 @@ public final class Database {
     /// BEGIN IMMEDIATE, unless the write gate says the lock is stuck with another program: then
     /// busy at once, so that this worker goes back to serving reads.
     private func beginWriting() throws {
-        if case .postgres(let connection) = engine {
-            try connection.execute("BEGIN")
-            connection.inTransaction = true
-            // One writer at a time, as on SQLite: the domain's rules count and then write (limits,
-            // unique names, counters) in one transaction, and rely on no other writer in between.
-            // Waits at most lock_timeout (the busy timeout), then busy.
-            do {
-                try connection.execute("SELECT pg_advisory_xact_lock(\(Self.writerLockKey))")
-            } catch {
-                try? connection.execute("ROLLBACK")
-                connection.inTransaction = false
-                throw error
-            }
-            return
-        }
+        if case .postgres(let connection) = engine { return try beginWriting(on: connection) }
         guard let writeGate else { return try execute("BEGIN IMMEDIATE") }
         switch writeGate.admit() {
         case .patient(let since):
@@ -318,6 +304,39 @@ public final class Database {
             throw StorageError(code: SQLITE_BUSY, message: "the write lock has been held elsewhere for a while", sql: nil)
         }
         writeGate.lockMoved()
+    }
+
+    /// One writer at a time, as on SQLite: the domain's rules count and then write (limits, unique
+    /// names, counters) in one transaction, and rely on no other writer in between. The write gate
+    /// works as on SQLite: patient writers wait for the advisory lock up to lock_timeout (the busy
+    /// timeout); others try for it while it moves, and answer busy once it is stuck.
+    private func beginWriting(on connection: PostgresConnection) throws {
+        let admission = writeGate?.admit() ?? .patient(ContinuousClock.now)
+        if case .refused = admission {
+            throw StorageError(postgresState: "55P03", message: "the write lock has been held elsewhere for a while", sql: nil)
+        }
+        try connection.execute("BEGIN")
+        connection.inTransaction = true
+        do {
+            switch admission {
+            case .patient(let since):
+                defer { writeGate?.leave(since) }
+                try connection.execute("SELECT pg_advisory_xact_lock(\(Self.writerLockKey))")
+            case .ordinary, .refused:
+                let deadline = ContinuousClock.now + .milliseconds(Int(busyTimeoutMilliseconds))
+                while try scalar("SELECT pg_try_advisory_xact_lock(\(Self.writerLockKey))") != .integer(1) {
+                    if writeGate?.lockIsStuck ?? false || ContinuousClock.now >= deadline {
+                        throw StorageError(postgresState: "55P03", message: "the write lock is held elsewhere", sql: nil)
+                    }
+                    Thread.sleep(forTimeInterval: 0.002)
+                }
+            }
+            writeGate?.lockMoved()
+        } catch {
+            try? connection.execute("ROLLBACK")
+            connection.inTransaction = false
+            throw error
+        }
     }
 
     /// The advisory lock every write transaction on PostgreSQL holds ("conn" in ASCII).

@@ -22,8 +22,14 @@ public struct DatabaseCopy {
     static let progressInterval = 100_000
 
     public func run(progress: (String) -> Void) throws -> Summary {
-        try Migrator().migrate(source)
-        try Migrator().migrate(target)
+        // The file is left as it is (it is the way back): one of an older release is migrated by that
+        // release's successor first, as `serve` would.
+        let migrator = Migrator()
+        guard try migrator.currentVersion(of: source) == migrator.migrations.count else {
+            throw StorageError(code: 1, message: "\(source.location) is at schema version \(try migrator.currentVersion(of: source)), "
+                               + "this program's is \(migrator.migrations.count): run `connections migrate --database \(source.location)` first", sql: nil)
+        }
+        try migrator.migrate(target)
         let filled = try PostgresSchema.tablesInCopyOrder.filter { $0 != "installation_secrets" }.compactMap { table -> String? in
             let rows = try target.scalarInt("SELECT count(*) FROM (SELECT 1 FROM \(table) LIMIT 1) AS any_row")
             return rows > 0 ? table : nil
@@ -33,7 +39,12 @@ public struct DatabaseCopy {
                                + "copy into a new, empty database", sql: nil)
         }
         var copied: [(table: String, rows: Int)] = []
+        // Every table as of one moment, should the app still be writing the file.
+        try source.execute("BEGIN")
+        defer { try? source.execute("COMMIT") }
         try target.transaction {
+            // A million rows take longer than a page's statement may.
+            try target.execute("SET LOCAL statement_timeout = 0")
             // The counters arrive with their rows; the trigger would count every membership twice.
             try target.execute("ALTER TABLE memberships DISABLE TRIGGER memberships_count")
             // The source's key, so that forms and links it signed stay good.

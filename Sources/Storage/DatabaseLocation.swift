@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where the data lives: a SQLite file (the embedded default) or a PostgreSQL server named by a
 /// libpq connection URI (`postgres://` or `postgresql://`).
 public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
@@ -21,6 +23,23 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         case .sqlite(let path): return path
         case .postgres(let uri): return Self.withoutPassword(uri)
         }
+    }
+
+    /// `text` with the password of `uri` (as written, and percent-decoded) replaced by `***`.
+    static func redacting(_ text: String, passwordOf uri: String) -> String {
+        var secrets: [String] = []
+        if let schemeEnd = uri.range(of: "://") {
+            let rest = uri[schemeEnd.upperBound...]
+            let authority = rest.prefix { $0 != "/" && $0 != "?" }
+            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                secrets.append(String(authority[authority.index(after: colon)..<at]))
+            }
+        }
+        for part in uri.split(whereSeparator: { $0 == "?" || $0 == "&" }) where part.lowercased().hasPrefix("password=") {
+            secrets.append(String(part.dropFirst("password=".count)))
+        }
+        secrets += secrets.compactMap { $0.removingPercentEncoding }
+        return secrets.filter { !$0.isEmpty }.sorted { $0.count > $1.count }.reduce(text) { $0.replacingOccurrences(of: $1, with: "***") }
     }
 
     /// `scheme://user:secret@host/db` -> `scheme://user:***@host/db`; a `password=` query parameter likewise.

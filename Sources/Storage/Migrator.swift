@@ -70,6 +70,8 @@ public struct Migrator: Sendable {
         try database.transaction {
             // Re-read inside the write lock: another process may have migrated meanwhile.
             guard try currentVersion(of: database) < migration.version else { return false }
+            // A migration of a large table takes longer than a page's statement may.
+            if database.dialect == .postgres { try database.execute("SET LOCAL statement_timeout = 0") }
             try database.execute(migration.sql)
             if migration.rebuildsTables {
                 let problems = try database.foreignKeyProblems()

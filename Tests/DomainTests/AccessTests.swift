@@ -1,5 +1,7 @@
 import Domain
+import Foundation
 import Storage
+import TestSupport
 import XCTest
 
 final class AccessTests: XCTestCase {
@@ -29,8 +31,9 @@ final class AccessTests: XCTestCase {
     }
 
     func testSessionsAndTheLastAdmin() throws {
-        let database = try Database(path: ":memory:")
-        try Migrator().migrate(database)
+        let location = try TestDatabases.empty(in: FileManager.default.temporaryDirectory)
+        defer { TestDatabases.drop(location) }
+        let database = try Database(location: location)
         try database.run("INSERT INTO organizations VALUES (1, 'Acme', 'Acme', 'x')")
         let accounts = Accounts(database: database)
         let admin = try accounts.createUser(email: "Boss@Acme.test", name: "Boss", password: "long enough password")

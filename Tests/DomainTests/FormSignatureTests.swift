@@ -1,5 +1,7 @@
 @testable import Domain
+import Foundation
 import Storage
+import TestSupport
 import XCTest
 
 final class FormSignatureTests: XCTestCase {
@@ -10,9 +12,10 @@ final class FormSignatureTests: XCTestCase {
     }
 
     func testOnlyTokensSignedWithThisInstallationsKeyHaveAPayload() throws {
-        let one = try Database(path: ":memory:"), other = try Database(path: ":memory:")
-        try Migrator().migrate(one)
-        try Migrator().migrate(other)
+        let folder = FileManager.default.temporaryDirectory
+        let locations = try [TestDatabases.empty(in: folder), TestDatabases.empty(in: folder)]
+        defer { locations.forEach(TestDatabases.drop) }
+        let one = try Database(location: locations[0]), other = try Database(location: locations[1])
         let signature = try FormSignature(database: one)
         let token = signature.sign("random.time")
         XCTAssertEqual(signature.payload(of: token), "random.time")

@@ -1,20 +1,21 @@
 import Foundation
 import Storage
+import TestSupport
 import XCTest
 @testable import Domain
 
 /// The outbox's sender side: one lease holder at a time, taken over when it expires (what the old
 /// holder had taken goes back in the queue), and retries with backoff up to the stated limit.
 final class OutboxTests: XCTestCase {
-    var path = ""
+    var location = DatabaseLocation.sqlite(path: "")
 
     override func setUpWithError() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString).sqlite").path
-        try Migrator().migrate(Database(path: path))
+        location = try TestDatabases.empty(in: FileManager.default.temporaryDirectory)
     }
 
     override func tearDown() {
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        TestDatabases.drop(location)
+        if case .sqlite(let path) = location { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
     }
 
     func enqueue(_ database: Database, count: Int) throws {
@@ -31,7 +32,7 @@ final class OutboxTests: XCTestCase {
     }
 
     func testOneProcessHoldsTheLeaseUntilItExpiresThenTheNextResendsWhatWasTaken() throws {
-        let first = try Database(path: path), second = try Database(path: path)
+        let first = try Database(location: location), second = try Database(location: location)
         let now = Date()
         let a = OutboxLease(database: first, holder: "a", duration: 60), b = OutboxLease(database: second, holder: "b", duration: 60)
         XCTAssertTrue(try a.hold(now: now))
@@ -57,7 +58,7 @@ final class OutboxTests: XCTestCase {
     }
 
     func testTemporaryFailuresAreRetriedWithBackoffUpToTheLimitAndPermanentOnesFailAtOnce() throws {
-        let database = try Database(path: path)
+        let database = try Database(location: location)
         let lease = OutboxLease(database: database, holder: "a", duration: 60)
         let outbox = Outbox(database: database)
         let policy = Outbox.RetryPolicy(maximumAttempts: 3, firstDelay: 60)
@@ -90,7 +91,7 @@ final class OutboxTests: XCTestCase {
     }
 
     func testTheSchemaAllowsExactlyTheKindsAndStatesTheCodeKnows() throws {
-        let database = try Database(path: path)
+        let database = try Database(location: location)
         for kind in EmailKind.allCases {
             try Outbox(database: database).enqueue(kind, to: "x@example.org", organizationID: nil, payload: [:])
         }

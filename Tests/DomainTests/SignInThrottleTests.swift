@@ -1,6 +1,7 @@
 @testable import Domain
 import Foundation
 import Storage
+import TestSupport
 import XCTest
 
 /// The sign-in throttle's rules (OWASP's device cookies), passwords the C hash would cut short,
@@ -14,18 +15,19 @@ final class SignInThrottleTests: XCTestCase {
     override func setUpWithError() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("connections-throttle-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        database = try Database(path: path)
-        try Migrator().migrate(database)
+        location = try TestDatabases.empty(in: folder)
+        database = try Database(location: location)
         try database.run("INSERT INTO organizations VALUES (1, 'Acme', 'Acme', 'x')")
         try accounts.setRole(userID: accounts.createUser(email: "boss@acme.test", name: "Boss", password: Self.password), organizationID: 1, role: .admin)
     }
 
     override func tearDownWithError() throws {
         database = nil
+        TestDatabases.drop(location)
         try? FileManager.default.removeItem(at: folder)
     }
 
-    private var path: String { folder.appendingPathComponent("db.sqlite").path }
+    private var location = DatabaseLocation.sqlite(path: "")
 
     private func signIn(_ password: String = SignInThrottleTests.password, from address: String, device: String? = nil,
                         email: String = "boss@acme.test") -> Result<Accounts.Session, UserError> {
@@ -157,12 +159,12 @@ final class SignInThrottleTests: XCTestCase {
             var values: [String] = []
         }
         let results = Results(), ready = DispatchGroup(), done = DispatchGroup(), start = DispatchSemaphore(value: 0)
-        let path = self.path
+        let location = self.location
         for _ in 0..<count {
             ready.enter()
             done.enter()
             Thread {
-                let database = try! Database(path: path)
+                let database = try! Database(location: location)
                 ready.leave()
                 start.wait()
                 let value = body(database)

@@ -10,11 +10,13 @@ final class PostgresDialectTests: XCTestCase {
         XCTAssertEqual(translate("a = ?2 AND b = ?1 AND c = ?"), "a = $2 AND b = $1 AND c = $3")
         XCTAssertEqual(translate("x = '?' AND y = \"?\" AND z = ?"), "x = '?' AND y = \"?\" AND z = $1", "quoted text is kept")
         XCTAssertEqual(translate("x = 'it''s ?' AND y = ?"), "x = 'it''s ?' AND y = $1")
+        XCTAssertEqual(translate("SELECT 1 -- why? because\nFROM t WHERE a = ?"), "SELECT 1 \nFROM t WHERE a = $1", "comments go")
     }
 
     func testNocaseIsLowerOnBothSides() {
         XCTAssertEqual(translate("ORDER BY c.name COLLATE NOCASE, c.id"), "ORDER BY lower(c.name), c.id")
-        XCTAssertEqual(translate("email COLLATE NOCASE = ?1 COLLATE NOCASE"), "lower(email) = lower($1)")
+        XCTAssertEqual(translate("email COLLATE NOCASE = ?1 COLLATE NOCASE"), "lower(email) = lower($1 COLLATE \"C\")")
+        XCTAssertEqual(translate("(c.name COLLATE NOCASE, c.id) > (? COLLATE NOCASE, ?)"), "(lower(c.name), c.id) > (lower($1 COLLATE \"C\"), $2)")
         XCTAssertEqual(translate("ORDER BY (SELECT o.name FROM organizations o WHERE o.id = c.org_id) COLLATE NOCASE"),
                        "ORDER BY lower((SELECT o.name FROM organizations o WHERE o.id = c.org_id))")
         XCTAssertEqual(translate("ORDER BY coalesce(a, b) COLLATE NOCASE"), "ORDER BY lower(coalesce(a, b))")
@@ -37,6 +39,10 @@ final class PostgresDialectTests: XCTestCase {
         XCTAssertEqual(DatabaseLocation("postgresql://app@/connections?host=/run/pg&password=s3cret").description,
                        "postgresql://app@/connections?host=/run/pg&password=***")
         XCTAssertEqual(DatabaseLocation("var/connections.sqlite"), .sqlite(path: "var/connections.sqlite"))
+        // libpq quotes a malformed URI in its message: the password is taken out of that too.
+        XCTAssertEqual(DatabaseLocation.redacting(#"invalid percent-encoded token: "s3cr%zzet""#, passwordOf: "postgresql://app:s3cr%zzet@h/db"),
+                       #"invalid percent-encoded token: "***""#)
+        XCTAssertEqual(DatabaseLocation.redacting("bad p@ss and p%40ss", passwordOf: "postgresql://h/db?password=p%40ss"), "bad *** and ***")
         XCTAssertTrue(DatabaseLocation("POSTGRESQL://x/y").isPostgres)
     }
 
@@ -52,6 +58,16 @@ final class PostgresDialectTests: XCTestCase {
         XCTAssertTrue(StorageError(postgresState: "57P01", message: "", sql: nil).isUnreachable, "admin shutdown")
         XCTAssertTrue(StorageError(postgresState: "22021", message: "", sql: nil).isUnstorableText, "a NUL")
         XCTAssertFalse(StorageError(postgresState: "42601", message: "", sql: nil).isBusy)
+    }
+
+    /// `connections copy` moves every table SQLite has (the FTS5 index is rebuilt, not copied).
+    func testTheCopyOrderHoldsEveryTable() throws {
+        let database = try Database(path: ":memory:")
+        try Migrator().migrate(database)
+        let tables = try database.query("""
+            SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'connections_search%'
+            """) { $0.text(0) }
+        XCTAssertEqual(Set(tables), Set(PostgresSchema.tablesInCopyOrder))
     }
 
     func testPostgreSQLsMigrationsEndWhereSQLitesDo() {

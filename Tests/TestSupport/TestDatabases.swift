@@ -40,6 +40,20 @@ public enum TestDatabases {
         return .postgres(uri: uri(server, database: name))
     }
 
+    /// A new, empty database at the current schema: a SQLite file in `folder`, or a PostgreSQL database.
+    public static func empty(in folder: URL) throws -> DatabaseLocation {
+        let location: DatabaseLocation
+        if let server = postgresServer {
+            let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            try admin(server).execute("CREATE DATABASE \(name)")
+            location = .postgres(uri: uri(server, database: name))
+        } else {
+            location = .sqlite(path: folder.appendingPathComponent("empty-\(UUID().uuidString).sqlite").path)
+        }
+        try Migrator().migrate(Database(location: location))
+        return location
+    }
+
     /// Removes a database `demo` made (a SQLite file goes with its folder).
     public static func drop(_ location: DatabaseLocation) {
         guard case .postgres(let uri) = location, let server = postgresServer, let name = databaseName(uri) else { return }

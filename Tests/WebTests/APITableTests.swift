@@ -80,6 +80,35 @@ final class APITableTests: APITestCase {
 
     /// Keyset paging: a client walking every page while rows are added (before and after its place)
     /// sees each row at most once, and every row that was there when it started.
+    /// Names whose capitals lie beyond ASCII: the cursor compares as the sort does (NOCASE folds ASCII
+    /// letters only, on either database), so pages follow one another without a gap or a repeat.
+    func testWalkingByNamesBeyondASCIISeesEachRowOnceInOrder() throws {
+        // 43 demo rows and these 10: the seven beginning beyond ASCII sort last (rows 47 to 53), and
+        // the second page ends among them.
+        let client = try makeClient(connections: 43)
+        let token = try client.token(for: DemoData.adminEmail)
+        let other = try client.otherConnection()
+        let org = try client.scalar("SELECT min(id) FROM organizations")
+        for (n, name) in ["École A", "École B", "école c", "Über", "über", "zulu", "Zulu 2", "Ärger", "apple", "ÉCOLE D"].enumerated() {
+            try other.run("""
+                INSERT INTO connections (org_id, name, status, connection_type, approval_type, visibility, search_code, invite_token,
+                                         created_at, updated_at)
+                VALUES (?1, ?2, 'Enabled', 'Standard', 'Manually approve', 'Private', ?3, ?4, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')
+                """, [.init(org), .text(name), .text("WXWX" + String([n / 31, n % 31].map { InviteCodes.searchCodeAlphabet[$0] })),
+                      .text("beyond-ascii-token-\(n)-aaaaaaaaaaaa")])
+        }
+        let everyRow = ids(client.json(client.api("GET", "/api/v1/connections?size=200&sort=name&cols=name", token: token)))
+        var seen: [Int] = []
+        var target: String? = "/api/v1/connections?size=25&sort=name&cols=name"
+        while let next = target {
+            let json = client.json(client.api("GET", next, token: token))
+            seen += ids(json)
+            target = json["next"]?.string
+        }
+        XCTAssertEqual(seen, everyRow)
+        XCTAssertEqual(everyRow.count, 53)
+    }
+
     func testWalkingEveryPageWhileRowsAreAddedSeesEachRowOnce() throws {
         let client = try makeClient(connections: 300)
         let token = try client.token(for: DemoData.adminEmail)

@@ -100,7 +100,7 @@ public struct HostDigests {
             SELECT o.name, c.id, c.name, c.pending_requests FROM connections c JOIN organizations o ON o.id = c.org_id
             WHERE c.pending_requests > 0
               AND c.org_id IN (SELECT org_id FROM user_roles WHERE user_id = ? AND role IN \(Self.decidingRoles.sql))
-            ORDER BY o.name COLLATE NOCASE, c.pending_requests DESC, c.name COLLATE NOCASE LIMIT 50
+            ORDER BY o.name COLLATE NOCASE, c.pending_requests DESC, c.name COLLATE NOCASE, c.id LIMIT 50
             """, [.init(userID)] + Self.decidingRoles.parameters) { Content.Line(organization: $0.text(0), connectionID: $0.int(1), connection: $0.text(2), waiting: $0.int(3)) }
         return lines.isEmpty ? nil : Content(lines: lines, unsubscribeToken: setting.token)
     }

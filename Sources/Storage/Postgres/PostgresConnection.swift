@@ -8,15 +8,19 @@ import Foundation
 /// is tried once more on the new one, a write is not (it may have been done).
 final class PostgresConnection {
     private var handle: OpaquePointer
+    /// For messages only: `location` is the URI without its password.
     let location: String
+    private let uri: String
     let statementTimeoutMilliseconds: Int
     let lockTimeoutMilliseconds: Int
     /// Inside BEGIN ... COMMIT: a broken connection there fails the transaction, never retried.
     var inTransaction = false
     /// Statements this connection ran that may have changed data.
     private(set) var writes: Int64 = 0
-    /// A single-row-mode query still delivering rows; nothing else may run until it is drained.
-    var streaming: PostgresRows?
+    /// A single-row-mode query is still delivering rows: nothing else may run until it is ended.
+    private var isStreaming = false
+    /// Its rows, told when another statement ends it. Weak: rows let go of mid-way end it themselves.
+    private weak var streamingRows: PostgresRows?
 
     static let connectTimeoutSeconds = 3
 
@@ -24,16 +28,21 @@ final class PostgresConnection {
         location = DatabaseLocation.withoutPassword(uri)
         self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
         self.lockTimeoutMilliseconds = lockTimeoutMilliseconds
-        // The URI's own settings win over these defaults (libpq reads them in order).
-        let keywords = ["connect_timeout", "application_name", "dbname"]
-        let values = [String(Self.connectTimeoutSeconds), "connections", uri]
+        // The URI's own settings win over these defaults (libpq reads them in order). Keepalives and
+        // tcp_user_timeout notice a server that vanished without closing the connection (power
+        // lost, a network cut) within seconds, where TCP alone would wait many minutes.
+        let defaults = [("connect_timeout", String(Self.connectTimeoutSeconds)), ("application_name", "connections"),
+                        ("keepalives_idle", "10"), ("keepalives_interval", "5"), ("keepalives_count", "3"), ("tcp_user_timeout", "15000")]
+        let keywords = defaults.map(\.0) + ["dbname"]
+        let values = defaults.map(\.1) + [uri]
+        self.uri = uri
         handle = Self.withCStrings(keywords) { keywordPointers in
             Self.withCStrings(values) { valuePointers in PQconnectdbParams(keywordPointers, valuePointers, 1) }
         }
         guard PQstatus(handle) == CONNECTION_OK else {
             // deinit closes the handle.
             throw StorageError(postgresState: "08001", message: "cannot connect to PostgreSQL at \(location): "
-                               + Self.firstLine(String(cString: PQerrorMessage(handle))), sql: nil)
+                               + serverMessage(), sql: nil)
         }
         try configureSession()
     }
@@ -53,15 +62,25 @@ final class PostgresConnection {
     }
 
     private func reconnect() throws {
-        streaming = nil
+        if let last = lastFailedReconnect, ContinuousClock.now - last < Self.reconnectPause {
+            throw StorageError(postgresState: "08001", message: "PostgreSQL at \(location) could not be reached a moment ago", sql: nil)
+        }
+        isStreaming = false
+        streamingRows?.detach()
+        streamingRows = nil
         inTransaction = false
         PQreset(handle)
         guard PQstatus(handle) == CONNECTION_OK else {
-            throw StorageError(postgresState: "08001", message: "PostgreSQL at \(location) cannot be reached: "
-                               + Self.firstLine(String(cString: PQerrorMessage(handle))), sql: nil)
+            lastFailedReconnect = ContinuousClock.now
+            throw StorageError(postgresState: "08001", message: "PostgreSQL at \(location) cannot be reached: " + serverMessage(), sql: nil)
         }
         try configureSession()
     }
+
+    /// While the server cannot be reached, requests fail at once instead of each waiting for a
+    /// connection attempt (up to connect_timeout against an address that does not answer).
+    private var lastFailedReconnect: ContinuousClock.Instant?
+    static let reconnectPause: Duration = .milliseconds(500)
 
     var isBroken: Bool { PQstatus(handle) != CONNECTION_OK }
 
@@ -120,18 +139,21 @@ final class PostgresConnection {
             throw connectionError(sql: sql)
         }
         PQsetSingleRowMode(handle)
-        streaming = rows
+        isStreaming = true
+        streamingRows = rows
     }
 
     /// The next result of the streaming query; nil once it is complete.
     func nextStreamedResult() -> OpaquePointer? { PQgetResult(handle) }
 
-    /// Ends the streaming query: cancels it if rows are still coming, reads what is left, and
-    /// puts the statement timeout back.
-    func finishStreaming(cancel: Bool = false) throws {
-        guard let rows = streaming else { return }
-        streaming = nil
-        rows.detach()
+    /// Ends the streaming query: cancels it unless `cancel` is false (its last row was read), reads
+    /// what is left, and puts the statement timeout back. Another statement, or its rows let go of,
+    /// end it mid-way: without the cancel, the rest of a million rows would be read first.
+    func finishStreaming(cancel: Bool = true) throws {
+        guard isStreaming else { return }
+        isStreaming = false
+        streamingRows?.detach()
+        streamingRows = nil
         if cancel, let token = PQgetCancel(handle) {
             var buffer = [CChar](repeating: 0, count: 256)
             _ = PQcancel(token, &buffer, Int32(buffer.count))
@@ -207,8 +229,7 @@ final class PostgresConnection {
     }
 
     func connectionError(sql: String?) -> StorageError {
-        StorageError(postgresState: "08006", message: "lost the connection to PostgreSQL at \(location): "
-                     + Self.firstLine(String(cString: PQerrorMessage(handle))), sql: sql)
+        StorageError(postgresState: "08006", message: "lost the connection to PostgreSQL at \(location): " + serverMessage(), sql: sql)
     }
 
     static func succeeded(_ result: OpaquePointer?) -> Bool {
@@ -225,6 +246,11 @@ final class PostgresConnection {
 
     /// A read, or a BEGIN: nothing was done if it failed on a broken connection.
     static func isRetryable(_ sql: String) -> Bool { isRead(sql) || sql.uppercased().hasPrefix("BEGIN") }
+
+    /// libpq's message, first line, with the URI's password taken out (libpq quotes a malformed URI).
+    private func serverMessage() -> String {
+        DatabaseLocation.redacting(Self.firstLine(String(cString: PQerrorMessage(handle))), passwordOf: uri)
+    }
 
     static func firstLine(_ text: String) -> String {
         String(text.split(separator: "\n", omittingEmptySubsequences: true).first ?? "").trimmingCharacters(in: .whitespaces)

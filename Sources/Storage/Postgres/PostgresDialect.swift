@@ -12,7 +12,9 @@ public enum SQLDialect: Sendable, Equatable {
 /// quoted names:
 /// - parameters `?N` and `?` become `$N` (a bare `?` takes the largest number so far plus one, as in SQLite);
 /// - `X COLLATE NOCASE` becomes `lower(X)` (NOCASE folds ASCII letters only, as `lower()` does
-///   under the schema's "C" collation), for X a name, a parameter or a parenthesized call;
+///   under the schema's "C" collation; a parameter is given that collation), for X a name, a
+///   parameter or a parenthesized call;
+/// - `--` comments are left out;
 /// - `IS NOT ?` / `IS ?` compare with NULL-safe `IS [NOT] DISTINCT FROM`;
 /// - `rowid` is the `id` every table with one declares;
 /// - `char(...)` is `chr(...)`, `substr(...)` SQLite's own (see the schema);
@@ -46,6 +48,8 @@ public enum PostgresDialect {
         while index < characters.count {
             let character = characters[index]
             switch character {
+            case "-" where index + 1 < characters.count && characters[index + 1] == "-":
+                while index < characters.count, characters[index] != "\n" { index += 1 }
             case "'", "\"":
                 // A literal or quoted name, copied as is (a doubled quote stays inside it).
                 var end = index + 1
@@ -161,6 +165,8 @@ public enum PostgresDialect {
         while start > 0, isWordCharacter(scalars[start - 1]) || scalars[start - 1] == "." { start -= 1 }
         let operand = String(String.UnicodeScalarView(scalars[start...]))
         output = String.UnicodeScalarView(scalars[..<start])
-        output.append(contentsOf: "lower(\(operand))".unicodeScalars)
+        // A parameter has the database's collation, whose lower() may fold beyond ASCII: "C" folds
+        // ASCII letters only, as NOCASE does and as the columns (all "C") are lowered.
+        output.append(contentsOf: (operand.hasPrefix("$") ? "lower(\(operand) COLLATE \"C\")" : "lower(\(operand))").unicodeScalars)
     }
 }

@@ -13,6 +13,8 @@ final class PostgresRows {
     private var row: Int32 = -1
     private var started = false
     private var done = false
+    /// Another statement ended this one before its last row: reading on would miss rows.
+    private var detached = false
 
     init(connection: PostgresConnection, sql: String, streams: Bool) {
         self.connection = connection
@@ -22,7 +24,7 @@ final class PostgresRows {
 
     deinit {
         if let result { PQclear(result) }
-        if connection?.streaming === self { try? connection?.finishStreaming(cancel: true) }
+        if started, streams, !done, !detached { try? connection?.finishStreaming(cancel: true) }
     }
 
     func bind(_ values: [SQLValue]) throws {
@@ -32,6 +34,7 @@ final class PostgresRows {
 
     func step() throws -> Bool {
         guard let connection else { throw StorageError(postgresState: "08003", message: "the connection is closed", sql: sql) }
+        if detached { throw StorageError(postgresState: "08P01", message: "a query was ended by another statement before its last row", sql: sql) }
         if done { return false }
         if !started {
             started = true
@@ -52,7 +55,7 @@ final class PostgresRows {
         result = nil
         guard let next = connection.nextStreamedResult() else {
             done = true
-            try connection.finishStreaming()
+            try connection.finishStreaming(cancel: false)
             return false
         }
         switch PQresultStatus(next) {
@@ -63,13 +66,13 @@ final class PostgresRows {
         case PGRES_TUPLES_OK:
             PQclear(next)
             done = true
-            try connection.finishStreaming()
+            try connection.finishStreaming(cancel: false)
             return false
         default:
             defer { PQclear(next) }
             let failure = Result { try connection.check(next, sql: sql) }
             done = true
-            try connection.finishStreaming()
+            try connection.finishStreaming(cancel: false)
             try failure.get()
             throw connection.connectionError(sql: sql)
         }
@@ -78,15 +81,16 @@ final class PostgresRows {
     func reset() throws {
         if let result { PQclear(result) }
         result = nil
-        if started, streams, !done, let connection, connection.streaming === self { try connection.finishStreaming(cancel: true) }
+        if started, streams, !done, !detached { try connection?.finishStreaming(cancel: true) }
         started = false
         done = false
+        detached = false
         row = -1
     }
 
-    /// The connection let go of this query (another one started, or it reconnected).
+    /// The connection ended this query (another one started, or it reconnected).
     func detach() {
-        if !done { done = true }
+        if !done { detached = true }
     }
 
     var columnCount: Int32 { result.map(PQnfields) ?? 0 }
