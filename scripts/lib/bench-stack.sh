@@ -124,13 +124,13 @@ record_copy() {
 <!-- postgres-copy:start -->
 ## Moving up: \`connections copy\` to PostgreSQL (issue 14)
 
-Measured $(date -u +%Y-%m-%d) by \`$(basename "$0") $1\` on this machine ($(nproc) cores): \`connections copy --from\` the
-benchmark's SQLite file of $(printf "%'d" "$1") connections \`--to\` $pg_server_text, into an empty database: every
+Measured $(date -u +%Y-%m-%d) by \`scripts/$(basename "$0") $1\` on this machine ($(nproc) cores): \`connections copy --from\` the
+benchmark's SQLite file of $(python3 -c "print(f'{$1:,}')") connections \`--to\` $pg_server_text, into an empty database: every
 table in one transaction (COPY ... FROM STDIN; indexes, the trigram GIN indexes included, kept up as rows arrive),
-row counts and counters checked, then the statistics gathered; target for 1,000,000 connections: under 5 minutes.
+row counts and counters checked, then \`VACUUM (ANALYZE)\`; target for 1,000,000 connections: under 5 minutes.
 
     $copy_summary
-    wall clock, including the schema and the statistics: **$copy_seconds s**
+    wall clock of the command, schema and vacuum included: **$copy_seconds s**
 <!-- postgres-copy:end -->
 MD
 )"
