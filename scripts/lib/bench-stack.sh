@@ -1,7 +1,25 @@
 # Sourced by the benchmark scripts: starts APP_PROCESSES (1) app processes and nginx on a database
-# under $work and signs in as the demo Admin. Sets base, app (the first process's pid), apps (all),
-# cookie and public.
+# under $work (a SQLite file or a postgres:// URI) and signs in as the demo Admin. Sets base, app (the
+# first process's pid), apps (all), cookie and public. Everything started here (the stack, Datasette,
+# a throwaway PostgreSQL) is stopped on exit.
 # Usage: start_stack BINARY DATABASE
+source "$(dirname "${BASH_SOURCE[0]}")/postgres.sh"
+web=""
+apps=()
+extra_pids=""
+bench_pg_dir=""
+_bench_cleanup() {
+    if [[ -n $web || ${#apps[@]} -gt 0 || -n $extra_pids ]]; then
+        kill -TERM $web ${apps[*]} $extra_pids 2>/dev/null || true
+        wait $web ${apps[*]} $extra_pids 2>/dev/null || true
+    fi
+    if [[ -n $bench_pg_dir ]]; then
+        pg_stop "$bench_pg_dir"
+        rm -rf "$bench_pg_dir"
+    fi
+}
+trap _bench_cleanup EXIT
+
 start_stack() {
     local binary=$1 database=$2
     local port config jar csrf session upstreams="" n
@@ -20,7 +38,6 @@ start_stack() {
     config=$(RATE_SCALE=${RATE_SCALE:-100000} "$root/scripts/nginx-config" "$work/nginx" "127.0.0.1:$port" "$upstreams" "$public")
     nginx -p "$work/nginx" -c "$config" -e "$work/nginx/logs/error.log" -g 'daemon off;' &
     web=$!
-    trap 'kill -TERM $web ${apps[*]} ${extra_pids:-} 2>/dev/null; wait $web ${apps[*]} 2>/dev/null || true' EXIT
     base=http://127.0.0.1:$port
     for _ in $(seq 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
 
@@ -50,7 +67,73 @@ make_api_token() {
 stop_stack() {
     kill -TERM "$web" "${apps[@]}" 2>/dev/null || true
     wait "$web" "${apps[@]}" 2>/dev/null || true
-    trap - EXIT
+    web=""
+    apps=()
+}
+
+# PostgreSQL beside SQLite in the same run: a database holding the same data as the SQLite file,
+# filled by `connections copy` (timed; the copy is recorded in BENCHMARKS.md, issue 14 item 6).
+# With DATABASE_URL set (a libpq URI naming a database on a server of your own), that database is
+# used: filled by the copy when it is empty, used as it is when it already holds the data (same number
+# of connections). Otherwise a throwaway PostgreSQL 15 is started under /tmp (scripts/lib/postgres.sh,
+# settings below) and stopped on exit. Sets pg_database (the URI), pg_server ("throwaway" or
+# "DATABASE_URL"), pg_server_text (a description for BENCHMARKS.md), copy_seconds and copy_summary
+# (empty when nothing was copied).
+# Usage: postgres_beside BINARY SQLITE_DATABASE CONNECTIONS
+#
+# The throwaway server runs PostgreSQL's defaults except what a real installation sets too:
+# shared_buffers 1 GB (default 128 MB; a quarter of RAM is the usual advice, this machine has far more).
+BENCH_PG_SETTINGS=${BENCH_PG_SETTINGS:-"shared_buffers = 1GB"}
+postgres_beside() {
+    local binary=$1 sqlite=$2 connections=$3 name=bench_$3 started log
+    copy_seconds="" copy_summary=""
+    if [[ -n ${DATABASE_URL:-} ]]; then
+        pg_database=$DATABASE_URL pg_server=DATABASE_URL
+        pg_server_text="the PostgreSQL server of \`DATABASE_URL\`"
+        local status=0
+        pg_database_is_empty "$pg_database" || status=$?
+        (( status == 2 )) && exit 1
+        if (( status == 1 )); then
+            local held
+            held=$(psql "$pg_database" -X -At -c "SELECT count(*) FROM connections")
+            [[ $held == "$connections" ]] || { echo "$pg_database holds $held connections, not $connections: give an empty database" >&2; exit 1; }
+            "$binary" migrate --database "$pg_database" >/dev/null
+            return 0
+        fi
+    else
+        bench_pg_dir=$(mktemp -d /tmp/connections-bench-pg.XXXXXX)
+        chmod 755 "$bench_pg_dir"
+        PG_SETTINGS=$BENCH_PG_SETTINGS pg_start "$bench_pg_dir"
+        pg_createdb "$name"
+        pg_database=$(pg_url "$name") pg_server=throwaway
+        pg_server_text="a throwaway PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on this machine, unix socket, \`$BENCH_PG_SETTINGS\`, otherwise defaults"
+    fi
+    log=$work/copy-$connections.log
+    started=$(date +%s.%N)
+    "$binary" copy --from "$sqlite" --to "$pg_database" > "$log"
+    copy_seconds=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$started" "$(date +%s.%N)")
+    copy_summary=$(tail -n 1 "$log")
+    record_copy "$connections"
+}
+
+# Writes the copy's section of BENCHMARKS.md (when the copy was of a million connections or more, or
+# no copy was recorded yet). Usage: record_copy CONNECTIONS
+record_copy() {
+    (( $1 >= 1000000 )) || ! grep -q '<!-- postgres-copy:start -->' "$root/BENCHMARKS.md" || return 0
+    record_section postgres-copy "$(cat <<MD
+<!-- postgres-copy:start -->
+## Moving up: \`connections copy\` to PostgreSQL (issue 14)
+
+Measured $(date -u +%Y-%m-%d) by \`scripts/$(basename "$0") $1\` on this machine ($(nproc) cores): \`connections copy --from\` the
+benchmark's SQLite file of $(python3 -c "print(f'{$1:,}')") connections \`--to\` $pg_server_text, into an empty database: every
+table in one transaction (COPY ... FROM STDIN; indexes, the trigram GIN indexes included, kept up as rows arrive),
+row counts and counters checked, then \`VACUUM (ANALYZE)\`; target for 1,000,000 connections: under 5 minutes.
+
+    $copy_summary
+    wall clock of the command, schema and vacuum included: **$copy_seconds s**
+<!-- postgres-copy:end -->
+MD
+)"
 }
 
 # Makes DATABASE hold CONNECTIONS demo connections at the current schema: seeds it once, and

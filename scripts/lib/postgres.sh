@@ -5,6 +5,7 @@
 #                        DIR's path is too long for a unix socket, in a short folder under /tmp).
 #                        PORT names the socket (.s.PGSQL.PORT); a free one is picked when not given.
 #                        PG_LISTEN (default: none) adds TCP addresses, e.g. PG_LISTEN=127.0.0.1.
+#                        PG_SETTINGS (default: none) adds lines to postgresql.conf, e.g. "shared_buffers = 1GB".
 #                        Sets and exports PG_DIR, PG_PORT, PG_SOCKET_DIR and PG_BASE_URL
 #                        (postgresql://postgres@/postgres?host=SOCKET_DIR&port=PORT).
 #   pg_url DBNAME        prints the URI of database DBNAME on that server
@@ -69,6 +70,7 @@ port = $port
 unix_socket_directories = '$socket_dir'
 listen_addresses = '${PG_LISTEN:-}'
 max_connections = 200
+${PG_SETTINGS:-}
 EOF
     if ! _pg_as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null; then
         echo "pg_start: PostgreSQL did not start:" >&2

@@ -81,16 +81,19 @@ public enum PostgresSchema {
     CREATE UNIQUE INDEX connections_org_name ON connections (org_id, lower(name));
     CREATE UNIQUE INDEX connections_search_code ON connections (search_code);
     CREATE UNIQUE INDEX connections_invite_token ON connections (invite_token);
-    CREATE INDEX connections_name ON connections (lower(name));
-    CREATE INDEX connections_org ON connections (org_id);
+    -- These indexes end with id, as SQLite's end with the rowid: the table's tie-break
+    -- (ORDER BY column, id) is then read from the index in order, not sorted from a whole group,
+    -- and an organization's connection ids come from the index alone.
+    CREATE INDEX connections_name ON connections (lower(name), id);
+    CREATE INDEX connections_org ON connections (org_id, id);
     CREATE INDEX connections_status ON connections (status);
     CREATE INDEX connections_connection_type ON connections (connection_type);
     CREATE INDEX connections_approval_type ON connections (approval_type);
     CREATE INDEX connections_visibility ON connections (visibility);
-    CREATE INDEX connections_connected_drivers ON connections (connected_drivers);
-    CREATE INDEX connections_pending_requests ON connections (pending_requests);
-    CREATE INDEX connections_created_at ON connections (created_at);
-    CREATE INDEX connections_updated_at ON connections (updated_at);
+    CREATE INDEX connections_connected_drivers ON connections (connected_drivers, id);
+    CREATE INDEX connections_pending_requests ON connections (pending_requests, id);
+    CREATE INDEX connections_created_at ON connections (created_at, id);
+    CREATE INDEX connections_updated_at ON connections (updated_at, id);
     -- Contains of three characters or more: trigram indexes on the folded text (SQLite: FTS5 trigram).
     CREATE INDEX connections_search_name ON connections USING gin (fold(name) gin_trgm_ops);
     CREATE INDEX connections_search_benefits_list ON connections USING gin (fold(benefits_list) gin_trgm_ops);
