@@ -376,6 +376,14 @@ public final class Database {
         if case .postgres(let connection) = engine { connection.inTransaction = false }
     }
 
+    /// Runs `body` without PostgreSQL's statement timeout (maintenance that takes as long as it takes).
+    public func withoutStatementTimeout<T>(_ body: () throws -> T) throws -> T {
+        guard case .postgres(let connection) = engine else { return try body() }
+        try connection.execute("SET statement_timeout = 0")
+        defer { try? connection.execute("SET statement_timeout = \(connection.statementTimeoutMilliseconds)") }
+        return try body()
+    }
+
     /// Copies rows into a PostgreSQL table with COPY.
     func copy(into table: String, columns: [String], _ produce: (PostgresCopyWriter) throws -> Void) throws {
         guard case .postgres(let connection) = engine else { preconditionFailure("COPY is PostgreSQL's") }

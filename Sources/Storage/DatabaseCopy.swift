@@ -61,7 +61,7 @@ public struct DatabaseCopy {
         // VACUUM as well as ANALYZE: COPY leaves every page's visibility unknown, so until the
         // visibility map is set, counts read the whole table instead of an index alone.
         progress("copy: vacuuming and analyzing")
-        try target.execute("VACUUM (ANALYZE)")
+        try target.withoutStatementTimeout { try target.execute("VACUUM (ANALYZE)") }
         return Summary(rowsByTable: copied)
     }
 
