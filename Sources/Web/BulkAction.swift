@@ -44,6 +44,12 @@ struct BulkAction {
         case "enable", "disable":
             let status: ConnectionStatus = action == "enable" ? .enabled : .disabled
             let count = try table.count(state, organizations: organizations)
+            // Asked before the confirmation, not after it: rows the user may not change are refused up front.
+            let manageable = Set(page.access.organizations(allowing: .manageConnections))
+            guard !manageable.isEmpty else { throw UserError.forbidden("Your role cannot enable or disable connections.") }
+            guard try table.count(state, organizations: organizations.filter(manageable.contains)) == count else {
+                throw UserError.forbidden("Some of these connections belong to organizations where your role cannot enable or disable them.")
+            }
             guard page.request.formValue("confirm") == "1" else {
                 return page.html("bulk-confirm", title: "\(status == .enabled ? "Enable" : "Disable") connections", [
                     "verb": .text(status == .enabled ? "Enable" : "Disable"), "action": .text(action),

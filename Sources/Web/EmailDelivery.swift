@@ -65,6 +65,8 @@ public final class EmailDelivery: Sendable {
         let composer = EmailComposer(configuration: configuration, settings: settings, database: database)
         var holding = false
         var unreachable = 0
+        // The sender also keeps the outbox from growing without end, once an hour.
+        var nextPrune = ContinuousClock.now
         while !isStopping {
             do {
                 guard try lease.hold() else {
@@ -75,6 +77,11 @@ public final class EmailDelivery: Sendable {
                 }
                 if !holding { Log.info("email: this process sends the outbox (\(settings.url))") }
                 holding = true
+                if ContinuousClock.now >= nextPrune {
+                    nextPrune = ContinuousClock.now + .seconds(3600)
+                    let pruned = try outbox.prune()
+                    if pruned > 0 { Log.info("email: \(pruned) sent or skipped emails older than 30 days deleted") }
+                }
                 let items = try outbox.hasDue() ? try outbox.claim(limit: Self.batch, lease: lease) : []
                 guard !items.isEmpty else {
                     pause(min(Self.pollSeconds, max(0, try outbox.nextDue()?.timeIntervalSinceNow ?? Self.pollSeconds)))

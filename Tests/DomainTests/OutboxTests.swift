@@ -99,4 +99,19 @@ final class OutboxTests: XCTestCase {
         for state in OutboxState.allCases { try database.run("UPDATE outbox SET state = ?1 WHERE id = 1", [.text(state.rawValue)]) }
         XCTAssertThrowsError(try database.run("UPDATE outbox SET state = 'lost' WHERE id = 1"))
     }
+
+    func testSentAndSkippedEmailsGoAfterThirtyDaysQueuedAndFailedOnesStay() throws {
+        let database = try Database(location: location)
+        try enqueue(database, count: 5)
+        let old = DateText.store(Date().addingTimeInterval(-31 * 24 * 60 * 60))
+        try database.run("UPDATE outbox SET created_at = ?1", [.text(old)])
+        try database.run("UPDATE outbox SET state = 'sent' WHERE id IN (SELECT min(id) FROM outbox)")
+        try database.run("UPDATE outbox SET state = 'skipped' WHERE id = (SELECT min(id) + 1 FROM outbox)")
+        try database.run("UPDATE outbox SET state = 'failed' WHERE id = (SELECT min(id) + 2 FROM outbox)")
+        try database.run("UPDATE outbox SET state = 'sent', created_at = ?1 WHERE id = (SELECT min(id) + 3 FROM outbox)",
+                         [.text(DateText.store(Date()))])
+        XCTAssertEqual(try Outbox(database: database).prune(), 2)
+        XCTAssertEqual(try states(database), ["failed", "sent", "queued"])
+        XCTAssertEqual(try Outbox(database: database).prune(), 0)
+    }
 }

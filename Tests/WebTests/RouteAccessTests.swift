@@ -56,6 +56,8 @@ final class RouteAccessTests: XCTestCase {
             Probe(method: "POST", route: "/connections/export", target: "/connections/export", form: [("format", "csv"), ("state", "")],
                   expected: [401, 200, 200, 200]),
             Probe(method: "POST", route: "/connections/bulk", target: "/connections/bulk", form: [("action", "disable"), ("c", "\(x)")],
+                  expected: [401, 403, 403, 200]),
+            Probe(method: "POST", route: "/connections/bulk", target: "/connections/bulk", form: [("action", "export"), ("c", "\(x)")],
                   expected: [401, 200, 200, 200]),
             Probe(method: "GET", route: "/connections/new", target: "/connections/new", expected: [303, 403, 403, 200]),
             Probe(method: "GET", route: "/connections/{id:Int}/invite", target: "/connections/\(x)/invite", expected: [303, 404, 200, 200]),

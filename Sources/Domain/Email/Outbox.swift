@@ -146,6 +146,21 @@ public struct Outbox {
         String(String(error.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : Character($0) }).prefix(400))
     }
 
+    /// How long sent and skipped emails stay (the Email page's history); queued and failed ones stay
+    /// until they are sent or dealt with.
+    public static let keptFor: TimeInterval = 30 * 24 * 60 * 60
+
+    /// Deletes sent and skipped emails older than `keptFor`; returns how many went.
+    @discardableResult
+    public func prune(now: Date = Date()) throws -> Int {
+        try database.transaction {
+            let cutoff = SQLValue.text(DateText.store(now.addingTimeInterval(-Self.keptFor)))
+            let count = try database.scalarInt("SELECT count(*) FROM outbox WHERE state IN ('sent', 'skipped') AND created_at < ?1", [cutoff])
+            try database.run("DELETE FROM outbox WHERE state IN ('sent', 'skipped') AND created_at < ?1", [cutoff])
+            return count
+        }
+    }
+
     /// Whether an email is due: read without a write lock, before claiming.
     public func hasDue(now: Date = Date()) throws -> Bool {
         try database.scalarInt("SELECT count(*) FROM (SELECT 1 FROM outbox WHERE state = 'queued' AND due_at <= ?1 LIMIT 1) AS due",
