@@ -60,7 +60,7 @@ struct BulkAction {
             }
             let changed = try editor.setStatus(try table.ids(state, organizations: organizations), to: status, by: page.access)
             return .redirect(to: ConnectionsPage.url(withoutSelection(state), path: "/connections",
-                                                     notice: (status == .enabled ? .enabled : .disabled, changed)))
+                                                     notice: (status == .enabled ? .enabled : .disabled, changed, page)))
         default:
             throw UserError.badRequest("Choose Enable, Disable or Export.")
         }

@@ -46,7 +46,7 @@ struct ConnectionFormPage {
         }
         switch outcome {
         case .saved(let saved):
-            let notice = URLEncoding.encode((id == nil ? Notice.created : .saved).pairs(count: 1))
+            let notice = URLEncoding.encode((id == nil ? Notice.created : .saved).pairs(count: 1, for: page))
             return .redirect(to: id == nil ? "/connections/\(saved)/invite?\(notice)" : "/connections?\(notice)")
         case .problems(let problems): return try form(draft, id: id, problems: problems, status: ErrorPresentation.formWithProblems)
         case .conflict(let now):
@@ -70,7 +70,7 @@ struct ConnectionFormPage {
 
     func delete(_ id: Int) throws -> Response {
         try editor.delete(id, by: page.access)
-        return .redirect(to: "/connections?" + URLEncoding.encode(Notice.deleted.pairs(count: 1)))
+        return .redirect(to: "/connections?" + URLEncoding.encode(Notice.deleted.pairs(count: 1, for: page)))
     }
 
     /// The form as typed, each value cut a little past its limit: the checks still name a value

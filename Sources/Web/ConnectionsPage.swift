@@ -73,7 +73,7 @@ struct ConnectionsPage {
             "selectURL": .text(Self.url(shown, path: "/connections", editing: selecting ? nil : "rows")),
             "bulkState": .text(URLEncoding.encode(shown.queryPairs.filter { $0.name != "page" })),
             "total": .text(Format.integer(table.total)),
-            "notice": Notice.context(for: page.request),
+            "notice": Notice.context(for: page),
             "canCreate": .bool(!page.access.organizations(allowing: .manageConnections).isEmpty),
             "hasRows": .bool(!table.rows.isEmpty),
             "rangeNoun": .text(table.total == 1 ? "connection" : "connections"),
@@ -208,8 +208,8 @@ struct ConnectionsPage {
     }
 
     /// `editing` names a panel to keep open: "filters" or "columns"; `notice` what the page says it did.
-    static func url(_ state: TableState, path: String, editing: String? = nil, notice: (Notice, Int)? = nil) -> String {
-        let query = URLEncoding.encode(state.queryPairs + (editing.map { [("edit", $0)] } ?? []) + (notice.map { $0.0.pairs(count: $0.1) } ?? []))
+    static func url(_ state: TableState, path: String, editing: String? = nil, notice: (Notice, Int, Page)? = nil) -> String {
+        let query = URLEncoding.encode(state.queryPairs + (editing.map { [("edit", $0)] } ?? []) + (notice.map { $0.0.pairs(count: $0.1, for: $0.2) } ?? []))
         return query.isEmpty ? path : path + "?" + query
     }
 }

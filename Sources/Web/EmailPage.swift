@@ -15,7 +15,7 @@ struct EmailPage {
         let smtp = page.handler.configuration.smtp
         return page.html("email", title: "Email", [
             "emailStatus": Self.status(summary, setUp: smtp != nil),
-            "notice": Notice.context(for: page.request),
+            "notice": Notice.context(for: page),
             "setUp": .bool(smtp != nil),
             "server": .text(smtp.map { $0.url } ?? ""),
             "from": .text(smtp.map { $0.from.address } ?? ""),
@@ -33,7 +33,7 @@ struct EmailPage {
 
     func retry() throws -> Response {
         let count = try Outbox(database: page.database).retryFailed(by: page.access)
-        return .redirect(to: "/email?" + URLEncoding.encode(Notice.requeued.pairs(count: count)))
+        return .redirect(to: "/email?" + URLEncoding.encode(Notice.requeued.pairs(count: count, for: page)))
     }
 
     /// The banner Admins see on the users page and here: email not set up, with what waits; failures.

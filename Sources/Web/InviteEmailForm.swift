@@ -20,7 +20,7 @@ struct InviteEmailForm {
         do {
             if page.request.formValue("step") == "send" {
                 let sent = try invites.send(text, connectionID: connectionID, by: page.access, dailyLimit: page.handler.configuration.emailInvitesPerDay)
-                return .redirect(to: "/connections/\(connectionID)/invite?" + URLEncoding.encode(Notice.emailed.pairs(count: sent.addresses.count))
+                return .redirect(to: "/connections/\(connectionID)/invite?" + URLEncoding.encode(Notice.emailed.pairs(count: sent.addresses.count, for: page))
                                  + "#email-invites")
             }
             let check = try invites.check(text, connectionID: connectionID)
@@ -47,7 +47,7 @@ struct InviteEmailForm {
             "remaining": .text(Format.integer(remaining)),
             "emailEnabled": .bool(page.handler.configuration.emailEnabled),
             "problem": problem.map(TemplateValue.text) ?? false,
-            "notice": Notice.context(for: page.request),
+            "notice": Notice.context(for: page),
         ]
         if let check {
             context["check"] = [

@@ -32,7 +32,7 @@ struct InvitePage {
             "isPrivate": .bool(invite.visibility == .private),
             "isDisabled": .bool(invite.status == .disabled),
             "canRotate": .bool(page.access.roles[invite.organizationID]?.allows(.rotateCodes) == true),
-            "notice": Notice.context(for: page.request),
+            "notice": Notice.context(for: page),
             "rotated": page.request.queryValue("rotated").map { .text($0 == "code" ? "A new search code is in place; the old one no longer works." : "A new invite link is in place; the old link and QR code no longer work.") } ?? false,
         ])
     }

@@ -2,7 +2,9 @@ import Domain
 import FastCGI
 
 /// What a page says after an action succeeded. The address names the notice and a count
-/// (`done=approved&n=3`); the words come from here, so a link cannot make a page say anything else.
+/// (`done=approved&n=3`), signed for the session that did it (`ns=`); the words come from here,
+/// so a link cannot make a page say anything else, and a link made elsewhere (or by another user)
+/// says nothing at all.
 enum Notice: String, CaseIterable {
     case approved, denied, removed, enabled, disabled, created, saved, deleted
     /// Email invites queued; failed emails queued again.
@@ -19,15 +21,23 @@ enum Notice: String, CaseIterable {
         }
     }
 
-    /// The query pairs that name this notice.
-    func pairs(count: Int) -> [(name: String, value: String)] {
-        [("done", rawValue), ("n", String(count))]
+    /// The query pairs that name this notice, signed for `page`'s session.
+    func pairs(count: Int, for page: Page) -> [(name: String, value: String)] {
+        [("done", rawValue), ("n", String(count)), ("ns", Self.signature(rawValue, count, page))]
     }
 
-    /// The notice a page's address names, as template context; false for none or an unknown one.
-    static func context(for request: Request) -> TemplateValue {
+    /// The notice a page's address names, as template context; false for none, an unknown one, or
+    /// one not signed for this session.
+    static func context(for page: Page) -> TemplateValue {
+        let request = page.request
         guard let notice = request.queryValue("done").flatMap(Notice.init(rawValue:)),
-              let count = RequestNumber.parse(request.queryValue("n"), in: RequestNumber.smallCounts) else { return false }
+              let count = RequestNumber.parse(request.queryValue("n"), in: RequestNumber.smallCounts),
+              request.queryValue("ns") == signature(notice.rawValue, count, page) else { return false }
         return .text(notice.text(count: count))
+    }
+
+    /// Bound to the session by its CSRF token, which only that session's pages carry.
+    private static func signature(_ notice: String, _ count: Int, _ page: Page) -> String {
+        String(page.handler.formSignature.sign("notice.\(page.session.csrfToken).\(notice).\(count)").split(separator: ".").last ?? "")
     }
 }

@@ -26,7 +26,7 @@ struct RequestsPage {
             "heading": .text(title),
             "back": .text(back),
             "oneConnection": .bool(connectionID != nil),
-            "notice": Notice.context(for: page.request),
+            "notice": Notice.context(for: page),
             "pending": .list(pending.map(rowContext)),
             "hasPending": .bool(!pending.isEmpty),
             "waiting": .text(waiting == 1 ? "1 request is waiting" : "\(Format.integer(waiting)) requests are waiting"),
@@ -63,6 +63,6 @@ struct RequestsPage {
         let changed = try MembershipDecisions(database: page.database).decide(ids, decision, by: page.access)
         let back = ReturnPath.safe(page.request.formValue("back"))
         let path = back.split(separator: "?").first.map(String.init) ?? "/requests"
-        return .redirect(to: path + "?" + URLEncoding.encode(notice.pairs(count: changed)))
+        return .redirect(to: path + "?" + URLEncoding.encode(notice.pairs(count: changed, for: page)))
     }
 }

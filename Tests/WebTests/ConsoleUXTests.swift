@@ -58,7 +58,7 @@ final class ConsoleUXTests: XCTestCase {
             ("visibility", "Private"), ("approval", "Manually approve"), ("benefit", "Free charging"), ("question", ""),
         ])
         XCTAssertEqual(created.status, 303, client.text(created))
-        XCTAssertTrue(location(created).hasSuffix("/invite?done=created&n=1"), location(created))
+        XCTAssertTrue(location(created).contains("/invite?done=created&n=1&ns="), location(created))
         let page = client.text(client.get(location(created)))
         XCTAssertTrue(page.contains("Connection created. Next, invite drivers: send them the invite link below, or share or print its QR code."))
     }

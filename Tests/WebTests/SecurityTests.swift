@@ -112,7 +112,7 @@ final class SecurityTests: XCTestCase {
         try client.signIn(DemoData.adminEmail)
         let forged = client.text(client.get("/connections?done=Your+account+is+suspended.+Call+555-0100"))
         XCTAssertFalse(forged.contains("suspended"))
-        XCTAssertTrue(client.text(client.get("/connections?done=approved&n=3")).contains("3 drivers approved"))
+        XCTAssertFalse(client.text(client.get("/connections?done=approved&n=3")).contains("drivers approved"), "a link made up elsewhere says nothing")
         XCTAssertFalse(client.text(client.get("/requests?done=Pay+here")).contains("Pay here"))
 
         // A bulk action on picked rows returns to the table with a notice, at a real address.
@@ -120,8 +120,14 @@ final class SecurityTests: XCTestCase {
         let done = try client.post("/connections/bulk", [("action", "disable"), ("confirm", "1"), ("state", "sel=\(x)")])
         XCTAssertEqual(done.status, 303)
         let location = try XCTUnwrap(client.header(done, "Location"))
-        XCTAssertEqual(location, "/connections?done=disabled&n=1")
+        XCTAssertTrue(location.hasPrefix("/connections?done=disabled&n=1&ns="), location)
         XCTAssertTrue(client.text(client.get(location)).contains("1 connection disabled"))
+        XCTAssertFalse(client.text(client.get(location.replacingOccurrences(of: "n=1", with: "n=9"))).contains("connections disabled"),
+                       "the count is signed too")
+        // The same link in another user's session says nothing: it was signed for this one.
+        let other = try TestClient()
+        try other.signIn(DemoData.adminEmail)
+        XCTAssertFalse(other.text(other.get(location)).contains("connection disabled"))
     }
 
     func testAHugeConnectionFormIsNotEchoedBackWhole() throws {
