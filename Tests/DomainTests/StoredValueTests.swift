@@ -1,4 +1,4 @@
-import Domain
+@testable import Domain
 import Storage
 import XCTest
 
@@ -51,5 +51,16 @@ final class StoredValueTests: XCTestCase {
                        "corrupt stored value: memberships row id 42 has state 'Maybe', which this program does not know")
         assertNamesRow(try ConnectionInvites(database: database).invite(connectionID: 3),
                        "corrupt stored value: connections row id 3 has status 'Paused', which this program does not know")
+    }
+
+    func testAnUnknownApprovalTypeOrVisibilityFailsNamingItsRow() throws {
+        try storeBypassingChecks("""
+            INSERT INTO connections (id, org_id, name, status, connection_type, approval_type, visibility, search_code, invite_token, created_at, updated_at)
+            VALUES (5, 7, 'Fleet', 'Enabled', 'Standard', 'Approve on Tuesdays', 'Hidden', 'ABCDEFGJ', 'invite-token-bbbbbbbbbbbb', 'x', 'x')
+            """)
+        assertNamesRow(try JoinRequests(database: database).startingState(email: "d@x.test", connectionID: 5),
+                       "corrupt stored value: connections row id 5 has approval_type 'Approve on Tuesdays', which this program does not know")
+        assertNamesRow(try ConnectionInvites(database: database).invite(connectionID: 5),
+                       "corrupt stored value: connections row id 5 has visibility 'Hidden', which this program does not know")
     }
 }
