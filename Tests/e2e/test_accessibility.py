@@ -118,6 +118,9 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     check("users", "/users")
     check("audit log", "/audit")
     check("organizations", "/connections/organizations")
+    check("API tokens", "/account/tokens")
+    check("email settings of the account", "/account/email")
+    check("email page", "/email")
     check("error page", "/connections/99999999/invite")
     browser.set_window_size(390, 844)
     try:
@@ -129,7 +132,7 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     sign_in(stack, browser, VIEWER)
     check("table of a viewer")
     check.report()
-    assert len(check.checked) == 28
+    assert len(check.checked) == 31
 
 
 def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):
