@@ -171,6 +171,17 @@ def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):
             db.execute("UPDATE memberships SET state = 'Denied', denial_reason = 'Not an employee' WHERE status_token = ?",
                        (status.rsplit("/", 1)[1],))
         check("status: denied, ask again", status.replace(stack.base, ""))
+        # The pages emails link to: a domain match's confirmation, a digest's unsubscribe.
+        confirmation, unsubscribe = "axe-confirmation-" + "c" * 40, "axe-unsubscribe-" + "u" * 40
+        with stack.db() as db:
+            membership = db.execute("SELECT id FROM memberships WHERE status_token = ?", (status.rsplit("/", 1)[1],)).fetchone()[0]
+            db.execute("INSERT INTO email_confirmations (token, membership_id, expires_at) VALUES (?, ?, '2099-01-01T00:00:00Z')",
+                       (confirmation, membership))
+            admin = db.execute("SELECT id FROM users WHERE email = 'admin@demo.test'").fetchone()[0]
+            db.execute("DELETE FROM digest_settings WHERE user_id = ?", (admin,))
+            db.execute("INSERT INTO digest_settings (user_id, unsubscribe_token) VALUES (?, ?)", (admin, unsubscribe))
+        check("email confirmation link", f"/confirm/{confirmation}")
+        check("unsubscribe link", f"/unsubscribe/{unsubscribe}")
         check("dead invite link", "/join/no-such-invite-token-aaaaaa")
         check("dead status link", "/status/no-such-status-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
     finally:
