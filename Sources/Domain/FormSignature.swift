@@ -20,21 +20,25 @@ public struct FormSignature: Sendable {
 
     /// "payload.signature": 128 bits of HMAC-SHA-256 over the payload.
     public func sign(_ payload: String) -> String {
-        payload + "." + signature(payload)
+        payload + "." + signature(of: payload)
     }
 
     /// The payload of a token this installation signed; nil for any other text.
     public func payload(of token: some StringProtocol) -> Substring? {
         guard let dot = token.lastIndex(of: ".") else { return nil }
-        let payload = Substring(token[..<dot]), given = token[token.index(after: dot)...]
-        let expected = signature(payload)
-        // Compared in full whatever differs first, so the time taken says nothing of the signature.
-        guard given.utf8.count == expected.utf8.count,
-              zip(given.utf8, expected.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else { return nil }
-        return payload
+        let payload = Substring(token[..<dot])
+        return verifies(token[token.index(after: dot)...], of: payload) ? payload : nil
     }
 
-    private func signature(_ payload: some StringProtocol) -> String {
+    /// Whether `given` is this installation's signature of `payload`.
+    public func verifies(_ given: some StringProtocol, of payload: some StringProtocol) -> Bool {
+        let expected = signature(of: payload)
+        // Compared in full whatever differs first, so the time taken says nothing of the signature.
+        return given.utf8.count == expected.utf8.count && zip(given.utf8, expected.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0
+    }
+
+    /// 128 bits of HMAC-SHA-256 over the payload, base64url.
+    public func signature(of payload: some StringProtocol) -> String {
         String(InviteCodes.base64url(SHA256.hmac(key: key, Array(payload.utf8))).prefix(22))
     }
 }

@@ -143,10 +143,10 @@ public final class Statement {
         }
     }
 
-    /// A SQLite BLOB (PostgreSQL's bytea arrives as text).
-    func isBlob(_ column: Int32) -> Bool {
-        guard case .sqlite(let handle) = backing else { return false }
-        return sqlite3_column_type(handle, column) == SQLITE_BLOB
+    /// A SQLite column's stored type (SQLITE_INTEGER, ...), read before the value: reading converts it.
+    func sqliteType(_ column: Int32) -> Int32 {
+        guard case .sqlite(let handle) = backing else { preconditionFailure("a SQLite statement's column type") }
+        return sqlite3_column_type(handle, column)
     }
 
     func withBlob(_ column: Int32, _ body: (UnsafeRawBufferPointer) -> Void) {

@@ -23,7 +23,7 @@ enum Notice: String, CaseIterable {
 
     /// The query pairs that name this notice, signed for `page`'s session.
     func pairs(count: Int, for page: Page) -> [(name: String, value: String)] {
-        [("done", rawValue), ("n", String(count)), ("ns", Self.signature(rawValue, count, page))]
+        [("done", rawValue), ("n", String(count)), ("ns", page.handler.formSignature.signature(of: Self.signed(rawValue, count, page)))]
     }
 
     /// The notice a page's address names, as template context; false for none, an unknown one, or
@@ -32,12 +32,14 @@ enum Notice: String, CaseIterable {
         let request = page.request
         guard let notice = request.queryValue("done").flatMap(Notice.init(rawValue:)),
               let count = RequestNumber.parse(request.queryValue("n"), in: RequestNumber.smallCounts),
-              request.queryValue("ns") == signature(notice.rawValue, count, page) else { return false }
+              let signature = request.queryValue("ns"),
+              page.handler.formSignature.verifies(signature, of: signed(notice.rawValue, count, page)) else { return false }
         return .text(notice.text(count: count))
     }
 
-    /// Bound to the session by its CSRF token, which only that session's pages carry.
-    private static func signature(_ notice: String, _ count: Int, _ page: Page) -> String {
-        String(page.handler.formSignature.sign("notice.\(page.session.csrfToken).\(notice).\(count)").split(separator: ".").last ?? "")
+    /// What the signature covers: the notice, its count, and the session by its CSRF token, which
+    /// only that session's pages carry.
+    private static func signed(_ notice: String, _ count: Int, _ page: Page) -> String {
+        "notice.\(page.session.csrfToken).\(notice).\(count)"
     }
 }

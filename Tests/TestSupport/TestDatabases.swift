@@ -35,7 +35,7 @@ public enum TestDatabases {
             postgresTemplates[connections] = name
             return name
         }()
-        let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let name = newDatabaseName()
         try admin(server).execute("CREATE DATABASE \(name) TEMPLATE \(postgresTemplate)")
         return .postgres(uri: uri(server, database: name))
     }
@@ -44,7 +44,7 @@ public enum TestDatabases {
     public static func empty(in folder: URL) throws -> DatabaseLocation {
         let location: DatabaseLocation
         if let server = postgresServer {
-            let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            let name = newDatabaseName()
             try admin(server).execute("CREATE DATABASE \(name)")
             location = .postgres(uri: uri(server, database: name))
         } else {
@@ -58,6 +58,10 @@ public enum TestDatabases {
     public static func drop(_ location: DatabaseLocation) {
         guard case .postgres(let uri) = location, let server = postgresServer, let name = databaseName(uri) else { return }
         try? admin(server).execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+    }
+
+    private static func newDatabaseName() -> String {
+        "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
     }
 
     private static func sqliteTemplate(connections: Int) throws -> String {

@@ -168,20 +168,27 @@ final class PostgresConnection {
     private func send<Outcome>(_ sql: String, _ parameters: [SQLValue],
                                _ call: (OpaquePointer, Int32, UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?,
                                         UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> Outcome) -> Outcome {
-        var types: [Oid] = []
-        var buffers: [[UInt8]?] = []
+        // Every value's bytes in one buffer, which outlives the call; a trailing byte keeps its
+        // address non-nil, since a nil value pointer would mean NULL even for an empty text.
+        var bytes: [UInt8] = []
+        var offsets: [Int?] = [], types: [Oid] = [], lengths: [Int32] = []
         for parameter in parameters {
+            let start = bytes.count
             switch parameter {
-            case .null: types.append(0); buffers.append(nil)
-            case .integer(let value): types.append(20); buffers.append(withUnsafeBytes(of: value.bigEndian) { Array($0) })
-            case .real(let value): types.append(701); buffers.append(withUnsafeBytes(of: value.bitPattern.bigEndian) { Array($0) })
-            case .text(let value): types.append(25); buffers.append(Array(value.utf8))
+            case .null: types.append(0)
+            case .integer(let value): types.append(20); withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+            case .real(let value): types.append(701); withUnsafeBytes(of: value.bitPattern.bigEndian) { bytes.append(contentsOf: $0) }
+            case .text(let value): types.append(25); bytes.append(contentsOf: value.utf8)
             }
+            offsets.append(parameter == .null ? nil : start)
+            lengths.append(Int32(bytes.count - start))
         }
-        let lengths = buffers.map { Int32($0?.count ?? 0) }
+        bytes.append(0)
         let formats = [Int32](repeating: 1, count: parameters.count)
-        return Self.withBuffers(buffers) { values in
-            call(handle, Int32(parameters.count), types, values, lengths, formats)
+        return bytes.withUnsafeBufferPointer { buffer in
+            let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
+            let values: [UnsafePointer<CChar>?] = offsets.map { $0.map { base + $0 } }
+            return values.withUnsafeBufferPointer { call(handle, Int32(parameters.count), types, $0.baseAddress, lengths, formats) }
         }
     }
 
@@ -261,20 +268,6 @@ final class PostgresConnection {
         defer { copies.forEach { free($0) } }
         let pointers = copies.map { UnsafePointer($0) } + [nil]
         return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
-    }
-
-    private static func withBuffers<T>(_ buffers: [[UInt8]?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> T) -> T {
-        let copies: [UnsafeMutablePointer<CChar>?] = buffers.map { buffer in
-            guard let buffer else { return nil }
-            let copy = UnsafeMutablePointer<CChar>.allocate(capacity: max(buffer.count, 1))
-            buffer.withUnsafeBytes { bytes in
-                if let base = bytes.baseAddress { copy.withMemoryRebound(to: UInt8.self, capacity: buffer.count) { $0.update(from: base.assumingMemoryBound(to: UInt8.self), count: buffer.count) } }
-            }
-            return copy
-        }
-        defer { copies.forEach { $0?.deallocate() } }
-        let pointers = copies.map { $0.map { UnsafePointer($0) } }
-        return pointers.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 }
 

@@ -1,3 +1,5 @@
+import CSQLite
+
 /// Rows in the text format of PostgreSQL's COPY: tab between values, a line per row, `\N` for
 /// NULL, backslash escapes for the characters the format uses. Sent on in blocks of 64 KiB.
 final class PostgresCopyWriter {
@@ -11,26 +13,23 @@ final class PostgresCopyWriter {
         buffer.reserveCapacity(1 << 17)
     }
 
-    /// Appends column `column` of the statement's current row.
+    /// Appends column `column` of the current row of a SQLite statement, by its stored type.
     func append(_ statement: Statement, column: Int32) throws {
         separate()
-        // Asked first: reading a column as text converts a BLOB, after which its type is undefined.
-        if statement.isBlob(column) {
+        switch statement.sqliteType(column) {
+        case SQLITE_NULL:
+            buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
+        case SQLITE_INTEGER:
+            buffer.append(contentsOf: String(statement.int(column)).utf8)
+        case SQLITE_FLOAT:
+            buffer.append(contentsOf: "\(statement.double(column))".utf8)
+        case SQLITE_BLOB:
             // bytea's hex input, its backslash escaped for COPY.
             buffer.append(contentsOf: Array(#"\\x"#.utf8))
             statement.withBlob(column) { bytes in
                 for byte in bytes { buffer.append(contentsOf: Self.hexDigits(byte)) }
             }
-            return
-        }
-        switch statement.value(column) {
-        case .null:
-            buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
-        case .integer(let value):
-            buffer.append(contentsOf: String(value).utf8)
-        case .real(let value):
-            buffer.append(contentsOf: "\(value)".utf8)
-        case .text:
+        default:
             statement.withBytes(column) { bytes in
                 for byte in bytes {
                     switch byte {
