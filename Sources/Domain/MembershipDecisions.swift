@@ -106,9 +106,14 @@ public struct MembershipDecisions {
         guard ids.count <= 500 else { throw UserError.badRequest("Decide on at most 500 drivers at once.") }
         var reason: SQLValue = .null
         if case .deny(let text) = decision {
-            let text = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = text.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\r\n", with: "\n")
             // Counted as the schema's CHECK counts it.
             guard (1...500).contains(StoredText.length(text)) else { throw UserError.badRequest("Give the driver a reason for the denial (up to 500 characters).") }
+            // The driver reads it on their status page and in an email: line breaks, but no other control
+            // character or direction override.
+            guard !StoredText.hasControlCharacter(text.replacingOccurrences(of: "\n", with: "")) else {
+                throw UserError.badRequest("The reason may hold line breaks, but no other control characters or direction overrides.")
+            }
             reason = .text(text)
         }
         let (from, to) = decision.transition

@@ -37,6 +37,25 @@ final class DriverRequestTests: XCTestCase, DriverFixtures {
         XCTAssertTrue(client.text(client.get("/requests")).contains("email domain matches"), "the list of every connection marks it too")
     }
 
+    /// The driver reads a denial's reason on their status page and in an email: line breaks stay,
+    /// other control characters and direction overrides are refused, as in names.
+    func testADenialsReasonKeepsLineBreaksAndRefusesControlCharacters() throws {
+        let client = try TestClient()
+        let connection = try makeConnection(client, questions: ["Employee ID"])
+        let token = try statusToken(of: join(client, connection.token, name: "Rita Reason", email: "rita@reason.example", answers: ["R-1"]), client)
+        try client.signIn(DemoData.adminEmail)
+        let id = try client.scalar("SELECT m.id FROM memberships m WHERE m.status_token = ?1", [.text(token)])
+        for bad in ["a\u{0001}b", "Badge \u{202E}verified", "tab\there"] {
+            let refused = try client.post("/requests/decide", [("m", "\(id)"), ("action", "deny"), ("reason", bad), ("back", "/requests")])
+            XCTAssertEqual(refused.status, 400, bad)
+            XCTAssertTrue(client.text(refused).contains("no other control characters"), bad)
+        }
+        XCTAssertEqual(try membership(client, connection: connection.id, email: "rita@reason.example").first, "Pending")
+        XCTAssertEqual(try client.post("/requests/decide", [("m", "\(id)"), ("action", "deny"), ("reason", "Badge revoked.\r\nAsk HR."),
+                                                            ("back", "/requests")]).status, 303)
+        XCTAssertEqual(try membership(client, connection: connection.id, email: "rita@reason.example").prefix(2), ["Denied", "Badge revoked.\nAsk HR."])
+    }
+
     // MARK: 2. A repeat request learns nothing and changes nothing
 
     func testARepeatRequestForAnotherDriversEmailRevealsNothingAndChangesNothing() throws {

@@ -146,7 +146,8 @@ def test_postgresql_restarted_under_load_is_a_503_then_served_within_5_seconds(f
         for thread in threads:
             thread.start()
         time.sleep(1)
-        as_postgres(folder, "pg_ctl", "-D", f"{folder}/data", "-m", "fast", "-w", "stop")
+        # Immediate: the server dies as in a crash, closing connections without a word.
+        as_postgres(folder, "pg_ctl", "-D", f"{folder}/data", "-m", "immediate", "-w", "stop")
         time.sleep(2)  # down: every request in these seconds is answered, with a 503
         as_postgres(folder, "pg_ctl", "-D", f"{folder}/data", "-l", f"{folder}/postgres.log", "-w", "start")
         back = time.time()
@@ -163,6 +164,13 @@ def test_postgresql_restarted_under_load_is_a_503_then_served_within_5_seconds(f
         served = min(at for at, status, _ in statuses if at > back and status == 200)
         assert served - back <= 5, f"served again {served - back:.1f} s after PostgreSQL came back"
         assert all(app.poll() is None for app in stack.apps), "no app process died"
+        # A crash while every worker is idle: each one's next read meets a dead connection, which it
+        # makes again and reads on, without an error page.
+        as_postgres(folder, "pg_ctl", "-D", f"{folder}/data", "-m", "immediate", "-w", "stop")
+        as_postgres(folder, "pg_ctl", "-D", f"{folder}/data", "-l", f"{folder}/postgres.log", "-w", "start")
+        time.sleep(0.6)  # past the pause after a failed reconnect
+        answers = [browser.get(stack.base + "/connections", timeout=15, allow_redirects=False).status_code for _ in range(16)]
+        assert answers == [200] * 16, answers
         stack.stop()
 
         # Starting against a wrong password, a bad URL or no server: one line, exit status 1, no password shown.

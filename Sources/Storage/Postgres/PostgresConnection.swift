@@ -90,7 +90,7 @@ final class PostgresConnection {
         let retryable = !inTransaction && Self.isRetryable(sql)
         if retryable { try reconnectIfBroken() }
         var result = PQexec(handle, sql)
-        if retryable, isBroken, !Self.succeeded(result) {
+        if retryable, lostConnection(result) {
             PQclear(result)
             try reconnect()
             result = PQexec(handle, sql)
@@ -108,7 +108,7 @@ final class PostgresConnection {
         var result = send(sql, parameters) { handle, count, types, values, lengths, formats in
             PQexecParams(handle, sql, count, types, values, lengths, formats, 0)
         }
-        if retryable, isBroken, !Self.succeeded(result) {
+        if retryable, lostConnection(result) {
             PQclear(result)
             try reconnect()
             result = send(sql, parameters) { handle, count, types, values, lengths, formats in
@@ -228,11 +228,22 @@ final class PostgresConnection {
 
     func check(_ result: OpaquePointer?, sql: String) throws {
         guard !Self.succeeded(result) else { return }
-        guard let result else { throw connectionError(sql: sql) }
-        let state = cpostgres_sqlstate(result).map { String(cString: $0) } ?? ""
-        let message = Self.firstLine(String(cString: PQresultErrorMessage(result)))
-        if state.isEmpty && isBroken { throw connectionError(sql: sql) }
-        throw StorageError(postgresState: state, message: message, sql: sql)
+        guard let result, let state = Self.sqlState(result) else { throw connectionError(sql: sql) }
+        throw StorageError(postgresState: state, message: Self.firstLine(String(cString: PQresultErrorMessage(result))), sql: sql)
+    }
+
+    /// The server's SQLSTATE; nil for a failure libpq found itself (the server closed the connection,
+    /// a crash, a restart), which it reports without one, and before PQstatus says so.
+    private static func sqlState(_ result: OpaquePointer) -> String? {
+        cpostgres_sqlstate(result).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Whether a failed statement met a connection that is gone (the server stopped, restarted or
+    /// shut the session down): worth connecting again for, where nothing may have been done.
+    private func lostConnection(_ result: OpaquePointer?) -> Bool {
+        guard !Self.succeeded(result) else { return false }
+        guard let result, !isBroken, let state = Self.sqlState(result) else { return true }
+        return state.hasPrefix("08") || state.hasPrefix("57P")
     }
 
     func connectionError(sql: String?) -> StorageError {
