@@ -32,6 +32,10 @@ public final class FastCGIServer: Sendable {
         let socket = FCGX_OpenSocket(configuration.address, 1024)
         guard socket >= 0 else { throw StartError(description: "cannot listen on \(configuration.address): \(String(cString: strerror(errno)))") }
         if configuration.isUnixSocket { chmod(configuration.address, mode_t(configuration.socketMode)) }
+        // Accepted connections inherit the receive timeout (Linux copies it from the listening
+        // socket): a read that waits longer fails, and libfcgi closes that connection and accepts the next.
+        var idle = timeval(tv_sec: configuration.idleTimeoutSeconds, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &idle, socklen_t(MemoryLayout<timeval>.size))
         // The path is ours until the stop signal: after it, another process may already listen there.
         var ownsPath = configuration.isUnixSocket
         defer { if ownsPath { unlink(configuration.address) } }

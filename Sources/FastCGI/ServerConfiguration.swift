@@ -8,9 +8,13 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// How long in-flight requests may run after SIGTERM/SIGINT.
     public var shutdownGraceSeconds: Double
+    /// How long a connection may send nothing before it is closed: a peer that connects and stays
+    /// silent (a port scan, a stuck client) must not hold a worker thread for ever.
+    public var idleTimeoutSeconds: Int
 
     public init(address: String, socketMode: UInt32 = 0o660, threads: Int = ServerConfiguration.defaultThreads,
-                maxBodyBytes: Int = 1 << 20, shutdownGraceSeconds: Double = 10) {
+                maxBodyBytes: Int = 1 << 20, shutdownGraceSeconds: Double = 10, idleTimeoutSeconds: Int = 30) {
+        self.idleTimeoutSeconds = max(1, idleTimeoutSeconds)
         self.address = address
         self.socketMode = socketMode
         self.threads = max(1, threads)

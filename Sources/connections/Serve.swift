@@ -25,6 +25,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Seconds in-flight requests may take to finish after SIGTERM.")
     var shutdownGrace = 10.0
 
+    @Option(help: "Seconds a connection may send nothing before it is closed (a silent peer must not hold a worker).")
+    var idleTimeoutSeconds = 30
+
     @Option(help: "Folder of the page templates.")
     var views = "Views"
 
@@ -108,6 +111,7 @@ struct Serve: ParsableCommand {
             throw ValidationError("--api-requests-per-minute and --api-burst must be from 1 to 1000000")
         }
         guard (0...60_000).contains(busyTimeoutMs) else { throw ValidationError("--busy-timeout-ms must be from 0 to 60000") }
+        guard (1...3600).contains(idleTimeoutSeconds) else { throw ValidationError("--idle-timeout-seconds must be from 1 to 3600") }
         guard (1...600_000).contains(statementTimeoutMs) else { throw ValidationError("--statement-timeout-ms must be from 1 to 600000") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
         guard ["required", "optional"].contains(smtpStarttls) else { throw ValidationError("--smtp-starttls must be required or optional") }
@@ -163,7 +167,8 @@ struct Serve: ParsableCommand {
         let configured = web
         let server = FastCGIServer(
             configuration: ServerConfiguration(address: listen, socketMode: UInt32(socketMode, radix: 8)!, threads: threads,
-                                               maxBodyBytes: maxBodyBytes, shutdownGraceSeconds: shutdownGrace),
+                                               maxBodyBytes: maxBodyBytes, shutdownGraceSeconds: shutdownGrace,
+                                               idleTimeoutSeconds: idleTimeoutSeconds),
             makeHandler: { try ConsoleHandler(configuration: configured) })
         // The sender runs beside the workers; which process sends is settled by the outbox's lease. It
         // starts once the server has blocked SIGTERM and SIGINT, so that its thread inherits that and the

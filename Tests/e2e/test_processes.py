@@ -380,3 +380,21 @@ def test_scripts_run_restarts_a_dead_process_and_scripts_restart_loses_no_reques
         runner.wait(timeout=30)
         if env["DATABASE"].startswith("postgres"):
             drop_database(env["DATABASE"])
+
+
+def test_silent_connections_to_an_app_process_are_closed_and_do_not_hold_its_workers(fresh_stack):
+    # An app process on TCP with two workers, and more silent peers than workers: each is closed after
+    # the idle timeout, so nginx's requests are answered instead of waiting behind them.
+    stack = fresh_stack(connections=20, threads=2, tcp=True, extra_args=["--idle-timeout-seconds", "2"]).start()
+    host, port = stack.listen.split(":")
+    silent = [socket.create_connection((host, int(port))) for _ in range(4)]
+    try:
+        started = time.time()
+        answer = requests.get(stack.base + "/login", timeout=20)
+        assert answer.status_code == 200 and time.time() - started < 15, (answer.status_code, time.time() - started)
+        for peer in silent:  # closed by the app, not left open
+            peer.settimeout(8)
+            assert peer.recv(1) == b""
+    finally:
+        for peer in silent:
+            peer.close()
