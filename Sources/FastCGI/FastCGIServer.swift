@@ -66,6 +66,7 @@ public final class FastCGIServer: Sendable {
             ownsPath = false
             drainQueuedConnections(socket, until: deadline)
         }
+        stopping.requestStop()
         FCGX_ShutdownPending()
         // Wakes every thread blocked in accept(); busy ones finish their request first.
         shutdown(socket, Int32(SHUT_RDWR))
@@ -120,7 +121,13 @@ public final class FastCGIServer: Sendable {
             Log.error("FCGX_InitRequest failed")
             return
         }
-        while FCGX_Accept_r(&request) >= 0 {
+        while !stopping.stopRequested {
+            // A failed accept is not the end of the worker unless the server stops: the idle timeout
+            // also ends an accept() that waited that long, and a lack of file descriptors passes.
+            guard FCGX_Accept_r(&request) >= 0 else {
+                usleep(1_000)
+                continue
+            }
             switch answer(&request, with: handler, stopping: stopping) {
             case .answered(let readWholeRequest):
                 // With the whole request read, a unix socket can close at once; libfcgi would otherwise

@@ -398,3 +398,12 @@ def test_silent_connections_to_an_app_process_are_closed_and_do_not_hold_its_wor
     finally:
         for peer in silent:
             peer.close()
+
+
+def test_workers_outlast_a_quiet_spell_longer_than_the_idle_timeout(fresh_stack):
+    # The idle timeout also ends an accept() that waited that long: the workers accept again.
+    stack = fresh_stack(connections=20, threads=2, extra_args=["--idle-timeout-seconds", "1"]).start()
+    assert requests.get(stack.base + "/login", timeout=10).status_code == 200
+    time.sleep(3)
+    assert [requests.get(stack.base + "/login", timeout=10).status_code for _ in range(6)] == [200] * 6
+    assert stack.app.poll() is None
