@@ -11,7 +11,51 @@ public enum Schema {
         Migration(version: 7, name: "API tokens", sql: apiTokens),
         Migration(version: 8, name: "installation secrets", sql: installationSecrets),
         Migration(version: 9, name: "email outbox, its sender's lease, address confirmations, host digests", sql: email),
+        Migration(version: 10, name: "secrets stored as hashes", sql: hashedSecrets, rebuildsTables: true),
     ]
+
+    static let hashedSecrets = """
+    -- Secrets handed out (cookies, links) are stored as their SHA-256 only (Domain's Secret), as API
+    -- tokens and device cookies already were: a copy of the database (a backup, a replica) hands out
+    -- no working session or link. Sessions end here (everyone signs in again); links already sent
+    -- keep working, since their stored values are hashed in place (`sha256_hex` is the app's).
+    DELETE FROM sessions;
+    ALTER TABLE sessions RENAME COLUMN token TO token_hash;
+
+    UPDATE email_confirmations SET token = sha256_hex(token);
+    ALTER TABLE email_confirmations RENAME COLUMN token TO token_hash;
+
+    -- A request's status links: the one its page gave and one per email about it (the email's
+    -- link is drawn when the email is queued, as only the hash is kept). All lead to its status.
+    CREATE TABLE status_links (
+        token_hash          TEXT PRIMARY KEY CHECK (length(token_hash) = 64),
+        membership_id       INTEGER NOT NULL REFERENCES memberships(id) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE INDEX status_links_membership ON status_links (membership_id);
+    INSERT INTO status_links (token_hash, membership_id) SELECT sha256_hex(status_token), id FROM memberships;
+    DROP INDEX memberships_status_token;
+    ALTER TABLE memberships DROP COLUMN status_token;
+
+    -- A host's unsubscribe links, one per digest sent (drawn when it is sent), each turning digests off.
+    CREATE TABLE unsubscribe_links (
+        token_hash          TEXT PRIMARY KEY CHECK (length(token_hash) = 64),
+        user_id             INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE INDEX unsubscribe_links_user ON unsubscribe_links (user_id);
+    INSERT INTO unsubscribe_links (token_hash, user_id) SELECT sha256_hex(unsubscribe_token), user_id FROM digest_settings;
+    CREATE TABLE digest_settings_new (
+        user_id             INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        enabled             INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+        last_due_at         TEXT
+    );
+    INSERT INTO digest_settings_new (user_id, enabled, last_due_at) SELECT user_id, enabled, last_due_at FROM digest_settings;
+    DROP TABLE digest_settings;
+    ALTER TABLE digest_settings_new RENAME TO digest_settings;
+
+    -- A sent email needs its links no more: they leave its stored text (queued and failed ones keep
+    -- them until they are sent).
+    UPDATE outbox SET payload = json_remove(payload, '$.statusToken', '$.confirmToken') WHERE state IN ('sent', 'skipped');
+    """
 
     static let apiTokens = """
     -- Tokens for the JSON API, each a user's, with a name the audit log shows. Only the SHA-256 of

@@ -6,7 +6,7 @@ import urllib.parse
 import pytest
 import requests
 
-from harness import ADMIN, BINARY, OFFICER, PASSWORD, VIEWER, Stack, utc_timestamp
+from harness import ADMIN, BINARY, OFFICER, PASSWORD, VIEWER, Stack, secret_hash, utc_timestamp
 
 
 def login_form(stack, browser=None):
@@ -64,7 +64,7 @@ def test_sign_in_sets_a_fresh_http_only_session_cookie(stack):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
     assert "Secure" not in cookie  # plain http here; nginx passes HTTPS=on in production
     with stack.db() as db:
-        assert db.execute("SELECT count(*) FROM sessions WHERE token = ?", (value,)).fetchone()[0] == 1
+        assert db.execute("SELECT count(*) FROM sessions WHERE token_hash = ?", (secret_hash(value),)).fetchone()[0] == 1
 
 
 def test_unknown_email_and_wrong_password_look_the_same(stack):
@@ -286,10 +286,10 @@ def test_sessions_expire_when_idle_and_absolutely(stack, column, age):
     browser = stack.sign_in(VIEWER)
     assert stack.get("/connections", as_user=browser).status_code == 200
     with stack.db() as db:
-        db.execute(f"UPDATE sessions SET {column} = ? WHERE token = ?", (utc_timestamp(age), browser.cookies["session"]))
+        db.execute(f"UPDATE sessions SET {column} = ? WHERE token_hash = ?", (utc_timestamp(age), secret_hash(browser.cookies["session"])))
     assert stack.get("/connections", as_user=browser).status_code == 303
     with stack.db() as db:
-        assert db.execute("SELECT count(*) FROM sessions WHERE token = ?", (browser.cookies["session"],)).fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM sessions WHERE token_hash = ?", (secret_hash(browser.cookies["session"]),)).fetchone()[0] == 0
 
 
 def test_many_organizations_are_chosen_on_their_own_page(fresh_stack):

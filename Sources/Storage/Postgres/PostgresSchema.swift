@@ -14,7 +14,39 @@
 public enum PostgresSchema {
     public static let migrations: [Migration] = [
         Migration(version: 9, name: "the schema of SQLite's migrations 1 to 9", sql: baseline),
+        Migration(version: 10, name: "secrets stored as hashes", sql: hashedSecrets),
     ]
+
+    /// SQLite's migration 10 (read its comments there).
+    static let hashedSecrets = #"""
+    -- SQLite's sha256_hex(), which the app registers there.
+    CREATE FUNCTION sha256_hex(value text) RETURNS text
+        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT encode(sha256(convert_to(value, 'UTF8')), 'hex') $$;
+
+    DELETE FROM sessions;
+    ALTER TABLE sessions RENAME COLUMN token TO token_hash;
+
+    UPDATE email_confirmations SET token = sha256_hex(token);
+    ALTER TABLE email_confirmations RENAME COLUMN token TO token_hash;
+
+    CREATE TABLE status_links (
+        token_hash          text COLLATE "C" PRIMARY KEY CHECK (length(token_hash) = 64),
+        membership_id       bigint NOT NULL REFERENCES memberships(id) ON DELETE CASCADE
+    );
+    CREATE INDEX status_links_membership ON status_links (membership_id);
+    INSERT INTO status_links (token_hash, membership_id) SELECT sha256_hex(status_token), id FROM memberships;
+    ALTER TABLE memberships DROP COLUMN status_token;
+
+    CREATE TABLE unsubscribe_links (
+        token_hash          text COLLATE "C" PRIMARY KEY CHECK (length(token_hash) = 64),
+        user_id             bigint NOT NULL REFERENCES users(id) ON DELETE CASCADE
+    );
+    CREATE INDEX unsubscribe_links_user ON unsubscribe_links (user_id);
+    INSERT INTO unsubscribe_links (token_hash, user_id) SELECT sha256_hex(unsubscribe_token), user_id FROM digest_settings;
+    ALTER TABLE digest_settings DROP COLUMN unsubscribe_token;
+
+    UPDATE outbox SET payload = (payload::jsonb - 'statusToken' - 'confirmToken')::text WHERE state IN ('sent', 'skipped');
+    """#
 
     static let baseline = #"""
     CREATE EXTENSION IF NOT EXISTS pg_trgm;
@@ -317,6 +349,6 @@ public enum PostgresSchema {
         "organizations", "users", "connections", "connection_benefits", "connection_questions", "connection_email_domains",
         "drivers", "memberships", "membership_answers", "user_roles", "audit_log", "sessions", "sign_in_failures",
         "user_preferences", "known_devices", "rate_events", "spent_form_tokens", "api_tokens", "installation_secrets",
-        "outbox", "outbox_lease", "email_confirmations", "digest_settings",
+        "outbox", "outbox_lease", "email_confirmations", "digest_settings", "status_links", "unsubscribe_links",
     ]
 }
