@@ -11,7 +11,7 @@ public enum Schema {
         Migration(version: 7, name: "API tokens", sql: apiTokens),
         Migration(version: 8, name: "installation secrets", sql: installationSecrets),
         Migration(version: 9, name: "email outbox, its sender's lease, address confirmations, host digests", sql: email),
-        Migration(version: 10, name: "secrets stored as hashes", sql: hashedSecrets, rebuildsTables: true),
+        Migration(version: 10, name: "secrets stored as hashes, user invitations", sql: hashedSecrets, rebuildsTables: true),
     ]
 
     static let hashedSecrets = """
@@ -55,6 +55,51 @@ public enum Schema {
     -- A sent email needs its links no more: they leave its stored text (queued and failed ones keep
     -- them until they are sent).
     UPDATE outbox SET payload = json_remove(payload, '$.statusToken', '$.confirmToken') WHERE state IN ('sent', 'skipped');
+
+    -- An Admin's invitation of a person (an email address) to an organization with a role. Nothing
+    -- changes until the person accepts it, by the emailed link (an unknown address creates its
+    -- account there) or at their next sign-in; the Admin's answer is the same whether the address
+    -- has an account or not. Accepted, declined and revoked ones are deleted (the audit log keeps them).
+    CREATE TABLE user_invitations (
+        id                  INTEGER PRIMARY KEY,
+        org_id              INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+        email               TEXT NOT NULL COLLATE NOCASE CHECK (length(email) BETWEEN 3 AND 254 AND email GLOB '?*@?*'),
+        role                TEXT NOT NULL CHECK (role IN ('Admin', 'Connections officer', 'Viewer')),
+        token_hash          TEXT NOT NULL UNIQUE CHECK (length(token_hash) = 64),
+        invited_by          INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        created_at          TEXT NOT NULL,
+        expires_at          TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX user_invitations_org_email ON user_invitations (org_id, email);
+    CREATE INDEX user_invitations_email ON user_invitations (email);
+
+    -- The invitation's email: a kind the outbox's CHECK must allow, so the table is rebuilt.
+    CREATE TABLE outbox_new (
+        id                  INTEGER PRIMARY KEY,
+        kind                TEXT NOT NULL CHECK (kind IN ('request received', 'request approved', 'request denied', 'driver removed',
+                                'email confirmation', 'status link', 'invite', 'digest', 'user invitation')),
+        org_id              INTEGER REFERENCES organizations(id) ON DELETE SET NULL,
+        user_id             INTEGER REFERENCES users(id) ON DELETE CASCADE,
+        membership_id       INTEGER REFERENCES memberships(id) ON DELETE SET NULL,
+        recipient           TEXT NOT NULL CHECK (length(recipient) BETWEEN 3 AND 254),
+        payload             TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(payload)),
+        message_key         TEXT NOT NULL UNIQUE CHECK (length(message_key) >= 22),
+        state               TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'skipped')),
+        attempts            INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        due_at              TEXT NOT NULL,
+        last_error          TEXT CHECK (last_error IS NULL OR length(last_error) <= 500),
+        created_at          TEXT NOT NULL,
+        sent_at             TEXT
+    );
+    INSERT INTO outbox_new SELECT id, kind, org_id, user_id, membership_id, recipient, payload, message_key, state, attempts, due_at,
+        last_error, created_at, sent_at FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_new RENAME TO outbox;
+    CREATE INDEX outbox_due ON outbox (due_at) WHERE state = 'queued';
+    CREATE INDEX outbox_state_org ON outbox (state, org_id);
+    CREATE INDEX outbox_org_kind ON outbox (org_id, kind, created_at);
+    CREATE INDEX outbox_user ON outbox (user_id) WHERE user_id IS NOT NULL;
+    CREATE INDEX outbox_membership ON outbox (membership_id) WHERE membership_id IS NOT NULL;
     """
 
     static let apiTokens = """

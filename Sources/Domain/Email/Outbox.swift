@@ -12,6 +12,8 @@ public enum EmailKind: String, CaseIterable, Sendable {
     case statusLink = "status link"
     case invite
     case digest
+    /// An Admin's invitation of a person to an organization (`UserInvitations`).
+    case userInvitation = "user invitation"
 }
 
 /// Where an email stands. `sending`: taken by the sender; a crash leaves it so, and the next
@@ -107,7 +109,7 @@ public struct Outbox {
 
     /// The payload's keys that hold the secrets of its links: gone once the email is sent or skipped,
     /// so sent emails in the database hand out no working link (migration 10 did the same for those before it).
-    static let linkSecrets: Set<String> = ["statusToken", "confirmToken"]
+    static let linkSecrets: Set<String> = ["statusToken", "confirmToken", UserInvitations.tokenKey]
 
     static func decode(_ json: String) -> [String: String] {
         (try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String]) ?? [:]
