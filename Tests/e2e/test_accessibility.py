@@ -116,6 +116,12 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     check("requests", "/requests")
     check("requests of a connection", f"/connections/{connection}/requests")
     check("users", "/users")
+    with stack.db() as db:
+        db.execute("INSERT INTO user_invitations (org_id, email, role, token_hash, created_at, expires_at) "
+                   "VALUES ((SELECT min(id) FROM organizations), 'axe.pending@example.org', 'Viewer', ?, 'x', '2099-01-01T00:00:00Z')",
+                   (secret_hash("axe-pending-invitation"),))
+    check("users with a pending invitation", "/users")
+    check("invitations of the user", "/invitations")
     check("audit log", "/audit")
     check("organizations", "/connections/organizations")
     check("API tokens", "/account/tokens")
@@ -183,6 +189,13 @@ def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):
             db.execute("INSERT INTO unsubscribe_links (token_hash, user_id) VALUES (?, ?)", (secret_hash(unsubscribe), admin))
         check("email confirmation link", f"/confirm/{confirmation}")
         check("unsubscribe link", f"/unsubscribe/{unsubscribe}")
+        # An invitation's link, for an address without an account (the form that creates it).
+        invitation = "axe-invitation-" + "i" * 40
+        with stack.db() as db:
+            db.execute("INSERT INTO user_invitations (org_id, email, role, token_hash, created_at, expires_at) "
+                       "VALUES ((SELECT min(id) FROM organizations), 'axe.invited@example.org', 'Viewer', ?, 'x', '2099-01-01T00:00:00Z')",
+                       (secret_hash(invitation),))
+        check("invitation link", f"/invitation/{invitation}")
         check("dead invite link", "/join/no-such-invite-token-aaaaaa")
         check("dead status link", "/status/no-such-status-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
     finally:
