@@ -138,7 +138,7 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     sign_in(stack, browser, VIEWER)
     check("table of a viewer")
     check.report()
-    assert len(check.checked) == 31
+    assert len(check.checked) == 33
 
 
 def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):
