@@ -371,7 +371,7 @@ final class EmailTests: XCTestCase, DriverFixtures {
     // MARK: 6. Secrets at rest
 
     /// A copy of the database (a backup, a replica) hands out no working session, device cookie,
-    /// status, confirmation or unsubscribe link: each is stored as its SHA-256 only, and a sent
+    /// status, confirmation, unsubscribe or invitation link: each is stored as its SHA-256 only, and a sent
     /// email keeps no link. Each still works for whoever holds it.
     func testACopyOfTheDatabaseHoldsNoWorkingSessionOrLink() throws {
         let client = try emailClient()
@@ -383,6 +383,8 @@ final class EmailTests: XCTestCase, DriverFixtures {
         let last = try lastOutboxID(client)
         _ = join(driver, manual.token, name: "Ana Driver", email: "ana@example.org")
         _ = join(driver, byDomain.token, name: "Carla Ceo", email: "carla@acme.example")
+        let org = try client.scalar("SELECT min(id) FROM organizations")
+        XCTAssertEqual(try client.post("/users", [("org", String(org)), ("action", "add"), ("email", "newcomer@example.org"), ("role", "Viewer")]).status, 200)
         // The sender's work: every email composed and sent (a digest draws its unsubscribe link then).
         let database = try client.otherConnection()
         let lease = OutboxLease(database: database, holder: "test", duration: 60)
@@ -395,7 +397,7 @@ final class EmailTests: XCTestCase, DriverFixtures {
             try Outbox(database: database).record(.sent, for: item, lease: lease, policy: .init())
         }
         let secrets = [session, device] + links.map { String($0.split(separator: "/").last!) }.filter { $0.utf8.count >= 43 }
-        XCTAssertTrue(links.contains { $0.contains("/confirm/") } && links.contains { $0.contains("/unsubscribe/") }
+        XCTAssertTrue(links.contains { $0.contains("/confirm/") } && links.contains { $0.contains("/unsubscribe/") } && links.contains { $0.contains("/invitation/") }
                       && links.filter { $0.contains("/status/") }.count >= 2, "\(links)")
 
         let stored = try StoredValues.text(of: database)
