@@ -15,6 +15,8 @@ public struct UserInvitations {
 
     /// How long an invitation can be accepted.
     public static let lifetime: TimeInterval = 7 * 24 * 60 * 60
+    /// Invitations an organization may send in 24 hours: each is an email to any address.
+    public static let perOrganizationPerDay = 200
 
     public struct Invitation: Sendable {
         public let id: Int
@@ -27,10 +29,17 @@ public struct UserInvitations {
 
     /// Invites `email` to the organization as `role` (a new invitation replaces an earlier one to
     /// the same address); returns what the Admin is told, the same for a known and an unknown address.
-    public func invite(email: String, role: Role, to organizationID: Int, by access: Access, now: Date = Date()) throws -> String {
+    public func invite(email: String, role: Role, to organizationID: Int, by access: Access, dailyLimit: Int = perOrganizationPerDay,
+                       now: Date = Date()) throws -> String {
         try access.require(.manageUsers, in: organizationID)
         let email = try Accounts.validEmail(email)
         return try database.transaction {
+            guard try database.scalarInt("""
+                SELECT count(*) FROM outbox WHERE org_id = ?1 AND kind = 'user invitation' AND created_at > ?2
+                """, [.init(organizationID), .text(DateText.store(now.addingTimeInterval(-24 * 60 * 60)))]) < dailyLimit else {
+                throw UserError.tooManyRequests("An organization may send \(dailyLimit) invitations in 24 hours. Send the rest later.",
+                                                retryAfterSeconds: 3600)
+            }
             // A member is listed on the Admin's own page: saying so reveals nothing.
             if try database.scalarInt("""
                 SELECT count(*) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.org_id = ?1 AND u.email COLLATE NOCASE = ?2 COLLATE NOCASE

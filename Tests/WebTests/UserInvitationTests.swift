@@ -56,6 +56,13 @@ final class UserInvitationTests: XCTestCase {
         let second = try organization(client, index: 1)
         XCTAssertEqual(try invite(client, DemoData.viewerEmail, org: second).status, 409)
         XCTAssertEqual(try invite(client, "not-an-email", org: first).status, 400)
+        // Each invitation is an email to any address: an organization sends a bounded number a day.
+        let admin = try XCTUnwrap(Accounts(database: client.otherConnection()).access(userID: client.scalar("SELECT id FROM users WHERE email = ?1",
+                                                                                                            [.text(DemoData.adminEmail)])))
+        XCTAssertThrowsError(try UserInvitations(database: client.otherConnection()).invite(email: "third@demo.test", role: .viewer, to: first,
+                                                                                            by: admin, dailyLimit: 2)) { error in
+            guard case UserError.tooManyRequests = error else { return XCTFail("\(error)") }
+        }
     }
 
     func testAnUnknownAddressCreatesItsAccountByTheLinkOnce() throws {
