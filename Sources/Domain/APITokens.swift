@@ -37,15 +37,14 @@ public struct APITokens {
         if let days, !Self.expiryDays.contains(days) {
             throw UserError.badRequest("A token expires after 1 to \(Self.expiryDays.upperBound) days, or never.")
         }
-        var random = SystemRandomNumberGenerator()
-        let token = Self.prefix + InviteCodes.inviteToken(using: &random) + InviteCodes.inviteToken(using: &random)
+        let token = Self.prefix + Secret.generate()
         let now = Date()
         let expires = days.map { DateText.store(now.addingTimeInterval(TimeInterval($0) * 86_400)) }
         do {
             return try database.transaction {
                 let id = try database.insertReturningID("""
                     INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                    """, [.init(access.userID), .text(name), .text(SHA256.hex(token)), .text(DateText.store(now)), expires.map(SQLValue.text) ?? .null])
+                    """, [.init(access.userID), .text(name), .text(Secret.hash(token)), .text(DateText.store(now)), expires.map(SQLValue.text) ?? .null])
                 try AuditLog(database: database).record(by: access, organizationID: nil, action: "API token created", subject: name,
                                                        details: ["expires": expires ?? "never"])
                 return (token, id)
@@ -80,7 +79,7 @@ public struct APITokens {
     /// unknown, revoked or expired. Remembered until the database changes, like sessions.
     public func access(token: String) throws -> (access: Access, tokenID: Int)? {
         guard token.hasPrefix(Self.prefix), (40...100).contains(token.utf8.count) else { return nil }
-        let hash = SHA256.hex(token)
+        let hash = Secret.hash(token)
         let stored = try database.remembered("api token\u{1F}" + hash) { () throws -> StoredToken? in
             guard let row = try database.query("SELECT id, user_id, name, expires_at, last_used_at FROM api_tokens WHERE token_hash = ?1",
                                                [.text(hash)], row: { ($0.int(0), $0.int(1), $0.text(2), $0.optionalText(3), $0.optionalText(4)) }).first,

@@ -154,19 +154,19 @@ public struct Accounts {
             }
             throw UserError.unauthorized("The email or password is not right.")
         }
-        var random = SystemRandomNumberGenerator()
-        let token = InviteCodes.inviteToken(using: &random) + InviteCodes.inviteToken(using: &random)
-        let csrf = InviteCodes.inviteToken(using: &random)
-        let deviceToken = knownDevice.flatMap { _ in device } ?? InviteCodes.inviteToken(using: &random) + InviteCodes.inviteToken(using: &random)
+        let token = Secret.generate()
+        // Not a secret at rest: it works only with the session's cookie.
+        let csrf = Secret.generate()
+        let deviceToken = knownDevice.flatMap { _ in device } ?? Secret.generate()
         let now = DateText.now()
         try database.transaction {
             try throttle.withdraw(counted)
-            try database.run("INSERT INTO sessions (token, user_id, csrf_token, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?4)",
-                             [.text(token), .init(user.id), .text(csrf), .text(now)])
+            try database.run("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+                             [.text(Secret.hash(token)), .init(user.id), .text(csrf), .text(now)])
             try database.run("""
                 INSERT INTO known_devices (token_hash, user_id, created_at, last_used_at) VALUES (?1, ?2, ?3, ?3)
                 ON CONFLICT (token_hash, user_id) DO UPDATE SET last_used_at = excluded.last_used_at
-                """, [.text(SHA256.hex(deviceToken)), .init(user.id), .text(now)])
+                """, [.text(Secret.hash(deviceToken)), .init(user.id), .text(now)])
             try database.run("DELETE FROM known_devices WHERE last_used_at <= ?1",
                              [.text(DateText.store(Date().addingTimeInterval(-Self.knownDeviceLifetime)))])
             try AuditLog(database: database).record(actorID: user.id, actor: access.email, organizationID: nil, action: "Signed in",
@@ -178,7 +178,7 @@ public struct Accounts {
     /// The stored hash of a device cookie that signed in to this user within its lifetime.
     func knownDeviceHash(_ token: String, userID: Int) throws -> String? {
         guard (43...100).contains(token.utf8.count) else { return nil }
-        let hash = SHA256.hex(token)
+        let hash = Secret.hash(token)
         let since = DateText.store(Date().addingTimeInterval(-Self.knownDeviceLifetime))
         let known = try database.scalarInt("SELECT count(*) FROM known_devices WHERE token_hash = ?1 AND user_id = ?2 AND last_used_at > ?3",
                                            [.text(hash), .init(userID), .text(since)])
@@ -189,9 +189,10 @@ public struct Accounts {
     /// The session and its user's roles are remembered until the database changes.
     public func session(token: String) throws -> Session? {
         guard token.count >= 43, token.count <= 100 else { return nil }
-        let stored = try database.remembered("session\u{1F}" + token) { () throws -> StoredSession? in
-            guard let row = try database.query("SELECT user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE token = ?1",
-                                               [.text(token)], row: { ($0.int(0), $0.text(1), $0.text(2), $0.text(3)) }).first,
+        let hash = Secret.hash(token)
+        let stored = try database.remembered("session\u{1F}" + hash) { () throws -> StoredSession? in
+            guard let row = try database.query("SELECT user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE token_hash = ?1",
+                                               [.text(hash)], row: { ($0.int(0), $0.text(1), $0.text(2), $0.text(3)) }).first,
                   let access = try access(userID: row.0) else { return nil }
             return StoredSession(csrfToken: row.1, createdAt: row.2, lastSeenAt: row.3, access: access)
         }
@@ -200,13 +201,13 @@ public struct Accounts {
         guard stored.lastSeenAt > DateText.store(now.addingTimeInterval(-Self.idleTimeout)),
               stored.createdAt > DateText.store(now.addingTimeInterval(-Self.absoluteTimeout)) else {
             // An expired session is refused whether or not its row can be deleted now.
-            database.bestEffort { try database.run("DELETE FROM sessions WHERE token = ?1", [.text(token)]) }
+            database.bestEffort { try database.run("DELETE FROM sessions WHERE token_hash = ?1", [.text(hash)]) }
             return nil
         }
         if stored.lastSeenAt < DateText.store(now.addingTimeInterval(-60)) {
             // A page load never waits or fails for this refresh: a missed one costs at most a minute of idle time.
             database.bestEffort {
-                try database.run("UPDATE sessions SET last_seen_at = ?2 WHERE token = ?1", [.text(token), .text(DateText.store(now))])
+                try database.run("UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1", [.text(hash), .text(DateText.store(now))])
             }
         }
         return Session(token: token, csrfToken: stored.csrfToken, access: stored.access)
@@ -221,7 +222,7 @@ public struct Accounts {
 
     public func signOut(_ session: Session) throws {
         try database.transaction {
-            try database.run("DELETE FROM sessions WHERE token = ?1", [.text(session.token)])
+            try database.run("DELETE FROM sessions WHERE token_hash = ?1", [.text(Secret.hash(session.token))])
             try AuditLog(database: database).record(actorID: session.access.userID, actor: session.access.email, organizationID: nil,
                                                    action: "Signed out")
         }

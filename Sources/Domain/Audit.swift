@@ -21,21 +21,32 @@ public struct AuditLog {
         public let details: String
     }
 
+    /// Returns the entry's id.
+    @discardableResult
     public func record(actorID: Int?, actor: String, organizationID: Int?, action: String, subject: String = "",
-                       details: [String: String] = [:]) throws {
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: details, options: [.sortedKeys]), as: UTF8.self)
-        try database.run("""
+                       details: [String: String] = [:]) throws -> Int {
+        try database.insertReturningID("""
             INSERT INTO audit_log (at, user_id, actor, org_id, action, subject, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
             """, [.text(DateText.now()), actorID.map { .init($0) } ?? .null, .text(actor),
-                  organizationID.map { .init($0) } ?? .null, .text(action), .text(subject), .text(json)])
+                  organizationID.map { .init($0) } ?? .null, .text(action), .text(subject), .text(try Self.json(details))])
+    }
+
+    /// Completes an entry written when something began (an export): what it came to.
+    func complete(_ id: Int, subject: String, details: [String: String]) throws {
+        try database.run("UPDATE audit_log SET subject = ?2, details = ?3 WHERE id = ?1", [.init(id), .text(subject), .text(try Self.json(details))])
+    }
+
+    static func json(_ details: [String: String]) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: details, options: [.sortedKeys]), as: UTF8.self)
     }
 
     /// A change made by a signed-in user or an API token: the token's name is in the actor and the details.
+    @discardableResult
     public func record(by access: Access, organizationID: Int?, action: String, subject: String = "",
-                       details: [String: String] = [:]) throws {
+                       details: [String: String] = [:]) throws -> Int {
         var details = details
         if let token = access.tokenName { details["api_token"] = token }
-        try record(actorID: access.userID, actor: access.actor, organizationID: organizationID, action: action, subject: subject,
+        return try record(actorID: access.userID, actor: access.actor, organizationID: organizationID, action: action, subject: subject,
                    details: details)
     }
 

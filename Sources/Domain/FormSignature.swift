@@ -32,9 +32,7 @@ public struct FormSignature: Sendable {
 
     /// Whether `given` is this installation's signature of `payload`.
     public func verifies(_ given: some StringProtocol, of payload: some StringProtocol) -> Bool {
-        let expected = signature(of: payload)
-        // Compared in full whatever differs first, so the time taken says nothing of the signature.
-        return given.utf8.count == expected.utf8.count && zip(given.utf8, expected.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0
+        Secret.matches(given, signature(of: payload))
     }
 
     /// 128 bits of HMAC-SHA-256 over the payload, base64url.

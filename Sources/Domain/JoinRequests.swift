@@ -177,12 +177,11 @@ public struct JoinRequests {
             }
             let (state, confirming) = try startingState(email: email, connectionID: joinable.connectionID)
             let decided: SQLValue = state == .connected ? .text(now) : .null
-            var random = SystemRandomNumberGenerator()
-            let token = InviteCodes.inviteToken(using: &random) + InviteCodes.inviteToken(using: &random)
             let membership = try database.insertReturningID("""
-                INSERT INTO memberships (connection_id, driver_id, driver_name, state, status_token, requested_at, decided_at)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                """, [.init(joinable.connectionID), .init(driver!), .text(name), .text(state.rawValue), .text(token), .text(now), decided])
+                INSERT INTO memberships (connection_id, driver_id, driver_name, state, requested_at, decided_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                """, [.init(joinable.connectionID), .init(driver!), .text(name), .text(state.rawValue), .text(now), decided])
+            let token = try StatusLinks(database: database).issue(membership: membership)
             try insertAnswers(membership: membership, questions: joinable.questions, answers: answers)
             let emails = DriverEmails(database: database)
             if confirming {
@@ -209,8 +208,8 @@ public struct JoinRequests {
         try database.transaction {
             guard let found = try database.query("""
                 SELECT m.id, m.connection_id, m.state, c.status FROM memberships m JOIN connections c ON c.id = m.connection_id
-                WHERE m.status_token = ?1
-                """, [.text(statusToken)], row: {
+                WHERE \(StatusLinks.leadsTo("m", parameter: "?1"))
+                """, [.text(Secret.hash(statusToken))], row: {
                     (id: $0.int(0), connection: $0.int(1),
                      state: try $0.decode(MembershipState.self, 2, table: "memberships", key: "id \($0.int(0))"),
                      status: try $0.decode(ConnectionStatus.self, 3, table: "connections", key: "id \($0.int(1))"))
@@ -294,8 +293,8 @@ public struct JoinRequests {
             SELECT o.name_for_drivers, c.name, m.driver_name, m.state, m.denial_reason, m.requested_at, m.id, c.id, c.status,
                 EXISTS (SELECT 1 FROM email_confirmations e WHERE e.membership_id = m.id AND e.confirmed_at IS NULL)
             FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN organizations o ON o.id = c.org_id
-            WHERE m.status_token = ?1
-            """, [.text(token)], row: {
+            WHERE \(StatusLinks.leadsTo("m", parameter: "?1"))
+            """, [.text(Secret.hash(token))], row: {
             (organization: $0.text(0), connection: $0.text(1), driver: $0.text(2),
              state: try $0.decode(MembershipState.self, 3, table: "memberships", key: "id \($0.int(6))"),
              reason: $0.optionalText(4), requestedAt: $0.text(5), membership: $0.int(6), connectionID: $0.int(7),

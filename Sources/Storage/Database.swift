@@ -67,6 +67,8 @@ public final class Database {
         sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
         let registered = TextFolding.register(on: handle)
         guard registered == SQLITE_OK else { throw StorageError(code: registered, message: "cannot register fold()", sql: nil) }
+        let hashing = SQLFunctions.register(on: handle)
+        guard hashing == SQLITE_OK else { throw StorageError(code: hashing, message: "cannot register sha256_hex()", sql: nil) }
         try execute("PRAGMA foreign_keys = ON")
         if !readOnly { try execute(Self.durableWrites) }
         // Sorts too big for memory (an export of every row) merge on a second core.

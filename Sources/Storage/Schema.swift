@@ -11,7 +11,96 @@ public enum Schema {
         Migration(version: 7, name: "API tokens", sql: apiTokens),
         Migration(version: 8, name: "installation secrets", sql: installationSecrets),
         Migration(version: 9, name: "email outbox, its sender's lease, address confirmations, host digests", sql: email),
+        Migration(version: 10, name: "secrets stored as hashes, user invitations", sql: hashedSecrets, rebuildsTables: true),
     ]
+
+    static let hashedSecrets = """
+    -- Secrets handed out (cookies, links) are stored as their SHA-256 only (Domain's Secret), as API
+    -- tokens and device cookies already were: a copy of the database (a backup, a replica) hands out
+    -- no working session or link. Sessions end here (everyone signs in again); links already sent
+    -- keep working, since their stored values are hashed in place (`sha256_hex` is the app's).
+    DELETE FROM sessions;
+    ALTER TABLE sessions RENAME COLUMN token TO token_hash;
+
+    UPDATE email_confirmations SET token = sha256_hex(token);
+    ALTER TABLE email_confirmations RENAME COLUMN token TO token_hash;
+
+    -- A request's status links: the one its page gave and one per email about it (the email's
+    -- link is drawn when the email is queued, as only the hash is kept). All lead to its status.
+    CREATE TABLE status_links (
+        token_hash          TEXT PRIMARY KEY CHECK (length(token_hash) = 64),
+        membership_id       INTEGER NOT NULL REFERENCES memberships(id) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE INDEX status_links_membership ON status_links (membership_id);
+    INSERT INTO status_links (token_hash, membership_id) SELECT sha256_hex(status_token), id FROM memberships;
+    DROP INDEX memberships_status_token;
+    ALTER TABLE memberships DROP COLUMN status_token;
+
+    -- A host's unsubscribe links, one per digest sent (drawn when it is sent), each turning digests off.
+    CREATE TABLE unsubscribe_links (
+        token_hash          TEXT PRIMARY KEY CHECK (length(token_hash) = 64),
+        user_id             INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE INDEX unsubscribe_links_user ON unsubscribe_links (user_id);
+    INSERT INTO unsubscribe_links (token_hash, user_id) SELECT sha256_hex(unsubscribe_token), user_id FROM digest_settings;
+    CREATE TABLE digest_settings_new (
+        user_id             INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        enabled             INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+        last_due_at         TEXT
+    );
+    INSERT INTO digest_settings_new (user_id, enabled, last_due_at) SELECT user_id, enabled, last_due_at FROM digest_settings;
+    DROP TABLE digest_settings;
+    ALTER TABLE digest_settings_new RENAME TO digest_settings;
+
+    -- A sent email needs its links no more: they leave its stored text (queued and failed ones keep
+    -- them until they are sent).
+    UPDATE outbox SET payload = json_remove(payload, '$.statusToken', '$.confirmToken') WHERE state IN ('sent', 'skipped');
+
+    -- An Admin's invitation of a person (an email address) to an organization with a role. Nothing
+    -- changes until the person accepts it, by the emailed link (an unknown address creates its
+    -- account there) or at their next sign-in; the Admin's answer is the same whether the address
+    -- has an account or not. Accepted, declined and revoked ones are deleted (the audit log keeps them).
+    CREATE TABLE user_invitations (
+        id                  INTEGER PRIMARY KEY,
+        org_id              INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+        email               TEXT NOT NULL COLLATE NOCASE CHECK (length(email) BETWEEN 3 AND 254 AND email GLOB '?*@?*'),
+        role                TEXT NOT NULL CHECK (role IN ('Admin', 'Connections officer', 'Viewer')),
+        token_hash          TEXT NOT NULL UNIQUE CHECK (length(token_hash) = 64),
+        invited_by          INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        created_at          TEXT NOT NULL,
+        expires_at          TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX user_invitations_org_email ON user_invitations (org_id, email);
+    CREATE INDEX user_invitations_email ON user_invitations (email);
+
+    -- The invitation's email: a kind the outbox's CHECK must allow, so the table is rebuilt.
+    CREATE TABLE outbox_new (
+        id                  INTEGER PRIMARY KEY,
+        kind                TEXT NOT NULL CHECK (kind IN ('request received', 'request approved', 'request denied', 'driver removed',
+                                'email confirmation', 'status link', 'invite', 'digest', 'user invitation')),
+        org_id              INTEGER REFERENCES organizations(id) ON DELETE SET NULL,
+        user_id             INTEGER REFERENCES users(id) ON DELETE CASCADE,
+        membership_id       INTEGER REFERENCES memberships(id) ON DELETE SET NULL,
+        recipient           TEXT NOT NULL CHECK (length(recipient) BETWEEN 3 AND 254),
+        payload             TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(payload)),
+        message_key         TEXT NOT NULL UNIQUE CHECK (length(message_key) >= 22),
+        state               TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'skipped')),
+        attempts            INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        due_at              TEXT NOT NULL,
+        last_error          TEXT CHECK (last_error IS NULL OR length(last_error) <= 500),
+        created_at          TEXT NOT NULL,
+        sent_at             TEXT
+    );
+    INSERT INTO outbox_new SELECT id, kind, org_id, user_id, membership_id, recipient, payload, message_key, state, attempts, due_at,
+        last_error, created_at, sent_at FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_new RENAME TO outbox;
+    CREATE INDEX outbox_due ON outbox (due_at) WHERE state = 'queued';
+    CREATE INDEX outbox_state_org ON outbox (state, org_id);
+    CREATE INDEX outbox_org_kind ON outbox (org_id, kind, created_at);
+    CREATE INDEX outbox_user ON outbox (user_id) WHERE user_id IS NOT NULL;
+    CREATE INDEX outbox_membership ON outbox (membership_id) WHERE membership_id IS NOT NULL;
+    """
 
     static let apiTokens = """
     -- Tokens for the JSON API, each a user's, with a name the audit log shows. Only the SHA-256 of

@@ -52,7 +52,7 @@ public final class ConsoleHandler: RequestHandler {
             throw UserError.unauthorized("Your session has ended. Sign in again, then repeat what you were doing.")
         }
         // Every state-changing request carries the session's token, so another site cannot forge it.
-        if !request.isRead && request.formValue("csrf") != session.csrfToken {
+        if !request.isRead && !Secret.matches(request.formValue("csrf") ?? "", session.csrfToken) {
             throw UserError.forbidden("This form has expired or did not come from this site. Reload the page and try again.")
         }
         return RouteContext(handler: self, request: request, parameters: parameters,

@@ -59,6 +59,14 @@ struct EmailComposer {
             context["benefits"] = .list(try database.query("SELECT benefits_list FROM connections WHERE id = ?1", [.init(id)]) { $0.lines(0) }
                 .first.map { $0.map { .text($0) } } ?? [])
             subject = "\(organization) invites you to join \(connection)"
+        case .userInvitation:
+            guard let token = payload[UserInvitations.tokenKey] else { return .skip("the invitation's link is gone") }
+            context["invitationURL"] = .text(configuration.absoluteURL("/invitation/" + token))
+            context["role"] = .text(payload["role"] ?? "")
+            context["inviter"] = .text(payload["inviter"] ?? "")
+            context["days"] = .text(Int(UserInvitations.lifetime / 86_400))
+            from = settings.from
+            subject = "\(payload["inviter"] ?? "An Admin") invites you to \(organization) on Connections"
         case .digest:
             guard let userID = item.userID, let digest = try HostDigests(database: database).content(userID: userID) else {
                 return .skip("no requests are waiting, or digests are off")

@@ -56,14 +56,6 @@ struct ExportAction {
         // keep_conn) a process that stops before the end shows as a broken transfer, never as a whole file.
         let headers = [("Content-Type", settings.format.contentType), ("Cache-Control", "no-store"), ("X-Accel-Buffering", "yes"),
                        ("Content-Disposition", "attachment; filename=\"\(settings.fileName(at: Date()))\"")]
-        // A finished export is delivered even when its audit entry cannot be written; the log says so.
-        let record = { (outcome: ConnectionExport.Outcome) in
-            do {
-                try self.audit(outcome, state: state, columns: columns, settings: settings)
-            } catch {
-                Log.error("export of \(outcome.rows) rows by \(self.access.actor) not audited: \(error)")
-            }
-        }
         let stopping = request.serverStopping
         // The end-to-end tests slow an export down (a pause per 1,000 rows) to stop the server in its middle.
         let pause = configuration.testRoutes ? RequestNumber.parse(testValue("_pause_ms_per_1000_rows"), in: 0...10_000) : nil
@@ -74,6 +66,25 @@ struct ExportAction {
             return stopping()
         }
         let slot = try configuration.exportSlots.take(userID: access.userID)
+        // Audited when it starts and completed at its end, so an export whose process is killed leaves
+        // an entry that "did not finish". An export is delivered even when its audit entry cannot be
+        // written; the log says so (and the end tries again to write the whole entry).
+        let audit = ExportAudit(by: access, organizationID: state.organization, format: settings.format, columns: columns,
+                                filters: state.filters, rowCount: Format.integer)
+        let entry: Int?
+        do {
+            entry = try audit.start(in: database)
+        } catch {
+            entry = nil
+            Log.error("export by \(access.actor) not audited at its start: \(error)")
+        }
+        let record = { (outcome: ConnectionExport.Outcome) in
+            do {
+                try audit.finish(entry, outcome, in: database)
+            } catch {
+                Log.error("export of \(outcome.rows) rows by \(self.access.actor) not audited: \(error)")
+            }
+        }
         switch settings.format {
         case .csv, .ndjson:
             return Response(headers: headers, body: .stream { out in
@@ -160,22 +171,5 @@ struct ExportAction {
             throw UserError.badRequest("Choose visible columns only or all columns.")
         }
         return ExportSettings(format: format, scope: scope, byteOrderMark: request.formValue("bom") == "1")
-    }
-
-    func audit(_ outcome: ConnectionExport.Outcome, state: TableState, columns: [Column], settings: ExportSettings) throws {
-        var details = [
-            "format": settings.format.rawValue.uppercased(), "rows": String(outcome.rows),
-            "columns": columns.map(\.key).joined(separator: ","),
-            "filters": state.filters.applicable.isEmpty ? "none" : state.filters.sentence,
-            "complete": outcome.complete ? "yes" : "no",
-        ]
-        if let problem = outcome.problem { details["problem"] = problem }
-        // In a transaction like every write: it waits for another writer's lock within the write gate.
-        try database.transaction {
-            try AuditLog(database: database).record(
-                by: access, organizationID: state.organization,
-                action: "Exported connections", subject: "\(Format.integer(outcome.rows)) rows as \(settings.format.rawValue.uppercased())",
-                details: details)
-        }
     }
 }

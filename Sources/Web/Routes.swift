@@ -19,6 +19,9 @@ extension ConsoleHandler {
         Route(["GET", "POST"], "/unsubscribe/{token}", .emailLink) {
             try EmailLinkPages(handler: $0.handler).unsubscribe($0.request, token: $0.parameters.texts["token"] ?? "")
         },
+        Route(["GET", "POST"], "/invitation/{token}", .emailLink) {
+            try InvitationPages(handler: $0.handler).link($0.request, token: $0.parameters.texts["token"] ?? "")
+        },
 
         Route(["GET"], "/", .signedIn) { _ in .redirect(to: "/connections") },
         Route(["GET"], "/connections", .signedIn) { try ConnectionsPage(page: $0.page).respond() },
@@ -61,6 +64,7 @@ extension ConsoleHandler {
         Route(["GET"], "/audit", .anyOrganization(.viewAudit)) { try AuditPage(page: $0.page).respond() },
         Route(["GET"], "/email", .anyOrganization(.manageUsers)) { try EmailPage(page: $0.page).respond() },
         Route(["POST"], "/email/retry", .anyOrganization(.manageUsers)) { try EmailPage(page: $0.page).retry() },
+        Route(["GET", "POST"], "/invitations", .signedIn) { try InvitationPages(handler: $0.handler).pending($0.page) },
         Route(["GET", "POST"], "/account/email", .signedIn) { try AccountEmailPage(page: $0.page).respond() },
         Route(["GET", "POST"], "/account/tokens", .signedIn) { try APITokensPage(page: $0.page).respond() },
         Route(["POST"], "/account/tokens/{id:Int}/revoke", .signedIn) { try APITokensPage(page: $0.page).revoke($0.parameters.id) },

@@ -20,7 +20,9 @@ struct SignInPage {
             let session = try Accounts(database: handler.database).signIn(email: email, password: request.formValue("password") ?? "",
                                                                           address: request.remoteAddress,
                                                                           device: request.cookies[DeviceCookie.name])
-            var response = Response.redirect(to: next)
+            // Invitations to the user's address wait to be accepted or declined first.
+            let invited = try !UserInvitations(database: handler.database).pending(for: session.access).isEmpty
+            var response = Response.redirect(to: invited ? "/invitations?next=" + URLEncoding.encode(next) : next)
             response.headers.append(("Set-Cookie", SessionCookie.set(session.token, secure: request.isHTTPS)))
             if let device = session.deviceToken { response.headers.append(("Set-Cookie", DeviceCookie.set(device, secure: request.isHTTPS))) }
             response.headers.append(Self.formToken.clearHeader)

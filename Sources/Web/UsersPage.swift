@@ -1,7 +1,8 @@
 import Domain
 import FastCGI
 
-/// /users?org=ID: an Admin adds users to the organization, changes their roles, removes them.
+/// /users?org=ID: an Admin invites people to the organization (and revokes invitations), changes
+/// members' roles, removes them.
 struct UsersPage {
     let page: Page
 
@@ -41,24 +42,14 @@ struct UsersPage {
         }
         switch page.request.formValue("action") {
         case "add":
-            // Checked before any look-up: an address no account can have is a mistake to say so, not a miss.
-            let email = try Accounts.validEmail(page.request.formValue("email") ?? "")
-            let role = try role()
-            return try page.database.transaction {
-                let existing = try accounts.userID(email: email)
-                if let existing, try accounts.role(userID: existing, organizationID: organization) != nil {
-                    throw UserError.conflict("\(email) is already a member of this organization.")
-                }
-                let name = page.request.formValue("name") ?? "", password = page.request.formValue("password") ?? ""
-                if existing == nil && name.isEmpty && password.isEmpty {
-                    throw UserError.badRequest("\(email) has no account yet: give a name and a first password to create one.")
-                }
-                let id = try existing ?? accounts.createUser(email: email, name: name, password: password)
-                try accounts.setRole(userID: id, organizationID: organization, role: role)
-                try audit.record(actorID: actor.userID, actor: actor.email, organizationID: organization, action: "User added",
-                                 subject: email, details: ["role": role.rawValue, "new account": existing == nil ? "yes" : "no"])
-                return "\(email) was added as \(role.rawValue)."
+            // An invitation the person accepts; the answer is the same whether the address has an account.
+            return try UserInvitations(database: page.database).invite(email: page.request.formValue("email") ?? "", role: try role(),
+                                                                       to: organization, by: actor)
+        case "revoke":
+            guard let id = RequestNumber.parse(page.request.formValue("invitation"), in: RequestNumber.ids) else {
+                throw UserError.notFound("There is no such invitation in this organization.")
             }
+            return try UserInvitations(database: page.database).revoke(id, in: organization, by: actor)
         case "role":
             let (id, email) = try member()
             let role = try role()
@@ -87,6 +78,7 @@ struct UsersPage {
         let accounts = Accounts(database: page.database)
         let names = try accounts.organizationNames(for: page.access, allowing: .manageUsers)
         let members = try accounts.members(of: organization)
+        let invitations = try UserInvitations(database: page.database).pending(in: organization)
         return page.html(status: status, "users", title: "Users", [
             "organization": .text(organization),
             "organizationName": .text(names.first { $0.id == organization }?.name ?? ""),
@@ -99,11 +91,14 @@ struct UsersPage {
                     "roles": .list(Role.allCases.map { ["value": .text($0.rawValue), "selected": .bool($0 == member.role)] }),
                 ]
             }),
+            "invitations": .list(invitations.map {
+                ["id": .text($0.id), "email": .text($0.email), "role": .text($0.role.rawValue), "expires": .text(DateText.display($0.expiresAt))]
+            }),
+            "hasInvitations": .bool(!invitations.isEmpty),
             // Least privilege first: a new user is a Viewer unless the Admin says otherwise.
             "roles": .list(Role.allCases.reversed().map { ["value": .text($0.rawValue)] }),
             "message": message.map(TemplateValue.text) ?? .bool(false),
             "failed": .bool(failed),
-            "minimumPassword": .text(Passwords.minimumLength),
             "emailStatus": try EmailPage.status(page),
         ])
     }

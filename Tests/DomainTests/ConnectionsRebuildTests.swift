@@ -86,8 +86,8 @@ final class ConnectionsRebuildTests: XCTestCase {
         let count = try database.scalarInt(connected)
         try database.run("INSERT INTO drivers (id, name, email, created_at) VALUES (999999, 'New', 'new@driver.test', 'x')")
         try database.run("""
-            INSERT INTO memberships (connection_id, driver_id, driver_name, state, status_token, requested_at)
-            VALUES (1, 999999, 'New', 'Connected', 'rebuild-test-status-token', 'x')
+            INSERT INTO memberships (connection_id, driver_id, driver_name, state, requested_at)
+            VALUES (1, 999999, 'New', 'Connected', 'x')
             """)
         XCTAssertEqual(try database.scalarInt(connected), count + 1)
         // And a foreign key is enforced again.

@@ -40,8 +40,9 @@ public enum TestDatabases {
         return .postgres(uri: uri(server, database: name))
     }
 
-    /// A new, empty database at the current schema: a SQLite file in `folder`, or a PostgreSQL database.
-    public static func empty(in folder: URL) throws -> DatabaseLocation {
+    /// A new, empty database at the current schema (or at schema `version`, for a migration's test):
+    /// a SQLite file in `folder`, or a PostgreSQL database.
+    public static func empty(in folder: URL, atVersion version: Int? = nil) throws -> DatabaseLocation {
         let location: DatabaseLocation
         if let server = postgresServer {
             let name = newDatabaseName()
@@ -50,7 +51,10 @@ public enum TestDatabases {
         } else {
             location = .sqlite(path: folder.appendingPathComponent("empty-\(UUID().uuidString).sqlite").path)
         }
-        try Migrator().migrate(Database(location: location))
+        let migrator = version.map { version in
+            Migrator(migrations: Array(Schema.migrations.prefix(version)), postgresMigrations: PostgresSchema.migrations.filter { $0.version <= version })
+        } ?? Migrator()
+        try migrator.migrate(Database(location: location))
         return location
     }
 

@@ -52,10 +52,16 @@ extension DriverFixtures {
         return String(location.dropFirst("/status/".count))
     }
 
+    /// The membership a status link leads to (only its hash is stored).
+    func membershipID(ofStatus token: String, _ client: TestClient) throws -> Int {
+        try client.scalar("SELECT membership_id FROM status_links WHERE token_hash = sha256_hex(?1)", [.text(token)])
+    }
+
+    /// State, reason, requested at, name, id (as text), answers.
     func membership(_ client: TestClient, connection: Int, email: String) throws -> [String] {
         let database = try client.otherConnection()
         guard let found = try database.query("""
-            SELECT m.state, coalesce(m.denial_reason, ''), m.requested_at, m.driver_name, m.status_token, m.id
+            SELECT m.state, coalesce(m.denial_reason, ''), m.requested_at, m.driver_name, CAST(m.id AS TEXT), m.id
             FROM memberships m JOIN drivers d ON d.id = m.driver_id WHERE m.connection_id = ?1 AND d.email = ?2
             """, [.init(connection), .text(email)], row: { row in (fields: (0..<5).map { row.text(Int32($0)) }, id: row.int(5)) }).first
         else { return [] }

@@ -44,7 +44,7 @@ final class DriverRequestTests: XCTestCase, DriverFixtures {
         let connection = try makeConnection(client, questions: ["Employee ID"])
         let token = try statusToken(of: join(client, connection.token, name: "Rita Reason", email: "rita@reason.example", answers: ["R-1"]), client)
         try client.signIn(DemoData.adminEmail)
-        let id = try client.scalar("SELECT m.id FROM memberships m WHERE m.status_token = ?1", [.text(token)])
+        let id = try membershipID(ofStatus: token, client)
         for bad in ["a\u{0001}b", "Badge \u{202E}verified", "tab\there"] {
             let refused = try client.post("/requests/decide", [("m", "\(id)"), ("action", "deny"), ("reason", bad), ("back", "/requests")])
             XCTAssertEqual(refused.status, 400, bad)
@@ -64,7 +64,7 @@ final class DriverRequestTests: XCTestCase, DriverFixtures {
         let victimToken = try statusToken(of: join(client, connection.token, name: "Vera Victim", email: "vera@victim.example", answers: ["V-1"]), client)
         let pendingToken = try statusToken(of: join(client, connection.token, name: "Paul Pending", email: "paul@victim.example", answers: ["P-1"]), client)
         try client.signIn(DemoData.adminEmail)
-        let id = try client.scalar("SELECT m.id FROM memberships m WHERE m.status_token = ?1", [.text(victimToken)])
+        let id = try membershipID(ofStatus: victimToken, client)
         XCTAssertEqual(try client.post("/requests/decide", [("m", "\(id)"), ("action", "deny"), ("reason", "Badge 4471 is revoked"),
                                                             ("back", "/requests")]).status, 303)
         let victimBefore = try membership(client, connection: connection.id, email: "vera@victim.example")
@@ -101,7 +101,7 @@ final class DriverRequestTests: XCTestCase, DriverFixtures {
         XCTAssertTrue(driver.text(driver.get("/status/\(token)")).contains("role=\"status\">Connected<"))
         XCTAssertFalse(driver.text(driver.get("/status/\(token)")).contains("Ask again"), "only a Denied or Removed driver asks again")
         try client.signIn(DemoData.adminEmail)
-        let id = try client.scalar("SELECT id FROM memberships WHERE status_token = ?1", [.text(token)])
+        let id = try membershipID(ofStatus: token, client)
         XCTAssertEqual(try client.post("/requests/decide", [("m", "\(id)"), ("action", "remove"), ("back", "/requests")]).status, 303)
 
         // The join form does not re-open it.

@@ -2,6 +2,7 @@ import Domain
 import FastCGI
 import Foundation
 import Storage
+import TestSupport
 import XCTest
 @testable import Web
 
@@ -62,14 +63,15 @@ final class EmailTests: XCTestCase, DriverFixtures {
         var queued = try outbox(client, after: last)
         let received = try XCTUnwrap(queued.first { $0.kind == "request received" })
         XCTAssertEqual(received.recipient, "ana@example.org")
-        XCTAssertEqual(received.payload["statusToken"], first)
+        XCTAssertEqual(try membershipID(ofStatus: XCTUnwrap(received.payload["statusToken"]), client), try membershipID(ofStatus: first, client),
+                       "the email's own status link leads to the request")
         XCTAssertEqual(received.payload["driver"], "Ana Driver")
         XCTAssertEqual(Set(queued.filter { $0.kind == "digest" }.map(\.recipient)), try hosts(client, org: org),
                        "each officer and Admin of the organization hears of it")
 
         let second = try statusToken(of: join(client, manual.token, name: "Ben Driver", email: "ben@example.org"), client)
         let third = try statusToken(of: join(client, manual.token, name: "Cy Driver", email: "cy@example.org"), client)
-        func id(_ token: String) throws -> Int { try client.scalar("SELECT id FROM memberships WHERE status_token = ?1", [.text(token)]) }
+        func id(_ token: String) throws -> Int { try membershipID(ofStatus: token, client) }
         try client.signIn(DemoData.adminEmail)
         last = try lastOutboxID(client)
         XCTAssertEqual(try decide(client, [id(first)], "approve").status, 303)
@@ -150,8 +152,9 @@ final class EmailTests: XCTestCase, DriverFixtures {
         let sent = try XCTUnwrap(outbox(client, after: last).first { $0.kind == "email confirmation" })
         XCTAssertEqual(sent.recipient, "carla@acme.example")
         let confirm = try XCTUnwrap(sent.payload["confirmToken"])
-        XCTAssertEqual(sent.payload["statusToken"], row[4])
-        XCTAssertTrue(driver.text(driver.get("/status/\(row[4])")).contains("Email not confirmed"))
+        let status = try XCTUnwrap(sent.payload["statusToken"])
+        XCTAssertEqual(try membershipID(ofStatus: status, client), Int(row[4]))
+        XCTAssertTrue(driver.text(driver.get("/status/\(status)")).contains("Email not confirmed"))
         try client.signIn(DemoData.adminEmail)
         XCTAssertTrue(client.text(client.get("/connections/\(connection.id)/requests")).contains("email not confirmed"))
 
@@ -163,7 +166,9 @@ final class EmailTests: XCTestCase, DriverFixtures {
         last = try lastOutboxID(client)
         let confirmed = driver.request("POST", "/confirm/\(confirm)")
         XCTAssertEqual(confirmed.status, 303)
-        XCTAssertEqual(driver.header(confirmed, "Location"), "/status/\(row[4])")
+        let location = try XCTUnwrap(driver.header(confirmed, "Location"))
+        XCTAssertTrue(location.hasPrefix("/status/"), location)
+        XCTAssertEqual(try membershipID(ofStatus: String(location.dropFirst("/status/".count)), client), Int(row[4]), "the request's status page")
         XCTAssertEqual(try membership(client, connection: connection.id, email: "carla@acme.example").first, "Connected")
         XCTAssertEqual(try outbox(client, after: last).map(\.kind), ["request approved"])
         XCTAssertEqual(try client.scalar("SELECT count(*) FROM audit_log WHERE action = 'Driver confirmed email' AND subject = 'carla@acme.example'"), 1)
@@ -208,8 +213,9 @@ final class EmailTests: XCTestCase, DriverFixtures {
         let connection = try makeConnection(client, questions: ["Employee ID"])
         var last = try lastOutboxID(client)
         let newcomer = join(TestClient.sharing(client), connection.token, name: "Vera", email: "vera@example.org", answers: ["V-1"])
-        let status = try membership(client, connection: connection.id, email: "vera@example.org")[4]
-        XCTAssertEqual(try outbox(client, after: last).filter { $0.kind != "digest" }.map(\.kind), ["request received"])
+        let received = try outbox(client, after: last).filter { $0.kind != "digest" }
+        XCTAssertEqual(received.map(\.kind), ["request received"])
+        let status = try XCTUnwrap(received[0].payload["statusToken"])
         try client.otherConnection().run("UPDATE outbox SET created_at = '2000-01-01T00:00:00Z'")
 
         last = try lastOutboxID(client)
@@ -222,7 +228,7 @@ final class EmailTests: XCTestCase, DriverFixtures {
         let resent = try outbox(client, after: last)
         XCTAssertEqual(resent.map(\.kind), ["status link"])
         XCTAssertEqual(resent[0].recipient, "vera@example.org", "to the address that asked first, not as typed now")
-        XCTAssertEqual(resent[0].payload["statusToken"], status)
+        XCTAssertEqual(try membershipID(ofStatus: XCTUnwrap(resent[0].payload["statusToken"]), client), try membershipID(ofStatus: status, client))
         XCTAssertEqual(try membership(client, connection: connection.id, email: "vera@example.org")[3], "Vera", "nothing changed")
         // Again at once: no second email (a form is no way to flood an inbox).
         last = try lastOutboxID(client)
@@ -334,7 +340,7 @@ final class EmailTests: XCTestCase, DriverFixtures {
         _ = join(client, connection.token, name: "Zoë Driver", email: "zoe@example.org")
         let row = try membership(client, connection: connection.id, email: "zoe@example.org")
         try client.signIn(DemoData.adminEmail)
-        let id = try client.scalar("SELECT id FROM memberships WHERE status_token = ?1", [.text(row[4])])
+        let id = try XCTUnwrap(Int(row[4]))
         XCTAssertEqual(try decide(client, [id], "deny", reason: "<script>x</script>\r\nBcc: victim@example.org").status, 303)
 
         let database = try client.otherConnection()
@@ -349,7 +355,7 @@ final class EmailTests: XCTestCase, DriverFixtures {
             XCTAssertEqual(message.from.address, "noreply@connect.example.test")
             let head = String(decoding: message.rendered(), as: UTF8.self).components(separatedBy: "\r\n\r\n")[0]
             XCTAssertFalse(head.lowercased().contains("\r\nbcc:"), head)
-            let statusURL = "https://connect.example.test/status/\(row[4])"
+            let statusURL = "https://connect.example.test/status/\(try XCTUnwrap(item.payload["statusToken"]))"
             XCTAssertTrue(message.text.contains(statusURL) && message.html.contains(statusURL), "both parts link the status page")
             XCTAssertTrue(message.html.contains("Ünïted &lt;Chargers&gt;") && message.text.contains("Ünïted <Chargers>"))
             if kind == .requestDenied {
@@ -357,7 +363,50 @@ final class EmailTests: XCTestCase, DriverFixtures {
                 XCTAssertTrue(message.text.contains("Reason: <script>x</script>"))
             }
         }
-        let page = client.text(TestClient.sharing(client).get("/status/\(row[4])"))
+        let denied = try XCTUnwrap(items.first { $0.kind == .requestDenied && $0.recipient == "zoe@example.org" }?.payload["statusToken"])
+        let page = client.text(TestClient.sharing(client).get("/status/\(denied)"))
         XCTAssertTrue(page.contains("role=\"status\">Denied<"), "the link opens the driver's own request")
+    }
+
+    // MARK: 6. Secrets at rest
+
+    /// A copy of the database (a backup, a replica) hands out no working session, device cookie,
+    /// status, confirmation, unsubscribe or invitation link: each is stored as its SHA-256 only, and a sent
+    /// email keeps no link. Each still works for whoever holds it.
+    func testACopyOfTheDatabaseHoldsNoWorkingSessionOrLink() throws {
+        let client = try emailClient()
+        try client.signIn(DemoData.adminEmail)
+        let session = try XCTUnwrap(client.cookies[SessionCookie.name]), device = try XCTUnwrap(client.cookies["device"])
+        let manual = try makeConnection(client)
+        let byDomain = try makeConnection(client, approval: "Automatically approve by email domain", domains: ["acme.example"])
+        let driver = TestClient.sharing(client)
+        let last = try lastOutboxID(client)
+        _ = join(driver, manual.token, name: "Ana Driver", email: "ana@example.org")
+        _ = join(driver, byDomain.token, name: "Carla Ceo", email: "carla@acme.example")
+        let org = try client.scalar("SELECT min(id) FROM organizations")
+        XCTAssertEqual(try client.post("/users", [("org", String(org)), ("action", "add"), ("email", "newcomer@example.org"), ("role", "Viewer")]).status, 200)
+        // The sender's work: every email composed and sent (a digest draws its unsubscribe link then).
+        let database = try client.otherConnection()
+        let lease = OutboxLease(database: database, holder: "test", duration: 60)
+        let composer = EmailComposer(configuration: client.handler.configuration, settings: Self.settings, database: database)
+        var links: [String] = []
+        for item in try Outbox(database: database).claim(limit: 1000, lease: lease, now: Date().addingTimeInterval(2 * HostDigests.interval))
+        where item.id > last {
+            guard case .message(let message) = try composer.compose(item) else { continue }
+            links += message.text.components(separatedBy: .whitespacesAndNewlines).filter { $0.hasPrefix("https://connect.example.test/") }
+            try Outbox(database: database).record(.sent, for: item, lease: lease, policy: .init())
+        }
+        let secrets = [session, device] + links.map { String($0.split(separator: "/").last!) }.filter { $0.utf8.count >= 43 }
+        XCTAssertTrue(links.contains { $0.contains("/confirm/") } && links.contains { $0.contains("/unsubscribe/") } && links.contains { $0.contains("/invitation/") }
+                      && links.filter { $0.contains("/status/") }.count >= 2, "\(links)")
+
+        let stored = try StoredValues.text(of: database)
+        for secret in secrets { XCTAssertFalse(stored.contains(secret), "\(secret) is stored as it is") }
+        XCTAssertTrue(stored.contains(Secret.hash(session)) && stored.contains(Secret.hash(secrets[2])))
+        // What is handed out still works.
+        XCTAssertEqual(client.get("/connections").status, 200, "the session")
+        for link in links where !link.contains("/requests") && !link.contains("/account/") {
+            XCTAssertEqual(driver.get(String(link.dropFirst("https://connect.example.test".count))).status, 200, link)
+        }
     }
 }

@@ -36,7 +36,7 @@ final class ErrorPathTests: XCTestCase {
         try outside.execute("ROLLBACK")
         try client.signIn(DemoData.adminEmail)
         let session = try XCTUnwrap(client.cookies[SessionCookie.name])
-        try outside.run("UPDATE sessions SET last_seen_at = ?2 WHERE token = ?1", [.text(session), .text(DateText.store(Date().addingTimeInterval(-600)))])
+        try outside.run("UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = sha256_hex(?1)", [.text(session), .text(DateText.store(Date().addingTimeInterval(-600)))])
         try outside.holdWriteLock()
         let started = Date()
         XCTAssertEqual(client.get("/connections").status, 200)

@@ -29,12 +29,18 @@ final class RouteAccessTests: XCTestCase {
                                   [.init(officerOrg), .init(x)])
         let other = try client.otherConnection()
         let invite = try other.query("SELECT invite_token FROM connections WHERE status = 'Enabled' LIMIT 1") { $0.text(0) }[0]
-        let status = try other.query("SELECT status_token FROM memberships LIMIT 1") { $0.text(0) }[0]
-        // An open confirmation link and a digest's unsubscribe link, as the email features leave them.
+        // A status link, an open confirmation link and a digest's unsubscribe link, as the driver and email features leave them.
+        let status = String(repeating: "s", count: 43)
         let confirmation = String(repeating: "c", count: 44), unsubscribe = String(repeating: "u", count: 44)
-        try other.run("INSERT INTO email_confirmations (token, membership_id, expires_at) VALUES (?1, (SELECT min(id) FROM memberships), '2999-01-01T00:00:00Z')",
+        try other.run("INSERT INTO status_links (token_hash, membership_id) VALUES (sha256_hex(?1), (SELECT min(id) FROM memberships))", [.text(status)])
+        try other.run("INSERT INTO email_confirmations (token_hash, membership_id, expires_at) VALUES (sha256_hex(?1), (SELECT min(id) FROM memberships), '2999-01-01T00:00:00Z')",
                       [.text(confirmation)])
-        try other.run("INSERT INTO digest_settings (user_id, unsubscribe_token) VALUES ((SELECT min(id) FROM users), ?1)", [.text(unsubscribe)])
+        try other.run("INSERT INTO unsubscribe_links (token_hash, user_id) VALUES (sha256_hex(?1), (SELECT min(id) FROM users))", [.text(unsubscribe)])
+        let invitation = String(repeating: "i", count: 43)
+        try other.run("""
+            INSERT INTO user_invitations (org_id, email, role, token_hash, created_at, expires_at)
+            VALUES ((SELECT min(id) FROM organizations), 'invited@x.test', 'Viewer', sha256_hex(?1), 'x', '2999-01-01T00:00:00Z')
+            """, [.text(invitation)])
         let everyColumn = ColumnCatalog.all.map { ("order", $0.key) } + [("show", "name"), ("action", "apply"), ("back", "")]
 
         let probes: [Probe] = [
@@ -48,6 +54,8 @@ final class RouteAccessTests: XCTestCase {
                   expected: [403, 403, 403, 403]),
             Probe(method: "GET", route: "/confirm/{token}", target: "/confirm/\(confirmation)", expected: [200, 200, 200, 200]),
             Probe(method: "GET", route: "/unsubscribe/{token}", target: "/unsubscribe/\(unsubscribe)", expected: [200, 200, 200, 200]),
+            Probe(method: "GET", route: "/invitation/{token}", target: "/invitation/\(invitation)", expected: [200, 200, 200, 200]),
+            Probe(method: "GET", route: "/invitations", target: "/invitations", expected: [303, 200, 200, 200]),
             Probe(method: "GET", route: "/", target: "/", expected: [303, 303, 303, 303]),
             Probe(method: "GET", route: "/connections", target: "/connections", expected: [303, 200, 200, 200]),
             Probe(method: "GET", route: "/connections/filter-catalog", target: "/connections/filter-catalog", expected: [303, 200, 200, 200]),

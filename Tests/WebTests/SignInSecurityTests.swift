@@ -68,9 +68,12 @@ final class SignInSecurityTests: XCTestCase {
         try client.signIn(DemoData.adminEmail)
         let org = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ?1",
                                     [.text(DemoData.adminEmail)])
+        // A new account's password is set on the invitation's page.
+        XCTAssertEqual(try client.post("/users", [("org", String(org)), ("action", "add"), ("email", "nul@demo.test"), ("role", "Viewer")]).status, 200)
+        let payload = try client.otherConnection().query("SELECT payload FROM outbox WHERE kind = 'user invitation'") { $0.text(0) }[0]
+        let token = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: String])?[UserInvitations.tokenKey])
         for password in ["x\u{0}yyyyyyyyyyyyyy", "a tab\tin the password", "two\nlines of password"] {
-            let added = try client.post("/users", [("org", String(org)), ("action", "add"), ("email", "nul@demo.test"), ("role", "Viewer"),
-                                                   ("name", "Nul"), ("password", password)])
+            let added = client.request("POST", "/invitation/\(token)", form: [("action", "accept"), ("name", "Nul"), ("password", password)])
             XCTAssertEqual(added.status, 400, password.debugDescription)
             XCTAssertTrue(client.text(added).contains("The password cannot contain control characters"), password.debugDescription)
         }

@@ -89,7 +89,7 @@ final class TestClient {
     func csrfToken() throws -> String {
         guard let session = cookies[SessionCookie.name] else { return "" }
         let database = try otherConnection()
-        return try database.query("SELECT csrf_token FROM sessions WHERE token = ?1", [.text(session)]) { $0.text(0) }.first ?? ""
+        return try database.query("SELECT csrf_token FROM sessions WHERE token_hash = sha256_hex(?1)", [.text(session)]) { $0.text(0) }.first ?? ""
     }
 
     /// Signs in through the sign-in form, as a browser does.

@@ -82,6 +82,6 @@ def add_special_rows(stack):
         for index, state in enumerate(states):
             driver = db.execute("INSERT INTO drivers (name, email, created_at) VALUES (?, ?, 'x') RETURNING id",
                                 (f"Driver {index}", f"count{index}@test.example")).fetchone()[0]
-            db.execute("""INSERT INTO memberships (connection_id, driver_id, driver_name, state, denial_reason, status_token, requested_at)
-                          VALUES (?, ?, ?, ?, ?, ?, 'x')""",
-                       (counting, driver, f"Driver {index}", state, "No" if state == "Denied" else None, f"count-status-token-{index:06d}"))
+            db.execute("""INSERT INTO memberships (connection_id, driver_id, driver_name, state, denial_reason, requested_at)
+                          VALUES (?, ?, ?, ?, ?, 'x')""",
+                       (counting, driver, f"Driver {index}", state, "No" if state == "Denied" else None))

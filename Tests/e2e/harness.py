@@ -1,6 +1,7 @@
 """Starts the real app and a real nginx on a SQLite file in a temporary folder, or, when
 CONNECTIONS_TEST_POSTGRES names a PostgreSQL server (a libpq URI, as scripts/test sets it), on a
 database of its own made on that server."""
+import hashlib
 import itertools
 import os
 import pathlib
@@ -125,6 +126,11 @@ def open_database(database, readonly=False):
         connection = sqlite3.connect(database)
     connection.execute("PRAGMA foreign_keys = ON")
     return connection
+
+
+def secret_hash(secret):
+    """What the app stores for a secret it hands out (a session, a link): its SHA-256 in hex."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def utc_timestamp(seconds_ago=0):

@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from harness import ROOT, VIEWER
+from harness import ROOT, VIEWER, secret_hash
 from test_browser import browser, sign_in  # noqa: F401 (the fixture)
 
 AXE_FILES = sorted(ROOT.glob("var/test-venv/lib/python3*/site-packages/selenium_axe_python/axe-core/axe.min.js"))
@@ -116,6 +116,12 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     check("requests", "/requests")
     check("requests of a connection", f"/connections/{connection}/requests")
     check("users", "/users")
+    with stack.db() as db:
+        db.execute("INSERT INTO user_invitations (org_id, email, role, token_hash, created_at, expires_at) "
+                   "VALUES ((SELECT min(id) FROM organizations), 'axe.pending@example.org', 'Viewer', ?, 'x', '2099-01-01T00:00:00Z')",
+                   (secret_hash("axe-pending-invitation"),))
+    check("users with a pending invitation", "/users")
+    check("invitations of the user", "/invitations")
     check("audit log", "/audit")
     check("organizations", "/connections/organizations")
     check("API tokens", "/account/tokens")
@@ -132,7 +138,7 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     sign_in(stack, browser, VIEWER)
     check("table of a viewer")
     check.report()
-    assert len(check.checked) == 31
+    assert len(check.checked) == 33
 
 
 def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):
@@ -168,20 +174,28 @@ def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):
         wait_for_heading(browser, "asked")
         check("asked before")
         with stack.db() as db:
-            db.execute("UPDATE memberships SET state = 'Denied', denial_reason = 'Not an employee' WHERE status_token = ?",
-                       (status.rsplit("/", 1)[1],))
+            db.execute("UPDATE memberships SET state = 'Denied', denial_reason = 'Not an employee' "
+                       "WHERE id = (SELECT membership_id FROM status_links WHERE token_hash = ?)", (secret_hash(status.rsplit("/", 1)[1]),))
         check("status: denied, ask again", status.replace(stack.base, ""))
         # The pages emails link to: a domain match's confirmation, a digest's unsubscribe.
         confirmation, unsubscribe = "axe-confirmation-" + "c" * 40, "axe-unsubscribe-" + "u" * 40
         with stack.db() as db:
-            membership = db.execute("SELECT id FROM memberships WHERE status_token = ?", (status.rsplit("/", 1)[1],)).fetchone()[0]
-            db.execute("INSERT INTO email_confirmations (token, membership_id, expires_at) VALUES (?, ?, '2099-01-01T00:00:00Z')",
-                       (confirmation, membership))
+            membership = db.execute("SELECT membership_id FROM status_links WHERE token_hash = ?", (secret_hash(status.rsplit("/", 1)[1]),)).fetchone()[0]
+            db.execute("INSERT INTO email_confirmations (token_hash, membership_id, expires_at) VALUES (?, ?, '2099-01-01T00:00:00Z')",
+                       (secret_hash(confirmation), membership))
             admin = db.execute("SELECT id FROM users WHERE email = 'admin@demo.test'").fetchone()[0]
             db.execute("DELETE FROM digest_settings WHERE user_id = ?", (admin,))
-            db.execute("INSERT INTO digest_settings (user_id, unsubscribe_token) VALUES (?, ?)", (admin, unsubscribe))
+            db.execute("INSERT INTO digest_settings (user_id) VALUES (?)", (admin,))
+            db.execute("INSERT INTO unsubscribe_links (token_hash, user_id) VALUES (?, ?)", (secret_hash(unsubscribe), admin))
         check("email confirmation link", f"/confirm/{confirmation}")
         check("unsubscribe link", f"/unsubscribe/{unsubscribe}")
+        # An invitation's link, for an address without an account (the form that creates it).
+        invitation = "axe-invitation-" + "i" * 40
+        with stack.db() as db:
+            db.execute("INSERT INTO user_invitations (org_id, email, role, token_hash, created_at, expires_at) "
+                       "VALUES ((SELECT min(id) FROM organizations), 'axe.invited@example.org', 'Viewer', ?, 'x', '2099-01-01T00:00:00Z')",
+                       (secret_hash(invitation),))
+        check("invitation link", f"/invitation/{invitation}")
         check("dead invite link", "/join/no-such-invite-token-aaaaaa")
         check("dead status link", "/status/no-such-status-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
     finally:

@@ -1,4 +1,5 @@
 """Accounts, organizations and access control, through nginx."""
+import json
 import re
 import subprocess
 import urllib.parse
@@ -6,7 +7,7 @@ import urllib.parse
 import pytest
 import requests
 
-from harness import ADMIN, BINARY, OFFICER, PASSWORD, VIEWER, Stack, utc_timestamp
+from harness import ADMIN, BINARY, OFFICER, PASSWORD, VIEWER, Stack, secret_hash, utc_timestamp
 
 
 def login_form(stack, browser=None):
@@ -64,7 +65,7 @@ def test_sign_in_sets_a_fresh_http_only_session_cookie(stack):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
     assert "Secure" not in cookie  # plain http here; nginx passes HTTPS=on in production
     with stack.db() as db:
-        assert db.execute("SELECT count(*) FROM sessions WHERE token = ?", (value,)).fetchone()[0] == 1
+        assert db.execute("SELECT count(*) FROM sessions WHERE token_hash = ?", (secret_hash(value),)).fetchone()[0] == 1
 
 
 def test_unknown_email_and_wrong_password_look_the_same(stack):
@@ -169,23 +170,50 @@ def test_the_table_shows_only_my_organizations(stack, orgs):
     assert stack.get("/connections?org=abc").status_code == 400
 
 
+def invitation_link(stack, email):
+    """The link of the newest invitation emailed to `email`, from the outbox (only its hash is in user_invitations)."""
+    with stack.db() as db:
+        payload = db.execute("SELECT payload FROM outbox WHERE kind = 'user invitation' AND recipient = ? ORDER BY id DESC",
+                             (email,)).fetchone()[0]
+    return "/invitation/" + json.loads(payload)["invitationToken"]
+
+
+def test_adding_a_user_is_an_invitation_and_says_nothing_of_other_accounts(stack, orgs):
+    org = orgs["second"]
+    # viewer@demo.test has an account; nobody.yet@demo.test has none: the Admin reads the same answer.
+    known = stack.post("/users", data={"org": orgs["first"], "action": "add", "email": VIEWER, "role": "Admin"})
+    unknown = stack.post("/users", data={"org": orgs["first"], "action": "add", "email": "nobody.yet@demo.test", "role": "Admin"})
+    assert known.status_code == unknown.status_code == 200
+    assert f"An invitation was sent to {VIEWER}." in known.text and "An invitation was sent to nobody.yet@demo.test." in unknown.text
+    assert "has no account" not in unknown.text and "was added" not in known.text
+    with stack.db() as db:
+        assert db.execute("SELECT count(*) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ? AND r.org_id = ?",
+                          (VIEWER, orgs["first"])).fetchone()[0] == 0, "nobody is added without saying yes"
+    # Pending on /users, and revocable (so the viewer's next sign-in, elsewhere in these tests, offers nothing).
+    pending = re.findall(r'name="invitation" value="(\d+)"', stack.get(f"/users?org={orgs['first']}").text)
+    assert len(pending) == 2
+    for invitation in pending:
+        assert "was revoked" in stack.post("/users", data={"org": orgs["first"], "action": "revoke", "invitation": invitation}).text
+
+
 def test_admins_manage_users_and_every_change_is_audited(stack, orgs):
     org = orgs["second"]
-    added = stack.post("/users", data={"org": org, "action": "add", "email": "new.person@demo.test", "role": "Viewer",
-                                       "name": "<b>New</b> Person", "password": "a long first password"})
-    assert added.status_code == 200 and "new.person@demo.test was added as Viewer." in added.text
-    assert "&lt;b&gt;New&lt;/b&gt; Person" in added.text and "<b>New</b>" not in added.text
-    again = stack.post("/users", data={"org": org, "action": "add", "email": "NEW.person@demo.test", "role": "Viewer"})
-    assert again.status_code == 409
-    short = stack.post("/users", data={"org": org, "action": "add", "email": "short@demo.test", "role": "Viewer", "name": "S", "password": "short"})
-    assert short.status_code == 400 and "at least 12 characters" in short.text
+    added = stack.post("/users", data={"org": org, "action": "add", "email": "new.person@demo.test", "role": "Viewer"})
+    assert added.status_code == 200 and "An invitation was sent to new.person@demo.test." in added.text
     for email in ("not-an-email", "nul\x00byte@x.test", "a" * 300 + "@x.test", "two@at@x.test"):
         bad = stack.post("/users", data={"org": org, "action": "add", "email": email, "role": "Viewer"})
         assert bad.status_code == 400 and "email address" in bad.text, email
-    unknown = stack.post("/users", data={"org": org, "action": "add", "email": "nobody.yet@demo.test", "role": "Viewer"})
-    assert unknown.status_code == 400 and "has no account yet" in unknown.text
     huge = stack.post("/users", data={"org": org, "action": "add", "email": "a@b.test", "role": "Viewer", "name": "x" * 1_500_000})
     assert huge.status_code == 413
+    # The person creates their account by the emailed link: a name and a password of their own.
+    link = invitation_link(stack, "new.person@demo.test")
+    short = requests.post(stack.base + link, data={"action": "accept", "name": "S", "password": "short"}, timeout=30)
+    assert short.status_code == 400 and "at least 12 characters" in short.text
+    accepted = requests.post(stack.base + link, data={"action": "accept", "name": "<b>New</b> Person", "password": "a long first password"},
+                             timeout=30)
+    assert accepted.status_code == 200 and "You joined" in accepted.text
+    again = stack.post("/users", data={"org": org, "action": "add", "email": "NEW.person@demo.test", "role": "Viewer"})
+    assert again.status_code == 409
     newcomer = stack.sign_in("new.person@demo.test", "a long first password")
     own_page = stack.get(f"/connections?org={org}", as_user=newcomer)
     assert own_page.status_code == 200
@@ -205,8 +233,8 @@ def test_admins_manage_users_and_every_change_is_audited(stack, orgs):
     demoted = stack.post("/users", data={"org": org, "action": "role", "user": admin, "role": "Viewer"})
     assert demoted.status_code == 409 and "at least one Admin" in demoted.text
     audit = stack.get(f"/audit?org={org}").text
-    actions = re.findall(r"<td>(User added|Role changed|User removed)</td>", audit)
-    assert actions[:3] == ["User removed", "Role changed", "User added"]  # newest first
+    actions = re.findall(r"<td>(User invited|Invitation accepted|Role changed|User removed)</td>", audit)
+    assert actions[:4] == ["User removed", "Role changed", "Invitation accepted", "User invited"]  # newest first
     assert "<li>Viewer → Connections officer</li>" in audit
     everything = stack.get("/audit").text
     assert "Signed in" in everything and "Sign-in failed" in everything
@@ -286,10 +314,10 @@ def test_sessions_expire_when_idle_and_absolutely(stack, column, age):
     browser = stack.sign_in(VIEWER)
     assert stack.get("/connections", as_user=browser).status_code == 200
     with stack.db() as db:
-        db.execute(f"UPDATE sessions SET {column} = ? WHERE token = ?", (utc_timestamp(age), browser.cookies["session"]))
+        db.execute(f"UPDATE sessions SET {column} = ? WHERE token_hash = ?", (utc_timestamp(age), secret_hash(browser.cookies["session"])))
     assert stack.get("/connections", as_user=browser).status_code == 303
     with stack.db() as db:
-        assert db.execute("SELECT count(*) FROM sessions WHERE token = ?", (browser.cookies["session"],)).fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM sessions WHERE token_hash = ?", (secret_hash(browser.cookies["session"]),)).fetchone()[0] == 0
 
 
 def test_many_organizations_are_chosen_on_their_own_page(fresh_stack):

@@ -12,6 +12,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
+from harness import secret_hash
 from test_browser import browser, screenshot, sign_in  # noqa: F401 (the fixture)
 from test_invites import make_connection
 
@@ -52,8 +53,8 @@ def test_rotating_asks_first_and_a_row_disables_like_the_bar(stack, admin):
     browser = admin
     connection, token, code = make_connection(stack)
     with stack.db() as db:
-        db.execute("""INSERT INTO memberships (connection_id, driver_id, driver_name, state, status_token, requested_at)
-                      SELECT ?, min(id), 'Waiting Driver', 'Pending', 'ux-pending-status-token-0001', 'x' FROM drivers""", (connection,))
+        db.execute("""INSERT INTO memberships (connection_id, driver_id, driver_name, state, requested_at)
+                      SELECT ?, min(id), 'Waiting Driver', 'Pending', 'x' FROM drivers""", (connection,))
     browser.get(f"{stack.base}/connections/{connection}/invite")
     browser.find_element(By.XPATH, "//button[normalize-space()='New link and QR code']").click()
     wait(browser, expected_conditions.url_contains("/rotate"))
@@ -273,9 +274,12 @@ def test_driver_pages_belong_to_the_driver(stack, browser):
         wait(browser, expected_conditions.url_contains("/find"))
         # Denied: a way to send a new request, right by the decision.
         with stack.db() as db:
-            db.execute("""INSERT INTO memberships (connection_id, driver_id, driver_name, state, denial_reason, status_token, requested_at)
-                          SELECT ?, min(id), 'Denied Driver', 'Denied', 'No such employee', 'ux-denied-status-token-0000000001', 'x'
-                          FROM drivers""", (connection,))
+            membership = db.execute("""INSERT INTO memberships (connection_id, driver_id, driver_name, state, denial_reason, requested_at)
+                                         SELECT ?, min(id), 'Denied Driver', 'Denied', 'No such employee', 'x'
+                                         FROM drivers""", (connection,)).lastrowid
+            # Only a status link's SHA-256 is stored.
+            db.execute("INSERT INTO status_links (token_hash, membership_id) VALUES (?, ?)",
+                       (secret_hash("ux-denied-status-token-0000000001"), membership))
         browser.get(f"{stack.base}/status/ux-denied-status-token-0000000001")
         link = browser.find_element(By.LINK_TEXT, "Send a new request")
         link.click()

@@ -186,8 +186,10 @@ def test_a_domain_match_is_connected_by_its_confirmation_link_and_a_repeat_gets_
     opened = requests.get(stack.base + confirm, timeout=30)
     assert opened.status_code == 200 and "Confirm my email address" in opened.text
     confirmed = requests.post(stack.base + confirm, timeout=30, allow_redirects=False)
-    assert confirmed.status_code == 303 and confirmed.headers["Location"] == status
-    assert 'role="status">Connected<' in requests.get(stack.base + status, timeout=30).text
+    # The request's page, by a link of its own (only hashes are stored: a link is drawn when handed out).
+    assert confirmed.status_code == 303 and confirmed.headers["Location"].startswith("/status/")
+    for page in (confirmed.headers["Location"], status):
+        assert 'role="status">Connected<' in requests.get(stack.base + page, timeout=30).text
     assert requests.post(stack.base + confirm, timeout=30).status_code == 409, "single use"
     server.wait_for(1, where=lambda m: to("flo@fleet.example")(m) and m["Subject"].startswith("You're connected"))
 
@@ -197,7 +199,8 @@ def test_a_domain_match_is_connected_by_its_confirmation_link_and_a_repeat_gets_
     repeat, _ = join(stack, token, name="Mallory", email="FLO@fleet.example")
     assert repeat.status_code == first.status_code == 200 and repeat.text == first.text
     again = server.wait_for(1, where=lambda m: to("flo@fleet.example")(m) and "status link" in m["Subject"])[0]
-    assert link(parts(again)[0], "/status/") == status
+    resent = requests.get(stack.base + link(parts(again)[0], "/status/"), timeout=30).text
+    assert 'role="status">Connected<' in resent and "Flo Fleet" in resent, "a link of its own to the same request"
 
 
 def test_an_invite_by_email_carries_the_link_its_qr_code_and_the_search_code(fresh_stack, smtp, tmp_path):
@@ -361,3 +364,43 @@ def test_without_smtp_nothing_breaks_and_admins_see_what_waits(stack):
     page = stack.get("/users").text
     assert "Email is not set up." in page and re.search(r"[\d,]+ emails are waiting", page)
     assert stack.get("/email").status_code == 200
+
+
+def test_an_invited_person_gets_the_link_and_creates_their_account_or_answers_at_sign_in(fresh_stack, smtp):
+    server = smtp().start()
+    stack = fresh_stack(connections=120, extra_args=smtp_args(server)).start()
+    with stack.db() as db:
+        first, second = [row[0] for row in db.execute("SELECT id FROM organizations ORDER BY id LIMIT 2").fetchall()]
+    # An unknown address: the email's link creates the account, with a password the person chooses.
+    answer = stack.post("/users", data={"org": first, "action": "add", "email": "casey@example.org", "role": "Connections officer"})
+    assert answer.status_code == 200 and "An invitation was sent to casey@example.org." in answer.text
+    message = server.wait_for(1, where=to("casey@example.org"))[0]
+    text, html = parts(message)
+    assert "Connections officer" in text and link(html, "/invitation/") == link(text, "/invitation/")
+    invitation = link(text, "/invitation/")
+    with stack.db() as db:
+        stored = " ".join(str(value) for row in db.execute("SELECT * FROM user_invitations").fetchall() for value in row)
+        assert invitation.rsplit("/", 1)[1] not in stored, "only the link's hash is stored"
+    opened = requests.get(stack.base + invitation, timeout=30)
+    assert opened.status_code == 200 and 'name="password"' in opened.text
+    accepted = requests.post(stack.base + invitation, data={"action": "accept", "name": "Casey", "password": "a long casey password"}, timeout=30)
+    assert accepted.status_code == 200 and "You joined" in accepted.text
+    casey = stack.sign_in("casey@example.org", "a long casey password")
+    assert stack.get(f"/connections?org={first}", as_user=casey).status_code == 200
+    # A known address: the same answer to the Admin; the person answers at their next sign-in.
+    known = stack.post("/users", data={"org": second, "action": "add", "email": "casey@example.org", "role": "Viewer"})
+    assert known.status_code == 200 and "An invitation was sent to casey@example.org." in known.text
+    server.wait_for(2, where=to("casey@example.org"))
+    signing_in = requests.Session()
+    form = signing_in.get(stack.base + "/login", timeout=30)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    signed_in = signing_in.post(stack.base + "/login", data={"csrf": csrf, "email": "casey@example.org", "password": "a long casey password",
+                                                             "next": "/connections"}, allow_redirects=False, timeout=30)
+    assert signed_in.headers["Location"] == "/invitations?next=%2Fconnections"
+    page = signing_in.get(stack.base + "/invitations", timeout=30).text
+    invitation_id = re.search(r'name="invitation" value="(\d+)"', page).group(1)
+    session_csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    declined = signing_in.post(stack.base + "/invitations", data={"csrf": session_csrf, "invitation": invitation_id, "action": "decline"},
+                               timeout=30)
+    assert declined.status_code == 200 and "You declined" in declined.text
+    assert signing_in.get(stack.base + f"/connections?org={second}", timeout=30, allow_redirects=False).status_code == 404

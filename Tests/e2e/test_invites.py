@@ -148,7 +148,7 @@ def test_a_repeat_request_reveals_nothing_and_a_denied_driver_asks_again_from_th
     assert state == "Denied" and "We could not match your ID." in page
 
     def row():
-        memberships = stack.query("SELECT id, state, denial_reason, requested_at, driver_name, status_token FROM memberships "
+        memberships = stack.query("SELECT id, state, denial_reason, requested_at, driver_name FROM memberships "
                                   "WHERE connection_id = ? ORDER BY id", (connection,))
         return [(*membership[1:], sorted(answer for (answer,) in stack.query("SELECT answer FROM membership_answers WHERE membership_id = ?",
                                                                                  (membership[0],))))
@@ -351,8 +351,8 @@ def test_a_long_queue_says_how_many_wait_beyond_the_list(stack):
     with stack.db() as db:
         for n in range(205):
             driver = db.execute("INSERT INTO drivers (name, email, created_at) VALUES ('Q', ?, 'x') RETURNING id", (f"queue{n}@example.org",)).fetchone()[0]
-            db.execute("INSERT INTO memberships (connection_id, driver_id, driver_name, state, status_token, requested_at) VALUES (?, ?, 'Q', 'Pending', ?, ?)",
-                       (connection, driver, f"queue-status-token-{n:08d}", f"2026-01-01T00:{n // 60:02d}:{n % 60:02d}Z"))
+            db.execute("INSERT INTO memberships (connection_id, driver_id, driver_name, state, requested_at) VALUES (?, ?, 'Q', 'Pending', ?)",
+                       (connection, driver, f"2026-01-01T00:{n // 60:02d}:{n % 60:02d}Z"))
     page = stack.get(f"/connections/{connection}/requests").text
     assert "205 requests are waiting, oldest first. The oldest 200 are listed here" in page
     assert page.count('name="m" value=') == 200 and "queue0@example.org" in page and "queue204@example.org" not in page

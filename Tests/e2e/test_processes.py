@@ -254,6 +254,16 @@ def test_an_export_whose_process_dies_is_a_broken_transfer(fresh_stack):
     assert head.startswith(b"HTTP/1.1 200") and b"Transfer-Encoding: chunked" in head
     assert len(rest) > 10000, "rows had arrived"
     assert not rest.endswith(b"\r\n0\r\n\r\n"), "no final chunk: the client sees a broken transfer, never a whole file"
+    # The export left its trace: written when it started, never completed, it reads "did not finish".
+    stack.app.wait(timeout=20)
+    stack.start_app()
+    deadline = time.time() + 20  # nginx counts the dead process as failed for a while
+    while requests.get(stack.base + "/login", timeout=30).status_code != 200 and time.time() < deadline:
+        time.sleep(0.5)
+    audit = stack.get("/audit", as_user=admin).text
+    entry = next(row for row in re.findall(r"<tr.*?</tr>", audit, re.S) if "Exported connections" in row)
+    assert "CSV, did not finish" in entry and ADMIN in entry and "Filters: none" in entry, entry
+    assert "Complete" not in entry and "Rows" not in entry, "no count: it never reached its end"
 
 
 def test_one_export_per_user_at_a_time_and_a_clear_429(fresh_stack):

@@ -11,19 +11,20 @@ struct DriverEmails {
     /// A request's status link is emailed again at most once in this time.
     static let statusLinkInterval: TimeInterval = 10 * 60
 
-    /// Queues `kind` about membership `id`; `extra` adds to what the message says (a confirmation token).
+    /// Queues `kind` about membership `id`, with a status link of its own; `extra` adds to what the
+    /// message says (a confirmation token).
     func enqueue(_ kind: EmailKind, membership id: Int, extra: [String: String] = [:]) throws {
         guard let found = try database.query("""
-            SELECT c.org_id, o.name_for_drivers, c.name, c.benefits_list, m.driver_name, d.email, m.status_token,
-                   coalesce(m.denial_reason, '')
+            SELECT c.org_id, o.name_for_drivers, c.name, c.benefits_list, m.driver_name, d.email, coalesce(m.denial_reason, '')
             FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN organizations o ON o.id = c.org_id
             JOIN drivers d ON d.id = m.driver_id WHERE m.id = ?1
             """, [.init(id)], row: { row in
                 (org: row.int(0), payload: ["organization": row.text(1), "connection": row.text(2), "benefits": row.text(3),
-                                            "driver": row.text(4), "statusToken": row.text(6), "reason": row.text(7)], email: row.text(5))
+                                            "driver": row.text(4), "reason": row.text(6)], email: row.text(5))
             }).first else { return }
+        let statusToken = try StatusLinks(database: database).issue(membership: id)
         try Outbox(database: database).enqueue(kind, to: found.email, organizationID: found.org, membershipID: id,
-                                               payload: found.payload.merging(extra) { $1 })
+                                               payload: found.payload.merging(extra) { $1 }.merging(["statusToken": statusToken]) { $1 })
     }
 
     /// Whether a repeat request may email its links again: not when any email about the request

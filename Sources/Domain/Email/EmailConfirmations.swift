@@ -16,11 +16,10 @@ public struct EmailConfirmations {
 
     /// Inside the request's transaction: a new link for the membership (an earlier one stops working).
     func create(membership id: Int, now: Date = Date()) throws -> String {
-        var random = SystemRandomNumberGenerator()
-        let token = InviteCodes.inviteToken(using: &random) + InviteCodes.inviteToken(using: &random)
+        let token = Secret.generate()
         try database.run("DELETE FROM email_confirmations WHERE membership_id = ?1", [.init(id)])
-        try database.run("INSERT INTO email_confirmations (token, membership_id, expires_at) VALUES (?1, ?2, ?3)",
-                         [.text(token), .init(id), .text(DateText.store(now.addingTimeInterval(Self.lifetime)))])
+        try database.run("INSERT INTO email_confirmations (token_hash, membership_id, expires_at) VALUES (?1, ?2, ?3)",
+                         [.text(Secret.hash(token)), .init(id), .text(DateText.store(now.addingTimeInterval(Self.lifetime)))])
         return token
     }
 
@@ -41,14 +40,14 @@ public struct EmailConfirmations {
         try open(token, now: now).link
     }
 
-    private func open(_ token: String, now: Date) throws -> (link: Link, membership: Int, statusToken: String, organization: Int) {
+    private func open(_ token: String, now: Date) throws -> (link: Link, membership: Int, organization: Int) {
         guard (43...100).contains(token.utf8.count), let found = try database.query("""
-            SELECT o.name_for_drivers, c.name, d.email, m.id, m.status_token, e.expires_at, e.confirmed_at, c.org_id
+            SELECT o.name_for_drivers, c.name, d.email, m.id, e.expires_at, e.confirmed_at, c.org_id
             FROM email_confirmations e JOIN memberships m ON m.id = e.membership_id JOIN connections c ON c.id = m.connection_id
-            JOIN organizations o ON o.id = c.org_id JOIN drivers d ON d.id = m.driver_id WHERE e.token = ?1
-            """, [.text(token)], row: {
-                (link: Link(organization: $0.text(0), connection: $0.text(1), email: $0.text(2)), membership: $0.int(3), status: $0.text(4),
-                 expires: $0.text(5), confirmed: !$0.isNull(6), organization: $0.int(7))
+            JOIN organizations o ON o.id = c.org_id JOIN drivers d ON d.id = m.driver_id WHERE e.token_hash = ?1
+            """, [.text(Secret.hash(token))], row: {
+                (link: Link(organization: $0.text(0), connection: $0.text(1), email: $0.text(2)), membership: $0.int(3),
+                 expires: $0.text(4), confirmed: !$0.isNull(5), organization: $0.int(6))
             }).first else {
             throw UserError.notFound("This confirmation link is not valid. Use the newest link we emailed you.")
         }
@@ -59,16 +58,16 @@ public struct EmailConfirmations {
             throw UserError.conflict("This confirmation link has expired. Ask to join again with the same email address: "
                                      + "we will send a new link.")
         }
-        return (found.link, found.membership, found.status, found.organization)
+        return (found.link, found.membership, found.organization)
     }
 
     /// Uses the link: the address is confirmed, and while the request waits and the connection
     /// still approves this domain, the driver is connected (and told so by email). Otherwise the
-    /// request waits for the host. Returns the request's status token, to show its page.
+    /// request waits for the host. Returns a new status link's token, to show the request's page.
     public func confirm(token: String, now: Date = Date()) throws -> String {
         try database.transaction {
             let found = try open(token, now: now)
-            try database.run("UPDATE email_confirmations SET confirmed_at = ?2 WHERE token = ?1", [.text(token), .text(DateText.store(now))])
+            try database.run("UPDATE email_confirmations SET confirmed_at = ?2 WHERE token_hash = ?1", [.text(Secret.hash(token)), .text(DateText.store(now))])
             let approves = try database.scalarInt("""
                 SELECT count(*) FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN drivers d ON d.id = m.driver_id
                 WHERE m.id = ?1 AND m.state = 'Pending' AND c.status = 'Enabled' AND \(JoinRequests.domainMatches(connection: "c", email: "d.email"))
@@ -83,7 +82,7 @@ public struct EmailConfirmations {
             } else if try database.scalarInt("SELECT count(*) FROM memberships WHERE id = ?1 AND state = 'Pending'", [.init(found.membership)]) > 0 {
                 try HostDigests(database: database).schedule(organizationID: found.organization, now: now)
             }
-            return found.statusToken
+            return try StatusLinks(database: database).issue(membership: found.membership)
         }
     }
 }

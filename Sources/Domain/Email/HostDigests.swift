@@ -36,18 +36,14 @@ public struct HostDigests {
 
     public struct Setting: Sendable {
         public let enabled: Bool
-        /// The secret of the digest's unsubscribe link.
-        public let unsubscribeToken: String
         let lastDue: Date?
     }
 
-    /// A user's digest setting (on, with a new unsubscribe token, until they turn it off). Inside a write transaction.
+    /// A user's digest setting (on until they turn it off). Inside a write transaction.
     func setting(userID: Int) throws -> Setting {
-        var random = SystemRandomNumberGenerator()
-        try database.run("INSERT INTO digest_settings (user_id, unsubscribe_token) VALUES (?1, ?2) ON CONFLICT (user_id) DO NOTHING",
-                         [.init(userID), .text(InviteCodes.inviteToken(using: &random) + InviteCodes.inviteToken(using: &random))])
-        return try database.query("SELECT enabled, unsubscribe_token, last_due_at FROM digest_settings WHERE user_id = ?1", [.init(userID)]) {
-            Setting(enabled: $0.int(0) == 1, unsubscribeToken: $0.text(1), lastDue: $0.optionalText(2).flatMap(DateText.parse))
+        try database.run("INSERT INTO digest_settings (user_id) VALUES (?1) ON CONFLICT (user_id) DO NOTHING", [.init(userID)])
+        return try database.query("SELECT enabled, last_due_at FROM digest_settings WHERE user_id = ?1", [.init(userID)]) {
+            Setting(enabled: $0.int(0) == 1, lastDue: $0.optionalText(1).flatMap(DateText.parse))
         }[0]
     }
 
@@ -68,8 +64,8 @@ public struct HostDigests {
     public func user(unsubscribeToken token: String) throws -> (id: Int, email: String)? {
         guard (43...100).contains(token.utf8.count) else { return nil }
         return try database.query("""
-            SELECT u.id, u.email FROM digest_settings s JOIN users u ON u.id = s.user_id WHERE s.unsubscribe_token = ?1
-            """, [.text(token)]) { (id: $0.int(0), email: $0.text(1)) }.first
+            SELECT u.id, u.email FROM unsubscribe_links l JOIN users u ON u.id = l.user_id WHERE l.token_hash = ?1
+            """, [.text(Secret.hash(token))]) { (id: $0.int(0), email: $0.text(1)) }.first
     }
 
     /// An unsubscribe link's action: the digest goes off, without signing in.
@@ -87,21 +83,26 @@ public struct HostDigests {
             public let waiting: Int
         }
         public let lines: [Line]
+        /// A new unsubscribe link's secret, drawn for this digest.
         public let unsubscribeToken: String
         public var total: Int { lines.reduce(0) { $0 + $1.waiting } }
     }
 
-    /// The requests waiting on the connections where the user decides, when the digest is sent;
-    /// nil when the user turned digests off or nothing waits any more.
+    /// The requests waiting on the connections where the user decides, when the digest is sent,
+    /// with an unsubscribe link of its own; nil when the user turned digests off or nothing waits any more.
     public func content(userID: Int) throws -> Content? {
-        guard let setting = try database.query("SELECT enabled, unsubscribe_token FROM digest_settings WHERE user_id = ?1", [.init(userID)],
-                                               row: { (enabled: $0.int(0) == 1, token: $0.text(1)) }).first, setting.enabled else { return nil }
+        guard try isEnabled(userID: userID) else { return nil }
         let lines = try database.query("""
             SELECT o.name, c.id, c.name, c.pending_requests FROM connections c JOIN organizations o ON o.id = c.org_id
             WHERE c.pending_requests > 0
               AND c.org_id IN (SELECT org_id FROM user_roles WHERE user_id = ? AND role IN \(Self.decidingRoles.sql))
             ORDER BY o.name COLLATE NOCASE, c.pending_requests DESC, c.name COLLATE NOCASE, c.id LIMIT 50
             """, [.init(userID)] + Self.decidingRoles.parameters) { Content.Line(organization: $0.text(0), connectionID: $0.int(1), connection: $0.text(2), waiting: $0.int(3)) }
-        return lines.isEmpty ? nil : Content(lines: lines, unsubscribeToken: setting.token)
+        guard !lines.isEmpty else { return nil }
+        let token = Secret.generate()
+        try database.transaction {
+            try database.run("INSERT INTO unsubscribe_links (token_hash, user_id) VALUES (?1, ?2)", [.text(Secret.hash(token)), .init(userID)])
+        }
+        return Content(lines: lines, unsubscribeToken: token)
     }
 }

@@ -12,6 +12,8 @@ public enum EmailKind: String, CaseIterable, Sendable {
     case statusLink = "status link"
     case invite
     case digest
+    /// An Admin's invitation of a person to an organization (`UserInvitations`).
+    case userInvitation = "user invitation"
 }
 
 /// Where an email stands. `sending`: taken by the sender; a crash leaves it so, and the next
@@ -68,9 +70,8 @@ public struct Outbox {
     @discardableResult
     public func enqueue(_ kind: EmailKind, to recipient: String, organizationID: Int?, userID: Int? = nil, membershipID: Int? = nil,
                         payload: [String: String], due: Date = Date()) throws -> Int {
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys]), as: UTF8.self)
-        var random = SystemRandomNumberGenerator()
-        let key = InviteCodes.inviteToken(using: &random) + InviteCodes.inviteToken(using: &random)
+        let json = try Self.encode(payload)
+        let key = Secret.generate()
         let now = DateText.now()
         return try database.insertReturningID("""
             INSERT INTO outbox (kind, org_id, user_id, membership_id, recipient, payload, message_key, due_at, created_at)
@@ -102,6 +103,14 @@ public struct Outbox {
         }
     }
 
+    static func encode(_ payload: [String: String]) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys]), as: UTF8.self)
+    }
+
+    /// The payload's keys that hold the secrets of its links: gone once the email is sent or skipped,
+    /// so sent emails in the database hand out no working link (migration 10 did the same for those before it).
+    static let linkSecrets: Set<String> = ["statusToken", "confirmToken", UserInvitations.tokenKey]
+
     static func decode(_ json: String) -> [String: String] {
         (try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String]) ?? [:]
     }
@@ -124,11 +133,14 @@ public struct Outbox {
         try database.transaction {
             _ = try lease.renew(now: now)
             let id = SQLValue.init(item.id)
+            let withoutLinks = SQLValue.text(try Self.encode(item.payload.filter { !Self.linkSecrets.contains($0.key) }))
             switch outcome {
             case .sent:
-                try database.run("UPDATE outbox SET state = 'sent', sent_at = ?2, last_error = NULL WHERE id = ?1", [id, .text(DateText.store(now))])
+                try database.run("UPDATE outbox SET state = 'sent', sent_at = ?2, last_error = NULL, payload = ?3 WHERE id = ?1",
+                                 [id, .text(DateText.store(now)), withoutLinks])
             case .skipped(let reason):
-                try database.run("UPDATE outbox SET state = 'skipped', last_error = ?2 WHERE id = ?1", [id, .text(Self.errorText(reason))])
+                try database.run("UPDATE outbox SET state = 'skipped', last_error = ?2, payload = ?3 WHERE id = ?1",
+                                 [id, .text(Self.errorText(reason)), withoutLinks])
             case .temporaryFailure(let error) where item.attempts < policy.maximumAttempts:
                 try database.run("UPDATE outbox SET state = 'queued', due_at = ?2, last_error = ?3 WHERE id = ?1",
                                  [id, .text(DateText.store(now.addingTimeInterval(policy.delay(afterAttempt: item.attempts)))),

@@ -1,12 +1,17 @@
-/// SHA-256 (FIPS 180-4), for storing device cookies as hashes: the cookie holds 256 random bits,
-/// so a plain hash is enough, and a copy of the database does not hand out working cookies.
+/// SHA-256 (FIPS 180-4), for storing secrets as hashes (`Domain/Secret.swift`), and for the
+/// form signatures' HMAC. Here in Storage so that SQLite can call it too (`sha256_hex()`, which
+/// migration 10 uses to hash the secrets stored before it).
 /// (Foundation on Linux has no SHA-256, and this is too little to add a library for.)
-enum SHA256 {
-    static func hex(_ text: String) -> String {
-        digest(Array(text.utf8)).map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
+public enum SHA256 {
+    public static func hex(_ text: String) -> String {
+        hex(bytes: Array(text.utf8))
     }
 
-    static func digest(_ message: [UInt8]) -> [UInt8] {
+    public static func hex(bytes: [UInt8]) -> String {
+        digest(bytes).map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
+    }
+
+    public static func digest(_ message: [UInt8]) -> [UInt8] {
         var state: [UInt32] = [0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19]
         var padded = message + [0x80]
         while padded.count % 64 != 56 { padded.append(0) }
@@ -34,7 +39,7 @@ enum SHA256 {
     }
 
     /// HMAC-SHA-256 (RFC 2104).
-    static func hmac(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
+    public static func hmac(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
         var block = key.count > 64 ? digest(key) : key
         block += [UInt8](repeating: 0, count: 64 - block.count)
         return digest(block.map { $0 ^ 0x5c } + digest(block.map { $0 ^ 0x36 } + message))
