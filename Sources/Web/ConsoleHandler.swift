@@ -48,7 +48,7 @@ public final class ConsoleHandler: RequestHandler {
             break
         }
         guard let session = try Accounts(database: database).session(token: request.cookies[SessionCookie.name] ?? "") else {
-            if request.isRead { throw RedirectToSignIn(location: "/login?next=" + URLEncoding.encode(request.pathAndQuery)) }
+            if request.isRead { throw RedirectToSignIn(location: ReturnPath.signIn(returningTo: request.pathAndQuery)) }
             throw UserError.unauthorized("Your session has ended. Sign in again, then repeat what you were doing.")
         }
         // Every state-changing request carries the session's token, so another site cannot forge it.
