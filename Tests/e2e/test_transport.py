@@ -5,6 +5,7 @@ import concurrent.futures
 import http.client
 import json
 import random
+import socket
 
 from api_client import make_token
 from harness import ADMIN
@@ -109,6 +110,17 @@ def test_addresses_of_every_length_get_the_apps_answer_or_its_414(fresh_stack):
             assert signed_out[0] == 303 and signed_out[1]["location"].endswith("/login"), signed_out[:2]
         else:
             assert signed_in[0] == api[0] == signed_out[0] == 414, kilobytes
+    # A filter removed: the page's state sent back as an address, as long as the one it came from (was 502).
+    filters = "&".join("f=name&op=contains&v=" + "%E2%82%AC" * 200 for _ in range(12))  # 22 KB
+    removed = raw_request(stack, "GET", "/connections?" + filters + "&remove=1", headers={"Cookie": cookie})
+    assert removed[0] == 303 and len(removed[1]["location"]) > 16 * KIB, removed[:2]
+    # The same filters sent as raw UTF-8 (three times shorter) would be sent back encoded, longer than
+    # 32 KiB: the app's 414 rather than nginx's 502.
+    raw = ("&".join("f=name&op=contains&v=" + "€" * 200 for _ in range(30)) + "&remove=1").encode()
+    with socket.create_connection(("127.0.0.1", stack.port), timeout=30) as peer:
+        peer.sendall(b"GET /connections?" + raw + b" HTTP/1.1\r\nHost: x\r\nCookie: " + cookie.encode() + b"\r\nConnection: close\r\n\r\n")
+        answer = b"".join(iter(lambda: peer.recv(65536), b""))
+    assert answer.startswith(b"HTTP/1.1 414 ") and b"Address too long" in answer, answer[:300]
     # A short address still comes back after signing in.
     short = raw_request(stack, "GET", "/connections?sort=name")
     assert short[1]["location"].endswith("/login?next=%2Fconnections%3Fsort%3Dname"), short[1]
