@@ -170,8 +170,8 @@ public final class FastCGIServer: Sendable {
             return .answered
         }
         // The same bound as nginx's request line (large_client_header_buffers), for peers other than nginx.
-        guard path.utf8.count + queryString.utf8.count <= configuration.maxAddressBytes else {
-            return refused(.addressTooLong(limit: configuration.maxAddressBytes), query: "")
+        guard path.utf8.count + queryString.utf8.count <= ServerConfiguration.maxAddressBytes else {
+            return refused(.addressTooLong(limit: ServerConfiguration.maxAddressBytes), query: "")
         }
         // Empty without a body; any other non-number reads as too large rather than as no body.
         let contentLength = parameters["CONTENT_LENGTH"].map { $0.isEmpty ? 0 : max(0, Int($0) ?? Int.max) } ?? 0

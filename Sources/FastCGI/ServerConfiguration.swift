@@ -6,9 +6,6 @@ public struct ServerConfiguration: Sendable {
     public var socketMode: UInt32
     public var threads: Int
     public var maxBodyBytes: Int
-    /// The longest path and query accepted: nginx's request line limit (large_client_header_buffers
-    /// in nginx/connections.conf.template), so that a peer other than nginx meets the same bound.
-    public var maxAddressBytes: Int
     /// How long in-flight requests may run after SIGTERM/SIGINT.
     public var shutdownGraceSeconds: Double
     /// How long a connection may send nothing before it is closed: a peer that connects and stays
@@ -16,15 +13,18 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeoutSeconds: Int
 
     public init(address: String, socketMode: UInt32 = 0o660, threads: Int = ServerConfiguration.defaultThreads,
-                maxBodyBytes: Int = 1 << 20, maxAddressBytes: Int = 32 << 10, shutdownGraceSeconds: Double = 10, idleTimeoutSeconds: Int = 30) {
+                maxBodyBytes: Int = 1 << 20, shutdownGraceSeconds: Double = 10, idleTimeoutSeconds: Int = 30) {
         self.idleTimeoutSeconds = max(1, idleTimeoutSeconds)
         self.address = address
         self.socketMode = socketMode
         self.threads = max(1, threads)
         self.maxBodyBytes = maxBodyBytes
-        self.maxAddressBytes = maxAddressBytes
         self.shutdownGraceSeconds = shutdownGraceSeconds
     }
+
+    /// The longest path and query accepted: nginx's request line limit (large_client_header_buffers
+    /// in nginx/connections.conf.template), so that a peer other than nginx meets the same bound.
+    public static let maxAddressBytes = 32 << 10
 
     /// Requests spend little time waiting, so two threads per core keep the cores busy
     /// without the cost of switching between many (measured in BENCHMARKS.md).

@@ -40,7 +40,7 @@ public final class ConsoleHandler: RequestHandler {
 
     /// The longest `Location` sent: the request line's bound (32 KiB), well within nginx's
     /// fastcgi_buffer_size (64 KiB) with the other headers.
-    static let longestRedirect = 32 << 10
+    static let longestRedirect = ServerConfiguration.maxAddressBytes
 
     public func refuse(_ refusal: TransportRefusal, request: Request) -> Response {
         errorPage(refusal, request: request)
