@@ -129,11 +129,15 @@ public final class FastCGIServer: Sendable {
                 continue
             }
             switch answer(&request, with: handler, stopping: stopping) {
-            case .answered(let readWholeRequest):
-                // With the whole request read, a unix socket can close at once; libfcgi would otherwise
-                // wait for nginx to hang up first, holding the thread idle. Unread input (a refused
-                // body) must be drained by libfcgi's slow close, or nginx would see a reset.
-                if configuration.isUnixSocket && readWholeRequest { FCGX_Detach(&request) }
+            case .answered:
+                // The input is read to its end (the empty FCGI_STDIN record) whatever the answer, even one
+                // given without reading the body: a socket closed with input unread is reset, and nginx
+                // then loses the end of the answer it is still reading.
+                let readToEnd = Self.drainInput(request.in)
+                if !readToEnd { request.keepConnection = 0 }
+                // Read to its end, a unix socket can close at once (libfcgi would wait for nginx to hang up
+                // first, holding the thread idle); a peer that did not end its input is not waited for either.
+                if configuration.isUnixSocket || !readToEnd { FCGX_Detach(&request) }
                 FCGX_Finish_r(&request)
             case .aborted:
                 FCGX_FFlush(request.out)
@@ -146,8 +150,7 @@ public final class FastCGIServer: Sendable {
     }
 
     enum Outcome {
-        /// `readWholeRequest` is false when the body was refused unread.
-        case answered(readWholeRequest: Bool)
+        case answered
         /// A streamed body could not finish and must not look finished.
         case aborted
     }
@@ -158,19 +161,28 @@ public final class FastCGIServer: Sendable {
         let path = parameters["DOCUMENT_URI"] ?? parameters["SCRIPT_NAME"] ?? "/"
         let out = ResponseStream(stream: raw.out)
 
+        let queryString = parameters["QUERY_STRING"] ?? ""
+        // A refused request reaches the handler without its body (and without an address too long to read).
+        func refused(_ refusal: TransportRefusal, query: String) -> Outcome {
+            let request = Request(method: method, path: path, queryString: query, headers: parameters.headers,
+                                  remoteAddress: parameters["REMOTE_ADDR"] ?? "", isHTTPS: parameters["HTTPS"] == "on")
+            _ = write(handler.refuse(refusal, request: request), to: out)
+            return .answered
+        }
+        // The same bound as nginx's request line (large_client_header_buffers), for peers other than nginx.
+        guard path.utf8.count + queryString.utf8.count <= ServerConfiguration.maxAddressBytes else {
+            return refused(.addressTooLong(limit: ServerConfiguration.maxAddressBytes), query: "")
+        }
         // Empty without a body; any other non-number reads as too large rather than as no body.
         let contentLength = parameters["CONTENT_LENGTH"].map { $0.isEmpty ? 0 : max(0, Int($0) ?? Int.max) } ?? 0
         guard contentLength <= configuration.maxBodyBytes else {
-            let refused = Request(method: method, path: path, queryString: parameters["QUERY_STRING"] ?? "", headers: parameters.headers,
-                                  remoteAddress: parameters["REMOTE_ADDR"] ?? "", isHTTPS: parameters["HTTPS"] == "on")
-            _ = write(handler.refuse(.bodyTooLarge(limit: configuration.maxBodyBytes), request: refused), to: out)
-            return .answered(readWholeRequest: false)
+            return refused(.bodyTooLarge(limit: configuration.maxBodyBytes), query: queryString)
         }
-        let request = Request(method: method, path: path, queryString: parameters["QUERY_STRING"] ?? "",
+        let request = Request(method: method, path: path, queryString: queryString,
                               headers: parameters.headers, body: readBody(raw.in, length: contentLength),
                               remoteAddress: parameters["REMOTE_ADDR"] ?? "", isHTTPS: parameters["HTTPS"] == "on",
                               serverStopping: { stopping.deadlinePassed })
-        return write(handler.respond(to: request), to: out) ? .answered(readWholeRequest: true) : .aborted
+        return write(handler.respond(to: request), to: out) ? .answered : .aborted
     }
 
     /// Writes the response; false when a streamed body aborted and the transfer must look broken.
@@ -194,6 +206,23 @@ public final class FastCGIServer: Sendable {
             Log.error("response stream failed: \(error)")
         }
         return true
+    }
+
+    /// nginx sends at most its client_max_body_size (2 MiB); a peer that sends more is not waited for.
+    static let drainLimit = 16 << 20
+
+    /// Reads and drops what is left of a request's input; true when it ended as FastCGI ends it
+    /// (not by a read error, the idle timeout, or more than `drainLimit`).
+    static func drainInput(_ stream: UnsafeMutablePointer<FCGX_Stream>) -> Bool {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 1 << 14) { scratch in
+            var drained = 0
+            while drained <= drainLimit {
+                let read = Int(FCGX_GetStr(scratch.baseAddress!, Int32(scratch.count), stream))
+                guard read == scratch.count else { return FCGX_GetError(stream) == 0 && FCGX_HasSeenEOF(stream) != 0 }
+                drained += read
+            }
+            return false
+        }
     }
 
     private func readBody(_ stream: UnsafeMutablePointer<FCGX_Stream>, length: Int) -> [UInt8] {

@@ -12,4 +12,6 @@ public protocol RequestHandler: AnyObject {
 public enum TransportRefusal: Error, Sendable {
     /// The body is larger than the configured limit (bytes).
     case bodyTooLarge(limit: Int)
+    /// The path and query together are longer than the configured limit (bytes).
+    case addressTooLong(limit: Int)
 }

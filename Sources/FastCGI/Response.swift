@@ -56,6 +56,7 @@ public enum HTTPStatus {
         case 405: return "Method Not Allowed"
         case 409: return "Conflict"
         case 413: return "Content Too Large"
+        case 414: return "URI Too Long"
         case 422: return "Unprocessable Content"
         case 429: return "Too Many Requests"
         case 500: return "Internal Server Error"

@@ -22,6 +22,10 @@ public struct ServerConfiguration: Sendable {
         self.shutdownGraceSeconds = shutdownGraceSeconds
     }
 
+    /// The longest path and query accepted: nginx's request line limit (large_client_header_buffers
+    /// in nginx/connections.conf.template), so that a peer other than nginx meets the same bound.
+    public static let maxAddressBytes = 32 << 10
+
     /// Requests spend little time waiting, so two threads per core keep the cores busy
     /// without the cost of switching between many (measured in BENCHMARKS.md).
     public static var defaultThreads: Int { max(4, 2 * System.coreCount) }

@@ -26,11 +26,21 @@ public final class ConsoleHandler: RequestHandler {
             try database.beginRequest()
             defer { database.endRequest() }
             let (route, parameters) = try router.route(request.method, request.path)
-            return try route.handle(try context(for: route, parameters, request))
+            let response = try route.handle(try context(for: route, parameters, request))
+            // A page's state sent back as an address (a filter removed, columns chosen) can outgrow the
+            // address it came from when encoded again; past what nginx holds it would be nginx's 502.
+            if let location = response.headers.first(where: { $0.name == "Location" })?.value, location.utf8.count > Self.longestRedirect {
+                throw TransportRefusal.addressTooLong(limit: Self.longestRedirect)
+            }
+            return response
         } catch {
             return errorPage(error, request: request)
         }
     }
+
+    /// The longest `Location` sent: the request line's bound (32 KiB), well within nginx's
+    /// fastcgi_buffer_size (64 KiB) with the other headers.
+    static let longestRedirect = ServerConfiguration.maxAddressBytes
 
     public func refuse(_ refusal: TransportRefusal, request: Request) -> Response {
         errorPage(refusal, request: request)
@@ -48,7 +58,7 @@ public final class ConsoleHandler: RequestHandler {
             break
         }
         guard let session = try Accounts(database: database).session(token: request.cookies[SessionCookie.name] ?? "") else {
-            if request.isRead { throw RedirectToSignIn(location: "/login?next=" + URLEncoding.encode(request.pathAndQuery)) }
+            if request.isRead { throw RedirectToSignIn(location: ReturnPath.signIn(returningTo: request.pathAndQuery)) }
             throw UserError.unauthorized("Your session has ended. Sign in again, then repeat what you were doing.")
         }
         // Every state-changing request carries the session's token, so another site cannot forge it.

@@ -63,6 +63,9 @@ struct ErrorPresentation {
             case .bodyTooLarge(let limit):
                 status = 413
                 message = "The request is too large: at most \(Format.bytes(limit)) is accepted."
+            case .addressTooLong(let limit):
+                status = 414
+                message = "This address is too long: at most \(Format.bytes(limit)) is accepted. Use fewer or shorter filter values."
             }
         case let error as StorageError:
             let answer = Self.answer(to: error)
@@ -141,6 +144,7 @@ struct ErrorPresentation {
         case 405: return "Method not allowed"
         case 409: return "Conflict"
         case 413: return "Too large"
+        case 414: return "Address too long"
         case 429: return "Too many attempts"
         case 503: return "Try again in a moment"
         default: return "Something went wrong"

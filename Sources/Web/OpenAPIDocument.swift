@@ -24,7 +24,7 @@ enum OpenAPIDocument {
                     as the console does (another organization's things answer 404, a role without the right 403). Failures are \
                     problem details (RFC 9457) with the console's messages. Each token may make \(WebConfiguration.apiRequestsPerMinute) \
                     requests a minute (bursts of \(WebConfiguration.apiBurst)); over that, 429 with Retry-After. An address \
-                    longer than 64 KB is refused by nginx before the API sees it.
+                    longer than 32 KB is refused with 414 (problem details) before the API sees it.
                     """),
             ],
             "servers": [["url": "/"]],

@@ -11,6 +11,13 @@ final class SessionCookieTests: XCTestCase {
         XCTAssertTrue(SessionCookie.clear(secure: true).contains("Max-Age=0"))
     }
 
+    func testASignInRedirectCarriesOnlyAReturnPathItMayFollow() {
+        XCTAssertEqual(ReturnPath.signIn(returningTo: "/connections?sort=name"), "/login?next=%2Fconnections%3Fsort%3Dname")
+        // Too long to come back to (it would fill nginx's header buffer, encoded three times over): dropped.
+        XCTAssertEqual(ReturnPath.signIn(returningTo: "/connections?v=" + String(repeating: "x", count: 20_000)), "/login")
+        XCTAssertEqual(ReturnPath.signIn(returningTo: "//evil.example"), "/login")
+    }
+
     func testReturnPathsStayOnThisSite() {
         XCTAssertEqual(ReturnPath.safe("/connections?sort=name&v=a%20b"), "/connections?sort=name&v=a%20b")
         XCTAssertEqual(ReturnPath.safe("/requests"), "/requests")

@@ -151,7 +151,7 @@ def test_schemathesis_finds_no_server_error_and_no_answer_off_the_document(fresh
         [str(schemathesis), "run", stack.base + "/api/v1/openapi.json", "--header", f"Authorization: Bearer {token}",
          "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,"
                      "response_schema_conformance",
-         # ASCII strings: the document's limits then keep every address within nginx's 64 KB (beyond, nginx's 414).
+         # ASCII strings: the document's limits then keep every address within nginx's 32 KB (beyond, a 414).
          "--max-examples", "50", "--phases", "examples,coverage,fuzzing", "--workers", "1", "--seed", "1", "--generation-codec", "ascii",
          "--request-timeout", "30", "--no-color", "--report", "junit", "--report-dir", str(tmp_path)],
         capture_output=True, text=True, timeout=400, cwd=tmp_path)

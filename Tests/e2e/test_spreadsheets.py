@@ -15,6 +15,8 @@ NS = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0", "office": "urn
       "fo": "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"}
 # LibreOffice's CSV import as its dialog offers it: comma, double quotes, UTF-8, from line 1, English, special numbers detected.
 CSV_IMPORT = "CSV:44,34,76,1,,1033,false,true,true"
+# The same with semicolons, the separator of much of Europe.
+CSV_IMPORT_SEMICOLON = "CSV:59,34,76,1,,1033,false,true,true"
 
 
 def q(name):
@@ -50,15 +52,16 @@ def libreoffice_reads(path, tmp_path, infilter=None):
 
 @pytest.fixture
 def rows_to_export(stack):
-    """Two connections of the demo Admin: a name a spreadsheet would run as a formula, and a list of questions."""
+    """Three connections of the demo Admin: names a spreadsheet would run as a formula (at the start, and
+    after a semicolon), and a list of questions."""
     with stack.db() as db:
         org = db.execute("SELECT min(id) FROM organizations").fetchone()[0]
-        for index, name in enumerate(("=1+1 spreadsheet", "Spreadsheet plain")):
+        for index, name in enumerate(("=1+1 spreadsheet", "Spreadsheet plain", "Spreadsheet x;=1+1")):
             db.execute("""INSERT INTO connections (org_id, name, status, connection_type, approval_type, visibility, search_code,
                           invite_token, questions_list, benefits_list, created_at, updated_at)
                           VALUES (?, ?, 'Enabled', 'Standard', 'Manually approve', 'Private', ?, ?, 'Employee ID\nVehicle plate',
                                   'Free charging\nReserved hours', '2026-11-27T21:23:51Z', '2026-11-28T08:00:00Z')""",
-                       (org, name, "SPRDSHT" + "AB"[index], f"spreadsheet-test-token-{index:04d}"))
+                       (org, name, "SPRDSHT" + "ABC"[index], f"spreadsheet-test-token-{index:04d}"))
     yield
     with stack.db() as db:
         db.execute("DELETE FROM connections WHERE invite_token LIKE 'spreadsheet-test-token-%'")
@@ -66,7 +69,7 @@ def rows_to_export(stack):
 
 def test_libreoffice_reads_dates_numbers_and_text_from_both_exports(stack, rows_to_export, tmp_path):
     state, items, _ = export_form(stack, "/connections?" + query([("name", "contains", "spreadsheet")], sort="name"))
-    assert items == 2
+    assert items == 3
 
     # CSV: date-times are dates to LibreOffice (and Excel), numbers numbers, a formula's text stays text.
     csv_file = tmp_path / "export.csv"
@@ -81,6 +84,13 @@ def test_libreoffice_reads_dates_numbers_and_text_from_both_exports(stack, rows_
         assert all(cell[2] is None for cell in row), "no formula"
     assert rows[0][column["Connection Name"]][:2] == ("string", "'=1+1 spreadsheet")  # CSV has only the apostrophe
     assert rows[1][column["Connection Name"]][:2] == ("string", "Spreadsheet plain")
+    assert rows[2][column["Connection Name"]][:2] == ("string", "Spreadsheet x;'=1+1")
+    # Opened with semicolons as the separator: a quote inside a comma-separated line is no quote there,
+    # so the name is cut at its semicolon, and what follows starts with the apostrophe: text, no formula.
+    cells = [cell for row in libreoffice_reads(csv_file, tmp_path, CSV_IMPORT_SEMICOLON) for cell in row]
+    assert all(cell[2] is None for cell in cells), "no formula"
+    assert any(cell[1].startswith("'=1+1") for cell in cells), cells
+    assert not any(cell[0] == "float" and cell[1] == "2" for cell in cells)
 
     # XLSX: the same types; the guarded name is the name itself, in a cell formatted as text; lists wrap.
     workbook = export(stack, state, scope="all", format="xlsx").content

@@ -1,5 +1,6 @@
-/// RFC 4180 CSV in UTF-8: fields quoted when they hold a comma, a quote or a line break, quotes
-/// doubled, CRLF between records. Bytes are appended to a buffer the caller sends on.
+/// RFC 4180 CSV in UTF-8: fields quoted when they hold a comma, a semicolon, a tab, a quote or a
+/// line break (so the file reads the same with `;` or tab as the separator), quotes doubled, CRLF
+/// between records. Bytes are appended to a buffer the caller sends on.
 struct CSVWriter: ExportBuffer {
     var buffer: [UInt8] = []
 
@@ -41,21 +42,32 @@ struct CSVWriter: ExportBuffer {
         buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[11..<19]))
     }
 
-    /// One field's bytes; `guarded` puts an apostrophe before text a spreadsheet would run as a formula.
+    /// One field's bytes; `guarded` puts an apostrophe before text a spreadsheet would run as a
+    /// formula: at the field's start, and after every separator inside it, since a reader that splits
+    /// there (a semicolon locale that ignores the quotes, a plain split) starts a cell at that point.
     mutating func append(_ bytes: UnsafeBufferPointer<UInt8>, guarded: Bool) {
         let apostrophe = guarded && FormulaGuard.needsGuard(bytes)
-        guard bytes.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }) else {
+        guard bytes.contains(where: { Self.isSeparator($0) || $0 == 0x22 }) else {
             if apostrophe { buffer.append(0x27) }
             buffer.append(contentsOf: bytes)
             return
         }
         buffer.append(0x22)
         if apostrophe { buffer.append(0x27) }
-        for byte in bytes {
+        for index in bytes.indices {
+            let byte = bytes[index]
             if byte == 0x22 { buffer.append(0x22) }
             buffer.append(byte)
+            guard guarded, Self.isSeparator(byte), index + 1 < bytes.count, !Self.isSeparator(bytes[index + 1]) else { continue }
+            if FormulaGuard.needsGuard(UnsafeBufferPointer(rebasing: bytes[(index + 1)...])) { buffer.append(0x27) }
         }
         buffer.append(0x22)
+    }
+
+    /// What ends a cell or a record in the CSV of common locales: comma, semicolon, tab, CR, LF.
+    /// A field holding any of them is quoted, whichever the reader takes for its separator.
+    static func isSeparator(_ byte: UInt8) -> Bool {
+        byte == 0x2C || byte == 0x3B || byte == 0x09 || byte == 0x0D || byte == 0x0A
     }
 }
 

@@ -51,8 +51,8 @@ public struct ExportSettings: Sendable {
 }
 
 /// Spreadsheets run a cell that starts with = + - @ (or a tab or line break before them) as a
-/// formula; in CSV such text gets a leading apostrophe, so it reads as text; in XLSX its cell is
-/// formatted as text instead. Full-width forms too.
+/// formula; in CSV such text gets a leading apostrophe, so it reads as text (also after each
+/// separator inside a field: `CSVWriter`); in XLSX its cell is formatted as text instead. Full-width forms too.
 public enum FormulaGuard {
     static let triggers: [Unicode.Scalar] = ["=", "+", "-", "@", "\t", "\r", "\n", "\u{FF1D}", "\u{FF0B}", "\u{FF0D}", "\u{FF20}"]
     /// The same, as the UTF-8 bytes a cell would start with.
