@@ -166,6 +166,34 @@ final class APITableTests: APITestCase {
         XCTAssertEqual(client.json(other)["detail"], .string("This cursor belongs to another sort: keep sort and order as they were, or start again without it."))
     }
 
+    /// Issue 21: Invite Link was offered as a filter but every condition answered "Contains compares
+    /// numbers and dates". It filters as text (a whole link reads as its token); Viewers get 403.
+    func testInviteLinkFiltersAsTextForThoseWhoMaySeeIt() throws {
+        let client = try makeClient()
+        let token = try client.token(for: DemoData.adminEmail)
+        let all = client.json(client.api("GET", "/api/v1/connections?size=200&cols=invite_link", token: token))
+        guard let first = rows(all).first, let link = first["invite_link"]?.string, let id = first["id"]?.int else { return XCTFail() }
+        let piece = String(link.suffix(8).prefix(5))
+        let expected = rows(all).filter { $0["invite_link"]?.string?.split(separator: "/").last?.lowercased().contains(piece.lowercased()) == true }
+        for (condition, value, count) in [("contains", piece, expected.count), ("is", link, 1), ("is", String(link.split(separator: "/").last!), 1),
+                                          ("starts", String(link.split(separator: "/").last!.prefix(6)), nil), ("not_empty", "", rows(all).count),
+                                          ("empty", "", 0)] {
+            let query = "size=200&cols=invite_link&f=invite_link&op=\(condition)&v=" + URLEncoding.encode(value)
+            let answer = client.api("GET", "/api/v1/connections?" + query, token: token)
+            XCTAssertEqual(answer.status, 200, "\(query): \(client.text(answer).prefix(300))")
+            if let count { XCTAssertEqual(rows(client.json(answer)).count, count, query) }
+            if condition == "is" { XCTAssertEqual(ids(client.json(answer)), [id], query) }
+        }
+        let sentence = client.json(client.api("GET", "/api/v1/connections?f=invite_link&op=contains&v=" + piece, token: token))["filters"]?.array?.first
+        XCTAssertEqual(sentence?["sentence"]?.string, "Invite Link contains “\(piece)”")
+        let viewer = try client.token(for: DemoData.viewerEmail)
+        for condition in ["contains", "is", "empty"] {
+            let refused = client.api("GET", "/api/v1/connections?f=invite_link&op=\(condition)&v=x", token: viewer)
+            XCTAssertEqual(refused.status, 403, condition)
+            XCTAssertEqual(client.json(refused)["detail"]?.string, "Your role cannot see the Invite Link column here, so it cannot filter or sort by it.")
+        }
+    }
+
     func testViewersNeverSeeInviteSecretsThroughTheAPI() throws {
         let client = try makeClient()
         let viewer = try client.token(for: DemoData.viewerEmail)
