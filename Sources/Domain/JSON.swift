@@ -1,7 +1,9 @@
 /// JSON values as the API writes and reads them (RFC 8259). Objects keep their keys' order, so
 /// answers read the same every time; a number read from a request keeps its text, so that it goes
 /// through `RequestNumber` like every number from outside (1e3, 1.5 and 25 digits are refused there).
-public indirect enum JSON: Sendable, Equatable {
+/// Not `indirect`: arrays already hold their items apart, and a box per value made parsing a
+/// body of many small values cost an allocation each.
+public enum JSON: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int)
@@ -231,21 +233,24 @@ public indirect enum JSON: Sendable, Equatable {
             }
         }
 
-        /// A string's text: its bytes up to the closing quote, escapes decoded into UTF-8 as they
-        /// come, checked as UTF-8 once at the end.
+        /// A string's text: its bytes up to the closing quote, checked as UTF-8 once. Without an
+        /// escape they are read in place; with one, copied with the escapes decoded into UTF-8.
         mutating func string() throws(UserError) -> String {
             position += 1
             var text: [UInt8] = []
+            var escaped = false
             var runStart = position
             while position < bytes.count {
                 let byte = bytes[position]
                 switch byte {
                 case UInt8(ascii: "\""):
-                    text += bytes[runStart..<position]
+                    let run = bytes[runStart..<position]
                     position += 1
-                    guard let string = String(validating: text, as: UTF8.self) else { throw failure("text that is not UTF-8") }
+                    let string = escaped ? String(validating: text + run, as: UTF8.self) : String(validating: run, as: UTF8.self)
+                    guard let string else { throw failure("text that is not UTF-8") }
                     return string
                 case UInt8(ascii: "\\"):
+                    escaped = true
                     text += bytes[runStart..<position]
                     position += 1
                     guard position < bytes.count else { throw failure("an unexpected end") }

@@ -168,13 +168,14 @@ struct APIConnections {
         case .saved: return APICall.json(try connection(id))
         case .problems(let problems): throw Self.invalid(problems)
         case .conflict(let now):
+            // The fields that differ by name only: the saved values are in `current`, the caller's in its own request.
+            let differences = draft.differences(from: now)
             throw APIProblem(error: .conflict("Someone else saved this connection (now version \(now.version)) after version \(version): "
-                                               + "nothing was overwritten. Compare what differs, then send your values again with the new version."),
+                                               + "nothing was overwritten. \(differences.map(\.label).joined(separator: ", ")) differ"
+                                               + "\(differences.count == 1 ? "s" : ""); compare with “current”, then send your values again with its version."),
                              extensions: [
-                                ("differences", .array(draft.differences(from: now).map { difference in
-                                    .object([("field", .string(Self.fieldNames[difference.field] ?? difference.field)),
-                                             ("label", .string(difference.label)), ("yours", .string(difference.mine)),
-                                             ("saved", .string(difference.theirs))])
+                                ("differences", .array(differences.map { difference in
+                                    .object([("field", .string(Self.fieldNames[difference.field] ?? difference.field)), ("label", .string(difference.label))])
                                 })),
                                 ("current", try connection(id)),
                              ])
@@ -195,6 +196,14 @@ struct APIConnections {
         }
         if let value = try APICall.texts(body, "email_domains", most: 1000) { draft.emailDomains = value.joined(separator: "\n") }
         if let value = try APICall.texts(body, "questions", most: ConnectionDraft.mostQuestions + 1) { draft.questions = value }
+        // The form hides the domains unless approval is by email domain, and saving drops them; sent
+        // through the API they would be accepted and lost, so they are refused.
+        if let domains = try APICall.texts(body, "email_domains", most: 1000), domains.contains(where: { !$0.isEmpty }),
+           ApprovalType(rawValue: draft.approval) != .emailDomain {
+            let problem = "“email_domains” apply only when “approval_type” is “\(ApprovalType.emailDomain.rawValue)”, "
+                + "and this connection's would be “\(draft.approval.prefix(80))”: send that approval type with the domains, or no domains."
+            throw APIProblem(error: .badRequest(problem), extensions: [("errors", .object([("email_domains", .string(problem))]))])
+        }
     }
 
     /// The form's problems, by the API's field names.

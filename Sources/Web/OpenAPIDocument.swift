@@ -195,9 +195,9 @@ enum OpenAPIDocument {
                     "filters": ["type": "array", "description": "Each filter that cannot apply as written.", "items": [
                         "type": "object", "required": ["index", "column", "detail"],
                         "properties": ["index": ["type": "integer"], "column": ["type": "string"], "detail": ["type": "string"]]]],
-                    "differences": ["type": "array", "description": "What another save changed.", "items": [
-                        "type": "object", "required": ["field", "label", "yours", "saved"],
-                        "properties": ["field": ["type": "string"], "label": ["type": "string"], "yours": ["type": "string"], "saved": ["type": "string"]]]],
+                    "differences": ["type": "array", "description": "The fields another save changed, by name; their saved values are in `current`.",
+                                    "items": ["type": "object", "required": ["field", "label"],
+                                              "properties": ["field": ["type": "string"], "label": ["type": "string"]]]],
                     "current": ref("Connection"),
                 ],
             ],

@@ -55,7 +55,9 @@ final class APIChangeTests: APITestCase {
         let conflict = client.json(stale)
         XCTAssertEqual(conflict["current"]?["name"]?.string, "API Fleet North")
         XCTAssertEqual(conflict["differences"]?.array?.compactMap { $0["field"]?.string }, ["name", "status"])
-        XCTAssertEqual(conflict["differences"]?.array?.first?["saved"]?.string, "API Fleet North")
+        XCTAssertEqual(conflict["differences"]?.array?.first, .object([("field", "name"), ("label", "Connection name")]))
+        XCTAssertEqual(conflict["detail"]?.string, "Someone else saved this connection (now version 2) after version 1: nothing was overwritten. "
+                       + "Connection name, Status differ; compare with “current”, then send your values again with its version.")
         XCTAssertEqual(try client.scalar("SELECT version FROM connections WHERE id = ?1", [.init(id)]), 2, "nothing overwritten")
         XCTAssertEqual(client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: ["name": "x"]).status, 400, "no version")
         XCTAssertEqual(client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: ["version": 2, "organization_id": 1]).status, 400)
@@ -66,6 +68,50 @@ final class APIChangeTests: APITestCase {
         let ours = entries.filter { $0["subject"]?.string?.hasPrefix("API Fleet") == true }
         XCTAssertEqual(ours.compactMap { $0["action"]?.string }, ["Changed connection", "Created connection"])
         XCTAssertTrue(ours.allSatisfy { $0["actor"]?.string == "\(DemoData.adminEmail) (API token “HR sync”)" && $0["details"]?["api_token"]?.string == "HR sync" })
+    }
+
+    /// Issue 21: domains sent for a connection that does not approve by email domain were accepted
+    /// and dropped; a stale PATCH of 250 KB answered ~750 KB, its lists three times.
+    func testDomainsOnlyWithTheirApprovalTypeAndAStaleChangeNamesFieldsOnce() throws {
+        let client = try makeClient()
+        let token = try client.token(for: DemoData.adminEmail)
+        let org = try organization(of: DemoData.officerEmail, client)
+        let created = client.json(client.api("POST", "/api/v1/connections", token: token, json: [
+            "organization_id": .int(org), "name": "Domains", "name_for_drivers": "Domains", "benefits": ["Free charging"]]))
+        guard let id = created["id"]?.int else { return XCTFail("\(created)") }
+        XCTAssertEqual(created["approval_type"]?.string, "Manually approve")
+        let why = "“email_domains” apply only when “approval_type” is “Automatically approve by email domain”, and this connection's would be "
+            + "“Manually approve”: send that approval type with the domains, or no domains."
+        for body: JSON in [["version": 1, "email_domains": ["acme.example"]],
+                           ["version": 1, "approval_type": "Automatically approve all", "email_domains": ["acme.example"]]] {
+            let refused = client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: body)
+            XCTAssertEqual(refused.status, 400)
+            let problem = client.json(refused)
+            XCTAssertEqual(problem["detail"]?.string, body["approval_type"] == nil ? why : why.replacingOccurrences(of: "“Manually approve”", with: "“Automatically approve all”"))
+            XCTAssertNotNil(problem["errors"]?["email_domains"])
+        }
+        XCTAssertEqual(client.api("POST", "/api/v1/connections", token: token, json: [
+            "organization_id": .int(org), "name": "Domains 2", "name_for_drivers": "D", "benefits": ["Free charging"],
+            "email_domains": ["acme.example"]]).status, 400, "on creation too")
+        XCTAssertEqual(client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: ["version": 1, "email_domains": []]).status, 200,
+                       "no domains is no conflict")
+        // With the approval type that uses them, kept.
+        let domains = (0..<1000).map { "d\($0)-" + ["x", "y", "z"].map { String(repeating: $0, count: 58) }.joined(separator: ".") + ".example" }
+        let kept = client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: [
+            "version": 2, "approval_type": "Automatically approve by email domain", "email_domains": .array(domains.map(JSON.string))])
+        XCTAssertEqual(kept.status, 200, client.text(kept).prefix(300).description)
+        XCTAssertEqual(client.json(kept)["email_domains"]?.array?.count, 1000)
+        // A stale change of ~250 KB: the 409 names the fields and holds the lists once, in `current`.
+        let mine = domains.map { "e" + $0 }
+        let stale = client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: ["version": 2, "email_domains": .array(mine.map(JSON.string))])
+        XCTAssertEqual(stale.status, 409)
+        let conflict = client.json(stale)
+        XCTAssertEqual(conflict["differences"], .array([.object([("field", "email_domains"), ("label", "Email domains")])]))
+        XCTAssertEqual(conflict["current"]?["version"]?.int, 3)
+        let text = client.text(stale)
+        XCTAssertEqual(text.components(separatedBy: domains[500]).count - 1, 1, "the saved list once")
+        XCTAssertFalse(text.contains(mine[500]), "the caller's own list is not sent back")
+        XCTAssertLessThan(text.utf8.count, client.text(client.api("GET", "/api/v1/connections/\(id)", token: token)).utf8.count + 1000)
     }
 
     func testEnableDisableAndRotateAsTheConsoleAllows() throws {
