@@ -18,11 +18,11 @@ struct APIConnections {
     func list() throws -> Response {
         let state = try Self.tableState(call.request)
         let (organizations, columns) = try scope(state)
-        let cursor = try call.request.queryValue("cursor").map { try TableCursor(decoding: $0, for: state.sort) }
+        let cursor = try call.request.queryValue("cursor").map { try TableCursor(decoding: $0, for: state) }
         let page = try ConnectionTable(database: database).page(state, columns: columns, organizations: organizations, after: cursor)
         var next: JSON = .null
         if let following = page.next {
-            let pairs = state.queryPairs.filter { $0.name != "page" && $0.name != "cursor" } + [("cursor", following.encoded)]
+            let pairs = state.queryPairs.filter { $0.name != "page" } + [("cursor", following.encoded(for: state))]
             next = .string("/api/v1/connections?" + URLEncoding.encode(pairs))
         }
         return APICall.json(.object([
@@ -37,7 +37,7 @@ struct APIConnections {
             })),
             ("columns", .array(columns.map { .string($0.key) })),
             ("rows", .array(page.rows.map { row(columns, $0) })),
-            ("next_cursor", page.next.map { .string($0.encoded) } ?? .null),
+            ("next_cursor", page.next.map { .string($0.encoded(for: state)) } ?? .null),
             ("next", next),
         ]))
     }

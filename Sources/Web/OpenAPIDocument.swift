@@ -140,8 +140,10 @@ enum OpenAPIDocument {
     static let idParameter: JSON = ["name": "id", "in": "path", "required": true,
                                     "schema": ["type": "integer", "minimum": 1, "maximum": .int(RequestNumber.ids.upperBound)]]
 
-    static let cursorParameter: JSON = ["name": "cursor", "in": "query", "description": "`next_cursor` of the previous page; not with `page`.",
-                                        "schema": ["type": "string", "maxLength": .int(TableCursor.longest)]]
+    static let cursorParameter: JSON = ["name": "cursor", "in": "query", "description": """
+        `next_cursor` of the previous page; not with `page`. It belongs to its whole query (filters, `match`, `sort`, `order`, `org`, `sel`): \
+        with another, 400 naming what differs. `next` repeats the query with it.
+        """, "schema": ["type": "string", "maxLength": .int(QueryCursor.longest)]]
 
     /// The words of /connections' address, from the catalog and the operator table.
     static var tableParameters: [JSON] {
@@ -174,7 +176,8 @@ enum OpenAPIDocument {
                                                         "default": .string(MembershipState.pending.rawValue)]],
             ["name": "size", "in": "query", "schema": ["type": "integer", "minimum": .int(APIMemberships.pageSizes.lowerBound),
                                                        "maximum": .int(APIMemberships.pageSizes.upperBound), "default": 50]],
-            ["name": "cursor", "in": "query", "description": "`next_cursor` of the previous page.", "schema": ["type": "string", "maxLength": 200]],
+            ["name": "cursor", "in": "query", "description": "`next_cursor` of the previous page, with the same `state` and path (else 400 naming what differs).",
+             "schema": ["type": "string", "maxLength": 200]],
         ]
     }
 

@@ -212,6 +212,29 @@ final class APIChangeTests: APITestCase {
         XCTAssertEqual(client.api("GET", "/api/v1/memberships?cursor=zzz", token: token).status, 400)
     }
 
+    /// Issue 21: a cursor from a `state=Pending` walk was accepted for `state=Connected`. It belongs to
+    /// its state and its path's connection; `next` repeats both.
+    func testAMembershipsCursorBelongsToItsStateAndConnection() throws {
+        let client = try makeClient(connections: 200)
+        let token = try client.token(for: DemoData.adminEmail)
+        let connection = try client.scalar("SELECT id FROM connections WHERE pending_requests >= 2 AND connected_drivers >= 2 ORDER BY id LIMIT 1")
+        let path = "/api/v1/connections/\(connection)/memberships"
+        let pending = client.json(client.api("GET", path + "?state=Pending&size=1", token: token))
+        guard let cursor = pending["next_cursor"]?.string, let next = pending["next"]?.string else { return XCTFail("\(pending)") }
+        XCTAssertEqual(next, path + "?state=Pending&size=1&cursor=" + cursor)
+        XCTAssertEqual(client.api("GET", next, token: token).status, 200)
+        for (target, differs) in [(path + "?state=Connected&cursor=" + cursor, "state differs"),
+                                  (path + "?cursor=" + cursor + "&state=Denied", "state differs"),
+                                  ("/api/v1/memberships?state=Pending&cursor=" + cursor, "connection (the path) differs"),
+                                  ("/api/v1/memberships?state=Removed&cursor=" + cursor, "state, connection (the path) differ")] {
+            let refused = client.api("GET", target, token: token)
+            XCTAssertEqual(refused.status, 400, target)
+            XCTAssertEqual(client.json(refused)["detail"]?.string, "This cursor belongs to another query: its \(differs) from this request's. "
+                           + "Follow “next” as it is (it repeats the whole query), or start again without it.", target)
+        }
+        XCTAssertEqual(client.api("GET", path + "?size=5&cursor=" + cursor, token: token).status, 200, "Pending by default; the size may change")
+    }
+
     func testExportsAreThePagesWithItsLimitsAndAudit() throws {
         let client = try makeClient()
         let token = try client.token(for: DemoData.adminEmail, name: "Monthly report")
