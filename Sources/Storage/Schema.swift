@@ -11,7 +11,17 @@ public enum Schema {
         Migration(version: 7, name: "API tokens", sql: apiTokens),
         Migration(version: 8, name: "installation secrets", sql: installationSecrets),
         Migration(version: 9, name: "email outbox, its sender's lease, address confirmations, host digests", sql: email),
+        Migration(version: 10, name: "API tokens' call allowance", sql: apiCallAllowance),
     ]
+
+    static let apiCallAllowance = """
+    -- Each API token's calls, counted here so that every process and host takes from one allowance
+    -- and a restart grants none: the time (microseconds since 1970) when the token's bucket is full
+    -- again, moved forward by each call taken, and how many calls the last take granted (read back
+    -- by its RETURNING; a process takes a few at once).
+    ALTER TABLE api_tokens ADD COLUMN rate_full_at INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE api_tokens ADD COLUMN rate_granted INTEGER NOT NULL DEFAULT 0;
+    """
 
     static let apiTokens = """
     -- Tokens for the JSON API, each a user's, with a name the audit log shows. Only the SHA-256 of

@@ -14,7 +14,14 @@
 public enum PostgresSchema {
     public static let migrations: [Migration] = [
         Migration(version: 9, name: "the schema of SQLite's migrations 1 to 9", sql: baseline),
+        Migration(version: 10, name: "API tokens' call allowance", sql: apiCallAllowance),
     ]
+
+    /// As SQLite's migration 10.
+    static let apiCallAllowance = """
+    ALTER TABLE api_tokens ADD COLUMN rate_full_at bigint NOT NULL DEFAULT 0,
+                           ADD COLUMN rate_granted integer NOT NULL DEFAULT 0;
+    """
 
     static let baseline = #"""
     CREATE EXTENSION IF NOT EXISTS pg_trgm;
