@@ -196,14 +196,23 @@ struct APIConnections {
         }
         if let value = try APICall.texts(body, "email_domains", most: 1000) { draft.emailDomains = value.joined(separator: "\n") }
         if let value = try APICall.texts(body, "questions", most: ConnectionDraft.mostQuestions + 1) { draft.questions = value }
-        // The form hides the domains unless approval is by email domain, and saving drops them; sent
-        // through the API they would be accepted and lost, so they are refused.
+        // The form hides the domains unless approval is by email domain, and the discount unless its
+        // benefit is ticked, and saving drops them; sent through the API they would be accepted and
+        // lost, so they are refused.
         if let domains = try APICall.texts(body, "email_domains", most: 1000), domains.contains(where: { !$0.isEmpty }),
            ApprovalType(rawValue: draft.approval) != .emailDomain {
-            let problem = "“email_domains” apply only when “approval_type” is “\(ApprovalType.emailDomain.rawValue)”, "
-                + "and this connection's would be “\(draft.approval.prefix(80))”: send that approval type with the domains, or no domains."
-            throw APIProblem(error: .badRequest(problem), extensions: [("errors", .object([("email_domains", .string(problem))]))])
+            throw Self.unkept("email_domains", "“email_domains” apply only when “approval_type” is “\(ApprovalType.emailDomain.rawValue)”, "
+                              + "and this connection's would be “\(draft.approval.prefix(80))”: send that approval type with the domains, or no domains.")
         }
+        if body["discount_percent"] != nil, body["discount_percent"] != .null, !draft.benefits.contains(BenefitKind.discountedCharging.rawValue) {
+            throw Self.unkept("discount_percent", "“discount_percent” applies only with the benefit “\(BenefitKind.discountedCharging.rawValue)”, "
+                              + "which this connection's benefits would not hold: send that benefit with the discount, or no discount.")
+        }
+    }
+
+    /// A field the connection would not keep as it is sent: a 400 naming it and why.
+    static func unkept(_ field: String, _ why: String) -> APIProblem {
+        APIProblem(error: .badRequest(why), extensions: [("errors", .object([(field, .string(why))]))])
     }
 
     /// The form's problems, by the API's field names.

@@ -185,7 +185,7 @@ enum OpenAPIDocument {
 
     static var schemas: JSON {
         let nullableText: JSON = ["type": ["string", "null"]]
-        let next: JSON = ["type": ["string", "null"], "description": "The address of the next page; null on the last."]
+        let next: JSON = ["type": ["string", "null"], "description": "The address of the next page, every parameter of the query with the cursor: follow it as it is; null on the last."]
         return [
             "Problem": [
                 "type": "object", "description": "Problem details (RFC 9457); `detail` is the message the console shows.",

@@ -93,6 +93,11 @@ final class APIChangeTests: APITestCase {
         XCTAssertEqual(client.api("POST", "/api/v1/connections", token: token, json: [
             "organization_id": .int(org), "name": "Domains 2", "name_for_drivers": "D", "benefits": ["Free charging"],
             "email_domains": ["acme.example"]]).status, 400, "on creation too")
+        // The same for a discount without its benefit.
+        let discount = client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: ["version": 1, "discount_percent": 20])
+        XCTAssertEqual(discount.status, 400)
+        XCTAssertEqual(client.json(discount)["errors"]?["discount_percent"]?.string, "“discount_percent” applies only with the benefit "
+                       + "“Discounted charging”, which this connection's benefits would not hold: send that benefit with the discount, or no discount.")
         XCTAssertEqual(client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: ["version": 1, "email_domains": []]).status, 200,
                        "no domains is no conflict")
         // With the approval type that uses them, kept.
