@@ -170,9 +170,10 @@ struct APIConnections {
         case .conflict(let now):
             // The fields that differ by name only: the saved values are in `current`, the caller's in its own request.
             let differences = draft.differences(from: now)
+            let what = differences.isEmpty ? "Your values are those saved" : differences.map(\.label).joined(separator: ", ")
+                + (differences.count == 1 ? " differs" : " differ")
             throw APIProblem(error: .conflict("Someone else saved this connection (now version \(now.version)) after version \(version): "
-                                               + "nothing was overwritten. \(differences.map(\.label).joined(separator: ", ")) differ"
-                                               + "\(differences.count == 1 ? "s" : ""); compare with “current”, then send your values again with its version."),
+                                               + "nothing was overwritten. \(what); compare with “current”, then send your values again with its version."),
                              extensions: [
                                 ("differences", .array(differences.map { difference in
                                     .object([("field", .string(Self.fieldNames[difference.field] ?? difference.field)), ("label", .string(difference.label))])
@@ -194,13 +195,13 @@ struct APIConnections {
         if body["discount_percent"] != nil {
             draft.discountPercent = try APICall.number(body, "discount_percent", in: 1...100).map(String.init) ?? ""
         }
-        if let value = try APICall.texts(body, "email_domains", most: 1000) { draft.emailDomains = value.joined(separator: "\n") }
+        let domains = try APICall.texts(body, "email_domains", most: 1000)
+        if let domains { draft.emailDomains = domains.joined(separator: "\n") }
         if let value = try APICall.texts(body, "questions", most: ConnectionDraft.mostQuestions + 1) { draft.questions = value }
         // The form hides the domains unless approval is by email domain, and the discount unless its
         // benefit is ticked, and saving drops them; sent through the API they would be accepted and
         // lost, so they are refused.
-        if let domains = try APICall.texts(body, "email_domains", most: 1000), domains.contains(where: { !$0.isEmpty }),
-           ApprovalType(rawValue: draft.approval) != .emailDomain {
+        if let domains, domains.contains(where: { !$0.isEmpty }), ApprovalType(rawValue: draft.approval) != .emailDomain {
             throw Self.unkept("email_domains", "“email_domains” apply only when “approval_type” is “\(ApprovalType.emailDomain.rawValue)”, "
                               + "and this connection's would be “\(draft.approval.prefix(80))”: send that approval type with the domains, or no domains.")
         }
