@@ -177,17 +177,19 @@ public enum JSON: Sendable, Equatable {
             case UInt8(ascii: "\""): return .string(try string())
             case UInt8(ascii: "["):
                 position += 1
-                var items: [JSON] = []
                 skipSpace()
-                if position < bytes.count, bytes[position] == UInt8(ascii: "]") { position += 1; return .array(items) }
+                if position < bytes.count, bytes[position] == UInt8(ascii: "]") { position += 1; return .array([]) }
+                // The first item made into an array of its own size: a list of one (common in
+                // nested lists) is one allocation, without growing an empty array.
+                var items = [try value(depth: depth + 1)]
                 while true {
-                    skipSpace()
-                    items.append(try value(depth: depth + 1))
                     skipSpace()
                     guard position < bytes.count else { throw failure("an unexpected end") }
                     position += 1
                     if bytes[position - 1] == UInt8(ascii: "]") { return .array(items) }
                     guard bytes[position - 1] == UInt8(ascii: ",") else { position -= 1; throw failure("a missing comma") }
+                    skipSpace()
+                    items.append(try value(depth: depth + 1))
                 }
             case UInt8(ascii: "{"):
                 position += 1
