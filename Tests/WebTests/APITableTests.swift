@@ -235,6 +235,12 @@ final class APITableTests: APITestCase {
             XCTAssertEqual(refused.status, 403, condition)
             XCTAssertEqual(client.json(refused)["detail"]?.string, "Your role cannot see the Invite Link column here, so it cannot filter or sort by it.")
         }
+        // The page answers alike: the Admin's rows filtered, the Viewer's 403.
+        try client.signIn(DemoData.adminEmail)
+        XCTAssertEqual(pageIDs(client, "size=200&f=invite_link&op=is&v=" + URLEncoding.encode(link)), [id])
+        client.signOut()
+        try client.signIn(DemoData.viewerEmail)
+        XCTAssertEqual(client.get("/connections?f=invite_link&op=contains&v=x").status, 403)
     }
 
     func testViewersNeverSeeInviteSecretsThroughTheAPI() throws {
