@@ -16,7 +16,7 @@ public struct FilterCondition: Sendable, Equatable {
 
     public func applies(to kind: ColumnKind) -> Bool { template(for: kind) != nil }
 
-    func template(for kind: ColumnKind) -> String? { ValueShape(kind).flatMap { templates[$0] } }
+    func template(for kind: ColumnKind) -> String? { templates[ValueShape(kind)] }
 }
 
 enum SearchIndexUse: Sendable, Equatable {
@@ -36,14 +36,14 @@ enum ValueShape: Sendable {
     case number
     case date
 
-    /// nil for invite links: a secret is not something to search by.
-    init?(_ kind: ColumnKind) {
+    /// Invite links compare as text (their token: see `Filter.foldedValue`); only those who may
+    /// see the column may filter by it (`TableState.requireColumns`).
+    init(_ kind: ColumnKind) {
         switch kind {
-        case .text, .enumeration: self = .text
+        case .text, .enumeration, .inviteLink: self = .text
         case .list: self = .list
         case .number, .identifier: self = .number
         case .date: self = .date
-        case .inviteLink: return nil
         }
     }
 }

@@ -53,7 +53,14 @@ extension Filter {
         return false
     }
 
-    var foldedValue: String { TextFolding.fold(trimmedValue) }
+    /// The value as the column's text compares it. An invite link's column holds the token, so a
+    /// whole link pasted as the value is read as the token it ends with.
+    var foldedValue: String {
+        guard column.kind == .inviteLink, let path = trimmedValue.range(of: InviteCodes.linkPath, options: .backwards) else {
+            return TextFolding.fold(trimmedValue)
+        }
+        return TextFolding.fold(String(trimmedValue[path.upperBound...]))
+    }
 
     /// The template with `{c}` replaced by `column` and each value placeholder by a bound `?`.
     func render(_ template: String, column: String) -> SQLFragment {

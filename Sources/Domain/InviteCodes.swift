@@ -1,6 +1,8 @@
 /// Invite tokens and search codes. Generic over the random source so that demo
 /// data is reproducible while real connections draw from the system's CSPRNG.
 public enum InviteCodes {
+    /// The path of a driver's invite link, before its token: `https://host/join/TOKEN`.
+    public static let linkPath = "/join/"
     /// Easy to read aloud: no 0/O, 1/I/L. Must match the schema's GLOB.
     public static let searchCodeAlphabet = Array("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
     public static let searchCodeLength = 8

@@ -1,7 +1,9 @@
 /// JSON values as the API writes and reads them (RFC 8259). Objects keep their keys' order, so
 /// answers read the same every time; a number read from a request keeps its text, so that it goes
 /// through `RequestNumber` like every number from outside (1e3, 1.5 and 25 digits are refused there).
-public indirect enum JSON: Sendable, Equatable {
+/// Not `indirect`: arrays already hold their items apart, and a box per value made parsing a
+/// body of many small values cost an allocation each.
+public enum JSON: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int)
@@ -100,9 +102,25 @@ public indirect enum JSON: Sendable, Equatable {
         return members.first { $0.0 == key }?.1
     }
 
-    /// Parses a request body: one value, nothing after it, nested at most `deepest` levels.
-    public static func parse(_ bytes: [UInt8]) throws(UserError) -> JSON {
-        var reader = Reader(bytes: bytes)
+    /// How much a parsed document may hold. Both bounds are far above what any request of this API
+    /// needs (its largest object has a dozen members; a list, a thousand items), and keep a 1 MiB
+    /// body from becoming hundreds of thousands of values in memory.
+    public struct Limits: Sendable {
+        public var membersPerObject: Int
+        public var values: Int
+
+        public init(membersPerObject: Int, values: Int) {
+            self.membersPerObject = membersPerObject
+            self.values = values
+        }
+
+        public static let request = Limits(membersPerObject: 200, values: 20_000)
+    }
+
+    /// Parses a request body: one value, nothing after it, nested at most `deepest` levels, within
+    /// `limits`. Linear in the body's size: a repeated member name is found through a set.
+    public static func parse(_ bytes: [UInt8], limits: Limits = .request) throws(UserError) -> JSON {
+        var reader = Reader(bytes: bytes, limits: limits)
         reader.skipSpace()
         let value = try reader.value(depth: 0)
         reader.skipSpace()
@@ -114,28 +132,44 @@ public indirect enum JSON: Sendable, Equatable {
 
     struct Reader {
         let bytes: [UInt8]
+        let limits: Limits
         var position = 0
+        var values = 0
+
+        init(bytes: [UInt8], limits: Limits) {
+            self.bytes = bytes
+            self.limits = limits
+        }
 
         func failure(_ what: String) -> UserError {
             .badRequest("The body is not valid JSON: \(what) at byte \(position + 1).")
         }
 
         mutating func skipSpace() {
-            while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+            while position < bytes.count {
+                switch bytes[position] {
+                case 0x20, 0x09, 0x0A, 0x0D: position += 1
+                default: return
+                }
+            }
         }
 
-        mutating func literal(_ word: String, _ value: JSON) throws(UserError) -> JSON {
-            let expected = Array(word.utf8)
-            guard bytes.count - position >= expected.count, Array(bytes[position..<position + expected.count]) == expected else {
-                throw failure("an unexpected character")
-            }
-            position += expected.count
+        mutating func literal(_ word: StaticString, _ value: JSON) throws(UserError) -> JSON {
+            let count = word.utf8CodeUnitCount
+            guard bytes.count - position >= count else { throw failure("an unexpected character") }
+            for index in 0..<count where bytes[position + index] != word.utf8Start[index] { throw failure("an unexpected character") }
+            position += count
             return value
         }
 
         mutating func value(depth: Int) throws(UserError) -> JSON {
             guard depth <= JSON.deepest else { throw failure("nesting deeper than \(JSON.deepest) levels") }
             guard position < bytes.count else { throw failure("an unexpected end") }
+            values += 1
+            guard values <= limits.values else {
+                throw .badRequest("The body holds more than \(limits.values) JSON values (at byte \(position + 1)): "
+                                  + "send at most that many in one request.")
+            }
             switch bytes[position] {
             case UInt8(ascii: "n"): return try literal("null", .null)
             case UInt8(ascii: "t"): return try literal("true", .bool(true))
@@ -143,34 +177,40 @@ public indirect enum JSON: Sendable, Equatable {
             case UInt8(ascii: "\""): return .string(try string())
             case UInt8(ascii: "["):
                 position += 1
-                var items: [JSON] = []
                 skipSpace()
-                if position < bytes.count, bytes[position] == UInt8(ascii: "]") { position += 1; return .array(items) }
+                if position < bytes.count, bytes[position] == UInt8(ascii: "]") { position += 1; return .array([]) }
+                // The first item made into an array of its own size: a list of one (common in
+                // nested lists) is one allocation, without growing an empty array.
+                var items = [try value(depth: depth + 1)]
                 while true {
-                    skipSpace()
-                    items.append(try value(depth: depth + 1))
                     skipSpace()
                     guard position < bytes.count else { throw failure("an unexpected end") }
                     position += 1
                     if bytes[position - 1] == UInt8(ascii: "]") { return .array(items) }
                     guard bytes[position - 1] == UInt8(ascii: ",") else { position -= 1; throw failure("a missing comma") }
+                    skipSpace()
+                    items.append(try value(depth: depth + 1))
                 }
             case UInt8(ascii: "{"):
                 position += 1
                 var members: [(String, JSON)] = []
+                var seen: Set<String> = []
                 skipSpace()
                 if position < bytes.count, bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
                 while true {
                     skipSpace()
                     guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw failure("a missing member name") }
+                    guard members.count < limits.membersPerObject else {
+                        throw .badRequest("An object in the body has more than \(limits.membersPerObject) members (at byte \(position + 1)): "
+                                          + "no object of this API has nearly that many.")
+                    }
                     let key = try string()
+                    guard seen.insert(key).inserted else { throw failure("“\(key.prefix(40))” given twice") }
                     skipSpace()
                     guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw failure("a missing colon") }
                     position += 1
                     skipSpace()
-                    let item = try value(depth: depth + 1)
-                    guard !members.contains(where: { $0.0 == key }) else { throw failure("“\(key.prefix(40))” given twice") }
-                    members.append((key, item))
+                    members.append((key, try value(depth: depth + 1)))
                     skipSpace()
                     guard position < bytes.count else { throw failure("an unexpected end") }
                     position += 1
@@ -180,9 +220,13 @@ public indirect enum JSON: Sendable, Equatable {
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 let start = position
                 position += 1
-                while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position])
-                        || [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "+"), UInt8(ascii: "-")].contains(bytes[position]) {
-                    position += 1
+                scan: while position < bytes.count {
+                    switch bytes[position] {
+                    case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "+"),
+                         UInt8(ascii: "-"):
+                        position += 1
+                    default: break scan
+                    }
                 }
                 guard position - start <= 40 else { throw failure("a number too long") }
                 return .number(String(decoding: bytes[start..<position], as: UTF8.self))
@@ -191,37 +235,36 @@ public indirect enum JSON: Sendable, Equatable {
             }
         }
 
+        /// A string's text: its bytes up to the closing quote, checked as UTF-8 once. Without an
+        /// escape they are read in place; with one, copied with the escapes decoded into UTF-8.
         mutating func string() throws(UserError) -> String {
             position += 1
-            var scalars = String.UnicodeScalarView()
-            var run: [UInt8] = []
-            func flush() throws(UserError) {
-                guard !run.isEmpty else { return }
-                guard let text = String(validating: run, as: UTF8.self) else { throw failure("text that is not UTF-8") }
-                scalars.append(contentsOf: text.unicodeScalars)
-                run.removeAll(keepingCapacity: true)
-            }
+            var text: [UInt8] = []
+            var escaped = false
+            var runStart = position
             while position < bytes.count {
                 let byte = bytes[position]
-                position += 1
                 switch byte {
                 case UInt8(ascii: "\""):
-                    try flush()
-                    return String(scalars)
+                    let run = bytes[runStart..<position]
+                    position += 1
+                    let string = escaped ? String(validating: text + run, as: UTF8.self) : String(validating: run, as: UTF8.self)
+                    guard let string else { throw failure("text that is not UTF-8") }
+                    return string
                 case UInt8(ascii: "\\"):
-                    try flush()
+                    escaped = true
+                    text += bytes[runStart..<position]
+                    position += 1
                     guard position < bytes.count else { throw failure("an unexpected end") }
                     let escape = bytes[position]
                     position += 1
                     switch escape {
-                    case UInt8(ascii: "\""): scalars.append("\"")
-                    case UInt8(ascii: "\\"): scalars.append("\\")
-                    case UInt8(ascii: "/"): scalars.append("/")
-                    case UInt8(ascii: "b"): scalars.append("\u{8}")
-                    case UInt8(ascii: "f"): scalars.append("\u{C}")
-                    case UInt8(ascii: "n"): scalars.append("\n")
-                    case UInt8(ascii: "r"): scalars.append("\r")
-                    case UInt8(ascii: "t"): scalars.append("\t")
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): text.append(escape)
+                    case UInt8(ascii: "b"): text.append(0x08)
+                    case UInt8(ascii: "f"): text.append(0x0C)
+                    case UInt8(ascii: "n"): text.append(0x0A)
+                    case UInt8(ascii: "r"): text.append(0x0D)
+                    case UInt8(ascii: "t"): text.append(0x09)
                     case UInt8(ascii: "u"):
                         var code = try hex4()
                         if (0xD800..<0xDC00).contains(code) {
@@ -234,14 +277,15 @@ public indirect enum JSON: Sendable, Equatable {
                             code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                         }
                         guard let scalar = Unicode.Scalar(code) else { throw failure("a lone surrogate") }
-                        scalars.append(scalar)
+                        UTF8.encode(scalar) { text.append($0) }
                     default:
                         throw failure("an unknown escape")
                     }
+                    runStart = position
                 case 0..<0x20:
                     throw failure("a control character inside a string")
                 default:
-                    run.append(byte)
+                    position += 1
                 }
             }
             throw failure("an unterminated string")

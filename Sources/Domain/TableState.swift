@@ -84,6 +84,17 @@ public struct TableState: Sendable, Equatable {
         }
     }
 
+    /// What chooses and orders the rows, part by part: a cursor belongs to it (columns, page size
+    /// and page do not change which row comes next).
+    public var cursorQuery: QueryCursor.Query {
+        [("filters (f, op, v)", filters.filters.map { [$0.column.key, $0.condition.key, $0.trimmedValue].joined(separator: "\u{1F}") }
+            .joined(separator: "\u{1E}")),
+         ("match", filters.filters.count > 1 ? filters.match.rawValue : ""),
+         ("sort and order", sort.column.key + (sort.descending ? " desc" : " asc")),
+         ("organization (org)", organization.map(String.init) ?? "all"),
+         ("selection (sel)", selection.map { $0.map(String.init).joined(separator: ",") } ?? "")]
+    }
+
     /// The query pairs that reproduce this state, leaving out defaults so URLs stay short.
     public var queryPairs: [(name: String, value: String)] {
         var pairs: [(name: String, value: String)] = []

@@ -12,6 +12,7 @@ public enum Schema {
         Migration(version: 8, name: "installation secrets", sql: installationSecrets),
         Migration(version: 9, name: "email outbox, its sender's lease, address confirmations, host digests", sql: email),
         Migration(version: 10, name: "secrets stored as hashes, user invitations", sql: hashedSecrets, rebuildsTables: true),
+        Migration(version: 11, name: "API tokens' call allowance", sql: apiCallAllowance),
     ]
 
     static let hashedSecrets = """
@@ -100,6 +101,15 @@ public enum Schema {
     CREATE INDEX outbox_org_kind ON outbox (org_id, kind, created_at);
     CREATE INDEX outbox_user ON outbox (user_id) WHERE user_id IS NOT NULL;
     CREATE INDEX outbox_membership ON outbox (membership_id) WHERE membership_id IS NOT NULL;
+    """
+
+    static let apiCallAllowance = """
+    -- Each API token's calls, counted here so that every process and host takes from one allowance
+    -- and a restart grants none: the time (microseconds since 1970) when the token's bucket is full
+    -- again, moved forward by each call taken, and how many calls the last take granted (read back
+    -- by its RETURNING; a process takes a few at once).
+    ALTER TABLE api_tokens ADD COLUMN rate_full_at INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE api_tokens ADD COLUMN rate_granted INTEGER NOT NULL DEFAULT 0;
     """
 
     static let apiTokens = """

@@ -18,11 +18,11 @@ struct APIConnections {
     func list() throws -> Response {
         let state = try Self.tableState(call.request)
         let (organizations, columns) = try scope(state)
-        let cursor = try call.request.queryValue("cursor").map { try TableCursor(decoding: $0, for: state.sort) }
+        let cursor = try call.request.queryValue("cursor").map { try TableCursor(decoding: $0, for: state) }
         let page = try ConnectionTable(database: database).page(state, columns: columns, organizations: organizations, after: cursor)
         var next: JSON = .null
         if let following = page.next {
-            let pairs = state.queryPairs.filter { $0.name != "page" && $0.name != "cursor" } + [("cursor", following.encoded)]
+            let pairs = state.queryPairs.filter { $0.name != "page" } + [("cursor", following.encoded(for: state))]
             next = .string("/api/v1/connections?" + URLEncoding.encode(pairs))
         }
         return APICall.json(.object([
@@ -37,7 +37,7 @@ struct APIConnections {
             })),
             ("columns", .array(columns.map { .string($0.key) })),
             ("rows", .array(page.rows.map { row(columns, $0) })),
-            ("next_cursor", page.next.map { .string($0.encoded) } ?? .null),
+            ("next_cursor", page.next.map { .string($0.encoded(for: state)) } ?? .null),
             ("next", next),
         ]))
     }
@@ -168,13 +168,15 @@ struct APIConnections {
         case .saved: return APICall.json(try connection(id))
         case .problems(let problems): throw Self.invalid(problems)
         case .conflict(let now):
+            // The fields that differ by name only: the saved values are in `current`, the caller's in its own request.
+            let differences = draft.differences(from: now)
+            let what = differences.isEmpty ? "Your values are those saved" : differences.map(\.label).joined(separator: ", ")
+                + (differences.count == 1 ? " differs" : " differ")
             throw APIProblem(error: .conflict("Someone else saved this connection (now version \(now.version)) after version \(version): "
-                                               + "nothing was overwritten. Compare what differs, then send your values again with the new version."),
+                                               + "nothing was overwritten. \(what); compare with “current”, then send your values again with its version."),
                              extensions: [
-                                ("differences", .array(draft.differences(from: now).map { difference in
-                                    .object([("field", .string(Self.fieldNames[difference.field] ?? difference.field)),
-                                             ("label", .string(difference.label)), ("yours", .string(difference.mine)),
-                                             ("saved", .string(difference.theirs))])
+                                ("differences", .array(differences.map { difference in
+                                    .object([("field", .string(Self.fieldNames[difference.field] ?? difference.field)), ("label", .string(difference.label))])
                                 })),
                                 ("current", try connection(id)),
                              ])
@@ -193,8 +195,25 @@ struct APIConnections {
         if body["discount_percent"] != nil {
             draft.discountPercent = try APICall.number(body, "discount_percent", in: 1...100).map(String.init) ?? ""
         }
-        if let value = try APICall.texts(body, "email_domains", most: 1000) { draft.emailDomains = value.joined(separator: "\n") }
+        let domains = try APICall.texts(body, "email_domains", most: 1000)
+        if let domains { draft.emailDomains = domains.joined(separator: "\n") }
         if let value = try APICall.texts(body, "questions", most: ConnectionDraft.mostQuestions + 1) { draft.questions = value }
+        // The form hides the domains unless approval is by email domain, and the discount unless its
+        // benefit is ticked, and saving drops them; sent through the API they would be accepted and
+        // lost, so they are refused.
+        if let domains, domains.contains(where: { !$0.isEmpty }), ApprovalType(rawValue: draft.approval) != .emailDomain {
+            throw Self.unkept("email_domains", "“email_domains” apply only when “approval_type” is “\(ApprovalType.emailDomain.rawValue)”, "
+                              + "and this connection's would be “\(draft.approval.prefix(80))”: send that approval type with the domains, or no domains.")
+        }
+        if body["discount_percent"] != nil, body["discount_percent"] != .null, !draft.benefits.contains(BenefitKind.discountedCharging.rawValue) {
+            throw Self.unkept("discount_percent", "“discount_percent” applies only with the benefit “\(BenefitKind.discountedCharging.rawValue)”, "
+                              + "which this connection's benefits would not hold: send that benefit with the discount, or no discount.")
+        }
+    }
+
+    /// A field the connection would not keep as it is sent: a 400 naming it and why.
+    static func unkept(_ field: String, _ why: String) -> APIProblem {
+        APIProblem(error: .badRequest(why), extensions: [("errors", .object([(field, .string(why))]))])
     }
 
     /// The form's problems, by the API's field names.

@@ -1,6 +1,5 @@
 import Domain
 import FastCGI
-import Foundation
 
 /// /api/v1/memberships and /api/v1/connections/{id}/memberships: drivers and their requests by
 /// state, oldest first, in pages continued by a cursor; and decisions on one or many, through the
@@ -22,7 +21,8 @@ struct APIMemberships {
             }
             return size
         } ?? 50
-        let after = try request.queryValue("cursor").map(Self.decode)
+        let query = Self.cursorQuery(state: state, connectionID: connectionID)
+        let after = try request.queryValue("cursor").map { try Self.place(decoding: $0, for: query) }
         let organizations = call.access.organizations(allowing: .viewConnections)
         let decisions = MembershipDecisions(database: call.database)
         let rows = try decisions.list(state: state, organizations: organizations, connectionID: connectionID, limit: size + 1, after: after)
@@ -30,7 +30,7 @@ struct APIMemberships {
         var next: JSON = .null
         var nextPath: JSON = .null
         if rows.count > size, let last = shown.last {
-            let cursor = Self.encode(requestedAt: last.requestedAt, id: last.id)
+            let cursor = QueryCursor.encode(list: Self.list, query: query, place: [String(last.id), last.requestedAt])
             next = .string(cursor)
             let path = connectionID.map { "/api/v1/connections/\($0)/memberships" } ?? "/api/v1/memberships"
             nextPath = .string(path + "?" + URLEncoding.encode([("state", state.rawValue), ("size", String(size)), ("cursor", cursor)]))
@@ -54,22 +54,19 @@ struct APIMemberships {
         ])
     }
 
-    /// The place after a row: its request time and id, as opaque base64url text.
-    static func encode(requestedAt: String, id: Int) -> String {
-        Data("m1|\(id)|\(requestedAt)".utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    static let list = "memberships"
+
+    /// What a memberships cursor belongs to: the state and the connection of the path (or all).
+    static func cursorQuery(state: MembershipState, connectionID: Int?) -> QueryCursor.Query {
+        [("state", state.rawValue), ("connection (the path)", connectionID.map(String.init) ?? "all")]
     }
 
-    static func decode(_ text: String) throws -> (requestedAt: String, id: Int) {
-        var base64 = String(text.prefix(200)).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let plain = String(data: data, encoding: .utf8) else { throw invalidCursor }
-        let parts = plain.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "m1", let id = RequestNumber.parse(parts[1], in: RequestNumber.ids) else { throw invalidCursor }
-        return (String(parts[2]), id)
+    /// The place after a row: its id and request time.
+    static func place(decoding text: String, for query: QueryCursor.Query) throws -> (requestedAt: String, id: Int) {
+        let place = try QueryCursor.decode(text, list: list, query: query, places: 2)
+        guard let id = RequestNumber.parse(place[0], in: RequestNumber.ids) else { throw QueryCursor.invalid }
+        return (place[1], id)
     }
-
-    static let invalidCursor = UserError.badRequest("The cursor is not one this API gave out: start again without it.")
 
     /// POST /api/v1/memberships/decide: `{"action": "approve"|"deny"|"remove", "ids": [...], "reason": "..."}`,
     /// all or none; each id is checked against the caller's role in its organization.

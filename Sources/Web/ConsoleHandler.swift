@@ -101,7 +101,7 @@ public final class ConsoleHandler: RequestHandler {
             guard let (tokenAccess, tokenID) = try APITokens(database: database).access(token: bearer) else {
                 throw UserError.unauthorized("This API token is not valid: it is mistyped, revoked or expired. Make a new one at /account/tokens.")
             }
-            try configuration.apiRateLimit.take(tokenID: tokenID)
+            try configuration.apiRateLimit.take(tokenID: tokenID, database: database)
             access = tokenAccess
         } else if request.isRead, let session = try Accounts(database: database).session(token: request.cookies[SessionCookie.name] ?? "") {
             access = session.access

@@ -140,8 +140,10 @@ enum OpenAPIDocument {
     static let idParameter: JSON = ["name": "id", "in": "path", "required": true,
                                     "schema": ["type": "integer", "minimum": 1, "maximum": .int(RequestNumber.ids.upperBound)]]
 
-    static let cursorParameter: JSON = ["name": "cursor", "in": "query", "description": "`next_cursor` of the previous page; not with `page`.",
-                                        "schema": ["type": "string", "maxLength": .int(TableCursor.longest)]]
+    static let cursorParameter: JSON = ["name": "cursor", "in": "query", "description": """
+        `next_cursor` of the previous page; not with `page`. It belongs to its whole query (filters, `match`, `sort`, `order`, `org`, `sel`): \
+        with another, 400 naming what differs. `next` repeats the query with it.
+        """, "schema": ["type": "string", "maxLength": .int(QueryCursor.longest)]]
 
     /// The words of /connections' address, from the catalog and the operator table.
     static var tableParameters: [JSON] {
@@ -174,7 +176,8 @@ enum OpenAPIDocument {
                                                         "default": .string(MembershipState.pending.rawValue)]],
             ["name": "size", "in": "query", "schema": ["type": "integer", "minimum": .int(APIMemberships.pageSizes.lowerBound),
                                                        "maximum": .int(APIMemberships.pageSizes.upperBound), "default": 50]],
-            ["name": "cursor", "in": "query", "description": "`next_cursor` of the previous page.", "schema": ["type": "string", "maxLength": 200]],
+            ["name": "cursor", "in": "query", "description": "`next_cursor` of the previous page, with the same `state` and path (else 400 naming what differs).",
+             "schema": ["type": "string", "maxLength": 200]],
         ]
     }
 
@@ -182,7 +185,7 @@ enum OpenAPIDocument {
 
     static var schemas: JSON {
         let nullableText: JSON = ["type": ["string", "null"]]
-        let next: JSON = ["type": ["string", "null"], "description": "The address of the next page; null on the last."]
+        let next: JSON = ["type": ["string", "null"], "description": "The address of the next page, every parameter of the query with the cursor: follow it as it is; null on the last."]
         return [
             "Problem": [
                 "type": "object", "description": "Problem details (RFC 9457); `detail` is the message the console shows.",
@@ -195,9 +198,9 @@ enum OpenAPIDocument {
                     "filters": ["type": "array", "description": "Each filter that cannot apply as written.", "items": [
                         "type": "object", "required": ["index", "column", "detail"],
                         "properties": ["index": ["type": "integer"], "column": ["type": "string"], "detail": ["type": "string"]]]],
-                    "differences": ["type": "array", "description": "What another save changed.", "items": [
-                        "type": "object", "required": ["field", "label", "yours", "saved"],
-                        "properties": ["field": ["type": "string"], "label": ["type": "string"], "yours": ["type": "string"], "saved": ["type": "string"]]]],
+                    "differences": ["type": "array", "description": "The fields another save changed, by name; their saved values are in `current`.",
+                                    "items": ["type": "object", "required": ["field", "label"],
+                                              "properties": ["field": ["type": "string"], "label": ["type": "string"]]]],
                     "current": ref("Connection"),
                 ],
             ],

@@ -54,7 +54,7 @@ public struct WebConfiguration: Sendable {
     public static let apiBurst = 100
 
     /// The absolute link a driver opens to join a connection.
-    public func inviteURL(token: String) -> String { publicBaseURL + "/join/" + token }
+    public func inviteURL(token: String) -> String { publicBaseURL + InviteCodes.linkPath + token }
 
     /// The absolute link of a page, for emails.
     func absoluteURL(_ path: String) -> String { publicBaseURL + path }

@@ -9,7 +9,7 @@ struct ConnectionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "connections",
         abstract: "The driver-connections console of an EV-charging platform.",
-        subcommands: [Serve.self, Seed.self, Migrate.self, CreateUser.self, Copy.self, ProfilePage.self],
+        subcommands: [Serve.self, Seed.self, Migrate.self, CreateUser.self, Copy.self, ProfilePage.self, BenchJSON.self],
         defaultSubcommand: Serve.self)
 }
 

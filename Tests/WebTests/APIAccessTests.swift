@@ -100,11 +100,76 @@ final class APIAccessTests: APITestCase {
         XCTAssertEqual(client.json(limited)["detail"]?.string, "This API token has made more than 60 requests a minute. Wait 1 second, then go on.")
         XCTAssertEqual(client.api("GET", "/api/v1/memberships", token: second).status, 200, "each token has its own limit")
         // The bucket refills at the rate: one more a second.
-        let limit = APIRateLimit(perMinute: 60, burst: 2)
-        try limit.take(tokenID: 1, now: 100)
-        try limit.take(tokenID: 1, now: 100)
-        XCTAssertThrowsError(try limit.take(tokenID: 1, now: 100.5))
-        XCTAssertNoThrow(try limit.take(tokenID: 1, now: 101.1))
+        let database = try client.otherConnection()
+        let tokenID = try client.scalar("SELECT id FROM api_tokens WHERE name = 'Two'")
+        let allowance = APICallAllowance(perMinute: 60, burst: 2)
+        let start = Date().addingTimeInterval(3600)
+        XCTAssertEqual(try allowance.take(tokenID: tokenID, database: database, now: start), .calls(1))
+        XCTAssertEqual(try allowance.take(tokenID: tokenID, database: database, now: start), .calls(1))
+        XCTAssertEqual(try allowance.take(tokenID: tokenID, database: database, now: start.addingTimeInterval(0.5)), .wait(seconds: 1))
+        XCTAssertEqual(try allowance.take(tokenID: tokenID, database: database, now: start.addingTimeInterval(1.1)), .calls(1))
+        XCTAssertEqual(try allowance.take(tokenID: tokenID, database: database, now: start.addingTimeInterval(1.2)), .wait(seconds: 1))
+        // A busy token takes its calls a tenth of the burst at a time, never more than the bucket holds.
+        let busy = APICallAllowance(perMinute: 6000, burst: 25)
+        let later = start.addingTimeInterval(3600)
+        XCTAssertEqual(try (0..<3).map { _ in try busy.take(tokenID: tokenID, database: database, now: later) }, [.calls(2), .calls(2), .calls(2)])
+        XCTAssertEqual(try (0..<10).map { _ in try busy.take(tokenID: tokenID, database: database, now: later) }.filter { $0 == .calls(2) }.count, 9)
+        XCTAssertEqual(try busy.take(tokenID: tokenID, database: database, now: later), .wait(seconds: 1))
+        XCTAssertNil(try busy.take(tokenID: 999_999, database: database, now: later), "no such token")
+    }
+
+    /// Issue 21: each process kept its buckets in memory, so a token doubled its allowance by waiting
+    /// for a rolling restart. The allowance is in the database: a restarted or second process (another
+    /// host) takes from the same one, and calls leased by a process that stops are lost, never granted again.
+    func testARestartOrASecondProcessGrantsNoFreshBurst() throws {
+        let client = try makeClient(apiRequestsPerMinute: 60, apiBurst: 5)
+        let token = try client.token(for: DemoData.adminEmail)
+        for _ in 0..<5 { XCTAssertEqual(client.api("GET", "/api/v1/memberships", token: token).status, 200) }
+        XCTAssertEqual(client.api("GET", "/api/v1/memberships", token: token).status, 429)
+        // The process restarted (a new handler and configuration on the same database), and another host's.
+        for _ in 0..<2 {
+            let restarted = try ConsoleHandler(configuration: WebConfiguration(
+                database: client.database, views: client.handler.configuration.views, publicBaseURL: "https://connect.example.test",
+                publicDirectory: TestClient.root.appendingPathComponent("Public").path, apiRequestsPerMinute: 60, apiBurst: 5))
+            let answer = restarted.respond(to: Request(method: "GET", path: "/api/v1/memberships", headers: ["authorization": "Bearer \(token)"]))
+            XCTAssertEqual(answer.status, 429, "no fresh burst after a restart")
+        }
+        // Leases: a busy token's process holds a few calls; those it had not made when it stopped are lost.
+        let tokenID = try client.scalar("SELECT id FROM api_tokens ORDER BY id DESC LIMIT 1")
+        let database = try client.otherConnection()
+        try database.run("UPDATE api_tokens SET rate_full_at = 0 WHERE id = ?1", [.init(tokenID)])
+        let began = Date()
+        var made = 0
+        for _ in 0..<4 {
+            let process = APIRateLimit(perMinute: 600, burst: 100)
+            XCTAssertEqual(process.allowance.lease, 10)
+            // 15 calls, two leases of 10: the 5 left die with the process.
+            for _ in 0..<15 { try process.take(tokenID: tokenID, database: database); made += 1 }
+        }
+        let fresh = APIRateLimit(perMinute: 600, burst: 100)
+        while (try? fresh.take(tokenID: tokenID, database: database)) != nil { made += 1 }
+        let earned = Int(Date().timeIntervalSince(began) * 10) + 10
+        XCTAssertLessThanOrEqual(made, 100 - 4 * 5 + earned, "the burst and what the rate earned meanwhile, less the calls leased and lost")
+        XCTAssertGreaterThanOrEqual(made, 100 - 4 * 5)
+    }
+
+    /// The attack of issue 21: one 1 MiB body of 131,565 distinct keys held a worker 33 s. It is
+    /// refused at its 201st member, with a problem answer naming the limit.
+    func testABodyOfManyKeysIsRefusedNamingTheLimit() throws {
+        let client = try makeClient()
+        let token = try client.token(for: DemoData.officerEmail)
+        let body = "{" + (0..<131_565).map { "\"k\($0)\":1" }.joined(separator: ",") + "}"
+        let refused = client.send("POST", "/api/v1/memberships/decide", headers: ["authorization": "Bearer \(token)", "content-type": "application/json"],
+                                  body: Array(body.utf8))
+        XCTAssertEqual(refused.status, 400)
+        XCTAssertEqual(client.header(refused, "Content-Type"), "application/problem+json")
+        XCTAssertEqual(client.json(refused)["detail"]?.string,
+                       "An object in the body has more than 200 members (at byte 1692): no object of this API has nearly that many.")
+        let many = "{\"action\":\"approve\",\"ids\":[" + Array(repeating: "1", count: 25_000).joined(separator: ",") + "]}"
+        let tooMany = client.send("POST", "/api/v1/memberships/decide", headers: ["authorization": "Bearer \(token)", "content-type": "application/json"],
+                                  body: Array(many.utf8))
+        XCTAssertEqual(tooMany.status, 400)
+        XCTAssertEqual(client.json(tooMany)["detail"]?.string?.hasPrefix("The body holds more than 20000 JSON values"), true)
     }
 
     func testFailuresAreProblemDetailsNeverPages() throws {

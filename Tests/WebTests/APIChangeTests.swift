@@ -55,7 +55,9 @@ final class APIChangeTests: APITestCase {
         let conflict = client.json(stale)
         XCTAssertEqual(conflict["current"]?["name"]?.string, "API Fleet North")
         XCTAssertEqual(conflict["differences"]?.array?.compactMap { $0["field"]?.string }, ["name", "status"])
-        XCTAssertEqual(conflict["differences"]?.array?.first?["saved"]?.string, "API Fleet North")
+        XCTAssertEqual(conflict["differences"]?.array?.first, .object([("field", "name"), ("label", "Connection name")]))
+        XCTAssertEqual(conflict["detail"]?.string, "Someone else saved this connection (now version 2) after version 1: nothing was overwritten. "
+                       + "Connection name, Status differ; compare with “current”, then send your values again with its version.")
         XCTAssertEqual(try client.scalar("SELECT version FROM connections WHERE id = ?1", [.init(id)]), 2, "nothing overwritten")
         XCTAssertEqual(client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: ["name": "x"]).status, 400, "no version")
         XCTAssertEqual(client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: ["version": 2, "organization_id": 1]).status, 400)
@@ -66,6 +68,55 @@ final class APIChangeTests: APITestCase {
         let ours = entries.filter { $0["subject"]?.string?.hasPrefix("API Fleet") == true }
         XCTAssertEqual(ours.compactMap { $0["action"]?.string }, ["Changed connection", "Created connection"])
         XCTAssertTrue(ours.allSatisfy { $0["actor"]?.string == "\(DemoData.adminEmail) (API token “HR sync”)" && $0["details"]?["api_token"]?.string == "HR sync" })
+    }
+
+    /// Issue 21: domains sent for a connection that does not approve by email domain were accepted
+    /// and dropped; a stale PATCH of 250 KB answered ~750 KB, its lists three times.
+    func testDomainsOnlyWithTheirApprovalTypeAndAStaleChangeNamesFieldsOnce() throws {
+        let client = try makeClient()
+        let token = try client.token(for: DemoData.adminEmail)
+        let org = try organization(of: DemoData.officerEmail, client)
+        let created = client.json(client.api("POST", "/api/v1/connections", token: token, json: [
+            "organization_id": .int(org), "name": "Domains", "name_for_drivers": "Domains", "benefits": ["Free charging"]]))
+        guard let id = created["id"]?.int else { return XCTFail("\(created)") }
+        XCTAssertEqual(created["approval_type"]?.string, "Manually approve")
+        let why = "“email_domains” apply only when “approval_type” is “Automatically approve by email domain”, and this connection's would be "
+            + "“Manually approve”: send that approval type with the domains, or no domains."
+        for body: JSON in [["version": 1, "email_domains": ["acme.example"]],
+                           ["version": 1, "approval_type": "Automatically approve all", "email_domains": ["acme.example"]]] {
+            let refused = client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: body)
+            XCTAssertEqual(refused.status, 400)
+            let problem = client.json(refused)
+            XCTAssertEqual(problem["detail"]?.string, body["approval_type"] == nil ? why : why.replacingOccurrences(of: "“Manually approve”", with: "“Automatically approve all”"))
+            XCTAssertNotNil(problem["errors"]?["email_domains"])
+        }
+        XCTAssertEqual(client.api("POST", "/api/v1/connections", token: token, json: [
+            "organization_id": .int(org), "name": "Domains 2", "name_for_drivers": "D", "benefits": ["Free charging"],
+            "email_domains": ["acme.example"]]).status, 400, "on creation too")
+        // The same for a discount without its benefit.
+        let discount = client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: ["version": 1, "discount_percent": 20])
+        XCTAssertEqual(discount.status, 400)
+        XCTAssertEqual(client.json(discount)["errors"]?["discount_percent"]?.string, "“discount_percent” applies only with the benefit "
+                       + "“Discounted charging”, which this connection's benefits would not hold: send that benefit with the discount, or no discount.")
+        XCTAssertEqual(client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: ["version": 1, "email_domains": []]).status, 200,
+                       "no domains is no conflict")
+        // With the approval type that uses them, kept.
+        let domains = (0..<1000).map { "d\($0)-" + ["x", "y", "z"].map { String(repeating: $0, count: 58) }.joined(separator: ".") + ".example" }
+        let kept = client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: [
+            "version": 2, "approval_type": "Automatically approve by email domain", "email_domains": .array(domains.map(JSON.string))])
+        XCTAssertEqual(kept.status, 200, client.text(kept).prefix(300).description)
+        XCTAssertEqual(client.json(kept)["email_domains"]?.array?.count, 1000)
+        // A stale change of ~250 KB: the 409 names the fields and holds the lists once, in `current`.
+        let mine = domains.map { "e" + $0 }
+        let stale = client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: ["version": 2, "email_domains": .array(mine.map(JSON.string))])
+        XCTAssertEqual(stale.status, 409)
+        let conflict = client.json(stale)
+        XCTAssertEqual(conflict["differences"], .array([.object([("field", "email_domains"), ("label", "Email domains")])]))
+        XCTAssertEqual(conflict["current"]?["version"]?.int, 3)
+        let text = client.text(stale)
+        XCTAssertEqual(text.components(separatedBy: domains[500]).count - 1, 1, "the saved list once")
+        XCTAssertFalse(text.contains(mine[500]), "the caller's own list is not sent back")
+        XCTAssertLessThan(text.utf8.count, client.text(client.api("GET", "/api/v1/connections/\(id)", token: token)).utf8.count + 1000)
     }
 
     func testEnableDisableAndRotateAsTheConsoleAllows() throws {
@@ -164,6 +215,29 @@ final class APIChangeTests: APITestCase {
         }
         XCTAssertEqual(client.api("GET", "/api/v1/memberships?state=Gone", token: token).status, 400)
         XCTAssertEqual(client.api("GET", "/api/v1/memberships?cursor=zzz", token: token).status, 400)
+    }
+
+    /// Issue 21: a cursor from a `state=Pending` walk was accepted for `state=Connected`. It belongs to
+    /// its state and its path's connection; `next` repeats both.
+    func testAMembershipsCursorBelongsToItsStateAndConnection() throws {
+        let client = try makeClient(connections: 200)
+        let token = try client.token(for: DemoData.adminEmail)
+        let connection = try client.scalar("SELECT id FROM connections WHERE pending_requests >= 2 AND connected_drivers >= 2 ORDER BY id LIMIT 1")
+        let path = "/api/v1/connections/\(connection)/memberships"
+        let pending = client.json(client.api("GET", path + "?state=Pending&size=1", token: token))
+        guard let cursor = pending["next_cursor"]?.string, let next = pending["next"]?.string else { return XCTFail("\(pending)") }
+        XCTAssertEqual(next, path + "?state=Pending&size=1&cursor=" + cursor)
+        XCTAssertEqual(client.api("GET", next, token: token).status, 200)
+        for (target, differs) in [(path + "?state=Connected&cursor=" + cursor, "state differs"),
+                                  (path + "?cursor=" + cursor + "&state=Denied", "state differs"),
+                                  ("/api/v1/memberships?state=Pending&cursor=" + cursor, "connection (the path) differs"),
+                                  ("/api/v1/memberships?state=Removed&cursor=" + cursor, "state, connection (the path) differ")] {
+            let refused = client.api("GET", target, token: token)
+            XCTAssertEqual(refused.status, 400, target)
+            XCTAssertEqual(client.json(refused)["detail"]?.string, "This cursor belongs to another query: its \(differs) from this request's. "
+                           + "Follow “next” as it is (it repeats the whole query), or start again without it.", target)
+        }
+        XCTAssertEqual(client.api("GET", path + "?size=5&cursor=" + cursor, token: token).status, 200, "Pending by default; the size may change")
     }
 
     func testExportsAreThePagesWithItsLimitsAndAudit() throws {

@@ -163,7 +163,84 @@ final class APITableTests: APITestCase {
         guard let cursor = first["next_cursor"]?.string else { return XCTFail() }
         let other = client.api("GET", "/api/v1/connections?size=25&sort=connected_drivers&cursor=" + cursor, token: token)
         XCTAssertEqual(other.status, 400)
-        XCTAssertEqual(client.json(other)["detail"], .string("This cursor belongs to another sort: keep sort and order as they were, or start again without it."))
+        XCTAssertEqual(client.json(other)["detail"], .string("This cursor belongs to another query: its sort and order differs from this request's. "
+                                                             + "Follow “next” as it is (it repeats the whole query), or start again without it."))
+    }
+
+    /// Issue 21: the cursor carried the sort but not the filters, so a next page asked without one
+    /// filter answered every row. A cursor belongs to its whole query; `next` repeats it.
+    func testACursorBelongsToItsWholeQuery() throws {
+        let client = try makeClient(connections: 200)
+        let token = try client.token(for: DemoData.adminEmail)
+        let org = try client.scalar("SELECT min(org_id) FROM connections")
+        let query = "org=\(org)&f=name&op=contains&v=st&f=status&op=is&v=Enabled&match=any&sort=connected_drivers&order=desc&size=25"
+        let first = client.json(client.api("GET", "/api/v1/connections?" + query, token: token))
+        guard let cursor = first["next_cursor"]?.string, let next = first["next"]?.string else { return XCTFail("one page only: \(first)") }
+        // `next` is the whole query and the cursor: followed as it is, the filtered walk goes on.
+        XCTAssertEqual(next, "/api/v1/connections?" + query + "&cursor=" + cursor)
+        let second = client.api("GET", next, token: token)
+        XCTAssertEqual(second.status, 200)
+        XCTAssertEqual(client.json(second)["total"], first["total"])
+        for (other, differs) in [
+            ("f=name&op=contains&v=st&f=status&op=is&v=Disabled&match=any&sort=connected_drivers&order=desc&org=\(org)", "filters (f, op, v) differs"),
+            // With one filter left, Match any or all no longer applies: both parts differ.
+            ("f=name&op=contains&v=st&match=any&sort=connected_drivers&order=desc&org=\(org)", "filters (f, op, v), match differ"),
+            ("f=name&op=contains&v=st&f=status&op=is&v=Enabled&sort=connected_drivers&order=desc&org=\(org)", "match differs"),
+            ("f=name&op=contains&v=st&f=status&op=is&v=Enabled&match=any&sort=connected_drivers&org=\(org)", "sort and order differs"),
+            ("f=name&op=contains&v=st&f=status&op=is&v=Enabled&match=any&sort=connected_drivers&order=desc", "organization (org) differs"),
+            ("sort=connected_drivers&order=desc", "filters (f, op, v), match, organization (org) differ"),
+            ("f=name&op=contains&v=st&f=status&op=is&v=Enabled&match=any&sort=connected_drivers&order=desc&org=\(org)&sel=1,2",
+             "selection (sel) differs"),
+        ] {
+            let refused = client.api("GET", "/api/v1/connections?\(other)&cursor=\(cursor)", token: token)
+            XCTAssertEqual(refused.status, 400, other)
+            XCTAssertEqual(client.json(refused)["detail"]?.string, "This cursor belongs to another query: its \(differs) from this request's. "
+                           + "Follow “next” as it is (it repeats the whole query), or start again without it.", other)
+        }
+        // What does not choose rows may change: columns, page size, a value's spaces.
+        let same = query.replacingOccurrences(of: "v=st", with: "v=%20st%20").replacingOccurrences(of: "size=25", with: "size=50&cols=name")
+        XCTAssertEqual(client.api("GET", "/api/v1/connections?\(same)&cursor=\(cursor)", token: token).status, 200)
+        // A memberships cursor is not a connections one, and back.
+        let memberships = client.json(client.api("GET", "/api/v1/memberships?state=Connected&size=1", token: token))
+        guard let theirs = memberships["next_cursor"]?.string else { return XCTFail() }
+        XCTAssertEqual(client.json(client.api("GET", "/api/v1/connections?cursor=" + theirs, token: token))["detail"]?.string,
+                       "This cursor continues another list (memberships): start this one without a cursor.")
+        XCTAssertEqual(client.json(client.api("GET", "/api/v1/memberships?cursor=" + cursor, token: token))["detail"]?.string,
+                       "This cursor continues another list (connections): start this one without a cursor.")
+    }
+
+    /// Issue 21: Invite Link was offered as a filter but every condition answered "Contains compares
+    /// numbers and dates". It filters as text (a whole link reads as its token); Viewers get 403.
+    func testInviteLinkFiltersAsTextForThoseWhoMaySeeIt() throws {
+        let client = try makeClient()
+        let token = try client.token(for: DemoData.adminEmail)
+        let all = client.json(client.api("GET", "/api/v1/connections?size=200&cols=invite_link", token: token))
+        guard let first = rows(all).first, let link = first["invite_link"]?.string, let id = first["id"]?.int else { return XCTFail() }
+        let piece = String(link.suffix(8).prefix(5))
+        let expected = rows(all).filter { $0["invite_link"]?.string?.split(separator: "/").last?.lowercased().contains(piece.lowercased()) == true }
+        for (condition, value, count) in [("contains", piece, expected.count), ("is", link, 1), ("is", String(link.split(separator: "/").last!), 1),
+                                          ("starts", String(link.split(separator: "/").last!.prefix(6)), nil), ("not_empty", "", rows(all).count),
+                                          ("empty", "", 0)] {
+            let query = "size=200&cols=invite_link&f=invite_link&op=\(condition)&v=" + URLEncoding.encode(value)
+            let answer = client.api("GET", "/api/v1/connections?" + query, token: token)
+            XCTAssertEqual(answer.status, 200, "\(query): \(client.text(answer).prefix(300))")
+            if let count { XCTAssertEqual(rows(client.json(answer)).count, count, query) }
+            if condition == "is" { XCTAssertEqual(ids(client.json(answer)), [id], query) }
+        }
+        let sentence = client.json(client.api("GET", "/api/v1/connections?f=invite_link&op=contains&v=" + piece, token: token))["filters"]?.array?.first
+        XCTAssertEqual(sentence?["sentence"]?.string, "Invite Link contains “\(piece)”")
+        let viewer = try client.token(for: DemoData.viewerEmail)
+        for condition in ["contains", "is", "empty"] {
+            let refused = client.api("GET", "/api/v1/connections?f=invite_link&op=\(condition)&v=x", token: viewer)
+            XCTAssertEqual(refused.status, 403, condition)
+            XCTAssertEqual(client.json(refused)["detail"]?.string, "Your role cannot see the Invite Link column here, so it cannot filter or sort by it.")
+        }
+        // The page answers alike: the Admin's rows filtered, the Viewer's 403.
+        try client.signIn(DemoData.adminEmail)
+        XCTAssertEqual(pageIDs(client, "size=200&f=invite_link&op=is&v=" + URLEncoding.encode(link)), [id])
+        client.signOut()
+        try client.signIn(DemoData.viewerEmail)
+        XCTAssertEqual(client.get("/connections?f=invite_link&op=contains&v=x").status, 403)
     }
 
     func testViewersNeverSeeInviteSecretsThroughTheAPI() throws {

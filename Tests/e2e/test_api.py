@@ -140,6 +140,25 @@ def test_the_limit_per_token_holds_across_processes(fresh_stack, checker):
     assert spelled[:4] == [200] * 4 and spelled[4:] == [429, 429], spelled
 
 
+def test_a_rolling_restart_grants_no_fresh_burst(fresh_stack, checker):
+    """Issue 21: the buckets were each process's own, so a rolling restart handed every token a full
+    burst again. The allowance is in the database: after both processes restart, the spent token
+    gets only what its rate earned meanwhile (one call per 2 s here), not 4 again."""
+    stack = fresh_stack(connections=50, processes=2, extra_args=["--api-requests-per-minute", "30", "--api-burst", "4"]).start()
+    api = API(stack, checker, make_token(stack, ADMIN))
+    statuses = [api.get("/api/v1/memberships").status_code for _ in range(6)]
+    assert statuses[:4] == [200] * 4 and statuses[4:] == [429, 429], statuses
+    began = time.monotonic()
+    for index in range(len(stack.apps)):
+        stack.apps[index].terminate()
+        stack.apps[index].wait(timeout=20)
+        stack.start_app(index)
+    after = [api.get("/api/v1/memberships").status_code for _ in range(6)]
+    earned = int((time.monotonic() - began) / 2) + 1
+    assert set(after) <= {200, 429} and after.count(200) <= earned < 4, (after, earned)
+    assert after[-1] == 429, after
+
+
 def test_schemathesis_finds_no_server_error_and_no_answer_off_the_document(fresh_stack, tmp_path):
     """schemathesis (PyPI) generates requests for every operation from the document, against the real
     stack through nginx, a bounded number per operation, and checks each answer."""

@@ -15,6 +15,7 @@ public enum PostgresSchema {
     public static let migrations: [Migration] = [
         Migration(version: 9, name: "the schema of SQLite's migrations 1 to 9", sql: baseline),
         Migration(version: 10, name: "secrets stored as hashes, user invitations", sql: hashedSecrets),
+        Migration(version: 11, name: "API tokens' call allowance", sql: apiCallAllowance),
     ]
 
     /// SQLite's migration 10 (read its comments there).
@@ -64,6 +65,12 @@ public enum PostgresSchema {
     ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('request received', 'request approved', 'request denied',
         'driver removed', 'email confirmation', 'status link', 'invite', 'digest', 'user invitation'));
     """#
+
+    /// As SQLite's migration 11.
+    static let apiCallAllowance = """
+    ALTER TABLE api_tokens ADD COLUMN rate_full_at bigint NOT NULL DEFAULT 0,
+                           ADD COLUMN rate_granted integer NOT NULL DEFAULT 0;
+    """
 
     static let baseline = #"""
     CREATE EXTENSION IF NOT EXISTS pg_trgm;
