@@ -33,4 +33,17 @@ public enum StoredText {
     public static func isLine(_ text: String, upTo limit: Int) -> Bool {
         (1...limit).contains(length(text)) && !hasControlCharacter(text)
     }
+
+    /// The JSON Schema pattern (ECMA-262; Python's `re` and ICU read it alike) of the texts a one-line
+    /// field takes, as its callers check them: white space around it (trimmed away, as
+    /// `trimmingCharacters(in: .whitespacesAndNewlines)` does), then 1 to `limit` characters that
+    /// start and end with neither white space nor a control character and hold no control character;
+    /// with `lineBreaks`, line breaks inside too (LF, or CRLF stored as one LF), as a denial's reason.
+    public static func linePattern(upTo limit: Int, lineBreaks: Bool = false) -> String {
+        let controls = #"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"#
+        let space = #"\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"#
+        let edge = "[^\(controls)\(space)]"
+        let inside = lineBreaks ? #"(?:[^\#(controls)]|\r\n|\n)"# : "[^\(controls)]"
+        return "^[\(space)]*\(edge)(?:\(inside){0,\(limit - 2)}\(edge))?[\(space)]*$"
+    }
 }

@@ -1,4 +1,5 @@
 import Domain
+import Foundation
 import FastCGI
 import Storage
 
@@ -135,18 +136,18 @@ struct APIConnections {
     func create() throws -> Response {
         let body = try call.body()
         try APICall.requireOnly(body, Self.fields.union(["organization_id"]))
-        var draft = ConnectionDraft()
-        if let organization = try APICall.number(body, "organization_id", in: RequestNumber.ids) {
-            draft.organizationID = String(organization)
-        } else {
-            let organizations = access.organizations(allowing: .manageConnections)
-            if organizations.count == 1 { draft.organizationID = String(organizations[0]) }
+        // Required, as the document says: a token's organizations may grow, and a client's request should not change meaning then.
+        guard let organization = try APICall.number(body, "organization_id", in: RequestNumber.ids) else {
+            throw APIProblem(error: .badRequest("Name the organization to create the connection in: “organization_id”."),
+                             extensions: [("errors", .object([("organization_id", "Choose an organization.")]))])
         }
+        var draft = ConnectionDraft()
+        draft.organizationID = String(organization)
         try Self.apply(body, to: &draft)
         switch try ConnectionEditor(database: database).create(draft, by: access) {
         case .saved(let id):
             return APICall.json(try connection(id), status: 201, headers: [("Location", "/api/v1/connections/\(id)")])
-        case .problems(let problems): throw Self.invalid(problems)
+        case .problems(let problems): throw Self.invalid(problems, name: draft.name)
         case .conflict: throw UserError.conflict("The connection changed while it was being saved. Send it again.")
         }
     }
@@ -166,7 +167,7 @@ struct APIConnections {
         draft.version = String(version)
         switch try editor.update(id, draft, by: access) {
         case .saved: return APICall.json(try connection(id))
-        case .problems(let problems): throw Self.invalid(problems)
+        case .problems(let problems): throw Self.invalid(problems, name: draft.name)
         case .conflict(let now):
             throw APIProblem(error: .conflict("Someone else saved this connection (now version \(now.version)) after version \(version): "
                                                + "nothing was overwritten. Compare what differs, then send your values again with the new version."),
@@ -191,15 +192,32 @@ struct APIConnections {
         if let value = try APICall.text(body, "approval_type") { draft.approval = value }
         if let value = try APICall.texts(body, "benefits", most: BenefitKind.allCases.count) { draft.benefits = value }
         if body["discount_percent"] != nil {
-            draft.discountPercent = try APICall.number(body, "discount_percent", in: 1...100).map(String.init) ?? ""
+            draft.discountPercent = try APICall.number(body, "discount_percent", in: ConnectionDraft.discountPercents).map(String.init) ?? ""
         }
-        if let value = try APICall.texts(body, "email_domains", most: 1000) { draft.emailDomains = value.joined(separator: "\n") }
-        if let value = try APICall.texts(body, "questions", most: ConnectionDraft.mostQuestions + 1) { draft.questions = value }
+        // One domain or question an item, as the document's patterns say (the form's text box takes lists and blank lines).
+        if let value = try APICall.texts(body, "email_domains", most: ConnectionDraft.mostEmailDomains) {
+            if let bad = value.first(where: { !ConnectionDraft.isDomain($0) }) {
+                throw APIProblem(error: .badRequest("“\(bad.prefix(80))” is not a domain like example.com: send one domain an item."),
+                                 extensions: [("errors", .object([("email_domains", .string("One domain like example.com an item."))]))])
+            }
+            draft.emailDomains = value.joined(separator: "\n")
+        }
+        if let value = try APICall.texts(body, "questions", most: ConnectionDraft.mostQuestions) {
+            if value.contains(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {
+                throw APIProblem(error: .badRequest("“questions” holds an empty question: leave it out."),
+                                 extensions: [("errors", .object([("questions", "Each question needs words.")]))])
+            }
+            draft.questions = value
+        }
     }
 
-    /// The form's problems, by the API's field names.
-    static func invalid(_ problems: [String: String]) -> APIProblem {
+    /// The form's problems, by the API's field names: a 409 when the name taken is the only one (another
+    /// connection holds it: state, not the request, is in the way), else a 400.
+    static func invalid(_ problems: [String: String], name: String) -> APIProblem {
         let errors = problems.sorted { $0.key < $1.key }.map { (fieldNames[$0.key] ?? $0.key, JSON.string($0.value)) }
+        if problems.count == 1, problems["name"] == ConnectionDraft.nameTaken(name.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            return APIProblem(error: .conflict(problems["name"]!), extensions: [("errors", .object(errors))])
+        }
         return APIProblem(error: .badRequest("The connection cannot be saved as sent: \(errors.map { $0.0 }.joined(separator: ", ")) "
                                              + "\(errors.count == 1 ? "needs" : "need") another value."),
                           extensions: [("errors", .object(errors))])
