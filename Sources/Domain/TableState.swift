@@ -33,6 +33,10 @@ public struct TableState: Sendable, Equatable {
     public static func parse(_ query: [(name: String, value: String)]) throws(UserError) -> TableState {
         var state = TableState(filters: try FilterSet.parse(query))
         var order: String?
+        // `cols` and `sel` are comma lists; given more than once (as client generators write lists) they add up.
+        let lists = ["cols", "sel"].map { name in (name, query.filter { $0.name == name }.map(\.value)) }
+        let query = query.filter { $0.name != "cols" && $0.name != "sel" }
+            + lists.compactMap { name, values in values.isEmpty ? nil : (name: name, value: values.joined(separator: ",")) }
         for (name, value) in query {
             switch name {
             case "sort":

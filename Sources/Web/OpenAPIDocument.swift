@@ -219,6 +219,11 @@ enum OpenAPIDocument {
     // MARK: Schemas
 
     static var schemas: JSON {
+        guard case .object(let named) = namedSchemas else { return .null }
+        return .object(sharedEnumerations.map { ($0.name, enumeration($0.values)) } + named)
+    }
+
+    static var namedSchemas: JSON {
         let nullableText: JSON = ["type": ["string", "null"]]
         let next: JSON = ["type": ["string", "null"], "description": "The address of the next page; null on the last."]
         return [
@@ -226,12 +231,6 @@ enum OpenAPIDocument {
             "Condition": ["type": "string", "description": "A filter's condition.", "enum": strings(FilterConditions.all.map(\.key))],
             "Match": ["type": "string", "description": "Whether all filters must hold, or any.", "enum": strings(FilterMatch.allCases.map(\.rawValue))],
             "Order": ["type": "string", "enum": ["asc", "desc"]],
-            "ConnectionType": enumeration(ConnectionType.allCases.map(\.rawValue)),
-            "ConnectionStatus": enumeration(ConnectionStatus.allCases.map(\.rawValue)),
-            "Visibility": enumeration(Visibility.allCases.map(\.rawValue)),
-            "ApprovalType": enumeration(ApprovalType.allCases.map(\.rawValue)),
-            "Benefit": enumeration(BenefitKind.allCases.map(\.rawValue)),
-            "MembershipState": enumeration(MembershipState.allCases.map(\.rawValue)),
             "Problem": [
                 "type": "object", "description": "Problem details (RFC 9457); `detail` is the message the console shows.",
                 "required": ["type", "title", "status", "detail"],
@@ -350,7 +349,11 @@ enum OpenAPIDocument {
         let description = JSON.string(column.label + (column.seenWith == nil ? "" : " (only for those who may invite drivers)"))
         switch column.kind {
         case .number, .identifier: return ["type": "integer", "description": description]
-        case .enumeration(let values): return ["type": "string", "enum": strings(values), "description": description]
+        case .enumeration(let values):
+            guard let shared = sharedEnumerations.first(where: { $0.values == values }) else {
+                return ["type": "string", "enum": strings(values), "description": description]
+            }
+            return ["$ref": .string("#/components/schemas/\(shared.name)"), "description": description]
         case .list: return ["type": "array", "items": ["type": "string"], "description": description]
         case .date: return ["type": "string", "format": "date-time", "description": description]
         case .text, .inviteLink: return ["type": "string", "description": description]
@@ -358,6 +361,13 @@ enum OpenAPIDocument {
     }
 
     static func enumeration(_ values: [String]) -> JSON { ["type": "string", "enum": strings(values)] }
+
+    /// The vocabulary's lists, each one component that fields and the table's cells refer to.
+    static let sharedEnumerations: [(name: String, values: [String])] = [
+        ("ConnectionType", ConnectionType.allCases.map(\.rawValue)), ("ConnectionStatus", ConnectionStatus.allCases.map(\.rawValue)),
+        ("Visibility", Visibility.allCases.map(\.rawValue)), ("ApprovalType", ApprovalType.allCases.map(\.rawValue)),
+        ("Benefit", BenefitKind.allCases.map(\.rawValue)), ("MembershipState", MembershipState.allCases.map(\.rawValue)),
+    ]
 
     /// A decision's body for one action: the ids, and a reason for a denial.
     static func decision(_ action: String, reason: JSON? = nil) -> JSON {
