@@ -57,6 +57,9 @@ struct APIConnections {
         if request.queryValue("cursor") != nil && request.queryValue("page") != nil {
             throw UserError.badRequest("Ask for a page or give a cursor, not both.")
         }
+        if let selection = state.selection, selection.count > mostSelected {
+            throw UserError.badRequest("Select at most \(mostSelected) connections by id (`sel`); choose more with filters.")
+        }
         return state
     }
 
@@ -123,6 +126,10 @@ struct APIConnections {
     }
 
     // MARK: Changes
+
+    /// The most ids `sel` may name here: the page's bulk actions take more, but an address of more would
+    /// outgrow what nginx passes on, with the most filters.
+    static let mostSelected = 500
 
     /// The members of a connection's body; `organization_id` only when creating, `version` only when changing.
     static let fields: Set<String> = ["name", "name_for_drivers", "connection_type", "status", "visibility", "approval_type", "benefits",
@@ -250,8 +257,10 @@ struct APIConnections {
     func export(_ format: ExportFormat) throws -> Response {
         let state = try Self.tableState(call.request)
         let columns = try scope(state).columns
+        let bom = call.request.queryValue("bom")
+        guard bom == nil || bom == "0" || bom == "1" else { throw UserError.badRequest("“bom” is 1 (a byte-order mark first, for Excel) or 0.") }
         return try ExportAction(handler: call.handler, request: call.request, access: access)
-            .export(state, settings: ExportSettings(format: format, scope: .visible, byteOrderMark: call.request.queryValue("bom") == "1"),
+            .export(state, settings: ExportSettings(format: format, scope: .visible, byteOrderMark: bom == "1"),
                     shown: try ColumnChoice(columns))
     }
 }

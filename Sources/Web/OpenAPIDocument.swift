@@ -180,13 +180,15 @@ enum OpenAPIDocument {
             "Id": ["name": "id", "in": "path", "required": true, "schema": ids],
             "Cursor": ["name": "cursor", "in": "query", "description": "`next_cursor` of the previous page; not with `page`.",
                        "schema": ["type": "string", "maxLength": .int(TableCursor.longest)]],
-            "FilterColumn": ["name": "f", "in": "query", "description": "A filter's column, once per filter.", "style": "form", "explode": true,
-                             "schema": ["type": "array", "maxItems": .int(FilterSet.maximumCount), "items": ref("ColumnKey")]],
-            "FilterCondition": ["name": "op", "in": "query", "description": "A filter's condition, once per filter.", "style": "form",
-                                "explode": true, "schema": ["type": "array", "maxItems": .int(FilterSet.maximumCount), "items": ref("Condition")]],
-            "FilterValue": ["name": "v", "in": "query", "description": "A filter's value, once per filter (empty for Is empty).", "style": "form",
-                            "explode": true, "schema": ["type": "array", "maxItems": .int(FilterSet.maximumCount),
-                                                        "items": ["type": "string", "maxLength": .int(Filter.maximumValueLength)]]],
+            "Filter": ["name": "filter", "in": "query", "style": "form", "explode": true, "description": .string("""
+                A filter, once per filter: `column:condition:value`, e.g. `name:contains:fleet`, `connected_drivers:gt:10`, \
+                `created_at:starts:2026-12`, `status:is:Disabled`, `questions:empty:` (a condition that takes no value ignores it). \
+                The pattern says which conditions apply to which columns and what value each takes (a whole number, a day as \
+                YYYY-MM-DD, one of a column's values, or one line of up to \(Filter.maximumValueLength) characters). The table's \
+                `f`, `op` and `v` are taken too.
+                """), "schema": ["type": "array", "maxItems": .int(FilterSet.maximumCount),
+                                 "items": ["type": "string", "pattern": .string(FilterPattern.parameter),
+                                           "maxLength": .int(FilterSet.longestWord)]]],
             "Match": ["name": "match", "in": "query", "schema": ref("Match")],
             "Sort": ["name": "sort", "in": "query", "schema": ref("ColumnKey")],
             "Order": ["name": "order", "in": "query", "schema": ref("Order")],
@@ -201,7 +203,7 @@ enum OpenAPIDocument {
                         "schema": ["type": "array", "minItems": 1, "uniqueItems": true, "items": ref("ColumnKey")]],
             "Selection": ["name": "sel", "in": "query", "style": "form", "explode": false,
                           "description": "Only these connection ids (within the filters), separated by commas.",
-                          "schema": ["type": "array", "minItems": 1, "maxItems": .int(TableState.largestSelection), "items": ids]],
+                          "schema": ["type": "array", "minItems": 1, "maxItems": .int(APIConnections.mostSelected), "items": ids]],
             "MembershipState": ["name": "state", "in": "query", "schema": ref("MembershipState")],
             "MembershipSize": ["name": "size", "in": "query", "schema": ["type": "integer", "minimum": .int(APIMemberships.pageSizes.lowerBound),
                                                                         "maximum": .int(APIMemberships.pageSizes.upperBound), "default": 50]],
@@ -211,7 +213,7 @@ enum OpenAPIDocument {
     }
 
     /// The words of /connections' address.
-    static let tableParameters = ["FilterColumn", "FilterCondition", "FilterValue", "Match", "Sort", "Order", "Page", "Size", "Organization",
+    static let tableParameters = ["Filter", "Match", "Sort", "Order", "Page", "Size", "Organization",
                                   "Columns", "Selection"].map(parameter)
 
     static let membershipParameters = ["MembershipState", "MembershipSize", "MembershipCursor"].map(parameter)

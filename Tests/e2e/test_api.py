@@ -240,10 +240,10 @@ def test_a_client_generated_from_the_document_walks_the_lists(stack, tmp_path):
 import json, sys
 from client import AuthenticatedClient
 from client.api.default import list_connections, list_memberships, export_connections_ndjson
-from client.models import ColumnKey, Condition, MembershipState
+from client.models import ColumnKey, MembershipState
 
 api = AuthenticatedClient(base_url=sys.argv[1], token=sys.argv[2], raise_on_unexpected_status=True, timeout=60)
-words = dict(f=[ColumnKey.BENEFITS], op=[Condition.CONTAINS], v=["charging"], size=200, cols=[ColumnKey.NAME, ColumnKey.CREATED_AT])
+words = dict(filter_=["benefits:contains:charging"], size=200, cols=[ColumnKey.NAME, ColumnKey.CREATED_AT])
 page = list_connections.sync(client=api, **words)
 connections, total, columns = [row.id for row in page.rows], page.total, [key.value for key in page.columns]
 while page.next_cursor:
