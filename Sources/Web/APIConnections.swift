@@ -60,6 +60,9 @@ struct APIConnections {
         if let selection = state.selection, selection.count > mostSelected {
             throw UserError.badRequest("Select at most \(mostSelected) connections by id (`sel`); choose more with filters.")
         }
+        if request.query.filter({ $0.name == "filter" }).count > mostFilterWords {
+            throw UserError.badRequest("Give at most \(mostFilterWords) filters as `filter` words.")
+        }
         return state
     }
 
@@ -127,9 +130,12 @@ struct APIConnections {
 
     // MARK: Changes
 
-    /// The most ids `sel` may name here: the page's bulk actions take more, but an address of more would
-    /// outgrow what nginx passes on, with the most filters.
-    static let mostSelected = 500
+    /// The most ids `sel` and `filter` words an address may carry here, so that the longest address the
+    /// document allows fits what nginx passes on to the app (about 32 KB of query): 8 words of up to
+    /// `FilterSet.longestWord` characters, each up to 12 bytes percent-encoded (24 KB), and 200 ids of 16
+    /// digits (3.4 KB). The page's bulk actions take more ids; more filters go as `f`, `op`, `v`.
+    static let mostSelected = 200
+    static let mostFilterWords = 8
 
     /// The members of a connection's body; `organization_id` only when creating, `version` only when changing.
     static let fields: Set<String> = ["name", "name_for_drivers", "connection_type", "status", "visibility", "approval_type", "benefits",

@@ -186,7 +186,7 @@ enum OpenAPIDocument {
                 The pattern says which conditions apply to which columns and what value each takes (a whole number, a day as \
                 YYYY-MM-DD, one of a column's values, or one line of up to \(Filter.maximumValueLength) characters). The table's \
                 `f`, `op` and `v` are taken too.
-                """), "schema": ["type": "array", "maxItems": .int(FilterSet.maximumCount),
+                """), "schema": ["type": "array", "maxItems": .int(APIConnections.mostFilterWords),
                                  "items": ["type": "string", "pattern": .string(FilterPattern.parameter),
                                            "maxLength": .int(FilterSet.longestWord)]]],
             "Match": ["name": "match", "in": "query", "schema": ref("Match")],
