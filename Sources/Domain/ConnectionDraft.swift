@@ -122,7 +122,8 @@ public struct ConnectionDraft: Sendable {
     }
 
     /// What `isDomain` takes, as a JSON Schema pattern (with a `maxLength` of `longestDomain`), in either case.
-    public static let domainPattern = #"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"#
+    public static let domainPattern = #"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"#
+        + SchemaPattern.end
     public static let longestDomain = 253
 
     public struct Problems: Error, Sendable {

@@ -17,7 +17,7 @@ public enum FilterPattern {
                 groups.append(([column.key], conditions))
             }
         }
-        return "^(?:" + groups.map { "(?:\($0.columns.joined(separator: "|"))):(?:\($0.conditions))" }.joined(separator: "|") + ")$"
+        return "^(?:" + groups.map { "(?:\($0.columns.joined(separator: "|"))):(?:\($0.conditions))" }.joined(separator: "|") + ")" + SchemaPattern.end
     }
 
     /// `condition:value` for each condition that applies to the column, conditions with the same value rule together.

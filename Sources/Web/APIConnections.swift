@@ -216,9 +216,10 @@ struct APIConnections {
             draft.emailDomains = value.joined(separator: "\n")
         }
         if let value = try APICall.texts(body, "questions", most: ConnectionDraft.mostQuestions) {
-            if value.contains(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {
-                throw APIProblem(error: .badRequest("“questions” holds an empty question: leave it out."),
-                                 extensions: [("errors", .object([("questions", "Each question needs words.")]))])
+            // Without white space around it, so that the document's uniqueItems sees the duplicates the form refuses.
+            if value.contains(where: { $0.isEmpty || $0 != $0.trimmingCharacters(in: .whitespacesAndNewlines) }) {
+                throw APIProblem(error: .badRequest("“questions” holds an empty question, or one with white space around it."),
+                                 extensions: [("errors", .object([("questions", "Each question needs words, and no white space around them.")]))])
             }
             draft.questions = value
         }

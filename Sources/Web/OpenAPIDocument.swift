@@ -169,7 +169,7 @@ enum OpenAPIDocument {
     /// A timestamp as the API writes it (RFC 3339, UTC: "2026-11-25T14:30:00Z").
     static let timestamp: JSON = ["type": "string", "format": "date-time"]
 
-    static let organizationSchema: JSON = ["type": "string", "pattern": "^([1-9][0-9]{0,15}|all)$"]
+    static let organizationSchema: JSON = ["type": "string", "pattern": .string("^(?:[1-9][0-9]{0,15}|all)" + SchemaPattern.end)]
 
     static func strings(_ values: [String]) -> JSON { .array(values.map(JSON.string)) }
 
@@ -408,7 +408,8 @@ enum OpenAPIDocument {
                                              "maxLength": .int(ConnectionDraft.longestDomain)],
                                    "description": "With Automatically approve by email domain: one domain an item, like example.com."]),
                 ("questions", ["type": "array", "maxItems": .int(ConnectionDraft.mostQuestions), "uniqueItems": true,
-                               "items": line(ConnectionDraft.longestQuestion, "A question drivers answer when they ask to join."),
+                               "items": ["type": "string", "description": "A question drivers answer when they ask to join: one line, no white space around it.",
+                                         "pattern": .string(StoredText.linePattern(upTo: ConnectionDraft.longestQuestion, padded: false))],
                                "description": "Each question once (letter case aside)."]),
             ]),
             "allOf": [

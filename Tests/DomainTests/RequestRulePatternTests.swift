@@ -26,6 +26,16 @@ final class RequestRulePatternTests: XCTestCase {
         }
     }
 
+    func testPatternsEndAtTheEndNotBeforeAFinalLineFeed() throws {
+        // Python's `$` would take "a.com\n": the patterns end with a look-ahead every dialect reads alike.
+        XCTAssertFalse(try matches(ConnectionDraft.domainPattern, "a.com\n"))
+        XCTAssertFalse(try matches(StoredText.linePattern(upTo: 10, padded: false), "Badge\n"))
+        XCTAssertTrue(try matches(StoredText.linePattern(upTo: 10), "Badge\n"), "trimmed away")
+        for (sample, accepted) in [("Badge", true), (" Badge", false), ("Badge ", false), ("", false), ("Bad ge", true)] {
+            XCTAssertEqual(try matches(StoredText.linePattern(upTo: 10, padded: false), sample), accepted, sample)
+        }
+    }
+
     func testTheReasonPatternTakesLineBreaksAsTheDecisionDoes() throws {
         let pattern = StoredText.linePattern(upTo: 5, lineBreaks: true)
         for (sample, accepted) in [("No", true), ("a\nb", true), ("a\r\nb", true), ("a\rb", false), ("a\u{202E}b", false), ("\n", false),

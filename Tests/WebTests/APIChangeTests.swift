@@ -87,7 +87,7 @@ final class APIChangeTests: APITestCase {
         XCTAssertEqual(client.json(again)["errors"]?["name"]?.string, "This organization already has a connection named “Doc Fleet”.")
         let changed = client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: ["version": .number("1.0"), "status": "Disabled"])
         XCTAssertEqual(changed.status, 200, client.text(changed))
-        for (fields, field) in [(["questions": [" "]], "questions"), (["email_domains": ["a.example b.example"]], "email_domains"),
+        for (fields, field) in [(["questions": [" "]], "questions"), (["questions": ["Badge "]], "questions"), (["email_domains": ["a.example b.example"]], "email_domains"),
                                 (["email_domains": ["@a.example"]], "email_domains")] as [(JSON, String)] {
             guard case .object(var members) = fields else { return XCTFail() }
             members.append(("version", 2))
