@@ -55,8 +55,8 @@ enum OpenAPIDocument {
                 "description": "The OpenAPI document.", "content": ["application/json": ["schema": ["type": "object"]]]]])],
             "/api/v1/connections": [
                 "get": operation("listConnections", """
-                    The connections table: the same filters (`f`, `op`, `v` once per filter, in order; `match`), sort, columns and paging as \
-                    /connections, with the total count. Continue with `cursor` (from `next_cursor`): rows added or removed meanwhile \
+                    The connections table: the same filters (`filter=column:condition:value` once per filter; `match`), sort, columns \
+                    and paging as /connections, with the total count. Continue with `cursor` (from `next_cursor`): rows added or removed meanwhile \
                     shift nothing, so each row comes at most once.
                     """, parameters: tableParameters + [parameter("Cursor")],
                     ok: ["200": json("The page of rows.", ref("ConnectionList"))]),
@@ -73,12 +73,12 @@ enum OpenAPIDocument {
                 exports. A failure part way ends the file with an `EXPORT INCOMPLETE` line.
                 """, parameters: tableParameters + [["name": "bom", "in": "query", "description": "1: start with a byte-order mark, for Excel.",
                                                      "schema": ["type": "string", "enum": ["0", "1"]]]],
-                errors: streamErrors, ok: ["200": ["description": "The CSV file.", "content": ["text/csv": ["schema": ["type": "string"]]]]])],
+                ok: ["200": ["description": "The CSV file.", "content": ["text/csv": ["schema": ["type": "string"]]]]])],
             "/api/v1/connections/export.ndjson": ["get": operation("exportConnectionsNDJSON", """
                 The same rows as NDJSON: one object per line, as the list's rows. A failure part way ends the stream with a line \
                 `{"incomplete": true, …}`.
                 """, parameters: tableParameters,
-                errors: streamErrors, ok: ["200": ndjson])],
+                ok: ["200": ndjson])],
             "/api/v1/connections/{id}": [
                 "get": operation("getConnection", "One connection: its form's fields and its table row.", parameters: [parameter("Id")],
                                  ok: ["200": json("The connection.", ref("Connection"))]),
@@ -150,9 +150,6 @@ enum OpenAPIDocument {
     /// Answers any request may get: an address too long (nginx), a failure in the app or between nginx and it, the
     /// database busy, the app not answering in time.
     static let anyRequestErrors = ["414", "500", "502", "503", "504"]
-
-    /// An export's errors: those of a list (429 too when the caller's exports at once are taken).
-    static let streamErrors = ["400", "401", "403", "404", "429", "503"]
 
     /// An NDJSON export: one row a line. Also described as a byte stream, the media type client generators know,
     /// so that they keep the operation (a generator that knows NDJSON reads the first).
