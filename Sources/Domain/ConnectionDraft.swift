@@ -28,11 +28,11 @@ public struct ConnectionDraft: Sendable {
         let orgID = RequestNumber.parse(organizationID, in: RequestNumber.ids)
         if orgID == nil { problems["org"] = "Choose an organization." }
         let forDrivers = nameForDrivers.trimmingCharacters(in: .whitespacesAndNewlines)
-        if !StoredText.isLine(forDrivers, upTo: 200) {
+        if !StoredText.isLine(forDrivers, upTo: Self.longestNameForDrivers) {
             problems["name_for_drivers"] = "Enter the name drivers see (1 to 200 characters, on one line)."
         }
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if !StoredText.isLine(name, upTo: 100) {
+        if !StoredText.isLine(name, upTo: Self.longestName) {
             problems["name"] = "Enter a connection name of 1 to 100 characters, on one line."
         } else if let orgID, try existingNames(orgID, name) {
             problems["name"] = Self.nameTaken(name)
@@ -48,7 +48,7 @@ public struct ConnectionDraft: Sendable {
         var benefits: [Benefit] = []
         for kind in BenefitKind.allCases where self.benefits.contains(kind.rawValue) {
             if kind == .discountedCharging {
-                guard let percent = RequestNumber.parse(discountPercent.trimmingCharacters(in: .whitespaces), in: 1...100) else {
+                guard let percent = RequestNumber.parse(discountPercent.trimmingCharacters(in: .whitespaces), in: Self.discountPercents) else {
                     problems["discount"] = "Enter the discount as a whole percentage from 1 to 100."
                     continue
                 }
@@ -67,7 +67,7 @@ public struct ConnectionDraft: Sendable {
         }
         let questions = questions.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
         if questions.count > Self.mostQuestions { problems["questions"] = "Ask at most \(Self.mostQuestions) questions." }
-        if questions.contains(where: { !StoredText.isLine($0, upTo: 120) }) {
+        if questions.contains(where: { !StoredText.isLine($0, upTo: Self.longestQuestion) }) {
             problems["questions"] = "Keep each question to one line of at most 120 characters."
         }
         if Set(questions.map { $0.lowercased() }).count != questions.count { problems["questions"] = "Ask each question once." }
@@ -77,7 +77,13 @@ public struct ConnectionDraft: Sendable {
                                   emailDomains: approval == .emailDomain ? Array(Set(domains)).sorted() : [], questions: questions))
     }
 
+    /// The form's limits, which the API's description states too.
     public static let mostQuestions = 20
+    public static let longestName = 100
+    public static let longestNameForDrivers = 200
+    public static let longestQuestion = 120
+    public static let discountPercents = 1...100
+    public static let mostEmailDomains = 1000
 
     /// A field whose value another save changed: its form name, its label, this draft's value and theirs.
     public struct Difference: Sendable, Equatable {
@@ -102,17 +108,23 @@ public struct ConnectionDraft: Sendable {
         return fields.filter { $0.2 != $0.3 }.map { Difference(field: $0.0, label: $0.1, mine: $0.2, theirs: $0.3) }
     }
 
-    static func nameTaken(_ name: String) -> String {
+    public static func nameTaken(_ name: String) -> String {
         "This organization already has a connection named “\(name)”."
     }
 
-    static func isDomain(_ text: String) -> Bool {
+    /// A domain like example.com: at least two labels of letters, digits and inner hyphens, up to 253 characters.
+    public static func isDomain(_ text: String) -> Bool {
         let labels = text.split(separator: ".", omittingEmptySubsequences: false)
-        return text.count <= 253 && labels.count >= 2 && labels.allSatisfy { label in
+        return text.count <= longestDomain && labels.count >= 2 && labels.allSatisfy { label in
             (1...63).contains(label.count) && !label.hasPrefix("-") && !label.hasSuffix("-")
                 && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
         }
     }
+
+    /// What `isDomain` takes, as a JSON Schema pattern (with a `maxLength` of `longestDomain`), in either case.
+    public static let domainPattern = #"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"#
+        + SchemaPattern.end
+    public static let longestDomain = 253
 
     public struct Problems: Error, Sendable {
         public let byField: [String: String]

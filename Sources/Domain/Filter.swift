@@ -24,9 +24,10 @@ public struct Filter: Sendable, Equatable {
         }
         guard condition.needsValue else { return nil }
         let value = trimmedValue
+        // Counted and checked as stored text is, so that the API document's pattern (StoredText.linePattern) says the same.
         if value.isEmpty { return "Enter a value, or choose “Is empty”." }
-        if value.count > Self.maximumValueLength { return "Enter at most \(Self.maximumValueLength) characters." }
-        if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) { return "Enter the value on one line." }
+        if StoredText.length(value) > Self.maximumValueLength { return "Enter at most \(Self.maximumValueLength) characters." }
+        if StoredText.hasControlCharacter(value) { return "Enter the value on one line." }
         if template.contains("{n}"), Self.wholeNumber(value) == nil {
             return "\(column.label) is a whole number: enter digits, like 10."
         }
@@ -40,14 +41,21 @@ public struct Filter: Sendable, Equatable {
         return nil
     }
 
-    /// "1,234" and " 12 " read as numbers too: people copy them from the table.
+    /// "1,234" reads as a number too (people copy them from the table): a sign, then digits with single
+    /// commas between them (a trimmed value; `FilterPattern.wholeNumber` is the same rule as a pattern).
     static func wholeNumber(_ text: String) -> Int? {
-        RequestNumber.parse(text.filter { $0 != "," }.trimmingCharacters(in: .whitespaces), in: RequestNumber.filterValues)
+        var digits = Substring(text)
+        let sign = digits.first == "-" || digits.first == "+" ? String(digits.removeFirst()) : ""
+        let groups = digits.split(separator: ",", omittingEmptySubsequences: false)
+        guard groups.allSatisfy({ !$0.isEmpty }) else { return nil }
+        return RequestNumber.parse(sign + groups.joined(), in: RequestNumber.filterValues)
     }
 
+    /// YYYY-MM-DD in ASCII digits, a day the calendar has.
     static func isDay(_ text: String) -> Bool {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              parts.allSatisfy({ $0.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } }),
               let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return false }
         let days = [31, year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
         return (1...12).contains(month) && day >= 1 && day <= days[month - 1]
@@ -74,9 +82,14 @@ public enum FilterMatch: String, Sendable, CaseIterable {
 }
 
 /// The filters of a table view, as they travel in the URL: `f`, `op` and `v` once per filter,
-/// in order, and `match=any` when any filter may match.
+/// in order, and `match=any` when any filter may match. The API also takes each filter as one
+/// word, `filter=column:condition:value` (the value ignored for Is empty and Is not empty), which
+/// its document can describe whole (`FilterPattern`); those follow the `f` ones.
 public struct FilterSet: Sendable, Equatable {
     public static let maximumCount = 30
+    /// The longest `filter=` word: a value of the most characters, with room for its column, condition and
+    /// white space; bounded so that the most filters still make an address nginx passes on.
+    public static let longestWord = Filter.maximumValueLength + 64
 
     public var filters: [Filter]
     public var match: FilterMatch
@@ -95,12 +108,24 @@ public struct FilterSet: Sendable, Equatable {
 
     /// Reads the filters from the query; a column, condition or shape no form produces is a 400.
     public static func parse(_ query: [(name: String, value: String)]) throws(UserError) -> FilterSet {
-        let columns = query.filter { $0.name == "f" }.map(\.value)
-        let conditions = query.filter { $0.name == "op" }.map(\.value)
+        var columns = query.filter { $0.name == "f" }.map(\.value)
+        var conditions = query.filter { $0.name == "op" }.map(\.value)
         var values = query.filter { $0.name == "v" }.map(\.value)
         if values.isEmpty { values = Array(repeating: "", count: columns.count) }
         guard columns.count == conditions.count, columns.count == values.count else {
             throw .badRequest("Each filter needs a column (f), a condition (op) and a value (v); this address has \(columns.count), \(conditions.count) and \(values.count).")
+        }
+        for word in query where word.name == "filter" {
+            guard word.value.unicodeScalars.count <= longestWord else {
+                throw .badRequest("A filter is at most \(longestWord) characters, its value at most \(Filter.maximumValueLength).")
+            }
+            let parts = word.value.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3 else {
+                throw .badRequest("Write a filter as column:condition:value (the value may be empty), not “\(word.value.prefix(80))”.")
+            }
+            columns.append(String(parts[0]))
+            conditions.append(String(parts[1]))
+            values.append(String(parts[2]))
         }
         guard columns.count <= maximumCount else { throw .badRequest("Use at most \(maximumCount) filters at once.") }
         var set = FilterSet()

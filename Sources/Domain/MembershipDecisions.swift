@@ -61,6 +61,9 @@ public struct MembershipDecisions {
     }
 
     public static let listLimit = 200
+    /// The most memberships one decision takes, and the longest denial reason (as the schema's CHECK counts it).
+    public static let mostAtOnce = 500
+    public static let longestReason = 500
 
     /// How many memberships in `state` the given connections (or organizations) hold.
     public func count(state: MembershipState, organizations: [Int], connectionID: Int?) throws -> Int {
@@ -103,12 +106,14 @@ public struct MembershipDecisions {
     /// user's role in its organization, audited, and told to the driver by email. Returns how many changed.
     public func decide(_ ids: [Int], _ decision: Decision, by access: Access) throws -> Int {
         guard !ids.isEmpty else { throw UserError.badRequest("Select at least one driver.") }
-        guard ids.count <= 500 else { throw UserError.badRequest("Decide on at most 500 drivers at once.") }
+        guard ids.count <= Self.mostAtOnce else { throw UserError.badRequest("Decide on at most \(Self.mostAtOnce) drivers at once.") }
         var reason: SQLValue = .null
         if case .deny(let text) = decision {
             let text = text.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\r\n", with: "\n")
             // Counted as the schema's CHECK counts it.
-            guard (1...500).contains(StoredText.length(text)) else { throw UserError.badRequest("Give the driver a reason for the denial (up to 500 characters).") }
+            guard (1...Self.longestReason).contains(StoredText.length(text)) else {
+                throw UserError.badRequest("Give the driver a reason for the denial (up to \(Self.longestReason) characters).")
+            }
             // The driver reads it on their status page and in an email: line breaks, but no other control
             // character or direction override.
             guard !StoredText.hasControlCharacter(text.replacingOccurrences(of: "\n", with: "")) else {

@@ -33,6 +33,36 @@ public enum RequestNumber {
         return range.contains(value) ? value : nil
     }
 
+    /// The value of a JSON number's text (as the parser checked it) when it is a whole number within
+    /// `range`, however it is written: JSON Schema calls 27.0 and 2.7e1 integers, so clients and
+    /// generators may send them so. Worked out on the digits, never through a Double, so nothing rounds.
+    public static func parse(jsonNumber text: String, in range: ClosedRange<Int>) -> Int? {
+        var rest = Substring(text)
+        let negative = rest.first == "-"
+        if negative { rest = rest.dropFirst() }
+        var exponent = 0
+        if let mark = rest.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            let written = rest[rest.index(after: mark)...]
+            rest = rest[..<mark]
+            guard let value = parse(written, in: -999_999...999_999) else {
+                // A longer exponent puts any value but 0 out of every range, or makes it a fraction.
+                return rest.allSatisfy { $0 == "0" || $0 == "." } && range.contains(0) ? 0 : nil
+            }
+            exponent = value
+        }
+        let point = rest.firstIndex(of: ".")
+        let fraction = point.map { rest[rest.index(after: $0)...] } ?? ""
+        var digits = Array(((point.map { rest[..<$0] } ?? rest) + fraction).drop { $0 == "0" })
+        exponent -= fraction.count
+        while digits.last == "0" {
+            digits.removeLast()
+            exponent += 1
+        }
+        if digits.isEmpty { return range.contains(0) ? 0 : nil }
+        guard exponent >= 0, digits.count + exponent <= 19 else { return nil }
+        return parse((negative ? "-" : "") + String(digits) + String(repeating: "0", count: exponent), in: range)
+    }
+
     /// Seconds since 1970 written in base 36 (a form token's time): 1 to 12 of "0-9a-z", which fits
     /// an Int whatever they are, within `range`.
     public static func parseBase36(_ text: some StringProtocol, in range: ClosedRange<Int>) -> Int? {

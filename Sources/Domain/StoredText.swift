@@ -33,4 +33,21 @@ public enum StoredText {
     public static func isLine(_ text: String, upTo limit: Int) -> Bool {
         (1...limit).contains(length(text)) && !hasControlCharacter(text)
     }
+
+    /// The JSON Schema pattern (ECMA-262; Python's `re` and ICU read it alike) of the texts a one-line
+    /// field takes, as its callers check them: white space around it (trimmed away, as
+    /// `trimmingCharacters(in: .whitespacesAndNewlines)` does), then 1 to `limit` characters that
+    /// start and end with neither white space nor a control character and hold no control character;
+    /// with `lineBreaks`, line breaks inside too (LF, or CRLF stored as one LF), as a denial's reason.
+    /// Without `padded`, no white space around it (a list's item, where " a" and "a" would be one);
+    /// without `anchored`, a part of a larger pattern.
+    public static func linePattern(upTo limit: Int, lineBreaks: Bool = false, padded: Bool = true, anchored: Bool = true) -> String {
+        let controls = #"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"#
+        let space = #"\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"#
+        let edge = "[^\(controls)\(space)]"
+        let inside = lineBreaks ? #"(?:[^\#(controls)]|\r\n|\n)"# : "[^\(controls)]"
+        let around = padded ? "[\(space)]*" : ""
+        let core = "\(around)\(edge)(?:\(inside){0,\(limit - 2)}\(edge))?\(around)"
+        return anchored ? "^\(core)\(SchemaPattern.end)" : core
+    }
 }

@@ -1,7 +1,9 @@
 /// What the connections table shows: sort and page. It lives entirely in the URL,
 /// so it is parsed from query pairs and written back to them.
 public struct TableState: Sendable, Equatable {
+    /// The sizes the page offers; an address (and the API) may ask for any size in `pageSizeLimits`.
     public static let pageSizes = [25, 50, 100, 200]
+    public static let pageSizeLimits = 1...200
     public static let defaultPageSize = 50
     public static let defaultSort = TableSort(column: ColumnCatalog.column("name")!, descending: false)
 
@@ -31,6 +33,10 @@ public struct TableState: Sendable, Equatable {
     public static func parse(_ query: [(name: String, value: String)]) throws(UserError) -> TableState {
         var state = TableState(filters: try FilterSet.parse(query))
         var order: String?
+        // `cols` and `sel` are comma lists; given more than once (as client generators write lists) they add up.
+        let lists = ["cols", "sel"].map { name in (name, query.filter { $0.name == name }.map(\.value)) }
+        let query = query.filter { $0.name != "cols" && $0.name != "sel" }
+            + lists.compactMap { name, values in values.isEmpty ? nil : (name: name, value: values.joined(separator: ",")) }
         for (name, value) in query {
             switch name {
             case "sort":
@@ -64,8 +70,8 @@ public struct TableState: Sendable, Equatable {
                 }
                 state.selection = ids.compactMap { $0 }
             case "size":
-                guard let size = RequestNumber.parse(value, in: RequestNumber.smallCounts), pageSizes.contains(size) else {
-                    throw .badRequest("The page size must be one of \(pageSizes.map(String.init).joined(separator: ", ")), not “\(value.prefix(80))”.")
+                guard let size = RequestNumber.parse(value, in: pageSizeLimits) else {
+                    throw .badRequest("The page size must be a whole number from \(pageSizeLimits.lowerBound) to \(pageSizeLimits.upperBound), not “\(value.prefix(80))”.")
                 }
                 state.pageSize = size
             default:

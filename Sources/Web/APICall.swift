@@ -41,9 +41,10 @@ struct APICall {
     static func text(_ body: JSON, _ key: String, required: Bool = false) throws -> String? {
         switch body[key] {
         case .string(let text)?: return text
-        case nil, .null?:
+        case nil:
             if required { throw UserError.badRequest("“\(key)” is required.") }
             return nil
+        // null is no text: a field to leave as it is is left out.
         default: throw UserError.badRequest("“\(key)” must be text.")
         }
     }
@@ -57,16 +58,17 @@ struct APICall {
                 guard case .string(let text) = item else { throw UserError.badRequest("“\(key)” must be a list of texts.") }
                 return text
             }
-        case nil, .null?: return nil
+        case nil: return nil
         default: throw UserError.badRequest("“\(key)” must be a list of texts.")
         }
     }
 
-    /// A member that must be a whole number in `range`, when present (through `RequestNumber`, as every number from outside).
+    /// A member that must be a whole number in `range`, when present (through `RequestNumber`, as every number from
+    /// outside; 27.0 is the integer 27, as JSON Schema says).
     static func number(_ body: JSON, _ key: String, in range: ClosedRange<Int>) throws -> Int? {
         switch body[key] {
         case .number(let text)?:
-            guard let value = RequestNumber.parse(text, in: range) else {
+            guard let value = RequestNumber.parse(jsonNumber: text, in: range) else {
                 throw UserError.badRequest("“\(key)” must be a whole number from \(range.lowerBound) to \(range.upperBound).")
             }
             return value

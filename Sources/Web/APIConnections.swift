@@ -1,4 +1,5 @@
 import Domain
+import Foundation
 import FastCGI
 import Storage
 
@@ -55,6 +56,12 @@ struct APIConnections {
         }
         if request.queryValue("cursor") != nil && request.queryValue("page") != nil {
             throw UserError.badRequest("Ask for a page or give a cursor, not both.")
+        }
+        if let selection = state.selection, selection.count > mostSelected {
+            throw UserError.badRequest("Select at most \(mostSelected) connections by id (`sel`); choose more with filters.")
+        }
+        if request.query.filter({ $0.name == "filter" }).count > mostFilterWords {
+            throw UserError.badRequest("Give at most \(mostFilterWords) filters as `filter` words.")
         }
         return state
     }
@@ -123,6 +130,13 @@ struct APIConnections {
 
     // MARK: Changes
 
+    /// The most ids `sel` and `filter` words an address may carry here, so that the longest address the
+    /// document allows fits what nginx passes on to the app (about 32 KB of query): 8 words of up to
+    /// `FilterSet.longestWord` characters, each up to 12 bytes percent-encoded (24 KB), and 200 ids of 16
+    /// digits (3.4 KB). The page's bulk actions take more ids; more filters go as `f`, `op`, `v`.
+    static let mostSelected = 200
+    static let mostFilterWords = 8
+
     /// The members of a connection's body; `organization_id` only when creating, `version` only when changing.
     static let fields: Set<String> = ["name", "name_for_drivers", "connection_type", "status", "visibility", "approval_type", "benefits",
                                       "discount_percent", "email_domains", "questions"]
@@ -135,18 +149,18 @@ struct APIConnections {
     func create() throws -> Response {
         let body = try call.body()
         try APICall.requireOnly(body, Self.fields.union(["organization_id"]))
-        var draft = ConnectionDraft()
-        if let organization = try APICall.number(body, "organization_id", in: RequestNumber.ids) {
-            draft.organizationID = String(organization)
-        } else {
-            let organizations = access.organizations(allowing: .manageConnections)
-            if organizations.count == 1 { draft.organizationID = String(organizations[0]) }
+        // Required, as the document says: a token's organizations may grow, and a client's request should not change meaning then.
+        guard let organization = try APICall.number(body, "organization_id", in: RequestNumber.ids) else {
+            throw APIProblem(error: .badRequest("Name the organization to create the connection in: “organization_id”."),
+                             extensions: [("errors", .object([("organization_id", "Choose an organization.")]))])
         }
+        var draft = ConnectionDraft()
+        draft.organizationID = String(organization)
         try Self.apply(body, to: &draft)
         switch try ConnectionEditor(database: database).create(draft, by: access) {
         case .saved(let id):
             return APICall.json(try connection(id), status: 201, headers: [("Location", "/api/v1/connections/\(id)")])
-        case .problems(let problems): throw Self.invalid(problems)
+        case .problems(let problems): throw Self.invalid(problems, name: draft.name)
         case .conflict: throw UserError.conflict("The connection changed while it was being saved. Send it again.")
         }
     }
@@ -166,7 +180,7 @@ struct APIConnections {
         draft.version = String(version)
         switch try editor.update(id, draft, by: access) {
         case .saved: return APICall.json(try connection(id))
-        case .problems(let problems): throw Self.invalid(problems)
+        case .problems(let problems): throw Self.invalid(problems, name: draft.name)
         case .conflict(let now):
             // The fields that differ by name only: the saved values are in `current`, the caller's in its own request.
             let differences = draft.differences(from: now)
@@ -193,15 +207,29 @@ struct APIConnections {
         if let value = try APICall.text(body, "approval_type") { draft.approval = value }
         if let value = try APICall.texts(body, "benefits", most: BenefitKind.allCases.count) { draft.benefits = value }
         if body["discount_percent"] != nil {
-            draft.discountPercent = try APICall.number(body, "discount_percent", in: 1...100).map(String.init) ?? ""
+            draft.discountPercent = try APICall.number(body, "discount_percent", in: ConnectionDraft.discountPercents).map(String.init) ?? ""
         }
-        let domains = try APICall.texts(body, "email_domains", most: 1000)
-        if let domains { draft.emailDomains = domains.joined(separator: "\n") }
-        if let value = try APICall.texts(body, "questions", most: ConnectionDraft.mostQuestions + 1) { draft.questions = value }
+        // One domain or question an item, as the document's patterns say (the form's text box takes lists and blank lines).
+        if let value = try APICall.texts(body, "email_domains", most: ConnectionDraft.mostEmailDomains) {
+            if let bad = value.first(where: { !ConnectionDraft.isDomain($0) }) {
+                throw APIProblem(error: .badRequest("“\(bad.prefix(80))” is not a domain like example.com: send one domain an item."),
+                                 extensions: [("errors", .object([("email_domains", .string("One domain like example.com an item."))]))])
+            }
+            draft.emailDomains = value.joined(separator: "\n")
+        }
+        if let value = try APICall.texts(body, "questions", most: ConnectionDraft.mostQuestions) {
+            // Without white space around it, so that the document's uniqueItems sees the duplicates the form refuses.
+            if value.contains(where: { $0.isEmpty || $0 != $0.trimmingCharacters(in: .whitespacesAndNewlines) }) {
+                throw APIProblem(error: .badRequest("“questions” holds an empty question, or one with white space around it."),
+                                 extensions: [("errors", .object([("questions", "Each question needs words, and no white space around them.")]))])
+            }
+            draft.questions = value
+        }
         // The form hides the domains unless approval is by email domain, and the discount unless its
         // benefit is ticked, and saving drops them; sent through the API they would be accepted and
         // lost, so they are refused.
-        if let domains, domains.contains(where: { !$0.isEmpty }), ApprovalType(rawValue: draft.approval) != .emailDomain {
+        if body["email_domains"] != nil, body["email_domains"] != .null, !draft.emailDomains.isEmpty,
+           ApprovalType(rawValue: draft.approval) != .emailDomain {
             throw Self.unkept("email_domains", "“email_domains” apply only when “approval_type” is “\(ApprovalType.emailDomain.rawValue)”, "
                               + "and this connection's would be “\(draft.approval.prefix(80))”: send that approval type with the domains, or no domains.")
         }
@@ -216,9 +244,13 @@ struct APIConnections {
         APIProblem(error: .badRequest(why), extensions: [("errors", .object([(field, .string(why))]))])
     }
 
-    /// The form's problems, by the API's field names.
-    static func invalid(_ problems: [String: String]) -> APIProblem {
+    /// The form's problems, by the API's field names: a 409 when the name taken is the only one (another
+    /// connection holds it: state, not the request, is in the way), else a 400.
+    static func invalid(_ problems: [String: String], name: String) -> APIProblem {
         let errors = problems.sorted { $0.key < $1.key }.map { (fieldNames[$0.key] ?? $0.key, JSON.string($0.value)) }
+        if problems.count == 1, problems["name"] == ConnectionDraft.nameTaken(name.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            return APIProblem(error: .conflict(problems["name"]!), extensions: [("errors", .object(errors))])
+        }
         return APIProblem(error: .badRequest("The connection cannot be saved as sent: \(errors.map { $0.0 }.joined(separator: ", ")) "
                                              + "\(errors.count == 1 ? "needs" : "need") another value."),
                           extensions: [("errors", .object(errors))])
@@ -251,8 +283,10 @@ struct APIConnections {
     func export(_ format: ExportFormat) throws -> Response {
         let state = try Self.tableState(call.request)
         let columns = try scope(state).columns
+        let bom = call.request.queryValue("bom")
+        guard bom == nil || bom == "0" || bom == "1" else { throw UserError.badRequest("“bom” is 1 (a byte-order mark first, for Excel) or 0.") }
         return try ExportAction(handler: call.handler, request: call.request, access: access)
-            .export(state, settings: ExportSettings(format: format, scope: .visible, byteOrderMark: call.request.queryValue("bom") == "1"),
+            .export(state, settings: ExportSettings(format: format, scope: .visible, byteOrderMark: bom == "1"),
                     shown: try ColumnChoice(columns))
     }
 }

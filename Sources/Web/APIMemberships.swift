@@ -74,9 +74,11 @@ struct APIMemberships {
         let body = try call.body()
         try APICall.requireOnly(body, ["action", "ids", "reason"])
         guard case .array(let items)? = body["ids"] else { throw UserError.badRequest("“ids” must be a list of membership ids.") }
-        guard items.count <= 500 else { throw UserError.badRequest("Decide on at most 500 drivers at once.") }
+        guard items.count <= MembershipDecisions.mostAtOnce else {
+            throw UserError.badRequest("Decide on at most \(MembershipDecisions.mostAtOnce) drivers at once.")
+        }
         let ids = try items.map { item in
-            guard case .number(let text) = item, let id = RequestNumber.parse(text, in: RequestNumber.ids) else {
+            guard case .number(let text) = item, let id = RequestNumber.parse(jsonNumber: text, in: RequestNumber.ids) else {
                 throw UserError.badRequest("“ids” must be a list of membership ids.")
             }
             return id

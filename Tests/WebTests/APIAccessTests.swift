@@ -233,10 +233,24 @@ final class APIAccessTests: APITestCase {
             }
         }
         // Its column keys, conditions and values are the catalog's, the operator table's and the vocabulary's.
-        let parameters = document["paths"]?["/api/v1/connections"]?["get"]?["parameters"]?.array ?? []
-        let op = parameters.first { $0["name"]?.string == "op" }
-        XCTAssertEqual(op?["schema"]?["items"]?["enum"], .array(FilterConditions.all.map { .string($0.key) }))
-        XCTAssertEqual(document["components"]?["schemas"]?["ConnectionRow"]?["properties"]?["status"]?["enum"], ["Enabled", "Disabled"])
+        // Each list is written once, as a component, and referred to wherever it is used.
+        let schemas = document["components"]?["schemas"]
+        XCTAssertEqual(schemas?["Condition"]?["enum"], .array(FilterConditions.all.map { .string($0.key) }))
+        XCTAssertEqual(schemas?["ColumnKey"]?["enum"], .array(ColumnCatalog.all.map { .string($0.key) }))
+        XCTAssertEqual(schemas?["ConnectionStatus"]?["enum"], ["Enabled", "Disabled"])
+        XCTAssertEqual(schemas?["ConnectionRow"]?["properties"]?["status"]?["$ref"], "#/components/schemas/ConnectionStatus")
+        XCTAssertEqual(document["components"]?["parameters"]?["Filter"]?["schema"]?["items"]?["pattern"]?.string, FilterPattern.parameter)
+        let text = String(decoding: OpenAPIDocument.bytes, as: UTF8.self)
+        XCTAssertEqual(text.components(separatedBy: "\"not_contains\"").count - 1, 1, "the conditions are written out once")
+        XCTAssertEqual(text.components(separatedBy: "\"connected_drivers\"").count - 1, 2, "the columns once, and the row's field once")
+        // `size` is a range a generated client can send any number of; timestamps are date-times; nginx's answers are declared.
+        XCTAssertEqual(document["components"]?["parameters"]?["Size"]?["schema"]?["type"], "integer")
+        XCTAssertNil(document["components"]?["parameters"]?["Size"]?["schema"]?["enum"])
+        XCTAssertEqual(schemas?["Membership"]?["properties"]?["requested_at"]?["format"], "date-time")
+        XCTAssertEqual(schemas?["ConnectionRow"]?["properties"]?["created_at"]?["format"], "date-time")
+        for status in ["414", "500", "502", "503", "504"] {
+            XCTAssertNotNil(document["paths"]?["/api/v1/connections"]?["get"]?["responses"]?[status], status)
+        }
     }
 
     /// Every API route asked with no token and with the token of each role: the status its rule gives.

@@ -37,9 +37,11 @@ final class APIChangeTests: APITestCase {
         XCTAssertEqual(invalid["errors"]?["connection_type"]?.string, "Choose a connection type.")
         XCTAssertEqual(invalid["errors"]?["benefits"]?.string, "Choose at least one benefit.")
         XCTAssertNotNil(invalid["errors"]?["name_for_drivers"])
-        for (body, message) in [(["name": 5] as JSON, "“name” must be text."), (["nme": "x"], nil),
+        for (body, message) in [(["organization_id": .int(org), "name": 5] as JSON, "“name” must be text."), (["organization_id": .int(org), "nme": "x"], nil),
+                                (["organization_id": .int(org), "name": .null], "“name” must be text."),
+                                (["name": "x"], "Name the organization to create the connection in: “organization_id”."),
                                 (["organization_id": "1"], "“organization_id” must be a whole number from 1 to 9007199254740992."),
-                                (["organization_id": .number("1e3")], "“organization_id” must be a whole number from 1 to 9007199254740992.")] {
+                                (["organization_id": .number("1.5")], "“organization_id” must be a whole number from 1 to 9007199254740992.")] {
             let answer = client.json(client.api("POST", "/api/v1/connections", token: token, json: body))
             XCTAssertEqual(answer["status"]?.int, 400, "\(body)")
             if let message { XCTAssertEqual(answer["detail"]?.string, message) }
@@ -117,6 +119,37 @@ final class APIChangeTests: APITestCase {
         XCTAssertEqual(text.components(separatedBy: domains[500]).count - 1, 1, "the saved list once")
         XCTAssertFalse(text.contains(mine[500]), "the caller's own list is not sent back")
         XCTAssertLessThan(text.utf8.count, client.text(client.api("GET", "/api/v1/connections/\(id)", token: token)).utf8.count + 1000)
+    }
+
+    /// What the OpenAPI document allows the API takes: integral numbers written as 27.0, lists given
+    /// as generated clients write them, a taken name as a conflict (409); and what it forbids is a 400.
+    func testTheAPITakesWhatItsDocumentAllowsAndRefusesTheRest() throws {
+        let client = try makeClient()
+        let token = try client.token(for: DemoData.adminEmail)
+        let org = try organization(of: DemoData.officerEmail, client)
+        let body: JSON = ["organization_id": .number("\(org).0"), "name": "  Doc Fleet ", "name_for_drivers": "Acme", "benefits": ["Free charging"],
+                          "discount_percent": .null]
+        let created = client.api("POST", "/api/v1/connections", token: token, json: body)
+        XCTAssertEqual(created.status, 201, client.text(created))
+        guard let id = client.json(created)["id"]?.int else { return XCTFail() }
+        XCTAssertEqual(client.json(created)["name"]?.string, "Doc Fleet")
+        let again = client.api("POST", "/api/v1/connections", token: token, json: body)
+        XCTAssertEqual(again.status, 409, "the name is taken: the request was right, the state is in the way")
+        XCTAssertEqual(client.json(again)["errors"]?["name"]?.string, "This organization already has a connection named “Doc Fleet”.")
+        let changed = client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: ["version": .number("1.0"), "status": "Disabled"])
+        XCTAssertEqual(changed.status, 200, client.text(changed))
+        for (fields, field) in [(["questions": [" "]], "questions"), (["questions": ["Badge "]], "questions"), (["email_domains": ["a.example b.example"]], "email_domains"),
+                                (["email_domains": ["@a.example"]], "email_domains")] as [(JSON, String)] {
+            guard case .object(var members) = fields else { return XCTFail() }
+            members.append(("version", 2))
+            let refused = client.json(client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: .object(members)))
+            XCTAssertEqual(refused["status"]?.int, 400, "\(fields)")
+            XCTAssertNotNil(refused["errors"]?[field], "\(fields)")
+        }
+        let listed = client.json(client.api("GET", "/api/v1/connections?cols=name&cols=status&size=37", token: token))
+        XCTAssertEqual(listed["columns"], ["name", "status"])
+        XCTAssertEqual(listed["rows"]?.array?.count, 37)
+        XCTAssertEqual(listed["size"]?.int, 37)
     }
 
     func testEnableDisableAndRotateAsTheConsoleAllows() throws {

@@ -52,12 +52,32 @@ final class APITableTests: APITestCase {
         XCTAssertEqual(fields.map(\.0), ["id", "name", "status"])
     }
 
+    /// `filter=column:condition:value`, the one-word filter the document describes whole, reads as the page's `f`, `op`, `v`.
+    func testOneWordFiltersReadAsThePagesWords() throws {
+        let client = try makeClient(connections: 200)
+        let token = try client.token(for: DemoData.adminEmail)
+        let words = client.json(client.api("GET", "/api/v1/connections?filter=name:contains:sta&filter=connected_drivers:gt:1,0&size=200", token: token))
+        let page = client.json(client.api("GET", "/api/v1/connections?f=name&op=contains&v=sta&f=connected_drivers&op=gt&v=10&size=200", token: token))
+        XCTAssertEqual(ids(words), ids(page))
+        XCTAssertEqual(words["filters"]?.array?.count, 2)
+        let timed = client.api("GET", "/api/v1/connections?filter=created_at:is:2026-02-30", token: token)
+        XCTAssertEqual(timed.status, 400)
+        XCTAssertEqual(client.json(timed)["filters"]?.array?.first?["column"], "created_at")
+        XCTAssertEqual(client.api("GET", "/api/v1/connections?filter=questions:empty:", token: token).status, 200)
+        for query in ["filter=name:contains", "filter=name:gt:3", "filter=nope:is:x", "filter=name:contains:" + String(repeating: "x", count: 300),
+                      "sel=" + (1...201).map(String.init).joined(separator: ","), "bom=2",
+                      Array(repeating: "filter=name:contains:a", count: 9).joined(separator: "&")] {
+            let path = query.hasPrefix("bom") ? "/api/v1/connections/export.csv?" : "/api/v1/connections?"
+            XCTAssertEqual(client.api("GET", path + query, token: token).status, 400, String(query.prefix(60)))
+        }
+    }
+
     func testHandEditedWordsGetThePagesMessagesAsProblemDetails() throws {
         let client = try makeClient()
         let token = try client.token(for: DemoData.adminEmail)
         try client.signIn(DemoData.adminEmail)
         for (query, status) in [("f=nope&op=is&v=x", 400), ("f=name&op=sideways&v=x", 400), ("sort=nope", 400), ("page=0", 400),
-                                ("size=7", 400), ("org=abc", 400), ("cols=name,nope", 400), ("f=name&op=contains", 400)] {
+                                ("size=201", 400), ("org=abc", 400), ("cols=name,nope", 400), ("f=name&op=contains", 400)] {
             let api = client.api("GET", "/api/v1/connections?" + query, token: token)
             let page = client.get("/connections?" + query)
             XCTAssertEqual(api.status, status, query)

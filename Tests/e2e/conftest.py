@@ -80,8 +80,9 @@ def add_special_rows(stack):
         counting = db.execute("SELECT id FROM connections WHERE search_code = 'CNTTEST2'").fetchone()[0]
         states = ["Connected"] * 3 + ["Pending"] * 2 + ["Denied", "Removed"]
         for index, state in enumerate(states):
-            driver = db.execute("INSERT INTO drivers (name, email, created_at) VALUES (?, ?, 'x') RETURNING id",
+            # Timestamps as the app writes them: the API document says so (format: date-time).
+            driver = db.execute("INSERT INTO drivers (name, email, created_at) VALUES (?, ?, '2026-01-01T00:00:00Z') RETURNING id",
                                 (f"Driver {index}", f"count{index}@test.example")).fetchone()[0]
             db.execute("""INSERT INTO memberships (connection_id, driver_id, driver_name, state, denial_reason, requested_at)
-                          VALUES (?, ?, ?, ?, ?, 'x')""",
+                          VALUES (?, ?, ?, ?, ?, '2026-01-01T00:00:00Z')""",
                        (counting, driver, f"Driver {index}", state, "No" if state == "Denied" else None))

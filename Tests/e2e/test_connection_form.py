@@ -101,7 +101,7 @@ def test_enable_disable_and_delete_rules(stack):
     with stack.db() as db:
         assert db.execute("SELECT status FROM connections WHERE id = ?", (connection,)).fetchone()[0] == "Disabled"
         driver = db.execute("INSERT INTO drivers (name, email, created_at) VALUES ('D', 'status-test@example.org', 'x') RETURNING id").fetchone()[0]
-        db.execute("INSERT INTO memberships (connection_id, driver_id, driver_name, state, requested_at) VALUES (?, ?, 'D', 'Connected', 'x')",
+        db.execute("INSERT INTO memberships (connection_id, driver_id, driver_name, state, requested_at) VALUES (?, ?, 'D', 'Connected', '2026-01-01T00:00:00Z')",
                    (connection, driver))
     refused = stack.post(f"/connections/{connection}/delete", data={})
     assert refused.status_code == 409 and "disable it instead" in refused.text

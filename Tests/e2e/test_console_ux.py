@@ -54,7 +54,7 @@ def test_rotating_asks_first_and_a_row_disables_like_the_bar(stack, admin):
     connection, token, code = make_connection(stack)
     with stack.db() as db:
         db.execute("""INSERT INTO memberships (connection_id, driver_id, driver_name, state, requested_at)
-                      SELECT ?, min(id), 'Waiting Driver', 'Pending', 'x' FROM drivers""", (connection,))
+                      SELECT ?, min(id), 'Waiting Driver', 'Pending', '2026-01-01T00:00:00Z' FROM drivers""", (connection,))
     browser.get(f"{stack.base}/connections/{connection}/invite")
     browser.find_element(By.XPATH, "//button[normalize-space()='New link and QR code']").click()
     wait(browser, expected_conditions.url_contains("/rotate"))
@@ -275,7 +275,7 @@ def test_driver_pages_belong_to_the_driver(stack, browser):
         # Denied: a way to send a new request, right by the decision.
         with stack.db() as db:
             membership = db.execute("""INSERT INTO memberships (connection_id, driver_id, driver_name, state, denial_reason, requested_at)
-                                         SELECT ?, min(id), 'Denied Driver', 'Denied', 'No such employee', 'x'
+                                         SELECT ?, min(id), 'Denied Driver', 'Denied', 'No such employee', '2026-01-01T00:00:00Z'
                                          FROM drivers""", (connection,)).lastrowid
             # Only a status link's SHA-256 is stored.
             db.execute("INSERT INTO status_links (token_hash, membership_id) VALUES (?, ?)",
