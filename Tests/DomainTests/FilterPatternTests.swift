@@ -37,7 +37,7 @@ final class FilterPatternTests: XCTestCase {
         let regex = try NSRegularExpression(pattern: FilterPattern.parameter)
         for (word, applies) in [("name:contains:fleet", true), ("connected_drivers:gt:10", true), ("created_at:is:2026-12-07", true),
                                 ("status:is:disabled", true), ("questions:empty:", true), ("questions:empty:anything", true),
-                                ("name:gt:3", false), ("invite_link:contains:x", false), ("nope:is:x", false), ("name:contains:", false),
+                                ("name:gt:3", false), ("invite_link:contains:x", true), ("nope:is:x", false), ("name:contains:", false),
                                 ("name:contains", false), ("status:is:Maybe", false)] {
             XCTAssertEqual(regex.firstMatch(in: word, range: NSRange(word.startIndex..., in: word)) != nil, applies, word)
             let parsed = try? FilterSet.parse([(name: "filter", value: word)])
