@@ -61,7 +61,7 @@ public struct Outbox {
 
         /// The wait after the `attempts`-th failed attempt.
         public func delay(afterAttempt attempts: Int) -> TimeInterval {
-            min(3600, firstDelay * pow(2, Double(max(0, attempts - 1))))
+            Backoff(first: firstDelay, ceiling: 3600).delay(after: attempts)
         }
     }
 
