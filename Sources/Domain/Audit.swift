@@ -28,16 +28,12 @@ public struct AuditLog {
         try database.insertReturningID("""
             INSERT INTO audit_log (at, user_id, actor, org_id, action, subject, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
             """, [.text(DateText.now()), actorID.map { .init($0) } ?? .null, .text(actor),
-                  organizationID.map { .init($0) } ?? .null, .text(action), .text(subject), .text(try Self.json(details))])
+                  organizationID.map { .init($0) } ?? .null, .text(action), .text(subject), .text(JSON.text(of: details))])
     }
 
     /// Completes an entry written when something began (an export): what it came to.
     func complete(_ id: Int, subject: String, details: [String: String]) throws {
-        try database.run("UPDATE audit_log SET subject = ?2, details = ?3 WHERE id = ?1", [.init(id), .text(subject), .text(try Self.json(details))])
-    }
-
-    static func json(_ details: [String: String]) throws -> String {
-        String(decoding: try JSONSerialization.data(withJSONObject: details, options: [.sortedKeys]), as: UTF8.self)
+        try database.run("UPDATE audit_log SET subject = ?2, details = ?3 WHERE id = ?1", [.init(id), .text(subject), .text(JSON.text(of: details))])
     }
 
     /// A change made by a signed-in user or an API token: the token's name is in the actor and the details.

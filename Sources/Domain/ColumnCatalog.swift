@@ -106,13 +106,4 @@ public enum ColumnCatalog {
     public static func column(_ key: String) -> Column? { byKey[key] }
 
     public static var defaultVisible: [Column] { all.filter(\.visibleByDefault) }
-
-    /// The columns a user may see over these organizations: one that needs a permission only
-    /// when the user has it in every one of them, so no row shows a value the user may not read.
-    public static func visible(to access: Access, in organizations: [Int]) -> [Column] {
-        all.filter { column in
-            guard let permission = column.seenWith else { return true }
-            return !organizations.isEmpty && organizations.allSatisfy { access.roles[$0]?.allows(permission) == true }
-        }
-    }
 }

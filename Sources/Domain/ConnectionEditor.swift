@@ -155,12 +155,10 @@ public struct ConnectionEditor {
     /// The fields an audit entry records, as one line of JSON.
     func snapshot(_ id: Int) throws -> String {
         guard let (draft, _) = try draft(id) else { return "{}" }
-        let fields: [String: Any] = [
-            "name": draft.name, "type": draft.type, "status": draft.status, "visibility": draft.visibility, "approval": draft.approval,
-            "benefits": draft.benefits, "discount": draft.discountPercent, "questions": draft.questions, "domains": draft.emailDomains,
-            "name_for_drivers": draft.nameForDrivers,
-        ]
-        return String(decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]), as: UTF8.self)
+        let texts = ["name": draft.name, "type": draft.type, "status": draft.status, "visibility": draft.visibility, "approval": draft.approval,
+                     "discount": draft.discountPercent, "domains": draft.emailDomains, "name_for_drivers": draft.nameForDrivers]
+        let lists = ["benefits": draft.benefits, "questions": draft.questions]
+        return JSON.sorted(texts.mapValues(JSON.string).merging(lists.mapValues { .array($0.map(JSON.string)) }) { $1 }).text
     }
 
     func audit(_ access: Access, org: Int, action: String, subject: String, details: [String: String]) throws {

@@ -37,6 +37,6 @@ public struct FormSignature: Sendable {
 
     /// 128 bits of HMAC-SHA-256 over the payload, base64url.
     public func signature(of payload: some StringProtocol) -> String {
-        String(InviteCodes.base64url(SHA256.hmac(key: key, Array(payload.utf8))).prefix(22))
+        String(Base64URL.encode(SHA256.hmac(key: key, Array(payload.utf8))).prefix(22))
     }
 }

@@ -69,9 +69,8 @@ struct APIConnections {
     /// The organizations the state covers and the columns to answer with: those of `cols`, or every
     /// column the caller may see there (Viewers never see invite secrets).
     func scope(_ state: TableState) throws -> (organizations: [Int], columns: [Column]) {
-        if let organization = state.organization { try access.require(.viewConnections, in: organization) }
-        let organizations = state.organization.map { [$0] } ?? access.organizations(allowing: .viewConnections)
-        let allowed = ColumnCatalog.visible(to: access, in: organizations)
+        let scope = try TableScope(state, access: access)
+        let organizations = scope.organizations, allowed = scope.columns
         try state.requireColumns(allowed)
         if let columns = state.columns {
             guard let hidden = columns.columns.first(where: { !allowed.contains($0) }) else { return (organizations, columns.columns) }
@@ -108,7 +107,7 @@ struct APIConnections {
         }
         var state = TableState()
         state.selection = [id]
-        let columns = ColumnCatalog.visible(to: access, in: [organization])
+        let columns = TableScope(organizations: [organization], access: access).columns
         let table = try ConnectionTable(database: database).page(state, columns: columns, organizations: [organization])
         return .object([
             ("id", .int(id)),

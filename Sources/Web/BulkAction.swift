@@ -34,9 +34,9 @@ struct BulkAction {
             }
             state.selection = picked
         }
-        let organizations = state.organization.map { [$0] } ?? page.access.organizations(allowing: .viewConnections)
-        if let organization = state.organization { try page.access.require(.viewConnections, in: organization) }
-        try state.requireColumns(ColumnCatalog.visible(to: page.access, in: organizations))
+        let scope = try TableScope(state, access: page.access)
+        let organizations = scope.organizations
+        try state.requireColumns(scope.columns)
         let table = ConnectionTable(database: page.database)
         switch action {
         case "export":

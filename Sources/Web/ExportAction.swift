@@ -36,8 +36,9 @@ struct ExportAction {
     func export(_ state: TableState, settings: ExportSettings, shown: ColumnChoice) throws -> Response {
         var state = state
         state.page = 1
-        let organizations = try exportOrganizations(state)
-        let allowed = ColumnCatalog.visible(to: access, in: organizations)
+        let scope = try TableScope(state, access: access, allowing: .export)
+        guard !scope.organizations.isEmpty else { throw UserError.forbidden("Your role cannot export connections.") }
+        let organizations = scope.organizations, allowed = scope.columns
         try state.requireColumns(allowed)
         let columns = settings.columns(visible: shown.restricted(to: allowed).columns, allowed: allowed)
         // Only XLSX has a row limit; a CSV needs no count before it starts.
@@ -153,16 +154,6 @@ struct ExportAction {
     }
 
     /// The organizations whose rows the export may hold: the one chosen, or every one the user may export from.
-    func exportOrganizations(_ state: TableState) throws -> [Int] {
-        if let organization = state.organization {
-            try access.require(.export, in: organization)
-            return [organization]
-        }
-        let organizations = access.organizations(allowing: .export)
-        guard !organizations.isEmpty else { throw UserError.forbidden("Your role cannot export connections.") }
-        return organizations
-    }
-
     static func settings(_ request: Request) throws -> ExportSettings {
         guard let format = ExportFormat(rawValue: request.formValue("format") ?? "csv"), format != .ndjson else {
             throw UserError.badRequest("The format must be CSV or XLSX.")

@@ -46,7 +46,7 @@ final class SecretsMigrationTests: XCTestCase {
                 """, [.text(payload), .text(String(repeating: key, count: 43)), .text(state)])
         }
 
-        XCTAssertEqual(try Migrator().migrate(database), [10, 11])
+        XCTAssertEqual(try Migrator().migrate(database).prefix(2), [10, 11])
 
         XCTAssertNil(try Accounts(database: database).session(token: session), "sessions end with the migration")
         XCTAssertEqual(try JoinRequests(database: database).status(token: status)?.driverName, "Dana")

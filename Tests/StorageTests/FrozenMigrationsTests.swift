@@ -19,6 +19,7 @@ final class FrozenMigrationsTests: XCTestCase {
         9: 0x0e66_2e41_6b4c_3b26,
         10: 0x6b92_52b0_957a_abd4,
         11: 0xa9c0_5411_9256_4b40,
+        12: 0x9880_a576_6a7e_eda6,
     ]
 
     /// PostgreSQL's own texts (PostgresSchema), by version, frozen the same way.
@@ -26,6 +27,7 @@ final class FrozenMigrationsTests: XCTestCase {
         9: 0x5628_d047_58cd_b647,
         10: 0x084f_d6d6_f39c_842f,
         11: 0x4439_6c27_d78f_031c,
+        12: 0x0479_8cce_1497_b536,
     ]
 
     func testReleasedMigrationsAreUnchanged() {

@@ -36,7 +36,7 @@ final class EmailTests: XCTestCase, DriverFixtures {
     func outbox(_ client: TestClient, after id: Int = 0) throws -> [Queued] {
         try client.otherConnection().query("SELECT id, kind, recipient, payload, due_at FROM outbox WHERE id > ?1 ORDER BY id", [.init(id)]) {
             Queued(id: $0.int(0), kind: $0.text(1), recipient: $0.text(2),
-                   payload: (try? JSONSerialization.jsonObject(with: Data($0.text(3).utf8)) as? [String: String]) ?? [:], due: $0.text(4))
+                   payload: JSON.strings($0.text(3)) ?? [:], due: $0.text(4))
         }
     }
 

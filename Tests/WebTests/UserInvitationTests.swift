@@ -22,7 +22,7 @@ final class UserInvitationTests: XCTestCase {
         let payloads = try client.otherConnection().query(
             "SELECT payload FROM outbox WHERE kind = 'user invitation' AND recipient = ?1 ORDER BY id DESC", [.text(email)]) { $0.text(0) }
         let payload = try XCTUnwrap(payloads.first)
-        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: String])
+        let object = try XCTUnwrap(JSON.strings(payload))
         return "/invitation/" + (try XCTUnwrap(object[UserInvitations.tokenKey]))
     }
 

@@ -133,6 +133,14 @@ def secret_hash(secret):
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def count_rate_events(db, subject, count, window, seconds_ago=0):
+    """Counts `count` events of a rate limit for `subject` (`window` seconds long), as if made
+    `seconds_ago` seconds ago: one bucket of the app's RateWindow table."""
+    at = int(time.time()) - seconds_ago
+    db.execute("INSERT INTO rate_windows (subject, bucket, events, expires_at, last_at) VALUES (?, ?, ?, ?, ?)",
+               (subject, at // 60, count, at + window, at))
+
+
 def utc_timestamp(seconds_ago=0):
     """A stored timestamp (2026-01-01T00:00:00Z) of `seconds_ago` seconds before now: tests make times in
     Python, so the same SQL runs on both databases."""

@@ -7,7 +7,7 @@ import urllib.parse
 import pytest
 import requests
 
-from harness import ADMIN, BINARY, OFFICER, PASSWORD, VIEWER, Stack, secret_hash, utc_timestamp
+from harness import ADMIN, BINARY, OFFICER, PASSWORD, VIEWER, Stack, count_rate_events, secret_hash, utc_timestamp
 
 
 def login_form(stack, browser=None):
@@ -270,9 +270,8 @@ def test_guessing_is_slowed_then_refused_but_never_locks_out_a_known_browser(fre
 
     def failures(subject, count):
         with stack.db() as db:
-            db.execute("DELETE FROM sign_in_failures")
-            db.executemany("INSERT INTO sign_in_failures (subject, at) VALUES (?, ?)",
-                           [(subject, utc_timestamp(m)) for m in range(count)])
+            db.execute("DELETE FROM rate_windows")
+            count_rate_events(db, subject, count, window=900, seconds_ago=count - 1)  # the oldest `count - 1` seconds ago
 
     failures("pair:127.0.0.1 " + OFFICER, 10)  # ten failures of one pair within 15 minutes
     refused = attempt(stack, OFFICER, PASSWORD)

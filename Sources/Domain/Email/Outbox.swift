@@ -61,7 +61,7 @@ public struct Outbox {
 
         /// The wait after the `attempts`-th failed attempt.
         public func delay(afterAttempt attempts: Int) -> TimeInterval {
-            min(3600, firstDelay * pow(2, Double(max(0, attempts - 1))))
+            Backoff(first: firstDelay, ceiling: 3600).delay(after: attempts)
         }
     }
 
@@ -70,7 +70,7 @@ public struct Outbox {
     @discardableResult
     public func enqueue(_ kind: EmailKind, to recipient: String, organizationID: Int?, userID: Int? = nil, membershipID: Int? = nil,
                         payload: [String: String], due: Date = Date()) throws -> Int {
-        let json = try Self.encode(payload)
+        let json = JSON.text(of: payload)
         let key = Secret.generate()
         let now = DateText.now()
         return try database.insertReturningID("""
@@ -103,16 +103,12 @@ public struct Outbox {
         }
     }
 
-    static func encode(_ payload: [String: String]) throws -> String {
-        String(decoding: try JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys]), as: UTF8.self)
-    }
-
     /// The payload's keys that hold the secrets of its links: gone once the email is sent or skipped,
     /// so sent emails in the database hand out no working link (migration 10 did the same for those before it).
     static let linkSecrets: Set<String> = ["statusToken", "confirmToken", UserInvitations.tokenKey]
 
     static func decode(_ json: String) -> [String: String] {
-        (try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String]) ?? [:]
+        JSON.strings(json) ?? [:]
     }
 
     /// What became of one attempt.
@@ -133,7 +129,7 @@ public struct Outbox {
         try database.transaction {
             _ = try lease.renew(now: now)
             let id = SQLValue.init(item.id)
-            let withoutLinks = SQLValue.text(try Self.encode(item.payload.filter { !Self.linkSecrets.contains($0.key) }))
+            let withoutLinks = SQLValue.text(JSON.text(of: item.payload.filter { !Self.linkSecrets.contains($0.key) }))
             switch outcome {
             case .sent:
                 try database.run("UPDATE outbox SET state = 'sent', sent_at = ?2, last_error = NULL, payload = ?3 WHERE id = ?1",

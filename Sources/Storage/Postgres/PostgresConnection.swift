@@ -62,7 +62,7 @@ final class PostgresConnection {
     }
 
     private func reconnect() throws {
-        if let last = lastFailedReconnect, ContinuousClock.now - last < Self.reconnectPause {
+        if let last = lastFailedReconnect, ContinuousClock.now - last < .seconds(Self.reconnectPause.delay(after: failedReconnects)) {
             throw StorageError(postgresState: "08001", message: "PostgreSQL at \(location) could not be reached a moment ago", sql: nil)
         }
         isStreaming = false
@@ -72,15 +72,19 @@ final class PostgresConnection {
         PQreset(handle)
         guard PQstatus(handle) == CONNECTION_OK else {
             lastFailedReconnect = ContinuousClock.now
+            failedReconnects += 1
             throw StorageError(postgresState: "08001", message: "PostgreSQL at \(location) cannot be reached: " + serverMessage(), sql: nil)
         }
+        failedReconnects = 0
         try configureSession()
     }
 
     /// While the server cannot be reached, requests fail at once instead of each waiting for a
     /// connection attempt (up to connect_timeout against an address that does not answer).
     private var lastFailedReconnect: ContinuousClock.Instant?
-    static let reconnectPause: Duration = .milliseconds(500)
+    private var failedReconnects = 0
+    /// Half a second after each failed attempt, flat: a server back up is found within it.
+    static let reconnectPause = Backoff(first: 0.5, ceiling: 0.5)
 
     var isBroken: Bool { PQstatus(handle) != CONNECTION_OK }
 

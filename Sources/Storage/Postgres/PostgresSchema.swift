@@ -16,7 +16,29 @@ public enum PostgresSchema {
         Migration(version: 9, name: "the schema of SQLite's migrations 1 to 9", sql: baseline),
         Migration(version: 10, name: "secrets stored as hashes, user invitations", sql: hashedSecrets),
         Migration(version: 11, name: "API tokens' call allowance", sql: apiCallAllowance),
+        Migration(version: 12, name: "rate windows: counters per subject and minute", sql: rateWindows),
     ]
+
+    /// SQLite's migration 12 (read its comments there).
+    static let rateWindows = """
+    CREATE TABLE rate_windows (
+        subject             text COLLATE "C" NOT NULL,
+        bucket              bigint NOT NULL,
+        events              integer NOT NULL CHECK (events >= 1),
+        expires_at          bigint NOT NULL,
+        last_at             bigint NOT NULL,
+        PRIMARY KEY (subject, bucket)
+    );
+    CREATE INDEX rate_windows_expires_at ON rate_windows (expires_at);
+    INSERT INTO rate_windows (subject, bucket, events, expires_at, last_at)
+        SELECT subject, at / 60, count(*), min(at) + 600, max(at)
+        FROM (SELECT subject, extract(epoch FROM at::timestamptz)::bigint AS at FROM rate_events) AS moved GROUP BY subject, at / 60;
+    INSERT INTO rate_windows (subject, bucket, events, expires_at, last_at)
+        SELECT subject, at / 60, count(*), min(at) + 900, max(at)
+        FROM (SELECT subject, extract(epoch FROM at::timestamptz)::bigint AS at FROM sign_in_failures) AS moved GROUP BY subject, at / 60;
+    DROP TABLE rate_events;
+    DROP TABLE sign_in_failures;
+    """
 
     /// SQLite's migration 10 (read its comments there).
     static let hashedSecrets = #"""
@@ -371,8 +393,8 @@ public enum PostgresSchema {
     /// The tables in an order that copies parents before their children.
     public static let tablesInCopyOrder = [
         "organizations", "users", "connections", "connection_benefits", "connection_questions", "connection_email_domains",
-        "drivers", "memberships", "membership_answers", "user_roles", "audit_log", "sessions", "sign_in_failures",
-        "user_preferences", "known_devices", "rate_events", "spent_form_tokens", "api_tokens", "installation_secrets",
+        "drivers", "memberships", "membership_answers", "user_roles", "audit_log", "sessions", "rate_windows",
+        "user_preferences", "known_devices", "spent_form_tokens", "api_tokens", "installation_secrets",
         "outbox", "outbox_lease", "email_confirmations", "digest_settings", "status_links", "unsubscribe_links", "user_invitations",
     ]
 }
