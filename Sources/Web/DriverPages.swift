@@ -28,7 +28,7 @@ struct DriverPages {
                 + "Ask the host for the new link or QR code, or type the connection's search code at \(handler.configuration.publicBaseURL)/find.")
         }
         guard !request.isRead else { return form(request, joinable, draft: nil, problems: [:], status: 200) }
-        let draft = JoinRequests.Request(
+        let draft = JoinForm(
             name: request.formValue("name") ?? "", email: request.formValue("email") ?? "",
             answers: joinable.questions.indices.map { request.formValue("answer-\($0)") ?? "" },
             agreedToTerms: request.formValue("terms") == "yes")
@@ -65,7 +65,7 @@ struct DriverPages {
         }
     }
 
-    func form(_ request: Request, _ joinable: Joinable, draft: JoinRequests.Request?, problems: [String: String], status: Int,
+    func form(_ request: Request, _ joinable: Joinable, draft: JoinForm?, problems: [String: String], status: Int,
               headers: [(String, String)] = []) -> Response {
         let issued = Self.formToken.issue(for: request, signedWith: handler.formSignature)
         func problem(_ field: String) -> TemplateValue { problems[field].map(TemplateValue.text) ?? false }
@@ -132,7 +132,7 @@ struct DriverPages {
         guard let status = try requests.status(token: token) else {
             throw UserError.notFound("This status link is not valid. Use the link from when you sent your request.")
         }
-        let draft = JoinRequests.Request(
+        let draft = JoinForm(
             name: request.formValue("name") ?? "", email: "",
             answers: status.questions.indices.map { request.formValue("answer-\($0)") ?? "" },
             agreedToTerms: request.formValue("terms") == "yes")
@@ -155,7 +155,7 @@ struct DriverPages {
         }
     }
 
-    func statusPage(_ request: Request, token: String, _ status: RequestStatus, draft: JoinRequests.Request?, problems: [String: String],
+    func statusPage(_ request: Request, token: String, _ status: RequestStatus, draft: JoinForm?, problems: [String: String],
                     code: Int) -> Response {
         func problem(_ field: String) -> TemplateValue { problems[field].map(TemplateValue.text) ?? false }
         var context: [String: TemplateValue] = [
