@@ -43,14 +43,14 @@ struct DriverPages {
             switch outcome {
             case _ where handler.configuration.emailEnabled:
                 // The same answer for a new request and a repeat (each got its status link by email): it tells nothing.
-                response = handler.html(page: "email-sent", title: "Check your email", session: nil, [
+                response = handler.html(page: .emailSent, title: "Check your email", session: nil, [
                     "organization": .text(joinable.organizationName), "connection": .text(joinable.connectionName),
                 ])
             case .created(let status):
                 response = .redirect(to: "/status/" + status)
             case .askedBefore:
                 // Nothing of the earlier request: not its link, name, state or reason.
-                response = handler.html(page: "asked-before", title: "You have asked before", session: nil, [
+                response = handler.html(page: .askedBefore, title: "You have asked before", session: nil, [
                     "driverPage": Self.header(host: joinable.organizationName),
                     "organization": .text(joinable.organizationName), "connection": .text(joinable.connectionName),
                 ])
@@ -69,7 +69,7 @@ struct DriverPages {
               headers: [(String, String)] = []) -> Response {
         let issued = Self.formToken.issue(for: request, signedWith: handler.formSignature)
         func problem(_ field: String) -> TemplateValue { problems[field].map(TemplateValue.text) ?? false }
-        var response = handler.html(status: status, page: "join", title: "Join \(joinable.connectionName)", session: nil, [
+        var response = handler.html(status: status, page: .join, title: "Join \(joinable.connectionName)", session: nil, [
             "driverPage": Self.header(host: joinable.organizationName),
             "organization": .text(joinable.organizationName),
             "organizationPossessive": .text(Format.possessive(joinable.organizationName)),
@@ -114,7 +114,7 @@ struct DriverPages {
                  "benefits": .list($0.benefits.map(TemplateValue.text)), "url": .text("/join/" + $0.inviteToken)]
             })
         }
-        return handler.html(status: status, page: "find", title: "Find a connection", session: nil, context)
+        return handler.html(status: status, page: .find, title: "Find a connection", session: nil, context)
     }
 
     /// GET /status/{token}: the driver's own request, by its private link; a Denied or Removed
@@ -190,7 +190,7 @@ struct DriverPages {
                 }),
             ]
         }
-        var response = handler.html(status: code, page: "status", title: "Your request", session: nil, context)
+        var response = handler.html(status: code, page: .status, title: "Your request", session: nil, context)
         if let issued { response.headers.append(issued) }
         return response
     }
