@@ -6,7 +6,7 @@ import time
 
 import requests
 
-from harness import ROOT, SERVED_BINARY
+from harness import BINARY, ROOT, SERVED_BINARY
 from test_exports import export_form, read_csv
 
 
@@ -49,3 +49,9 @@ def test_the_served_binary_has_no_test_routes_and_ignores_the_export_knobs(fresh
     assert len(rows) == 1 + items and time.monotonic() - started < 8
     response = stack.post("/connections/export", data={"state": state, "scope": "visible", "format": "xlsx", "_xlsx_row_limit": "100"})
     assert response.status_code == 200 and response.content.startswith(b"PK")
+
+
+def test_the_hooks_code_is_linked_into_the_test_build_only():
+    served, test_build = pathlib.Path(SERVED_BINARY).read_bytes(), pathlib.Path(BINARY).read_bytes()
+    for text in [b"_pause_ms_per_1000_rows", b"No such test route."]:
+        assert text in test_build and text not in served, text
