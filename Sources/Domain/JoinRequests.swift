@@ -99,27 +99,18 @@ public struct JoinRequests {
              status: try row.decode(ConnectionStatus.self, 5, table: "connections", key: "id \(row.int(0))"),
              visibility: try row.decode(Visibility.self, 6, table: "connections", key: "id \(row.int(0))"), token: row.text(7))
         }
-        return try found.map { item in
-            let questions = try database.query("SELECT prompt FROM connection_questions WHERE connection_id = ?1 ORDER BY position",
-                                               [.init(item.id)]) { $0.text(0) }
-            return Joinable(connectionID: item.id, organizationID: item.org, organizationName: item.orgName, connectionName: item.name,
-                            benefits: item.benefits, questions: questions, status: item.status, visibility: item.visibility,
-                            inviteToken: item.token)
+        // The questions of every connection found in one query, not one per connection (a search lists up to 50).
+        var questions: [Int: [String]] = [:]
+        if !found.isEmpty {
+            _ = try database.query("""
+                SELECT connection_id, prompt FROM connection_questions
+                WHERE connection_id IN (SELECT value FROM json_each(?1)) ORDER BY connection_id, position
+                """, [.idList(found.map(\.id))]) { row in questions[row.int(0), default: []].append(row.text(1)) }
         }
-    }
-
-    /// What a driver sends.
-    public struct Request: Sendable {
-        public var name: String
-        public var email: String
-        public var answers: [String]
-        public var agreedToTerms: Bool
-
-        public init(name: String, email: String, answers: [String], agreedToTerms: Bool) {
-            self.name = name
-            self.email = email
-            self.answers = answers
-            self.agreedToTerms = agreedToTerms
+        return found.map { item in
+            Joinable(connectionID: item.id, organizationID: item.org, organizationName: item.orgName, connectionName: item.name,
+                     benefits: item.benefits, questions: questions[item.id] ?? [], status: item.status, visibility: item.visibility,
+                     inviteToken: item.token)
         }
     }
 
@@ -127,7 +118,7 @@ public struct JoinRequests {
     /// Lengths are counted as the schema's CHECK constraints count them (`StoredText`), on the
     /// text that will be stored, so an accepted request never fails a constraint; control
     /// characters (NUL, line breaks, tabs) have no place in a name or an answer.
-    public static func problems(_ request: Request, questions: [String], checkingEmail: Bool = true) -> [String: String] {
+    public static func problems(_ request: JoinForm, questions: [String], checkingEmail: Bool = true) -> [String: String] {
         var problems: [String: String] = [:]
         let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
         if StoredText.hasControlCharacter(name) { problems["name"] = "Your name cannot contain line breaks, tabs or other control characters." }
@@ -152,7 +143,7 @@ public struct JoinRequests {
     /// nothing of it is returned (asking again after a denial is done from its status page); with
     /// email set up, that address is sent its status link. The driver's email (and the hosts'
     /// digest) is queued with the request. All or nothing: one transaction.
-    public func request(_ request: Request, to joinable: Joinable, from sender: JoinLimits.Sender) throws -> JoinOutcome {
+    public func request(_ request: JoinForm, to joinable: Joinable, from sender: JoinLimits.Sender) throws -> JoinOutcome {
         guard joinable.status == .enabled else {
             throw UserError.conflict("\(joinable.connectionName) is not taking new drivers right now. Ask \(joinable.organizationName) to enable it.")
         }
@@ -200,7 +191,7 @@ public struct JoinRequests {
     /// A Denied or Removed driver asks again, from the status page whose private token proves it is
     /// them, with their name and answers to the connection's questions now. The host decided on
     /// this driver before, so the request waits for the host again (Pending), whatever the approval type.
-    public func askAgain(statusToken: String, _ request: Request, questions: [String], from sender: JoinLimits.Sender) throws {
+    public func askAgain(statusToken: String, _ request: JoinForm, questions: [String], from sender: JoinLimits.Sender) throws {
         let problems = Self.problems(request, questions: questions, checkingEmail: false)
         guard problems.isEmpty else { throw UserError.badRequest(problems.values.sorted().joined(separator: " ")) }
         let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)

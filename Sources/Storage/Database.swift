@@ -126,7 +126,8 @@ public final class Database {
     /// A new statement, owned by the caller: for reading every row of a large result (on
     /// PostgreSQL it streams them, one at a time, without the statement timeout).
     public func prepare(_ sql: String) throws -> Statement {
-        try makeStatement(sql, streams: true)
+        statementsRun += 1
+        return try makeStatement(sql, streams: true)
     }
 
     private func makeStatement(_ sql: String, streams: Bool) throws -> Statement {
@@ -145,6 +146,7 @@ public final class Database {
 
     /// A statement prepared once per connection and reused: for the hot queries.
     public func cached(_ sql: String) throws -> Statement {
+        statementsRun += 1
         if let statement = statementCache.statement(for: sql) { return statement }
         let statement = try makeStatement(sql, streams: false)
         statementCache.insert(statement, for: sql)
@@ -153,6 +155,10 @@ public final class Database {
 
     /// How many prepared statements this connection keeps.
     public var cachedStatementCount: Int { statementCache.count }
+
+    /// Statements handed out (cached or prepared) since the connection opened: how tests bound
+    /// the queries an operation makes (one per list, not one per row).
+    public private(set) var statementsRun = 0
 
     /// Runs one parameterized statement that returns no rows.
     public func run(_ sql: String, _ parameters: [SQLValue] = []) throws {

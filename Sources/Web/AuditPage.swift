@@ -31,7 +31,7 @@ struct AuditPage {
         let log = try Self.read(page.request, access: page.access, database: page.database)
         let (organizations, number, pageCount) = (log.organizations, log.page, log.pageCount)
         let org = organizations.count == 1 ? "org=\(organizations[0])&" : ""
-        return page.html("audit", title: "Audit log", [
+        return page.html(.audit, title: "Audit log", [
             "entries": .list(log.entries.map { entry in
                 ["at": .text(DateText.display(entry.at)), "actor": .text(entry.actor), "organization": .text(entry.organization ?? "—"),
                  "action": .text(entry.action), "subject": .text(entry.subject), "details": .list(Self.readable(entry.details).map(TemplateValue.text))]

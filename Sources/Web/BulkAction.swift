@@ -51,7 +51,7 @@ struct BulkAction {
                 throw UserError.forbidden("Some of these connections belong to organizations where your role cannot enable or disable them.")
             }
             guard page.request.formValue("confirm") == "1" else {
-                return page.html("bulk-confirm", title: "\(status == .enabled ? "Enable" : "Disable") connections", [
+                return page.html(.bulkConfirm, title: "\(status == .enabled ? "Enable" : "Disable") connections", [
                     "verb": .text(status == .enabled ? "Enable" : "Disable"), "action": .text(action),
                     "count": .text(Format.integer(count)), "plural": .bool(count != 1),
                     "state": .text(URLEncoding.encode(state.queryPairs)),

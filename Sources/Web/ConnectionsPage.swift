@@ -44,7 +44,7 @@ struct ConnectionsPage {
         shared.page = 1
         // A filter the user must finish is a 400, shown on the page next to that filter; so is a column choice that cannot be saved.
         let status = state.filters.hasProblems || columnProblem != nil || bulkProblem != nil ? 400 : 200
-        return page.html(status: status, "connections", title: "Connections", [
+        return page.html(status: status, .connections, title: "Connections", [
             // The picker's fifteen rows and the export settings are written only when asked for:
             // most pages never open them, and every page would carry them.
             "picker": picker.open ? picker.context(shareURL: url(shared)) : false,
