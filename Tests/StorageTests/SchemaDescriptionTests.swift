@@ -1,0 +1,85 @@
+import Foundation
+import Storage
+import TestSupport
+import XCTest
+
+/// One schema: a database made from `Schema.current` and one that came through every migration
+/// (SQLite's from version 1, PostgreSQL's from its baseline, 9) read back from their catalogs
+/// hold exactly what the description says, in both directions. Runs on PostgreSQL when
+/// CONNECTIONS_TEST_POSTGRES is set.
+final class SchemaDescriptionTests: XCTestCase {
+    var made: [DatabaseLocation] = []
+
+    override func tearDown() {
+        made.forEach(TestDatabases.drop)
+        made = []
+    }
+
+    func database(fromMigrations: Bool) throws -> Database {
+        let location = try fromMigrations
+            ? TestDatabases.empty(in: FileManager.default.temporaryDirectory, atVersion: Schema.migrations.count)
+            : TestDatabases.empty(in: FileManager.default.temporaryDirectory)
+        made.append(location)
+        return try Database(location: location)
+    }
+
+    func assertSame(_ live: SchemaFacts, _ expected: SchemaFacts, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        let differences = live.differences(from: expected, what, "the description")
+        XCTAssert(differences.isEmpty, "\(what) and the description differ:\n" + differences.joined(separator: "\n"), file: file, line: line)
+    }
+
+    func testTheDescriptionIsAtTheLatestMigration() {
+        XCTAssertEqual(Schema.current.version, Schema.migrations.count, "a new migration changes the description too (and the other way round)")
+        XCTAssertEqual(PostgresSchema.migrations.last?.version, Schema.current.version)
+    }
+
+    func testANewDatabaseIsMadeFromTheDescription() throws {
+        let database = try database(fromMigrations: false)
+        XCTAssertEqual(try Migrator().currentVersion(of: database), Schema.current.version)
+        assertSame(try SchemaFacts.read(database), SchemaFacts(Schema.current, on: database.dialect), "a new database")
+        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM installation_secrets"), 1, "its form-token key is drawn")
+    }
+
+    func testEveryMigrationEndsAtTheDescription() throws {
+        let migrated = try database(fromMigrations: true)
+        XCTAssertEqual(try Migrator().currentVersion(of: migrated), Schema.current.version)
+        assertSame(try SchemaFacts.read(migrated), SchemaFacts(Schema.current, on: migrated.dialect), "the migrated database")
+        // Down to the texts each database keeps of its checks, triggers and functions.
+        let fresh = try database(fromMigrations: false)
+        let differences = try SchemaFacts.read(migrated, detailed: true).differences(from: try SchemaFacts.read(fresh, detailed: true), "migrated", "new")
+        XCTAssert(differences.isEmpty, differences.joined(separator: "\n"))
+    }
+
+    /// A drift names what differs, on which side.
+    func testADriftIsReadable() throws {
+        let database = try database(fromMigrations: false)
+        var tables = Schema.current.tables
+        let index = try XCTUnwrap(tables.firstIndex { $0.name == "rate_events" })
+        tables[index] = .init("rate_events", primaryKey: ["id"], [
+            .init("id", .integer, identity: true),
+            .init("subject", .text, notNull: .both),
+            .init("at", .text, notNull: .both),
+            .init("cost", .integer, notNull: .both, default: "1"),
+        ])
+        let drifted = SchemaDescription(version: Schema.current.version, tables: tables,
+                                        indexes: Schema.current.indexes.filter { $0.name != "rate_events_at" }, pieces: Schema.current.pieces)
+        let differences = Set(try SchemaFacts.read(database).differences(from: SchemaFacts(drifted, on: database.dialect), "live", "description"))
+        let integer = database.dialect == .sqlite ? "INTEGER" : "bigint"
+        XCTAssert(differences.contains("only in description: column rate_events.cost #4 \(integer) not null default 1"), "\(differences)")
+        XCTAssert(differences.contains("only in live: index rate_events_at on rate_events (at)"), "\(differences)")
+        XCTAssert(differences.contains { $0.hasPrefix("only in live: check rate_events") }, "\(differences)")
+        XCTAssertEqual(differences.count, 3, "\(differences)")
+    }
+
+    /// `connections copy` fills every table the description has, parents first.
+    func testTheCopyOrderPutsParentsFirst() {
+        var seen = Set<String>()
+        for table in Schema.current.tables {
+            for column in table.columns {
+                guard let parent = column.references?.table, parent != table.name else { continue }
+                XCTAssert(seen.contains(parent), "\(table.name) comes before its parent \(parent)")
+            }
+            seen.insert(table.name)
+        }
+    }
+}
