@@ -32,15 +32,15 @@ public struct Migrator: Sendable {
     /// PostgreSQL's own list (`PostgresSchema`), ending at the same version.
     public let postgresMigrations: [Migration]
     /// What a new database is made from; nil: from the migrations alone.
-    public let description: SchemaDescription?
+    public let schema: SchemaDescription?
 
     public init(migrations: [Migration] = Schema.migrations, postgresMigrations: [Migration] = PostgresSchema.migrations,
-                description: SchemaDescription? = Schema.current) {
+                schema: SchemaDescription? = Schema.current) {
         precondition(migrations.map(\.version) == Array(1...migrations.count), "migration versions must be 1...n")
         precondition(postgresMigrations.map(\.version) == postgresMigrations.map(\.version).sorted(), "PostgreSQL's migrations must be in order")
         self.migrations = migrations
         self.postgresMigrations = postgresMigrations
-        self.description = description.flatMap { $0.version <= migrations.count ? $0 : nil }
+        self.schema = schema.flatMap { $0.version <= migrations.count ? $0 : nil }
     }
 
     public func currentVersion(of database: Database) throws -> Int {
@@ -59,9 +59,9 @@ public struct Migrator: Sendable {
             throw StorageError(code: 1, message: "migration \(migrations.count) has no PostgreSQL text", sql: nil)
         }
         var applied: [Int] = []
-        if let description, try currentVersion(of: database) == 0 {
-            let creation = Migration(version: description.version, name: "the schema description", sql: description.ddl(for: database.dialect))
-            if try apply(creation, to: database) { applied = Array(1...description.version) }
+        if let schema, try currentVersion(of: database) == 0 {
+            let creation = Migration(version: schema.version, name: "the schema description", sql: schema.ddl(for: database.dialect))
+            if try apply(creation, to: database) { applied = Array(1...schema.version) }
         }
         for migration in database.dialect == .postgres ? postgresMigrations : migrations {
             guard try currentVersion(of: database) < migration.version else { continue }

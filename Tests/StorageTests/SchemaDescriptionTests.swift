@@ -50,9 +50,8 @@ final class SchemaDescriptionTests: XCTestCase {
         XCTAssert(differences.isEmpty, differences.joined(separator: "\n"))
     }
 
-    /// A drift names what differs, on which side.
-    func testADriftIsReadable() throws {
-        let database = try database(fromMigrations: false)
+    /// A description with a column more and an index less than the current one.
+    func drifted() throws -> SchemaDescription {
         var tables = Schema.current.tables
         let index = try XCTUnwrap(tables.firstIndex { $0.name == "rate_events" })
         tables[index] = .init("rate_events", primaryKey: ["id"], [
@@ -61,14 +60,28 @@ final class SchemaDescriptionTests: XCTestCase {
             .init("at", .text, notNull: .both),
             .init("cost", .integer, notNull: .both, default: "1"),
         ])
-        let drifted = SchemaDescription(version: Schema.current.version, tables: tables,
-                                        indexes: Schema.current.indexes.filter { $0.name != "rate_events_at" }, pieces: Schema.current.pieces)
-        let differences = Set(try SchemaFacts.read(database).differences(from: SchemaFacts(drifted, on: database.dialect), "live", "description"))
+        return SchemaDescription(version: Schema.current.version, tables: tables,
+                                 indexes: Schema.current.indexes.filter { $0.name != "rate_events_at" }, pieces: Schema.current.pieces)
+    }
+
+    /// A drift names what differs, on which side.
+    func testADriftIsReadable() throws {
+        let database = try database(fromMigrations: false)
+        let differences = Set(try SchemaFacts.read(database).differences(from: SchemaFacts(try drifted(), on: database.dialect), "live", "description"))
         let integer = database.dialect == .sqlite ? "INTEGER" : "bigint"
         XCTAssert(differences.contains("only in description: column rate_events.cost #4 \(integer) not null default 1"), "\(differences)")
         XCTAssert(differences.contains("only in live: index rate_events_at on rate_events (at)"), "\(differences)")
         XCTAssert(differences.contains { $0.hasPrefix("only in live: check rate_events") }, "\(differences)")
         XCTAssertEqual(differences.count, 3, "\(differences)")
+    }
+
+    /// The migrator makes a new database of the description it is given, in one step at its version.
+    func testANewDatabaseTakesTheDescriptionItIsGiven() throws {
+        let database = try Database(path: ":memory:")
+        let description = try drifted()
+        XCTAssertEqual(try Migrator(schema: description).migrate(database), Array(1...description.version))
+        XCTAssertEqual(try SchemaFacts.read(database), SchemaFacts(description, on: .sqlite))
+        XCTAssertEqual(try Migrator(schema: description).migrate(database), [], "and only once")
     }
 
     /// `connections copy` fills every table the description has, parents first.

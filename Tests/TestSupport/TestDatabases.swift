@@ -54,7 +54,7 @@ public enum TestDatabases {
         }
         let migrator = version.map { version in
             Migrator(migrations: Array(Schema.migrations.prefix(version)), postgresMigrations: PostgresSchema.migrations.filter { $0.version <= version },
-                     description: nil)
+                     schema: nil)
         } ?? Migrator()
         try migrator.migrate(Database(location: location))
         return location
