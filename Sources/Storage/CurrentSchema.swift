@@ -121,7 +121,7 @@ private let currentTables: [Table] = [
         Column("details", .text, notNull: .both, default: "'{}'", check: json("details")),
     ]),
     Table("sessions", primaryKey: ["token_hash"], withoutRowID: true, [
-        Column("token_hash", .text, check: Check("length(token_hash) >= 43")),
+        Column("token_hash", .text, check: Check("length(token_hash) >= 43", postgresName: "sessions_token_check")),
         Column("user_id", .integer, notNull: .both, references: ForeignKey("users", onDelete: .cascade)),
         Column("csrf_token", .text, notNull: .both, check: Check("length(csrf_token) >= 22")),
         Column("created_at", .text, notNull: .both),
@@ -190,7 +190,7 @@ private let currentTables: [Table] = [
         Column("expires_at", .text, notNull: .both),
     ]),
     Table("email_confirmations", primaryKey: ["token_hash"], withoutRowID: true, [
-        Column("token_hash", .text, check: Check("length(token_hash) >= 43")),
+        Column("token_hash", .text, check: Check("length(token_hash) >= 43", postgresName: "email_confirmations_token_check")),
         Column("membership_id", .integer, notNull: .both, references: ForeignKey("memberships", onDelete: .cascade)),
         Column("expires_at", .text, notNull: .both),
         Column("confirmed_at", .text),

@@ -82,23 +82,25 @@ extension SchemaFacts {
         }
         let constraints = try database.query("""
             SELECT c.contype::text, cl.relname::text, \(names("c.conkey", of: "c.conrelid", sorted: false)), \(names("c.conkey", of: "c.conrelid", sorted: true)),
-                coalesce(f.relname::text, ''), coalesce(\(names("c.confkey", of: "c.confrelid", sorted: false)), ''), c.confdeltype::text, pg_get_constraintdef(c.oid)
+                coalesce(f.relname::text, ''), coalesce(\(names("c.confkey", of: "c.confrelid", sorted: false)), ''), c.confdeltype::text, pg_get_constraintdef(c.oid), c.conname::text
             FROM pg_constraint c JOIN pg_class cl ON cl.oid = c.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
             LEFT JOIN pg_class f ON f.oid = c.confrelid
             WHERE n.nspname = current_schema() AND cl.relname <> 'schema_version'
-            """) { row -> String? in
+            """) { row -> String in
             let table = row.text(1)
+            // Later migrations name constraints (DROP CONSTRAINT x): a new database names them as an old one.
+            let name = detailed ? " named \(row.text(8))" : ""
             switch row.text(0) {
-            case "p": return "primary key \(table) (\(row.text(2)))"
-            case "u": return "unique \(table) (\(row.text(2)))"
-            case "c": return "check \(table) on (\(row.text(3)))" + (detailed ? ": " + row.text(7) : "")
+            case "p": return "primary key \(table) (\(row.text(2)))" + name
+            case "u": return "unique \(table) (\(row.text(2)))" + name
+            case "c": return "check \(table) on (\(row.text(3)))" + (detailed ? ": " + row.text(7) + name : "")
             case "f":
                 let action = ["c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT", "r": "RESTRICT"][row.text(6)]
-                return Self.foreignKey(table, row.text(2), row.text(4), row.text(5), action)
-            default: return "constraint \(row.text(0)) \(table): \(row.text(7))"
+                return Self.foreignKey(table, row.text(2), row.text(4), row.text(5), action) + name
+            default: return "constraint \(row.text(0)) \(table): \(row.text(7))" + name
             }
         }
-        facts.formUnion(constraints.compactMap { $0 })
+        facts.formUnion(constraints)
         let indexes = try database.query("""
             SELECT ci.relname::text, t.relname::text, i.indisunique::int, pg_get_indexdef(i.indexrelid)
             FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid

@@ -98,14 +98,21 @@ public struct SchemaDescription: Sendable {
     public struct Check: Sendable {
         public let sqlite: String
         public let postgres: String
+        /// PostgreSQL's name for it where it is not the one PostgreSQL would choose (a column renamed
+        /// since keeps its check's old name there), so that a migration can name it on every installation.
+        public let postgresName: String?
 
-        public init(_ both: String) { self.init(sqlite: both, postgres: both) }
-        public init(sqlite: String, postgres: String) {
+        public init(_ both: String, postgresName: String? = nil) { self.init(sqlite: both, postgres: both, postgresName: postgresName) }
+        public init(sqlite: String, postgres: String, postgresName: String? = nil) {
             self.sqlite = sqlite
             self.postgres = postgres
+            self.postgresName = postgresName
         }
 
-        func expression(in dialect: SQLDialect) -> String { dialect == .sqlite ? sqlite : postgres }
+        func ddl(in dialect: SQLDialect) -> String {
+            let name = dialect == .postgres ? postgresName.map { "CONSTRAINT \($0) " } ?? "" : ""
+            return name + "CHECK (\(dialect == .sqlite ? sqlite : postgres))"
+        }
     }
 
     public struct ForeignKey: Sendable {
@@ -215,7 +222,7 @@ extension SchemaDescription.Table {
     func ddl(for dialect: SQLDialect) -> String {
         var lines = columns.map { $0.ddl(for: dialect, primaryKey: primaryKey == [$0.name]) }
         if primaryKey.count > 1 { lines.append("PRIMARY KEY (\(primaryKey.joined(separator: ", ")))") }
-        lines += checks.map { "CHECK (\($0.expression(in: dialect)))" }
+        lines += checks.map { $0.ddl(in: dialect) }
         let options = dialect == .sqlite && withoutRowID ? " WITHOUT ROWID" : ""
         return "CREATE TABLE \(name) (\n    " + lines.joined(separator: ",\n    ") + "\n)" + options
     }
@@ -231,7 +238,7 @@ extension SchemaDescription.Column {
         if unique.contains(dialect) { parts.append("UNIQUE") }
         if dialect == .sqlite, caseless { parts.append("COLLATE NOCASE") }
         if let defaultValue { parts.append("DEFAULT \(defaultValue)") }
-        if let check { parts.append("CHECK (\(check.expression(in: dialect)))") }
+        if let check { parts.append(check.ddl(in: dialect)) }
         if let references {
             parts.append("REFERENCES \(references.table)(\(references.column))")
             if let action = references.onDelete { parts.append("ON DELETE \(action.rawValue)") }

@@ -9,7 +9,8 @@ import CSQLite
 /// Texts are compared as each database keeps them: SQLite keeps the CHECK, trigger and index
 /// texts as written, so those are compared word for word (spacing and name quotes aside);
 /// PostgreSQL keeps its own rendering of an expression, so a CHECK is compared by the columns it
-/// reads, and `detailed` facts (its definition, a function's body) compare two live databases.
+/// reads, and `detailed` facts (its definition, constraint names, a function's body) compare two
+/// live databases.
 public struct SchemaFacts: Sendable, Equatable {
     public let facts: Set<String>
 
