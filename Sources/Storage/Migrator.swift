@@ -40,6 +40,7 @@ public struct Migrator: Sendable {
         precondition(postgresMigrations.map(\.version) == postgresMigrations.map(\.version).sorted(), "PostgreSQL's migrations must be in order")
         self.migrations = migrations
         self.postgresMigrations = postgresMigrations
+        // A description past the migrations given (in a migration's own test) makes no database of theirs.
         self.schema = schema.flatMap { $0.version <= migrations.count ? $0 : nil }
     }
 
