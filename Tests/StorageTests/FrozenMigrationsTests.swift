@@ -30,6 +30,25 @@ final class FrozenMigrationsTests: XCTestCase {
         12: 0x0479_8cce_1497_b536,
     ]
 
+    /// The DDL the schema description renders (`Schema.current.ddl(for:)`), by version: what a new
+    /// installation of that release is made of, on SQLite and on PostgreSQL. Record the description's
+    /// new version here when it is released, and never change one.
+    static let releasedDescriptions: [Int: (sqlite: UInt64, postgres: UInt64)] = [
+        12: (sqlite: 0xa8d5_157a_3998_577b, postgres: 0x6a5d_3d71_6feb_74e2),
+    ]
+
+    func testTheReleasedDescriptionIsUnchanged() {
+        let description = Schema.current
+        let rendered = (sqlite: Self.fnv1a(description.ddl(for: .sqlite)), postgres: Self.fnv1a(description.ddl(for: .postgres)))
+        let shown = "\(description.version): (sqlite: 0x\(String(rendered.sqlite, radix: 16)), postgres: 0x\(String(rendered.postgres, radix: 16)))"
+        guard let recorded = Self.releasedDescriptions[description.version] else {
+            return XCTFail("The schema description at version \(description.version) has no recorded checksum: when it is released, "
+                           + "add \(shown) to FrozenMigrationsTests.releasedDescriptions.")
+        }
+        XCTAssert(recorded == rendered, "The schema description at version \(description.version) changed (now \(shown)). A released "
+                  + "version is frozen: undo the change, or add a migration on each database and describe its result at the next version.")
+    }
+
     func testReleasedMigrationsAreUnchanged() {
         check(Schema.migrations, against: Self.released, list: "released")
         check(PostgresSchema.migrations, against: Self.releasedOnPostgres, list: "releasedOnPostgres")

@@ -1,6 +1,7 @@
-/// The schema on PostgreSQL: the same tables, allowed values and counters as SQLite's migrations
-/// 1 to 9, written once for PostgreSQL (an installation there starts at version 9). A later
-/// change is a new migration in both lists, at the same version.
+/// PostgreSQL's migrations: the frozen baseline of SQLite's migrations 1 to 9 (an installation
+/// made before the schema description started there) and the later steps, at the same versions as
+/// SQLite's. A new installation is made from `Schema.current` instead; a later change is a new
+/// migration in both lists and an edit of that description.
 ///
 /// What differs, and why:
 /// - Text is `COLLATE "C"`: sorted and compared by bytes, as SQLite's BINARY does, whatever the
@@ -390,11 +391,6 @@ public enum PostgresSchema {
     );
     """#
 
-    /// The tables in an order that copies parents before their children.
-    public static let tablesInCopyOrder = [
-        "organizations", "users", "connections", "connection_benefits", "connection_questions", "connection_email_domains",
-        "drivers", "memberships", "membership_answers", "user_roles", "audit_log", "sessions", "rate_windows",
-        "user_preferences", "known_devices", "spent_form_tokens", "api_tokens", "installation_secrets",
-        "outbox", "outbox_lease", "email_confirmations", "digest_settings", "status_links", "unsubscribe_links", "user_invitations",
-    ]
+    /// The tables in an order that copies parents before their children: the schema description's.
+    public static var tablesInCopyOrder: [String] { Schema.current.tableNames }
 }
