@@ -63,7 +63,7 @@ public struct JoinLimits {
              message: "This connection has had too many requests to join in the last few minutes."),
         ]
         for limit in limits {
-            let counted = try database.query("SELECT count(*), min(at) FROM rate_events WHERE subject = ?1 AND at > ?2",
+            let counted = try database.query("SELECT count(*), min(at) FROM rate_events WHERE subject = \(p: 1) AND at > \(p: 2)",
                                              [.text(limit.subject), .text(since)]) { (count: $0.int(0), oldest: $0.optionalText(1)) }[0]
             guard counted.count >= limit.limit else { continue }
             // The request may go once the oldest counted one leaves the window.
@@ -73,23 +73,23 @@ public struct JoinLimits {
             throw UserError.tooManyRequests(limit.message + " Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
                                             retryAfterSeconds: seconds)
         }
-        try database.run("DELETE FROM rate_events WHERE at <= ?1", [.text(since)])
+        try database.run("DELETE FROM rate_events WHERE at <= \(p: 1)", [.text(since)])
         let at = DateText.store(now)
         for limit in limits {
-            try database.run("INSERT INTO rate_events (subject, at) VALUES (?1, ?2)", [.text(limit.subject), .text(at)])
+            try database.run("INSERT INTO rate_events (subject, at) VALUES (\(p: 1), \(p: 2))", [.text(limit.subject), .text(at)])
         }
     }
 
     /// A form token is good for one request: the first spends it, a replay is refused as an expired form.
     func spend(_ token: String, now: Date) throws {
         guard (22...100).contains(token.utf8.count) else { throw UserError.forbidden(Self.formExpired) }
-        guard try database.scalarInt("SELECT count(*) FROM spent_form_tokens WHERE token = ?1", [.text(token)]) == 0 else {
+        guard try database.scalarInt("SELECT count(*) FROM spent_form_tokens WHERE token = \(p: 1)", [.text(token)]) == 0 else {
             throw UserError.forbidden(Self.formExpired)
         }
         // Tokens older than their lifetime are refused by their age, so their record may go.
-        try database.run("DELETE FROM spent_form_tokens WHERE spent_at < ?1",
+        try database.run("DELETE FROM spent_form_tokens WHERE spent_at < \(p: 1)",
                          [.text(DateText.store(now.addingTimeInterval(-2 * Self.formTokenLifetime)))])
-        try database.run("INSERT INTO spent_form_tokens (token, spent_at) VALUES (?1, ?2)", [.text(token), .text(DateText.store(now))])
+        try database.run("INSERT INTO spent_form_tokens (token, spent_at) VALUES (\(p: 1), \(p: 2))", [.text(token), .text(DateText.store(now))])
     }
 
     /// The subject an address counts under (`ClientAddress.network`).

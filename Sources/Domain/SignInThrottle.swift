@@ -74,9 +74,9 @@ struct SignInThrottle {
                                                     retryAfterSeconds: remaining)
                 }
             }
-            try database.run("DELETE FROM sign_in_failures WHERE at <= ?1", [.text(since)])
+            try database.run("DELETE FROM sign_in_failures WHERE at <= \(p: 1)", [.text(since)])
             return try attempt.subjects.map { subject in
-                Int64(try database.insertReturningID("INSERT INTO sign_in_failures (subject, at) VALUES (?1, ?2)",
+                Int64(try database.insertReturningID("INSERT INTO sign_in_failures (subject, at) VALUES (\(p: 1), \(p: 2))",
                                                      [.text(subject), .text(DateText.store(now))]))
             }
         }
@@ -85,7 +85,7 @@ struct SignInThrottle {
     /// Takes back the failures `admit` counted for an attempt that succeeded. Call inside the
     /// transaction that records the success.
     func withdraw(_ counted: [Int64]) throws {
-        for id in counted { try database.run("DELETE FROM sign_in_failures WHERE id = ?1", [.integer(id)]) }
+        for id in counted { try database.run("DELETE FROM sign_in_failures WHERE id = \(p: 1)", [.integer(id)]) }
     }
 
     /// Looks up a search code, refusing the address once it has failed `searchCodeAddressLimit`
@@ -106,13 +106,13 @@ struct SignInThrottle {
         if let found = try lookUp() { return found }
         try database.transaction {
             try refuse()
-            try database.run("INSERT INTO sign_in_failures (subject, at) VALUES (?1, ?2)", [.text(subject), .text(DateText.store(now))])
+            try database.run("INSERT INTO sign_in_failures (subject, at) VALUES (\(p: 1), \(p: 2))", [.text(subject), .text(DateText.store(now))])
         }
         return nil
     }
 
     func failures(_ subject: String, since: String) throws -> [String] {
-        try database.query("SELECT at FROM sign_in_failures WHERE subject = ?1 AND at > ?2 ORDER BY at", [.text(subject), .text(since)]) { $0.text(0) }
+        try database.query("SELECT at FROM sign_in_failures WHERE subject = \(p: 1) AND at > \(p: 2) ORDER BY at", [.text(subject), .text(since)]) { $0.text(0) }
     }
 
     /// Refuses while `failures` (oldest first, within the window) reach `limit`, until enough of

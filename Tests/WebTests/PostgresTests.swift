@@ -45,7 +45,7 @@ final class PostgresTests: XCTestCase {
         let org = try client.scalar("SELECT min(id) FROM organizations")
         try client.otherConnection().run("""
             INSERT INTO connections (org_id, name, status, connection_type, approval_type, visibility, search_code, invite_token, created_at, updated_at)
-            VALUES (?1, 'Written elsewhere', 'Enabled', 'Standard', 'Manually approve', 'Private', 'EXSEWHR2', 'written-elsewhere-token-aaaa', 'x', 'x')
+            VALUES (\(p: 1), 'Written elsewhere', 'Enabled', 'Standard', 'Manually approve', 'Private', 'EXSEWHR2', 'written-elsewhere-token-aaaa', 'x', 'x')
             """, [.init(org)])
         let after = client.text(client.get("/connections"))
         XCTAssertTrue(after.contains(Format.integer(total + 1)), "the remembered count was dropped")
@@ -75,7 +75,7 @@ final class PostgresTests: XCTestCase {
     /// Text PostgreSQL cannot hold (a NUL) is the sender's mistake, never a 500.
     func testANulInTextIsABadRequest() throws {
         let client = try TestClient()
-        XCTAssertThrowsError(try client.handler.database.scalar("SELECT count(*) FROM users WHERE email = ?1", [.text("a\u{0}b@x.test")])) { error in
+        XCTAssertThrowsError(try client.handler.database.scalar("SELECT count(*) FROM users WHERE email = \(p: 1)", [.text("a\u{0}b@x.test")])) { error in
             XCTAssertTrue((error as? StorageError)?.isUnstorableText ?? false, "\(error)")
         }
         let response = client.get("/find?code=AB\u{0}CDEF")
@@ -104,7 +104,7 @@ extension PostgresTests {
         let client = try TestClient()
         let database = client.handler.database
         for text in ["ÉCOLE Supérieure", "ΣΤΑΘΜΟΣ Αθήνα", "ὈΔΥΣΣΕΎΣ", "İstanbul", "Straße ẞ", "ÅRHUS ØST", "ǅemal", "Ǆ", "ﬃ", "K Å Ω", "plain ascii"] {
-            XCTAssertEqual(try database.scalar("SELECT fold(?1)", [.text(text)]), .text(TextFolding.fold(text)), text)
+            XCTAssertEqual(try database.scalar("SELECT fold(\(p: 1))", [.text(text)]), .text(TextFolding.fold(text)), text)
         }
     }
 }

@@ -66,7 +66,7 @@ final class SignInSecurityTests: XCTestCase {
         let client = try TestClient()
         XCTAssertEqual(attempt(client, DemoData.viewerEmail, TestClient.password + "\u{0}anything", from: "192.0.2.20").status, 401)
         try client.signIn(DemoData.adminEmail)
-        let org = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ?1",
+        let org = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = \(p: 1)",
                                     [.text(DemoData.adminEmail)])
         // A new account's password is set on the invitation's page.
         XCTAssertEqual(try client.post("/users", [("org", String(org)), ("action", "add"), ("email", "nul@demo.test"), ("role", "Viewer")]).status, 200)
@@ -93,7 +93,7 @@ final class SignInSecurityTests: XCTestCase {
         XCTAssertEqual(try failures(), 30, "right codes are not counted")
         // At the limit every code is refused, the right one too: answering it would tell a guesser which guess is right.
         try client.otherConnection().run("""
-            INSERT INTO sign_in_failures (subject, at) SELECT 'search-code:203.0.113.50', ?2 FROM json_each(?1)
+            INSERT INTO sign_in_failures (subject, at) SELECT 'search-code:203.0.113.50', \(p: 2) FROM (\(ids: 1)) AS ids
             """, [.text("[" + Array(repeating: "0", count: 70).joined(separator: ",") + "]"), .text(DateText.store(Date().addingTimeInterval(-60)))])
         let refused = client.get("/find?code=ZZZZZZ99")
         XCTAssertEqual(refused.status, 429)
