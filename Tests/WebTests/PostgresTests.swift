@@ -34,6 +34,25 @@ final class PostgresTests: XCTestCase {
         XCTAssertEqual(client.get("/connections?f=name&op=contains&v=park").status, 200)
     }
 
+    /// A statement says itself whether it may be sent again on a new connection: a read does
+    /// (whatever its first word: this one starts with WITH), a write never does (it may have been done).
+    func testAReadIsSentAgainAfterALostConnectionAndAWriteIsNot() throws {
+        let client = try TestClient()
+        let database = try client.otherConnection()
+        let other = try client.otherConnection()
+        func endConnection() throws {
+            let pid = try database.scalarInt("SELECT pg_backend_pid()")
+            XCTAssertEqual(try other.scalarInt("SELECT count(*) FROM (SELECT pg_terminate_backend(CAST(\(p: 1) AS integer))) AS ended", [.init(pid)]), 1)
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        try endConnection()
+        XCTAssertEqual(try database.query("WITH one AS (SELECT 1 AS n) SELECT n FROM one") { $0.int(0) }, [1])
+        try endConnection()
+        XCTAssertThrowsError(try database.change("UPDATE organizations SET name = name WHERE id = \(p: 1) RETURNING id", [-1]) { $0.int(0) }) {
+            XCTAssertTrue(($0 as? StorageError)?.isUnreachable == true, "\($0)")
+        }
+    }
+
     /// A write through one host is in every host's next answer: what a process remembers (counts,
     /// sessions) is checked against PostgreSQL's snapshot, which any commit anywhere changes.
     func testAWriteElsewhereIsSeenAtOnceDespiteWhatThisProcessRemembers() throws {
