@@ -476,4 +476,39 @@ final class EmailTests: XCTestCase, DriverFixtures {
         let invitation = try XCTUnwrap(sent.first { $0.item.recipient == "newcomer2@example.org" }).path("/invitation/")
         XCTAssertTrue(driver.text(driver.get(invitation)).contains("newcomer2@example.org"))
     }
+
+    /// An email queued before links were drawn at sending held their secrets in its payload: the
+    /// sender's claim drops them (keeping which invitation it is about), and the email goes out
+    /// with links drawn then.
+    func testAnEmailQueuedWithItsLinksBeforeLosesThemWhenClaimedAndIsSentWithNewOnes() throws {
+        let client = try emailClient()
+        try client.signIn(DemoData.adminEmail)
+        let org = try client.scalar("SELECT min(id) FROM organizations")
+        let connection = try makeConnection(client)
+        _ = join(TestClient.sharing(client), connection.token, name: "Olga Old", email: "olga@example.org")
+        XCTAssertEqual(try client.post("/users", [("org", String(org)), ("action", "add"), ("email", "old@example.org"), ("role", "Viewer")]).status, 200)
+        let database = try client.otherConnection()
+        let membership = try XCTUnwrap(Int(membership(client, connection: connection.id, email: "olga@example.org")[4]))
+        let oldStatus = Secret.generate(), oldInvitation = Secret.generate()
+        try database.run("INSERT INTO status_links (token_hash, membership_id) VALUES (\(p: 1), \(p: 2))", [.text(Secret.hash(oldStatus)), .init(membership)])
+        try database.run("UPDATE user_invitations SET token_hash = \(p: 1) WHERE email = 'old@example.org'", [.text(Secret.hash(oldInvitation))])
+        try database.run("""
+            UPDATE outbox SET payload = \(p: 1) WHERE kind = 'request received' AND recipient = 'olga@example.org'
+            """, [.text(JSON.text(of: ["driver": "Olga Old", "statusToken": oldStatus]))])
+        try database.run("""
+            UPDATE outbox SET payload = \(p: 1) WHERE kind = 'user invitation' AND recipient = 'old@example.org'
+            """, [.text(JSON.text(of: ["organization": "Old", "role": "Viewer", "inviter": "An Admin", "invitationToken": oldInvitation]))])
+
+        let sent = try client.sendEmails(outcome: .temporaryFailure("451 4.3.0 try later"))
+        let stored = try StoredValues.text(of: database)
+        XCTAssertFalse(stored.contains(oldStatus) || stored.contains(oldInvitation), "a claimed email keeps no secret, sent or not")
+        let received = try XCTUnwrap(sent.first { $0.item.kind == .requestReceived && $0.item.recipient == "olga@example.org" })
+        XCTAssertEqual(try membershipID(ofStatus: received.token("/status/"), client), membership)
+        let invitation = try XCTUnwrap(sent.first { $0.item.kind == .userInvitation }).path("/invitation/")
+        XCTAssertTrue(client.text(TestClient.sharing(client).get(invitation)).contains("old@example.org"))
+        // Tried again later: still about the same invitation.
+        let retried = try client.sendEmails(now: Date().addingTimeInterval(3600))
+        let again = try XCTUnwrap(retried.first { $0.item.kind == .userInvitation }).path("/invitation/")
+        XCTAssertTrue(client.text(TestClient.sharing(client).get(again)).contains("old@example.org"))
+    }
 }
