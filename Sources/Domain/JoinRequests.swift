@@ -176,8 +176,8 @@ public struct JoinRequests {
             try insertAnswers(membership: membership, questions: joinable.questions, answers: answers)
             let emails = DriverEmails(database: database)
             if confirming {
-                let confirmation = try EmailConfirmations(database: database).create(membership: membership)
-                try emails.enqueue(.emailConfirmation, membership: membership, extra: ["confirmToken": confirmation])
+                try EmailConfirmations(database: database).create(membership: membership)
+                try emails.enqueue(.emailConfirmation, membership: membership)
             } else if state == .connected {
                 try emails.enqueue(.requestApproved, membership: membership)
             } else {
@@ -237,8 +237,8 @@ public struct JoinRequests {
             SELECT count(*) FROM memberships m WHERE m.id = \(p: 1) AND m.state = 'Pending'
             AND EXISTS (SELECT 1 FROM email_confirmations e WHERE e.membership_id = m.id AND e.confirmed_at IS NULL)
             """, [.init(id)]) > 0 {
-            let confirmation = try EmailConfirmations(database: database).create(membership: id)
-            try emails.enqueue(.emailConfirmation, membership: id, extra: ["confirmToken": confirmation])
+            try EmailConfirmations(database: database).create(membership: id)
+            try emails.enqueue(.emailConfirmation, membership: id)
         } else {
             try emails.enqueue(.statusLink, membership: id)
         }

@@ -48,15 +48,15 @@ public struct UserInvitations {
             }
             try database.run("DELETE FROM user_invitations WHERE org_id = \(p: 1) AND \(caseless: "email") = \(caseless: 2)",
                              [.init(organizationID), .text(email)])
-            let token = Secret.generate()
-            try database.run("""
+            // The link is drawn when the email is sent (`issue`): until then the hash is of a secret nobody keeps.
+            let invitation = try database.insertReturningID("""
                 INSERT INTO user_invitations (org_id, email, role, token_hash, invited_by, created_at, expires_at)
                 VALUES (\(p: 1), \(p: 2), \(p: 3), \(p: 4), \(p: 5), \(p: 6), \(p: 7))
-                """, [.init(organizationID), .text(email), .text(role.rawValue), .text(Secret.hash(token)), .init(access.userID),
+                """, [.init(organizationID), .text(email), .text(role.rawValue), .text(Secret.hash(Secret.generate())), .init(access.userID),
                       .text(DateText.store(now)), .text(DateText.store(now.addingTimeInterval(Self.lifetime)))])
             let organization = try database.query("SELECT name FROM organizations WHERE id = \(p: 1)", [.init(organizationID)]) { $0.text(0) }.first ?? ""
             try Outbox(database: database).enqueue(.userInvitation, to: email, organizationID: organizationID, payload: [
-                "organization": organization, "role": role.rawValue, "inviter": access.name, Self.tokenKey: token,
+                "organization": organization, "role": role.rawValue, "inviter": access.name, EmailLinks.invitationKey: String(invitation),
             ])
             try AuditLog(database: database).record(by: access, organizationID: organizationID, action: "User invited", subject: email,
                                                    details: ["role": role.rawValue])
@@ -64,8 +64,15 @@ public struct UserInvitations {
         }
     }
 
-    /// The outbox payload's key for the invitation link's secret (dropped once the email is sent).
-    public static let tokenKey = "invitationToken"
+    /// Inside the sender's transaction: the invitation's link, drawn for the email that carries it
+    /// (the link of an earlier copy stops working: an invitation has one); nil when the invitation
+    /// was answered, revoked or has expired.
+    func issue(invitation id: Int, now: Date) throws -> String? {
+        let token = Secret.generate()
+        try database.run("UPDATE user_invitations SET token_hash = \(p: 2) WHERE id = \(p: 1) AND expires_at > \(p: 3)",
+                         [.init(id), .text(Secret.hash(token)), .text(DateText.store(now))])
+        return try database.scalarInt("SELECT count(*) FROM user_invitations WHERE token_hash = \(p: 1)", [.text(Secret.hash(token))]) > 0 ? token : nil
+    }
 
     /// The organization's invitations not yet accepted, declined or revoked, newest first.
     public func pending(in organizationID: Int, now: Date = Date()) throws -> [Invitation] {

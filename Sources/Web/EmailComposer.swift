@@ -5,8 +5,8 @@ import Storage
 /// Turns an outbox row into the email sent: subject, plain text and HTML from the templates in
 /// `Views/emails/` (`{{value}}` escaped in the HTML, `{{{value}}}` as is in the text), the host's
 /// name for drivers as the sender's display name, the row's stable Message-ID, and for an invite
-/// the QR code as an inline picture. Invites and digests read the connection and the waiting
-/// requests as they are when sent.
+/// the QR code as an inline picture. Links are drawn when the email is composed; invites and
+/// digests read the connection and the waiting requests then, so they are current.
 struct EmailComposer {
     let configuration: WebConfiguration
     let settings: SMTPSettings
@@ -21,15 +21,17 @@ struct EmailComposer {
     /// Width of the QR code in an invite: zbar and phone cameras read it easily, and it stays small.
     static let qrPixels = 330
 
+    /// Draws the email's links (`EmailLinks`) right before it is sent; skipped when what they lead to is gone.
     func compose(_ item: OutboxItem) throws -> Composed {
+        guard let links = try EmailLinks.draw(for: item, database: database) else { return .skip("what its link leads to is gone") }
         let payload = item.payload
         var context: [String: TemplateValue] = [
             "organization": .text(payload["organization"] ?? ""), "connection": .text(payload["connection"] ?? ""),
             "driver": .text(payload["driver"] ?? ""), "reason": .text(payload["reason"] ?? ""),
             "benefits": .list((payload["benefits"] ?? "").split(separator: "\n").map { .text(String($0)) }),
         ]
-        if let token = payload["statusToken"] { context["statusURL"] = .text(configuration.absoluteURL("/status/" + token)) }
-        if let token = payload["confirmToken"] {
+        if let token = links.status { context["statusURL"] = .text(configuration.absoluteURL("/status/" + token)) }
+        if let token = links.confirmation {
             context["confirmURL"] = .text(configuration.absoluteURL("/confirm/" + token))
             context["confirmHours"] = .text(Int(EmailConfirmations.lifetime / 3600))
         }
@@ -60,7 +62,7 @@ struct EmailComposer {
                 .first.map { $0.map { .text($0) } } ?? [])
             subject = "\(organization) invites you to join \(connection)"
         case .userInvitation:
-            guard let token = payload[UserInvitations.tokenKey] else { return .skip("the invitation's link is gone") }
+            guard let token = links.invitation else { return .skip("the invitation is gone") }
             context["invitationURL"] = .text(configuration.absoluteURL("/invitation/" + token))
             context["role"] = .text(payload["role"] ?? "")
             context["inviter"] = .text(payload["inviter"] ?? "")

@@ -121,6 +121,10 @@ public final class EmailDelivery: Sendable {
             case .skip(let reason): return (.skipped(reason), false)
             case .message(let composed): message = composed
             }
+        } catch let error as StorageError where error.isBusy {
+            // Composing writes (its links are drawn then): a busy database is a reason to try later.
+            Log.error("email \(item.id) (\(item.kind.rawValue)) attempt \(item.attempts): \(error)")
+            return (.temporaryFailure("the database was busy: \(error)"), false)
         } catch {
             Log.error("email \(item.id) (\(item.kind.rawValue)) cannot be composed: \(error)")
             return (.permanentFailure("cannot be composed: \(error)"), false)

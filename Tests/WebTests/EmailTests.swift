@@ -63,8 +63,9 @@ final class EmailTests: XCTestCase, DriverFixtures {
         var queued = try outbox(client, after: last)
         let received = try XCTUnwrap(queued.first { $0.kind == "request received" })
         XCTAssertEqual(received.recipient, "ana@example.org")
-        XCTAssertEqual(try membershipID(ofStatus: XCTUnwrap(received.payload["statusToken"]), client), try membershipID(ofStatus: first, client),
-                       "the email's own status link leads to the request")
+        let email = try XCTUnwrap(client.sendEmails().first { $0.item.id == received.id })
+        XCTAssertEqual(try membershipID(ofStatus: email.token("/status/"), client), try membershipID(ofStatus: first, client),
+                       "the email's own status link, drawn when it is sent, leads to the request")
         XCTAssertEqual(received.payload["driver"], "Ana Driver")
         XCTAssertEqual(Set(queued.filter { $0.kind == "digest" }.map(\.recipient)), try hosts(client, org: org),
                        "each officer and Admin of the organization hears of it")
@@ -149,10 +150,11 @@ final class EmailTests: XCTestCase, DriverFixtures {
         XCTAssertTrue(driver.text(answer).contains("Check your email"))
         let row = try membership(client, connection: connection.id, email: "carla@acme.example")
         XCTAssertEqual(row.first, "Pending", "the address is not proven yet")
-        let sent = try XCTUnwrap(outbox(client, after: last).first { $0.kind == "email confirmation" })
-        XCTAssertEqual(sent.recipient, "carla@acme.example")
-        let confirm = try XCTUnwrap(sent.payload["confirmToken"])
-        let status = try XCTUnwrap(sent.payload["statusToken"])
+        XCTAssertTrue(try outbox(client, after: last).contains { $0.kind == "email confirmation" })
+        let sent = try XCTUnwrap(client.sendEmails().first { $0.item.kind == .emailConfirmation })
+        XCTAssertEqual(sent.item.recipient, "carla@acme.example")
+        let confirm = try sent.token("/confirm/")
+        let status = try sent.token("/status/")
         XCTAssertEqual(try membershipID(ofStatus: status, client), Int(row[4]))
         XCTAssertTrue(driver.text(driver.get("/status/\(status)")).contains("Email not confirmed"))
         try client.signIn(DemoData.adminEmail)
@@ -184,27 +186,28 @@ final class EmailTests: XCTestCase, DriverFixtures {
         // A link past its lifetime connects no one; asking again sends a new one (once the last email is older than the pause).
         last = try lastOutboxID(client)
         _ = join(driver, connection.token, email: "late@acme.example")
-        let late = try XCTUnwrap(outbox(client, after: last).first { $0.kind == "email confirmation" })
+        let late = try XCTUnwrap(client.sendEmails().first { $0.item.kind == .emailConfirmation }).token("/confirm/")
         try client.otherConnection().run("UPDATE email_confirmations SET expires_at = '2000-01-01T00:00:00Z'")
-        let expired = driver.request("POST", "/confirm/\(late.payload["confirmToken"]!)")
+        let expired = driver.request("POST", "/confirm/\(late)")
         XCTAssertEqual(expired.status, 409)
         XCTAssertTrue(driver.text(expired).contains("has expired"))
         XCTAssertEqual(try membership(client, connection: connection.id, email: "late@acme.example").first, "Pending")
         try client.otherConnection().run("UPDATE outbox SET created_at = '2000-01-01T00:00:00Z'")
         last = try lastOutboxID(client)
         XCTAssertEqual(join(driver, connection.token, email: "late@acme.example").status, 200)
-        let renewed = try XCTUnwrap(outbox(client, after: last).first { $0.kind == "email confirmation" })
-        XCTAssertNotEqual(renewed.payload["confirmToken"], late.payload["confirmToken"])
-        XCTAssertEqual(driver.request("POST", "/confirm/\(renewed.payload["confirmToken"]!)").status, 303)
+        XCTAssertTrue(try outbox(client, after: last).contains { $0.kind == "email confirmation" })
+        let renewed = try XCTUnwrap(client.sendEmails().first { $0.item.kind == .emailConfirmation }).token("/confirm/")
+        XCTAssertNotEqual(renewed, late)
+        XCTAssertEqual(driver.request("POST", "/confirm/\(renewed)").status, 303)
         XCTAssertEqual(try membership(client, connection: connection.id, email: "late@acme.example").first, "Connected")
 
         // When the host decides first, the link no longer works.
         last = try lastOutboxID(client)
         _ = join(driver, connection.token, email: "denied@acme.example")
-        let denied = try XCTUnwrap(outbox(client, after: last).first { $0.kind == "email confirmation" })
+        let denied = try XCTUnwrap(client.sendEmails().first { $0.item.kind == .emailConfirmation }).token("/confirm/")
         let id = try client.scalar("SELECT m.id FROM memberships m JOIN drivers d ON d.id = m.driver_id WHERE d.email = 'denied@acme.example'")
         XCTAssertEqual(try decide(client, [id], "deny", reason: "Not staff").status, 303)
-        XCTAssertEqual(driver.request("POST", "/confirm/\(denied.payload["confirmToken"]!)").status, 404)
+        XCTAssertEqual(driver.request("POST", "/confirm/\(denied)").status, 404)
         XCTAssertEqual(try membership(client, connection: connection.id, email: "denied@acme.example").first, "Denied")
     }
 
@@ -215,7 +218,7 @@ final class EmailTests: XCTestCase, DriverFixtures {
         let newcomer = join(TestClient.sharing(client), connection.token, name: "Vera", email: "vera@example.org", answers: ["V-1"])
         let received = try outbox(client, after: last).filter { $0.kind != "digest" }
         XCTAssertEqual(received.map(\.kind), ["request received"])
-        let status = try XCTUnwrap(received[0].payload["statusToken"])
+        let status = try XCTUnwrap(client.sendEmails().first { $0.item.id == received[0].id }).token("/status/")
         try client.otherConnection().run("UPDATE outbox SET created_at = '2000-01-01T00:00:00Z'")
 
         last = try lastOutboxID(client)
@@ -228,7 +231,8 @@ final class EmailTests: XCTestCase, DriverFixtures {
         let resent = try outbox(client, after: last)
         XCTAssertEqual(resent.map(\.kind), ["status link"])
         XCTAssertEqual(resent[0].recipient, "vera@example.org", "to the address that asked first, not as typed now")
-        XCTAssertEqual(try membershipID(ofStatus: XCTUnwrap(resent[0].payload["statusToken"]), client), try membershipID(ofStatus: status, client))
+        let resentLink = try XCTUnwrap(client.sendEmails().first { $0.item.id == resent[0].id }).token("/status/")
+        XCTAssertEqual(try membershipID(ofStatus: resentLink, client), try membershipID(ofStatus: status, client))
         XCTAssertEqual(try membership(client, connection: connection.id, email: "vera@example.org")[3], "Vera", "nothing changed")
         // Again at once: no second email (a form is no way to flood an inbox).
         last = try lastOutboxID(client)
@@ -346,6 +350,7 @@ final class EmailTests: XCTestCase, DriverFixtures {
         let database = try client.otherConnection()
         let items = try Outbox(database: database).claim(limit: 1000, lease: OutboxLease(database: database, holder: "t", duration: 60))
         let composer = EmailComposer(configuration: client.handler.configuration, settings: Self.settings, database: database)
+        var deniedPath = ""
         for (kind, subject) in [(EmailKind.requestReceived, "Your request to join Driver test"),
                                 (.requestDenied, " was not approved")] {
             let item = try XCTUnwrap(items.first { $0.kind == kind && $0.recipient == "zoe@example.org" })
@@ -355,16 +360,16 @@ final class EmailTests: XCTestCase, DriverFixtures {
             XCTAssertEqual(message.from.address, "noreply@connect.example.test")
             let head = String(decoding: message.rendered(), as: UTF8.self).components(separatedBy: "\r\n\r\n")[0]
             XCTAssertFalse(head.lowercased().contains("\r\nbcc:"), head)
-            let statusURL = "https://connect.example.test/status/\(try XCTUnwrap(item.payload["statusToken"]))"
-            XCTAssertTrue(message.text.contains(statusURL) && message.html.contains(statusURL), "both parts link the status page")
+            let statusPath = try SentEmail(item: item, message: message).path("/status/")
+            XCTAssertTrue(message.html.contains("https://connect.example.test" + statusPath), "both parts link the status page")
             XCTAssertTrue(message.html.contains("Ünïted &lt;Chargers&gt;") && message.text.contains("Ünïted <Chargers>"))
             if kind == .requestDenied {
+                deniedPath = statusPath
                 XCTAssertTrue(message.html.contains("&lt;script&gt;x&lt;/script&gt;") && !message.html.contains("<script>"))
                 XCTAssertTrue(message.text.contains("Reason: <script>x</script>"))
             }
         }
-        let denied = try XCTUnwrap(items.first { $0.kind == .requestDenied && $0.recipient == "zoe@example.org" }?.payload["statusToken"])
-        let page = client.text(TestClient.sharing(client).get("/status/\(denied)"))
+        let page = client.text(TestClient.sharing(client).get(deniedPath))
         XCTAssertTrue(page.contains("role=\"status\">Denied<"), "the link opens the driver's own request")
     }
 
@@ -408,5 +413,102 @@ final class EmailTests: XCTestCase, DriverFixtures {
         for link in links where !link.contains("/requests") && !link.contains("/account/") {
             XCTAssertEqual(driver.get(String(link.dropFirst("https://connect.example.test".count))).status, 200, link)
         }
+    }
+
+    /// Links are drawn when an email is sent, so neither a queued email (email not set up, or not yet
+    /// due) nor a failed one leaves a working link in a copy of the database, while what it is
+    /// about is kept: sent later, each email's links lead to its request or invitation, and an
+    /// email whose invitation is gone meanwhile is skipped.
+    func testACopyOfTheDatabaseHoldsNoWorkingLinkOfAQueuedOrFailedEmail() throws {
+        let client = try emailClient()
+        try client.signIn(DemoData.adminEmail)
+        let org = try client.scalar("SELECT min(id) FROM organizations")
+        let manual = try makeConnection(client)
+        let byDomain = try makeConnection(client, approval: "Automatically approve by email domain", domains: ["acme.example"])
+        let driver = TestClient.sharing(client)
+        func invite(_ email: String) throws {
+            XCTAssertEqual(try client.post("/users", [("org", String(org)), ("action", "add"), ("email", email), ("role", "Admin")]).status, 200)
+        }
+        func events(_ n: Int) throws {
+            _ = join(driver, manual.token, name: "Ana \(n)", email: "ana\(n)@example.org")
+            _ = join(driver, byDomain.token, name: "Carla \(n)", email: "carla\(n)@acme.example")
+            try invite("newcomer\(n)@example.org")
+        }
+        try events(1)
+        // Delivery fails for good: the links drawn for it are not stored.
+        let failed = try client.sendEmails(now: Date().addingTimeInterval(2 * HostDigests.interval), outcome: .permanentFailure("550 5.1.1 no such user"))
+        XCTAssertEqual(Set(failed.map(\.item.kind)), [.requestReceived, .emailConfirmation, .userInvitation, .digest])
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM outbox WHERE state <> 'failed'"), 0)
+        try events(2)
+        try invite("gone@example.org")
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM outbox WHERE state = 'queued' AND kind <> 'digest'"), 4)
+
+        let database = try client.otherConnection()
+        let stored = try StoredValues.text(of: database)
+        let linkHashes = Set(try database.query("""
+            SELECT token_hash FROM status_links UNION ALL SELECT token_hash FROM email_confirmations
+            UNION ALL SELECT token_hash FROM user_invitations UNION ALL SELECT token_hash FROM unsubscribe_links
+            """) { $0.text(0) })
+        let base64URL = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        let candidates = Set(stored.split { !base64URL.contains($0) }.filter { $0.count >= 43 }.map(String.init))
+        XCTAssertFalse(candidates.isEmpty)
+        for candidate in candidates { XCTAssertFalse(linkHashes.contains(Secret.hash(candidate)), "\(candidate) is a working link") }
+        let failedLinks = try failed.filter { $0.item.kind != .digest }.flatMap { email in
+            try ["/status/", "/confirm/", "/invitation/"].filter { email.message.text.contains("example.test" + $0) }.map { try email.path($0) }
+        }
+        XCTAssertEqual(failedLinks.count, 4, "\(failedLinks)")
+        for link in failedLinks {
+            XCTAssertFalse(stored.contains(String(link.split(separator: "/").last!)), link)
+            XCTAssertEqual(driver.get(link).status, 200, "\(link): the failed email's link works for whoever would have read it")
+        }
+
+        // Sent later, the queued emails carry links to their own request and invitation.
+        try database.run("DELETE FROM user_invitations WHERE email = 'gone@example.org'")
+        let sent = try client.sendEmails()
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM outbox WHERE recipient = 'gone@example.org' AND state = 'skipped'"), 1,
+                       "the invitation is gone: nothing to send")
+        let received = try XCTUnwrap(sent.first { $0.item.recipient == "ana2@example.org" })
+        XCTAssertEqual(try membershipID(ofStatus: received.token("/status/"), client),
+                       try XCTUnwrap(Int(membership(client, connection: manual.id, email: "ana2@example.org")[4])))
+        let confirmation = try XCTUnwrap(sent.first { $0.item.recipient == "carla2@acme.example" })
+        XCTAssertEqual(driver.request("POST", try confirmation.path("/confirm/")).status, 303)
+        XCTAssertEqual(try membership(client, connection: byDomain.id, email: "carla2@acme.example").first, "Connected")
+        let invitation = try XCTUnwrap(sent.first { $0.item.recipient == "newcomer2@example.org" }).path("/invitation/")
+        XCTAssertTrue(driver.text(driver.get(invitation)).contains("newcomer2@example.org"))
+    }
+
+    /// An email queued before links were drawn at sending held their secrets in its payload: the
+    /// sender's claim drops them (keeping which invitation it is about), and the email goes out
+    /// with links drawn then.
+    func testAnEmailQueuedWithItsLinksBeforeLosesThemWhenClaimedAndIsSentWithNewOnes() throws {
+        let client = try emailClient()
+        try client.signIn(DemoData.adminEmail)
+        let org = try client.scalar("SELECT min(id) FROM organizations")
+        let connection = try makeConnection(client)
+        _ = join(TestClient.sharing(client), connection.token, name: "Olga Old", email: "olga@example.org")
+        XCTAssertEqual(try client.post("/users", [("org", String(org)), ("action", "add"), ("email", "old@example.org"), ("role", "Viewer")]).status, 200)
+        let database = try client.otherConnection()
+        let membership = try XCTUnwrap(Int(membership(client, connection: connection.id, email: "olga@example.org")[4]))
+        let oldStatus = Secret.generate(), oldInvitation = Secret.generate()
+        try database.run("INSERT INTO status_links (token_hash, membership_id) VALUES (\(p: 1), \(p: 2))", [.text(Secret.hash(oldStatus)), .init(membership)])
+        try database.run("UPDATE user_invitations SET token_hash = \(p: 1) WHERE email = 'old@example.org'", [.text(Secret.hash(oldInvitation))])
+        try database.run("""
+            UPDATE outbox SET payload = \(p: 1) WHERE kind = 'request received' AND recipient = 'olga@example.org'
+            """, [.text(JSON.text(of: ["driver": "Olga Old", "statusToken": oldStatus]))])
+        try database.run("""
+            UPDATE outbox SET payload = \(p: 1) WHERE kind = 'user invitation' AND recipient = 'old@example.org'
+            """, [.text(JSON.text(of: ["organization": "Old", "role": "Viewer", "inviter": "An Admin", "invitationToken": oldInvitation]))])
+
+        let sent = try client.sendEmails(outcome: .temporaryFailure("451 4.3.0 try later"))
+        let stored = try StoredValues.text(of: database)
+        XCTAssertFalse(stored.contains(oldStatus) || stored.contains(oldInvitation), "a claimed email keeps no secret, sent or not")
+        let received = try XCTUnwrap(sent.first { $0.item.kind == .requestReceived && $0.item.recipient == "olga@example.org" })
+        XCTAssertEqual(try membershipID(ofStatus: received.token("/status/"), client), membership)
+        let invitation = try XCTUnwrap(sent.first { $0.item.kind == .userInvitation }).path("/invitation/")
+        XCTAssertTrue(client.text(TestClient.sharing(client).get(invitation)).contains("old@example.org"))
+        // Tried again later: still about the same invitation.
+        let retried = try client.sendEmails(now: Date().addingTimeInterval(3600))
+        let again = try XCTUnwrap(retried.first { $0.item.kind == .userInvitation }).path("/invitation/")
+        XCTAssertTrue(client.text(TestClient.sharing(client).get(again)).contains("old@example.org"))
     }
 }

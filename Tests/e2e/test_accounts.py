@@ -1,5 +1,4 @@
 """Accounts, organizations and access control, through nginx."""
-import json
 import re
 import subprocess
 import urllib.parse
@@ -8,6 +7,7 @@ import pytest
 import requests
 
 from harness import ADMIN, BINARY, OFFICER, PASSWORD, VIEWER, Stack, count_rate_events, secret_hash, utc_timestamp
+from test_email import link, smtp, smtp_args, to  # noqa: F401 (smtp is a fixture)
 
 
 def login_form(stack, browser=None):
@@ -170,14 +170,6 @@ def test_the_table_shows_only_my_organizations(stack, orgs):
     assert stack.get("/connections?org=abc").status_code == 400
 
 
-def invitation_link(stack, email):
-    """The link of the newest invitation emailed to `email`, from the outbox (only its hash is in user_invitations)."""
-    with stack.db() as db:
-        payload = db.execute("SELECT payload FROM outbox WHERE kind = 'user invitation' AND recipient = ? ORDER BY id DESC",
-                             (email,)).fetchone()[0]
-    return "/invitation/" + json.loads(payload)["invitationToken"]
-
-
 def test_adding_a_user_is_an_invitation_and_says_nothing_of_other_accounts(stack, orgs):
     org = orgs["second"]
     # viewer@demo.test has an account; nobody.yet@demo.test has none: the Admin reads the same answer.
@@ -200,8 +192,14 @@ def test_adding_a_user_is_an_invitation_and_says_nothing_of_other_accounts(stack
         assert "was revoked" in stack.post("/users", data={"org": orgs["first"], "action": "revoke", "invitation": invitation}).text
 
 
-def test_admins_manage_users_and_every_change_is_audited(stack, orgs):
-    org = orgs["second"]
+def test_admins_manage_users_and_every_change_is_audited(fresh_stack, smtp):
+    # A stack that sends email: the invitation's link is drawn when the email is sent, and read from it.
+    server = smtp().start()
+    stack = fresh_stack(connections=60, extra_args=smtp_args(server)).start()
+    with stack.db() as db:
+        first, org = [row[0] for row in db.execute("SELECT id FROM organizations ORDER BY id LIMIT 2").fetchall()]
+        connection = db.execute("SELECT min(id) FROM connections WHERE org_id = ?", (org,)).fetchone()[0]
+    assert attempt(stack, ADMIN, "not the password").status_code == 401
     added = stack.post("/users", data={"org": org, "action": "add", "email": "new.person@demo.test", "role": "Viewer"})
     assert added.status_code == 200 and "An invitation was sent to new.person@demo.test." in added.text
     for email in ("not-an-email", "nul\x00byte@x.test", "a" * 300 + "@x.test", "two@at@x.test"):
@@ -210,10 +208,10 @@ def test_admins_manage_users_and_every_change_is_audited(stack, orgs):
     huge = stack.post("/users", data={"org": org, "action": "add", "email": "a@b.test", "role": "Viewer", "name": "x" * 1_500_000})
     assert huge.status_code == 413
     # The person creates their account by the emailed link: a name and a password of their own.
-    link = invitation_link(stack, "new.person@demo.test")
-    short = requests.post(stack.base + link, data={"action": "accept", "name": "S", "password": "short"}, timeout=30)
+    invitation = link(server.wait_for(1, where=to("new.person@demo.test"))[0].get_body(("plain",)).get_content(), "/invitation/")
+    short = requests.post(stack.base + invitation, data={"action": "accept", "name": "S", "password": "short"}, timeout=30)
     assert short.status_code == 400 and "at least 12 characters" in short.text
-    accepted = requests.post(stack.base + link, data={"action": "accept", "name": "<b>New</b> Person", "password": "a long first password"},
+    accepted = requests.post(stack.base + invitation, data={"action": "accept", "name": "<b>New</b> Person", "password": "a long first password"},
                              timeout=30)
     assert accepted.status_code == 200 and "You joined" in accepted.text
     again = stack.post("/users", data={"org": org, "action": "add", "email": "NEW.person@demo.test", "role": "Viewer"})
@@ -222,13 +220,13 @@ def test_admins_manage_users_and_every_change_is_audited(stack, orgs):
     own_page = stack.get(f"/connections?org={org}", as_user=newcomer)
     assert own_page.status_code == 200
     assert "&lt;b&gt;New&lt;/b&gt; Person" in own_page.text and "<b>New</b>" not in own_page.text  # the header's name
-    assert stack.get(f"/connections?org={orgs['first']}", as_user=newcomer).status_code == 404
+    assert stack.get(f"/connections?org={first}", as_user=newcomer).status_code == 404
     with stack.db() as db:
         user = db.execute("SELECT id FROM users WHERE email = 'new.person@demo.test'").fetchone()[0]
         admin = db.execute("SELECT id FROM users WHERE email = ?", (ADMIN,)).fetchone()[0]
     changed = stack.post("/users", data={"org": org, "action": "role", "user": user, "role": "Connections officer"})
     assert changed.status_code == 200 and "is now Connections officer" in changed.text
-    assert stack.get(f"/connections/{orgs['connection'][org]}/invite", as_user=newcomer).status_code == 200
+    assert stack.get(f"/connections/{connection}/invite", as_user=newcomer).status_code == 200
     removed = stack.post("/users", data={"org": org, "action": "remove", "user": user})
     assert removed.status_code == 200 and "was removed" in removed.text
     assert stack.get(f"/connections?org={org}", as_user=newcomer).status_code == 404

@@ -14,13 +14,27 @@ public struct EmailConfirmations {
     /// How long a confirmation link works.
     public static let lifetime: TimeInterval = 24 * 60 * 60
 
-    /// Inside the request's transaction: a new link for the membership (an earlier one stops working).
-    func create(membership id: Int, now: Date = Date()) throws -> String {
-        let token = Secret.generate()
+    /// Inside the request's transaction: the request waits for its address to be confirmed (earlier
+    /// links stop working). The row holds the hash of a secret nobody keeps: the links that work
+    /// are drawn when the email is sent (`issue`).
+    func create(membership id: Int, now: Date = Date()) throws {
         try database.run("DELETE FROM email_confirmations WHERE membership_id = \(p: 1)", [.init(id)])
+        try insert(Secret.generate(), membership: id, now: now)
+    }
+
+    /// Inside the sender's transaction: a new link for a request still waiting for its address,
+    /// working for `lifetime` from now (links sent before keep working); nil when none waits.
+    func issue(membership id: Int, now: Date) throws -> String? {
+        guard try database.scalarInt("SELECT count(*) FROM email_confirmations WHERE membership_id = \(p: 1) AND confirmed_at IS NULL",
+                                     [.init(id)]) > 0 else { return nil }
+        let token = Secret.generate()
+        try insert(token, membership: id, now: now)
+        return token
+    }
+
+    private func insert(_ token: String, membership id: Int, now: Date) throws {
         try database.run("INSERT INTO email_confirmations (token_hash, membership_id, expires_at) VALUES (\(p: 1), \(p: 2), \(p: 3))",
                          [.text(Secret.hash(token)), .init(id), .text(DateText.store(now.addingTimeInterval(Self.lifetime)))])
-        return token
     }
 
     /// Inside a decision's transaction: the host decided, so the request no longer waits for its link.
@@ -67,7 +81,9 @@ public struct EmailConfirmations {
     public func confirm(token: String, now: Date = Date()) throws -> String {
         try database.transaction {
             let found = try open(token, now: now)
-            try database.run("UPDATE email_confirmations SET confirmed_at = \(p: 2) WHERE token_hash = \(p: 1)", [.text(Secret.hash(token)), .text(DateText.store(now))])
+            // Every link of the request is used with this one.
+            try database.run("UPDATE email_confirmations SET confirmed_at = \(p: 2) WHERE membership_id = \(p: 1) AND confirmed_at IS NULL",
+                             [.init(found.membership), .text(DateText.store(now))])
             let approves = try database.scalarInt("""
                 SELECT count(*) FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN drivers d ON d.id = m.driver_id
                 WHERE m.id = \(p: 1) AND m.state = 'Pending' AND c.status = 'Enabled' AND \(JoinRequests.domainMatches(connection: "c", email: "d.email"))

@@ -30,7 +30,9 @@ public struct OutboxItem: Sendable {
     public let recipient: String
     public let organizationID: Int?
     public let userID: Int?
-    public let payload: [String: String]
+    public internal(set) var payload: [String: String]
+    /// The request a driver's email is about.
+    public let membershipID: Int?
     /// The unique part of the Message-ID, the same for every attempt.
     public let messageKey: String
     /// Attempts so far, this one included.
@@ -88,13 +90,14 @@ public struct Outbox {
         try database.transaction {
             guard try lease.renew(now: now) else { return [] }
             let items = try database.query("""
-                SELECT id, kind, recipient, org_id, user_id, payload, message_key, attempts + 1, created_at FROM outbox
+                SELECT id, kind, recipient, org_id, user_id, payload, message_key, attempts + 1, created_at, membership_id FROM outbox
                 WHERE state = 'queued' AND due_at <= \(p: 1) ORDER BY due_at, id LIMIT \(p: 2)
                 """, [.text(DateText.store(now)), .init(limit)]) { row in
                 OutboxItem(id: row.int(0), kind: try row.decode(EmailKind.self, 1, table: "outbox", key: "id \(row.int(0))"),
                            recipient: row.text(2), organizationID: row.isNull(3) ? nil : row.int(3), userID: row.isNull(4) ? nil : row.int(4),
-                           payload: Self.decode(row.text(5)), messageKey: row.text(6), attempts: row.int(7), createdAt: row.text(8))
-            }
+                           payload: Self.decode(row.text(5)), membershipID: row.isNull(9) ? nil : row.int(9), messageKey: row.text(6),
+                           attempts: row.int(7), createdAt: row.text(8))
+            }.map(withoutFormerSecrets)
             try database.run("""
                 UPDATE outbox SET state = 'sending', attempts = attempts + 1
                 WHERE id IN (\(ids: 1))
@@ -103,9 +106,23 @@ public struct Outbox {
         }
     }
 
-    /// The payload's keys that hold the secrets of its links: gone once the email is sent or skipped,
-    /// so sent emails in the database hand out no working link (migration 10 did the same for those before it).
-    static let linkSecrets: Set<String> = ["statusToken", "confirmToken", UserInvitations.tokenKey]
+    /// Payloads queued before links were drawn at sending (`EmailLinks`) held the links' secrets
+    /// under these keys (migration 10 dropped them from the emails sent before it).
+    static let formerLinkSecrets: Set<String> = ["statusToken", "confirmToken", "invitationToken"]
+
+    /// Inside the claim: such a payload loses its secrets (the sender draws new links) and keeps
+    /// which invitation it was about, so no claimed email keeps a link in the database.
+    private func withoutFormerSecrets(_ item: OutboxItem) throws -> OutboxItem {
+        guard item.payload.keys.contains(where: Self.formerLinkSecrets.contains) else { return item }
+        var scrubbed = item
+        scrubbed.payload = item.payload.filter { !Self.formerLinkSecrets.contains($0.key) }
+        if let token = item.payload["invitationToken"], let id = try database.query("SELECT id FROM user_invitations WHERE token_hash = \(p: 1)",
+                                                                                   [.text(Secret.hash(token))], row: { $0.int(0) }).first {
+            scrubbed.payload[EmailLinks.invitationKey] = String(id)
+        }
+        try database.run("UPDATE outbox SET payload = \(p: 2) WHERE id = \(p: 1)", [.init(item.id), .text(JSON.text(of: scrubbed.payload))])
+        return scrubbed
+    }
 
     static func decode(_ json: String) -> [String: String] {
         JSON.strings(json) ?? [:]
@@ -129,14 +146,11 @@ public struct Outbox {
         try database.transaction {
             _ = try lease.renew(now: now)
             let id = SQLValue.init(item.id)
-            let withoutLinks = SQLValue.text(JSON.text(of: item.payload.filter { !Self.linkSecrets.contains($0.key) }))
             switch outcome {
             case .sent:
-                try database.run("UPDATE outbox SET state = 'sent', sent_at = \(p: 2), last_error = NULL, payload = \(p: 3) WHERE id = \(p: 1)",
-                                 [id, .text(DateText.store(now)), withoutLinks])
+                try database.run("UPDATE outbox SET state = 'sent', sent_at = \(p: 2), last_error = NULL WHERE id = \(p: 1)", [id, .text(DateText.store(now))])
             case .skipped(let reason):
-                try database.run("UPDATE outbox SET state = 'skipped', last_error = \(p: 2), payload = \(p: 3) WHERE id = \(p: 1)",
-                                 [id, .text(Self.errorText(reason)), withoutLinks])
+                try database.run("UPDATE outbox SET state = 'skipped', last_error = \(p: 2) WHERE id = \(p: 1)", [id, .text(Self.errorText(reason))])
             case .temporaryFailure(let error) where item.attempts < policy.maximumAttempts:
                 try database.run("UPDATE outbox SET state = 'queued', due_at = \(p: 2), last_error = \(p: 3) WHERE id = \(p: 1)",
                                  [id, .text(DateText.store(now.addingTimeInterval(policy.delay(afterAttempt: item.attempts)))),
