@@ -79,9 +79,9 @@ public enum Schema {
     DROP TABLE digest_settings;
     ALTER TABLE digest_settings_new RENAME TO digest_settings;
 
-    -- A sent email needs its links no more: they leave its stored text (queued and failed ones keep
-    -- them until they are sent).
-    UPDATE outbox SET payload = json_remove(payload, '$.statusToken', '$.confirmToken') WHERE state IN ('sent', 'skipped');
+    -- No email keeps its links in its stored text: a sent one needs them no more, and the sender
+    -- draws a queued one's links when it sends it (by its membership), storing only their hashes.
+    UPDATE outbox SET payload = json_remove(payload, '$.statusToken', '$.confirmToken');
 
     -- An Admin's invitation of a person (an email address) to an organization with a role. Nothing
     -- changes until the person accepts it, by the emailed link (an unknown address creates its
