@@ -8,6 +8,7 @@ struct APIMemberships {
     let call: APICall
 
     static let pageSizes = 1...MembershipDecisions.listLimit
+    static let defaultPageSize = 50
 
     /// GET: `state` (Pending by default), `size` (up to 200), `cursor`.
     func list(connectionID: Int?) throws -> Response {
@@ -20,7 +21,7 @@ struct APIMemberships {
                 throw UserError.badRequest("The size must be a whole number from 1 to \(Self.pageSizes.upperBound).")
             }
             return size
-        } ?? 50
+        } ?? Self.defaultPageSize
         let query = Self.cursorQuery(state: state, connectionID: connectionID)
         let after = try request.queryValue("cursor").map { try Self.place(decoding: $0, for: query) }
         let organizations = call.access.organizations(allowing: .viewConnections)
@@ -71,29 +72,8 @@ struct APIMemberships {
     /// POST /api/v1/memberships/decide: `{"action": "approve"|"deny"|"remove", "ids": [...], "reason": "..."}`,
     /// all or none; each id is checked against the caller's role in its organization.
     func decide() throws -> Response {
-        let body = try call.body()
-        try APICall.requireOnly(body, ["action", "ids", "reason"])
-        guard case .array(let items)? = body["ids"] else { throw UserError.badRequest("“ids” must be a list of membership ids.") }
-        guard items.count <= MembershipDecisions.mostAtOnce else {
-            throw UserError.badRequest("Decide on at most \(MembershipDecisions.mostAtOnce) drivers at once.")
-        }
-        let ids = try items.map { item in
-            guard case .number(let text) = item, let id = RequestNumber.parse(jsonNumber: text, in: RequestNumber.ids) else {
-                throw UserError.badRequest("“ids” must be a list of membership ids.")
-            }
-            return id
-        }
-        let decision: Decision
-        switch try APICall.text(body, "action", required: true) {
-        case "approve": decision = .approve
-        case "deny": decision = .deny(reason: try APICall.text(body, "reason") ?? "")
-        case "remove": decision = .remove
-        default: throw UserError.badRequest("The action must be approve, deny or remove.")
-        }
-        if case .deny = decision {} else if body["reason"] != nil {
-            throw UserError.badRequest("Only a denial takes a reason.")
-        }
-        let changed = try MembershipDecisions(database: call.database).decide(ids, decision, by: call.access)
+        let body = try call.body(DecisionBody.self)
+        let changed = try MembershipDecisions(database: call.database).decide(body.ids, body.decision, by: call.access)
         return APICall.json(.object([("changed", .int(changed))]))
     }
 }
