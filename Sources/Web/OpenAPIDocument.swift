@@ -1,14 +1,13 @@
 import Domain
 import FastCGI
 
-/// The API's OpenAPI 3.1 description, served at /api/v1/openapi.json. Written from the same
-/// sources as the API: the column catalog (row fields, sort and filter columns), the operator
-/// table, the allowed values, the page sizes and limits, and the patterns of the checks the server
-/// makes (`StoredText.linePattern`, `ConnectionDraft.domainPattern`), so that every request the
-/// document allows is one the server takes. Lists used in several places (columns, conditions,
-/// the table's words) are components, referred to by `$ref`. A unit test holds its paths and
-/// methods to the route table; the tests validate every API answer they get against it, run
-/// schemathesis with every check, and walk the API with a client generated from it.
+/// The API's OpenAPI 3.1 description, served at /api/v1/openapi.json, assembled from declared
+/// parts: the paths from the route table's operations (`APIOperation`), the parameters from
+/// `APIParameter`, the request bodies from their `JSONBody` types, the rows from the column catalog,
+/// and the answers' schemas below, written from the operator table, the allowed values and the
+/// limits. Lists used in several places (columns, conditions, the table's words) are components,
+/// referred to by `$ref`. The tests validate every API answer they get against it, run schemathesis
+/// with every check, and walk the API with a client generated from it.
 enum OpenAPIDocument {
     static let bytes: [UInt8] = document.bytes
 

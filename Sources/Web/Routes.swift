@@ -69,7 +69,7 @@ extension ConsoleHandler {
         Route(["GET", "POST"], "/account/tokens", .signedIn) { try APITokensPage(page: $0.page).respond() },
         Route(["POST"], "/account/tokens/{id:Int}/revoke", .signedIn) { try APITokensPage(page: $0.page).revoke($0.parameters.id) },
 
-        // The JSON API (see OpenAPIDocument): the same rules, with an API token.
+        // The JSON API: the same rules, with an API token; each route's operation makes its part of the OpenAPI document.
         Route("GET", "/api/v1/openapi.json", .api(.anyone), .openAPI) { _ in OpenAPIDocument.response },
         Route("GET", "/api/v1/connections", .api(.signedIn), .listConnections) { try APIConnections(call: $0.api).list() },
         Route("POST", "/api/v1/connections", .api(.anyOrganization(.manageConnections)), .createConnection) { try APIConnections(call: $0.api).create() },
