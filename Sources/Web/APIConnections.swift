@@ -109,22 +109,8 @@ struct APIConnections {
         state.selection = [id]
         let columns = TableScope(organizations: [organization], access: access).columns
         let table = try ConnectionTable(database: database).page(state, columns: columns, organizations: [organization])
-        return .object([
-            ("id", .int(id)),
-            ("organization_id", .int(organization)),
-            ("version", .int(RequestNumber.parse(draft.version, in: RequestNumber.ids) ?? 1)),
-            ("name", .string(draft.name)),
-            ("name_for_drivers", .string(draft.nameForDrivers)),
-            ("connection_type", .string(draft.type)),
-            ("status", .string(draft.status)),
-            ("visibility", .string(draft.visibility)),
-            ("approval_type", .string(draft.approval)),
-            ("benefits", .array(draft.benefits.map(JSON.string))),
-            ("discount_percent", RequestNumber.parse(draft.discountPercent, in: ConnectionDraft.discountPercents).map(JSON.int) ?? .null),
-            ("email_domains", .array(draft.emailDomains.split(separator: "\n").map { .string(String($0)) })),
-            ("questions", .array(draft.questions.map(JSON.string))),
-            ("row", table.rows.first.map { row(columns, $0) } ?? .null),
-        ])
+        return ConnectionAnswer.encode(ConnectionView(id: id, organization: organization, draft: draft,
+                                                      row: table.rows.first.map { row(columns, $0) } ?? .null))
     }
 
     // MARK: Changes
@@ -205,8 +191,7 @@ struct APIConnections {
         guard let invite = try ConnectionInvites(database: database).invite(connectionID: id) else {
             throw UserError.notFound("There is no connection with id \(id).")
         }
-        return APICall.json(.object([("id", .int(id)), ("invite_link", .string(call.handler.configuration.inviteURL(token: invite.inviteToken))),
-                                     ("search_code", .string(invite.searchCode))]))
+        return APICall.json(InviteAnswer.encode((id, call.handler.configuration.inviteURL(token: invite.inviteToken), invite.searchCode)))
     }
 
     /// GET /api/v1/connections/export.csv and export.ndjson: the rows the table's words select,

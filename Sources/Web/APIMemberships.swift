@@ -28,31 +28,15 @@ struct APIMemberships {
         let decisions = MembershipDecisions(database: call.database)
         let rows = try decisions.list(state: state, organizations: organizations, connectionID: connectionID, limit: size + 1, after: after)
         let shown = rows.prefix(size)
-        var next: JSON = .null
-        var nextPath: JSON = .null
+        var next: (cursor: String, path: String)?
         if rows.count > size, let last = shown.last {
             let cursor = QueryCursor.encode(list: Self.list, query: query, place: [String(last.id), last.requestedAt])
-            next = .string(cursor)
             let path = connectionID.map { "/api/v1/connections/\($0)/memberships" } ?? "/api/v1/memberships"
-            nextPath = .string(path + "?" + URLEncoding.encode([("state", state.rawValue), ("size", String(size)), ("cursor", cursor)]))
+            next = (cursor, path + "?" + URLEncoding.encode([("state", state.rawValue), ("size", String(size)), ("cursor", cursor)]))
         }
-        return APICall.json(.object([
-            ("state", .string(state.rawValue)),
-            ("total", .int(try decisions.count(state: state, organizations: organizations, connectionID: connectionID))),
-            ("memberships", .array(shown.map(Self.membership))),
-            ("next_cursor", next),
-            ("next", nextPath),
-        ]))
-    }
-
-    static func membership(_ row: MembershipRow) -> JSON {
-        .object([
-            ("id", .int(row.id)), ("connection_id", .int(row.connectionID)), ("connection_name", .string(row.connectionName)),
-            ("organization_id", .int(row.organizationID)), ("driver_name", .string(row.driverName)), ("email", .string(row.email)),
-            ("state", .string(row.state.rawValue)), ("requested_at", .string(row.requestedAt)),
-            ("email_domain_matches", .bool(row.emailDomainMatches)),
-            ("answers", .array(row.answers.map { .object([("prompt", .string($0.prompt)), ("answer", .string($0.answer))]) })),
-        ])
+        let total = try decisions.count(state: state, organizations: organizations, connectionID: connectionID)
+        return APICall.json(MembershipListAnswer.encode(MembershipPage(state: state, total: total, memberships: shown,
+                                                                       nextCursor: next?.cursor, next: next?.path)))
     }
 
     static let list = "memberships"

@@ -43,11 +43,18 @@ struct APIOperation: Sendable {
 struct APIAnswer: Sendable {
     let status: Int
     let document: JSON
+    /// The described type of its content, listed among the document's schemas.
+    var type: (any JSONSchemaDescribed.Type)? = nil
 
     /// A JSON answer with `schema` (and `headers`, when it sets some).
     static func json(_ status: Int, _ description: String, _ schema: JSON, headers: JSON? = nil) -> APIAnswer {
         var fields: [(String, JSON)] = [("description", .string(description)), ("content", ["application/json": ["schema": schema]])]
         if let headers { fields.append(("headers", headers)) }
         return APIAnswer(status: status, document: .object(fields))
+    }
+
+    /// A JSON answer whose content is a described type.
+    static func json(_ status: Int, _ description: String, _ type: any JSONSchemaDescribed.Type, headers: JSON? = nil) -> APIAnswer {
+        APIAnswer(status: status, document: json(status, description, type.schemaReference, headers: headers).document, type: type)
     }
 }

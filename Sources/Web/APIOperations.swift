@@ -17,7 +17,7 @@ extension APIOperation {
     static let createConnection = APIOperation(id: "createConnection", summary: """
         Creates a connection in `organization_id`, with the form's checks. A name the organization already has is a 409. \
         Needs: manage connections.
-        """, body: ConnectionInput.self, answers: [.json(201, "The connection made.", ref("Connection"), headers: [
+        """, body: ConnectionInput.self, answers: [.json(201, "The connection made.", ConnectionAnswer.self, headers: [
             "Location": ["required": true, "schema": ["type": "string"], "description": "The connection's address."]])], errors: manageErrors)
 
     static let exportCSV = APIOperation(id: "exportConnectionsCSV", summary: """
@@ -40,32 +40,32 @@ extension APIOperation {
             ]])])
 
     static let getConnection = APIOperation(id: "getConnection", summary: "One connection: its form's fields and its table row.",
-                                            answers: [.json(200, "The connection.", ref("Connection"))])
+                                            answers: [.json(200, "The connection.", ConnectionAnswer.self)])
 
     static let updateConnection = APIOperation(id: "updateConnection", summary: """
         Changes the fields given, with the form's checks. `version` is the version the change was made against: if someone \
         saved since, nothing is overwritten and the answer (409) lists what differs and the connection as it is now. \
         Needs: manage connections.
-        """, body: ConnectionChanges.self, answers: [.json(200, "The connection as saved.", ref("Connection"))], errors: manageErrors)
+        """, body: ConnectionChanges.self, answers: [.json(200, "The connection as saved.", ConnectionAnswer.self)], errors: manageErrors)
 
     static let enableConnection = APIOperation(id: "enableConnection", summary: "Drivers can find and join it again. Needs: manage connections.",
-                                               answers: [.json(200, "The connection.", ref("Connection"))])
+                                               answers: [.json(200, "The connection.", ConnectionAnswer.self)])
 
     static let disableConnection = APIOperation(id: "disableConnection", summary: """
         Drivers can no longer find or join it; those connected stay. Needs: manage connections.
-        """, answers: [.json(200, "The connection.", ref("Connection"))])
+        """, answers: [.json(200, "The connection.", ConnectionAnswer.self)])
 
     static let rotateInvite = APIOperation(id: "rotateInvite", summary: """
         A new invite link (`link`) or search code (`code`); the old one stops working at once. Needs: rotate codes.
-        """, body: RotationBody.self, answers: [.json(200, "The new invite.", ref("Invite"))], errors: bodyErrors)
+        """, body: RotationBody.self, answers: [.json(200, "The new invite.", InviteAnswer.self)], errors: bodyErrors)
 
     static let listConnectionMemberships = APIOperation(id: "listConnectionMemberships", summary: """
         The connection's drivers in one state (Pending: requests waiting), oldest first.
-        """, query: APIParameter.memberships, answers: [.json(200, "A page of memberships.", ref("MembershipList"))])
+        """, query: APIParameter.memberships, answers: [.json(200, "A page of memberships.", MembershipListAnswer.self)])
 
     static let listMemberships = APIOperation(id: "listMemberships", summary: """
         Drivers in one state across every connection the caller may see, oldest first.
-        """, query: APIParameter.memberships, answers: [.json(200, "A page of memberships.", ref("MembershipList"))])
+        """, query: APIParameter.memberships, answers: [.json(200, "A page of memberships.", MembershipListAnswer.self)])
 
     static let decideMemberships = APIOperation(id: "decideMemberships", summary: """
         Approves or denies (with a reason the driver sees) pending requests, or removes connected drivers: all or none. \

@@ -2,19 +2,22 @@ import Domain
 
 /// A type that describes itself as JSON Schema: the OpenAPI document shows this schema as the
 /// component `schemaName`.
-protocol JSONSchemaDescribed {
+protocol JSONSchemaDescribed: Sendable {
     static var schemaName: String { get }
     static var schema: JSON { get }
+    /// The described types its schema refers to, which the document lists beside it.
+    static var parts: [any JSONSchemaDescribed.Type] { get }
 }
 
 extension JSONSchemaDescribed {
     static var schemaReference: JSON { OpenAPIDocument.ref(schemaName) }
+    static var parts: [any JSONSchemaDescribed.Type] { [] }
 }
 
 /// A request body: a JSON object whose members are declared once, each with its schema and how it
 /// is read, so that the document lists exactly the members the decoder reads. Members it does not
 /// declare are refused by name, so a misspelt one is not silently ignored.
-protocol JSONBody: JSONSchemaDescribed, Sendable {
+protocol JSONBody: JSONSchemaDescribed {
     /// The value before any member is read.
     init()
     static var fields: [JSONField<Self>] { get }

@@ -66,8 +66,20 @@ enum OpenAPIDocument {
         return .object(paths.map { ($0.0, .object($0.1)) })
     }
 
-    /// The request bodies' types, as the routes declare them.
-    static var bodies: [any JSONBody.Type] { ConsoleHandler.routes.compactMap { $0.operation?.body } }
+    /// The request bodies' and answers' types, as the routes declare them, with the types they refer to, each once.
+    static var describedTypes: [any JSONSchemaDescribed.Type] {
+        var types: [any JSONSchemaDescribed.Type] = []
+        func add(_ type: any JSONSchemaDescribed.Type) {
+            guard !types.contains(where: { $0.schemaName == type.schemaName }) else { return }
+            types.append(type)
+            type.parts.forEach(add)
+        }
+        for operation in ConsoleHandler.routes.compactMap(\.operation) {
+            operation.body.map(add)
+            operation.answers.compactMap(\.type).forEach(add)
+        }
+        return types
+    }
 
     static func ref(_ name: String) -> JSON { ["$ref": .string("#/components/schemas/\(name)")] }
 
@@ -78,14 +90,17 @@ enum OpenAPIDocument {
 
     static func strings(_ values: [String]) -> JSON { .array(values.map(JSON.string)) }
 
+    static let nextPage: JSON = ["type": ["string", "null"], "description": """
+        The address of the next page, every parameter of the query with the cursor: follow it as it is; null on the last.
+        """]
+
     static var schemas: JSON {
         guard case .object(let named) = namedSchemas else { return .null }
-        return .object(sharedEnumerations.map { ($0.name, enumeration($0.values)) } + named + bodies.map { ($0.schemaName, $0.schema) })
+        return .object(sharedEnumerations.map { ($0.name, enumeration($0.values)) } + named + describedTypes.map { ($0.schemaName, $0.schema) })
     }
 
     static var namedSchemas: JSON {
         let nullableText: JSON = ["type": ["string", "null"]]
-        let next: JSON = ["type": ["string", "null"], "description": "The address of the next page, every parameter of the query with the cursor: follow it as it is; null on the last."]
         return [
             "ColumnKey": ["type": "string", "description": "A column of the table, by key.", "enum": strings(ColumnCatalog.all.map(\.key))],
             "Condition": ["type": "string", "description": "A filter's condition.", "enum": strings(FilterConditions.all.map(\.key))],
@@ -105,7 +120,7 @@ enum OpenAPIDocument {
                     "differences": ["type": "array", "description": "The fields another save changed, by name; their saved values are in `current`.",
                                     "items": ["type": "object", "required": ["field", "label"],
                                               "properties": ["field": ["type": "string"], "label": ["type": "string"]]]],
-                    "current": ref("Connection"),
+                    "current": ConnectionAnswer.schemaReference,
                 ],
             ],
             "ConnectionRow": [
@@ -126,51 +141,7 @@ enum OpenAPIDocument {
                     "columns": ["type": "array", "items": ref("ColumnKey")],
                     "rows": ["type": "array", "items": ref("ConnectionRow")],
                     "next_cursor": ["type": ["string", "null"], "description": "Give as `cursor` for the next page; null on the last."],
-                    "next": next,
-                ],
-            ],
-            "Connection": [
-                "type": "object", "additionalProperties": false,
-                "required": ["id", "organization_id", "version", "name", "name_for_drivers", "connection_type", "status", "visibility",
-                             "approval_type", "benefits", "discount_percent", "email_domains", "questions", "row"],
-                "properties": [
-                    "id": ["type": "integer"], "organization_id": ["type": "integer"],
-                    "version": ["type": "integer", "minimum": 1, "description": "Send it back with a change."],
-                    "name": ["type": "string"], "name_for_drivers": ["type": "string"],
-                    "connection_type": ref("ConnectionType"), "status": ref("ConnectionStatus"), "visibility": ref("Visibility"),
-                    "approval_type": ref("ApprovalType"), "benefits": ["type": "array", "items": ref("Benefit")],
-                    "discount_percent": ["type": ["integer", "null"], "minimum": .int(ConnectionDraft.discountPercents.lowerBound),
-                                         "maximum": .int(ConnectionDraft.discountPercents.upperBound)],
-                    "email_domains": ["type": "array", "items": ["type": "string"]],
-                    "questions": ["type": "array", "items": ["type": "string"]],
-                    "row": ref("ConnectionRow"),
-                ],
-            ],
-            "Invite": [
-                "type": "object", "additionalProperties": false, "required": ["id", "invite_link", "search_code"],
-                "properties": ["id": ["type": "integer"], "invite_link": ["type": "string"], "search_code": ["type": "string"]],
-            ],
-            "Membership": [
-                "type": "object", "additionalProperties": false,
-                "required": ["id", "connection_id", "connection_name", "organization_id", "driver_name", "email", "state", "requested_at",
-                             "email_domain_matches", "answers"],
-                "properties": [
-                    "id": ["type": "integer"], "connection_id": ["type": "integer"], "connection_name": ["type": "string"],
-                    "organization_id": ["type": "integer"], "driver_name": ["type": "string"], "email": ["type": "string"],
-                    "state": ref("MembershipState"), "requested_at": timestamp,
-                    "email_domain_matches": ["type": "boolean", "description": """
-                        The connection approves by email domain and this email's domain is on its list: not an approval, since nobody \
-                        has shown they read the address.
-                        """],
-                    "answers": ["type": "array", "items": ["type": "object", "additionalProperties": false, "required": ["prompt", "answer"],
-                                                           "properties": ["prompt": ["type": "string"], "answer": ["type": "string"]]]],
-                ],
-            ],
-            "MembershipList": [
-                "type": "object", "additionalProperties": false, "required": ["state", "total", "memberships", "next_cursor", "next"],
-                "properties": [
-                    "state": ref("MembershipState"), "total": ["type": "integer", "minimum": 0],
-                    "memberships": ["type": "array", "items": ref("Membership")], "next_cursor": nullableText, "next": next,
+                    "next": nextPage,
                 ],
             ],
             "AuditLog": [
