@@ -21,26 +21,13 @@ struct APIConnections {
         let (organizations, columns) = try scope(state)
         let cursor = try call.request.queryValue("cursor").map { try TableCursor(decoding: $0, for: state) }
         let page = try ConnectionTable(database: database).page(state, columns: columns, organizations: organizations, after: cursor)
-        var next: JSON = .null
-        if let following = page.next {
-            let pairs = state.queryPairs.filter { $0.name != "page" } + [("cursor", following.encoded(for: state))]
-            next = .string("/api/v1/connections?" + URLEncoding.encode(pairs))
+        let nextCursor = page.next.map { $0.encoded(for: state) }
+        let next = nextCursor.map { cursor in
+            "/api/v1/connections?" + URLEncoding.encode(state.queryPairs.filter { $0.name != "page" } + [("cursor", cursor)])
         }
-        return APICall.json(.object([
-            ("total", .int(page.total)),
-            ("size", .int(state.pageSize)),
-            ("sort", .string(state.sort.column.key)),
-            ("order", .string(state.sort.descending ? "desc" : "asc")),
-            ("match", .string(state.filters.match.rawValue)),
-            ("filters", .array(state.filters.filters.map { filter in
-                .object([("column", .string(filter.column.key)), ("condition", .string(filter.condition.key)), ("value", .string(filter.value)),
-                         ("sentence", .string(filter.sentence))])
-            })),
-            ("columns", .array(columns.map { .string($0.key) })),
-            ("rows", .array(page.rows.map { row(columns, $0) })),
-            ("next_cursor", page.next.map { .string($0.encoded(for: state)) } ?? .null),
-            ("next", next),
-        ]))
+        return APICall.json(ConnectionListAnswer.encode(ConnectionListPage(state: state, columns: columns, total: page.total,
+                                                                           rows: page.rows.map { row(columns, $0) }, nextCursor: nextCursor,
+                                                                           next: next)))
     }
 
     /// The table's state from the query, with the cursor's place or the page's: an unfinished

@@ -12,7 +12,7 @@ extension APIOperation {
         The connections table: the same filters (`filter=column:condition:value` once per filter; `match`), sort, columns \
         and paging as /connections, with the total count. Continue with `cursor` (from `next_cursor`): rows added or removed meanwhile \
         shift nothing, so each row comes at most once.
-        """, query: APIParameter.table + [.cursor], answers: [.json(200, "The page of rows.", ref("ConnectionList"))])
+        """, query: APIParameter.table + [.cursor], answers: [.json(200, "The page of rows.", ConnectionListAnswer.self)])
 
     static let createConnection = APIOperation(id: "createConnection", summary: """
         Creates a connection in `organization_id`, with the form's checks. A name the organization already has is a 409. \
@@ -75,5 +75,5 @@ extension APIOperation {
         errors: manageErrors)
 
     static let listAudit = APIOperation(id: "listAudit", summary: "The audit log, newest first, \(AuditPage.pageSize) entries a page. Needs: read the audit log.",
-                                        query: [.auditOrganization, .page], answers: [.json(200, "A page of the log.", ref("AuditLog"))])
+                                        query: [.auditOrganization, .page], answers: [.json(200, "A page of the log.", AuditLogAnswer.self)])
 }

@@ -100,7 +100,6 @@ enum OpenAPIDocument {
     }
 
     static var namedSchemas: JSON {
-        let nullableText: JSON = ["type": ["string", "null"]]
         return [
             "ColumnKey": ["type": "string", "description": "A column of the table, by key.", "enum": strings(ColumnCatalog.all.map(\.key))],
             "Condition": ["type": "string", "description": "A filter's condition.", "enum": strings(FilterConditions.all.map(\.key))],
@@ -127,37 +126,6 @@ enum OpenAPIDocument {
                 "type": "object", "description": "A row of the table: its id, then the columns asked for, by key.",
                 "required": ["id"], "additionalProperties": false,
                 "properties": .object([("id", ["type": "integer"])] + ColumnCatalog.all.map { ($0.key, cellSchema($0)) }),
-            ],
-            "ConnectionList": [
-                "type": "object", "additionalProperties": false,
-                "required": ["total", "size", "sort", "order", "match", "filters", "columns", "rows", "next_cursor", "next"],
-                "properties": [
-                    "total": ["type": "integer", "minimum": 0, "description": "Every row the filters select, on all pages."],
-                    "size": ["type": "integer"], "sort": ref("ColumnKey"), "order": ref("Order"), "match": ref("Match"),
-                    "filters": ["type": "array", "items": ["type": "object", "additionalProperties": false,
-                                                           "required": ["column", "condition", "value", "sentence"],
-                                                           "properties": ["column": ref("ColumnKey"), "condition": ref("Condition"),
-                                                                          "value": ["type": "string"], "sentence": ["type": "string"]]]],
-                    "columns": ["type": "array", "items": ref("ColumnKey")],
-                    "rows": ["type": "array", "items": ref("ConnectionRow")],
-                    "next_cursor": ["type": ["string", "null"], "description": "Give as `cursor` for the next page; null on the last."],
-                    "next": nextPage,
-                ],
-            ],
-            "AuditLog": [
-                "type": "object", "additionalProperties": false, "required": ["total", "page", "page_count", "entries"],
-                "properties": [
-                    "total": ["type": "integer"], "page": ["type": "integer"], "page_count": ["type": "integer"],
-                    "entries": ["type": "array", "items": [
-                        "type": "object", "additionalProperties": false,
-                        "required": ["id", "at", "actor", "organization_id", "organization", "action", "subject", "details"],
-                        "properties": [
-                            "id": ["type": "integer"], "at": timestamp,
-                            "actor": ["type": "string", "description": "The user, and the API token's name when a change came through one."],
-                            "organization_id": ["type": ["integer", "null"]], "organization": nullableText, "action": ["type": "string"],
-                            "subject": ["type": "string"], "details": ["type": "object"],
-                        ]]],
-                ],
             ],
         ]
     }

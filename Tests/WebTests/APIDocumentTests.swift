@@ -22,6 +22,10 @@ final class APIDocumentTests: APITestCase {
             XCTAssertEqual(statuses, Set(declared), operation.id)
             XCTAssertEqual(documented?["requestBody"]?["content"]?["application/json"]?["schema"]?["$ref"]?.string,
                            operation.body.map { "#/components/schemas/\($0.schemaName)" }, operation.id)
+            // Each declared type (body and answers) is the component of its name.
+            for type in [operation.body as (any JSONSchemaDescribed.Type)?].compactMap({ $0 }) + operation.answers.compactMap({ $0.type }) {
+                XCTAssertEqual(document["components"]?["schemas"]?[type.schemaName], type.schema, type.schemaName)
+            }
             // Each `{name:Int}` of the path is a parameter of the operation.
             let pathParameters = (documented?["parameters"]?.array ?? []).filter { $0 == APIParameter.id.reference }
             XCTAssertEqual(pathParameters.count, route.path.components(separatedBy: ":Int}").count - 1, operation.id)
