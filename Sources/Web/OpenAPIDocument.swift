@@ -3,11 +3,12 @@ import FastCGI
 
 /// The API's OpenAPI 3.1 description, served at /api/v1/openapi.json, assembled from declared
 /// parts: the paths from the route table's operations (`APIOperation`), the parameters from
-/// `APIParameter`, the request bodies from their `JSONBody` types, the rows from the column catalog,
-/// and the answers' schemas below, written from the operator table, the allowed values and the
-/// limits. Lists used in several places (columns, conditions, the table's words) are components,
-/// referred to by `$ref`. The tests validate every API answer they get against it, run schemathesis
-/// with every check, and walk the API with a client generated from it.
+/// `APIParameter`, the request bodies and answers from their declared types (`JSONBody`,
+/// `JSONAnswer`), the rows from the column catalog; what is left here is written from the operator
+/// table, the allowed values and the error statuses. Lists used in several places (columns,
+/// conditions, the table's words) are components, referred to by `$ref`. The tests validate every
+/// API answer they get against it, run schemathesis with every check, and walk the API with a
+/// client generated from it.
 enum OpenAPIDocument {
     static let bytes: [UInt8] = document.bytes
 
