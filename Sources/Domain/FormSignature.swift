@@ -8,7 +8,7 @@ public struct FormSignature: Sendable {
 
     /// The installation's key, drawn by the migration that made it.
     public init(database: Database) throws {
-        guard let key = try database.query("SELECT hex(value) FROM installation_secrets WHERE name = 'form-tokens'", row: { $0.text(0) }).first,
+        guard let key = try database.query("SELECT \(.hex("value")) FROM installation_secrets WHERE name = 'form-tokens'", row: { $0.text(0) }).first,
               key.utf8.count >= 64 else {
             throw StorageError(code: 1, message: "the installation's form-token key is missing", sql: nil)
         }

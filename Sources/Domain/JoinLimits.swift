@@ -72,13 +72,13 @@ public struct JoinLimits {
     /// A form token is good for one request: the first spends it, a replay is refused as an expired form.
     func spend(_ token: String, now: Date) throws {
         guard (22...100).contains(token.utf8.count) else { throw UserError.forbidden(Self.formExpired) }
-        guard try database.scalarInt("SELECT count(*) FROM spent_form_tokens WHERE token = ?1", [.text(token)]) == 0 else {
+        guard try database.scalarInt("SELECT count(*) FROM spent_form_tokens WHERE token = \(p: 1)", [.text(token)]) == 0 else {
             throw UserError.forbidden(Self.formExpired)
         }
         // Tokens older than their lifetime are refused by their age, so their record may go.
-        try database.run("DELETE FROM spent_form_tokens WHERE spent_at < ?1",
+        try database.run("DELETE FROM spent_form_tokens WHERE spent_at < \(p: 1)",
                          [.text(DateText.store(now.addingTimeInterval(-2 * Self.formTokenLifetime)))])
-        try database.run("INSERT INTO spent_form_tokens (token, spent_at) VALUES (?1, ?2)", [.text(token), .text(DateText.store(now))])
+        try database.run("INSERT INTO spent_form_tokens (token, spent_at) VALUES (\(p: 1), \(p: 2))", [.text(token), .text(DateText.store(now))])
     }
 
     /// The subject an address counts under (`ClientAddress.network`).

@@ -53,7 +53,7 @@ struct RateWindow {
 
     func tally(_ subject: String, now: Date) throws -> Tally {
         Tally(buckets: try database.query("""
-            SELECT events, expires_at, last_at FROM rate_windows WHERE subject = ?1 AND expires_at > ?2 ORDER BY expires_at
+            SELECT events, expires_at, last_at FROM rate_windows WHERE subject = \(p: 1) AND expires_at > \(p: 2) ORDER BY expires_at
             """, [.text(subject), .integer(Int64(Self.seconds(now)))]) { (count: $0.int(0), expiresAt: $0.int(1), lastAt: $0.int(2)) })
     }
 
@@ -73,10 +73,10 @@ struct RateWindow {
     @discardableResult
     func count(_ subject: String, now: Date) throws -> Counted {
         let at = Self.seconds(now), bucket = at / self.bucket
-        let previousLast = try database.query("SELECT last_at FROM rate_windows WHERE subject = ?1 AND bucket = ?2",
+        let previousLast = try database.query("SELECT last_at FROM rate_windows WHERE subject = \(p: 1) AND bucket = \(p: 2)",
                                               [.text(subject), .integer(Int64(bucket))]) { $0.int(0) }.first
         try database.run("""
-            INSERT INTO rate_windows (subject, bucket, events, expires_at, last_at) VALUES (?1, ?2, 1, ?3, ?4)
+            INSERT INTO rate_windows (subject, bucket, events, expires_at, last_at) VALUES (\(p: 1), \(p: 2), 1, \(p: 3), \(p: 4))
             ON CONFLICT (subject, bucket) DO UPDATE SET events = rate_windows.events + 1,
                 last_at = CASE WHEN excluded.last_at > rate_windows.last_at THEN excluded.last_at ELSE rate_windows.last_at END
             """, [.text(subject), .integer(Int64(bucket)), .integer(Int64(at + window)), .integer(Int64(at))])
@@ -86,19 +86,19 @@ struct RateWindow {
     /// Takes back an event `count` counted (a sign-in that succeeded).
     func withdraw(_ counted: Counted) throws {
         let key: [SQLValue] = [.text(counted.subject), .integer(Int64(counted.bucket))]
-        try database.run("DELETE FROM rate_windows WHERE subject = ?1 AND bucket = ?2 AND events = 1", key)
+        try database.run("DELETE FROM rate_windows WHERE subject = \(p: 1) AND bucket = \(p: 2) AND events = 1", key)
         if let previous = counted.previousLast {
             try database.run("""
-                UPDATE rate_windows SET events = events - 1, last_at = CASE WHEN last_at = ?3 THEN ?4 ELSE last_at END
-                WHERE subject = ?1 AND bucket = ?2
+                UPDATE rate_windows SET events = events - 1, last_at = CASE WHEN last_at = \(p: 3) THEN \(p: 4) ELSE last_at END
+                WHERE subject = \(p: 1) AND bucket = \(p: 2)
                 """, key + [.integer(Int64(counted.at)), .integer(Int64(previous))])
         } else {
-            try database.run("UPDATE rate_windows SET events = events - 1 WHERE subject = ?1 AND bucket = ?2", key)
+            try database.run("UPDATE rate_windows SET events = events - 1 WHERE subject = \(p: 1) AND bucket = \(p: 2)", key)
         }
     }
 
     /// Drops the counters of every subject whose window has passed.
     func prune(now: Date) throws {
-        try database.run("DELETE FROM rate_windows WHERE expires_at <= ?1", [.integer(Int64(Self.seconds(now)))])
+        try database.run("DELETE FROM rate_windows WHERE expires_at <= \(p: 1)", [.integer(Int64(Self.seconds(now)))])
     }
 }

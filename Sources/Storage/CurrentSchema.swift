@@ -325,44 +325,14 @@ private let sqlitePieces: [Piece] = [
     Piece("installation_secrets", .rows, on: .sqlite, "INSERT INTO installation_secrets (name, value) VALUES ('form-tokens', randomblob(32))"),
 ]
 
-/// The texts of PostgreSQL's migrations 9 and 10. The functions are SQLite's, which the shared SQL uses.
+/// The texts of PostgreSQL's migrations 9 and 10: pg_trgm, the folding and hashing functions the SQL and the
+/// indexes use, the counters' trigger. (Migration 12 dropped the shims of SQLite's functions the SQL no longer needs.)
 private let postgresPieces: [Piece] = [
     Piece("pg_trgm", .extension, on: .postgres, "CREATE EXTENSION IF NOT EXISTS pg_trgm"),
-    // SQLite's instr(): the 1-based position of the first occurrence, 0 when absent.
-    Piece("instr", .function(signature: "instr(text, text)"), on: .postgres, """
-        CREATE FUNCTION instr(haystack text, needle text) RETURNS integer
-            LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT strpos(haystack, needle) $$
-        """),
-    Piece("instr", .function(signature: "instr(bigint, text)"), on: .postgres, """
-        CREATE FUNCTION instr(haystack bigint, needle text) RETURNS integer
-            LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT strpos(haystack::text, needle) $$
-        """),
-    // SQLite's substr(), whose negative start counts from the end.
-    Piece("sqlite_substr", .function(signature: "sqlite_substr(text, integer)"), on: .postgres, """
-        CREATE FUNCTION sqlite_substr(value text, start integer) RETURNS text
-            LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT CASE WHEN start < 0 THEN right(value, -start) ELSE substr(value, start) END $$
-        """),
-    Piece("sqlite_substr", .function(signature: "sqlite_substr(bigint, integer)"), on: .postgres, """
-        CREATE FUNCTION sqlite_substr(value bigint, start integer) RETURNS text
-            LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT sqlite_substr(value::text, start) $$
-        """),
-    Piece("sqlite_substr", .function(signature: "sqlite_substr(text, integer, integer)"), on: .postgres, """
-        CREATE FUNCTION sqlite_substr(value text, start integer, count integer) RETURNS text
-            LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT substr(value, start, count) $$
-        """),
     // Case folding beyond ASCII, as the app's TextFolding.fold (read PostgresSchema's migration 9).
     Piece("fold", .function(signature: "fold(text)"), on: .postgres, """
         CREATE FUNCTION fold(value text) RETURNS text
             LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT lower(replace(value, 'Σ', 'σ') COLLATE "und-x-icu") $$
-        """),
-    Piece("hex", .function(signature: "hex(bytea)"), on: .postgres, """
-        CREATE FUNCTION hex(value bytea) RETURNS text
-            LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT upper(encode(value, 'hex')) $$
-        """),
-    // An id list bound as one JSON array parameter, read as `IN (SELECT value FROM json_each(?))`.
-    Piece("json_each", .function(signature: "json_each(text)"), on: .postgres, """
-        CREATE FUNCTION json_each(ids text) RETURNS TABLE (value bigint)
-            LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT element::bigint FROM json_array_elements_text(ids::json) AS element $$
         """),
     // SQLite's sha256_hex(), which the app registers there.
     Piece("sha256_hex", .function(signature: "sha256_hex(text)"), on: .postgres, """

@@ -13,7 +13,7 @@ extension SchemaFacts {
         }
         for table in objects where table.type == "table" {
             facts.insert("table \(table.name)" + (table.withoutRowID ? " without rowid" : ""))
-            let columns = try database.query("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info('\(table.name)') ORDER BY cid") {
+            let columns = try database.query("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info('\(raw: table.name)') ORDER BY cid") {
                 (name: $0.text(0), type: $0.text(1), notNull: $0.int(2) == 1, defaultValue: $0.optionalText(3), key: $0.int(4))
             }
             for (position, column) in columns.enumerated() {
@@ -24,14 +24,14 @@ extension SchemaFacts {
             let key = columns.filter { $0.key > 0 }.sorted { $0.key < $1.key }.map(\.name)
             facts.insert("primary key \(table.name) (\(key.joined(separator: ", ")))")
             for check in checks(inTableSQL: table.sql) { facts.insert("check \(table.name): \(check)") }
-            let foreignKeys = try database.query("SELECT \"from\", \"table\", \"to\", on_delete FROM pragma_foreign_key_list('\(table.name)')") {
+            let foreignKeys = try database.query("SELECT \"from\", \"table\", \"to\", on_delete FROM pragma_foreign_key_list('\(raw: table.name)')") {
                 Self.foreignKey(table.name, $0.text(0), $0.text(1), $0.text(2), $0.text(3))
             }
             facts.formUnion(foreignKeys)
             let indexes = try database.query("""
                 SELECT l.name, l."unique", l.origin, coalesce(m.sql, ''),
                     (SELECT group_concat(name, ', ') FROM (SELECT name FROM pragma_index_info(l.name) ORDER BY seqno))
-                FROM pragma_index_list('\(table.name)') AS l LEFT JOIN sqlite_master AS m ON m.name = l.name AND m.type = 'index'
+                FROM pragma_index_list('\(raw: table.name)') AS l LEFT JOIN sqlite_master AS m ON m.name = l.name AND m.type = 'index'
                 """) { (name: $0.text(0), unique: $0.int(1) == 1, origin: $0.text(2), sql: $0.text(3), columns: $0.text(4)) }
             for index in indexes {
                 switch index.origin {
@@ -81,8 +81,8 @@ extension SchemaFacts {
                 + "JOIN pg_attribute a ON a.attrelid = \(relation) AND a.attnum = k.attnum)"
         }
         let constraints = try database.query("""
-            SELECT c.contype::text, cl.relname::text, \(names("c.conkey", of: "c.conrelid", sorted: false)), \(names("c.conkey", of: "c.conrelid", sorted: true)),
-                coalesce(f.relname::text, ''), coalesce(\(names("c.confkey", of: "c.confrelid", sorted: false)), ''), c.confdeltype::text, pg_get_constraintdef(c.oid), c.conname::text
+            SELECT c.contype::text, cl.relname::text, \(raw: names("c.conkey", of: "c.conrelid", sorted: false)), \(raw: names("c.conkey", of: "c.conrelid", sorted: true)),
+                coalesce(f.relname::text, ''), coalesce(\(raw: names("c.confkey", of: "c.confrelid", sorted: false)), ''), c.confdeltype::text, pg_get_constraintdef(c.oid), c.conname::text
             FROM pg_constraint c JOIN pg_class cl ON cl.oid = c.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
             LEFT JOIN pg_class f ON f.oid = c.confrelid
             WHERE n.nspname = current_schema() AND cl.relname <> 'schema_version'

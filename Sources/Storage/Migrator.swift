@@ -103,7 +103,7 @@ public struct Migrator: Sendable {
         case .postgres:
             try database.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)")
             try database.run("DELETE FROM schema_version")
-            try database.run("INSERT INTO schema_version (version) VALUES (?1)", [.init(version)])
+            try database.run("INSERT INTO schema_version (version) VALUES (\(p: 1))", [.init(version)])
         }
     }
 

@@ -41,7 +41,7 @@ struct EndToEndHooks: TestHooks {
         let milliseconds = RequestNumber.parse(request.queryValue("ms"), in: 0...30_000) ?? 1000
         let mark = String((request.queryValue("mark") ?? "slow write").prefix(100))
         try database.transaction {
-            try database.run("INSERT INTO audit_log (at, actor, action, subject) VALUES (?1, 'test', 'Slow write', ?2)",
+            try database.run("INSERT INTO audit_log (at, actor, action, subject) VALUES (\(p: 1), 'test', 'Slow write', \(p: 2))",
                              [.text(DateText.now()), .text(mark)])
             Log.info("slow write \(mark) in process \(getpid())")
             Thread.sleep(forTimeInterval: Double(milliseconds) / 1000)

@@ -29,7 +29,7 @@ final class RateWindowTests: XCTestCase {
     private var window: RateWindow { RateWindow(database: database, window: 600) }
     private func at(_ seconds: Double) -> Date { start.addingTimeInterval(seconds) }
     private func rows(_ subject: String) throws -> Int {
-        try database.scalarInt("SELECT count(*) FROM rate_windows WHERE subject = ?1", [.text(subject)])
+        try database.scalarInt("SELECT count(*) FROM rate_windows WHERE subject = \(p: 1)", [.text(subject)])
     }
 
     func testEventsShareOneRowPerMinuteSoACheckReadsBucketsNotEvents() throws {
@@ -129,7 +129,7 @@ final class RateWindowTests: XCTestCase {
         let now = Date()
         for (table, subject, secondsAgo) in [("rate_events", "join-connection:1", 100.0), ("rate_events", "join-connection:1", 90),
                                              ("sign_in_failures", "pair:192.0.2.1 a@b.test", 200), ("sign_in_failures", "pair:192.0.2.1 a@b.test", 20)] {
-            try database.run("INSERT INTO \(table) (subject, at) VALUES (?1, ?2)", [.text(subject), .text(DateText.store(now.addingTimeInterval(-secondsAgo)))])
+            try database.run("INSERT INTO \(raw: table) (subject, at) VALUES (\(p: 1), \(p: 2))", [.text(subject), .text(DateText.store(now.addingTimeInterval(-secondsAgo)))])
         }
         XCTAssertEqual(try Migrator().migrate(database), [12])
         let joins = try RateWindow(database: database, window: 600).tally("join-connection:1", now: now)

@@ -78,7 +78,7 @@ final class SignInThrottleTests: XCTestCase {
 
     func testAPasswordWithNULNeverMatchesWhatPrecedesIt() throws {
         // An account whose password is "x" (older rules, or a hand-made row): the C hash sees "x\0yyy…" as "x".
-        try database.run("INSERT INTO users (email, name, password_hash, created_at) VALUES ('x@acme.test', 'X', ?1, 'x')",
+        try database.run("INSERT INTO users (email, name, password_hash, created_at) VALUES ('x@acme.test', 'X', \(p: 1), 'x')",
                          [.text(Passwords.hash("x"))])
         XCTAssertFalse(Passwords.verify("x\u{0}yyyyyyyyyyyyyy", against: Passwords.hash("x")))
         XCTAssertTrue(isWrong(signIn("x\u{0}yyyyyyyyyyyyyy", from: "192.0.2.1", email: "x@acme.test")))
@@ -115,8 +115,8 @@ final class SignInThrottleTests: XCTestCase {
 
     func testGuessingFromElsewhereNeverRefusesTheRightPasswordFromAKnownDevice() throws {
         let device = try XCTUnwrap(signIn(from: "192.0.2.1").get().deviceToken)
-        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM known_devices WHERE token_hash = ?1", [.text(SHA256.hex(device))]), 1)
-        XCTAssertFalse(try database.scalarInt("SELECT count(*) FROM known_devices WHERE token_hash = ?1", [.text(device)]) > 0,
+        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM known_devices WHERE token_hash = \(p: 1)", [.text(SHA256.hex(device))]), 1)
+        XCTAssertFalse(try database.scalarInt("SELECT count(*) FROM known_devices WHERE token_hash = \(p: 1)", [.text(device)]) > 0,
                        "only the hash is stored")
         // A distributed guesser: one wrong password from each of 30 addresses.
         for i in 0..<SignInThrottle.accountLimit { XCTAssertTrue(isWrong(signIn("wrong guess", from: "203.0.113.\(i)")), "\(i)") }

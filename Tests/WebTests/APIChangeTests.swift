@@ -8,7 +8,7 @@ import XCTest
 /// log with the token's name; decisions on drivers; the audit log and the exports.
 final class APIChangeTests: APITestCase {
     func organization(of email: String, _ client: TestClient) throws -> Int {
-        try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ?1", [.text(email)])
+        try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = \(p: 1)", [.text(email)])
     }
 
     func testCreateAndChangeWithTheFormsChecksAndVersion() throws {
@@ -60,7 +60,7 @@ final class APIChangeTests: APITestCase {
         XCTAssertEqual(conflict["differences"]?.array?.first, .object([("field", "name"), ("label", "Connection name")]))
         XCTAssertEqual(conflict["detail"]?.string, "Someone else saved this connection (now version 2) after version 1: nothing was overwritten. "
                        + "Connection name, Status differ; compare with “current”, then send your values again with its version.")
-        XCTAssertEqual(try client.scalar("SELECT version FROM connections WHERE id = ?1", [.init(id)]), 2, "nothing overwritten")
+        XCTAssertEqual(try client.scalar("SELECT version FROM connections WHERE id = \(p: 1)", [.init(id)]), 2, "nothing overwritten")
         XCTAssertEqual(client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: ["name": "x"]).status, 400, "no version")
         XCTAssertEqual(client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: ["version": 2, "organization_id": 1]).status, 400)
 
@@ -159,7 +159,7 @@ final class APIChangeTests: APITestCase {
         let officer = try client.token(for: DemoData.officerEmail)
         let viewer = try client.token(for: DemoData.viewerEmail)
         let officerOrg = try organization(of: DemoData.officerEmail, client)
-        let id = try client.scalar("SELECT min(id) FROM connections WHERE org_id = ?1 AND status = 'Enabled'", [.init(officerOrg)])
+        let id = try client.scalar("SELECT min(id) FROM connections WHERE org_id = \(p: 1) AND status = 'Enabled'", [.init(officerOrg)])
         // The viewer's organization is not the officer's: another organization's connection is a 404, like a missing one.
         let hidden = client.api("POST", "/api/v1/connections/\(id)/disable", token: viewer)
         let missing = client.api("POST", "/api/v1/connections/99999999/disable", token: viewer)
@@ -193,7 +193,7 @@ final class APIChangeTests: APITestCase {
         let token = try client.token(for: DemoData.officerEmail, name: "Roster")
         let org = try organization(of: DemoData.officerEmail, client)
         let connection = try client.scalar("""
-            SELECT c.id FROM connections c WHERE c.org_id = ?1 AND c.pending_requests >= 2 AND c.connected_drivers >= 1 ORDER BY c.id LIMIT 1
+            SELECT c.id FROM connections c WHERE c.org_id = \(p: 1) AND c.pending_requests >= 2 AND c.connected_drivers >= 1 ORDER BY c.id LIMIT 1
             """, [.init(org)])
         let pending = client.json(client.api("GET", "/api/v1/connections/\(connection)/memberships", token: token))
         XCTAssertEqual(pending["state"]?.string, "Pending")
@@ -214,7 +214,7 @@ final class APIChangeTests: APITestCase {
         XCTAssertEqual(client.json(approved)["changed"]?.int, ids.count - 1)
         let again = client.api("POST", "/api/v1/memberships/decide", token: token, json: ["action": "approve", "ids": .array([.int(ids[1])])])
         XCTAssertEqual(again.status, 409)
-        XCTAssertEqual(try client.scalar("SELECT pending_requests FROM connections WHERE id = ?1", [.init(connection)]), 0)
+        XCTAssertEqual(try client.scalar("SELECT pending_requests FROM connections WHERE id = \(p: 1)", [.init(connection)]), 0)
 
         // Connected drivers, then one removed; the audit names the token.
         let connected = client.json(client.api("GET", "/api/v1/connections/\(connection)/memberships?state=Connected&size=1", token: token))
@@ -223,7 +223,7 @@ final class APIChangeTests: APITestCase {
         guard let driver = connected["memberships"]?.array?.first?["id"]?.int else { return XCTFail() }
         let removed = client.api("POST", "/api/v1/memberships/decide", token: token, json: ["action": "remove", "ids": .array([.int(driver)])])
         XCTAssertEqual(client.json(removed)["changed"]?.int, 1)
-        XCTAssertEqual(try client.scalar("SELECT count(*) FROM audit_log WHERE actor = ?1 AND details LIKE '%Roster%'",
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM audit_log WHERE actor = \(p: 1) AND details LIKE '%Roster%'",
                                          [.text("\(DemoData.officerEmail) (API token “Roster”)")]), ids.count + 1)
 
         // Across every connection: a walk with the cursor sees each once.
@@ -236,12 +236,12 @@ final class APIChangeTests: APITestCase {
         }
         let total = try client.scalar("""
             SELECT count(*) FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN user_roles r ON r.org_id = c.org_id
-            JOIN users u ON u.id = r.user_id WHERE u.email = ?1 AND m.state = 'Connected'
+            JOIN users u ON u.id = r.user_id WHERE u.email = \(p: 1) AND m.state = 'Connected'
             """, [.text(DemoData.officerEmail)])
         XCTAssertEqual(seen.count, total)
         XCTAssertEqual(Set(seen).count, total)
         // Another organization's request answers like a missing one; wrong shapes are 400.
-        let foreign = try client.scalar("SELECT min(m.id) FROM memberships m JOIN connections c ON c.id = m.connection_id WHERE c.org_id <> ?1", [.init(org)])
+        let foreign = try client.scalar("SELECT min(m.id) FROM memberships m JOIN connections c ON c.id = m.connection_id WHERE c.org_id <> \(p: 1)", [.init(org)])
         XCTAssertEqual(client.api("POST", "/api/v1/memberships/decide", token: token, json: ["action": "remove", "ids": .array([.int(foreign)])]).status, 404)
         for body: JSON in [["action": "approve", "ids": ["1"]], ["action": "approve", "ids": []], ["action": "maybe", "ids": [1]],
                            ["action": "approve", "ids": [1], "reason": "x"]] {

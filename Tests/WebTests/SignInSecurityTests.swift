@@ -66,7 +66,7 @@ final class SignInSecurityTests: XCTestCase {
         let client = try TestClient()
         XCTAssertEqual(attempt(client, DemoData.viewerEmail, TestClient.password + "\u{0}anything", from: "192.0.2.20").status, 401)
         try client.signIn(DemoData.adminEmail)
-        let org = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ?1",
+        let org = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = \(p: 1)",
                                     [.text(DemoData.adminEmail)])
         // A new account's password is set on the invitation's page.
         XCTAssertEqual(try client.post("/users", [("org", String(org)), ("action", "add"), ("email", "nul@demo.test"), ("role", "Viewer")]).status, 200)
@@ -94,7 +94,7 @@ final class SignInSecurityTests: XCTestCase {
         // At the limit every code is refused, the right one too: answering it would tell a guesser which guess is right.
         let minuteAgo = Int(Date().timeIntervalSince1970) - 60
         try client.otherConnection().run("""
-            INSERT INTO rate_windows (subject, bucket, events, expires_at, last_at) VALUES ('search-code:203.0.113.50', ?1, 70, ?2, ?3)
+            INSERT INTO rate_windows (subject, bucket, events, expires_at, last_at) VALUES ('search-code:203.0.113.50', \(p: 1), 70, \(p: 2), \(p: 3))
             """, [.init(minuteAgo / 60), .init(minuteAgo + 900), .init(minuteAgo)])
         let refused = client.get("/find?code=ZZZZZZ99")
         XCTAssertEqual(refused.status, 429)

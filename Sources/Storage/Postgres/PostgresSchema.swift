@@ -7,9 +7,9 @@
 /// - Text is `COLLATE "C"`: sorted and compared by bytes, as SQLite's BINARY does, whatever the
 ///   database's locale. NOCASE (ASCII letters only) is `lower()` under that collation, which
 ///   folds ASCII letters only too; its unique indexes are on `lower(...)`.
-/// - The functions of SQLite the shared SQL uses are defined here (`instr`, `fold`, `hex`,
-///   `json_each` of an id list, SQLite's `substr`); `PostgresDialect` renames the two whose
-///   names PostgreSQL already uses (`char`, `substr`).
+/// - Until migration 12 the functions of SQLite the shared SQL used were defined here (`instr`,
+///   `hex`, `json_each` of an id list, SQLite's `substr`); `SQLDialect` now spells each for its
+///   database, and `fold` and `sha256_hex` remain.
 /// - Contains is answered by `pg_trgm` GIN indexes on the folded text instead of FTS5.
 /// - The membership counters are one PL/pgSQL trigger.
 public enum PostgresSchema {
@@ -39,6 +39,9 @@ public enum PostgresSchema {
         FROM (SELECT subject, extract(epoch FROM at::timestamptz)::bigint AS at FROM sign_in_failures) AS moved GROUP BY subject, at / 60;
     DROP TABLE rate_events;
     DROP TABLE sign_in_failures;
+    -- SQLite's functions the shared SQL once needed here: each dialect now spells its own.
+    DROP FUNCTION instr(text, text), instr(bigint, text), sqlite_substr(text, integer), sqlite_substr(bigint, integer),
+        sqlite_substr(text, integer, integer), hex(bytea), json_each(text);
     """
 
     /// SQLite's migration 10 (read its comments there).
