@@ -145,7 +145,7 @@ struct APIConnections {
                                                + "nothing was overwritten. \(what); compare with “current”, then send your values again with its version."),
                              extensions: [
                                 ("differences", .array(differences.map { difference in
-                                    .object([("field", .string(ConnectionFields.apiNames[difference.field] ?? difference.field)), ("label", .string(difference.label))])
+                                    .object([("field", .string(ConnectionField.apiName(formName: difference.field))), ("label", .string(difference.label))])
                                 })),
                                 ("current", try connection(id)),
                              ])
@@ -155,7 +155,7 @@ struct APIConnections {
     /// The form's problems, by the API's field names: a 409 when the name taken is the only one (another
     /// connection holds it: state, not the request, is in the way), else a 400.
     static func invalid(_ problems: [String: String], name: String) -> APIProblem {
-        let errors = problems.sorted { $0.key < $1.key }.map { (ConnectionFields.apiNames[$0.key] ?? $0.key, JSON.string($0.value)) }
+        let errors = problems.sorted { $0.key < $1.key }.map { (ConnectionField.apiName(formName: $0.key), JSON.string($0.value)) }
         if problems.count == 1, problems["name"] == ConnectionDraft.nameTaken(name.trimmingCharacters(in: .whitespacesAndNewlines)) {
             return APIProblem(error: .conflict(problems["name"]!), extensions: [("errors", .object(errors))])
         }

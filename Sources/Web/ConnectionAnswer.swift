@@ -16,25 +16,25 @@ enum ConnectionAnswer: JSONAnswer {
         let ref = OpenAPIDocument.ref
         return [
             JSONMember(name: "id", schema: ["type": "integer"]) { .int($0.id) },
-            JSONMember(name: "organization_id", schema: ["type": "integer"]) { .int($0.organization) },
-            JSONMember(name: "version", schema: ["type": "integer", "minimum": 1, "description": "Send it back with a change."]) {
+            JSONMember(name: ConnectionField.organization.rawValue, schema: ["type": "integer"]) { .int($0.organization) },
+            JSONMember(name: ConnectionField.version.rawValue, schema: ["type": "integer", "minimum": 1, "description": "Send it back with a change."]) {
                 .int(RequestNumber.parse($0.draft.version, in: RequestNumber.ids) ?? 1)
             },
-            JSONMember(name: "name", schema: ["type": "string"]) { .string($0.draft.name) },
-            JSONMember(name: "name_for_drivers", schema: ["type": "string"]) { .string($0.draft.nameForDrivers) },
-            JSONMember(name: "connection_type", schema: ref("ConnectionType")) { .string($0.draft.type) },
-            JSONMember(name: "status", schema: ref("ConnectionStatus")) { .string($0.draft.status) },
-            JSONMember(name: "visibility", schema: ref("Visibility")) { .string($0.draft.visibility) },
-            JSONMember(name: "approval_type", schema: ref("ApprovalType")) { .string($0.draft.approval) },
-            JSONMember(name: "benefits", schema: ["type": "array", "items": ref("Benefit")]) { .array($0.draft.benefits.map(JSON.string)) },
-            JSONMember(name: "discount_percent", schema: ["type": ["integer", "null"], "minimum": .int(ConnectionDraft.discountPercents.lowerBound),
+            JSONMember(name: ConnectionField.name.rawValue, schema: ["type": "string"]) { .string($0.draft.name) },
+            JSONMember(name: ConnectionField.nameForDrivers.rawValue, schema: ["type": "string"]) { .string($0.draft.nameForDrivers) },
+            JSONMember(name: ConnectionField.type.rawValue, schema: ref("ConnectionType")) { .string($0.draft.type) },
+            JSONMember(name: ConnectionField.status.rawValue, schema: ref("ConnectionStatus")) { .string($0.draft.status) },
+            JSONMember(name: ConnectionField.visibility.rawValue, schema: ref("Visibility")) { .string($0.draft.visibility) },
+            JSONMember(name: ConnectionField.approval.rawValue, schema: ref("ApprovalType")) { .string($0.draft.approval) },
+            JSONMember(name: ConnectionField.benefits.rawValue, schema: ["type": "array", "items": ref("Benefit")]) { .array($0.draft.benefits.map(JSON.string)) },
+            JSONMember(name: ConnectionField.discount.rawValue, schema: ["type": ["integer", "null"], "minimum": .int(ConnectionDraft.discountPercents.lowerBound),
                                                           "maximum": .int(ConnectionDraft.discountPercents.upperBound)]) {
                 RequestNumber.parse($0.draft.discountPercent, in: ConnectionDraft.discountPercents).map(JSON.int) ?? .null
             },
-            JSONMember(name: "email_domains", schema: ["type": "array", "items": ["type": "string"]]) {
+            JSONMember(name: ConnectionField.domains.rawValue, schema: ["type": "array", "items": ["type": "string"]]) {
                 .array($0.draft.emailDomains.split(separator: "\n").map { .string(String($0)) })
             },
-            JSONMember(name: "questions", schema: ["type": "array", "items": ["type": "string"]]) { .array($0.draft.questions.map(JSON.string)) },
+            JSONMember(name: ConnectionField.questions.rawValue, schema: ["type": "array", "items": ["type": "string"]]) { .array($0.draft.questions.map(JSON.string)) },
             JSONMember(name: "row", schema: ref("ConnectionRow")) { $0.row },
         ]
     }

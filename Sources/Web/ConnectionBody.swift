@@ -11,10 +11,6 @@ struct ConnectionFields {
     var emailDomains: [String]?
     var questions: [String]?
 
-    /// The form's field names as the API spells them (the others are the same).
-    static let apiNames = ["org": "organization_id", "type": "connection_type", "approval": "approval_type", "discount": "discount_percent",
-                           "domains": "email_domains"]
-
     /// Each field; `creating` makes those a new connection needs required in the document (the form's checks say so when
     /// they are missing).
     static func fields(creating: Bool) -> [JSONField<ConnectionFields>] {
@@ -23,26 +19,26 @@ struct ConnectionFields {
             ["type": "string", "pattern": .string(StoredText.linePattern(upTo: limit)), "description": .string(description)]
         }
         return [
-            .text("name", line(ConnectionDraft.longestName, """
+            .text(ConnectionField.name.rawValue, line(ConnectionDraft.longestName, """
                 Unique in its organization; one line of 1 to \(ConnectionDraft.longestName) characters (white space around it is trimmed).
                 """), absence: needed) { $1.name = $0 },
-            .text("name_for_drivers", line(ConnectionDraft.longestNameForDrivers, """
+            .text(ConnectionField.nameForDrivers.rawValue, line(ConnectionDraft.longestNameForDrivers, """
                 The organization's name drivers see; one line of 1 to \(ConnectionDraft.longestNameForDrivers) characters.
                 """), absence: needed) { $1.nameForDrivers = $0 },
-            .text("connection_type", OpenAPIDocument.ref("ConnectionType")) { $1.type = $0 },
-            .text("status", OpenAPIDocument.ref("ConnectionStatus")) { $1.status = $0 },
-            .text("visibility", OpenAPIDocument.ref("Visibility")) { $1.visibility = $0 },
-            .text("approval_type", OpenAPIDocument.ref("ApprovalType")) { $1.approval = $0 },
-            .texts("benefits", most: BenefitKind.allCases.count,
+            .text(ConnectionField.type.rawValue, OpenAPIDocument.ref("ConnectionType")) { $1.type = $0 },
+            .text(ConnectionField.status.rawValue, OpenAPIDocument.ref("ConnectionStatus")) { $1.status = $0 },
+            .text(ConnectionField.visibility.rawValue, OpenAPIDocument.ref("Visibility")) { $1.visibility = $0 },
+            .text(ConnectionField.approval.rawValue, OpenAPIDocument.ref("ApprovalType")) { $1.approval = $0 },
+            .texts(ConnectionField.benefits.rawValue, most: BenefitKind.allCases.count,
                    ["type": "array", "minItems": 1, "maxItems": .int(BenefitKind.allCases.count), "items": OpenAPIDocument.ref("Benefit")],
                    absence: needed) { $1.benefits = $0 },
-            .number("discount_percent", in: ConnectionDraft.discountPercents,
+            .number(ConnectionField.discount.rawValue, in: ConnectionDraft.discountPercents,
                     ["type": ["integer", "null"], "minimum": .int(ConnectionDraft.discountPercents.lowerBound),
                      "maximum": .int(ConnectionDraft.discountPercents.upperBound), "description": "With Discounted charging."]) {
                 $1.discountPercent = .some($0)
             },
             // One domain or question an item, as the patterns say (the form's text box takes lists and blank lines).
-            .texts("email_domains", most: ConnectionDraft.mostEmailDomains,
+            .texts(ConnectionField.domains.rawValue, most: ConnectionDraft.mostEmailDomains,
                    ["type": "array", "maxItems": .int(ConnectionDraft.mostEmailDomains),
                     "items": ["type": "string", "pattern": .string(ConnectionDraft.domainPattern), "maxLength": .int(ConnectionDraft.longestDomain)],
                     "description": "With Automatically approve by email domain: one domain an item, like example.com."]) { domains, fields in
@@ -52,7 +48,7 @@ struct ConnectionFields {
                 }
                 fields.emailDomains = domains
             },
-            .texts("questions", most: ConnectionDraft.mostQuestions,
+            .texts(ConnectionField.questions.rawValue, most: ConnectionDraft.mostQuestions,
                    ["type": "array", "maxItems": .int(ConnectionDraft.mostQuestions), "uniqueItems": true,
                     "items": ["type": "string", "description": "A question drivers answer when they ask to join: one line, no white space around it.",
                               "pattern": .string(StoredText.linePattern(upTo: ConnectionDraft.longestQuestion, padded: false))],
@@ -90,11 +86,11 @@ struct ConnectionFields {
     /// (That a body naming Discounted charging also names a discount is the form's check, with its message.)
     func check() throws {
         if let domains = emailDomains, !domains.isEmpty, approval != ApprovalType.emailDomain.rawValue {
-            throw Self.unkept("email_domains", "“email_domains” go with “approval_type”: “\(ApprovalType.emailDomain.rawValue)” in the same request, "
+            throw Self.unkept(ConnectionField.domains.rawValue, "“email_domains” go with “approval_type”: “\(ApprovalType.emailDomain.rawValue)” in the same request, "
                               + "since only that approval type keeps them: send both, or no domains.")
         }
         if case .some(.some) = discountPercent, !(benefits ?? []).contains(BenefitKind.discountedCharging.rawValue) {
-            throw Self.unkept("discount_percent", "“discount_percent” goes with “benefits” holding “\(BenefitKind.discountedCharging.rawValue)” "
+            throw Self.unkept(ConnectionField.discount.rawValue, "“discount_percent” goes with “benefits” holding “\(BenefitKind.discountedCharging.rawValue)” "
                               + "in the same request, since only that benefit keeps it: send both, or no discount.")
         }
     }
@@ -131,7 +127,7 @@ struct ConnectionInput: JSONBody {
         let missing = APIProblem(error: .badRequest("Name the organization to create the connection in: “organization_id”."),
                                  extensions: [("errors", .object([("organization_id", "Choose an organization.")]))])
         return [
-            .number("organization_id", in: RequestNumber.ids,
+            .number(ConnectionField.organization.rawValue, in: RequestNumber.ids,
                     ["type": "integer", "minimum": 1, "maximum": .int(RequestNumber.ids.upperBound), "description": "The organization to create it in."],
                     absence: .refused(missing)) { id, body in
                 guard let id else { throw missing }
@@ -155,7 +151,7 @@ struct ConnectionChanges: JSONBody {
     static var fields: [JSONField<ConnectionChanges>] {
         let missing = UserError.badRequest("Send the “version” you changed (from GET /api/v1/connections/{id}), so that no one else's save is overwritten.")
         return [
-            .number("version", in: RequestNumber.ids,
+            .number(ConnectionField.version.rawValue, in: RequestNumber.ids,
                     ["type": "integer", "minimum": 1, "maximum": .int(RequestNumber.ids.upperBound),
                      "description": "The `version` the change was made against."],
                     absence: .refused(missing)) { version, body in

@@ -62,6 +62,16 @@ final class APIDocumentTests: APITestCase {
         }
     }
 
+    /// A connection's fields are one list: what creating takes (less `version`), what changing takes (less
+    /// `organization_id`), and what the answer writes (besides its id and row).
+    func testAConnectionsFieldsAreTheSameInTheBodiesAndTheAnswer() {
+        let all = Set(ConnectionField.allCases.map(\.rawValue))
+        XCTAssertEqual(Set(ConnectionInput.fields.map(\.name)), all.subtracting([ConnectionField.version.rawValue]))
+        XCTAssertEqual(Set(ConnectionChanges.fields.map(\.name)), all.subtracting([ConnectionField.organization.rawValue]))
+        XCTAssertEqual(Set(ConnectionAnswer.members.map(\.name)), all.union(["id", "row"]))
+        XCTAssertEqual(ConnectionField.apiName(formName: "domains"), "email_domains")
+    }
+
     func checkFields<Body: JSONBody>(_ type: Body.Type) throws {
         let schema = Body.schema
         let variants = schema["oneOf"]?.array ?? [schema]
