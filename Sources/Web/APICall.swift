@@ -37,51 +37,8 @@ struct APICall {
         return body
     }
 
-    /// A member that must be text, when present.
-    static func text(_ body: JSON, _ key: String, required: Bool = false) throws -> String? {
-        switch body[key] {
-        case .string(let text)?: return text
-        case nil:
-            if required { throw UserError.badRequest("“\(key)” is required.") }
-            return nil
-        // null is no text: a field to leave as it is is left out.
-        default: throw UserError.badRequest("“\(key)” must be text.")
-        }
-    }
-
-    /// A member that must be a list of texts, when present.
-    static func texts(_ body: JSON, _ key: String, most: Int) throws -> [String]? {
-        switch body[key] {
-        case .array(let items)?:
-            guard items.count <= most else { throw UserError.badRequest("“\(key)” holds at most \(most) items.") }
-            return try items.map { item in
-                guard case .string(let text) = item else { throw UserError.badRequest("“\(key)” must be a list of texts.") }
-                return text
-            }
-        case nil: return nil
-        default: throw UserError.badRequest("“\(key)” must be a list of texts.")
-        }
-    }
-
-    /// A member that must be a whole number in `range`, when present (through `RequestNumber`, as every number from
-    /// outside; 27.0 is the integer 27, as JSON Schema says).
-    static func number(_ body: JSON, _ key: String, in range: ClosedRange<Int>) throws -> Int? {
-        switch body[key] {
-        case .number(let text)?:
-            guard let value = RequestNumber.parse(jsonNumber: text, in: range) else {
-                throw UserError.badRequest("“\(key)” must be a whole number from \(range.lowerBound) to \(range.upperBound).")
-            }
-            return value
-        case nil, .null?: return nil
-        default: throw UserError.badRequest("“\(key)” must be a whole number from \(range.lowerBound) to \(range.upperBound).")
-        }
-    }
-
-    /// Refuses members the operation does not know, so that a misspelt field is not silently ignored.
-    static func requireOnly(_ body: JSON, _ keys: Set<String>) throws {
-        guard case .object(let members) = body else { return }
-        if let unknown = members.first(where: { !keys.contains($0.0) }) {
-            throw UserError.badRequest("“\(unknown.0.prefix(60))” is not a field here. Known fields: \(keys.sorted().joined(separator: ", ")).")
-        }
+    /// The body decoded through the type that the document shows for it.
+    func body<Body: JSONBody>(_ type: Body.Type) throws -> Body {
+        try Body.decode(body())
     }
 }

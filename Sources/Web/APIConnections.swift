@@ -21,26 +21,13 @@ struct APIConnections {
         let (organizations, columns) = try scope(state)
         let cursor = try call.request.queryValue("cursor").map { try TableCursor(decoding: $0, for: state) }
         let page = try ConnectionTable(database: database).page(state, columns: columns, organizations: organizations, after: cursor)
-        var next: JSON = .null
-        if let following = page.next {
-            let pairs = state.queryPairs.filter { $0.name != "page" } + [("cursor", following.encoded(for: state))]
-            next = .string("/api/v1/connections?" + URLEncoding.encode(pairs))
+        let nextCursor = page.next.map { $0.encoded(for: state) }
+        let next = nextCursor.map { cursor in
+            "/api/v1/connections?" + URLEncoding.encode(state.queryPairs.filter { $0.name != "page" } + [("cursor", cursor)])
         }
-        return APICall.json(.object([
-            ("total", .int(page.total)),
-            ("size", .int(state.pageSize)),
-            ("sort", .string(state.sort.column.key)),
-            ("order", .string(state.sort.descending ? "desc" : "asc")),
-            ("match", .string(state.filters.match.rawValue)),
-            ("filters", .array(state.filters.filters.map { filter in
-                .object([("column", .string(filter.column.key)), ("condition", .string(filter.condition.key)), ("value", .string(filter.value)),
-                         ("sentence", .string(filter.sentence))])
-            })),
-            ("columns", .array(columns.map { .string($0.key) })),
-            ("rows", .array(page.rows.map { row(columns, $0) })),
-            ("next_cursor", page.next.map { .string($0.encoded(for: state)) } ?? .null),
-            ("next", next),
-        ]))
+        return APICall.json(ConnectionListAnswer.encode(ConnectionListPage(state: state, columns: columns, total: page.total,
+                                                                           rows: page.rows.map { row(columns, $0) }, nextCursor: nextCursor,
+                                                                           next: next)))
     }
 
     /// The table's state from the query, with the cursor's place or the page's: an unfinished
@@ -109,22 +96,8 @@ struct APIConnections {
         state.selection = [id]
         let columns = TableScope(organizations: [organization], access: access).columns
         let table = try ConnectionTable(database: database).page(state, columns: columns, organizations: [organization])
-        return .object([
-            ("id", .int(id)),
-            ("organization_id", .int(organization)),
-            ("version", .int(RequestNumber.parse(draft.version, in: RequestNumber.ids) ?? 1)),
-            ("name", .string(draft.name)),
-            ("name_for_drivers", .string(draft.nameForDrivers)),
-            ("connection_type", .string(draft.type)),
-            ("status", .string(draft.status)),
-            ("visibility", .string(draft.visibility)),
-            ("approval_type", .string(draft.approval)),
-            ("benefits", .array(draft.benefits.map(JSON.string))),
-            ("discount_percent", RequestNumber.parse(draft.discountPercent, in: 1...100).map(JSON.int) ?? .null),
-            ("email_domains", .array(draft.emailDomains.split(separator: "\n").map { .string(String($0)) })),
-            ("questions", .array(draft.questions.map(JSON.string))),
-            ("row", table.rows.first.map { row(columns, $0) } ?? .null),
-        ])
+        return ConnectionAnswer.encode(ConnectionView(id: id, organization: organization, draft: draft,
+                                                      row: table.rows.first.map { row(columns, $0) } ?? .null))
     }
 
     // MARK: Changes
@@ -136,26 +109,12 @@ struct APIConnections {
     static let mostSelected = 200
     static let mostFilterWords = 8
 
-    /// The members of a connection's body; `organization_id` only when creating, `version` only when changing.
-    static let fields: Set<String> = ["name", "name_for_drivers", "connection_type", "status", "visibility", "approval_type", "benefits",
-                                      "discount_percent", "email_domains", "questions"]
-
-    /// The form's field names as the API spells them.
-    static let fieldNames = ["org": "organization_id", "type": "connection_type", "approval": "approval_type", "discount": "discount_percent",
-                             "domains": "email_domains"]
-
     /// POST /api/v1/connections
     func create() throws -> Response {
-        let body = try call.body()
-        try APICall.requireOnly(body, Self.fields.union(["organization_id"]))
-        // Required, as the document says: a token's organizations may grow, and a client's request should not change meaning then.
-        guard let organization = try APICall.number(body, "organization_id", in: RequestNumber.ids) else {
-            throw APIProblem(error: .badRequest("Name the organization to create the connection in: “organization_id”."),
-                             extensions: [("errors", .object([("organization_id", "Choose an organization.")]))])
-        }
+        let body = try call.body(ConnectionInput.self)
         var draft = ConnectionDraft()
-        draft.organizationID = String(organization)
-        try Self.apply(body, to: &draft)
+        draft.organizationID = String(body.organizationID)
+        body.fields.apply(to: &draft)
         switch try ConnectionEditor(database: database).create(draft, by: access) {
         case .saved(let id):
             return APICall.json(try connection(id), status: 201, headers: [("Location", "/api/v1/connections/\(id)")])
@@ -168,14 +127,11 @@ struct APIConnections {
     /// version the change was made against, and a newer one on file is a 409 saying what differs.
     func update() throws -> Response {
         let id = call.parameters.id
-        let body = try call.body()
-        try APICall.requireOnly(body, Self.fields.union(["version"]))
-        guard let version = try APICall.number(body, "version", in: RequestNumber.ids) else {
-            throw UserError.badRequest("Send the “version” you changed (from GET /api/v1/connections/\(id)), so that no one else's save is overwritten.")
-        }
+        let body = try call.body(ConnectionChanges.self)
+        let version = body.version
         let editor = ConnectionEditor(database: database)
         guard var draft = try editor.draft(id)?.draft else { throw UserError.notFound("There is no connection with id \(id).") }
-        try Self.apply(body, to: &draft)
+        body.fields.apply(to: &draft)
         draft.version = String(version)
         switch try editor.update(id, draft, by: access) {
         case .saved: return APICall.json(try connection(id))
@@ -189,65 +145,17 @@ struct APIConnections {
                                                + "nothing was overwritten. \(what); compare with “current”, then send your values again with its version."),
                              extensions: [
                                 ("differences", .array(differences.map { difference in
-                                    .object([("field", .string(Self.fieldNames[difference.field] ?? difference.field)), ("label", .string(difference.label))])
+                                    .object([("field", .string(ConnectionField.apiName(formName: difference.field))), ("label", .string(difference.label))])
                                 })),
                                 ("current", try connection(id)),
                              ])
         }
     }
 
-    /// The body's fields onto a draft, each of the right JSON type; the form's checks follow.
-    static func apply(_ body: JSON, to draft: inout ConnectionDraft) throws {
-        if let value = try APICall.text(body, "name") { draft.name = value }
-        if let value = try APICall.text(body, "name_for_drivers") { draft.nameForDrivers = value }
-        if let value = try APICall.text(body, "connection_type") { draft.type = value }
-        if let value = try APICall.text(body, "status") { draft.status = value }
-        if let value = try APICall.text(body, "visibility") { draft.visibility = value }
-        if let value = try APICall.text(body, "approval_type") { draft.approval = value }
-        if let value = try APICall.texts(body, "benefits", most: BenefitKind.allCases.count) { draft.benefits = value }
-        if body["discount_percent"] != nil {
-            draft.discountPercent = try APICall.number(body, "discount_percent", in: ConnectionDraft.discountPercents).map(String.init) ?? ""
-        }
-        // One domain or question an item, as the document's patterns say (the form's text box takes lists and blank lines).
-        if let value = try APICall.texts(body, "email_domains", most: ConnectionDraft.mostEmailDomains) {
-            if let bad = value.first(where: { !ConnectionDraft.isDomain($0) }) {
-                throw APIProblem(error: .badRequest("“\(bad.prefix(80))” is not a domain like example.com: send one domain an item."),
-                                 extensions: [("errors", .object([("email_domains", .string("One domain like example.com an item."))]))])
-            }
-            draft.emailDomains = value.joined(separator: "\n")
-        }
-        if let value = try APICall.texts(body, "questions", most: ConnectionDraft.mostQuestions) {
-            // Without white space around it, so that the document's uniqueItems sees the duplicates the form refuses.
-            if value.contains(where: { $0.isEmpty || $0 != $0.trimmingCharacters(in: .whitespacesAndNewlines) }) {
-                throw APIProblem(error: .badRequest("“questions” holds an empty question, or one with white space around it."),
-                                 extensions: [("errors", .object([("questions", "Each question needs words, and no white space around them.")]))])
-            }
-            draft.questions = value
-        }
-        // The form hides the domains unless approval is by email domain, and the discount unless its
-        // benefit is ticked, and saving drops them; sent through the API they would be accepted and
-        // lost, so they are refused unless the same body says what keeps them (a rule of the body
-        // alone, which the document states and a client can check before sending).
-        if !draft.emailDomains.isEmpty, body["email_domains"] != nil, try APICall.text(body, "approval_type") != ApprovalType.emailDomain.rawValue {
-            throw Self.unkept("email_domains", "“email_domains” go with “approval_type”: “\(ApprovalType.emailDomain.rawValue)” in the same request, "
-                              + "since only that approval type keeps them: send both, or no domains.")
-        }
-        if body["discount_percent"] != nil, body["discount_percent"] != .null,
-           !(try APICall.texts(body, "benefits", most: BenefitKind.allCases.count) ?? []).contains(BenefitKind.discountedCharging.rawValue) {
-            throw Self.unkept("discount_percent", "“discount_percent” goes with “benefits” holding “\(BenefitKind.discountedCharging.rawValue)” "
-                              + "in the same request, since only that benefit keeps it: send both, or no discount.")
-        }
-    }
-
-    /// A field the connection would not keep as it is sent: a 400 naming it and why.
-    static func unkept(_ field: String, _ why: String) -> APIProblem {
-        APIProblem(error: .badRequest(why), extensions: [("errors", .object([(field, .string(why))]))])
-    }
-
     /// The form's problems, by the API's field names: a 409 when the name taken is the only one (another
     /// connection holds it: state, not the request, is in the way), else a 400.
     static func invalid(_ problems: [String: String], name: String) -> APIProblem {
-        let errors = problems.sorted { $0.key < $1.key }.map { (fieldNames[$0.key] ?? $0.key, JSON.string($0.value)) }
+        let errors = problems.sorted { $0.key < $1.key }.map { (ConnectionField.apiName(formName: $0.key), JSON.string($0.value)) }
         if problems.count == 1, problems["name"] == ConnectionDraft.nameTaken(name.trimmingCharacters(in: .whitespacesAndNewlines)) {
             return APIProblem(error: .conflict(problems["name"]!), extensions: [("errors", .object(errors))])
         }
@@ -264,18 +172,13 @@ struct APIConnections {
 
     /// POST /api/v1/connections/{id}/rotate: a new invite link (`{"what":"link"}`) or search code.
     func rotate() throws -> Response {
-        let body = try call.body()
-        try APICall.requireOnly(body, ["what"])
-        guard let credential = try APICall.text(body, "what", required: true).flatMap(InviteCredential.init(rawValue:)) else {
-            throw UserError.badRequest("Rotate the “link” or the “code”.")
-        }
+        let credential = try call.body(RotationBody.self).credential
         let id = call.parameters.id
         try ConnectionInvites(database: database).rotate(credential, connectionID: id, by: access)
         guard let invite = try ConnectionInvites(database: database).invite(connectionID: id) else {
             throw UserError.notFound("There is no connection with id \(id).")
         }
-        return APICall.json(.object([("id", .int(id)), ("invite_link", .string(call.handler.configuration.inviteURL(token: invite.inviteToken))),
-                                     ("search_code", .string(invite.searchCode))]))
+        return APICall.json(InviteAnswer.encode((id, call.handler.configuration.inviteURL(token: invite.inviteToken), invite.searchCode)))
     }
 
     /// GET /api/v1/connections/export.csv and export.ndjson: the rows the table's words select,

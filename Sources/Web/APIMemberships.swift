@@ -8,6 +8,7 @@ struct APIMemberships {
     let call: APICall
 
     static let pageSizes = 1...MembershipDecisions.listLimit
+    static let defaultPageSize = 50
 
     /// GET: `state` (Pending by default), `size` (up to 200), `cursor`.
     func list(connectionID: Int?) throws -> Response {
@@ -20,38 +21,22 @@ struct APIMemberships {
                 throw UserError.badRequest("The size must be a whole number from 1 to \(Self.pageSizes.upperBound).")
             }
             return size
-        } ?? 50
+        } ?? Self.defaultPageSize
         let query = Self.cursorQuery(state: state, connectionID: connectionID)
         let after = try request.queryValue("cursor").map { try Self.place(decoding: $0, for: query) }
         let organizations = call.access.organizations(allowing: .viewConnections)
         let decisions = MembershipDecisions(database: call.database)
         let rows = try decisions.list(state: state, organizations: organizations, connectionID: connectionID, limit: size + 1, after: after)
         let shown = rows.prefix(size)
-        var next: JSON = .null
-        var nextPath: JSON = .null
+        var next: (cursor: String, path: String)?
         if rows.count > size, let last = shown.last {
             let cursor = QueryCursor.encode(list: Self.list, query: query, place: [String(last.id), last.requestedAt])
-            next = .string(cursor)
             let path = connectionID.map { "/api/v1/connections/\($0)/memberships" } ?? "/api/v1/memberships"
-            nextPath = .string(path + "?" + URLEncoding.encode([("state", state.rawValue), ("size", String(size)), ("cursor", cursor)]))
+            next = (cursor, path + "?" + URLEncoding.encode([("state", state.rawValue), ("size", String(size)), ("cursor", cursor)]))
         }
-        return APICall.json(.object([
-            ("state", .string(state.rawValue)),
-            ("total", .int(try decisions.count(state: state, organizations: organizations, connectionID: connectionID))),
-            ("memberships", .array(shown.map(Self.membership))),
-            ("next_cursor", next),
-            ("next", nextPath),
-        ]))
-    }
-
-    static func membership(_ row: MembershipRow) -> JSON {
-        .object([
-            ("id", .int(row.id)), ("connection_id", .int(row.connectionID)), ("connection_name", .string(row.connectionName)),
-            ("organization_id", .int(row.organizationID)), ("driver_name", .string(row.driverName)), ("email", .string(row.email)),
-            ("state", .string(row.state.rawValue)), ("requested_at", .string(row.requestedAt)),
-            ("email_domain_matches", .bool(row.emailDomainMatches)),
-            ("answers", .array(row.answers.map { .object([("prompt", .string($0.prompt)), ("answer", .string($0.answer))]) })),
-        ])
+        let total = try decisions.count(state: state, organizations: organizations, connectionID: connectionID)
+        return APICall.json(MembershipListAnswer.encode(MembershipPage(state: state, total: total, memberships: shown,
+                                                                       nextCursor: next?.cursor, next: next?.path)))
     }
 
     static let list = "memberships"
@@ -71,29 +56,8 @@ struct APIMemberships {
     /// POST /api/v1/memberships/decide: `{"action": "approve"|"deny"|"remove", "ids": [...], "reason": "..."}`,
     /// all or none; each id is checked against the caller's role in its organization.
     func decide() throws -> Response {
-        let body = try call.body()
-        try APICall.requireOnly(body, ["action", "ids", "reason"])
-        guard case .array(let items)? = body["ids"] else { throw UserError.badRequest("“ids” must be a list of membership ids.") }
-        guard items.count <= MembershipDecisions.mostAtOnce else {
-            throw UserError.badRequest("Decide on at most \(MembershipDecisions.mostAtOnce) drivers at once.")
-        }
-        let ids = try items.map { item in
-            guard case .number(let text) = item, let id = RequestNumber.parse(jsonNumber: text, in: RequestNumber.ids) else {
-                throw UserError.badRequest("“ids” must be a list of membership ids.")
-            }
-            return id
-        }
-        let decision: Decision
-        switch try APICall.text(body, "action", required: true) {
-        case "approve": decision = .approve
-        case "deny": decision = .deny(reason: try APICall.text(body, "reason") ?? "")
-        case "remove": decision = .remove
-        default: throw UserError.badRequest("The action must be approve, deny or remove.")
-        }
-        if case .deny = decision {} else if body["reason"] != nil {
-            throw UserError.badRequest("Only a denial takes a reason.")
-        }
-        let changed = try MembershipDecisions(database: call.database).decide(ids, decision, by: call.access)
+        let body = try call.body(DecisionBody.self)
+        let changed = try MembershipDecisions(database: call.database).decide(body.ids, body.decision, by: call.access)
         return APICall.json(.object([("changed", .int(changed))]))
     }
 }

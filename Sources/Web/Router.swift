@@ -48,12 +48,26 @@ struct Route: Sendable {
     let path: String
     let segments: [PathSegment]
     let access: AccessRule
+    /// What an API route declares for the OpenAPI document; nil for the console's pages.
+    let operation: APIOperation?
     let handle: @Sendable (RouteContext) throws -> Response
 
     init(_ methods: [String], _ path: String, _ access: AccessRule, _ handle: @escaping @Sendable (RouteContext) throws -> Response) {
+        self.init(methods, path, access, operation: nil, handle)
+    }
+
+    /// An API route: one method, one operation.
+    init(_ method: String, _ path: String, _ access: AccessRule, _ operation: APIOperation,
+         _ handle: @escaping @Sendable (RouteContext) throws -> Response) {
+        self.init([method], path, access, operation: operation, handle)
+    }
+
+    private init(_ methods: [String], _ path: String, _ access: AccessRule, operation: APIOperation?,
+                 _ handle: @escaping @Sendable (RouteContext) throws -> Response) {
         self.methods = methods
         self.path = path
         self.access = access
+        self.operation = operation
         self.handle = handle
         segments = path.split(separator: "/").map { part in
             guard part.hasPrefix("{"), part.hasSuffix("}") else { return .literal(String(part)) }

@@ -69,27 +69,27 @@ extension ConsoleHandler {
         Route(["GET", "POST"], "/account/tokens", .signedIn) { try APITokensPage(page: $0.page).respond() },
         Route(["POST"], "/account/tokens/{id:Int}/revoke", .signedIn) { try APITokensPage(page: $0.page).revoke($0.parameters.id) },
 
-        // The JSON API (see OpenAPIDocument): the same rules, with an API token.
-        Route(["GET"], "/api/v1/openapi.json", .api(.anyone)) { _ in OpenAPIDocument.response },
-        Route(["GET"], "/api/v1/connections", .api(.signedIn)) { try APIConnections(call: $0.api).list() },
-        Route(["POST"], "/api/v1/connections", .api(.anyOrganization(.manageConnections))) { try APIConnections(call: $0.api).create() },
-        Route(["GET"], "/api/v1/connections/export.csv", .api(.anyOrganization(.export))) { try APIConnections(call: $0.api).export(.csv) },
-        Route(["GET"], "/api/v1/connections/export.ndjson", .api(.anyOrganization(.export))) { try APIConnections(call: $0.api).export(.ndjson) },
-        Route(["GET"], "/api/v1/connections/{id:Int}", .api(.connection(.viewConnections))) { try APIConnections(call: $0.api).show() },
-        Route(["PATCH"], "/api/v1/connections/{id:Int}", .api(.connection(.manageConnections))) { try APIConnections(call: $0.api).update() },
-        Route(["POST"], "/api/v1/connections/{id:Int}/enable", .api(.connection(.manageConnections))) {
+        // The JSON API: the same rules, with an API token; each route's operation makes its part of the OpenAPI document.
+        Route("GET", "/api/v1/openapi.json", .api(.anyone), .openAPI) { _ in OpenAPIDocument.response },
+        Route("GET", "/api/v1/connections", .api(.signedIn), .listConnections) { try APIConnections(call: $0.api).list() },
+        Route("POST", "/api/v1/connections", .api(.anyOrganization(.manageConnections)), .createConnection) { try APIConnections(call: $0.api).create() },
+        Route("GET", "/api/v1/connections/export.csv", .api(.anyOrganization(.export)), .exportCSV) { try APIConnections(call: $0.api).export(.csv) },
+        Route("GET", "/api/v1/connections/export.ndjson", .api(.anyOrganization(.export)), .exportNDJSON) { try APIConnections(call: $0.api).export(.ndjson) },
+        Route("GET", "/api/v1/connections/{id:Int}", .api(.connection(.viewConnections)), .getConnection) { try APIConnections(call: $0.api).show() },
+        Route("PATCH", "/api/v1/connections/{id:Int}", .api(.connection(.manageConnections)), .updateConnection) { try APIConnections(call: $0.api).update() },
+        Route("POST", "/api/v1/connections/{id:Int}/enable", .api(.connection(.manageConnections)), .enableConnection) {
             try APIConnections(call: $0.api).setStatus(.enabled)
         },
-        Route(["POST"], "/api/v1/connections/{id:Int}/disable", .api(.connection(.manageConnections))) {
+        Route("POST", "/api/v1/connections/{id:Int}/disable", .api(.connection(.manageConnections)), .disableConnection) {
             try APIConnections(call: $0.api).setStatus(.disabled)
         },
-        Route(["POST"], "/api/v1/connections/{id:Int}/rotate", .api(.connection(.rotateCodes))) { try APIConnections(call: $0.api).rotate() },
-        Route(["GET"], "/api/v1/connections/{id:Int}/memberships", .api(.connection(.viewConnections))) {
+        Route("POST", "/api/v1/connections/{id:Int}/rotate", .api(.connection(.rotateCodes)), .rotateInvite) { try APIConnections(call: $0.api).rotate() },
+        Route("GET", "/api/v1/connections/{id:Int}/memberships", .api(.connection(.viewConnections)), .listConnectionMemberships) {
             try APIMemberships(call: $0.api).list(connectionID: $0.parameters.id)
         },
-        Route(["GET"], "/api/v1/memberships", .api(.signedIn)) { try APIMemberships(call: $0.api).list(connectionID: nil) },
-        Route(["POST"], "/api/v1/memberships/decide", .api(.anyOrganization(.decideMemberships))) { try APIMemberships(call: $0.api).decide() },
-        Route(["GET"], "/api/v1/audit", .api(.anyOrganization(.viewAudit))) { try APIAudit(call: $0.api).list() },
+        Route("GET", "/api/v1/memberships", .api(.signedIn), .listMemberships) { try APIMemberships(call: $0.api).list(connectionID: nil) },
+        Route("POST", "/api/v1/memberships/decide", .api(.anyOrganization(.decideMemberships)), .decideMemberships) { try APIMemberships(call: $0.api).decide() },
+        Route("GET", "/api/v1/audit", .api(.anyOrganization(.viewAudit)), .listAudit) { try APIAudit(call: $0.api).list() },
 
         Route(["POST"], "/logout", .signedIn) { context in
             let page = try context.page

@@ -1,0 +1,71 @@
+import Domain
+
+/// The API's parameters, each declared once with the limits the handlers apply (page sizes, cursor
+/// length, ids per `sel`); operations name them (`APIOperation.query`) and the document lists them as
+/// components, referred to by `$ref`.
+enum APIParameter: String, CaseIterable, Sendable {
+    case id = "Id", cursor = "Cursor", filter = "Filter", match = "Match", sort = "Sort", order = "Order", page = "Page", size = "Size"
+    case organization = "Organization", columns = "Columns", selection = "Selection"
+    case membershipState = "MembershipState", membershipSize = "MembershipSize", membershipCursor = "MembershipCursor"
+    case byteOrderMark = "ByteOrderMark", auditOrganization = "AuditOrganization"
+
+    /// The words of /connections' address.
+    static let table: [APIParameter] = [.filter, .match, .sort, .order, .page, .size, .organization, .columns, .selection]
+
+    static let memberships: [APIParameter] = [.membershipState, .membershipSize, .membershipCursor]
+
+    /// The parameter of a path segment `{name:Int}`.
+    static func path(_ name: String) -> APIParameter? { name == "id" ? .id : nil }
+
+    var reference: JSON { ["$ref": .string("#/components/parameters/\(rawValue)")] }
+
+    static let ids: JSON = ["type": "integer", "minimum": 1, "maximum": .int(RequestNumber.ids.upperBound)]
+
+    static let organizationSchema: JSON = ["type": "string", "pattern": .string("^(?:[1-9][0-9]{0,15}|all)" + SchemaPattern.end)]
+
+    var declaration: JSON {
+        let ref = OpenAPIDocument.ref
+        switch self {
+        case .id: return ["name": "id", "in": "path", "required": true, "schema": Self.ids]
+        case .cursor: return ["name": "cursor", "in": "query", "description": """
+            `next_cursor` of the previous page; not with `page`. It belongs to its whole query (filters, `match`, `sort`, `order`, \
+            `org`, `sel`): with another, 400 naming what differs. `next` repeats the query with it.
+            """, "schema": ["type": "string", "maxLength": .int(QueryCursor.longest)]]
+        case .filter: return ["name": "filter", "in": "query", "style": "form", "explode": true, "description": .string("""
+            A filter, once per filter: `column:condition:value`, e.g. `name:contains:fleet`, `connected_drivers:gt:10`, \
+            `created_at:starts:2026-12`, `status:is:Disabled`, `questions:empty:` (a condition that takes no value ignores it). \
+            The pattern says which conditions apply to which columns and what value each takes (a whole number, a day as \
+            YYYY-MM-DD, one of a column's values, or one line of up to \(Filter.maximumValueLength) characters). The table's \
+            `f`, `op` and `v` are taken too.
+            """), "schema": ["type": "array", "maxItems": .int(APIConnections.mostFilterWords),
+                             "items": ["type": "string", "pattern": .string(FilterPattern.parameter),
+                                       "maxLength": .int(FilterSet.longestWord)]]]
+        case .match: return ["name": "match", "in": "query", "schema": ref("Match")]
+        case .sort: return ["name": "sort", "in": "query", "schema": ref("ColumnKey")]
+        case .order: return ["name": "order", "in": "query", "schema": ref("Order")]
+        case .page: return ["name": "page", "in": "query", "schema": ["type": "integer", "minimum": 1, "maximum": .int(RequestNumber.pages.upperBound)]]
+        case .size: return ["name": "size", "in": "query", "schema": ["type": "integer", "minimum": .int(TableState.pageSizeLimits.lowerBound),
+                                                                     "maximum": .int(TableState.pageSizeLimits.upperBound),
+                                                                     "default": .int(TableState.defaultPageSize)]]
+        case .organization: return ["name": "org", "in": "query", "description": "One organization's connections, or `all` of the caller's.",
+                                    "schema": Self.organizationSchema]
+        case .columns: return ["name": "cols", "in": "query", "style": "form", "explode": false,
+                               "description": "The columns to answer with, by key, each once, separated by commas; every column the caller may see by default.",
+                               "schema": ["type": "array", "minItems": 1, "uniqueItems": true, "items": ref("ColumnKey")]]
+        case .selection: return ["name": "sel", "in": "query", "style": "form", "explode": false,
+                                 "description": "Only these connection ids (within the filters), separated by commas.",
+                                 "schema": ["type": "array", "minItems": 1, "maxItems": .int(APIConnections.mostSelected), "items": Self.ids]]
+        case .membershipState: return ["name": "state", "in": "query", "schema": ref("MembershipState")]
+        case .membershipSize: return ["name": "size", "in": "query", "schema": ["type": "integer", "minimum": .int(APIMemberships.pageSizes.lowerBound),
+                                                                               "maximum": .int(APIMemberships.pageSizes.upperBound),
+                                                                               "default": .int(APIMemberships.defaultPageSize)]]
+        case .membershipCursor: return ["name": "cursor", "in": "query",
+                                        "description": "`next_cursor` of the previous page, with the same `state` and path (else 400 naming what differs).",
+                                        "schema": ["type": "string", "maxLength": .int(QueryCursor.longest)]]
+        case .byteOrderMark: return ["name": "bom", "in": "query", "description": "1: start with a byte-order mark, for Excel.",
+                                     "schema": ["type": "string", "enum": ["0", "1"]]]
+        case .auditOrganization: return ["name": "org", "in": "query", "description": "One organization, or all of the caller's.",
+                                         "schema": Self.organizationSchema]
+        }
+    }
+}
