@@ -25,7 +25,10 @@ final class CSVWriterTests: XCTestCase {
         XCTAssertEqual(field("a;\u{FF1D}1"), "\"a;'\u{FF1D}1\"")
         // A run of separators: the text after the last one is what a cell would start with.
         XCTAssertEqual(field("a;\t=1"), "\"a;\t'=1\"")
-        XCTAssertEqual(field("a; =1"), "\"a; =1\"")
+        // Spaces before the trigger: a reader that trims them starts the cell at the trigger.
+        XCTAssertEqual(field("a; =1"), "\"a;' =1\"")
+        XCTAssertEqual(field("  +1"), "'  +1")
+        XCTAssertEqual(field("a b"), "a b")
         XCTAssertEqual(field("a;b=1"), "\"a;b=1\"")
         // Text the export writes itself (headers, links) is not changed.
         XCTAssertEqual(field("x;=y", guarded: false), "\"x;=y\"")

@@ -17,6 +17,8 @@ NS = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0", "office": "urn
 CSV_IMPORT = "CSV:44,34,76,1,,1033,false,true,true"
 # The same with semicolons, the separator of much of Europe.
 CSV_IMPORT_SEMICOLON = "CSV:59,34,76,1,,1033,false,true,true"
+# Semicolons again, with "Trim spaces" ticked (token 11) and formulas evaluated (token 13).
+CSV_IMPORT_SEMICOLON_TRIMMED = "CSV:59,34,76,1,,1033,false,true,false,false,true,-1,true"
 
 
 def q(name):
@@ -52,16 +54,16 @@ def libreoffice_reads(path, tmp_path, infilter=None):
 
 @pytest.fixture
 def rows_to_export(stack):
-    """Three connections of the demo Admin: names a spreadsheet would run as a formula (at the start, and
-    after a semicolon), and a list of questions."""
+    """Four connections of the demo Admin: names a spreadsheet would run as a formula (at the start, after a
+    semicolon, after a semicolon and a space), and a list of questions."""
     with stack.db() as db:
         org = db.execute("SELECT min(id) FROM organizations").fetchone()[0]
-        for index, name in enumerate(("=1+1 spreadsheet", "Spreadsheet plain", "Spreadsheet x;=1+1")):
+        for index, name in enumerate(("=1+1 spreadsheet", "Spreadsheet plain", "Spreadsheet x;=1+1", "Spreadsheet y; =2+2")):
             db.execute("""INSERT INTO connections (org_id, name, status, connection_type, approval_type, visibility, search_code,
                           invite_token, questions_list, benefits_list, created_at, updated_at)
                           VALUES (?, ?, 'Enabled', 'Standard', 'Manually approve', 'Private', ?, ?, 'Employee ID\nVehicle plate',
                                   'Free charging\nReserved hours', '2026-11-27T21:23:51Z', '2026-11-28T08:00:00Z')""",
-                       (org, name, "SPRDSHT" + "ABC"[index], f"spreadsheet-test-token-{index:04d}"))
+                       (org, name, "SPRDSHT" + "ABCD"[index], f"spreadsheet-test-token-{index:04d}"))
     yield
     with stack.db() as db:
         db.execute("DELETE FROM connections WHERE invite_token LIKE 'spreadsheet-test-token-%'")
@@ -69,7 +71,7 @@ def rows_to_export(stack):
 
 def test_libreoffice_reads_dates_numbers_and_text_from_both_exports(stack, rows_to_export, tmp_path):
     state, items, _ = export_form(stack, "/connections?" + query([("name", "contains", "spreadsheet")], sort="name"))
-    assert items == 3
+    assert items == 4
 
     # CSV: date-times are dates to LibreOffice (and Excel), numbers numbers, a formula's text stays text.
     csv_file = tmp_path / "export.csv"
@@ -91,6 +93,10 @@ def test_libreoffice_reads_dates_numbers_and_text_from_both_exports(stack, rows_
     assert all(cell[2] is None for cell in cells), "no formula"
     assert any(cell[1].startswith("'=1+1") for cell in cells), cells
     assert not any(cell[0] == "float" and cell[1] == "2" for cell in cells)
+    # And with spaces trimmed: a space between the semicolon and the formula hides nothing.
+    cells = [cell for row in libreoffice_reads(csv_file, tmp_path, CSV_IMPORT_SEMICOLON_TRIMMED) for cell in row]
+    assert all(cell[2] is None for cell in cells), "no formula"
+    assert not any(cell[0] == "float" and cell[1] in ("2", "4") for cell in cells)
 
     # XLSX: the same types; the guarded name is the name itself, in a cell formatted as text; lists wrap.
     workbook = export(stack, state, scope="all", format="xlsx").content

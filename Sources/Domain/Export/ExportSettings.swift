@@ -66,9 +66,12 @@ public enum FormulaGuard {
     /// The one-byte triggers as a table: most cells start with ASCII, and this runs per cell.
     static let asciiTriggers: [Bool] = (0..<128).map { byte in triggerBytes.contains([UInt8(byte)]) }
 
+    /// A CSV cell's bytes: spaces before the trigger count as nothing, since a reader set to trim
+    /// them (LibreOffice's "Trim spaces") starts the cell at the trigger.
     static func needsGuard(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let first = bytes.first else { return false }
+        guard let start = bytes.firstIndex(where: { $0 != 0x20 }) else { return false }
+        let first = bytes[start]
         if first < 0x80 { return asciiTriggers[Int(first)] }
-        return triggerBytes.contains { bytes.starts(with: $0) }
+        return triggerBytes.contains { UnsafeBufferPointer(rebasing: bytes[start...]).starts(with: $0) }
     }
 }
