@@ -258,10 +258,34 @@ public enum JSON: Sendable, Equatable {
                     }
                 }
                 guard position - start <= 40 else { throw failure("a number too long") }
+                guard Self.isNumber(bytes[start..<position]) else { throw failure("a number JSON does not write so (like 01, 1. or .5)") }
                 return .number(String(decoding: bytes[start..<position], as: UTF8.self))
             default:
                 throw failure("an unexpected character")
             }
+        }
+
+        /// RFC 8259's number: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
+        static func isNumber(_ text: ArraySlice<UInt8>) -> Bool {
+            var index = text.startIndex
+            func digits() -> Int {
+                let from = index
+                while index < text.endIndex, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(text[index]) { index += 1 }
+                return index - from
+            }
+            if index < text.endIndex, text[index] == UInt8(ascii: "-") { index += 1 }
+            guard index < text.endIndex else { return false }
+            if text[index] == UInt8(ascii: "0") { index += 1 } else if digits() == 0 { return false }
+            if index < text.endIndex, text[index] == UInt8(ascii: ".") {
+                index += 1
+                guard digits() > 0 else { return false }
+            }
+            if index < text.endIndex, text[index] == UInt8(ascii: "e") || text[index] == UInt8(ascii: "E") {
+                index += 1
+                if index < text.endIndex, text[index] == UInt8(ascii: "+") || text[index] == UInt8(ascii: "-") { index += 1 }
+                guard digits() > 0 else { return false }
+            }
+            return index == text.endIndex
         }
 
         /// A string's text: its bytes up to the closing quote, checked as UTF-8 once. Without an

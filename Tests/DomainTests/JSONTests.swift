@@ -48,6 +48,9 @@ final class JSONTests: XCTestCase {
         let value = try JSON.parse(Array(text.utf8))
         XCTAssertEqual(value["s"]?.string, "a\"b\\c/d\u{8}\u{C}\n\r\té😀 é")
         XCTAssertEqual(value["n"], .number("-12.5e3"))
+        for number in ["0", "-0", "10", "0.5", "1E+2", "1e-2", "-1.25E3"] {
+            XCTAssertEqual(try JSON.parse(Array(number.utf8)), .number(number), number)
+        }
         XCTAssertEqual(value["t"], .bool(true))
         XCTAssertEqual(value["f"], .bool(false))
         XCTAssertEqual(value["z"], .null)
@@ -62,6 +65,11 @@ final class JSONTests: XCTestCase {
             ("\"a\u{1}\"", "a control character inside a string at byte 3"), (#""\x""#, "an unknown escape at byte 4"),
             (#""\ud83d""#, "a lone surrogate at byte 8"), (#""\u12g4""#, #"a bad \u escape at byte 4"#), ("1 2", "more after the end of the value at byte 3"),
             ("{1:2}", "a missing member name at byte 2"),
+            // Numbers only as RFC 8259 writes them (an attack found 01, 1. and 1.e5 taken).
+            ("[01]", "a number JSON does not write so (like 01, 1. or .5) at byte 4"), ("[1.]", "a number JSON does not write so (like 01, 1. or .5) at byte 4"),
+            ("[1.e5]", "a number JSON does not write so (like 01, 1. or .5) at byte 6"), ("[-]", "a number JSON does not write so (like 01, 1. or .5) at byte 3"),
+            ("[1e]", "a number JSON does not write so (like 01, 1. or .5) at byte 4"), ("[--1]", "a number JSON does not write so (like 01, 1. or .5) at byte 5"),
+            ("[1-2]", "a number JSON does not write so (like 01, 1. or .5) at byte 5"),
         ]
         for (body, problem) in cases {
             XCTAssertEqual(refusal(Array(body.utf8)), "The body is not valid JSON: \(problem).", body)
