@@ -25,6 +25,9 @@ public struct APITokens {
     public static let longestName = 100
     /// Expiry in whole days from today; none means until revoked.
     public static let expiryDays: ClosedRange<Int> = 1...3650
+    /// Tokens a user may hold at once: each has its own call allowance, so an unbounded number
+    /// would multiply the limit (an attack made 40).
+    public static let mostPerUser = 10
     /// How often the last-used time is written: a token used many times a second costs one write a minute.
     static let lastUsedResolution: TimeInterval = 60
 
@@ -42,6 +45,10 @@ public struct APITokens {
         let expires = days.map { DateText.store(now.addingTimeInterval(TimeInterval($0) * 86_400)) }
         do {
             return try database.transaction {
+                let held = try database.scalarInt("SELECT count(*) FROM api_tokens WHERE user_id = \(p: 1)", [.init(access.userID)])
+                guard held < Self.mostPerUser else {
+                    throw UserError.conflict("You already hold \(Self.mostPerUser) tokens, the most one person may: revoke one you no longer use, then make this one.")
+                }
                 let id = try database.insertReturningID("""
                     INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES (\(p: 1), \(p: 2), \(p: 3), \(p: 4), \(p: 5))
                     """, [.init(access.userID), .text(name), .text(Secret.hash(token)), .text(DateText.store(now)), expires.map(SQLValue.text) ?? .null])

@@ -45,6 +45,13 @@ final class APIAccessTests: APITestCase {
             XCTAssertTrue(client.text(answer).contains(#"class="notice error""#))
         }
 
+        // At most ten tokens a person: each has an allowance of its own.
+        for index in 2...APITokens.mostPerUser { XCTAssertEqual(try client.post("/account/tokens", [("name", "Extra \(index)"), ("expires", "")]).status, 201) }
+        let eleventh = try client.post("/account/tokens", [("name", "One too many"), ("expires", "")])
+        XCTAssertEqual(eleventh.status, 409)
+        XCTAssertTrue(client.text(eleventh).contains("You already hold 10 tokens"))
+        try client.otherConnection().run("DELETE FROM api_tokens WHERE name LIKE 'Extra %'")
+
         // Revoked: refused at the very next call. Another user's token id answers like a missing one.
         let id = try client.scalar("SELECT id FROM api_tokens WHERE name = 'Fleet sync'")
         client.signOut()
