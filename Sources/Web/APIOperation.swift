@@ -37,6 +37,23 @@ struct APIOperation: Sendable {
         fields.append(("responses", .object(responses)))
         return .object(fields)
     }
+
+    /// Refuses a query parameter the operation does not declare, and one given twice that is not a
+    /// list: ignored, a misspelt filter (`filters=`) or state would answer rows the caller did not ask for.
+    func checkQuery(_ pairs: [(name: String, value: String)]) throws {
+        let declared = query.flatMap(\.queryNames)
+        var seen = Set<String>()
+        for pair in pairs {
+            guard declared.contains(pair.name) else {
+                let names = declared.filter { !APIParameter.tableAliases.contains($0) }.map { "“\($0)”" }.joined(separator: ", ")
+                throw UserError.badRequest("This operation takes no parameter “\(pair.name.prefix(40))”"
+                                           + (names.isEmpty ? ": it takes none." : "; it takes \(names)."))
+            }
+            guard seen.insert(pair.name).inserted || query.contains(where: { $0.isList && $0.queryNames.contains(pair.name) }) else {
+                throw UserError.badRequest("“\(pair.name)” is given more than once: give it once.")
+            }
+        }
+    }
 }
 
 /// One answer an operation gives that is not a problem: its status and its content.

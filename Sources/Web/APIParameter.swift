@@ -19,6 +19,28 @@ enum APIParameter: String, CaseIterable, Sendable {
 
     var reference: JSON { ["$ref": .string("#/components/parameters/\(rawValue)")] }
 
+    /// The table's own spelling of filters, which the API takes too (undocumented: `filter` says it whole).
+    static let tableAliases = ["f", "op", "v"]
+
+    /// The names this parameter is given by in a query (none for the path's).
+    var queryNames: [String] {
+        switch self {
+        case .id: return []
+        case .filter: return ["filter"] + Self.tableAliases
+        case .organization, .auditOrganization: return ["org"]
+        case .columns: return ["cols"]
+        case .selection: return ["sel"]
+        case .membershipState: return ["state"]
+        case .size, .membershipSize: return ["size"]
+        case .cursor, .membershipCursor: return ["cursor"]
+        case .byteOrderMark: return ["bom"]
+        case .match, .sort, .order, .page: return [rawValue.lowercased()]
+        }
+    }
+
+    /// A list: each time it is given adds to it (filters; columns and ids as generated clients repeat them).
+    var isList: Bool { [.filter, .columns, .selection].contains(self) }
+
     static let ids: JSON = ["type": "integer", "minimum": 1, "maximum": .int(RequestNumber.ids.upperBound)]
 
     static let organizationSchema: JSON = ["type": "string", "pattern": .string("^(?:[1-9][0-9]{0,15}|all)" + SchemaPattern.end)]

@@ -51,7 +51,9 @@ public final class ConsoleHandler: RequestHandler {
     func context(for route: Route, _ parameters: PathParameters, _ request: Request) throws -> RouteContext {
         switch route.access {
         case .api(let rule):
-            return try apiContext(rule, parameters, request)
+            let context = try apiContext(rule, parameters, request)
+            try route.operation?.checkQuery(request.query)
+            return context
         case .anyone, .emailLink:
             return RouteContext(handler: self, request: request, parameters: parameters, signedIn: nil, connectionOrganization: nil)
         case .signedIn, .anyOrganization, .connection:

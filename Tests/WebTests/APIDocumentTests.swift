@@ -37,6 +37,32 @@ final class APIDocumentTests: APITestCase {
     /// For every body: the schema's members are the declared fields, each field's reader reads it (a value of the wrong
     /// kind is refused naming it), what the schema requires is what the decoder cannot do without, and the served
     /// decoder, given a member it does not know, lists exactly the document's members.
+    /// The names a query is checked against are the names the document gives (an attack found
+    /// misspelt and repeated parameters ignored: `filters=` answered every row, `status=` Pending ones).
+    func testUnknownAndRepeatedParametersAreRefusedByTheDocumentsNames() throws {
+        for parameter in APIParameter.allCases where parameter != .id {
+            XCTAssertEqual(parameter.declaration["name"]?.string, parameter.queryNames.first, "\(parameter)")
+        }
+        let client = try makeClient()
+        let token = try client.token(for: DemoData.adminEmail)
+        for (path, word) in [("/api/v1/connections?filters=name:contains:Guest", "filters"), ("/api/v1/connections?organization_id=1", "organization_id"),
+                             ("/api/v1/memberships?status=Connected", "status"), ("/api/v1/audit?page=1&F=name", "F")] {
+            let refused = client.api("GET", path, token: token)
+            XCTAssertEqual(refused.status, 400, path)
+            XCTAssertTrue(client.json(refused)["detail"]?.string?.hasPrefix("This operation takes no parameter “\(word)”") == true, client.text(refused))
+        }
+        for path in ["/api/v1/connections?org=1&org=2", "/api/v1/memberships?state=Pending&state=Connected", "/api/v1/connections?size=5&size=6"] {
+            let refused = client.api("GET", path, token: token)
+            XCTAssertEqual(refused.status, 400, path)
+            XCTAssertTrue(client.json(refused)["detail"]?.string?.contains("is given more than once") == true, client.text(refused))
+        }
+        // Lists add up, and the table's own spelling of filters is taken.
+        for path in ["/api/v1/connections?filter=name:contains:a&filter=status:is:Enabled&cols=name&cols=status",
+                     "/api/v1/connections?f=name&op=contains&v=a&f=status&op=is&v=Enabled"] {
+            XCTAssertEqual(client.api("GET", path, token: token).status, 200, path)
+        }
+    }
+
     func testEveryBodyDecodesExactlyTheMembersItsSchemaLists() throws {
         let bodies = ConsoleHandler.routes.compactMap { $0.operation?.body }
         XCTAssertEqual(Set(bodies.map { $0.schemaName }), ["ConnectionInput", "ConnectionChanges", "Rotation", "Decision"])
