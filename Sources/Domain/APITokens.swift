@@ -41,7 +41,7 @@ public struct APITokens {
         let now = Date()
         let expires = days.map { DateText.store(now.addingTimeInterval(TimeInterval($0) * 86_400)) }
         do {
-            return try database.transaction {
+            return try database.transaction(locking: [.user(access.userID)]) {
                 let id = try database.insertReturningID("""
                     INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)
                     """, [.init(access.userID), .text(name), .text(Secret.hash(token)), .text(DateText.store(now)), expires.map(SQLValue.text) ?? .null])
@@ -65,7 +65,7 @@ public struct APITokens {
 
     /// Deletes one of the user's own tokens; another user's token answers like a missing one.
     public func revoke(_ id: Int, by access: Access) throws {
-        try database.transaction {
+        try database.transaction(locking: [.user(access.userID)]) {
             guard let name = try database.query("SELECT name FROM api_tokens WHERE id = ?1 AND user_id = ?2", [.init(id), .init(access.userID)],
                                                 row: { $0.text(0) }).first else {
                 throw UserError.notFound("There is no API token \(id) of yours.")

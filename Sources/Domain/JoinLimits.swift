@@ -93,6 +93,12 @@ public struct JoinLimits {
     }
 
     /// The subject an address counts under (`ClientAddress.network`).
+    /// What `admit` reads besides the connection's requests: the address's window and the form
+    /// token's record (a browser may send one form to two connections at once).
+    static func keys(_ sender: Sender) -> [LockKey] {
+        [.named(addressSubject(sender.address)), .named("form token " + sender.formToken)]
+    }
+
     public static func addressSubject(_ address: String) -> String {
         "join-address:" + String(ClientAddress.network(of: address).prefix(100))
     }

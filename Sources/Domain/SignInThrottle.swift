@@ -54,7 +54,7 @@ struct SignInThrottle {
     /// Admits the attempt to a password check and counts it as a failure in the same transaction,
     /// or throws `tooManyRequests`. Returns the counted rows, for `withdraw` after a success.
     func admit(_ attempt: Attempt, now: Date = Date()) throws -> [Int64] {
-        try database.transaction {
+        try database.transaction(locking: attempt.subjects.map { .named("sign-in " + $0) }) {
             let since = DateText.store(now.addingTimeInterval(-Self.window))
             if attempt.knownDevice == nil {
                 try refuseBeyond(Self.accountLimit, failures("account:" + attempt.account, since: since), now: now) { minutes in
@@ -104,7 +104,7 @@ struct SignInThrottle {
         // counted in a write transaction that checks the limit again, so parallel misses cannot race past it.
         try refuse()
         if let found = try lookUp() { return found }
-        try database.transaction {
+        try database.transaction(locking: [.named("sign-in " + subject)]) {
             try refuse()
             try database.run("INSERT INTO sign_in_failures (subject, at) VALUES (?1, ?2)", [.text(subject), .text(DateText.store(now))])
         }
