@@ -21,9 +21,16 @@ let package = Package(
         .target(name: "FastCGI", dependencies: ["CFCGI"]),
         .target(name: "Storage", dependencies: ["CSQLite", "CPostgres"]),
         .target(name: "Domain", dependencies: ["Storage", "CQRencode", "CCrypt", "CXLSXWriter", "CCurl"]),
-        .target(name: "Web", dependencies: ["Domain", "FastCGI"]),
-        .executableTarget(name: "connections", dependencies: ["Web", "Domain", "Storage", "FastCGI",
-                                                              .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // Web holds each worker's database connection and answers storage errors (busy, full) with a status.
+        .target(name: "Web", dependencies: ["Domain", "Storage", "FastCGI"]),
+        // The subcommands (serve, seed, migrate, ...), shared by the two executables.
+        .target(name: "ConnectionsCLI", dependencies: ["Web", "Domain", "Storage", "FastCGI",
+                                                       .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // What scripts/run serves: no test hooks in it.
+        .executableTarget(name: "connections", dependencies: ["ConnectionsCLI"]),
+        // The test build (Tests/e2e): the same program plus the end-to-end tests' hooks (serve --test-routes).
+        .executableTarget(name: "connections-test", dependencies: ["ConnectionsCLI", "Web", "Domain", "Storage", "FastCGI",
+                                                                   .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // The database the tests that touch SQL run on: SQLite, or PostgreSQL when scripts/test starts one.
         .target(name: "TestSupport", dependencies: ["Domain", "Storage"], path: "Tests/TestSupport"),

@@ -37,15 +37,17 @@ public struct APICallAllowance: Sendable {
         let micros = Int64((now.timeIntervalSince1970 * 1_000_000).rounded())
         let window = Int64(burst) * interval
         // Calls available: those the bucket has earned since it was full at `rate_full_at`.
-        let taken = try database.query("""
+        let fullAt: SQLFragment = .greatest("rate_full_at", "\(p: 2)")
+        let granted: SQLFragment = .least("\(p: 3)", "(\(p: 2) + \(p: 4) - \(fullAt)) / \(p: 5)")
+        let taken = try database.change("""
             UPDATE api_tokens
-            SET rate_granted = min(?3, (?2 + ?4 - max(rate_full_at, ?2)) / ?5),
-                rate_full_at = max(rate_full_at, ?2) + ?5 * min(?3, (?2 + ?4 - max(rate_full_at, ?2)) / ?5)
-            WHERE id = ?1 AND max(rate_full_at, ?2) + ?5 <= ?2 + ?4
+            SET rate_granted = \(granted),
+                rate_full_at = \(fullAt) + \(p: 5) * \(granted)
+            WHERE id = \(p: 1) AND \(fullAt) + \(p: 5) <= \(p: 2) + \(p: 4)
             RETURNING rate_granted
             """, [.init(tokenID), .integer(micros), .init(lease), .integer(window), .integer(interval)]) { $0.int(0) }
         if let calls = taken.first { return .calls(calls) }
-        guard let fullAt = try database.query("SELECT rate_full_at FROM api_tokens WHERE id = ?1", [.init(tokenID)], row: { $0.int(0) }).first else {
+        guard let fullAt = try database.query("SELECT rate_full_at FROM api_tokens WHERE id = \(p: 1)", [.init(tokenID)], row: { $0.int(0) }).first else {
             return nil
         }
         let early = Int64(fullAt) + interval - micros - window

@@ -43,7 +43,7 @@ public struct APITokens {
         do {
             return try database.transaction(locking: [.user(access.userID)]) {
                 let id = try database.insertReturningID("""
-                    INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                    INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES (\(p: 1), \(p: 2), \(p: 3), \(p: 4), \(p: 5))
                     """, [.init(access.userID), .text(name), .text(Secret.hash(token)), .text(DateText.store(now)), expires.map(SQLValue.text) ?? .null])
                 try AuditLog(database: database).record(by: access, organizationID: nil, action: "API token created", subject: name,
                                                        details: ["expires": expires ?? "never"])
@@ -57,7 +57,7 @@ public struct APITokens {
     /// The user's tokens, newest first.
     public func list(userID: Int) throws -> [Token] {
         try database.query("""
-            SELECT id, name, created_at, expires_at, last_used_at FROM api_tokens WHERE user_id = ?1 ORDER BY id DESC
+            SELECT id, name, created_at, expires_at, last_used_at FROM api_tokens WHERE user_id = \(p: 1) ORDER BY id DESC
             """, [.init(userID)]) {
             Token(id: $0.int(0), name: $0.text(1), createdAt: $0.text(2), expiresAt: $0.optionalText(3), lastUsedAt: $0.optionalText(4))
         }
@@ -66,11 +66,11 @@ public struct APITokens {
     /// Deletes one of the user's own tokens; another user's token answers like a missing one.
     public func revoke(_ id: Int, by access: Access) throws {
         try database.transaction(locking: [.user(access.userID)]) {
-            guard let name = try database.query("SELECT name FROM api_tokens WHERE id = ?1 AND user_id = ?2", [.init(id), .init(access.userID)],
+            guard let name = try database.query("SELECT name FROM api_tokens WHERE id = \(p: 1) AND user_id = \(p: 2)", [.init(id), .init(access.userID)],
                                                 row: { $0.text(0) }).first else {
                 throw UserError.notFound("There is no API token \(id) of yours.")
             }
-            try database.run("DELETE FROM api_tokens WHERE id = ?1", [.init(id)])
+            try database.run("DELETE FROM api_tokens WHERE id = \(p: 1)", [.init(id)])
             try AuditLog(database: database).record(by: access, organizationID: nil, action: "API token revoked", subject: name)
         }
     }
@@ -81,7 +81,7 @@ public struct APITokens {
         guard token.hasPrefix(Self.prefix), (40...100).contains(token.utf8.count) else { return nil }
         let hash = Secret.hash(token)
         let stored = try database.remembered("api token\u{1F}" + hash) { () throws -> StoredToken? in
-            guard let row = try database.query("SELECT id, user_id, name, expires_at, last_used_at FROM api_tokens WHERE token_hash = ?1",
+            guard let row = try database.query("SELECT id, user_id, name, expires_at, last_used_at FROM api_tokens WHERE token_hash = \(p: 1)",
                                                [.text(hash)], row: { ($0.int(0), $0.int(1), $0.text(2), $0.optionalText(3), $0.optionalText(4)) }).first,
                   var access = try Accounts(database: database).access(userID: row.1) else { return nil }
             access.tokenName = row.2
@@ -93,7 +93,7 @@ public struct APITokens {
         if (stored.lastUsedAt ?? "") < DateText.store(now.addingTimeInterval(-Self.lastUsedResolution)) {
             // Bookkeeping never makes a call wait or fail: a missed write costs a minute of "last used".
             database.bestEffort {
-                try database.run("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1", [.init(stored.id), .text(DateText.store(now))])
+                try database.run("UPDATE api_tokens SET last_used_at = \(p: 2) WHERE id = \(p: 1)", [.init(stored.id), .text(DateText.store(now))])
             }
         }
         return (stored.access, stored.id)

@@ -29,17 +29,17 @@ public struct Accounts {
         guard StoredText.isLine(name, upTo: 200) else { throw UserError.badRequest("Enter a name of 1 to 200 characters, on one line.") }
         try Passwords.requireAcceptable(password)
         guard try userID(email: email) == nil else { throw UserError.conflict("A user with the email \(email) already exists.") }
-        return try database.insertReturningID("INSERT INTO users (email, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+        return try database.insertReturningID("INSERT INTO users (email, name, password_hash, created_at) VALUES (\(p: 1), \(p: 2), \(p: 3), \(p: 4))",
                                               [.text(email), .text(name), .text(Passwords.hash(password)), .text(DateText.now())])
     }
 
     public func userID(email: String) throws -> Int? {
-        try database.query("SELECT id FROM users WHERE email COLLATE NOCASE = ?1 COLLATE NOCASE", [.text(email.trimmingCharacters(in: .whitespaces))]) { $0.int(0) }.first
+        try database.query("SELECT id FROM users WHERE \(caseless: "email") = \(caseless: 1)", [.text(email.trimmingCharacters(in: .whitespaces))]) { $0.int(0) }.first
     }
 
     public func setRole(userID: Int, organizationID: Int, role: Role) throws {
         try database.run("""
-            INSERT INTO user_roles (user_id, org_id, role) VALUES (?1, ?2, ?3)
+            INSERT INTO user_roles (user_id, org_id, role) VALUES (\(p: 1), \(p: 2), \(p: 3))
             ON CONFLICT (user_id, org_id) DO UPDATE SET role = excluded.role
             """, [.init(userID), .init(organizationID), .text(role.rawValue)])
     }
@@ -47,7 +47,7 @@ public struct Accounts {
     /// Removes the user from the organization. The last Admin cannot go: someone must manage it.
     public func removeRole(userID: Int, organizationID: Int) throws {
         try requireAnotherAdmin(besides: userID, in: organizationID)
-        try database.run("DELETE FROM user_roles WHERE user_id = ?1 AND org_id = ?2", [.init(userID), .init(organizationID)])
+        try database.run("DELETE FROM user_roles WHERE user_id = \(p: 1) AND org_id = \(p: 2)", [.init(userID), .init(organizationID)])
     }
 
     public func changeRole(userID: Int, organizationID: Int, to role: Role) throws {
@@ -59,13 +59,13 @@ public struct Accounts {
     }
 
     public func role(userID: Int, organizationID: Int) throws -> Role? {
-        try database.query("SELECT role FROM user_roles WHERE user_id = ?1 AND org_id = ?2", [.init(userID), .init(organizationID)]) {
+        try database.query("SELECT role FROM user_roles WHERE user_id = \(p: 1) AND org_id = \(p: 2)", [.init(userID), .init(organizationID)]) {
             try $0.decode(Role.self, 0, table: "user_roles", key: "user_id \(userID), org_id \(organizationID)")
         }.first
     }
 
     private func requireAnotherAdmin(besides userID: Int, in organizationID: Int) throws {
-        let admins = try database.scalarInt("SELECT count(*) FROM user_roles WHERE org_id = ?1 AND role = 'Admin' AND user_id <> ?2",
+        let admins = try database.scalarInt("SELECT count(*) FROM user_roles WHERE org_id = \(p: 1) AND role = 'Admin' AND user_id <> \(p: 2)",
                                             [.init(organizationID), .init(userID)])
         if admins == 0, try role(userID: userID, organizationID: organizationID) == .admin {
             throw UserError.conflict("An organization needs at least one Admin: make someone else Admin first.")
@@ -75,7 +75,7 @@ public struct Accounts {
     public func members(of organizationID: Int) throws -> [Member] {
         try database.query("""
             SELECT u.id, u.email, u.name, r.role FROM user_roles r JOIN users u ON u.id = r.user_id
-            WHERE r.org_id = ?1 ORDER BY u.name COLLATE NOCASE, u.id
+            WHERE r.org_id = \(p: 1) ORDER BY \(caseless: "u.name"), u.id
             """, [.init(organizationID)]) {
             Member(userID: $0.int(0), email: $0.text(1), name: $0.text(2),
                    role: try $0.decode(Role.self, 3, table: "user_roles", key: "user_id \($0.int(0)), org_id \(organizationID)"))
@@ -83,9 +83,9 @@ public struct Accounts {
     }
 
     public func access(userID: Int) throws -> Access? {
-        guard let user = try database.query("SELECT email, name FROM users WHERE id = ?1", [.init(userID)], row: { ($0.text(0), $0.text(1)) }).first
+        guard let user = try database.query("SELECT email, name FROM users WHERE id = \(p: 1)", [.init(userID)], row: { ($0.text(0), $0.text(1)) }).first
         else { return nil }
-        let roles = try database.query("SELECT org_id, role FROM user_roles WHERE user_id = ?1", [.init(userID)]) {
+        let roles = try database.query("SELECT org_id, role FROM user_roles WHERE user_id = \(p: 1)", [.init(userID)]) {
             ($0.int(0), try $0.decode(Role.self, 1, table: "user_roles", key: "user_id \(userID), org_id \($0.int(0))"))
         }
         return Access(userID: userID, email: user.0, name: user.1, roles: Dictionary(uniqueKeysWithValues: roles))
@@ -100,7 +100,7 @@ public struct Accounts {
     }
 
     private func namesOfOrganizations(_ list: SQLValue) throws -> [(id: Int, name: String)] {
-        try database.query("SELECT id, name FROM organizations WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY name COLLATE NOCASE, id",
+        try database.query("SELECT id, name FROM organizations WHERE id IN (\(ids: 1)) ORDER BY \(caseless: "name"), id",
                            [list]) { (id: $0.int(0), name: $0.text(1)) }
     }
 
@@ -134,7 +134,7 @@ public struct Accounts {
     /// The session carries the device cookie to set: the same one if it was known, else a new one.
     public func signIn(email: String, password: String, address: String, device: String? = nil) throws -> Session {
         let normalized = email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        let user = try database.query("SELECT id, password_hash FROM users WHERE email COLLATE NOCASE = ?1 COLLATE NOCASE", [.text(normalized)]) {
+        let user = try database.query("SELECT id, password_hash FROM users WHERE \(caseless: "email") = \(caseless: 1)", [.text(normalized)]) {
             (id: $0.int(0), hash: $0.text(1))
         }.first
         let knownDevice = try user.flatMap { user in try device.flatMap { try knownDeviceHash($0, userID: user.id) } }
@@ -161,13 +161,13 @@ public struct Accounts {
         let now = DateText.now()
         try database.transaction(locking: [.user(user.id)]) {
             try throttle.withdraw(counted)
-            try database.run("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+            try database.run("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at) VALUES (\(p: 1), \(p: 2), \(p: 3), \(p: 4), \(p: 4))",
                              [.text(Secret.hash(token)), .init(user.id), .text(csrf), .text(now)])
             try database.run("""
-                INSERT INTO known_devices (token_hash, user_id, created_at, last_used_at) VALUES (?1, ?2, ?3, ?3)
+                INSERT INTO known_devices (token_hash, user_id, created_at, last_used_at) VALUES (\(p: 1), \(p: 2), \(p: 3), \(p: 3))
                 ON CONFLICT (token_hash, user_id) DO UPDATE SET last_used_at = excluded.last_used_at
                 """, [.text(Secret.hash(deviceToken)), .init(user.id), .text(now)])
-            try database.run("DELETE FROM known_devices WHERE last_used_at <= ?1",
+            try database.run("DELETE FROM known_devices WHERE last_used_at <= \(p: 1)",
                              [.text(DateText.store(Date().addingTimeInterval(-Self.knownDeviceLifetime)))])
             try AuditLog(database: database).record(actorID: user.id, actor: access.email, organizationID: nil, action: "Signed in",
                                                    details: ["address": address])
@@ -180,7 +180,7 @@ public struct Accounts {
         guard (43...100).contains(token.utf8.count) else { return nil }
         let hash = Secret.hash(token)
         let since = DateText.store(Date().addingTimeInterval(-Self.knownDeviceLifetime))
-        let known = try database.scalarInt("SELECT count(*) FROM known_devices WHERE token_hash = ?1 AND user_id = ?2 AND last_used_at > ?3",
+        let known = try database.scalarInt("SELECT count(*) FROM known_devices WHERE token_hash = \(p: 1) AND user_id = \(p: 2) AND last_used_at > \(p: 3)",
                                            [.text(hash), .init(userID), .text(since)])
         return known > 0 ? hash : nil
     }
@@ -191,7 +191,7 @@ public struct Accounts {
         guard token.count >= 43, token.count <= 100 else { return nil }
         let hash = Secret.hash(token)
         let stored = try database.remembered("session\u{1F}" + hash) { () throws -> StoredSession? in
-            guard let row = try database.query("SELECT user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE token_hash = ?1",
+            guard let row = try database.query("SELECT user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE token_hash = \(p: 1)",
                                                [.text(hash)], row: { ($0.int(0), $0.text(1), $0.text(2), $0.text(3)) }).first,
                   let access = try access(userID: row.0) else { return nil }
             return StoredSession(csrfToken: row.1, createdAt: row.2, lastSeenAt: row.3, access: access)
@@ -201,13 +201,13 @@ public struct Accounts {
         guard stored.lastSeenAt > DateText.store(now.addingTimeInterval(-Self.idleTimeout)),
               stored.createdAt > DateText.store(now.addingTimeInterval(-Self.absoluteTimeout)) else {
             // An expired session is refused whether or not its row can be deleted now.
-            database.bestEffort { try database.run("DELETE FROM sessions WHERE token_hash = ?1", [.text(hash)]) }
+            database.bestEffort { try database.run("DELETE FROM sessions WHERE token_hash = \(p: 1)", [.text(hash)]) }
             return nil
         }
         if stored.lastSeenAt < DateText.store(now.addingTimeInterval(-60)) {
             // A page load never waits or fails for this refresh: a missed one costs at most a minute of idle time.
             database.bestEffort {
-                try database.run("UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1", [.text(hash), .text(DateText.store(now))])
+                try database.run("UPDATE sessions SET last_seen_at = \(p: 2) WHERE token_hash = \(p: 1)", [.text(hash), .text(DateText.store(now))])
             }
         }
         return Session(token: token, csrfToken: stored.csrfToken, access: stored.access)
@@ -222,7 +222,7 @@ public struct Accounts {
 
     public func signOut(_ session: Session) throws {
         try database.transaction(locking: []) {
-            try database.run("DELETE FROM sessions WHERE token_hash = ?1", [.text(Secret.hash(session.token))])
+            try database.run("DELETE FROM sessions WHERE token_hash = \(p: 1)", [.text(Secret.hash(session.token))])
             try AuditLog(database: database).record(actorID: session.access.userID, actor: session.access.email, organizationID: nil,
                                                    action: "Signed out")
         }

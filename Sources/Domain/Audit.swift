@@ -26,18 +26,14 @@ public struct AuditLog {
     public func record(actorID: Int?, actor: String, organizationID: Int?, action: String, subject: String = "",
                        details: [String: String] = [:]) throws -> Int {
         try database.insertReturningID("""
-            INSERT INTO audit_log (at, user_id, actor, org_id, action, subject, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            INSERT INTO audit_log (at, user_id, actor, org_id, action, subject, details) VALUES (\(p: 1), \(p: 2), \(p: 3), \(p: 4), \(p: 5), \(p: 6), \(p: 7))
             """, [.text(DateText.now()), actorID.map { .init($0) } ?? .null, .text(actor),
-                  organizationID.map { .init($0) } ?? .null, .text(action), .text(subject), .text(try Self.json(details))])
+                  organizationID.map { .init($0) } ?? .null, .text(action), .text(subject), .text(JSON.text(of: details))])
     }
 
     /// Completes an entry written when something began (an export): what it came to.
     func complete(_ id: Int, subject: String, details: [String: String]) throws {
-        try database.run("UPDATE audit_log SET subject = ?2, details = ?3 WHERE id = ?1", [.init(id), .text(subject), .text(try Self.json(details))])
-    }
-
-    static func json(_ details: [String: String]) throws -> String {
-        String(decoding: try JSONSerialization.data(withJSONObject: details, options: [.sortedKeys]), as: UTF8.self)
+        try database.run("UPDATE audit_log SET subject = \(p: 2), details = \(p: 3) WHERE id = \(p: 1)", [.init(id), .text(subject), .text(JSON.text(of: details))])
     }
 
     /// A change made by a signed-in user or an API token: the token's name is in the actor and the details.
@@ -54,18 +50,18 @@ public struct AuditLog {
     /// (sign-ins, exports across organizations) of users who belong to none but those: an Admin of
     /// one organization never reads what a member did in others.
     public func page(organizations: [Int], page: Int, pageSize: Int) throws -> (entries: [Entry], total: Int) {
-        let scope = """
-            (a.org_id IN (SELECT value FROM json_each(?1))
-             OR (a.org_id IS NULL AND a.user_id IN (SELECT user_id FROM user_roles WHERE org_id IN (SELECT value FROM json_each(?1)))
+        let scope: SQLFragment = """
+            (a.org_id IN (\(ids: 1))
+             OR (a.org_id IS NULL AND a.user_id IN (SELECT user_id FROM user_roles WHERE org_id IN (\(ids: 1)))
                  AND NOT EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = a.user_id
-                                 AND r.org_id NOT IN (SELECT value FROM json_each(?1)))))
+                                 AND r.org_id NOT IN (\(ids: 1)))))
             """
         let ids = SQLValue.idList(organizations)
         let total = try database.scalarInt("SELECT count(*) FROM audit_log a WHERE \(scope)", [ids])
         let entries = try database.query("""
             SELECT a.id, a.at, a.actor, a.org_id, o.name, a.action, a.subject, a.details
             FROM audit_log a LEFT JOIN organizations o ON o.id = a.org_id
-            WHERE \(scope) ORDER BY a.id DESC LIMIT ?2 OFFSET ?3
+            WHERE \(scope) ORDER BY a.id DESC LIMIT \(p: 2) OFFSET \(p: 3)
             """, [ids, .init(pageSize), .init((page - 1) * pageSize)]) {
             Entry(id: $0.int(0), at: $0.text(1), actor: $0.text(2), organizationID: $0.isNull(3) ? nil : $0.int(3), organization: $0.optionalText(4),
                   action: $0.text(5), subject: $0.text(6), details: $0.text(7))

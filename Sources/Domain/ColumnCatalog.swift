@@ -44,17 +44,17 @@ public struct Column: Sendable, Equatable {
         self.search = search
     }
 
-    /// Text sorts without regard to case, matching the NOCASE indexes.
-    public var sortExpression: String { expression + sortCollation }
+    /// Text sorts without regard to case, matching the caseless indexes.
+    public var sortExpression: SQLFragment { sortsCaseless ? "\(caseless: SQLFragment(raw: expression))" : SQLFragment(raw: expression) }
 
     /// A value compared with `sortExpression` (a cursor's): the same collation on both sides, so
-    /// that PostgreSQL, where NOCASE is lower(), lowers both.
-    var sortValuePlaceholder: String { "?" + sortCollation }
+    /// that PostgreSQL, where caseless is lower(), lowers both.
+    func sortValue(_ value: SQLValue) -> SQLFragment { sortsCaseless ? "\(caseless: "\(bind: value)")" : "\(bind: value)" }
 
-    private var sortCollation: String {
+    private var sortsCaseless: Bool {
         switch kind {
-        case .text, .list: return " COLLATE NOCASE"
-        case .number, .identifier, .enumeration, .date, .inviteLink: return ""
+        case .text, .list: return true
+        case .number, .identifier, .enumeration, .date, .inviteLink: return false
         }
     }
 }
@@ -106,13 +106,4 @@ public enum ColumnCatalog {
     public static func column(_ key: String) -> Column? { byKey[key] }
 
     public static var defaultVisible: [Column] { all.filter(\.visibleByDefault) }
-
-    /// The columns a user may see over these organizations: one that needs a permission only
-    /// when the user has it in every one of them, so no row shows a value the user may not read.
-    public static func visible(to access: Access, in organizations: [Int]) -> [Column] {
-        all.filter { column in
-            guard let permission = column.seenWith else { return true }
-            return !organizations.isEmpty && organizations.allSatisfy { access.roles[$0]?.allows(permission) == true }
-        }
-    }
 }

@@ -59,7 +59,7 @@ public struct ColumnPreferences {
     /// Remembered until the database changes: every table page asks.
     public func choice(userID: Int) throws -> ColumnChoice? {
         try database.remembered("columns\u{1F}\(userID)") { () throws -> ColumnChoice? in
-            let saved = try database.query("SELECT value FROM user_preferences WHERE user_id = ?1 AND name = ?2",
+            let saved = try database.query("SELECT value FROM user_preferences WHERE user_id = \(p: 1) AND name = \(p: 2)",
                                            [.init(userID), .text(Self.name)]) { $0.text(0) }.first
             return saved.flatMap { try? ColumnChoice(keys: $0) }
         }
@@ -68,12 +68,12 @@ public struct ColumnPreferences {
     /// In a transaction like every write, so it waits for another writer's lock only within the write gate.
     public func save(_ choice: ColumnChoice, userID: Int) throws {
         try database.transaction(locking: [.user(userID)]) { try database.run("""
-            INSERT INTO user_preferences (user_id, name, value) VALUES (?1, ?2, ?3)
+            INSERT INTO user_preferences (user_id, name, value) VALUES (\(p: 1), \(p: 2), \(p: 3))
             ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value
             """, [.init(userID), .text(Self.name), .text(choice.keys)]) }
     }
 
     public func reset(userID: Int) throws {
-        try database.transaction(locking: [.user(userID)]) { try database.run("DELETE FROM user_preferences WHERE user_id = ?1 AND name = ?2", [.init(userID), .text(Self.name)]) }
+        try database.transaction(locking: [.user(userID)]) { try database.run("DELETE FROM user_preferences WHERE user_id = \(p: 1) AND name = \(p: 2)", [.init(userID), .text(Self.name)]) }
     }
 }

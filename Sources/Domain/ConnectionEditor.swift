@@ -18,7 +18,7 @@ public struct ConnectionEditor {
     }
 
     func nameTaken(orgID: Int, name: String, except id: Int?) throws -> Bool {
-        try database.scalarInt("SELECT count(*) FROM connections WHERE org_id = ?1 AND name COLLATE NOCASE = ?2 COLLATE NOCASE AND id IS NOT ?3",
+        try database.scalarInt("SELECT count(*) FROM connections WHERE org_id = \(p: 1) AND \(caseless: "name") = \(caseless: 2) AND id \(.isDistinctFrom) \(p: 3)",
                                [.init(orgID), .text(name), id.map { .init($0) } ?? .null]) > 0
     }
 
@@ -31,7 +31,7 @@ public struct ConnectionEditor {
                 var random = SystemRandomNumberGenerator()
                 let code = try ConnectionInvites(database: database).unusedSearchCode()
                 let now = DateText.now()
-                try database.run("UPDATE organizations SET name_for_drivers = ?2 WHERE id = ?1", [.init(valid.organizationID), .text(valid.nameForDrivers)])
+                try database.run("UPDATE organizations SET name_for_drivers = \(p: 2) WHERE id = \(p: 1)", [.init(valid.organizationID), .text(valid.nameForDrivers)])
                 let id = try ConnectionWriter(database: database).insert(NewConnection(
                     orgID: valid.organizationID, name: valid.name, status: valid.status, type: valid.type, approval: valid.approval,
                     visibility: valid.visibility, benefits: valid.benefits, questions: valid.questions, emailDomains: valid.emailDomains,
@@ -59,7 +59,7 @@ public struct ConnectionEditor {
     public func draft(_ id: Int) throws -> (draft: ConnectionDraft, organizationID: Int)? {
         guard let row = try database.query("""
             SELECT c.org_id, o.name_for_drivers, c.name, c.connection_type, c.status, c.visibility, c.approval_type, c.version
-            FROM connections c JOIN organizations o ON o.id = c.org_id WHERE c.id = ?1
+            FROM connections c JOIN organizations o ON o.id = c.org_id WHERE c.id = \(p: 1)
             """, [.init(id)], row: { row -> (Int, ConnectionDraft) in
                 var draft = ConnectionDraft()
                 draft.organizationID = String(row.int(0))
@@ -73,12 +73,12 @@ public struct ConnectionEditor {
                 return (row.int(0), draft)
             }).first else { return nil }
         var draft = row.1
-        let benefits = try database.query("SELECT kind, discount_percent FROM connection_benefits WHERE connection_id = ?1 ORDER BY position",
+        let benefits = try database.query("SELECT kind, discount_percent FROM connection_benefits WHERE connection_id = \(p: 1) ORDER BY position",
                                           [.init(id)]) { ($0.text(0), $0.isNull(1) ? nil : $0.int(1)) }
         draft.benefits = benefits.map(\.0)
         draft.discountPercent = benefits.compactMap(\.1).first.map(String.init) ?? ""
-        draft.questions = try database.query("SELECT prompt FROM connection_questions WHERE connection_id = ?1 ORDER BY position", [.init(id)]) { $0.text(0) }
-        draft.emailDomains = try database.query("SELECT domain FROM connection_email_domains WHERE connection_id = ?1 ORDER BY domain",
+        draft.questions = try database.query("SELECT prompt FROM connection_questions WHERE connection_id = \(p: 1) ORDER BY position", [.init(id)]) { $0.text(0) }
+        draft.emailDomains = try database.query("SELECT domain FROM connection_email_domains WHERE connection_id = \(p: 1) ORDER BY domain",
                                                 [.init(id)]) { $0.text(0) }.joined(separator: "\n")
         return (draft, row.0)
     }
@@ -95,17 +95,17 @@ public struct ConnectionEditor {
         case .success(let valid):
             return try decidedByNameIndex(valid.name) { try database.transaction(locking: [.organization(valid.organizationID), .connection(id)]) {
                 let before = try snapshot(id)
-                let changed = try database.scalarInt("""
-                    UPDATE connections SET name = ?2, connection_type = ?3, status = ?4, visibility = ?5, approval_type = ?6,
-                        benefits_list = ?7, questions_list = ?8, version = version + 1, updated_at = ?9
-                    WHERE id = ?1 AND version = ?10 RETURNING 1
+                let changed = try database.change("""
+                    UPDATE connections SET name = \(p: 2), connection_type = \(p: 3), status = \(p: 4), visibility = \(p: 5), approval_type = \(p: 6),
+                        benefits_list = \(p: 7), questions_list = \(p: 8), version = version + 1, updated_at = \(p: 9)
+                    WHERE id = \(p: 1) AND version = \(p: 10) RETURNING 1
                     """, [.init(id), .text(valid.name), .text(valid.type.rawValue), .text(valid.status.rawValue), .text(valid.visibility.rawValue),
                           .text(valid.approval.rawValue), .text(valid.benefits.map(\.label).joined(separator: "\n")),
-                          .text(valid.questions.joined(separator: "\n")), .text(DateText.now()), .init(version)])
+                          .text(valid.questions.joined(separator: "\n")), .text(DateText.now()), .init(version)]) { $0.int(0) }.first ?? 0
                 guard changed == 1 else { return .conflict(current: current.draft) }
-                try database.run("UPDATE organizations SET name_for_drivers = ?2 WHERE id = ?1", [.init(valid.organizationID), .text(valid.nameForDrivers)])
+                try database.run("UPDATE organizations SET name_for_drivers = \(p: 2) WHERE id = \(p: 1)", [.init(valid.organizationID), .text(valid.nameForDrivers)])
                 for table in ["connection_benefits", "connection_questions", "connection_email_domains"] {
-                    try database.run("DELETE FROM \(table) WHERE connection_id = ?1", [.init(id)])
+                    try database.run("DELETE FROM \(raw: table) WHERE connection_id = \(p: 1)", [.init(id)])
                 }
                 try ConnectionWriter(database: database).insertChildren(id, benefits: valid.benefits, questions: valid.questions, domains: valid.emailDomains)
                 try audit(access, org: valid.organizationID, action: "Changed connection", subject: valid.name,
@@ -120,10 +120,10 @@ public struct ConnectionEditor {
             var changed = 0
             for id in ids {
                 let row = try access.require(.manageConnections, onConnection: id, try database.query(
-                    "SELECT org_id, name, status FROM connections WHERE id = ?1", [.init(id)], row: { (org: $0.int(0), name: $0.text(1), status: $0.text(2)) }
+                    "SELECT org_id, name, status FROM connections WHERE id = \(p: 1)", [.init(id)], row: { (org: $0.int(0), name: $0.text(1), status: $0.text(2)) }
                 ).first) { $0.org }
                 guard row.status != status.rawValue else { continue }
-                try database.run("UPDATE connections SET status = ?2, version = version + 1, updated_at = ?3 WHERE id = ?1",
+                try database.run("UPDATE connections SET status = \(p: 2), version = version + 1, updated_at = \(p: 3) WHERE id = \(p: 1)",
                                  [.init(id), .text(status.rawValue), .text(DateText.now())])
                 try audit(access, org: row.org, action: status == .enabled ? "Enabled connection" : "Disabled connection", subject: row.name,
                           details: ["before": row.status, "after": status.rawValue])
@@ -138,16 +138,16 @@ public struct ConnectionEditor {
     public func delete(_ id: Int, by access: Access) throws {
         try database.transaction(locking: [.connection(id)]) {
             let row = try access.require(.manageConnections, onConnection: id, try database.query(
-                "SELECT org_id, name, connected_drivers FROM connections WHERE id = ?1", [.init(id)], row: {
+                "SELECT org_id, name, connected_drivers FROM connections WHERE id = \(p: 1)", [.init(id)], row: {
                     (org: $0.int(0), name: $0.text(1), connected: $0.int(2))
                 }).first) { $0.org }
             guard row.connected == 0 else {
                 throw UserError.conflict("\(row.name) has \(row.connected) connected driver\(row.connected == 1 ? "" : "s"): disable it instead, so they keep their history.")
             }
             let before = try snapshot(id)
-            try database.run("DELETE FROM membership_answers WHERE membership_id IN (SELECT id FROM memberships WHERE connection_id = ?1)", [.init(id)])
-            try database.run("DELETE FROM memberships WHERE connection_id = ?1", [.init(id)])
-            try database.run("DELETE FROM connections WHERE id = ?1", [.init(id)])
+            try database.run("DELETE FROM membership_answers WHERE membership_id IN (SELECT id FROM memberships WHERE connection_id = \(p: 1))", [.init(id)])
+            try database.run("DELETE FROM memberships WHERE connection_id = \(p: 1)", [.init(id)])
+            try database.run("DELETE FROM connections WHERE id = \(p: 1)", [.init(id)])
             try audit(access, org: row.org, action: "Deleted connection", subject: row.name, details: ["before": before])
         }
     }
@@ -155,12 +155,10 @@ public struct ConnectionEditor {
     /// The fields an audit entry records, as one line of JSON.
     func snapshot(_ id: Int) throws -> String {
         guard let (draft, _) = try draft(id) else { return "{}" }
-        let fields: [String: Any] = [
-            "name": draft.name, "type": draft.type, "status": draft.status, "visibility": draft.visibility, "approval": draft.approval,
-            "benefits": draft.benefits, "discount": draft.discountPercent, "questions": draft.questions, "domains": draft.emailDomains,
-            "name_for_drivers": draft.nameForDrivers,
-        ]
-        return String(decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]), as: UTF8.self)
+        let texts = ["name": draft.name, "type": draft.type, "status": draft.status, "visibility": draft.visibility, "approval": draft.approval,
+                     "discount": draft.discountPercent, "domains": draft.emailDomains, "name_for_drivers": draft.nameForDrivers]
+        let lists = ["benefits": draft.benefits, "questions": draft.questions]
+        return JSON.sorted(texts.mapValues(JSON.string).merging(lists.mapValues { .array($0.map(JSON.string)) }) { $1 }).text
     }
 
     func audit(_ access: Access, org: Int, action: String, subject: String, details: [String: String]) throws {

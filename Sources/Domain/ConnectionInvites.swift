@@ -21,7 +21,7 @@ public struct ConnectionInvites {
     public func invite(connectionID: Int) throws -> Invite? {
         try database.query("""
             SELECT c.org_id, c.name, o.name, c.invite_token, c.search_code, c.visibility, c.status
-            FROM connections c JOIN organizations o ON o.id = c.org_id WHERE c.id = ?1
+            FROM connections c JOIN organizations o ON o.id = c.org_id WHERE c.id = \(p: 1)
             """, [.init(connectionID)]) { row in
             Invite(organizationID: row.int(0), connectionName: row.text(1), orgName: row.text(2), inviteToken: row.text(3), searchCode: row.text(4),
                    visibility: try row.decode(Visibility.self, 5, table: "connections", key: "id \(connectionID)"),
@@ -40,7 +40,7 @@ extension ConnectionInvites {
     func unusedSearchCode() throws -> String {
         var random = SystemRandomNumberGenerator()
         var code = InviteCodes.searchCode(using: &random)
-        while try database.scalarInt("SELECT count(*) FROM connections WHERE search_code = ?1", [.text(code)]) > 0 {
+        while try database.scalarInt("SELECT count(*) FROM connections WHERE search_code = \(p: 1)", [.text(code)]) > 0 {
             code = InviteCodes.searchCode(using: &random)
         }
         return code
@@ -53,10 +53,10 @@ extension ConnectionInvites {
         try database.transaction(locking: [.connection(connectionID)]) {
             switch credential {
             case .link:
-                try database.run("UPDATE connections SET invite_token = ?2, updated_at = ?3 WHERE id = ?1",
+                try database.run("UPDATE connections SET invite_token = \(p: 2), updated_at = \(p: 3) WHERE id = \(p: 1)",
                                  [.init(connectionID), .text(InviteCodes.inviteToken(using: &random)), .text(DateText.now())])
             case .code:
-                try database.run("UPDATE connections SET search_code = ?2, updated_at = ?3 WHERE id = ?1",
+                try database.run("UPDATE connections SET search_code = \(p: 2), updated_at = \(p: 3) WHERE id = \(p: 1)",
                                  [.init(connectionID), .text(try unusedSearchCode()), .text(DateText.now())])
             }
             try AuditLog(database: database).record(by: access, organizationID: invite.organizationID,
@@ -69,6 +69,6 @@ extension ConnectionInvites {
 extension ConnectionInvites {
     /// The organization a connection belongs to, or nil when there is no such connection.
     public func organization(ofConnection id: Int) throws -> Int? {
-        try database.query("SELECT org_id FROM connections WHERE id = ?1", [.init(id)]) { $0.int(0) }.first
+        try database.query("SELECT org_id FROM connections WHERE id = \(p: 1)", [.init(id)]) { $0.int(0) }.first
     }
 }

@@ -46,8 +46,8 @@ public struct ConnectionTable {
         let lastPage = max(1, (selection.total + state.pageSize - 1) / state.pageSize)
         let page = min(state.page, lastPage)
         let rows = try read(selection, sort: state.sort, columns: columns,
-                            limit: SQLFragment(" LIMIT ? OFFSET ?", [.init(state.pageSize), .init((page - 1) * state.pageSize)]))
-        return TablePage(rows: try database.query(rows.query.sql, rows.query.parameters, row: rows.row),
+                            limit: " LIMIT \(bind: .init(state.pageSize)) OFFSET \(bind: .init((page - 1) * state.pageSize))")
+        return TablePage(rows: try database.query(rows.query, row: rows.row),
                          total: selection.total, page: page, pageSize: state.pageSize)
     }
 
@@ -63,9 +63,9 @@ public struct ConnectionTable {
         // One row more than the page says whether another page follows.
         let offset = cursor == nil ? (state.page - 1) * state.pageSize : 0
         let read = try read(selection, sort: state.sort, columns: columns,
-                            limit: SQLFragment(" LIMIT ? OFFSET ?", [.init(state.pageSize + 1), .init(offset)]), keyed: true)
+                            limit: " LIMIT \(bind: .init(state.pageSize + 1)) OFFSET \(bind: .init(offset))", keyed: true)
         let sortValue = RowLayout.cellColumn(columns.count)
-        let rows = try database.query(read.query.sql, read.query.parameters) { (row: read.row($0), sortValue: $0.value(sortValue)) }
+        let rows = try database.query(read.query) { (row: read.row($0), sortValue: $0.value(sortValue)) }
         guard rows.count > state.pageSize else { return (rows.map(\.row), selection.total, nil) }
         let last = rows[state.pageSize - 1]
         return (rows.prefix(state.pageSize).map(\.row), selection.total,
@@ -96,8 +96,8 @@ public struct ConnectionTable {
     /// beats walking an index and fetching a million rows one by one in random order.
     public func forEachStoredRow(_ state: TableState, columns: [Column], organizations: [Int], _ body: (Statement) throws -> Void) throws {
         let query = try read(try select(state, organizations: organizations), sort: state.sort, columns: columns,
-                             limit: SQLFragment(""), sortingAll: true).query
-        let statement = try database.prepare(query.sql).bind(query.parameters)
+                             limit: "", sortingAll: true).query
+        let statement = try database.prepare(query)
         // A walk stopped early (an export cut short) ends the query at once instead of reading on.
         defer { statement.reset() }
         while try statement.step() { try body(statement) }
@@ -118,15 +118,15 @@ public struct ConnectionTable {
         let scope = try scopeCondition(organizations, scoped: scoped, everyOrganization: everyOrganization)
         if let selection = state.selection {
             // Rows picked by hand: the filters still apply, so nothing outside them slips in.
-            let picked = SQLFragment("c.id IN (SELECT value FROM json_each(?))", [.idList(selection)])
+            let picked: SQLFragment = "c.id IN (\(ids: selection))"
             let condition = SQLFragment.joined([scope, picked] + [state.filters.sql(dialect: database.dialect)].compactMap { $0 }, separator: " AND ")
-            let total = try database.rememberedScalarInt("SELECT count(*) FROM connections c WHERE " + condition.sql, condition.parameters)
+            let total = try database.rememberedScalarInt("SELECT count(*) FROM connections c WHERE \(condition)")
             return Selection(condition: condition, total: total, scoped: scoped)
         }
         var searchLeads: Bool?
         switch try matchingIDs(state.filters, scope: scope, everyOrganization: everyOrganization) {
         case .found(let ids):
-            let condition = ids.count <= Self.longestIDList ? SQLFragment("c.rowid IN (SELECT value FROM json_each(?))", [.idList(ids)])
+            let condition = ids.count <= Self.longestIDList ? "c.id IN (\(ids: ids))"
                 : SQLFragment.joined([scope] + [state.filters.sql(dialect: database.dialect)].compactMap { $0 }, separator: " AND ")
             return Selection(condition: condition, total: ids.count, scoped: scoped)
         case .organizationsHoldMost:
@@ -136,7 +136,7 @@ public struct ConnectionTable {
         }
         guard let filters = state.filters.sql(searchLeads: searchLeads, dialect: database.dialect) else { return Selection(condition: scope, total: scoped, scoped: scoped) }
         let condition = SQLFragment.joined([scope, filters], separator: " AND ")
-        let total = try database.rememberedScalarInt("SELECT count(*) FROM connections c WHERE " + condition.sql, condition.parameters)
+        let total = try database.rememberedScalarInt("SELECT count(*) FROM connections c WHERE \(condition)")
         return Selection(condition: condition, total: total, scoped: scoped)
     }
 
@@ -149,11 +149,10 @@ public struct ConnectionTable {
         guard let searched = filters.searchedRows(dialect: database.dialect) else { return .needsRows }
         let others = filters.applicable.filter { !filters.searched.contains($0) }
         guard others.allSatisfy(\.isIndexed) else { return .needsRows }
-        let ids = try database.query(searched.sql, searched.parameters) { $0.int(0) }
+        let ids = try database.query(searched) { $0.int(0) }
         if others.isEmpty && everyOrganization { return .found(ids) }
-        let rest = SQLFragment("SELECT c.rowid FROM connections c WHERE ") + .joined([scope] + others.map { $0.sql(dialect: database.dialect) }, separator: " AND ")
-            + SQLFragment(" LIMIT ?", [.init(Self.longestLookup + 1)])
-        let allowed = try database.query(rest.sql, rest.parameters) { $0.int(0) }
+        let conditions = SQLFragment.joined([scope] + others.map { $0.sql(dialect: database.dialect) }, separator: " AND ")
+        let allowed = try database.query("SELECT c.id FROM connections c WHERE \(conditions) LIMIT \(bind: .init(Self.longestLookup + 1))") { $0.int(0) }
         guard allowed.count <= Self.longestLookup else { return .organizationsHoldMost }
         let kept = Set(allowed)
         return .found(ids.filter(kept.contains))
@@ -173,17 +172,17 @@ public struct ConnectionTable {
         -> (query: SQLFragment, row: (Statement) -> TableRow) {
         // Filters that keep few rows, or every row wanted: start from the rows and sort them (the
         // unary + keeps SQLite from walking the sort index instead). Otherwise walk the sort index.
-        let fromMatches = sortingAll || selection.total * 10 < selection.scoped ? "+" : ""
+        let fromMatches = sortingAll || selection.total * 10 < selection.scoped
+        let sortKey = fromMatches ? .withoutIndex(sort.column.sortExpression) : sort.column.sortExpression
+        let tieBreak: SQLFragment = fromMatches ? .withoutIndex("c.id") : "c.id"
         let direction = sort.descending ? "DESC" : "ASC"
         // Tie-break on id in the same direction, so an index on the sort column serves both.
-        let query = SQLFragment("""
-            SELECT \(RowLayout.selectList(columns))\(keyed ? ", " + sort.column.expression : "")
+        let query: SQLFragment = """
+            SELECT \(raw: RowLayout.selectList(columns))\(raw: keyed ? ", " + sort.column.expression : "")
             FROM connections c JOIN organizations o ON o.id = c.org_id
-            WHERE 
-            """) + selection.condition + SQLFragment("""
-
-            ORDER BY \(fromMatches)\(sort.column.sortExpression) \(direction), \(fromMatches)c.id \(direction)
-            """) + limit
+            WHERE \(selection.condition)
+            ORDER BY \(sortKey) \(raw: direction), \(tieBreak) \(raw: direction)\(limit)
+            """
         let kinds = columns.map(\.kind)
         return (query, { Self.tableRow($0, kinds: kinds) })
     }
@@ -226,15 +225,15 @@ public struct ConnectionTable {
     /// starting at the organization index instead, which would sort every match); when they
     /// hold few, SQLite starts from the organization index. Everyone's: no condition at all.
     func scopeCondition(_ organizations: [Int], scoped: Int, everyOrganization: Bool) throws -> SQLFragment {
-        if everyOrganization { return SQLFragment("1 = 1") }
+        if everyOrganization { return "1 = 1" }
         let everyConnection = try database.rememberedScalarInt("SELECT count(*) FROM connections")
-        let membership = SQLFragment("c.org_id IN (SELECT value FROM json_each(?))", [.idList(organizations)])
-        return scoped * 4 >= everyConnection ? SQLFragment("+") + membership : membership
+        let column: SQLFragment = scoped * 4 >= everyConnection ? .withoutIndex("c.org_id") : "c.org_id"
+        return "\(column) IN (\(ids: organizations))"
     }
 
     func count(organizations: [Int], everyOrganization: Bool) throws -> Int {
         if everyOrganization { return try database.rememberedScalarInt("SELECT count(*) FROM connections") }
-        return try database.rememberedScalarInt("SELECT count(*) FROM connections WHERE org_id IN (SELECT value FROM json_each(?1))",
+        return try database.rememberedScalarInt("SELECT count(*) FROM connections WHERE org_id IN (\(ids: 1))",
                                                 [.idList(organizations)])
     }
 

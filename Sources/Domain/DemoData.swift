@@ -108,7 +108,7 @@ public struct DemoData {
             let slug = name.lowercased().folding(options: .diacriticInsensitive, locale: nil)
                 .map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
                 .split(separator: "-").joined(separator: "-")
-            try database.run("INSERT INTO organizations (id, name, name_for_drivers, created_at) VALUES (?1, ?2, ?3, ?4)",
+            try database.run("INSERT INTO organizations (id, name, name_for_drivers, created_at) VALUES (\(p: 1), \(p: 2), \(p: 3), \(p: 4))",
                              [.init(id), .text(name), .text(name), .text(Self.timestamp(daysAgo: 1500 - index % 400, using: &random))])
             organizations.append(Organization(id: id, name: name, domain: slug + ".example"))
         }

@@ -28,10 +28,10 @@ public struct Filter: Sendable, Equatable {
         if value.isEmpty { return "Enter a value, or choose “Is empty”." }
         if StoredText.length(value) > Self.maximumValueLength { return "Enter at most \(Self.maximumValueLength) characters." }
         if StoredText.hasControlCharacter(value) { return "Enter the value on one line." }
-        if template.contains("{n}"), Self.wholeNumber(value) == nil {
+        if template.value == .number, Self.wholeNumber(value) == nil {
             return "\(column.label) is a whole number: enter digits, like 10."
         }
-        if template.contains("{d}"), !Self.isDay(value) {
+        if template.value == .day, !Self.isDay(value) {
             return "Enter a date as YYYY-MM-DD, like 2026-11-25."
         }
         if case .enumeration(let allowed) = column.kind, condition.key == "is" || condition.key == "is_not",

@@ -1,8 +1,10 @@
+import Storage
+
 /// The conditions of the filter builder: one entry each, with the SQL that decides a match
 /// for every shape of column, in the manner of Datasette's filters.py.
 ///
-/// In a template, `{c}` is the column's SQL expression and the value is bound as a parameter:
-/// `{v}` the user's text trimmed and case-folded, `{n}` a whole number, `{d}` a day (YYYY-MM-DD).
+/// A template is given the column's SQL expression and the value, bound as a parameter: the
+/// user's text trimmed and case-folded, a whole number, or a day (YYYY-MM-DD), as it says.
 /// Values are never spliced into SQL, so `%`, `_`, `\` and quotes match themselves.
 public struct FilterCondition: Sendable, Equatable {
     public let key: String
@@ -12,11 +14,27 @@ public struct FilterCondition: Sendable, Equatable {
     public let needsValue: Bool
     /// What a trigram index on the column can do for this condition.
     let searchIndexUse: SearchIndexUse
-    let templates: [ValueShape: String]
+    let templates: [ValueShape: FilterTemplate]
 
     public func applies(to kind: ColumnKind) -> Bool { template(for: kind) != nil }
 
-    func template(for kind: ColumnKind) -> String? { templates[ValueShape(kind)] }
+    func template(for kind: ColumnKind) -> FilterTemplate? { templates[ValueShape(kind)] }
+
+    /// One entry per key.
+    public static func == (left: FilterCondition, right: FilterCondition) -> Bool { left.key == right.key }
+}
+
+/// A condition's SQL for one shape of column, from the column's expression and the bound value.
+struct FilterTemplate: Sendable {
+    enum Value: Sendable { case none, text, number, day }
+
+    let value: Value
+    let sql: @Sendable (_ column: SQLFragment, _ value: SQLFragment) -> SQLFragment
+
+    static func text(_ sql: @escaping @Sendable (SQLFragment, SQLFragment) -> SQLFragment) -> FilterTemplate { FilterTemplate(value: .text, sql: sql) }
+    static func number(_ sql: @escaping @Sendable (SQLFragment, SQLFragment) -> SQLFragment) -> FilterTemplate { FilterTemplate(value: .number, sql: sql) }
+    static func day(_ sql: @escaping @Sendable (SQLFragment, SQLFragment) -> SQLFragment) -> FilterTemplate { FilterTemplate(value: .day, sql: sql) }
+    static func noValue(_ sql: @escaping @Sendable (SQLFragment) -> SQLFragment) -> FilterTemplate { FilterTemplate(value: .none) { column, _ in sql(column) } }
 }
 
 enum SearchIndexUse: Sendable, Equatable {
@@ -49,36 +67,42 @@ enum ValueShape: Sendable {
 }
 
 public enum FilterConditions {
+    private static let newline = SQLFragment.character(10)
+
     /// In the drop-down's order: the three of the page description first.
     public static let all: [FilterCondition] = [
         FilterCondition(key: "contains", label: "Contains", phrase: "contains", needsValue: true, searchIndexUse: .decides(negated: false), templates: [
-            .text: "instr(fold({c}), {v}) > 0", .list: "instr(fold({c}), {v}) > 0",
-            .number: "instr({c}, {v}) > 0", .date: "instr(fold({c}), {v}) > 0"]),
+            .text: .text { c, v in "\(.position(of: v, in: "fold(\(c))")) > 0" }, .list: .text { c, v in "\(.position(of: v, in: "fold(\(c))")) > 0" },
+            .number: .text { c, v in "\(.position(of: v, in: c, number: true)) > 0" }, .date: .text { c, v in "\(.position(of: v, in: "fold(\(c))")) > 0" }]),
         FilterCondition(key: "not_contains", label: "Does Not Contain", phrase: "does not contain", needsValue: true, searchIndexUse: .decides(negated: true), templates: [
-            .text: "instr(fold({c}), {v}) = 0", .list: "instr(fold({c}), {v}) = 0",
-            .number: "instr({c}, {v}) = 0", .date: "instr(fold({c}), {v}) = 0"]),
+            .text: .text { c, v in "\(.position(of: v, in: "fold(\(c))")) = 0" }, .list: .text { c, v in "\(.position(of: v, in: "fold(\(c))")) = 0" },
+            .number: .text { c, v in "\(.position(of: v, in: c, number: true)) = 0" }, .date: .text { c, v in "\(.position(of: v, in: "fold(\(c))")) = 0" }]),
         FilterCondition(key: "is", label: "Is", phrase: "is", needsValue: true, searchIndexUse: .proposes, templates: [
-            .text: "fold(trim({c})) = {v}",
-            .list: "instr(char(10) || fold({c}) || char(10), char(10) || {v} || char(10)) > 0",
-            .number: "{c} = {n}", .date: "substr({c}, 1, 10) = {d}"]),
+            .text: .text { c, v in "fold(trim(\(c))) = \(v)" },
+            .list: .text { c, v in "\(.position(of: "\(newline) || \(v) || \(newline)", in: "\(newline) || fold(\(c)) || \(newline)")) > 0" },
+            .number: .number { c, n in "\(c) = \(n)" }, .date: .day { c, d in "substr(\(c), 1, 10) = \(d)" }]),
         FilterCondition(key: "is_not", label: "Is not", phrase: "is not", needsValue: true, searchIndexUse: .none, templates: [
-            .text: "fold(trim({c})) <> {v}",
-            .list: "instr(char(10) || fold({c}) || char(10), char(10) || {v} || char(10)) = 0",
-            .number: "{c} <> {n}", .date: "substr({c}, 1, 10) <> {d}"]),
+            .text: .text { c, v in "fold(trim(\(c))) <> \(v)" },
+            .list: .text { c, v in "\(.position(of: "\(newline) || \(v) || \(newline)", in: "\(newline) || fold(\(c)) || \(newline)")) = 0" },
+            .number: .number { c, n in "\(c) <> \(n)" }, .date: .day { c, d in "substr(\(c), 1, 10) <> \(d)" }]),
         FilterCondition(key: "starts", label: "Starts with", phrase: "starts with", needsValue: true, searchIndexUse: .proposes, templates: [
-            .text: "instr(fold(trim({c})), {v}) = 1", .list: "instr(char(10) || fold({c}), char(10) || {v}) > 0",
-            .number: "instr({c}, {v}) = 1", .date: "instr(fold({c}), {v}) = 1"]),
+            .text: .text { c, v in "\(.position(of: v, in: "fold(trim(\(c)))")) = 1" },
+            .list: .text { c, v in "\(.position(of: "\(newline) || \(v)", in: "\(newline) || fold(\(c))")) > 0" },
+            .number: .text { c, v in "\(.position(of: v, in: c, number: true)) = 1" }, .date: .text { c, v in "\(.position(of: v, in: "fold(\(c))")) = 1" }]),
         FilterCondition(key: "ends", label: "Ends with", phrase: "ends with", needsValue: true, searchIndexUse: .proposes, templates: [
-            .text: "substr(fold(trim({c})), -length({v})) = {v}", .list: "instr(fold({c}) || char(10), {v} || char(10)) > 0",
-            .number: "substr({c}, -length({v})) = {v}", .date: "substr(fold({c}), -length({v})) = {v}"]),
+            .text: .text { c, v in .endsWith("fold(trim(\(c)))", v) },
+            .list: .text { c, v in "\(.position(of: "\(v) || \(newline)", in: "fold(\(c)) || \(newline)")) > 0" },
+            .number: .text { c, v in .endsWith(c, v, number: true) }, .date: .text { c, v in .endsWith("fold(\(c))", v) }]),
         FilterCondition(key: "empty", label: "Is empty", phrase: "is empty", needsValue: false, searchIndexUse: .none, templates: [
-            .text: "trim({c}) = ''", .list: "{c} = ''", .number: "{c} IS NULL", .date: "{c} IS NULL"]),
+            .text: .noValue { c in "trim(\(c)) = ''" }, .list: .noValue { c in "\(c) = ''" },
+            .number: .noValue { c in "\(c) IS NULL" }, .date: .noValue { c in "\(c) IS NULL" }]),
         FilterCondition(key: "not_empty", label: "Is not empty", phrase: "is not empty", needsValue: false, searchIndexUse: .none, templates: [
-            .text: "trim({c}) <> ''", .list: "{c} <> ''", .number: "{c} IS NOT NULL", .date: "{c} IS NOT NULL"]),
+            .text: .noValue { c in "trim(\(c)) <> ''" }, .list: .noValue { c in "\(c) <> ''" },
+            .number: .noValue { c in "\(c) IS NOT NULL" }, .date: .noValue { c in "\(c) IS NOT NULL" }]),
         FilterCondition(key: "gt", label: "Greater than", phrase: "is greater than", needsValue: true, searchIndexUse: .none, templates: [
-            .number: "{c} > {n}", .date: "substr({c}, 1, 10) > {d}"]),
+            .number: .number { c, n in "\(c) > \(n)" }, .date: .day { c, d in "substr(\(c), 1, 10) > \(d)" }]),
         FilterCondition(key: "lt", label: "Less than", phrase: "is less than", needsValue: true, searchIndexUse: .none, templates: [
-            .number: "{c} < {n}", .date: "substr({c}, 1, 10) < {d}"]),
+            .number: .number { c, n in "\(c) < \(n)" }, .date: .day { c, d in "substr(\(c), 1, 10) < \(d)" }]),
     ]
 
     private static let byKey = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })

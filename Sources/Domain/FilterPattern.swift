@@ -38,8 +38,8 @@ public enum FilterPattern {
     public static func value(_ condition: FilterCondition, _ column: Column) -> String? {
         guard let template = condition.template(for: column.kind) else { return nil }
         guard condition.needsValue else { return "[\\s\\S]*" }  // not read
-        if template.contains("{n}") { return around(wholeNumber) }
-        if template.contains("{d}") { return around(day) }
+        if template.value == .number { return around(wholeNumber) }
+        if template.value == .day { return around(day) }
         if case .enumeration(let allowed) = column.kind, condition.key == "is" || condition.key == "is_not" {
             return around("(?:" + allowed.map(anyCase).joined(separator: "|") + ")")
         }

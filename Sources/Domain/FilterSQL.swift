@@ -10,25 +10,30 @@ extension Filter {
         guard let template = condition.template(for: column.kind) else { preconditionFailure("inapplicable filter: \(self)") }
         if case .enumeration(let allowed) = column.kind {
             // Test the few allowed values, then let the column's index find the rows.
-            let values = SQLFragment("SELECT value FROM (SELECT column1 AS value FROM (VALUES \(allowed.map { _ in "(?)" }.joined(separator: ", "))) AS choices) AS allowed",
-                                     allowed.map(SQLValue.text))
-            return SQLFragment("\(column.expression) IN (") + values + SQLFragment(" WHERE ") + render(template, column: "value") + SQLFragment(")")
+            let choices = SQLFragment.joined(allowed.map { "\(bind: .text($0))" }, separator: ", ")
+            return "\(raw: column.expression) IN (SELECT value FROM (SELECT column1 AS value FROM (VALUES \(choices)) AS choices) AS allowed WHERE \(render(template, column: "value")))"
         }
         let exact = render(template, column: column.expression)
         switch column.search {
         case .lookup(let key, let rows):
-            return SQLFragment("\(key) IN (\(rows) WHERE ") + exact + SQLFragment(")")
+            return "\(raw: key) IN (\(raw: rows) WHERE \(exact))"
         case .trigram:
             guard let rows = searchRows(dialect: dialect) else { return exact }
-            let found = SQLFragment((searchLeads ? "" : "+") + "c.rowid IN (") + rows + SQLFragment(")")
+            let found = Self.rows(rows, searchLeads: searchLeads)
             switch condition.searchIndexUse {
-            case .decides(let negated): return negated ? SQLFragment("NOT ") + found : found
-            case .proposes: return found + SQLFragment(" AND ") + exact
+            case .decides(let negated): return negated ? "NOT " + found : found
+            case .proposes: return found + " AND " + exact
             case .none: return exact
             }
         case .scan:
             return exact
         }
+    }
+
+    /// The rows among `found` (a trigram index's); unless `searchLeads`, SQLite only checks rows
+    /// another condition found, without looking them up through the id.
+    static func rows(_ found: SQLFragment, searchLeads: Bool) -> SQLFragment {
+        "\(searchLeads ? "c.id" : .withoutIndex("c.id")) IN (\(found))"
     }
 
     /// The rows whose text contains the value, from the column's trigram index (three characters or more).
@@ -62,24 +67,16 @@ extension Filter {
         return TextFolding.fold(String(trimmedValue[path.upperBound...]))
     }
 
-    /// The template with `{c}` replaced by `column` and each value placeholder by a bound `?`.
-    func render(_ template: String, column: String) -> SQLFragment {
-        var fragment = SQLFragment("")
-        var rest = Substring(template)
-        while let open = rest.firstIndex(of: "{") {
-            let close = rest[open...].firstIndex(of: "}")!
-            fragment.sql += rest[..<open]
-            switch rest[rest.index(after: open)..<close] {
-            case "c": fragment.sql += column
-            case "v": fragment.sql += "?"; fragment.parameters.append(.text(foldedValue))
-            case "n": fragment.sql += "?"; fragment.parameters.append(.init(Self.wholeNumber(trimmedValue) ?? 0))
-            case "d": fragment.sql += "?"; fragment.parameters.append(.text(trimmedValue))
-            case let unknown: preconditionFailure("unknown placeholder {\(unknown)} in \(template)")
-            }
-            rest = rest[rest.index(after: close)...]
+    /// The template's SQL for `column`, with the value it compares bound.
+    func render(_ template: FilterTemplate, column: String) -> SQLFragment {
+        let value: SQLFragment
+        switch template.value {
+        case .none: value = ""
+        case .text: value = "\(bind: .text(foldedValue))"
+        case .number: value = "\(bind: .init(Self.wholeNumber(trimmedValue) ?? 0))"
+        case .day: value = "\(bind: .text(trimmedValue))"
         }
-        fragment.sql += rest
-        return fragment
+        return template.sql(SQLFragment(raw: column), value)
     }
 }
 
@@ -109,7 +106,7 @@ extension FilterSet {
         guard let rows = searchedRows(dialect: dialect) else {
             return filters.isEmpty ? nil : .joined(filters.map { $0.sql(searchLeads: searchLeads, dialect: dialect) }, separator: " AND ")
         }
-        let membership = SQLFragment((searchLeads ? "" : "+") + "c.rowid IN (") + rows + SQLFragment(")")
+        let membership = Filter.rows(rows, searchLeads: searchLeads)
         let others = filters.filter { filter in !searched.contains(filter) }
         return .joined([membership] + others.map { $0.sql(searchLeads: searchLeads, dialect: dialect) }, separator: " AND ")
     }

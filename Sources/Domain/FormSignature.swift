@@ -8,7 +8,7 @@ public struct FormSignature: Sendable {
 
     /// The installation's key, drawn by the migration that made it.
     public init(database: Database) throws {
-        guard let key = try database.query("SELECT hex(value) FROM installation_secrets WHERE name = 'form-tokens'", row: { $0.text(0) }).first,
+        guard let key = try database.query("SELECT \(.hex("value")) FROM installation_secrets WHERE name = 'form-tokens'", row: { $0.text(0) }).first,
               key.utf8.count >= 64 else {
             throw StorageError(code: 1, message: "the installation's form-token key is missing", sql: nil)
         }
@@ -37,6 +37,6 @@ public struct FormSignature: Sendable {
 
     /// 128 bits of HMAC-SHA-256 over the payload, base64url.
     public func signature(of payload: some StringProtocol) -> String {
-        String(InviteCodes.base64url(SHA256.hmac(key: key, Array(payload.utf8))).prefix(22))
+        String(Base64URL.encode(SHA256.hmac(key: key, Array(payload.utf8))).prefix(22))
     }
 }

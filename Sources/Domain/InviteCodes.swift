@@ -12,25 +12,7 @@ public enum InviteCodes {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(16)
         for _ in 0..<2 { withUnsafeBytes(of: random.next()) { bytes.append(contentsOf: $0) } }
-        return base64url(bytes)
-    }
-
-    /// Bytes as base64url without padding.
-    static func base64url(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-        var token: [UInt8] = []
-        token.reserveCapacity((bytes.count * 4 + 2) / 3)
-        var buffer = 0, bits = 0
-        for byte in bytes {
-            buffer = buffer << 8 | Int(byte)
-            bits += 8
-            while bits >= 6 {
-                bits -= 6
-                token.append(alphabet[(buffer >> bits) & 63])
-            }
-        }
-        if bits > 0 { token.append(alphabet[(buffer << (6 - bits)) & 63]) }
-        return String(decoding: token, as: UTF8.self)
+        return Base64URL.encode(bytes)
     }
 
     public static func searchCode(using random: inout some RandomNumberGenerator) -> String {

@@ -97,6 +97,35 @@ public enum JSON: Sendable, Equatable {
     }
 
     /// The member of an object, nil when absent (or when this is not an object).
+    public var members: [(String, JSON)]? {
+        if case .object(let members) = self { return members }
+        return nil
+    }
+
+    /// The value as UTF-8 text: how the app stores JSON (audit details, outbox payloads).
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// An object with its members in key order, so the same members always give the same text.
+    public static func sorted(_ members: [String: JSON]) -> JSON {
+        .object(members.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+    }
+
+    /// Stored text of an object of strings (`sorted`), read back by `strings(_:)`.
+    public static func text(of strings: [String: String]) -> String {
+        sorted(strings.mapValues(JSON.string)).text
+    }
+
+    /// An object of strings read back from stored text; nil for anything else.
+    public static func strings(_ text: String) -> [String: String]? {
+        guard let members = (try? parse(Array(text.utf8)))?.members else { return nil }
+        var strings: [String: String] = [:]
+        for (key, value) in members {
+            guard let string = value.string else { return nil }
+            strings[key] = string
+        }
+        return strings
+    }
+
     public subscript(key: String) -> JSON? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.0 == key }?.1

@@ -2,7 +2,7 @@ import Foundation
 import Storage
 
 /// Limits on drivers' requests (joining a connection, asking again), and the single-use form
-/// tokens those requests carry. Counted in SQLite over a window, inside the transaction that
+/// tokens those requests carry. Counted over a window (`RateWindow`), inside the transaction that
 /// writes the request: writers take the lock in turn, so concurrent requests cannot race past a
 /// limit, and a request refused writes nothing.
 public struct JoinLimits {
@@ -55,7 +55,7 @@ public struct JoinLimits {
     /// rolls back and nothing is recorded.
     func admit(_ sender: Sender, connectionID: Int, now: Date = Date()) throws {
         try spend(sender.formToken, now: now)
-        let since = DateText.store(now.addingTimeInterval(-Self.window))
+        let requests = RateWindow(database: database, window: Int(Self.window))
         let limits = [
             (subject: Self.addressSubject(sender.address), limit: policy.perAddress,
              message: "Too many requests to join were sent from your network in the last few minutes."),
@@ -63,42 +63,31 @@ public struct JoinLimits {
              message: "This connection has had too many requests to join in the last few minutes."),
         ]
         for limit in limits {
-            let counted = try database.query("SELECT count(*), min(at) FROM rate_events WHERE subject = ?1 AND at > ?2",
-                                             [.text(limit.subject), .text(since)]) { (count: $0.int(0), oldest: $0.optionalText(1)) }[0]
-            guard counted.count >= limit.limit else { continue }
-            // The request may go once the oldest counted one leaves the window.
-            let frees = counted.oldest.flatMap(DateText.parse).map { $0.addingTimeInterval(Self.window) } ?? now.addingTimeInterval(Self.window)
-            let seconds = max(1, Int(frees.timeIntervalSince(now).rounded(.up)))
-            let minutes = (seconds + 59) / 60
-            throw UserError.tooManyRequests(limit.message + " Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
-                                            retryAfterSeconds: seconds)
+            try requests.refuse(limit.subject, atLimit: limit.limit, now: now) { limit.message + " Try again in \($0)." }
         }
-        try database.run("DELETE FROM rate_events WHERE at <= ?1", [.text(since)])
-        let at = DateText.store(now)
-        for limit in limits {
-            try database.run("INSERT INTO rate_events (subject, at) VALUES (?1, ?2)", [.text(limit.subject), .text(at)])
-        }
+        try requests.prune(now: now)
+        for limit in limits { try requests.count(limit.subject, now: now) }
     }
 
     /// A form token is good for one request: the first spends it, a replay is refused as an expired form.
     func spend(_ token: String, now: Date) throws {
         guard (22...100).contains(token.utf8.count) else { throw UserError.forbidden(Self.formExpired) }
-        guard try database.scalarInt("SELECT count(*) FROM spent_form_tokens WHERE token = ?1", [.text(token)]) == 0 else {
+        guard try database.scalarInt("SELECT count(*) FROM spent_form_tokens WHERE token = \(p: 1)", [.text(token)]) == 0 else {
             throw UserError.forbidden(Self.formExpired)
         }
         // Tokens older than their lifetime are refused by their age, so their record may go.
-        try database.run("DELETE FROM spent_form_tokens WHERE spent_at < ?1",
+        try database.run("DELETE FROM spent_form_tokens WHERE spent_at < \(p: 1)",
                          [.text(DateText.store(now.addingTimeInterval(-2 * Self.formTokenLifetime)))])
-        try database.run("INSERT INTO spent_form_tokens (token, spent_at) VALUES (?1, ?2)", [.text(token), .text(DateText.store(now))])
+        try database.run("INSERT INTO spent_form_tokens (token, spent_at) VALUES (\(p: 1), \(p: 2))", [.text(token), .text(DateText.store(now))])
     }
 
-    /// The subject an address counts under (`ClientAddress.network`).
     /// What `admit` reads besides the connection's requests: the address's window and the form
     /// token's record (a browser may send one form to two connections at once).
     static func keys(_ sender: Sender) -> [LockKey] {
         [.named(addressSubject(sender.address)), .named("form token " + sender.formToken)]
     }
 
+    /// The subject an address counts under (`ClientAddress.network`).
     public static func addressSubject(_ address: String) -> String {
         "join-address:" + String(ClientAddress.network(of: address).prefix(100))
     }

@@ -62,7 +62,7 @@ public struct JoinRequests {
         self.emailEnabled = emailEnabled
     }
 
-    static let joinableColumns = """
+    static let joinableColumns: SQLFragment = """
         c.id, c.org_id, o.name_for_drivers, c.name, c.benefits_list, c.status, c.visibility, c.invite_token
         FROM connections c JOIN organizations o ON o.id = c.org_id
         """
@@ -70,7 +70,7 @@ public struct JoinRequests {
     /// The connection of an invite link; nil for an unknown or rotated token.
     public func joinable(token: String) throws -> Joinable? {
         guard token.count >= 22, token.count <= 64 else { return nil }
-        return try joinables("SELECT \(Self.joinableColumns) WHERE c.invite_token = ?1", [.text(token)]).first
+        return try joinables("SELECT \(Self.joinableColumns) WHERE c.invite_token = \(p: 1)", [.text(token)]).first
     }
 
     /// The connection of a search code as typed (any case, spaces and dashes ignored). Failed
@@ -78,7 +78,7 @@ public struct JoinRequests {
     public func joinable(searchCode typed: String, address: String) throws -> Joinable? {
         let code = InviteCodes.normalizeSearchCode(String(typed.prefix(40)))
         return try SignInThrottle(database: database).lookUpSearchCode(address: address) {
-            try joinables("SELECT \(Self.joinableColumns) WHERE c.search_code = ?1", [.text(code)]).first
+            try joinables("SELECT \(Self.joinableColumns) WHERE c.search_code = \(p: 1)", [.text(code)]).first
         }
     }
 
@@ -88,38 +88,29 @@ public struct JoinRequests {
         guard needle.count >= 2 else { return [] }
         return try joinables("""
             SELECT \(Self.joinableColumns)
-            WHERE c.visibility = 'Public' AND c.status = 'Enabled' AND c.org_id IN (SELECT id FROM organizations WHERE instr(fold(name_for_drivers), ?1) > 0)
-            ORDER BY o.name_for_drivers COLLATE NOCASE, c.name COLLATE NOCASE, c.id LIMIT 50
+            WHERE c.visibility = 'Public' AND c.status = 'Enabled' AND c.org_id IN (SELECT id FROM organizations WHERE \(.position(of: "\(p: 1)", in: "fold(name_for_drivers)")) > 0)
+            ORDER BY \(caseless: "o.name_for_drivers"), \(caseless: "c.name"), c.id LIMIT 50
             """, [.text(needle)])
     }
 
-    func joinables(_ sql: String, _ parameters: [SQLValue]) throws -> [Joinable] {
+    func joinables(_ sql: SQLFragment, _ parameters: [SQLValue]) throws -> [Joinable] {
         let found = try database.query(sql, parameters) { row in
             (id: row.int(0), org: row.int(1), orgName: row.text(2), name: row.text(3), benefits: row.lines(4),
              status: try row.decode(ConnectionStatus.self, 5, table: "connections", key: "id \(row.int(0))"),
              visibility: try row.decode(Visibility.self, 6, table: "connections", key: "id \(row.int(0))"), token: row.text(7))
         }
-        return try found.map { item in
-            let questions = try database.query("SELECT prompt FROM connection_questions WHERE connection_id = ?1 ORDER BY position",
-                                               [.init(item.id)]) { $0.text(0) }
-            return Joinable(connectionID: item.id, organizationID: item.org, organizationName: item.orgName, connectionName: item.name,
-                            benefits: item.benefits, questions: questions, status: item.status, visibility: item.visibility,
-                            inviteToken: item.token)
+        // The questions of every connection found in one query, not one per connection (a search lists up to 50).
+        var questions: [Int: [String]] = [:]
+        if !found.isEmpty {
+            _ = try database.query("""
+                SELECT connection_id, prompt FROM connection_questions
+                WHERE connection_id IN (\(ids: 1)) ORDER BY connection_id, position
+                """, [.idList(found.map(\.id))]) { row in questions[row.int(0), default: []].append(row.text(1)) }
         }
-    }
-
-    /// What a driver sends.
-    public struct Request: Sendable {
-        public var name: String
-        public var email: String
-        public var answers: [String]
-        public var agreedToTerms: Bool
-
-        public init(name: String, email: String, answers: [String], agreedToTerms: Bool) {
-            self.name = name
-            self.email = email
-            self.answers = answers
-            self.agreedToTerms = agreedToTerms
+        return found.map { item in
+            Joinable(connectionID: item.id, organizationID: item.org, organizationName: item.orgName, connectionName: item.name,
+                     benefits: item.benefits, questions: questions[item.id] ?? [], status: item.status, visibility: item.visibility,
+                     inviteToken: item.token)
         }
     }
 
@@ -127,7 +118,7 @@ public struct JoinRequests {
     /// Lengths are counted as the schema's CHECK constraints count them (`StoredText`), on the
     /// text that will be stored, so an accepted request never fails a constraint; control
     /// characters (NUL, line breaks, tabs) have no place in a name or an answer.
-    public static func problems(_ request: Request, questions: [String], checkingEmail: Bool = true) -> [String: String] {
+    public static func problems(_ request: JoinForm, questions: [String], checkingEmail: Bool = true) -> [String: String] {
         var problems: [String: String] = [:]
         let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
         if StoredText.hasControlCharacter(name) { problems["name"] = "Your name cannot contain line breaks, tabs or other control characters." }
@@ -152,7 +143,7 @@ public struct JoinRequests {
     /// nothing of it is returned (asking again after a denial is done from its status page); with
     /// email set up, that address is sent its status link. The driver's email (and the hosts'
     /// digest) is queued with the request. All or nothing: one transaction.
-    public func request(_ request: Request, to joinable: Joinable, from sender: JoinLimits.Sender) throws -> JoinOutcome {
+    public func request(_ request: JoinForm, to joinable: Joinable, from sender: JoinLimits.Sender) throws -> JoinOutcome {
         let notTaking = UserError.conflict("\(joinable.connectionName) is not taking new drivers right now. Ask \(joinable.organizationName) to enable it.")
         guard joinable.status == .enabled else { throw notTaking }
         let problems = Self.problems(request, questions: joinable.questions)
@@ -164,26 +155,26 @@ public struct JoinRequests {
         let keys: [LockKey] = [.connection(joinable.connectionID), .named("driver " + email.lowercased())] + JoinLimits.keys(sender)
         return try database.transaction(locking: keys) {
             // Read again under the connection's lock: one disabled a moment ago takes no more drivers.
-            guard try database.query("SELECT status FROM connections WHERE id = ?1", [.init(joinable.connectionID)], row: { $0.text(0) })
+            guard try database.query("SELECT status FROM connections WHERE id = \(p: 1)", [.init(joinable.connectionID)], row: { $0.text(0) })
                     .first == ConnectionStatus.enabled.rawValue else { throw notTaking }
             try JoinLimits(database: database, policy: limits).admit(sender, connectionID: joinable.connectionID)
             let now = DateText.now()
-            var driver = try database.query("SELECT id FROM drivers WHERE email COLLATE NOCASE = ?1 COLLATE NOCASE", [.text(email)]) { $0.int(0) }.first
-            if let driver, let earlier = try database.query("SELECT id FROM memberships WHERE connection_id = ?1 AND driver_id = ?2",
+            var driver = try database.query("SELECT id FROM drivers WHERE \(caseless: "email") = \(caseless: 1)", [.text(email)]) { $0.int(0) }.first
+            if let driver, let earlier = try database.query("SELECT id FROM memberships WHERE connection_id = \(p: 1) AND driver_id = \(p: 2)",
                                                             [.init(joinable.connectionID), .init(driver)], row: { $0.int(0) }).first {
                 try resendLinks(membership: earlier)
                 return .askedBefore
             }
             if driver == nil {
                 // The first name seen; each request keeps the name typed with it, which the pages show.
-                driver = try database.insertReturningID("INSERT INTO drivers (name, email, created_at) VALUES (?1, ?2, ?3)",
+                driver = try database.insertReturningID("INSERT INTO drivers (name, email, created_at) VALUES (\(p: 1), \(p: 2), \(p: 3))",
                                                         [.text(name), .text(email), .text(now)])
             }
             let (state, confirming) = try startingState(email: email, connectionID: joinable.connectionID)
             let decided: SQLValue = state == .connected ? .text(now) : .null
             let membership = try database.insertReturningID("""
                 INSERT INTO memberships (connection_id, driver_id, driver_name, state, requested_at, decided_at)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                VALUES (\(p: 1), \(p: 2), \(p: 3), \(p: 4), \(p: 5), \(p: 6))
                 """, [.init(joinable.connectionID), .init(driver!), .text(name), .text(state.rawValue), .text(now), decided])
             let token = try StatusLinks(database: database).issue(membership: membership)
             try insertAnswers(membership: membership, questions: joinable.questions, answers: answers)
@@ -204,7 +195,7 @@ public struct JoinRequests {
     /// A Denied or Removed driver asks again, from the status page whose private token proves it is
     /// them, with their name and answers to the connection's questions now. The host decided on
     /// this driver before, so the request waits for the host again (Pending), whatever the approval type.
-    public func askAgain(statusToken: String, _ request: Request, questions: [String], from sender: JoinLimits.Sender) throws {
+    public func askAgain(statusToken: String, _ request: JoinForm, questions: [String], from sender: JoinLimits.Sender) throws {
         let problems = Self.problems(request, questions: questions, checkingEmail: false)
         guard problems.isEmpty else { throw UserError.badRequest(problems.values.sorted().joined(separator: " ")) }
         let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -212,7 +203,7 @@ public struct JoinRequests {
         try database.transaction(locking: try MembershipKeys.connection(statusToken: statusToken, in: database) + JoinLimits.keys(sender)) {
             guard let found = try database.query("""
                 SELECT m.id, m.connection_id, m.state, c.status FROM memberships m JOIN connections c ON c.id = m.connection_id
-                WHERE \(StatusLinks.leadsTo("m", parameter: "?1"))
+                WHERE \(StatusLinks.leadsTo("m", parameter: "\(p: 1)"))
                 """, [.text(Secret.hash(statusToken))], row: {
                     (id: $0.int(0), connection: $0.int(1),
                      state: try $0.decode(MembershipState.self, 2, table: "memberships", key: "id \($0.int(0))"),
@@ -228,16 +219,16 @@ public struct JoinRequests {
                 throw UserError.conflict("This connection is not taking new drivers right now.")
             }
             try database.run("""
-                UPDATE memberships SET state = 'Pending', denial_reason = NULL, requested_at = ?2, decided_at = NULL,
-                    decided_by_user_id = NULL, driver_name = ?3
-                WHERE id = ?1
+                UPDATE memberships SET state = 'Pending', denial_reason = NULL, requested_at = \(p: 2), decided_at = NULL,
+                    decided_by_user_id = NULL, driver_name = \(p: 3)
+                WHERE id = \(p: 1)
                 """, [.init(found.id), .text(DateText.now()), .text(name)])
-            try database.run("DELETE FROM membership_answers WHERE membership_id = ?1", [.init(found.id)])
+            try database.run("DELETE FROM membership_answers WHERE membership_id = \(p: 1)", [.init(found.id)])
             try insertAnswers(membership: found.id, questions: questions, answers: answers)
             try EmailConfirmations(database: database).withdraw(membership: found.id)
             try DriverEmails(database: database).enqueue(.requestReceived, membership: found.id)
             try HostDigests(database: database).schedule(organizationID: try database.scalarInt(
-                "SELECT org_id FROM connections WHERE id = ?1", [.init(found.connection)]))
+                "SELECT org_id FROM connections WHERE id = \(p: 1)", [.init(found.connection)]))
         }
     }
 
@@ -247,7 +238,7 @@ public struct JoinRequests {
         let emails = DriverEmails(database: database)
         guard emailEnabled, try emails.mayResend(membership: id) else { return }
         if try database.scalarInt("""
-            SELECT count(*) FROM memberships m WHERE m.id = ?1 AND m.state = 'Pending'
+            SELECT count(*) FROM memberships m WHERE m.id = \(p: 1) AND m.state = 'Pending'
             AND EXISTS (SELECT 1 FROM email_confirmations e WHERE e.membership_id = m.id AND e.confirmed_at IS NULL)
             """, [.init(id)]) > 0 {
             let confirmation = try EmailConfirmations(database: database).create(membership: id)
@@ -268,14 +259,14 @@ public struct JoinRequests {
     /// (`confirming`), which connects it; without, the host's requests page marks it "email domain
     /// matches" (`MembershipDecisions`) and the host approves it.
     func startingState(email: String, connectionID: Int) throws -> (state: MembershipState, confirming: Bool) {
-        guard let approval = try database.query("SELECT approval_type FROM connections WHERE id = ?1", [.init(connectionID)], row: {
+        guard let approval = try database.query("SELECT approval_type FROM connections WHERE id = \(p: 1)", [.init(connectionID)], row: {
             try $0.decode(ApprovalType.self, 0, table: "connections", key: "id \(connectionID)")
         }).first else { throw UserError.notFound("This connection no longer exists.") }
         switch approval {
         case .all: return (.connected, false)
         case .manual: return (.pending, false)
         case .emailDomain:
-            let matches = try database.scalarInt("SELECT count(*) FROM connections c WHERE c.id = ?1 AND \(Self.domainMatches(connection: "c", email: "?2"))",
+            let matches = try database.scalarInt("SELECT count(*) FROM connections c WHERE c.id = \(p: 1) AND \(Self.domainMatches(connection: "c", email: "\(p: 2)"))",
                                                  [.init(connectionID), .text(email)]) > 0
             return (.pending, emailEnabled && matches)
         }
@@ -283,10 +274,10 @@ public struct JoinRequests {
 
     /// SQL that is true when connection `connection` (an alias) approves by email domain and the
     /// domain of `email` (an SQL expression) is on its allow-list.
-    static func domainMatches(connection c: String, email: String) -> String {
+    static func domainMatches(connection c: String, email: SQLFragment) -> SQLFragment {
         """
-        \(c).approval_type = '\(ApprovalType.emailDomain.rawValue)' AND EXISTS (SELECT 1 FROM connection_email_domains allowed
-            WHERE allowed.connection_id = \(c).id AND allowed.domain = lower(substr(\(email), instr(\(email), '@') + 1)))
+        \(raw: c).approval_type = '\(raw: ApprovalType.emailDomain.rawValue)' AND EXISTS (SELECT 1 FROM connection_email_domains allowed
+            WHERE allowed.connection_id = \(raw: c).id AND allowed.domain = lower(substr(\(email), \(.position(of: "'@'", in: email)) + 1)))
         """
     }
 
@@ -297,16 +288,16 @@ public struct JoinRequests {
             SELECT o.name_for_drivers, c.name, m.driver_name, m.state, m.denial_reason, m.requested_at, m.id, c.id, c.status,
                 EXISTS (SELECT 1 FROM email_confirmations e WHERE e.membership_id = m.id AND e.confirmed_at IS NULL)
             FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN organizations o ON o.id = c.org_id
-            WHERE \(StatusLinks.leadsTo("m", parameter: "?1"))
+            WHERE \(StatusLinks.leadsTo("m", parameter: "\(p: 1)"))
             """, [.text(Secret.hash(token))], row: {
             (organization: $0.text(0), connection: $0.text(1), driver: $0.text(2),
              state: try $0.decode(MembershipState.self, 3, table: "memberships", key: "id \($0.int(6))"),
              reason: $0.optionalText(4), requestedAt: $0.text(5), membership: $0.int(6), connectionID: $0.int(7),
              status: try $0.decode(ConnectionStatus.self, 8, table: "connections", key: "id \($0.int(7))"), confirming: $0.int(9) != 0)
         }).first else { return nil }
-        let questions = try database.query("SELECT prompt FROM connection_questions WHERE connection_id = ?1 ORDER BY position",
+        let questions = try database.query("SELECT prompt FROM connection_questions WHERE connection_id = \(p: 1) ORDER BY position",
                                            [.init(found.connectionID)]) { $0.text(0) }
-        let answers = try database.query("SELECT prompt, answer FROM membership_answers WHERE membership_id = ?1 ORDER BY position",
+        let answers = try database.query("SELECT prompt, answer FROM membership_answers WHERE membership_id = \(p: 1) ORDER BY position",
                                          [.init(found.membership)]) { (prompt: $0.text(0), answer: $0.text(1)) }
         return RequestStatus(organizationName: found.organization, connectionName: found.connection, driverName: found.driver,
                              state: found.state, denialReason: found.reason, requestedAt: found.requestedAt,

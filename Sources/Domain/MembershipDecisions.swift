@@ -73,7 +73,7 @@ public struct MembershipDecisions {
             """, [.text(state.rawValue), .idList(organizations), connectionID.map { .init($0) } ?? .null])
     }
 
-    static let scope = "m.state = ?1 AND c.org_id IN (SELECT value FROM json_each(?2)) AND (c.id = ?3 OR ?3 IS NULL)"
+    static let scope: SQLFragment = "m.state = \(p: 1) AND c.org_id IN (\(ids: 2)) AND (c.id = \(p: 3) OR \(p: 3) IS NULL)"
 
     /// Memberships in `state` of the given connections (or every connection of `organizations`), oldest
     /// first; `after` (a request time and id) continues a list where its last page ended.
@@ -84,8 +84,8 @@ public struct MembershipDecisions {
                 \(JoinRequests.domainMatches(connection: "c", email: "d.email")),
                 EXISTS (SELECT 1 FROM email_confirmations e WHERE e.membership_id = m.id AND e.confirmed_at IS NULL)
             FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN drivers d ON d.id = m.driver_id
-            WHERE \(Self.scope) AND ((m.requested_at, m.id) > (?5, ?6) OR ?5 IS NULL)
-            ORDER BY m.requested_at, m.id LIMIT ?4
+            WHERE \(Self.scope) AND ((m.requested_at, m.id) > (\(p: 5), \(p: 6)) OR \(p: 5) IS NULL)
+            ORDER BY m.requested_at, m.id LIMIT \(p: 4)
             """, [.text(state.rawValue), .idList(organizations), connectionID.map { .init($0) } ?? .null, .init(limit),
                   after.map { .text($0.requestedAt) } ?? .null, after.map { .init($0.id) } ?? .null]) {
             (id: $0.int(0), connection: $0.int(1), name: $0.text(2), org: $0.int(3), driver: $0.text(4), email: $0.text(5),
@@ -93,7 +93,7 @@ public struct MembershipDecisions {
              domainMatches: $0.int(8) != 0, confirming: $0.int(9) != 0)
         }
         return try rows.map { row in
-            let answers = try database.query("SELECT prompt, answer FROM membership_answers WHERE membership_id = ?1 ORDER BY position",
+            let answers = try database.query("SELECT prompt, answer FROM membership_answers WHERE membership_id = \(p: 1) ORDER BY position",
                                              [.init(row.id)]) { (prompt: $0.text(0), answer: $0.text(1)) }
             return MembershipRow(id: row.id, connectionID: row.connection, connectionName: row.name, organizationID: row.org,
                                  driverName: row.driver, email: row.email, emailDomainMatches: row.domainMatches,
@@ -128,13 +128,13 @@ public struct MembershipDecisions {
             for id in Set(ids).sorted() {
                 let row = try access.require(.decideMemberships, onRequest: id, try database.query("""
                     SELECT c.org_id, m.state, d.email, c.name FROM memberships m JOIN connections c ON c.id = m.connection_id
-                    JOIN drivers d ON d.id = m.driver_id WHERE m.id = ?1
+                    JOIN drivers d ON d.id = m.driver_id WHERE m.id = \(p: 1)
                     """, [.init(id)], row: { (org: $0.int(0), state: $0.text(1), email: $0.text(2), connection: $0.text(3)) }).first) { $0.org }
                 guard row.state == from.rawValue else {
                     throw UserError.conflict("\(row.email) is \(row.state), not \(from.rawValue): reload the page to see the latest.")
                 }
                 try database.run("""
-                    UPDATE memberships SET state = ?2, denial_reason = ?3, decided_at = ?4, decided_by_user_id = ?5 WHERE id = ?1
+                    UPDATE memberships SET state = \(p: 2), denial_reason = \(p: 3), decided_at = \(p: 4), decided_by_user_id = \(p: 5) WHERE id = \(p: 1)
                     """, [.init(id), .text(to.rawValue), reason, .text(now), .init(access.userID)])
                 var details = ["connection": row.connection]
                 if case .text(let text) = reason { details["reason"] = text }

@@ -6,20 +6,19 @@ import Storage
 /// so reading its connection first is safe.
 enum MembershipKeys {
     static func connections(of memberships: [Int], in database: Database) throws -> [LockKey] {
-        let ids = SQLFragment.list(memberships.map { .init($0) })
-        return try database.query("SELECT DISTINCT connection_id FROM memberships WHERE id IN \(ids.sql)", ids.parameters) { .connection($0.int(0)) }
+        try database.query("SELECT DISTINCT connection_id FROM memberships WHERE id IN (\(ids: 1))", [.idList(memberships)]) { .connection($0.int(0)) }
     }
 
     /// The connection of the request a status link leads to (none: the transaction says not found).
     static func connection(statusToken: String, in database: Database) throws -> [LockKey] {
-        try database.query("SELECT m.connection_id FROM memberships m WHERE \(StatusLinks.leadsTo("m", parameter: "?1"))",
+        try database.query("SELECT m.connection_id FROM memberships m WHERE \(StatusLinks.leadsTo("m", parameter: "\(p: 1)"))",
                            [.text(Secret.hash(statusToken))]) { .connection($0.int(0)) }
     }
 
     /// The connection of the request an email confirmation link belongs to.
     static func connection(confirmationToken: String, in database: Database) throws -> [LockKey] {
         try database.query("""
-            SELECT m.connection_id FROM email_confirmations e JOIN memberships m ON m.id = e.membership_id WHERE e.token_hash = ?1
+            SELECT m.connection_id FROM email_confirmations e JOIN memberships m ON m.id = e.membership_id WHERE e.token_hash = \(p: 1)
             """, [.text(Secret.hash(confirmationToken))]) { .connection($0.int(0)) }
     }
 }

@@ -65,7 +65,7 @@ public struct ConnectionWriter {
         let id = try database.insertReturningID("""
             INSERT INTO connections (org_id, name, status, connection_type, approval_type, visibility,
                                      search_code, invite_token, benefits_list, questions_list, created_at, updated_at)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+            VALUES (\(p: 1), \(p: 2), \(p: 3), \(p: 4), \(p: 5), \(p: 6), \(p: 7), \(p: 8), \(p: 9), \(p: 10), \(p: 11), \(p: 12))
             """, [.init(connection.orgID), .text(connection.name), .text(connection.status.rawValue),
                   .text(connection.type.rawValue), .text(connection.approval.rawValue), .text(connection.visibility.rawValue),
                   .text(connection.searchCode), .text(connection.inviteToken),

@@ -1,4 +1,3 @@
-import Foundation
 import Storage
 
 /// The one cursor format of the API's lists: the list it continues, a fingerprint of each part of
@@ -17,17 +16,14 @@ public enum QueryCursor {
 
     public static func encode(list: String, query: Query, place: [String]) -> String {
         let plain = ([version, list, fingerprints(list, query).joined(separator: ".")] + place).joined(separator: "|")
-        return Data(plain.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return Base64URL.encode(plain.utf8)
     }
 
     /// The place of a cursor given back with `query`, `places` values long (the last may hold any text).
     public static func decode(_ text: String, list: String, query: Query, places: Int) throws(UserError) -> [String] {
         let bad = invalid
         guard text.utf8.count <= longest else { throw bad }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let plain = String(data: data, encoding: .utf8) else { throw bad }
+        guard let bytes = Base64URL.decode(text), let plain = String(validating: bytes, as: UTF8.self) else { throw bad }
         let fields = plain.split(separator: "|", maxSplits: 2 + places, omittingEmptySubsequences: false).map(String.init)
         guard fields.count == 3 + places, fields[0] == version else { throw bad }
         guard fields[1] == list else {

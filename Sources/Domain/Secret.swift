@@ -16,7 +16,7 @@ public enum Secret {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(32)
         for _ in 0..<4 { withUnsafeBytes(of: random.next()) { bytes.append(contentsOf: $0) } }
-        return InviteCodes.base64url(bytes)
+        return Base64URL.encode(bytes)
     }
 
     /// What is stored for a secret: its SHA-256 in lowercase hex (SQL's `sha256_hex`).

@@ -47,45 +47,45 @@ struct SignInThrottle {
 
     /// The seconds a guesser with this many recent failures waits after its last one.
     static func delaySeconds(afterFailures count: Int) -> Int {
-        guard count >= freeFailures else { return 0 }
-        return min(maxDelaySeconds, 1 << min(count - freeFailures + 1, 16))
+        Int(slowing.delay(after: count))
     }
 
+    /// 2, 4, 8 … seconds once `freeFailures` have failed, at most `maxDelaySeconds`.
+    static let slowing = Backoff(first: 2, ceiling: Double(maxDelaySeconds), free: freeFailures)
+
+    private var failures: RateWindow { RateWindow(database: database, window: Int(Self.window)) }
+
     /// Admits the attempt to a password check and counts it as a failure in the same transaction,
-    /// or throws `tooManyRequests`. Returns the counted rows, for `withdraw` after a success.
-    func admit(_ attempt: Attempt, now: Date = Date()) throws -> [Int64] {
+    /// or throws `tooManyRequests`. Returns what was counted, for `withdraw` after a success.
+    func admit(_ attempt: Attempt, now: Date = Date()) throws -> [RateWindow.Counted] {
         try database.transaction(locking: attempt.subjects.map { .named("sign-in " + $0) }) {
-            let since = DateText.store(now.addingTimeInterval(-Self.window))
             if attempt.knownDevice == nil {
-                try refuseBeyond(Self.accountLimit, failures("account:" + attempt.account, since: since), now: now) { minutes in
+                try failures.refuse("account:" + attempt.account, atLimit: Self.accountLimit, now: now) { minutes in
                     "Too many failed sign-ins to this account from browsers it has not been used in. Sign in from a browser you "
                         + "signed in with before, or try again in \(minutes)."
                 }
-                try refuseBeyond(Self.addressLimit, failures("address:" + attempt.address, since: since), now: now) { minutes in
+                try failures.refuse("address:" + attempt.address, atLimit: Self.addressLimit, now: now) { minutes in
                     "Too many failed sign-ins from your network. Sign in from a browser you signed in with before, or try again in \(minutes)."
                 }
             }
-            let own = try failures(attempt.guesser, since: since)
-            try refuseBeyond(Self.guesserLimit, own, now: now) { minutes in "Too many failed sign-in attempts. Try again in \(minutes)." }
-            if let last = own.last.flatMap(DateText.parse) {
-                let remaining = Int(last.addingTimeInterval(TimeInterval(Self.delaySeconds(afterFailures: own.count))).timeIntervalSince(now).rounded(.up))
+            let own = try failures.tally(attempt.guesser, now: now)
+            try failures.refuse(own, atLimit: Self.guesserLimit, now: now) { minutes in "Too many failed sign-in attempts. Try again in \(minutes)." }
+            if let last = own.last {
+                let remaining = last + Self.delaySeconds(afterFailures: own.count) - RateWindow.seconds(now)
                 if remaining > 0 {
                     throw UserError.tooManyRequests("Too many failed sign-in attempts. Wait \(remaining) seconds before trying again.",
                                                     retryAfterSeconds: remaining)
                 }
             }
-            try database.run("DELETE FROM sign_in_failures WHERE at <= ?1", [.text(since)])
-            return try attempt.subjects.map { subject in
-                Int64(try database.insertReturningID("INSERT INTO sign_in_failures (subject, at) VALUES (?1, ?2)",
-                                                     [.text(subject), .text(DateText.store(now))]))
-            }
+            try failures.prune(now: now)
+            return try attempt.subjects.map { try failures.count($0, now: now) }
         }
     }
 
     /// Takes back the failures `admit` counted for an attempt that succeeded. Call inside the
     /// transaction that records the success.
-    func withdraw(_ counted: [Int64]) throws {
-        for id in counted { try database.run("DELETE FROM sign_in_failures WHERE id = ?1", [.integer(id)]) }
+    func withdraw(_ counted: [RateWindow.Counted]) throws {
+        for event in counted { try failures.withdraw(event) }
     }
 
     /// Looks up a search code, refusing the address once it has failed `searchCodeAddressLimit`
@@ -95,8 +95,7 @@ struct SignInThrottle {
     /// limit nothing. Drivers behind that address still have the invite link and QR code.
     func lookUpSearchCode<Found>(address: String, now: Date = Date(), _ lookUp: () throws -> Found?) throws -> Found? {
         let subject = "search-code:" + ClientAddress.network(of: address).prefix(64)
-        let since = DateText.store(now.addingTimeInterval(-Self.window))
-        let refuse = { try self.refuseBeyond(Self.searchCodeAddressLimit, self.failures(subject, since: since), now: now) { minutes in
+        let refuse = { try self.failures.refuse(subject, atLimit: Self.searchCodeAddressLimit, now: now) { minutes in
             "Too many wrong search codes were tried from your network. Open the invite link or scan the QR code from the host, "
                 + "or try again in \(minutes)."
         } }
@@ -106,21 +105,8 @@ struct SignInThrottle {
         if let found = try lookUp() { return found }
         try database.transaction(locking: [.named("sign-in " + subject)]) {
             try refuse()
-            try database.run("INSERT INTO sign_in_failures (subject, at) VALUES (?1, ?2)", [.text(subject), .text(DateText.store(now))])
+            try failures.count(subject, now: now)
         }
         return nil
-    }
-
-    func failures(_ subject: String, since: String) throws -> [String] {
-        try database.query("SELECT at FROM sign_in_failures WHERE subject = ?1 AND at > ?2 ORDER BY at", [.text(subject), .text(since)]) { $0.text(0) }
-    }
-
-    /// Refuses while `failures` (oldest first, within the window) reach `limit`, until enough of
-    /// the oldest have aged out of the window.
-    private func refuseBeyond(_ limit: Int, _ failures: [String], now: Date, message: (String) -> String) throws {
-        guard failures.count >= limit, let freeing = DateText.parse(failures[failures.count - limit]) else { return }
-        let seconds = max(1, Int(freeing.addingTimeInterval(Self.window).timeIntervalSince(now).rounded(.up)))
-        let minutes = (seconds + 59) / 60
-        throw UserError.tooManyRequests(message(minutes == 1 ? "1 minute" : "\(minutes) minutes"), retryAfterSeconds: seconds)
     }
 }

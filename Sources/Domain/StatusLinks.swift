@@ -9,12 +9,12 @@ struct StatusLinks {
     /// Inside the transaction that hands it out: a new link to membership `id`.
     func issue(membership id: Int) throws -> String {
         let token = Secret.generate()
-        try database.run("INSERT INTO status_links (token_hash, membership_id) VALUES (?1, ?2)", [.text(Secret.hash(token)), .init(id)])
+        try database.run("INSERT INTO status_links (token_hash, membership_id) VALUES (\(p: 1), \(p: 2))", [.text(Secret.hash(token)), .init(id)])
         return token
     }
 
     /// SQL true for the membership `m` (an alias) that the link whose hash is parameter `parameter` leads to.
-    static func leadsTo(_ m: String, parameter: String) -> String {
-        "\(m).id = (SELECT l.membership_id FROM status_links l WHERE l.token_hash = \(parameter))"
+    static func leadsTo(_ m: String, parameter: SQLFragment) -> SQLFragment {
+        "\(raw: m).id = (SELECT l.membership_id FROM status_links l WHERE l.token_hash = \(parameter))"
     }
 }

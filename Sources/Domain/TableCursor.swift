@@ -46,6 +46,6 @@ public struct TableCursor: Sendable, Equatable {
     /// The rows after this place in the sort, as a WHERE condition (row values compare in order,
     /// each with the sort's collation, so the sort's index serves it).
     var condition: SQLFragment {
-        SQLFragment("(\(sort.column.sortExpression), c.id) \(sort.descending ? "<" : ">") (\(sort.column.sortValuePlaceholder), ?)", [value, .init(id)])
+        "(\(sort.column.sortExpression), c.id) \(raw: sort.descending ? "<" : ">") (\(sort.column.sortValue(value)), \(bind: .init(id)))"
     }
 }

@@ -35,26 +35,26 @@ public struct UserInvitations {
         let email = try Accounts.validEmail(email)
         return try database.transaction(locking: [.organization(organizationID)]) {
             guard try database.scalarInt("""
-                SELECT count(*) FROM outbox WHERE org_id = ?1 AND kind = 'user invitation' AND created_at > ?2
+                SELECT count(*) FROM outbox WHERE org_id = \(p: 1) AND kind = 'user invitation' AND created_at > \(p: 2)
                 """, [.init(organizationID), .text(DateText.store(now.addingTimeInterval(-24 * 60 * 60)))]) < dailyLimit else {
                 throw UserError.tooManyRequests("An organization may send \(dailyLimit) invitations in 24 hours. Send the rest later.",
                                                 retryAfterSeconds: 3600)
             }
             // A member is listed on the Admin's own page: saying so reveals nothing.
             if try database.scalarInt("""
-                SELECT count(*) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.org_id = ?1 AND u.email COLLATE NOCASE = ?2 COLLATE NOCASE
+                SELECT count(*) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.org_id = \(p: 1) AND \(caseless: "u.email") = \(caseless: 2)
                 """, [.init(organizationID), .text(email)]) > 0 {
                 throw UserError.conflict("\(email) is already a member of this organization.")
             }
-            try database.run("DELETE FROM user_invitations WHERE org_id = ?1 AND email COLLATE NOCASE = ?2 COLLATE NOCASE",
+            try database.run("DELETE FROM user_invitations WHERE org_id = \(p: 1) AND \(caseless: "email") = \(caseless: 2)",
                              [.init(organizationID), .text(email)])
             let token = Secret.generate()
             try database.run("""
                 INSERT INTO user_invitations (org_id, email, role, token_hash, invited_by, created_at, expires_at)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                VALUES (\(p: 1), \(p: 2), \(p: 3), \(p: 4), \(p: 5), \(p: 6), \(p: 7))
                 """, [.init(organizationID), .text(email), .text(role.rawValue), .text(Secret.hash(token)), .init(access.userID),
                       .text(DateText.store(now)), .text(DateText.store(now.addingTimeInterval(Self.lifetime)))])
-            let organization = try database.query("SELECT name FROM organizations WHERE id = ?1", [.init(organizationID)]) { $0.text(0) }.first ?? ""
+            let organization = try database.query("SELECT name FROM organizations WHERE id = \(p: 1)", [.init(organizationID)]) { $0.text(0) }.first ?? ""
             try Outbox(database: database).enqueue(.userInvitation, to: email, organizationID: organizationID, payload: [
                 "organization": organization, "role": role.rawValue, "inviter": access.name, Self.tokenKey: token,
             ])
@@ -69,18 +69,18 @@ public struct UserInvitations {
 
     /// The organization's invitations not yet accepted, declined or revoked, newest first.
     public func pending(in organizationID: Int, now: Date = Date()) throws -> [Invitation] {
-        try invitations(where: "i.org_id = ?1", [.init(organizationID)], now: now)
+        try invitations(where: "i.org_id = \(p: 1)", [.init(organizationID)], now: now)
     }
 
     /// The invitations to a signed-in user's address, to accept or decline.
     public func pending(for access: Access, now: Date = Date()) throws -> [Invitation] {
-        try invitations(where: "i.email COLLATE NOCASE = ?1 COLLATE NOCASE", [.text(access.email)], now: now)
+        try invitations(where: "\(caseless: "i.email") = \(caseless: 1)", [.text(access.email)], now: now)
     }
 
-    private func invitations(where condition: String, _ parameters: [SQLValue], now: Date) throws -> [Invitation] {
+    private func invitations(where condition: SQLFragment, _ parameters: [SQLValue], now: Date) throws -> [Invitation] {
         try database.query("""
             SELECT i.id, i.org_id, o.name, i.email, i.role, i.expires_at FROM user_invitations i JOIN organizations o ON o.id = i.org_id
-            WHERE \(condition) AND i.expires_at > ?\(parameters.count + 1) ORDER BY i.id DESC
+            WHERE \(condition) AND i.expires_at > \(p: parameters.count + 1) ORDER BY i.id DESC
             """, parameters + [.text(DateText.store(now))]) {
             Invitation(id: $0.int(0), organizationID: $0.int(1), organization: $0.text(2), email: $0.text(3),
                        role: try $0.decode(Role.self, 4, table: "user_invitations", key: "id \($0.int(0))"), expiresAt: $0.text(5))
@@ -91,11 +91,11 @@ public struct UserInvitations {
     public func revoke(_ id: Int, in organizationID: Int, by access: Access) throws -> String {
         try access.require(.manageUsers, in: organizationID)
         return try database.transaction(locking: [.organization(organizationID)]) {
-            guard let email = try database.query("SELECT email FROM user_invitations WHERE id = ?1 AND org_id = ?2",
+            guard let email = try database.query("SELECT email FROM user_invitations WHERE id = \(p: 1) AND org_id = \(p: 2)",
                                                  [.init(id), .init(organizationID)], row: { $0.text(0) }).first else {
                 throw UserError.notFound("There is no such invitation in this organization.")
             }
-            try database.run("DELETE FROM user_invitations WHERE id = ?1", [.init(id)])
+            try database.run("DELETE FROM user_invitations WHERE id = \(p: 1)", [.init(id)])
             try AuditLog(database: database).record(by: access, organizationID: organizationID, action: "Invitation revoked", subject: email)
             return "The invitation to \(email) was revoked."
         }
@@ -137,7 +137,7 @@ public struct UserInvitations {
 
     private func invitation(token: String, now: Date) throws -> Invitation {
         guard (43...100).contains(token.utf8.count),
-              let invitation = try invitations(where: "i.token_hash = ?1", [.text(Secret.hash(token))], now: now).first else {
+              let invitation = try invitations(where: "i.token_hash = \(p: 1)", [.text(Secret.hash(token))], now: now).first else {
             throw UserError.notFound("This invitation is not valid any more: it may have been revoked, answered or have expired. "
                                      + "Ask the organization's Admin for a new one.")
         }
@@ -152,7 +152,7 @@ public struct UserInvitations {
                 try accounts.setRole(userID: userID, organizationID: invitation.organizationID, role: invitation.role)
             }
         }
-        try database.run("DELETE FROM user_invitations WHERE id = ?1", [.init(invitation.id)])
+        try database.run("DELETE FROM user_invitations WHERE id = \(p: 1)", [.init(invitation.id)])
         try AuditLog(database: database).record(actorID: userID, actor: actor, organizationID: invitation.organizationID,
                                                action: accept ? "Invitation accepted" : "Invitation declined", subject: invitation.email,
                                                details: ["role": invitation.role.rawValue])

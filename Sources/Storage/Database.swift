@@ -2,8 +2,9 @@ import CSQLite
 import Foundation
 
 /// One connection to the database: a SQLite file or a PostgreSQL server. Not shared between
-/// threads: each FastCGI worker opens its own. The SQL the app writes is SQLite's; on PostgreSQL
-/// it is translated once per statement text (`PostgresDialect`).
+/// threads: each FastCGI worker opens its own. Statements are `SQLFragment`s, rendered for the
+/// connection's `dialect`; reads (`query`, `scalar`, `prepare`) may be sent again on a new
+/// connection after a lost one, writes (`run`, `insertReturningID`, `change`) never are.
 public final class Database {
     enum Engine {
         case sqlite(OpaquePointer)
@@ -123,67 +124,92 @@ public final class Database {
         }
     }
 
-    /// A new statement, owned by the caller: for reading every row of a large result (on
-    /// PostgreSQL it streams them, one at a time, without the statement timeout).
-    public func prepare(_ sql: String) throws -> Statement {
-        try makeStatement(sql, streams: true)
+    /// A new read, owned by the caller: for reading every row of a large result (on PostgreSQL it
+    /// streams them, one at a time, without the statement timeout).
+    public func prepare(_ sql: SQLFragment, _ parameters: [SQLValue] = []) throws -> Statement {
+        statementsRun += 1
+        let statement = sql.rendered(for: dialect, parameters: parameters)
+        return try makeStatement(statement.sql, streams: true, resendable: true).bind(statement.parameters)
     }
 
-    private func makeStatement(_ sql: String, streams: Bool) throws -> Statement {
+    /// `resendable`: the statement only reads, so it may be sent again after a lost connection
+    /// (checked against SQLite's own view of it in debug builds).
+    private func makeStatement(_ sql: String, streams: Bool, resendable: Bool) throws -> Statement {
         switch engine {
         case .postgres(let connection):
-            return Statement(postgres: PostgresRows(connection: connection, sql: PostgresDialect.translate(sql), streams: streams), sql: sql)
+            return Statement(postgres: PostgresRows(connection: connection, sql: sql, streams: streams, resendable: resendable), sql: sql)
         case .sqlite(let handle):
             var pointer: OpaquePointer?
             let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &pointer, nil)
             guard rc == SQLITE_OK, let pointer else {
                 throw StorageError(code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)), sql: sql)
             }
+            // SQLite's own pragmas (SQLite only, never resent) count as writes to it even when they read.
+            assert(!resendable || sqlite3_stmt_readonly(pointer) != 0 || sql.hasPrefix("PRAGMA"), "a write run as a read: \(sql)")
             return Statement(handle: pointer, sql: sql)
         }
     }
 
-    /// A statement prepared once per connection and reused: for the hot queries.
-    public func cached(_ sql: String) throws -> Statement {
+    /// A statement prepared once per connection and reused (the hot queries), for its rendered text.
+    func cached(_ sql: String, resendable: Bool) throws -> Statement {
+        statementsRun += 1
         if let statement = statementCache.statement(for: sql) { return statement }
-        let statement = try makeStatement(sql, streams: false)
+        let statement = try makeStatement(sql, streams: false, resendable: resendable)
         statementCache.insert(statement, for: sql)
         return statement
+    }
+
+    /// The cached statement of `sql` rendered for this database, with its values bound.
+    private func cached(_ sql: SQLFragment, _ parameters: [SQLValue], resendable: Bool) throws -> Statement {
+        let statement = sql.rendered(for: dialect, parameters: parameters)
+        return try cached(statement.sql, resendable: resendable).bind(statement.parameters)
     }
 
     /// How many prepared statements this connection keeps.
     public var cachedStatementCount: Int { statementCache.count }
 
-    /// Runs one parameterized statement that returns no rows.
-    public func run(_ sql: String, _ parameters: [SQLValue] = []) throws {
-        try cached(sql).bind(parameters).run()
+    /// Statements handed out (cached or prepared) since the connection opened: how tests bound
+    /// the queries an operation makes (one per list, not one per row).
+    public private(set) var statementsRun = 0
+
+    /// Runs one parameterized write that returns no rows.
+    public func run(_ sql: SQLFragment, _ parameters: [SQLValue] = []) throws {
+        try cached(sql, parameters, resendable: false).run()
     }
 
     /// Inserts one row and returns its new id (the table's `id` column).
-    public func insertReturningID(_ sql: String, _ parameters: [SQLValue] = []) throws -> Int {
-        let statement = try cached(sql + " RETURNING id").bind(parameters)
+    public func insertReturningID(_ sql: SQLFragment, _ parameters: [SQLValue] = []) throws -> Int {
+        let statement = try cached(sql + " RETURNING id", parameters, resendable: false)
         defer { statement.reset() }
-        guard try statement.step() else { throw StorageError(code: SQLITE_ERROR, message: "the insert returned no id", sql: sql) }
+        guard try statement.step() else { throw StorageError(code: SQLITE_ERROR, message: "the insert returned no id", sql: statement.sql) }
         return statement.int(0)
     }
 
-    /// Maps every row of a parameterized query.
-    public func query<Row>(_ sql: String, _ parameters: [SQLValue] = [], row: (Statement) throws -> Row) throws -> [Row] {
-        let statement = try cached(sql).bind(parameters)
+    /// Maps every row of a parameterized read.
+    public func query<Row>(_ sql: SQLFragment, _ parameters: [SQLValue] = [], row: (Statement) throws -> Row) throws -> [Row] {
+        try rows(of: cached(sql, parameters, resendable: true), row)
+    }
+
+    /// Maps every row a write returns (`UPDATE ... RETURNING`): never sent twice.
+    public func change<Row>(_ sql: SQLFragment, _ parameters: [SQLValue] = [], row: (Statement) throws -> Row) throws -> [Row] {
+        try rows(of: cached(sql, parameters, resendable: false), row)
+    }
+
+    private func rows<Row>(of statement: Statement, _ row: (Statement) throws -> Row) throws -> [Row] {
         defer { statement.reset() }
         var rows: [Row] = []
         while try statement.step() { rows.append(try row(statement)) }
         return rows
     }
 
-    /// The first column of the first row, if any.
-    public func scalar(_ sql: String, _ parameters: [SQLValue] = []) throws -> SQLValue? {
-        let statement = try cached(sql).bind(parameters)
+    /// The first column of the first row of a read, if any.
+    public func scalar(_ sql: SQLFragment, _ parameters: [SQLValue] = []) throws -> SQLValue? {
+        let statement = try cached(sql, parameters, resendable: true)
         defer { statement.reset() }
         return try statement.step() ? statement.value(0) : nil
     }
 
-    public func scalarInt(_ sql: String, _ parameters: [SQLValue] = []) throws -> Int {
+    public func scalarInt(_ sql: SQLFragment, _ parameters: [SQLValue] = []) throws -> Int {
         guard case .integer(let value)? = try scalar(sql, parameters) else { return 0 }
         return Int(value)
     }
@@ -192,10 +218,9 @@ public final class Database {
     /// `table` and `columns` are the caller's constants, never user input.
     public func insertRows(into table: String, columns: [String], rows: [[SQLValue]]) throws {
         guard !rows.isEmpty else { return }
-        let placeholders = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
-        let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
-            + Array(repeating: placeholders, count: rows.count).joined(separator: ", ")
-        try cached(sql).bind(rows.flatMap { $0 }).run()
+        var values: SQLFragment = ""
+        for (index, row) in rows.enumerated() { values += (index == 0 ? "" : ", ") + .list(row) }
+        try run("INSERT INTO \(raw: table) (\(raw: columns.joined(separator: ", "))) VALUES \(values)")
     }
 
     /// Changes whenever this connection or another one commits to the database.
@@ -246,8 +271,9 @@ public final class Database {
 
     /// `scalarInt`, remembered until the database changes: counts over many rows cost a scan,
     /// while checking for a change costs one pragma.
-    public func rememberedScalarInt(_ sql: String, _ parameters: [SQLValue] = []) throws -> Int {
-        let key = parameters.isEmpty ? sql : sql + "\u{1F}" + parameters.map { "\($0)" }.joined(separator: "\u{1F}")
+    public func rememberedScalarInt(_ sql: SQLFragment, _ parameters: [SQLValue] = []) throws -> Int {
+        let statement = sql.rendered(for: dialect, parameters: parameters)
+        let key = ([statement.sql] + statement.parameters.map { "\($0)" }).joined(separator: "\u{1F}")
         return try remembered(key) { try scalarInt(sql, parameters) }
     }
 
@@ -323,7 +349,8 @@ public final class Database {
             let statements = ["BEGIN", slice.map { "SET LOCAL lock_timeout = \(min($0, busyTimeoutMilliseconds))" }, locks.isEmpty ? nil : locks,
                               slice.map { _ in "SET LOCAL lock_timeout = \(busyTimeoutMilliseconds)" }]
             do {
-                try connection.execute(statements.compactMap { $0 }.joined(separator: "; "))
+                // Nothing is done if the connection was lost before the BEGIN: it may be sent again.
+                try connection.execute(statements.compactMap { $0 }.joined(separator: "; "), resendable: true)
                 connection.inTransaction = true
             } catch {
                 try? connection.execute("ROLLBACK")
@@ -367,8 +394,8 @@ public final class Database {
             return try body()
         case .postgres(let connection):
             // lock_timeout = 0 means no limit on PostgreSQL: the shortest wait is 1 ms.
-            try? connection.execute("SET lock_timeout = \(max(1, min(milliseconds, busyTimeoutMilliseconds)))")
-            defer { try? connection.execute("SET lock_timeout = \(busyTimeoutMilliseconds)") }
+            try? connection.execute("SET lock_timeout = \(max(1, min(milliseconds, busyTimeoutMilliseconds)))", resendable: true)
+            defer { try? connection.execute("SET lock_timeout = \(busyTimeoutMilliseconds)", resendable: true) }
             return try body()
         }
     }
@@ -399,8 +426,8 @@ public final class Database {
     /// Runs `body` without PostgreSQL's statement timeout (maintenance that takes as long as it takes).
     public func withoutStatementTimeout<T>(_ body: () throws -> T) throws -> T {
         guard case .postgres(let connection) = engine else { return try body() }
-        try connection.execute("SET statement_timeout = 0")
-        defer { try? connection.execute("SET statement_timeout = \(connection.statementTimeoutMilliseconds)") }
+        try connection.execute("SET statement_timeout = 0", resendable: true)
+        defer { try? connection.execute("SET statement_timeout = \(connection.statementTimeoutMilliseconds)", resendable: true) }
         return try body()
     }
 
@@ -465,9 +492,8 @@ extension Database {
 
     /// The stored SQL of the indexes or triggers on `tables` (automatic indexes have none).
     func storedSchema(_ type: String, on tables: [String]) throws -> [(name: String, sql: String)] {
-        let placeholders = tables.indices.map { "?\($0 + 2)" }.joined(separator: ", ")
-        return try query("SELECT name, sql FROM sqlite_master WHERE type = ?1 AND sql IS NOT NULL AND tbl_name IN (\(placeholders))",
-                         [.text(type)] + tables.map(SQLValue.text)) { (name: $0.text(0), sql: $0.text(1)) }
+        try query("SELECT name, sql FROM sqlite_master WHERE type = \(p: 1) AND sql IS NOT NULL AND tbl_name IN \(SQLFragment.list(tables.map(SQLValue.text)))",
+                  [.text(type)]) { (name: $0.text(0), sql: $0.text(1)) }
     }
 }
 

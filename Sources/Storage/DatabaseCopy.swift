@@ -31,7 +31,7 @@ public struct DatabaseCopy {
         }
         try migrator.migrate(target)
         let filled = try PostgresSchema.tablesInCopyOrder.filter { $0 != "installation_secrets" }.compactMap { table -> String? in
-            let rows = try target.scalarInt("SELECT count(*) FROM (SELECT 1 FROM \(table) LIMIT 1) AS any_row")
+            let rows = try target.scalarInt("SELECT count(*) FROM (SELECT 1 FROM \(raw: table) LIMIT 1) AS any_row")
             return rows > 0 ? table : nil
         }
         guard filled.isEmpty else {
@@ -54,7 +54,7 @@ public struct DatabaseCopy {
             }
             try target.execute("ALTER TABLE memberships ENABLE TRIGGER memberships_count")
             for table in PostgresSchema.tablesInCopyOrder where try hasIdentity(table) {
-                _ = try target.scalar("SELECT setval(pg_get_serial_sequence('\(table)', 'id'), coalesce(max(id), 0) + 1, false) FROM \(table)")
+                _ = try target.scalar("SELECT setval(pg_get_serial_sequence('\(raw: table)', 'id'), coalesce(max(id), 0) + 1, false) FROM \(raw: table)")
             }
             try check(copied)
         }
@@ -66,10 +66,10 @@ public struct DatabaseCopy {
     }
 
     private func copyTable(_ table: String, progress: (String) -> Void) throws -> Int {
-        let columns = try source.query("SELECT name FROM pragma_table_info(?1) ORDER BY cid", [.text(table)]) { $0.text(0) }
-        let total = try source.scalarInt("SELECT count(*) FROM \(table)")
+        let columns = try source.query("SELECT name FROM pragma_table_info(\(p: 1)) ORDER BY cid", [.text(table)]) { $0.text(0) }
+        let total = try source.scalarInt("SELECT count(*) FROM \(raw: table)")
         progress("copy: \(table), \(total.formatted()) rows")
-        let rows = try source.prepare("SELECT \(columns.joined(separator: ", ")) FROM \(table)")
+        let rows = try source.prepare("SELECT \(raw: columns.joined(separator: ", ")) FROM \(raw: table)")
         var count = 0
         try target.copy(into: table, columns: columns) { writer in
             while try rows.step() {
@@ -83,14 +83,14 @@ public struct DatabaseCopy {
     }
 
     private func hasIdentity(_ table: String) throws -> Bool {
-        try target.scalarInt("SELECT count(*) FROM information_schema.columns WHERE table_name = ?1 AND column_name = 'id' AND is_identity = 'YES'",
+        try target.scalarInt("SELECT count(*) FROM information_schema.columns WHERE table_name = \(p: 1) AND column_name = 'id' AND is_identity = 'YES'",
                              [.text(table)]) > 0
     }
 
     /// Every table holds as many rows as the source's, and every connection's counters agree with its memberships.
     private func check(_ copied: [(table: String, rows: Int)]) throws {
         for (table, rows) in copied {
-            let stored = try target.scalarInt("SELECT count(*) FROM \(table)")
+            let stored = try target.scalarInt("SELECT count(*) FROM \(raw: table)")
             guard stored == rows else {
                 throw StorageError(code: 1, message: "copy check failed: \(table) holds \(stored) rows on the target, \(rows) were read", sql: nil)
             }

@@ -22,18 +22,26 @@ public struct Migration: Sendable {
     }
 }
 
-/// Applies pending migrations in order, each inside its own transaction, and records the version:
-/// in `PRAGMA user_version` on SQLite, in the table `schema_version` on PostgreSQL.
+/// Brings a database to the latest version, in transactions, and records the version: in
+/// `PRAGMA user_version` on SQLite, in the table `schema_version` on PostgreSQL. A new database is
+/// created from the schema description (`Schema.current`) at its version; an existing one (or a
+/// new one when the description is past the last migration given, as in a migration's own test)
+/// runs the pending migrations in order, each in its own transaction.
 public struct Migrator: Sendable {
     public let migrations: [Migration]
     /// PostgreSQL's own list (`PostgresSchema`), ending at the same version.
     public let postgresMigrations: [Migration]
+    /// What a new database is made from; nil: from the migrations alone.
+    public let schema: SchemaDescription?
 
-    public init(migrations: [Migration] = Schema.migrations, postgresMigrations: [Migration] = PostgresSchema.migrations) {
+    public init(migrations: [Migration] = Schema.migrations, postgresMigrations: [Migration] = PostgresSchema.migrations,
+                schema: SchemaDescription? = Schema.current) {
         precondition(migrations.map(\.version) == Array(1...migrations.count), "migration versions must be 1...n")
         precondition(postgresMigrations.map(\.version) == postgresMigrations.map(\.version).sorted(), "PostgreSQL's migrations must be in order")
         self.migrations = migrations
         self.postgresMigrations = postgresMigrations
+        // A description past the migrations given (in a migration's own test) makes no database of theirs.
+        self.schema = schema.flatMap { $0.version <= migrations.count ? $0 : nil }
     }
 
     public func currentVersion(of database: Database) throws -> Int {
@@ -52,6 +60,10 @@ public struct Migrator: Sendable {
             throw StorageError(code: 1, message: "migration \(migrations.count) has no PostgreSQL text", sql: nil)
         }
         var applied: [Int] = []
+        if let schema, try currentVersion(of: database) == 0 {
+            let creation = Migration(version: schema.version, name: "the schema description", sql: schema.ddl(for: database.dialect))
+            if try apply(creation, to: database) { applied = Array(1...schema.version) }
+        }
         for migration in database.dialect == .postgres ? postgresMigrations : migrations {
             guard try currentVersion(of: database) < migration.version else { continue }
             let done = migration.rebuildsTables ? try withTableRebuilds(in: database) { try apply(migration, to: database) }
@@ -92,7 +104,7 @@ public struct Migrator: Sendable {
         case .postgres:
             try database.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)")
             try database.run("DELETE FROM schema_version")
-            try database.run("INSERT INTO schema_version (version) VALUES (?1)", [.init(version)])
+            try database.run("INSERT INTO schema_version (version) VALUES (\(p: 1))", [.init(version)])
         }
     }
 

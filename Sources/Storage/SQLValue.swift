@@ -14,7 +14,7 @@ extension SQLValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
 }
 
 extension SQLValue {
-    /// A list of ids bound as one JSON array, read in SQL as `IN (SELECT value FROM json_each(?N))`:
+    /// A list of ids bound as one JSON array, read in SQL as `IN (\(ids: N))` (`SQLDialect.ids`):
     /// one parameter whatever the list's length.
     public static func idList(_ ids: [Int]) -> SQLValue {
         .text("[" + ids.map(String.init).joined(separator: ",") + "]")

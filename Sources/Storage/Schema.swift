@@ -13,7 +13,33 @@ public enum Schema {
         Migration(version: 9, name: "email outbox, its sender's lease, address confirmations, host digests", sql: email),
         Migration(version: 10, name: "secrets stored as hashes, user invitations", sql: hashedSecrets, rebuildsTables: true),
         Migration(version: 11, name: "API tokens' call allowance", sql: apiCallAllowance),
+        Migration(version: 12, name: "rate windows: counters per subject and minute", sql: rateWindows),
     ]
+
+    static let rateWindows = """
+    -- Every rate limit's events (join requests, failed sign-ins, search-code misses) as one counter
+    -- per subject and minute (Domain's RateWindow), so a check reads a window's buckets, not each
+    -- event. A bucket leaves its window `expires_at` (seconds since 1970), counted from its first
+    -- event; `last_at` is its latest. The events of the two old tables are moved into buckets
+    -- (10 minutes for joins, 15 for sign-ins), so limits in force stay in force.
+    CREATE TABLE rate_windows (
+        subject             TEXT NOT NULL,
+        bucket              INTEGER NOT NULL,
+        events              INTEGER NOT NULL CHECK (events >= 1),
+        expires_at          INTEGER NOT NULL,
+        last_at             INTEGER NOT NULL,
+        PRIMARY KEY (subject, bucket)
+    ) WITHOUT ROWID;
+    CREATE INDEX rate_windows_expires_at ON rate_windows (expires_at);
+    INSERT INTO rate_windows (subject, bucket, events, expires_at, last_at)
+        SELECT subject, at / 60, count(*), min(at) + 600, max(at)
+        FROM (SELECT subject, CAST(strftime('%s', at) AS INTEGER) AS at FROM rate_events) GROUP BY subject, at / 60;
+    INSERT INTO rate_windows (subject, bucket, events, expires_at, last_at)
+        SELECT subject, at / 60, count(*), min(at) + 900, max(at)
+        FROM (SELECT subject, CAST(strftime('%s', at) AS INTEGER) AS at FROM sign_in_failures) GROUP BY subject, at / 60;
+    DROP TABLE rate_events;
+    DROP TABLE sign_in_failures;
+    """
 
     static let hashedSecrets = """
     -- Secrets handed out (cookies, links) are stored as their SHA-256 only (Domain's Secret), as API

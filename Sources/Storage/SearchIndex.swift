@@ -38,15 +38,15 @@ public struct SearchIndex: Sendable, Equatable {
             let match = queries.map { query in
                 "{\(query.column)} : \"" + query.text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
             }
-            return SQLFragment("SELECT rowid FROM \(name) WHERE \(name) MATCH ?", [.text(match.joined(separator: " AND "))])
+            return "SELECT rowid FROM \(raw: name) WHERE \(raw: name) MATCH \(bind: .text(match.joined(separator: " AND ")))"
         case .postgres:
             // LIKE's pattern with its wildcards and escape character taken literally.
-            let conditions = queries.map { query in
+            let conditions = queries.map { query -> SQLFragment in
                 let literal = query.text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                     .replacingOccurrences(of: "_", with: "\\_")
-                return SQLFragment("fold(\(query.column)) LIKE ?", [.text("%" + literal + "%")])
+                return "fold(\(raw: query.column)) LIKE \(bind: .text("%" + literal + "%"))"
             }
-            return SQLFragment("SELECT id FROM \(table) WHERE ") + .joined(conditions, separator: " AND ")
+            return "SELECT id FROM \(raw: table) WHERE " + .joined(conditions, separator: " AND ")
         }
     }
 }

@@ -69,9 +69,8 @@ struct APIConnections {
     /// The organizations the state covers and the columns to answer with: those of `cols`, or every
     /// column the caller may see there (Viewers never see invite secrets).
     func scope(_ state: TableState) throws -> (organizations: [Int], columns: [Column]) {
-        if let organization = state.organization { try access.require(.viewConnections, in: organization) }
-        let organizations = state.organization.map { [$0] } ?? access.organizations(allowing: .viewConnections)
-        let allowed = ColumnCatalog.visible(to: access, in: organizations)
+        let scope = try TableScope(state, access: access)
+        let organizations = scope.organizations, allowed = scope.columns
         try state.requireColumns(allowed)
         if let columns = state.columns {
             guard let hidden = columns.columns.first(where: { !allowed.contains($0) }) else { return (organizations, columns.columns) }
@@ -108,7 +107,7 @@ struct APIConnections {
         }
         var state = TableState()
         state.selection = [id]
-        let columns = ColumnCatalog.visible(to: access, in: [organization])
+        let columns = TableScope(organizations: [organization], access: access).columns
         let table = try ConnectionTable(database: database).page(state, columns: columns, organizations: [organization])
         return .object([
             ("id", .int(id)),
@@ -227,15 +226,16 @@ struct APIConnections {
         }
         // The form hides the domains unless approval is by email domain, and the discount unless its
         // benefit is ticked, and saving drops them; sent through the API they would be accepted and
-        // lost, so they are refused.
-        if body["email_domains"] != nil, body["email_domains"] != .null, !draft.emailDomains.isEmpty,
-           ApprovalType(rawValue: draft.approval) != .emailDomain {
-            throw Self.unkept("email_domains", "“email_domains” apply only when “approval_type” is “\(ApprovalType.emailDomain.rawValue)”, "
-                              + "and this connection's would be “\(draft.approval.prefix(80))”: send that approval type with the domains, or no domains.")
+        // lost, so they are refused unless the same body says what keeps them (a rule of the body
+        // alone, which the document states and a client can check before sending).
+        if !draft.emailDomains.isEmpty, body["email_domains"] != nil, try APICall.text(body, "approval_type") != ApprovalType.emailDomain.rawValue {
+            throw Self.unkept("email_domains", "“email_domains” go with “approval_type”: “\(ApprovalType.emailDomain.rawValue)” in the same request, "
+                              + "since only that approval type keeps them: send both, or no domains.")
         }
-        if body["discount_percent"] != nil, body["discount_percent"] != .null, !draft.benefits.contains(BenefitKind.discountedCharging.rawValue) {
-            throw Self.unkept("discount_percent", "“discount_percent” applies only with the benefit “\(BenefitKind.discountedCharging.rawValue)”, "
-                              + "which this connection's benefits would not hold: send that benefit with the discount, or no discount.")
+        if body["discount_percent"] != nil, body["discount_percent"] != .null,
+           !(try APICall.texts(body, "benefits", most: BenefitKind.allCases.count) ?? []).contains(BenefitKind.discountedCharging.rawValue) {
+            throw Self.unkept("discount_percent", "“discount_percent” goes with “benefits” holding “\(BenefitKind.discountedCharging.rawValue)” "
+                              + "in the same request, since only that benefit keeps it: send both, or no discount.")
         }
     }
 

@@ -42,7 +42,7 @@ struct APITokensPage {
     func show(created: String? = nil, createdName: String = "", notice: String? = nil, problem: String? = nil, name: String = "",
               expiry: String = "90", status: Int = 200) throws -> Response {
         let list = try tokens.list(userID: page.access.userID)
-        return page.html(status: status, "tokens", title: "API tokens", [
+        return page.html(status: status, .tokens, title: "API tokens", [
             "created": created.map { ["token": .text($0), "name": .text(createdName)] } ?? false,
             "notice": notice.map(TemplateValue.text) ?? false,
             "problem": problem.map(TemplateValue.text) ?? false,

@@ -12,7 +12,7 @@ struct AccountEmailPage {
             try digests.set(enabled: page.request.formValue("digest") == "on", userID: page.access.userID)
             saved = true
         }
-        return page.html("account-email", title: "Email settings", [
+        return page.html(.accountEmail, title: "Email settings", [
             "digest": .bool(try digests.isEnabled(userID: page.access.userID)),
             "decides": .bool(!page.access.organizations(allowing: .decideMemberships).isEmpty),
             "saved": .bool(saved),

@@ -31,7 +31,7 @@ struct AuditPage {
         let log = try Self.read(page.request, access: page.access, database: page.database)
         let (organizations, number, pageCount) = (log.organizations, log.page, log.pageCount)
         let org = organizations.count == 1 ? "org=\(organizations[0])&" : ""
-        return page.html("audit", title: "Audit log", [
+        return page.html(.audit, title: "Audit log", [
             "entries": .list(log.entries.map { entry in
                 ["at": .text(DateText.display(entry.at)), "actor": .text(entry.actor), "organization": .text(entry.organization ?? "—"),
                  "action": .text(entry.action), "subject": .text(entry.subject), "details": .list(Self.readable(entry.details).map(TemplateValue.text))]
@@ -54,7 +54,8 @@ extension AuditPage {
     /// a connection's fields before and after a change -> "Status: Enabled → Disabled", one line per
     /// field that changed; other keys -> "Rows: 12".
     static func readable(_ json: String) -> [String] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return json.isEmpty ? [] : [json] }
+        guard let members = (try? JSON.parse(Array(json.utf8)))?.members else { return json.isEmpty ? [] : [json] }
+        let object = Dictionary(members, uniquingKeysWith: { $1 })
         var lines: [String] = []
         let before = object["before"].map(text), after = object["after"].map(text)
         switch (before, after, before.flatMap(fields), after.flatMap(fields)) {
@@ -83,15 +84,18 @@ extension AuditPage {
     }
 
     /// A stored value as text: arrays joined, JSON kept as its text.
-    static func text(_ value: Any) -> String {
-        if let items = value as? [Any] { return items.map(text).joined(separator: ", ") }
-        return "\(value)"
+    static func text(_ value: JSON) -> String {
+        switch value {
+        case .string(let text): return text
+        case .array(let items): return items.map(text).joined(separator: ", ")
+        default: return value.text
+        }
     }
 
     /// The fields of a connection snapshot (a JSON object stored as text), as text.
     static func fields(_ json: String) -> [String: String]? {
-        guard json.hasPrefix("{"), let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return nil }
-        return object.mapValues(text)
+        guard json.hasPrefix("{"), let members = (try? JSON.parse(Array(json.utf8)))?.members else { return nil }
+        return Dictionary(members.map { ($0.0, text($0.1)) }, uniquingKeysWith: { $1 })
     }
 
     static func shown(_ value: String) -> String { value.isEmpty ? "—" : value.replacingOccurrences(of: "\n", with: ", ") }

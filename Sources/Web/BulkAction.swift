@@ -34,9 +34,9 @@ struct BulkAction {
             }
             state.selection = picked
         }
-        let organizations = state.organization.map { [$0] } ?? page.access.organizations(allowing: .viewConnections)
-        if let organization = state.organization { try page.access.require(.viewConnections, in: organization) }
-        try state.requireColumns(ColumnCatalog.visible(to: page.access, in: organizations))
+        let scope = try TableScope(state, access: page.access)
+        let organizations = scope.organizations
+        try state.requireColumns(scope.columns)
         let table = ConnectionTable(database: page.database)
         switch action {
         case "export":
@@ -51,7 +51,7 @@ struct BulkAction {
                 throw UserError.forbidden("Some of these connections belong to organizations where your role cannot enable or disable them.")
             }
             guard page.request.formValue("confirm") == "1" else {
-                return page.html("bulk-confirm", title: "\(status == .enabled ? "Enable" : "Disable") connections", [
+                return page.html(.bulkConfirm, title: "\(status == .enabled ? "Enable" : "Disable") connections", [
                     "verb": .text(status == .enabled ? "Enable" : "Disable"), "action": .text(action),
                     "count": .text(Format.integer(count)), "plural": .bool(count != 1),
                     "state": .text(URLEncoding.encode(state.queryPairs)),

@@ -46,9 +46,7 @@ struct ColumnsAction {
     func respond() throws -> Response {
         let form = page.request.form
         let state = try TableState.parse(URLEncoding.parse(page.request.formValue("back") ?? ""))
-        if let organization = state.organization { try page.access.require(.viewConnections, in: organization) }
-        let allowed = ColumnCatalog.visible(to: page.access,
-                                            in: state.organization.map { [$0] } ?? page.access.organizations(allowing: .viewConnections))
+        let allowed = try TableScope(state, access: page.access).columns
         var order: [Column] = []
         for key in form.filter({ $0.name == "order" }).map(\.value) {
             guard let column = ColumnCatalog.column(key), !order.contains(column) else {

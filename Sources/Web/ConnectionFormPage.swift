@@ -116,7 +116,7 @@ struct ConnectionFormPage {
         func choices(_ values: [String], _ chosen: String) -> TemplateValue {
             .list(values.map { ["value": .text($0), "selected": .bool($0 == chosen)] })
         }
-        return page.html(status: status, "connection-form", title: id == nil ? "New connection" : "Edit connection", [
+        return page.html(status: status, .connectionForm, title: id == nil ? "New connection" : "Edit connection", [
             "isNew": .bool(id == nil), "id": .text(id.map(String.init) ?? ""),
             "action": .text(id.map { "/connections/\($0)/edit" } ?? "/connections/new"),
             "version": .text(draft.version),

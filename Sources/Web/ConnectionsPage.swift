@@ -23,9 +23,8 @@ struct ConnectionsPage {
     /// The page for `state`; the column picker shows a draft and its problem when saving it failed (400).
     func respond(state: TableState, columnDraft: (order: [Column], shown: Set<String>)? = nil, columnProblem: String? = nil,
                  openPanel: String? = nil, bulkProblem: String? = nil) throws -> Response {
-        let visible = page.access.organizations(allowing: .viewConnections)
-        if let organization = state.organization { try page.access.require(.viewConnections, in: organization) }
-        let allowed = ColumnCatalog.visible(to: page.access, in: state.organization.map { [$0] } ?? visible)
+        let scope = try TableScope(state, access: page.access)
+        let allowed = scope.columns
         try state.requireColumns(allowed)
         let saved = try ColumnPreferences(database: page.database).choice(userID: page.access.userID)
         let choice = (state.columns ?? saved ?? .standard).restricted(to: allowed)
@@ -33,7 +32,7 @@ struct ConnectionsPage {
         let selecting = editing == "rows"
         let columns = choice.columns
         let table = try ConnectionTable(database: page.database).page(state, columns: columns,
-                                                                     organizations: state.organization.map { [$0] } ?? visible)
+                                                                     organizations: scope.organizations)
         var shown = state
         shown.page = table.page
         let filters = FilterPanel(state: shown, url: url, addingRow: page.request.queryValue("add") != nil,
@@ -45,7 +44,7 @@ struct ConnectionsPage {
         shared.page = 1
         // A filter the user must finish is a 400, shown on the page next to that filter; so is a column choice that cannot be saved.
         let status = state.filters.hasProblems || columnProblem != nil || bulkProblem != nil ? 400 : 200
-        return page.html(status: status, "connections", title: "Connections", [
+        return page.html(status: status, .connections, title: "Connections", [
             // The picker's fifteen rows and the export settings are written only when asked for:
             // most pages never open them, and every page would carry them.
             "picker": picker.open ? picker.context(shareURL: url(shared)) : false,
@@ -65,7 +64,7 @@ struct ConnectionsPage {
             "summary": filters.summary(total: table.total),
             "filtered": .bool(!state.filters.applicable.isEmpty),
             "filterHiddenState": .list(hiddenFields(shown, except: ["f", "op", "v", "match"])),
-            "organizationPicker": try organizationPicker(shown, visible: visible),
+            "organizationPicker": try organizationPicker(shown, visible: page.access.organizations(allowing: .viewConnections)),
             "columns": .list(columns.map { headerContext($0, state: shown) }),
             "rows": .list(table.rows.map { rowContext($0, role: page.access.roles[$0.organizationID], selecting: selecting) }),
             "selecting": .bool(selecting),

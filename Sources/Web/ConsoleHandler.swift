@@ -17,7 +17,7 @@ public final class ConsoleHandler: RequestHandler {
         self.database = try Database(location: configuration.database, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
                                      statementTimeoutMilliseconds: configuration.statementTimeoutMilliseconds, writeGate: configuration.writeGate)
         formSignature = try FormSignature(database: database)
-        router = Router(routes: Self.routes + (configuration.testRoutes ? Self.testRoutes : []))
+        router = Router(routes: Self.routes + (configuration.testHooks.map(Self.testRoutes) ?? []))
         if configuration.synchronousNormalForBenchmarks && database.dialect == .sqlite { try database.execute("PRAGMA synchronous = NORMAL") }
     }
 
@@ -135,10 +135,10 @@ public final class ConsoleHandler: RequestHandler {
     }
 
     /// Renders a page inside the layout; the context's values are escaped by the templates.
-    func html(status: Int = 200, page: String, title: String, session: Accounts.Session?, _ context: [String: TemplateValue]) -> Response {
+    func html(status: Int = 200, page: PageTemplate, title: String, session: Accounts.Session?, _ context: [String: TemplateValue]) -> Response {
         var context = context
         context["title"] = .text(title)
-        context["on" + page.prefix(1).uppercased() + page.dropFirst()] = .bool(true)
+        context["on" + page.rawValue.prefix(1).uppercased() + page.rawValue.dropFirst()] = .bool(true)
         context["assetVersion"] = .text(configuration.assetVersion)
         if let session {
             let access = session.access
@@ -147,7 +147,7 @@ public final class ConsoleHandler: RequestHandler {
                 "isAdmin": .bool(!access.organizations(allowing: .manageUsers).isEmpty),
             ]
         }
-        let body = configuration.views.render(page, .object(context.map { ($0.key, $0.value) }))
+        let body = configuration.views.render(page.rawValue, .object(context.map { ($0.key, $0.value) }))
         return Response(status: status, headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],
                         body: .bytes(body))
     }
@@ -162,7 +162,7 @@ struct Page {
     var access: Access { session.access }
     var database: Database { handler.database }
 
-    func html(status: Int = 200, _ template: String, title: String, _ context: [String: TemplateValue]) -> Response {
+    func html(status: Int = 200, _ template: PageTemplate, title: String, _ context: [String: TemplateValue]) -> Response {
         handler.html(status: status, page: template, title: title, session: session, context)
     }
 

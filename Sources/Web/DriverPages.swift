@@ -28,7 +28,7 @@ struct DriverPages {
                 + "Ask the host for the new link or QR code, or type the connection's search code at \(handler.configuration.publicBaseURL)/find.")
         }
         guard !request.isRead else { return form(request, joinable, draft: nil, problems: [:], status: 200) }
-        let draft = JoinRequests.Request(
+        let draft = JoinForm(
             name: request.formValue("name") ?? "", email: request.formValue("email") ?? "",
             answers: joinable.questions.indices.map { request.formValue("answer-\($0)") ?? "" },
             agreedToTerms: request.formValue("terms") == "yes")
@@ -43,14 +43,14 @@ struct DriverPages {
             switch outcome {
             case _ where handler.configuration.emailEnabled:
                 // The same answer for a new request and a repeat (each got its status link by email): it tells nothing.
-                response = handler.html(page: "email-sent", title: "Check your email", session: nil, [
+                response = handler.html(page: .emailSent, title: "Check your email", session: nil, [
                     "organization": .text(joinable.organizationName), "connection": .text(joinable.connectionName),
                 ])
             case .created(let status):
                 response = .redirect(to: "/status/" + status)
             case .askedBefore:
                 // Nothing of the earlier request: not its link, name, state or reason.
-                response = handler.html(page: "asked-before", title: "You have asked before", session: nil, [
+                response = handler.html(page: .askedBefore, title: "You have asked before", session: nil, [
                     "driverPage": Self.header(host: joinable.organizationName),
                     "organization": .text(joinable.organizationName), "connection": .text(joinable.connectionName),
                 ])
@@ -65,11 +65,11 @@ struct DriverPages {
         }
     }
 
-    func form(_ request: Request, _ joinable: Joinable, draft: JoinRequests.Request?, problems: [String: String], status: Int,
+    func form(_ request: Request, _ joinable: Joinable, draft: JoinForm?, problems: [String: String], status: Int,
               headers: [(String, String)] = []) -> Response {
         let issued = Self.formToken.issue(for: request, signedWith: handler.formSignature)
         func problem(_ field: String) -> TemplateValue { problems[field].map(TemplateValue.text) ?? false }
-        var response = handler.html(status: status, page: "join", title: "Join \(joinable.connectionName)", session: nil, [
+        var response = handler.html(status: status, page: .join, title: "Join \(joinable.connectionName)", session: nil, [
             "driverPage": Self.header(host: joinable.organizationName),
             "organization": .text(joinable.organizationName),
             "organizationPossessive": .text(Format.possessive(joinable.organizationName)),
@@ -114,7 +114,7 @@ struct DriverPages {
                  "benefits": .list($0.benefits.map(TemplateValue.text)), "url": .text("/join/" + $0.inviteToken)]
             })
         }
-        return handler.html(status: status, page: "find", title: "Find a connection", session: nil, context)
+        return handler.html(status: status, page: .find, title: "Find a connection", session: nil, context)
     }
 
     /// GET /status/{token}: the driver's own request, by its private link; a Denied or Removed
@@ -132,7 +132,7 @@ struct DriverPages {
         guard let status = try requests.status(token: token) else {
             throw UserError.notFound("This status link is not valid. Use the link from when you sent your request.")
         }
-        let draft = JoinRequests.Request(
+        let draft = JoinForm(
             name: request.formValue("name") ?? "", email: "",
             answers: status.questions.indices.map { request.formValue("answer-\($0)") ?? "" },
             agreedToTerms: request.formValue("terms") == "yes")
@@ -155,7 +155,7 @@ struct DriverPages {
         }
     }
 
-    func statusPage(_ request: Request, token: String, _ status: RequestStatus, draft: JoinRequests.Request?, problems: [String: String],
+    func statusPage(_ request: Request, token: String, _ status: RequestStatus, draft: JoinForm?, problems: [String: String],
                     code: Int) -> Response {
         func problem(_ field: String) -> TemplateValue { problems[field].map(TemplateValue.text) ?? false }
         var context: [String: TemplateValue] = [
@@ -190,7 +190,7 @@ struct DriverPages {
                 }),
             ]
         }
-        var response = handler.html(status: code, page: "status", title: "Your request", session: nil, context)
+        var response = handler.html(status: code, page: .status, title: "Your request", session: nil, context)
         if let issued { response.headers.append(issued) }
         return response
     }

@@ -56,7 +56,7 @@ struct EmailComposer {
             context["qrPixels"] = .text(Self.qrPixels)
             context["searchCode"] = invite.visibility == .private ? .text(invite.searchCode) : false
             context["findURL"] = .text(configuration.absoluteURL("/find"))
-            context["benefits"] = .list(try database.query("SELECT benefits_list FROM connections WHERE id = ?1", [.init(id)]) { $0.lines(0) }
+            context["benefits"] = .list(try database.query("SELECT benefits_list FROM connections WHERE id = \(p: 1)", [.init(id)]) { $0.lines(0) }
                 .first.map { $0.map { .text($0) } } ?? [])
             subject = "\(organization) invites you to join \(connection)"
         case .userInvitation:
@@ -84,19 +84,25 @@ struct EmailComposer {
             subject = digest.total == 1 ? "1 driver request is waiting" : "\(digest.total) driver requests are waiting"
         }
         context["subject"] = .text(subject)
-        let name = Self.templateName(item.kind)
+        let templates = Self.templates(item.kind)
         let values = TemplateValue.object(context.map { ($0.key, $0.value) })
         var message = MailMessage(from: from, to: MailAddress(name: payload["driver"] ?? "", address: item.recipient), subject: subject,
                                   date: DateText.parse(item.createdAt) ?? Date(), messageID: "<\(item.messageKey)@\(settings.domain)>",
-                                  text: String(decoding: configuration.views.render("emails/\(name)-text", values), as: UTF8.self),
-                                  html: String(decoding: configuration.views.render("emails/\(name)-html", values), as: UTF8.self))
+                                  text: String(decoding: configuration.views.render(templates.text, values), as: UTF8.self),
+                                  html: String(decoding: configuration.views.render(templates.html, values), as: UTF8.self))
         message.headers = headers
         message.images = images
         return .message(message)
     }
 
     /// The templates of a kind: emails/request-received-text and emails/request-received-html.
-    static func templateName(_ kind: EmailKind) -> String {
-        kind.rawValue.replacingOccurrences(of: " ", with: "-")
+    static func templates(_ kind: EmailKind) -> (text: String, html: String) {
+        let name = "emails/" + kind.rawValue.replacingOccurrences(of: " ", with: "-")
+        return (name + "-text", name + "-html")
+    }
+
+    /// Every template an email may need, for `Views` to check at start.
+    static var allTemplates: [String] {
+        EmailKind.allCases.flatMap { kind in [templates(kind).text, templates(kind).html] }
     }
 }

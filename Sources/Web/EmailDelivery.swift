@@ -19,6 +19,8 @@ public final class EmailDelivery: Sendable {
 
     /// How often a process that does not send checks the lease, and the holder checks for new emails.
     static let pollSeconds = 1.0
+    /// The whole sender's wait after the server could not be reached that many times in a row.
+    static let outage = Backoff(first: 1, ceiling: 60)
     /// Emails taken at once: few enough that a stop leaves little to put back.
     static let batch = 20
 
@@ -97,7 +99,7 @@ public final class EmailDelivery: Sendable {
                     if outcome.unreachable {
                         for rest in items[(index + 1)...] { try record(.untried, rest, outbox, lease) }
                         unreachable += 1
-                        pause(min(60, Double(1 << min(unreachable - 1, 6))))
+                        pause(Self.outage.delay(after: unreachable))
                         break
                     }
                     unreachable = 0

@@ -12,7 +12,7 @@ struct EmailLinkPages {
         let confirmations = EmailConfirmations(database: handler.database)
         guard request.isRead else { return .redirect(to: "/status/" + (try confirmations.confirm(token: token))) }
         let link = try confirmations.link(token: token)
-        return handler.html(page: "confirm-email", title: "Confirm your email address", session: nil, [
+        return handler.html(page: .confirmEmail, title: "Confirm your email address", session: nil, [
             "organization": .text(link.organization), "connection": .text(link.connection), "email": .text(link.email), "token": .text(token),
         ])
     }
@@ -23,7 +23,7 @@ struct EmailLinkPages {
         let digests = HostDigests(database: handler.database)
         guard let user = try digests.user(unsubscribeToken: token) else { throw UserError.notFound("This unsubscribe link is not valid.") }
         if !request.isRead { try digests.unsubscribe(token: token) }
-        return handler.html(page: "unsubscribe", title: "Email digests", session: nil, [
+        return handler.html(page: .unsubscribe, title: "Email digests", session: nil, [
             "email": .text(user.email), "token": .text(token), "done": .bool(!request.isRead),
         ])
     }

@@ -13,7 +13,7 @@ struct EmailPage {
         let summary = try outbox.summary(organizations: organizations)
         let failures = try outbox.failures(organizations: organizations)
         let smtp = page.handler.configuration.smtp
-        return page.html("email", title: "Email", [
+        return page.html(.email, title: "Email", [
             "emailStatus": Self.status(summary, setUp: smtp != nil),
             "notice": Notice.context(for: page),
             "setUp": .bool(smtp != nil),

@@ -115,7 +115,7 @@ struct ErrorPresentation {
             // A signed-in user keeps the console's navigation; a driver's page keeps the driver's plain header.
             let driverPage = DriverPages.serves(request.path)
             let session = driverPage ? nil : try? handler.signedInSession(request)
-            var response = handler.html(status: status, page: "error", title: title, session: session, [
+            var response = handler.html(status: status, page: .error, title: title, session: session, [
                 "status": .text(status),
                 "heading": .text(title),
                 "message": .text(message),

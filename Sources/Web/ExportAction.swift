@@ -36,8 +36,9 @@ struct ExportAction {
     func export(_ state: TableState, settings: ExportSettings, shown: ColumnChoice) throws -> Response {
         var state = state
         state.page = 1
-        let organizations = try exportOrganizations(state)
-        let allowed = ColumnCatalog.visible(to: access, in: organizations)
+        let scope = try TableScope(state, access: access, allowing: .export)
+        guard !scope.organizations.isEmpty else { throw UserError.forbidden("Your role cannot export connections.") }
+        let organizations = scope.organizations, allowed = scope.columns
         try state.requireColumns(allowed)
         let columns = settings.columns(visible: shown.restricted(to: allowed).columns, allowed: allowed)
         // Only XLSX has a row limit; a CSV needs no count before it starts.
@@ -50,19 +51,17 @@ struct ExportAction {
         }
         let configuration = handler.configuration
         let export = ConnectionExport(database: database, inviteURL: { configuration.inviteURL(token: $0) })
-        let failAfter = configuration.testRoutes ? RequestNumber.parse(testValue("_fail_after"), in: RequestNumber.smallCounts) : nil
+        let knobs = self.knobs
         // nginx buffers an export (to a file when large): the worker is free as soon as the file is
         // written, whatever the client's speed, and with FastCGI's end-of-request awaited (nginx's
         // keep_conn) a process that stops before the end shows as a broken transfer, never as a whole file.
         let headers = [("Content-Type", settings.format.contentType), ("Cache-Control", "no-store"), ("X-Accel-Buffering", "yes"),
                        ("Content-Disposition", "attachment; filename=\"\(settings.fileName(at: Date()))\"")]
         let stopping = request.serverStopping
-        // The end-to-end tests slow an export down (a pause per 1,000 rows) to stop the server in its middle.
-        let pause = configuration.testRoutes ? RequestNumber.parse(testValue("_pause_ms_per_1000_rows"), in: 0...10_000) : nil
         var rowsSeen = 0
         let shouldStop = {
             rowsSeen += 1
-            if let pause, rowsSeen % 1000 == 0 { Thread.sleep(forTimeInterval: Double(pause) / 1000) }
+            if let pause = knobs.pausePer1000Rows, rowsSeen % 1000 == 0 { Thread.sleep(forTimeInterval: Double(pause) / 1000) }
             return stopping()
         }
         let slot = try configuration.exportSlots.take(userID: access.userID)
@@ -95,8 +94,8 @@ struct ExportAction {
                 }
                 let outcome = settings.format == .csv
                     ? try export.csv(state, columns: columns, organizations: organizations, byteOrderMark: settings.byteOrderMark,
-                                     failAfter: failAfter, shouldStop: shouldStop, send: send)
-                    : try export.ndjson(state, columns: columns, organizations: organizations, failAfter: failAfter, shouldStop: shouldStop,
+                                     failAfter: knobs.failAfter, shouldStop: shouldStop, send: send)
+                    : try export.ndjson(state, columns: columns, organizations: organizations, failAfter: knobs.failAfter, shouldStop: shouldStop,
                                         send: send)
                 record(outcome)
                 // Marked incomplete, and broken too: no client may take a file cut by a restart for the whole.
@@ -140,29 +139,13 @@ struct ExportAction {
         }
     }
 
-    /// Excel's row limit; the end-to-end tests lower it (with --test-routes) to see the limit at work.
-    var xlsxRowLimit: Int {
-        guard handler.configuration.testRoutes, let limit = RequestNumber.parse(testValue("_xlsx_row_limit"), in: RequestNumber.smallCounts)
-        else { return ExportSettings.xlsxRowLimit }
-        return limit
-    }
+    /// What the test build's hooks change in this export; nothing in the served binary.
+    var knobs: ExportKnobs { handler.configuration.testHooks?.exportKnobs(request) ?? ExportKnobs() }
 
-    /// A value the end-to-end tests send (only with --test-routes), in the form or the query.
-    func testValue(_ name: String) -> String? {
-        request.formValue(name) ?? request.queryValue(name)
-    }
+    /// Excel's row limit, unless a test lowers it.
+    var xlsxRowLimit: Int { knobs.xlsxRowLimit ?? ExportSettings.xlsxRowLimit }
 
     /// The organizations whose rows the export may hold: the one chosen, or every one the user may export from.
-    func exportOrganizations(_ state: TableState) throws -> [Int] {
-        if let organization = state.organization {
-            try access.require(.export, in: organization)
-            return [organization]
-        }
-        let organizations = access.organizations(allowing: .export)
-        guard !organizations.isEmpty else { throw UserError.forbidden("Your role cannot export connections.") }
-        return organizations
-    }
-
     static func settings(_ request: Request) throws -> ExportSettings {
         guard let format = ExportFormat(rawValue: request.formValue("format") ?? "csv"), format != .ndjson else {
             throw UserError.badRequest("The format must be CSV or XLSX.")

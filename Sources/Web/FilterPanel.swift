@@ -36,17 +36,17 @@ struct FilterPanel {
     })
 
     static func catalogJSON(_ filterable: [Column]) -> String {
-        let columns: [[String: Any]] = filterable.map { column in
-            var entry: [String: Any] = ["key": column.key, "label": column.label,
-                                        "ordered": orderingConditions.allSatisfy { $0.applies(to: column.kind) }]
-            if case .enumeration(let allowed) = column.kind { entry["choices"] = allowed }
-            return entry
+        let columns: [JSON] = filterable.map { column in
+            var entry: [String: JSON] = ["key": .string(column.key), "label": .string(column.label),
+                                         "ordered": .bool(orderingConditions.allSatisfy { $0.applies(to: column.kind) })]
+            if case .enumeration(let allowed) = column.kind { entry["choices"] = .array(allowed.map(JSON.string)) }
+            return .sorted(entry)
         }
-        let conditions: [[String: Any]] = FilterConditions.all.map { condition in
-            ["key": condition.key, "label": condition.label, "ordering": orderingConditions.contains(condition), "noValue": !condition.needsValue]
+        let conditions: [JSON] = FilterConditions.all.map { condition in
+            .sorted(["key": .string(condition.key), "label": .string(condition.label), "ordering": .bool(orderingConditions.contains(condition)),
+                     "noValue": .bool(!condition.needsValue)])
         }
-        let data = try? JSONSerialization.data(withJSONObject: ["columns": columns, "conditions": conditions], options: [.sortedKeys])
-        return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return JSON.sorted(["columns": .array(columns), "conditions": .array(conditions)]).text
     }
 
     /// GET /connections/filter-catalog?v=…&all=1|0: column names only, no values.

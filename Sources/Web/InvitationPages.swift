@@ -17,14 +17,14 @@ struct InvitationPages {
             do {
                 let done = try invitations.answer(token: token, accept: request.formValue("action") == "accept",
                                                   name: request.formValue("name") ?? "", password: request.formValue("password") ?? "")
-                return handler.html(page: "invitation", title: "Invitation", session: nil, ["done": .text(done)])
+                return handler.html(page: .invitation, title: "Invitation", session: nil, ["done": .text(done)])
             } catch {
                 if case UserError.notFound = error { throw error }
                 let failure = ErrorPresentation(error, request: request)
                 (message, failed, status) = (failure.message, true, failure.status)
             }
         }
-        return handler.html(status: status, page: "invitation", title: "Invitation", session: nil, [
+        return handler.html(status: status, page: .invitation, title: "Invitation", session: nil, [
             "organization": .text(link.invitation.organization), "role": .text(link.invitation.role.rawValue),
             "email": .text(link.invitation.email), "token": .text(token), "newAccount": .bool(!link.hasAccount),
             "name": .text(String((request.formValue("name") ?? "").prefix(200))),
@@ -49,7 +49,7 @@ struct InvitationPages {
             }
         }
         let next = ReturnPath.safe(page.request.isRead ? page.request.queryValue("next") : page.request.formValue("next"))
-        return page.html(status: status, "invitations", title: "Invitations", [
+        return page.html(status: status, .invitations, title: "Invitations", [
             "invitations": .list(try invitations.pending(for: page.access).map {
                 ["id": .text($0.id), "organization": .text($0.organization), "role": .text($0.role.rawValue)]
             }),

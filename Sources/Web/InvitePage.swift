@@ -20,7 +20,7 @@ struct InvitePage {
         let invite = try invite(connectionID)
         let url = page.handler.configuration.inviteURL(token: invite.inviteToken)
         let version = Fingerprint.of(url)
-        return page.html(status: status, "invite", title: "Invite drivers · \(invite.connectionName)", [
+        return page.html(status: status, .invite, title: "Invite drivers · \(invite.connectionName)", [
             "emailInvites": try emailInvites ?? InviteEmailForm(page: page).context(organizationID: invite.organizationID),
             "id": .text(connectionID),
             "connectionName": .text(invite.connectionName),
@@ -70,7 +70,7 @@ struct InvitePage {
         let pending = try MembershipDecisions(database: page.database).count(state: .pending, organizations: [invite.organizationID],
                                                                              connectionID: connectionID)
         let link = credential == .link
-        return page.html("rotate-confirm", title: link ? "New invite link?" : "New search code?", [
+        return page.html(.rotateConfirm, title: link ? "New invite link?" : "New search code?", [
             "id": .text(connectionID), "what": .text(credential.rawValue), "link": .bool(link),
             "connectionName": .text(invite.connectionName),
             "pending": pending == 0 ? false : .text(pending == 1

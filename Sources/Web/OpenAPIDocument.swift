@@ -384,7 +384,7 @@ enum OpenAPIDocument {
     }
 
     /// A connection's fields as sent, each with the form's rule; fields that go together (a discount with
-    /// Discounted charging, domains with approval by email domain) are required together.
+    /// Discounted charging, domains with approval by email domain) are required together, both ways.
     static func connectionInput(required: [String], extra: [(String, JSON)]) -> JSON {
         let line = { (limit: Int, description: String) -> JSON in
             ["type": "string", "pattern": .string(StoredText.linePattern(upTo: limit)), "description": .string(description)]
@@ -417,6 +417,11 @@ enum OpenAPIDocument {
                  "then": ["required": ["discount_percent"], "properties": ["discount_percent": ["type": "integer"]]]],
                 ["if": ["required": ["approval_type"], "properties": ["approval_type": ["const": .string(ApprovalType.emailDomain.rawValue)]]],
                  "then": ["required": ["email_domains"], "properties": ["email_domains": ["minItems": 1]]]],
+                // And the other way: domains and a discount only with what keeps them, in the same body.
+                ["if": ["required": ["email_domains"], "properties": ["email_domains": ["minItems": 1]]],
+                 "then": ["required": ["approval_type"], "properties": ["approval_type": ["const": .string(ApprovalType.emailDomain.rawValue)]]]],
+                ["if": ["required": ["discount_percent"], "properties": ["discount_percent": ["type": "integer"]]],
+                 "then": ["required": ["benefits"], "properties": ["benefits": ["contains": ["const": .string(BenefitKind.discountedCharging.rawValue)]]]]],
             ],
         ]
     }

@@ -17,7 +17,7 @@ struct OrganizationPickerPage {
             target.organization = organization
             return .text(ConnectionsPage.url(target, path: "/connections"))
         }
-        return page.html("organizations", title: "Choose an organization", [
+        return page.html(.organizations, title: "Choose an organization", [
             "allURL": link(nil),
             "search": .text(search),
             "count": .text(matches.count == 1 ? "1 organization" : "\(Format.integer(matches.count)) organizations"),

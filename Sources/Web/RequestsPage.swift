@@ -22,7 +22,7 @@ struct RequestsPage {
         let waiting = try decisions.count(state: .pending, organizations: visible, connectionID: connectionID)
         let connected = connectionID == nil ? [] : try decisions.list(state: .connected, organizations: visible, connectionID: connectionID)
         let back = page.request.pathAndQuery
-        return page.html("requests", title: title, [
+        return page.html(.requests, title: title, [
             "heading": .text(title),
             "back": .text(back),
             "oneConnection": .bool(connectionID != nil),

@@ -100,11 +100,12 @@ extension ConsoleHandler {
         },
     ]
 
-    /// Served only with `serve --test-routes`: a slow request, a failing one, a streamed body.
-    static let testRoutes: [Route] = [
-        Route(["GET"], "/_test/{action}", .anyone) { try TestRoutes.respond(to: $0.request, action: $0.parameters.texts["action"] ?? "") },
-        Route(["POST"], "/_test/slow-write", .anyone) { try TestRoutes.slowWrite($0.request, database: $0.handler.database) },
-    ]
+    /// Served only by the test build, with `serve --test-routes` (`TestHooks`).
+    static func testRoutes(_ hooks: any TestHooks) -> [Route] {
+        [Route(["GET", "POST"], "/_test/{action}", .anyone) {
+            try hooks.respond(to: $0.request, action: $0.parameters.texts["action"] ?? "", database: $0.handler.database)
+        }]
+    }
 
     /// The README's list of routes, one table row each.
     static var routeDocumentation: String {

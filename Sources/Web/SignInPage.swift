@@ -37,7 +37,7 @@ struct SignInPage {
 
     private func form(_ request: Request, next: String, email: String, message: String?, status: Int) -> Response {
         let issued = Self.formToken.issue(for: request, signedWith: handler.formSignature)
-        var response = handler.html(status: status, page: "login", title: "Sign in", session: nil, [
+        var response = handler.html(status: status, page: .login, title: "Sign in", session: nil, [
             "csrf": .text(issued.token), "next": .text(next), "email": .text(String(email.prefix(254))),
             "message": message.map(TemplateValue.text) ?? .bool(false),
         ])

@@ -79,7 +79,7 @@ struct UsersPage {
         let names = try accounts.organizationNames(for: page.access, allowing: .manageUsers)
         let members = try accounts.members(of: organization)
         let invitations = try UserInvitations(database: page.database).pending(in: organization)
-        return page.html(status: status, "users", title: "Users", [
+        return page.html(status: status, .users, title: "Users", [
             "organization": .text(organization),
             "organizationName": .text(names.first { $0.id == organization }?.name ?? ""),
             "organizations": .list(names.map { ["id": .text($0.id), "name": .text($0.name), "selected": .bool($0.id == organization)] }),

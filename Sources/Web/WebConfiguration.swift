@@ -12,8 +12,8 @@ public struct WebConfiguration: Sendable {
     public var publicBaseURL: String
     /// Appended to static asset URLs so that browsers may cache them forever.
     public var assetVersion: String
-    /// Routes that only the end-to-end tests use: a slow request and a failing one.
-    public var testRoutes: Bool
+    /// The test build's routes and export knobs (`TestHooks`); nil in the served binary.
+    public var testHooks: (any TestHooks)?
     /// How long a write waits for another writer's lock before the user gets "busy, try again".
     public var busyTimeoutMilliseconds: Int32
     /// Only for `scripts/bench-writes`, to measure what durable commits cost: NORMAL can lose acknowledged writes.
@@ -35,14 +35,14 @@ public struct WebConfiguration: Sendable {
 
     var emailEnabled: Bool { smtp != nil }
 
-    public init(database: DatabaseLocation, views: Views, publicBaseURL: String, publicDirectory: String, testRoutes: Bool = false,
+    public init(database: DatabaseLocation, views: Views, publicBaseURL: String, publicDirectory: String, testHooks: (any TestHooks)? = nil,
                 busyTimeoutMilliseconds: Int32 = 5000, exportsPerProcess: Int = 2, exportsPerUser: Int = 1, waitingWriters: Int = 2,
                 apiRequestsPerMinute: Int = WebConfiguration.apiRequestsPerMinute, apiBurst: Int = WebConfiguration.apiBurst) {
         apiRateLimit = APIRateLimit(perMinute: apiRequestsPerMinute, burst: apiBurst)
         writeGate = WriteGate(limit: waitingWriters)
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         exportSlots = ExportSlots(perProcess: exportsPerProcess, perUser: exportsPerUser)
-        self.testRoutes = testRoutes
+        self.testHooks = testHooks
         self.database = database
         self.views = views
         self.publicBaseURL = publicBaseURL.hasSuffix("/") ? String(publicBaseURL.dropLast()) : publicBaseURL

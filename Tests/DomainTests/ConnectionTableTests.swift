@@ -103,7 +103,7 @@ final class ConnectionTableTests: XCTestCase {
         let table = ConnectionTable(database: database)
         for scope in [Array(organizations.prefix(1)), Array(organizations.prefix(6)), organizations] {
             let expected = try database.query("""
-                SELECT id FROM connections WHERE org_id IN (SELECT value FROM json_each(?1)) ORDER BY name COLLATE NOCASE, id
+                SELECT id FROM connections WHERE org_id IN (\(ids: 1)) ORDER BY \(caseless: "name"), id
                 """, [.text("[" + scope.map(String.init).joined(separator: ",") + "]")]) { $0.int(0) }
             let page = try table.page(TableState(pageSize: 200), columns: ColumnCatalog.defaultVisible, organizations: scope)
             XCTAssertEqual(page.total, expected.count)

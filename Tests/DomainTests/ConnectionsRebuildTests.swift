@@ -15,7 +15,7 @@ final class ConnectionsRebuildTests: XCTestCase {
 
     /// Every row of `table`, each as one line, in a stable order.
     func rows(_ table: String) throws -> [String] {
-        try database.query("SELECT * FROM \(table)") { row in
+        try database.query("SELECT * FROM \(raw: table)") { row in
             (0..<row.columnCount).map { "\(row.value($0))" }.joined(separator: "|")
         }.sorted()
     }
@@ -56,7 +56,7 @@ final class ConnectionsRebuildTests: XCTestCase {
     }
 
     func searchCount(_ text: String) throws -> Int {
-        try database.scalarInt("SELECT count(*) FROM connections_search WHERE connections_search MATCH ?1", [.text("name : \"\(text)\"")])
+        try database.scalarInt("SELECT count(*) FROM connections_search WHERE connections_search MATCH \(p: 1)", [.text("name : \"\(text)\"")])
     }
 
     func testARebuildKeepsEveryRowIndexAndTrigger() throws {
@@ -82,7 +82,7 @@ final class ConnectionsRebuildTests: XCTestCase {
         try database.run("UPDATE connections SET connection_type = 'Fleet' WHERE id = 1")
         XCTAssertThrowsError(try database.run("UPDATE connections SET connection_type = 'Bus' WHERE id = 1"))
         // The membership counters, triggers on another table, still count into the new table.
-        let connected = "SELECT connected_drivers FROM connections WHERE id = 1"
+        let connected: SQLFragment = "SELECT connected_drivers FROM connections WHERE id = 1"
         let count = try database.scalarInt(connected)
         try database.run("INSERT INTO drivers (id, name, email, created_at) VALUES (999999, 'New', 'new@driver.test', 'x')")
         try database.run("""
@@ -96,7 +96,7 @@ final class ConnectionsRebuildTests: XCTestCase {
 
     func testARebuildThatWouldLeaveRowsWithoutParentsChangesNothing() throws {
         let before = try snapshot()
-        let table = "SELECT sql FROM sqlite_master WHERE name = 'connections'"
+        let table: SQLFragment = "SELECT sql FROM sqlite_master WHERE name = 'connections'"
         let tableBefore = try database.query(table) { $0.text(0) }
 
         XCTAssertThrowsError(try rebuild(keeping: "id % 2 = 0").migrate(database)) { error in

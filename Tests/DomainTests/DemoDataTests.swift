@@ -26,7 +26,7 @@ final class DemoDataTests: XCTestCase {
 
     func testCoversEveryValueAUserCanMeet() throws {
         let database = try seeded(2000)
-        func distinct(_ sql: String) throws -> Set<String> { Set(try database.query(sql) { $0.text(0) }) }
+        func distinct(_ sql: SQLFragment) throws -> Set<String> { Set(try database.query(sql) { $0.text(0) }) }
         XCTAssertGreaterThanOrEqual(try database.scalarInt("SELECT count(*) FROM organizations"), 8)
         XCTAssertEqual(try distinct("SELECT DISTINCT state FROM memberships"), Set(MembershipState.allCases.map(\.rawValue)))
         XCTAssertEqual(try distinct("SELECT DISTINCT status FROM connections"), Set(ConnectionStatus.allCases.map(\.rawValue)))
@@ -36,7 +36,7 @@ final class DemoDataTests: XCTestCase {
         XCTAssertEqual(try distinct("SELECT DISTINCT kind FROM connection_benefits"), Set(BenefitKind.allCases.map(\.rawValue)))
         XCTAssertTrue(try distinct("SELECT name FROM connections").isSuperset(of: ConnectionNamePresets.all))
         // Free-text names, connections without questions, and allow-lists for domain approval.
-        XCTAssertGreaterThan(try database.scalarInt("SELECT count(*) FROM connections WHERE name NOT IN (\(ConnectionNamePresets.all.map { "'\($0)'" }.joined(separator: ",")))"), 0)
+        XCTAssertGreaterThan(try database.scalarInt("SELECT count(*) FROM connections WHERE name NOT IN (\(raw: ConnectionNamePresets.all.map { "'\($0)'" }.joined(separator: ",")))"), 0)
         XCTAssertGreaterThan(try database.scalarInt("SELECT count(*) FROM connections WHERE questions_list = ''"), 0)
         XCTAssertEqual(try database.scalarInt("""
             SELECT count(*) FROM connections c WHERE approval_type = 'Automatically approve by email domain'

@@ -1,4 +1,5 @@
 import Domain
+import Foundation
 import XCTest
 
 /// The request parser's caps and its reading of every shape. Its speed on 1 MiB bodies is proved by
@@ -66,5 +67,28 @@ final class JSONTests: XCTestCase {
             XCTAssertEqual(refusal(Array(body.utf8)), "The body is not valid JSON: \(problem).", body)
         }
         XCTAssertEqual(refusal([0x22, 0xC3, 0x28, 0x22]), "The body is not valid JSON: text that is not UTF-8 at byte 5.")
+    }
+
+    /// Stored JSON (audit details, outbox payloads) is written and read by this one type: keys in
+    /// order, nothing escaped that need not be (Foundation's JSONSerialization wrote "/" as "\/").
+    func testStoredObjectsOfStringsAreWrittenInKeyOrderAndReadBack() throws {
+        let details = ["rows": "12", "filters": "name contains a/b", "driver": "Zoë \"Z\"\n"]
+        let text = JSON.text(of: details)
+        XCTAssertEqual(text, #"{"driver":"Zoë \"Z\"\n","filters":"name contains a/b","rows":"12"}"#)
+        XCTAssertEqual(JSON.strings(text), details)
+        XCTAssertNil(JSON.strings(#"{"a":1}"#), "an object of strings only")
+        XCTAssertNil(JSON.strings("[]"))
+        XCTAssertNil(JSON.strings("{"))
+    }
+
+    /// One JSON in the app: no source goes back to Foundation's.
+    func testNoSourceUsesJSONSerialization() throws {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources").standardized
+        let files = try XCTUnwrap(FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)).compactMap { $0 as? URL }
+            .filter { $0.pathExtension == "swift" }
+        XCTAssertGreaterThan(files.count, 50)
+        for file in files {
+            XCTAssertFalse(try String(contentsOf: file, encoding: .utf8).contains("JSON" + "Serialization"), file.lastPathComponent)
+        }
     }
 }

@@ -67,13 +67,13 @@ final class OutboxTests: XCTestCase {
         var now = Date()
         var item = try XCTUnwrap(outbox.claim(limit: 1, lease: lease, now: now).first)
         try outbox.record(.temporaryFailure("451 try later"), for: item, lease: lease, policy: policy, now: now)
-        XCTAssertEqual(try database.query("SELECT state, attempts, due_at, last_error FROM outbox WHERE id = ?1", [.init(item.id)]) {
+        XCTAssertEqual(try database.query("SELECT state, attempts, due_at, last_error FROM outbox WHERE id = \(p: 1)", [.init(item.id)]) {
             [$0.text(0), $0.text(1), $0.text(2), $0.text(3)] }[0], ["queued", "1", DateText.store(now.addingTimeInterval(60)), "451 try later"])
         // Not due yet: the other one comes first.
         let other = try XCTUnwrap(outbox.claim(limit: 5, lease: lease, now: now).first)
         XCTAssertNotEqual(other.id, item.id)
         try outbox.record(.permanentFailure("550 no such user\r\nwith a second line"), for: other, lease: lease, policy: policy, now: now)
-        XCTAssertEqual(try database.query("SELECT state, last_error FROM outbox WHERE id = ?1", [.init(other.id)]) { [$0.text(0), $0.text(1)] }[0],
+        XCTAssertEqual(try database.query("SELECT state, last_error FROM outbox WHERE id = \(p: 1)", [.init(other.id)]) { [$0.text(0), $0.text(1)] }[0],
                        ["failed", "550 no such user  with a second line"])
         for attempt in 2...3 {
             now = now.addingTimeInterval(policy.delay(afterAttempt: attempt - 1))
@@ -86,7 +86,7 @@ final class OutboxTests: XCTestCase {
         try enqueue(database, count: 1)
         let untried = try XCTUnwrap(outbox.claim(limit: 5, lease: lease, now: now).first)
         try outbox.record(.untried, for: untried, lease: lease, policy: policy, now: now)
-        XCTAssertEqual(try database.query("SELECT state, attempts FROM outbox WHERE id = ?1", [.init(untried.id)]) { [$0.text(0), $0.text(1)] }[0],
+        XCTAssertEqual(try database.query("SELECT state, attempts FROM outbox WHERE id = \(p: 1)", [.init(untried.id)]) { [$0.text(0), $0.text(1)] }[0],
                        ["queued", "0"])
     }
 
@@ -96,7 +96,7 @@ final class OutboxTests: XCTestCase {
             try Outbox(database: database).enqueue(kind, to: "x@example.org", organizationID: nil, payload: [:])
         }
         XCTAssertThrowsError(try database.run("UPDATE outbox SET kind = 'newsletter' WHERE id = 1"))
-        for state in OutboxState.allCases { try database.run("UPDATE outbox SET state = ?1 WHERE id = 1", [.text(state.rawValue)]) }
+        for state in OutboxState.allCases { try database.run("UPDATE outbox SET state = \(p: 1) WHERE id = 1", [.text(state.rawValue)]) }
         XCTAssertThrowsError(try database.run("UPDATE outbox SET state = 'lost' WHERE id = 1"))
     }
 
@@ -104,11 +104,11 @@ final class OutboxTests: XCTestCase {
         let database = try Database(location: location)
         try enqueue(database, count: 5)
         let old = DateText.store(Date().addingTimeInterval(-31 * 24 * 60 * 60))
-        try database.run("UPDATE outbox SET created_at = ?1", [.text(old)])
+        try database.run("UPDATE outbox SET created_at = \(p: 1)", [.text(old)])
         try database.run("UPDATE outbox SET state = 'sent' WHERE id IN (SELECT min(id) FROM outbox)")
         try database.run("UPDATE outbox SET state = 'skipped' WHERE id = (SELECT min(id) + 1 FROM outbox)")
         try database.run("UPDATE outbox SET state = 'failed' WHERE id = (SELECT min(id) + 2 FROM outbox)")
-        try database.run("UPDATE outbox SET state = 'sent', created_at = ?1 WHERE id = (SELECT min(id) + 3 FROM outbox)",
+        try database.run("UPDATE outbox SET state = 'sent', created_at = \(p: 1) WHERE id = (SELECT min(id) + 3 FROM outbox)",
                          [.text(DateText.store(Date()))])
         XCTAssertEqual(try Outbox(database: database).prune(), 2)
         XCTAssertEqual(try states(database), ["failed", "sent", "queued"])

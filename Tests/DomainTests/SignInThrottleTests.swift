@@ -46,10 +46,8 @@ final class SignInThrottleTests: XCTestCase {
 
     /// Failures recorded at `minutesAgo` minutes in the past, as if guessed earlier.
     private func failures(_ subject: String, count: Int, minutesAgo: Double) throws {
-        for _ in 0..<count {
-            try database.run("INSERT INTO sign_in_failures (subject, at) VALUES (?1, ?2)",
-                             [.text(subject), .text(DateText.store(Date().addingTimeInterval(-minutesAgo * 60)))])
-        }
+        let window = RateWindow(database: database, window: Int(SignInThrottle.window))
+        for _ in 0..<count { try window.count(subject, now: Date().addingTimeInterval(-minutesAgo * 60)) }
     }
 
     // MARK: Passwords
@@ -80,7 +78,7 @@ final class SignInThrottleTests: XCTestCase {
 
     func testAPasswordWithNULNeverMatchesWhatPrecedesIt() throws {
         // An account whose password is "x" (older rules, or a hand-made row): the C hash sees "x\0yyy…" as "x".
-        try database.run("INSERT INTO users (email, name, password_hash, created_at) VALUES ('x@acme.test', 'X', ?1, 'x')",
+        try database.run("INSERT INTO users (email, name, password_hash, created_at) VALUES ('x@acme.test', 'X', \(p: 1), 'x')",
                          [.text(Passwords.hash("x"))])
         XCTAssertFalse(Passwords.verify("x\u{0}yyyyyyyyyyyyyy", against: Passwords.hash("x")))
         XCTAssertTrue(isWrong(signIn("x\u{0}yyyyyyyyyyyyyy", from: "192.0.2.1", email: "x@acme.test")))
@@ -99,14 +97,14 @@ final class SignInThrottleTests: XCTestCase {
         // The same account from another address is another guesser: not slowed.
         XCTAssertNoThrow(try signIn(from: "198.51.100.1").get())
         // Ten failures of one pair within 15 minutes: refused until the oldest ages out.
-        try database.run("DELETE FROM sign_in_failures")
+        try database.run("DELETE FROM rate_windows")
         try failures("pair:203.0.113.1 boss@acme.test", count: 10, minutesAgo: 10)
         let refused = try XCTUnwrap(refusal(signIn(from: "203.0.113.1")))
         XCTAssertEqual(refused.message, "Too many failed sign-in attempts. Try again in 5 minutes.")
         XCTAssertTrue((290...300).contains(refused.seconds), "\(refused.seconds)")
         XCTAssertNoThrow(try signIn(from: "198.51.100.1").get())
         // Refused tries are not counted: the pair still has ten failures, no more.
-        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM sign_in_failures WHERE subject = 'pair:203.0.113.1 boss@acme.test'"), 10)
+        XCTAssertEqual(try database.scalarInt("SELECT sum(events) FROM rate_windows WHERE subject = 'pair:203.0.113.1 boss@acme.test'"), 10)
     }
 
     func testAnIPv6GuesserCannotStepPastTheLimitByChangingAddressWithinItsNetwork() throws {
@@ -117,8 +115,8 @@ final class SignInThrottleTests: XCTestCase {
 
     func testGuessingFromElsewhereNeverRefusesTheRightPasswordFromAKnownDevice() throws {
         let device = try XCTUnwrap(signIn(from: "192.0.2.1").get().deviceToken)
-        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM known_devices WHERE token_hash = ?1", [.text(SHA256.hex(device))]), 1)
-        XCTAssertFalse(try database.scalarInt("SELECT count(*) FROM known_devices WHERE token_hash = ?1", [.text(device)]) > 0,
+        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM known_devices WHERE token_hash = \(p: 1)", [.text(SHA256.hex(device))]), 1)
+        XCTAssertFalse(try database.scalarInt("SELECT count(*) FROM known_devices WHERE token_hash = \(p: 1)", [.text(device)]) > 0,
                        "only the hash is stored")
         // A distributed guesser: one wrong password from each of 30 addresses.
         for i in 0..<SignInThrottle.accountLimit { XCTAssertTrue(isWrong(signIn("wrong guess", from: "203.0.113.\(i)")), "\(i)") }
@@ -135,7 +133,7 @@ final class SignInThrottleTests: XCTestCase {
         // A known device that guesses is slowed by its own failures only.
         for _ in 0..<3 { XCTAssertTrue(isWrong(signIn("wrong guess", from: "192.0.2.1", device: device))) }
         XCTAssertNotNil(refusal(signIn(from: "192.0.2.1", device: device)))
-        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM sign_in_failures WHERE subject = 'account:boss@acme.test'"),
+        XCTAssertEqual(try database.scalarInt("SELECT sum(events) FROM rate_windows WHERE subject = 'account:boss@acme.test'"),
                        SignInThrottle.accountLimit, "a known device's failures do not count against the account")
     }
 
@@ -209,7 +207,7 @@ final class SignInThrottleTests: XCTestCase {
             }
         }
         XCTAssertEqual(answers.sorted(), ["not found", "not found", "too many", "too many", "too many"])
-        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM sign_in_failures WHERE subject = 'search-code:203.0.113.6'"),
+        XCTAssertEqual(try database.scalarInt("SELECT sum(events) FROM rate_windows WHERE subject = 'search-code:203.0.113.6'"),
                        SignInThrottle.searchCodeAddressLimit)
     }
 }

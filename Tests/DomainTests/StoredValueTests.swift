@@ -14,7 +14,7 @@ final class StoredValueTests: XCTestCase {
     }
 
     /// Writes what the schema's CHECK constraints refuse, as a corrupt file or a newer program would hold.
-    func storeBypassingChecks(_ sql: String, _ parameters: [SQLValue] = []) throws {
+    func storeBypassingChecks(_ sql: SQLFragment, _ parameters: [SQLValue] = []) throws {
         try database.execute("PRAGMA ignore_check_constraints = ON")
         defer { try? database.execute("PRAGMA ignore_check_constraints = OFF") }
         try database.run(sql, parameters)
@@ -30,7 +30,7 @@ final class StoredValueTests: XCTestCase {
     func testAnUnknownRoleFailsNamingItsRow() throws {
         let accounts = Accounts(database: database)
         let user = try accounts.createUser(email: "a@acme.test", name: "A", password: "long enough password")
-        try storeBypassingChecks("INSERT INTO user_roles VALUES (?1, 7, 'Owner')", [.init(user)])
+        try storeBypassingChecks("INSERT INTO user_roles VALUES (\(p: 1), 7, 'Owner')", [.init(user)])
         let description = "corrupt stored value: user_roles row user_id \(user), org_id 7 has role 'Owner', which this program does not know"
         assertNamesRow(try accounts.access(userID: user), description)
         assertNamesRow(try accounts.role(userID: user, organizationID: 7), description)

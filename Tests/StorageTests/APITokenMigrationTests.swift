@@ -16,7 +16,7 @@ final class APITokenMigrationTests: XCTestCase {
                     "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (1, 'Other', '\(String(repeating: "a", count: 64))', 'x')",
                     "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (1, 'Plain', 'cnx_not_a_hash', 'x')",
                     "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (1, '  ', '\(String(repeating: "d", count: 64))', 'x')"] {
-            XCTAssertThrowsError(try database.run(sql)) { XCTAssertTrue(($0 as? StorageError)?.isConstraintViolation == true, "\($0)") }
+            XCTAssertThrowsError(try database.run(SQLFragment(raw: sql))) { XCTAssertTrue(($0 as? StorageError)?.isConstraintViolation == true, "\($0)") }
         }
         try database.run("DELETE FROM users WHERE id = 1")
         XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM api_tokens"), 1)

@@ -18,7 +18,7 @@ final class DriverNameMigrationTests: XCTestCase {
         XCTAssertEqual(try Migrator(migrations: Array(Schema.migrations.prefix(6))).migrate(database), [6])
         XCTAssertEqual(try database.query("SELECT driver_name FROM memberships") { $0.text(0) }, ["First Name"])
 
-        func rejected(_ sql: String) {
+        func rejected(_ sql: SQLFragment) {
             XCTAssertThrowsError(try database.run(sql)) { error in
                 XCTAssertTrue((error as? StorageError)?.isConstraintViolation == true, "\(error)")
             }

@@ -19,6 +19,7 @@ final class FrozenMigrationsTests: XCTestCase {
         9: 0x0e66_2e41_6b4c_3b26,
         10: 0x6b92_52b0_957a_abd4,
         11: 0xa9c0_5411_9256_4b40,
+        12: 0x9880_a576_6a7e_eda6,
     ]
 
     /// PostgreSQL's own texts (PostgresSchema), by version, frozen the same way.
@@ -26,7 +27,27 @@ final class FrozenMigrationsTests: XCTestCase {
         9: 0x5628_d047_58cd_b647,
         10: 0x084f_d6d6_f39c_842f,
         11: 0x4439_6c27_d78f_031c,
+        12: 0x2f08_48a6_48e9_05e8,
     ]
+
+    /// The DDL the schema description renders (`Schema.current.ddl(for:)`), by version: what a new
+    /// installation of that release is made of, on SQLite and on PostgreSQL. Record the description's
+    /// new version here when it is released, and never change one.
+    static let releasedDescriptions: [Int: (sqlite: UInt64, postgres: UInt64)] = [
+        12: (sqlite: 0xa8d5_157a_3998_577b, postgres: 0x04be_d409_da39_92f3),
+    ]
+
+    func testTheReleasedDescriptionIsUnchanged() {
+        let description = Schema.current
+        let rendered = (sqlite: Self.fnv1a(description.ddl(for: .sqlite)), postgres: Self.fnv1a(description.ddl(for: .postgres)))
+        let shown = "\(description.version): (sqlite: 0x\(String(rendered.sqlite, radix: 16)), postgres: 0x\(String(rendered.postgres, radix: 16)))"
+        guard let recorded = Self.releasedDescriptions[description.version] else {
+            return XCTFail("The schema description at version \(description.version) has no recorded checksum: when it is released, "
+                           + "add \(shown) to FrozenMigrationsTests.releasedDescriptions.")
+        }
+        XCTAssert(recorded == rendered, "The schema description at version \(description.version) changed (now \(shown)). A released "
+                  + "version is frozen: undo the change, or add a migration on each database and describe its result at the next version.")
+    }
 
     func testReleasedMigrationsAreUnchanged() {
         check(Schema.migrations, against: Self.released, list: "released")

@@ -1,36 +1,66 @@
 @testable import Storage
 import XCTest
 
-/// The app's SQL is SQLite's; these are the rewrites PostgreSQL needs, and what they leave alone.
+/// The app's SQL as each database reads it (`SQLDialect`), and PostgreSQL's connection support.
 final class PostgresDialectTests: XCTestCase {
-    func translate(_ sql: String) -> String { PostgresDialect.translate(sql) }
-
-    func testParametersAreNumberedAsSQLiteNumbersThem() {
-        XCTAssertEqual(translate("SELECT ?, ?"), "SELECT $1, $2")
-        XCTAssertEqual(translate("a = ?2 AND b = ?1 AND c = ?"), "a = $2 AND b = $1 AND c = $3")
-        XCTAssertEqual(translate("x = '?' AND y = \"?\" AND z = ?"), "x = '?' AND y = \"?\" AND z = $1", "quoted text is kept")
-        XCTAssertEqual(translate("x = 'it''s ?' AND y = ?"), "x = 'it''s ?' AND y = $1")
-        XCTAssertEqual(translate("SELECT 1 -- why? because\nFROM t WHERE a = ?"), "SELECT 1 \nFROM t WHERE a = $1", "comments go")
+    func render(_ fragment: SQLFragment, _ parameters: [SQLValue] = []) -> (sqlite: String, postgres: String, values: [SQLValue]) {
+        let sqlite = fragment.rendered(for: .sqlite, parameters: parameters)
+        let postgres = fragment.rendered(for: .postgres, parameters: parameters)
+        XCTAssertEqual(sqlite.parameters, postgres.parameters, "both bind the same values")
+        return (sqlite.sql, postgres.sql, sqlite.parameters)
     }
 
-    func testNocaseIsLowerOnBothSides() {
-        XCTAssertEqual(translate("ORDER BY c.name COLLATE NOCASE, c.id"), "ORDER BY lower(c.name), c.id")
-        XCTAssertEqual(translate("email COLLATE NOCASE = ?1 COLLATE NOCASE"), "lower(email) = lower($1 COLLATE \"C\")")
-        XCTAssertEqual(translate("(c.name COLLATE NOCASE, c.id) > (? COLLATE NOCASE, ?)"), "(lower(c.name), c.id) > (lower($1 COLLATE \"C\"), $2)")
-        XCTAssertEqual(translate("ORDER BY (SELECT o.name FROM organizations o WHERE o.id = c.org_id) COLLATE NOCASE"),
-                       "ORDER BY lower((SELECT o.name FROM organizations o WHERE o.id = c.org_id))")
-        XCTAssertEqual(translate("ORDER BY coalesce(a, b) COLLATE NOCASE"), "ORDER BY lower(coalesce(a, b))")
+    func testParametersComeFirstThenTheFragmentsOwnValues() {
+        let condition: SQLFragment = "b = \(bind: "x") AND c IN \(SQLFragment.list([1, 2]))"
+        let rendered = render("SELECT a FROM t WHERE a = \(p: 2) AND \(condition) AND d = \(p: 1)", ["one", "two"])
+        XCTAssertEqual(rendered.sqlite, "SELECT a FROM t WHERE a = ?2 AND b = ?3 AND c IN (?4, ?5) AND d = ?1")
+        XCTAssertEqual(rendered.postgres, "SELECT a FROM t WHERE a = $2 AND b = $3 AND c IN ($4, $5) AND d = $1")
+        XCTAssertEqual(rendered.values, ["one", "two", "x", 1, 2])
+        XCTAssertEqual(render(.joined(["a = \(bind: 1)", "b = \(bind: 2)"], separator: " OR ")).postgres, "(a = $1) OR (b = $2)")
+        XCTAssertEqual(render("x = '?' AND y = \(bind: 1)").postgres, "x = '?' AND y = $1", "text is never read for placeholders")
     }
 
-    func testSQLiteSpellingsPostgreSQLLacks() {
-        XCTAssertEqual(translate("id IS NOT ?3"), "id IS DISTINCT FROM $3")
-        XCTAssertEqual(translate("id IS ?3 AND x IS NOT NULL"), "id IS NOT DISTINCT FROM $3 AND x IS NOT NULL")
-        XCTAssertEqual(translate("SELECT c.rowid FROM t"), "SELECT c.id FROM t")
-        XCTAssertEqual(translate("instr(char(10) || x, char(10) || ?)"), "instr(chr(10) || x, chr(10) || $1)")
-        XCTAssertEqual(translate("substr(x, -length(?))"), "sqlite_substr(x, -length($1))")
-        XCTAssertEqual(translate("SET attempts = max(0, attempts - 1)"), "SET attempts = greatest(0, attempts - 1)")
-        XCTAssertEqual(translate("SELECT max(id), min(f(a, b)) FROM t"), "SELECT max(id), min(f(a, b)) FROM t", "aggregates stay")
-        XCTAssertEqual(translate("WHERE +c.id IN (1) AND (+c.name = 'a+b') AND x + 1 > 2"), "WHERE c.id IN (1) AND (c.name = 'a+b') AND x + 1 > 2")
+    func testCaselessIsNocaseOnSQLiteAndLowerUnderCOnPostgreSQL() {
+        let rendered = render("WHERE \(caseless: "email") = \(caseless: 1) ORDER BY \(caseless: "c.name"), \(caseless: "\(bind: "b")")", ["a"])
+        XCTAssertEqual(rendered.sqlite, "WHERE email COLLATE NOCASE = ?1 COLLATE NOCASE ORDER BY c.name COLLATE NOCASE, ?2 COLLATE NOCASE")
+        XCTAssertEqual(rendered.postgres, "WHERE lower(email) = lower($1 COLLATE \"C\") ORDER BY lower(c.name), lower($2 COLLATE \"C\")")
+    }
+
+    func testEachSpellingThatDiffers() {
+        let nullSafe = render("id \(.isDistinctFrom) \(p: 3) AND x \(.isNotDistinctFrom) \(p: 1)")
+        XCTAssertEqual(nullSafe.sqlite, "id IS NOT ?3 AND x IS ?1")
+        XCTAssertEqual(nullSafe.postgres, "id IS DISTINCT FROM $3 AND x IS NOT DISTINCT FROM $1")
+        let ids = render("c.id IN (\(ids: 1)) OR c.org_id IN (\(ids: [4, 5]))", [.idList([1, 2])])
+        XCTAssertEqual(ids.sqlite, "c.id IN (SELECT value FROM json_each(?1)) OR c.org_id IN (SELECT value FROM json_each(?2))")
+        XCTAssertEqual(ids.postgres, "c.id IN (SELECT CAST(value AS bigint) FROM json_array_elements_text(CAST($1 AS json)))"
+                       + " OR c.org_id IN (SELECT CAST(value AS bigint) FROM json_array_elements_text(CAST($2 AS json)))")
+        XCTAssertEqual(ids.values, ["[1,2]", "[4,5]"])
+        let position = render("\(.position(of: "\(bind: "a")", in: "fold(x)")) > 0 AND \(.position(of: "\(bind: "1")", in: "c.id", number: true)) = 1")
+        XCTAssertEqual(position.sqlite, "instr(fold(x), ?1) > 0 AND instr(c.id, ?2) = 1")
+        XCTAssertEqual(position.postgres, "strpos(fold(x), $1) > 0 AND strpos(CAST(c.id AS text), $2) = 1")
+        let suffix = render(.endsWith("fold(x)", "\(bind: "z")"))
+        XCTAssertEqual(suffix.sqlite, "substr(fold(x), -length(?1)) = ?1")
+        XCTAssertEqual(suffix.postgres, "right(fold(x), length($1)) = $1")
+        XCTAssertEqual(suffix.values, ["z"], "a value used twice is bound once")
+        let scalars = render("\(.greatest("0", "a - 1")), \(.least("\(p: 1)", "b")), \(.character(10)), \(.hex("value"))", [1])
+        XCTAssertEqual(scalars.sqlite, "max(0, a - 1), min(?1, b), char(10), hex(value)")
+        XCTAssertEqual(scalars.postgres, "greatest(0, a - 1), least($1, b), chr(10), upper(encode(value, 'hex'))")
+    }
+
+    /// SQLite's planner hint (a unary +) is the dialect's: PostgreSQL's planner has none to take.
+    func testPlannerHintsAreSQLitesOnly() {
+        let rendered = render("ORDER BY \(.withoutIndex("c.id")), \(.withoutIndex("\(caseless: "c.name")"))")
+        XCTAssertEqual(rendered.sqlite, "ORDER BY +c.id, +c.name COLLATE NOCASE")
+        XCTAssertEqual(rendered.postgres, "ORDER BY c.id, lower(c.name)")
+    }
+
+    /// A write that returns rows runs through `change`, never as a read that a lost connection
+    /// would send again; SQLite says which statements only read.
+    func testAWriteReturningRowsIsAChange() throws {
+        let database = try Database(path: ":memory:")
+        try database.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER); INSERT INTO t VALUES (1, 5)")
+        XCTAssertEqual(try database.change("UPDATE t SET n = n + 1 WHERE id = \(p: 1) RETURNING n", [1]) { $0.int(0) }, [6])
+        XCTAssertEqual(try database.query("SELECT n FROM t WHERE id = \(p: 1)", [1]) { $0.int(0) }, [6])
     }
 
     func testAPasswordNeverShowsInALocation() {

@@ -14,11 +14,11 @@ final class SchemaTests: XCTestCase {
     func insertConnection(id: Int, name: String = "Employees", status: String = "Enabled", searchCode: String? = nil) throws {
         try database.run("""
             INSERT INTO connections (id, org_id, name, status, connection_type, approval_type, visibility, search_code, invite_token, created_at, updated_at)
-            VALUES (?1, 1, ?2, ?3, 'Standard', 'Manually approve', 'Private', ?4, ?5, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')
+            VALUES (\(p: 1), 1, \(p: 2), \(p: 3), 'Standard', 'Manually approve', 'Private', \(p: 4), \(p: 5), '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')
             """, [.init(id), .text(name), .text(status), .text(searchCode ?? "TESTXY" + String(repeating: "Z", count: id + 1)), .text("token-\(id)-aaaaaaaaaaaaaaaaaaaa")])
     }
 
-    func assertRejected(_ sql: String, _ parameters: [SQLValue] = [], file: StaticString = #filePath, line: UInt = #line) {
+    func assertRejected(_ sql: SQLFragment, _ parameters: [SQLValue] = [], file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try database.run(sql, parameters), file: file, line: line) { error in
             XCTAssertTrue((error as? StorageError)?.isConstraintViolation == true, "\(error)", file: file, line: line)
         }
@@ -67,10 +67,10 @@ final class SchemaTests: XCTestCase {
         try insertConnection(id: 1)
         let states = ["Connected", "Connected", "Connected", "Pending", "Pending", "Denied", "Removed"]
         for (index, state) in states.enumerated() {
-            try database.run("INSERT INTO drivers (id, name, email, created_at) VALUES (?1, 'D', ?2, 'x')", [.init(index + 1), .text("d\(index)@x.example")])
+            try database.run("INSERT INTO drivers (id, name, email, created_at) VALUES (\(p: 1), 'D', \(p: 2), 'x')", [.init(index + 1), .text("d\(index)@x.example")])
             try database.run("""
                 INSERT INTO memberships (connection_id, driver_id, driver_name, state, denial_reason, requested_at)
-                VALUES (1, ?1, 'D', ?2, ?3, 'x')
+                VALUES (1, \(p: 1), 'D', \(p: 2), \(p: 3), 'x')
                 """, [.init(index + 1), .text(state), state == "Denied" ? .text("No") : .null])
         }
         func counts() throws -> [Int] {
@@ -99,8 +99,8 @@ final class SchemaTests: XCTestCase {
     }
 
     func testBulkLoadRebuildsIndexesAndChecksForeignKeys() throws {
-        let indexes = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'connections'"
-        let schema = "SELECT type || ' ' || name || ': ' || sql FROM sqlite_master WHERE tbl_name = 'connections' ORDER BY name"
+        let indexes: SQLFragment = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'connections'"
+        let schema: SQLFragment = "SELECT type || ' ' || name || ': ' || sql FROM sqlite_master WHERE tbl_name = 'connections' ORDER BY name"
         let before = try database.scalarInt(indexes)
         let schemaBefore = try database.query(schema) { $0.text(0) }
         try database.bulkLoad(deferringIndexesOf: ["connections"]) {
@@ -146,9 +146,9 @@ final class SchemaTests: XCTestCase {
 
     func testStatementsRoundTripTextWithQuotesAndNonASCII() throws {
         let text = "O'Brien \"quoted\" ÉCOLE 🚗 \u{0}after-nul"
-        XCTAssertEqual(try database.scalar("SELECT ?1", [.text(text)]), .text(text))
-        XCTAssertEqual(try database.scalar("SELECT ?1", [.null]), .null)
-        XCTAssertEqual(try database.scalar("SELECT ?1 + 1", [.integer(41)]), .integer(42))
+        XCTAssertEqual(try database.scalar("SELECT \(p: 1)", [.text(text)]), .text(text))
+        XCTAssertEqual(try database.scalar("SELECT \(p: 1)", [.null]), .null)
+        XCTAssertEqual(try database.scalar("SELECT \(p: 1) + 1", [.integer(41)]), .integer(42))
     }
 }
 
@@ -159,14 +159,14 @@ final class RememberedResultTests: XCTestCase {
         let reader = try Database(path: path)
         try reader.execute("CREATE TABLE t (x INTEGER)")
         let writer = try Database(path: path)
-        let count = "SELECT count(*) FROM t"
+        let count: SQLFragment = "SELECT count(*) FROM t"
         XCTAssertEqual(try reader.rememberedScalarInt(count), 0)
         try writer.run("INSERT INTO t VALUES (1)")
         XCTAssertEqual(try reader.rememberedScalarInt(count), 1)   // another connection committed
         try reader.run("INSERT INTO t VALUES (2)")
         XCTAssertEqual(try reader.rememberedScalarInt(count), 2)   // this connection wrote
-        XCTAssertEqual(try reader.rememberedScalarInt("SELECT count(*) FROM t WHERE x = ?1", [1]), 1)
-        XCTAssertEqual(try reader.rememberedScalarInt("SELECT count(*) FROM t WHERE x = ?1", [2]), 1)
+        XCTAssertEqual(try reader.rememberedScalarInt("SELECT count(*) FROM t WHERE x = \(p: 1)", [1]), 1)
+        XCTAssertEqual(try reader.rememberedScalarInt("SELECT count(*) FROM t WHERE x = \(p: 1)", [2]), 1)
         try writer.run("DELETE FROM t")
         XCTAssertEqual(try reader.rememberedScalarInt(count), 0)
     }

@@ -1,4 +1,4 @@
-import Storage
+@testable import Storage
 import XCTest
 
 final class StatementCacheTests: XCTestCase {
@@ -6,15 +6,16 @@ final class StatementCacheTests: XCTestCase {
         let database = try Database(path: ":memory:")
         try database.execute("CREATE TABLE t (a INTEGER)")
         let hot = "SELECT count(*) FROM t"
+        let hotSQL = SQLFragment(raw: hot)
         for index in 0..<(Database.statementCacheCapacity * 20) {
             // A distinct text each time, as every new filter combination makes.
-            _ = try database.scalarInt("SELECT \(index) FROM t WHERE a > ?1", [.init(index)])
-            _ = try database.scalarInt(hot)
+            _ = try database.scalarInt("SELECT \(raw: String(index)) FROM t WHERE a > \(p: 1)", [.init(index)])
+            _ = try database.scalarInt(hotSQL)
             XCTAssertLessThanOrEqual(database.cachedStatementCount, Database.statementCacheCapacity)
         }
-        let hotStatement = try database.cached(hot)
+        let hotStatement = try database.cached(hot, resendable: true)
         _ = try database.scalarInt("SELECT 'one more' FROM t")
-        XCTAssertTrue(try database.cached(hot) === hotStatement, "the most used statement stays prepared")
+        XCTAssertTrue(try database.cached(hot, resendable: true) === hotStatement, "the most used statement stays prepared")
     }
 
     func testAStatementInUseSurvivesItsEviction() throws {
@@ -22,7 +23,7 @@ final class StatementCacheTests: XCTestCase {
         try database.execute("CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1), (2), (3)")
         // Each row's work prepares enough new statements to evict the one being stepped.
         let sums = try database.query("SELECT a FROM t ORDER BY a") { row -> Int in
-            for index in 0...Database.statementCacheCapacity { _ = try database.scalarInt("SELECT \(index) + ?1", [.init(row.int(0))]) }
+            for index in 0...Database.statementCacheCapacity { _ = try database.scalarInt("SELECT \(raw: String(index)) + \(p: 1)", [.init(row.int(0))]) }
             return row.int(0)
         }
         XCTAssertEqual(sums, [1, 2, 3])

@@ -14,7 +14,7 @@ final class TextFoldingTests: XCTestCase {
     func testTheSQLFunctionFoldsLikeSwift() throws {
         let database = try Database(path: ":memory:")
         for sample in Self.samples {
-            XCTAssertEqual(try database.scalar("SELECT fold(?1)", [.text(sample)]), .text(sample.lowercased()), sample)
+            XCTAssertEqual(try database.scalar("SELECT fold(\(p: 1))", [.text(sample)]), .text(sample.lowercased()), sample)
         }
         XCTAssertEqual(try database.scalar("SELECT fold(NULL)"), .null)
         XCTAssertEqual(try database.scalar("SELECT fold(42)"), .text("42"))

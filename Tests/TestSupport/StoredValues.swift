@@ -5,7 +5,7 @@ public enum StoredValues {
     public static func text(of database: Database, except: Set<String> = []) throws -> String {
         var text = ""
         for table in PostgresSchema.tablesInCopyOrder where !except.contains(table) && table != "installation_secrets" {
-            _ = try database.query("SELECT * FROM \(table)") { row in
+            _ = try database.query("SELECT * FROM \(raw: table)") { row in
                 for column in 0..<row.columnCount where !row.isNull(column) { text += row.text(column) + "\n" }
             }
         }

@@ -40,8 +40,9 @@ public enum TestDatabases {
         return .postgres(uri: uri(server, database: name))
     }
 
-    /// A new, empty database at the current schema (or at schema `version`, for a migration's test):
-    /// a SQLite file in `folder`, or a PostgreSQL database.
+    /// A new, empty database at the current schema, made from its description (or at schema
+    /// `version` through the migrations, for a migration's test): a SQLite file in `folder`, or a
+    /// PostgreSQL database.
     public static func empty(in folder: URL, atVersion version: Int? = nil) throws -> DatabaseLocation {
         let location: DatabaseLocation
         if let server = postgresServer {
@@ -52,7 +53,8 @@ public enum TestDatabases {
             location = .sqlite(path: folder.appendingPathComponent("empty-\(UUID().uuidString).sqlite").path)
         }
         let migrator = version.map { version in
-            Migrator(migrations: Array(Schema.migrations.prefix(version)), postgresMigrations: PostgresSchema.migrations.filter { $0.version <= version })
+            Migrator(migrations: Array(Schema.migrations.prefix(version)), postgresMigrations: PostgresSchema.migrations.filter { $0.version <= version },
+                     schema: nil)
         } ?? Migrator()
         try migrator.migrate(Database(location: location))
         return location

@@ -27,7 +27,7 @@ final class APIAccessTests: APITestCase {
         XCTAssertEqual(stored[0].0.count, 64)
         XCTAssertNil(stored[0].1, "never expires")
         XCTAssertNil(stored[0].2)
-        XCTAssertFalse(try client.otherConnection().query("SELECT count(*) FROM api_tokens WHERE token_hash LIKE ?1", [.text("%" + token.suffix(20) + "%")]) {
+        XCTAssertFalse(try client.otherConnection().query("SELECT count(*) FROM api_tokens WHERE token_hash LIKE \(p: 1)", [.text("%" + token.suffix(20) + "%")]) {
             $0.int(0)
         }[0] > 0)
 
@@ -79,7 +79,7 @@ final class APIAccessTests: APITestCase {
             XCTAssertEqual(client.json(answer)["detail"]?.string,
                            "Changes through the API need an API token (Authorization: Bearer …); a signed-in browser's cookie is not enough.")
         }
-        XCTAssertEqual(try client.scalar("SELECT status = 'Enabled' FROM connections WHERE id = ?1", [.init(id)]), 1)
+        XCTAssertEqual(try client.scalar("SELECT status = 'Enabled' FROM connections WHERE id = \(p: 1)", [.init(id)]), 1)
         client.signOut()
         let anonymous = client.api("GET", "/api/v1/connections", token: nil)
         XCTAssertEqual(anonymous.status, 401)
@@ -137,7 +137,7 @@ final class APIAccessTests: APITestCase {
         // Leases: a busy token's process holds a few calls; those it had not made when it stopped are lost.
         let tokenID = try client.scalar("SELECT id FROM api_tokens ORDER BY id DESC LIMIT 1")
         let database = try client.otherConnection()
-        try database.run("UPDATE api_tokens SET rate_full_at = 0 WHERE id = ?1", [.init(tokenID)])
+        try database.run("UPDATE api_tokens SET rate_full_at = 0 WHERE id = \(p: 1)", [.init(tokenID)])
         let began = Date()
         var made = 0
         for _ in 0..<4 {
@@ -256,10 +256,10 @@ final class APIAccessTests: APITestCase {
     /// Every API route asked with no token and with the token of each role: the status its rule gives.
     func testEveryAPIRouteAnswersEachRoleAsItsRuleSays() throws {
         let client = try makeClient()
-        let officerOrg = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ?1",
+        let officerOrg = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = \(p: 1)",
                                            [.text(DemoData.officerEmail)])
-        let x = try client.scalar("SELECT min(id) FROM connections WHERE org_id = ?1 AND status = 'Enabled'", [.init(officerOrg)])
-        let version = try client.scalar("SELECT version FROM connections WHERE id = ?1", [.init(x)])
+        let x = try client.scalar("SELECT min(id) FROM connections WHERE org_id = \(p: 1) AND status = 'Enabled'", [.init(officerOrg)])
+        let version = try client.scalar("SELECT version FROM connections WHERE id = \(p: 1)", [.init(x)])
         let tokens = [nil] + (try [DemoData.viewerEmail, DemoData.officerEmail, DemoData.adminEmail].map { try client.token(for: $0) })
         struct Probe {
             let method: String

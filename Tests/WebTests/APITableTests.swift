@@ -113,7 +113,7 @@ final class APITableTests: APITestCase {
             try other.run("""
                 INSERT INTO connections (org_id, name, status, connection_type, approval_type, visibility, search_code, invite_token,
                                          created_at, updated_at)
-                VALUES (?1, ?2, 'Enabled', 'Standard', 'Manually approve', 'Private', ?3, ?4, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')
+                VALUES (\(p: 1), \(p: 2), 'Enabled', 'Standard', 'Manually approve', 'Private', \(p: 3), \(p: 4), '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')
                 """, [.init(org), .text(name), .text("WXWX" + String([n / 31, n % 31].map { InviteCodes.searchCodeAlphabet[$0] })),
                       .text("beyond-ascii-token-\(n)-aaaaaaaaaaaa")])
         }
@@ -149,7 +149,7 @@ final class APITableTests: APITestCase {
                 try other.run("""
                     INSERT INTO connections (org_id, name, status, connection_type, approval_type, visibility, search_code, invite_token,
                                              created_at, updated_at)
-                    VALUES (?1, ?2, 'Enabled', 'Standard', 'Manually approve', 'Private', ?3, ?4, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')
+                    VALUES (\(p: 1), \(p: 2), 'Enabled', 'Standard', 'Manually approve', 'Private', \(p: 3), \(p: 4), '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')
                     """, [.init(org), .text(name), .text("WQWQ" + String([added / 31, added % 31].map { InviteCodes.searchCodeAlphabet[$0] })),
                           .text("walk-token-\(added)-aaaaaaaaaaaaaaaa")])
                 added += 1
@@ -274,7 +274,7 @@ final class APITableTests: APITestCase {
             let answer = client.api("GET", "/api/v1/connections?" + query, token: viewer)
             XCTAssertEqual(answer.status, 403, query)
         }
-        let id = try client.scalar("SELECT min(c.id) FROM connections c JOIN user_roles r ON r.org_id = c.org_id JOIN users u ON u.id = r.user_id WHERE u.email = ?1",
+        let id = try client.scalar("SELECT min(c.id) FROM connections c JOIN user_roles r ON r.org_id = c.org_id JOIN users u ON u.id = r.user_id WHERE u.email = \(p: 1)",
                                    [.text(DemoData.viewerEmail)])
         let one = client.json(client.api("GET", "/api/v1/connections/\(id)", token: viewer))
         XCTAssertNil(one["row"]?["search_code"])

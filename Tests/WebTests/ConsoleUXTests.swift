@@ -18,8 +18,8 @@ final class ConsoleUXTests: XCTestCase {
     func testRotatingAsksFirstSayingWhatStopsWorkingAndWhoWaits() throws {
         let client = try signedIn()
         let id = try client.scalar("SELECT min(connection_id) FROM memberships WHERE state = 'Pending'")
-        let pending = try client.scalar("SELECT count(*) FROM memberships WHERE connection_id = ?1 AND state = 'Pending'", [.init(id)])
-        let token = { try client.otherConnection().query("SELECT invite_token || search_code FROM connections WHERE id = ?1", [.init(id)]) { $0.text(0) }[0] }
+        let pending = try client.scalar("SELECT count(*) FROM memberships WHERE connection_id = \(p: 1) AND state = 'Pending'", [.init(id)])
+        let token = { try client.otherConnection().query("SELECT invite_token || search_code FROM connections WHERE id = \(p: 1)", [.init(id)]) { $0.text(0) }[0] }
         let before = try token()
         let ask = try client.post("/connections/\(id)/rotate", [("what", "link")])
         let page = client.text(ask)
@@ -42,7 +42,7 @@ final class ConsoleUXTests: XCTestCase {
         let row = try client.post("/connections/bulk", [("state", ""), ("row", "disable:\(id)")])
         XCTAssertEqual(row.status, 200)
         XCTAssertTrue(client.text(row).contains("Disable 1 connection?"))
-        XCTAssertEqual(try client.scalar("SELECT status = 'Enabled' FROM connections WHERE id = ?1", [.init(id)]), 1)
+        XCTAssertEqual(try client.scalar("SELECT status = 'Enabled' FROM connections WHERE id = \(p: 1)", [.init(id)]), 1)
         let empty = try client.post("/connections/bulk", [("state", ""), ("action", "disable")])
         let page = client.text(empty)
         XCTAssertEqual(empty.status, 400)
@@ -81,8 +81,8 @@ final class ConsoleUXTests: XCTestCase {
         let client = try TestClient()
         let other = try client.otherConnection()
         let id = try client.scalar("SELECT min(id) FROM connections WHERE status = 'Enabled'")
-        try other.run("UPDATE organizations SET name = 'Acme Robotics' WHERE id = (SELECT org_id FROM connections WHERE id = ?1)", [.init(id)])
-        let token = try other.query("SELECT invite_token FROM connections WHERE id = ?1", [.init(id)]) { $0.text(0) }[0]
+        try other.run("UPDATE organizations SET name = 'Acme Robotics' WHERE id = (SELECT org_id FROM connections WHERE id = \(p: 1))", [.init(id)])
+        let token = try other.query("SELECT invite_token FROM connections WHERE id = \(p: 1)", [.init(id)]) { $0.text(0) }[0]
         let page = client.text(client.get("/join/\(token)"))
         XCTAssertTrue(page.contains("<span class=\"brand\"><span class=\"brand-mark\" aria-hidden=\"true\">⚡</span> Acme Robotics</span>"), page)
         XCTAssertTrue(page.contains("Benefits at Acme Robotics&#39; chargers"), page)

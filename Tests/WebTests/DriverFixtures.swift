@@ -24,14 +24,14 @@ extension DriverFixtures {
         let id = try database.insertReturningID("""
             INSERT INTO connections (org_id, name, status, connection_type, approval_type, visibility, search_code, invite_token,
                                      benefits_list, questions_list, created_at, updated_at)
-            VALUES (?1, ?2, 'Enabled', 'Standard', ?3, 'Private', ?4, ?5, 'Free charging', ?6, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')
+            VALUES (\(p: 1), \(p: 2), 'Enabled', 'Standard', \(p: 3), 'Private', \(p: 4), \(p: 5), 'Free charging', \(p: 6), '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')
             """, [.init(organization), .text("Driver test \(made) \(token.suffix(6))"), .text(approval), .text(code), .text(token),
                   .text(questions.joined(separator: "\n"))])
-        try database.run("INSERT INTO connection_benefits (connection_id, position, kind) VALUES (?1, 0, 'Free charging')", [.init(id)])
+        try database.run("INSERT INTO connection_benefits (connection_id, position, kind) VALUES (\(p: 1), 0, 'Free charging')", [.init(id)])
         for (position, prompt) in questions.enumerated() {
-            try database.run("INSERT INTO connection_questions VALUES (?1, ?2, ?3)", [.init(id), .init(position), .text(prompt)])
+            try database.run("INSERT INTO connection_questions VALUES (\(p: 1), \(p: 2), \(p: 3))", [.init(id), .init(position), .text(prompt)])
         }
-        for domain in domains { try database.run("INSERT INTO connection_email_domains VALUES (?1, ?2)", [.init(id), .text(domain)]) }
+        for domain in domains { try database.run("INSERT INTO connection_email_domains VALUES (\(p: 1), \(p: 2))", [.init(id), .text(domain)]) }
         return (id, token)
     }
 
@@ -54,7 +54,7 @@ extension DriverFixtures {
 
     /// The membership a status link leads to (only its hash is stored).
     func membershipID(ofStatus token: String, _ client: TestClient) throws -> Int {
-        try client.scalar("SELECT membership_id FROM status_links WHERE token_hash = sha256_hex(?1)", [.text(token)])
+        try client.scalar("SELECT membership_id FROM status_links WHERE token_hash = sha256_hex(\(p: 1))", [.text(token)])
     }
 
     /// State, reason, requested at, name, id (as text), answers.
@@ -62,10 +62,10 @@ extension DriverFixtures {
         let database = try client.otherConnection()
         guard let found = try database.query("""
             SELECT m.state, coalesce(m.denial_reason, ''), m.requested_at, m.driver_name, CAST(m.id AS TEXT), m.id
-            FROM memberships m JOIN drivers d ON d.id = m.driver_id WHERE m.connection_id = ?1 AND d.email = ?2
+            FROM memberships m JOIN drivers d ON d.id = m.driver_id WHERE m.connection_id = \(p: 1) AND d.email = \(p: 2)
             """, [.init(connection), .text(email)], row: { row in (fields: (0..<5).map { row.text(Int32($0)) }, id: row.int(5)) }).first
         else { return [] }
-        let answers = try database.query("SELECT answer FROM membership_answers WHERE membership_id = ?1 ORDER BY position",
+        let answers = try database.query("SELECT answer FROM membership_answers WHERE membership_id = \(p: 1) ORDER BY position",
                                          [.init(found.id)]) { $0.text(0) }
         return found.fields + [answers.joined(separator: "|")]
     }

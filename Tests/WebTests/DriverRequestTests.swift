@@ -23,8 +23,8 @@ final class DriverRequestTests: XCTestCase, DriverFixtures {
             XCTAssertTrue(page.contains("role=\"status\">Pending<"), "a domain match connects no one by itself")
             XCTAssertFalse(page.contains("You're connected"))
         }
-        XCTAssertEqual(try client.scalar("SELECT connected_drivers FROM connections WHERE id = ?1", [.init(connection.id)]), 0)
-        XCTAssertEqual(try client.scalar("SELECT pending_requests FROM connections WHERE id = ?1", [.init(connection.id)]), 2)
+        XCTAssertEqual(try client.scalar("SELECT connected_drivers FROM connections WHERE id = \(p: 1)", [.init(connection.id)]), 0)
+        XCTAssertEqual(try client.scalar("SELECT pending_requests FROM connections WHERE id = \(p: 1)", [.init(connection.id)]), 2)
 
         // The host sees the match as a mark on the request, and decides.
         try client.signIn(DemoData.adminEmail)
@@ -89,7 +89,7 @@ final class DriverRequestTests: XCTestCase, DriverFixtures {
         XCTAssertEqual(try membership(client, connection: connection.id, email: "vera@victim.example"), victimBefore,
                        "the Denied request is not re-opened, its answers, name and time unchanged")
         XCTAssertEqual(try membership(client, connection: connection.id, email: "paul@victim.example"), pendingBefore)
-        XCTAssertEqual(try client.scalar("SELECT count(*) FROM memberships WHERE connection_id = ?1", [.init(connection.id)]), 2)
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM memberships WHERE connection_id = \(p: 1)", [.init(connection.id)]), 2)
     }
 
     func testADeniedOrRemovedDriverAsksAgainFromTheirStatusPage() throws {
@@ -141,7 +141,7 @@ final class DriverRequestTests: XCTestCase, DriverFixtures {
     func testTheNameADriverTypedBelongsToThatRequestOnly() throws {
         let client = try TestClient()
         let firstOrg = try client.scalar("SELECT min(id) FROM organizations")
-        let secondOrg = try client.scalar("SELECT min(id) FROM organizations WHERE id > ?1", [.init(firstOrg)])
+        let secondOrg = try client.scalar("SELECT min(id) FROM organizations WHERE id > \(p: 1)", [.init(firstOrg)])
         let first = try makeConnection(client, org: firstOrg)
         let second = try makeConnection(client, org: secondOrg)
         let firstStatus = try statusToken(of: join(client, first.token, name: "Alex Original", email: "alex@shared.example"), client)
@@ -174,7 +174,7 @@ final class DriverRequestTests: XCTestCase, DriverFixtures {
             if response.status == 403 { XCTAssertTrue(replayer.text(response).contains("This form had expired"), replayer.text(response)) }
         }
         XCTAssertEqual(statuses, [303, 403, 403])
-        XCTAssertEqual(try client.scalar("SELECT count(*) FROM memberships WHERE connection_id = ?1", [.init(connection.id)]), 1)
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM memberships WHERE connection_id = \(p: 1)", [.init(connection.id)]), 1)
         XCTAssertEqual(try client.scalar("SELECT count(*) FROM drivers WHERE email = 'other.replay@example.test'"), 0)
         // A token drawn more than a day ago is refused too, before anything is written.
         let old = "AAAAAAAAAAAAAAAAAAAAAA." + String(Int(Date().timeIntervalSince1970) - 2 * 86_400, radix: 36)
@@ -218,7 +218,7 @@ final class DriverRequestTests: XCTestCase, DriverFixtures {
         XCTAssertEqual(refused.status, 429)
         XCTAssertNotNil(client.header(refused, "Retry-After"))
         XCTAssertTrue(client.text(refused).contains("This connection has had too many requests"))
-        XCTAssertEqual(try client.scalar("SELECT count(*) FROM memberships WHERE connection_id = ?1", [.init(connection.id)]), JoinLimits.perConnection)
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM memberships WHERE connection_id = \(p: 1)", [.init(connection.id)]), JoinLimits.perConnection)
         // Other connections still take requests from that address.
         XCTAssertEqual(join(client, try makeConnection(client).token, email: "flood@example.test").status, 303)
     }
@@ -254,7 +254,7 @@ final class DriverRequestTests: XCTestCase, DriverFixtures {
             XCTAssertEqual(response.status, 400, "\(item.email): \(client.text(response).prefix(300))")
             XCTAssertTrue(client.text(response).contains(item.message), "\(item.email) should say: \(item.message)")
         }
-        XCTAssertEqual(try client.scalar("SELECT count(*) FROM memberships WHERE connection_id = ?1", [.init(connection.id)]), 0)
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM memberships WHERE connection_id = \(p: 1)", [.init(connection.id)]), 0)
 
         // Up to the limit, as the database counts it, is accepted and stored as typed.
         let longest = String(repeating: accented, count: 100)

@@ -34,9 +34,9 @@ final class EmailTests: XCTestCase, DriverFixtures {
     }
 
     func outbox(_ client: TestClient, after id: Int = 0) throws -> [Queued] {
-        try client.otherConnection().query("SELECT id, kind, recipient, payload, due_at FROM outbox WHERE id > ?1 ORDER BY id", [.init(id)]) {
+        try client.otherConnection().query("SELECT id, kind, recipient, payload, due_at FROM outbox WHERE id > \(p: 1) ORDER BY id", [.init(id)]) {
             Queued(id: $0.int(0), kind: $0.text(1), recipient: $0.text(2),
-                   payload: (try? JSONSerialization.jsonObject(with: Data($0.text(3).utf8)) as? [String: String]) ?? [:], due: $0.text(4))
+                   payload: JSON.strings($0.text(3)) ?? [:], due: $0.text(4))
         }
     }
 
@@ -44,7 +44,7 @@ final class EmailTests: XCTestCase, DriverFixtures {
 
     func hosts(_ client: TestClient, org: Int) throws -> Set<String> {
         Set(try client.otherConnection().query("""
-            SELECT u.email FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.org_id = ?1 AND r.role IN ('Admin', 'Connections officer')
+            SELECT u.email FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.org_id = \(p: 1) AND r.role IN ('Admin', 'Connections officer')
             """, [.init(org)]) { $0.text(0) })
     }
 
@@ -322,7 +322,7 @@ final class EmailTests: XCTestCase, DriverFixtures {
         let path = String(unsubscribe.dropFirst("<https://connect.example.test".count).dropLast())
         let mailProgram = TestClient.sharing(client)
         XCTAssertEqual(mailProgram.get(path).status, 200, "opening it changes nothing")
-        XCTAssertTrue(try HostDigests(database: database).isEnabled(userID: try client.scalar("SELECT id FROM users WHERE email = ?1", [.text(DemoData.adminEmail)])))
+        XCTAssertTrue(try HostDigests(database: database).isEnabled(userID: try client.scalar("SELECT id FROM users WHERE email = \(p: 1)", [.text(DemoData.adminEmail)])))
         let unsubscribed = mailProgram.request("POST", path, form: [("List-Unsubscribe", "One-Click")])
         XCTAssertEqual(unsubscribed.status, 200)
         XCTAssertTrue(mailProgram.text(unsubscribed).contains("will get no more digests"))
@@ -334,7 +334,7 @@ final class EmailTests: XCTestCase, DriverFixtures {
     func testDriversEmailsSayTheirEventInBothPartsWithSafeHeadersAndLinksThatOpenTheRightPage() throws {
         let client = try emailClient()
         let org = try client.scalar("SELECT min(id) FROM organizations")
-        try client.otherConnection().run("UPDATE organizations SET name_for_drivers = ?2 WHERE id = ?1",
+        try client.otherConnection().run("UPDATE organizations SET name_for_drivers = \(p: 2) WHERE id = \(p: 1)",
                                          [.init(org), .text("Ünïted <Chargers>\r\nBcc: victim@example.org")])
         let connection = try makeConnection(client, org: org)
         _ = join(client, connection.token, name: "Zoë Driver", email: "zoe@example.org")

@@ -36,7 +36,7 @@ final class ErrorPathTests: XCTestCase {
         try outside.execute("ROLLBACK")
         try client.signIn(DemoData.adminEmail)
         let session = try XCTUnwrap(client.cookies[SessionCookie.name])
-        try outside.run("UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = sha256_hex(?1)", [.text(session), .text(DateText.store(Date().addingTimeInterval(-600)))])
+        try outside.run("UPDATE sessions SET last_seen_at = \(p: 2) WHERE token_hash = sha256_hex(\(p: 1))", [.text(session), .text(DateText.store(Date().addingTimeInterval(-600)))])
         try outside.holdWriteLock()
         let started = Date()
         XCTAssertEqual(client.get("/connections").status, 200)
@@ -105,7 +105,7 @@ final class ErrorPathTests: XCTestCase {
         try other.holdWriteLock()
         try other.run("""
             INSERT INTO connections (org_id, name, status, connection_type, approval_type, visibility, search_code, invite_token, created_at, updated_at)
-            VALUES (?1, 'Race Day', 'Enabled', 'Standard', 'Manually approve', 'Private', 'RACEDAY2', 'race-day-token-aaaaaaaaaaaa', 'x', 'x')
+            VALUES (\(p: 1), 'Race Day', 'Enabled', 'Standard', 'Manually approve', 'Private', 'RACEDAY2', 'race-day-token-aaaaaaaaaaaa', 'x', 'x')
             """, [.init(org)])
         let commit = Thread { Thread.sleep(forTimeInterval: 0.4); try? other.execute("COMMIT") }
         commit.start()

@@ -21,8 +21,8 @@ final class PageFlowTests: XCTestCase {
     func join(_ client: TestClient, approval: String, status: String = "Enabled", email: String) throws -> Response {
         let other = try client.otherConnection()
         let id = try client.scalar("SELECT min(id) FROM connections WHERE questions_list = '' AND approval_type <> 'Automatically approve by email domain'")
-        try other.run("UPDATE connections SET approval_type = ?2, status = ?3 WHERE id = ?1", [.init(id), .text(approval), .text(status)])
-        let token = try other.query("SELECT invite_token FROM connections WHERE id = ?1", [.init(id)]) { $0.text(0) }[0]
+        try other.run("UPDATE connections SET approval_type = \(p: 2), status = \(p: 3) WHERE id = \(p: 1)", [.init(id), .text(approval), .text(status)])
+        let token = try other.query("SELECT invite_token FROM connections WHERE id = \(p: 1)", [.init(id)]) { $0.text(0) }[0]
         _ = client.get("/join/\(token)")
         let csrf = client.cookies[DriverPages.formToken.cookie] ?? ""
         return client.request("POST", "/join/\(token)", form: [("csrf", csrf), ("name", "Rule Tester"), ("email", email), ("terms", "yes")])
@@ -32,7 +32,7 @@ final class PageFlowTests: XCTestCase {
         let client = try TestClient()
         // By email domain: held Pending even for an allow-listed domain, since nobody proved they read the address.
         let domainConnection = try client.scalar("SELECT min(id) FROM connections WHERE questions_list = '' AND approval_type <> 'Automatically approve by email domain'")
-        try client.otherConnection().run("INSERT INTO connection_email_domains VALUES (?1, 'example.test') ON CONFLICT DO NOTHING", [.init(domainConnection)])
+        try client.otherConnection().run("INSERT INTO connection_email_domains VALUES (\(p: 1), 'example.test') ON CONFLICT DO NOTHING", [.init(domainConnection)])
         for (approval, state) in [("Automatically approve all", "Connected"), ("Manually approve", "Pending"),
                                   ("Automatically approve by email domain", "Pending")] {
             let email = "rules-\(approval.split(separator: " ").last!.lowercased())@example.test"
@@ -40,7 +40,7 @@ final class PageFlowTests: XCTestCase {
             XCTAssertEqual(answer.status, 303, approval)
             let status = client.get(try XCTUnwrap(client.header(answer, "Location")))
             XCTAssertTrue(client.text(status).contains(state), "\(approval) -> \(state)")
-            XCTAssertEqual(try client.scalar("SELECT count(*) FROM memberships m JOIN drivers d ON d.id = m.driver_id WHERE d.email = ?1 AND m.state = ?2",
+            XCTAssertEqual(try client.scalar("SELECT count(*) FROM memberships m JOIN drivers d ON d.id = m.driver_id WHERE d.email = \(p: 1) AND m.state = \(p: 2)",
                                              [.text(email), .text(state)]), 1)
         }
         let refused = try join(client, approval: "Automatically approve all", status: "Disabled", email: "rules-disabled@example.test")
@@ -53,7 +53,7 @@ final class PageFlowTests: XCTestCase {
         try client.signIn(DemoData.adminEmail)
         let other = try client.otherConnection()
         let id = try client.scalar("SELECT min(id) FROM connections")
-        try other.run("UPDATE connections SET name = ?2 WHERE id = ?1", [.init(id), .text("Say \"hi\", then =1+1")])
+        try other.run("UPDATE connections SET name = \(p: 2) WHERE id = \(p: 1)", [.init(id), .text("Say \"hi\", then =1+1")])
         let response = try client.post("/connections/export", [("format", "csv"), ("scope", "visible"), ("state", "")])
         XCTAssertEqual(response.status, 200)
         XCTAssertEqual(client.header(response, "Content-Type"), "text/csv; charset=utf-8")

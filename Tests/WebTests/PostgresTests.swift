@@ -34,6 +34,25 @@ final class PostgresTests: XCTestCase {
         XCTAssertEqual(client.get("/connections?f=name&op=contains&v=park").status, 200)
     }
 
+    /// A statement says itself whether it may be sent again on a new connection: a read does
+    /// (whatever its first word: this one starts with WITH), a write never does (it may have been done).
+    func testAReadIsSentAgainAfterALostConnectionAndAWriteIsNot() throws {
+        let client = try TestClient()
+        let database = try client.otherConnection()
+        let other = try client.otherConnection()
+        func endConnection() throws {
+            let pid = try database.scalarInt("SELECT pg_backend_pid()")
+            XCTAssertEqual(try other.scalarInt("SELECT count(*) FROM (SELECT pg_terminate_backend(CAST(\(p: 1) AS integer))) AS ended", [.init(pid)]), 1)
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        try endConnection()
+        XCTAssertEqual(try database.query("WITH one AS (SELECT 1 AS n) SELECT n FROM one") { $0.int(0) }, [1])
+        try endConnection()
+        XCTAssertThrowsError(try database.change("UPDATE organizations SET name = name WHERE id = \(p: 1) RETURNING id", [-1]) { $0.int(0) }) {
+            XCTAssertTrue(($0 as? StorageError)?.isUnreachable == true, "\($0)")
+        }
+    }
+
     /// A write through one host is in every host's next answer: what a process remembers (counts,
     /// sessions) is checked against PostgreSQL's snapshot, which any commit anywhere changes.
     func testAWriteElsewhereIsSeenAtOnceDespiteWhatThisProcessRemembers() throws {
@@ -45,7 +64,7 @@ final class PostgresTests: XCTestCase {
         let org = try client.scalar("SELECT min(id) FROM organizations")
         try client.otherConnection().run("""
             INSERT INTO connections (org_id, name, status, connection_type, approval_type, visibility, search_code, invite_token, created_at, updated_at)
-            VALUES (?1, 'Written elsewhere', 'Enabled', 'Standard', 'Manually approve', 'Private', 'EXSEWHR2', 'written-elsewhere-token-aaaa', 'x', 'x')
+            VALUES (\(p: 1), 'Written elsewhere', 'Enabled', 'Standard', 'Manually approve', 'Private', 'EXSEWHR2', 'written-elsewhere-token-aaaa', 'x', 'x')
             """, [.init(org)])
         let after = client.text(client.get("/connections"))
         XCTAssertTrue(after.contains(Format.integer(total + 1)), "the remembered count was dropped")
@@ -75,7 +94,7 @@ final class PostgresTests: XCTestCase {
     /// Text PostgreSQL cannot hold (a NUL) is the sender's mistake, never a 500.
     func testANulInTextIsABadRequest() throws {
         let client = try TestClient()
-        XCTAssertThrowsError(try client.handler.database.scalar("SELECT count(*) FROM users WHERE email = ?1", [.text("a\u{0}b@x.test")])) { error in
+        XCTAssertThrowsError(try client.handler.database.scalar("SELECT count(*) FROM users WHERE email = \(p: 1)", [.text("a\u{0}b@x.test")])) { error in
             XCTAssertTrue((error as? StorageError)?.isUnstorableText ?? false, "\(error)")
         }
         let response = client.get("/find?code=AB\u{0}CDEF")
@@ -104,7 +123,7 @@ extension PostgresTests {
         let client = try TestClient()
         let database = client.handler.database
         for text in ["ÉCOLE Supérieure", "ΣΤΑΘΜΟΣ Αθήνα", "ὈΔΥΣΣΕΎΣ", "İstanbul", "Straße ẞ", "ÅRHUS ØST", "ǅemal", "Ǆ", "ﬃ", "K Å Ω", "plain ascii"] {
-            XCTAssertEqual(try database.scalar("SELECT fold(?1)", [.text(text)]), .text(TextFolding.fold(text)), text)
+            XCTAssertEqual(try database.scalar("SELECT fold(\(p: 1))", [.text(text)]), .text(TextFolding.fold(text)), text)
         }
     }
 }

@@ -17,29 +17,29 @@ final class RouteAccessTests: XCTestCase {
 
     func testEveryRouteAnswersEachRoleAsItsRuleSays() throws {
         let client = try TestClient()
-        let officerOrg = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ?1",
+        let officerOrg = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = \(p: 1)",
                                            [.text(DemoData.officerEmail)])
-        let viewerOrg = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ?1",
+        let viewerOrg = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = \(p: 1)",
                                           [.text(DemoData.viewerEmail)])
         XCTAssertNotEqual(officerOrg, viewerOrg)
         // X: the officer's organization; Y: the viewer's; W: the officer's, with no connected drivers (deletable).
-        let x = try client.scalar("SELECT min(id) FROM connections WHERE org_id = ?1 AND connected_drivers > 0", [.init(officerOrg)])
-        let y = try client.scalar("SELECT min(id) FROM connections WHERE org_id = ?1", [.init(viewerOrg)])
-        let w = try client.scalar("SELECT max(id) FROM connections WHERE org_id = ?1 AND connected_drivers = 0 AND id <> ?2",
+        let x = try client.scalar("SELECT min(id) FROM connections WHERE org_id = \(p: 1) AND connected_drivers > 0", [.init(officerOrg)])
+        let y = try client.scalar("SELECT min(id) FROM connections WHERE org_id = \(p: 1)", [.init(viewerOrg)])
+        let w = try client.scalar("SELECT max(id) FROM connections WHERE org_id = \(p: 1) AND connected_drivers = 0 AND id <> \(p: 2)",
                                   [.init(officerOrg), .init(x)])
         let other = try client.otherConnection()
         let invite = try other.query("SELECT invite_token FROM connections WHERE status = 'Enabled' LIMIT 1") { $0.text(0) }[0]
         // A status link, an open confirmation link and a digest's unsubscribe link, as the driver and email features leave them.
         let status = String(repeating: "s", count: 43)
         let confirmation = String(repeating: "c", count: 44), unsubscribe = String(repeating: "u", count: 44)
-        try other.run("INSERT INTO status_links (token_hash, membership_id) VALUES (sha256_hex(?1), (SELECT min(id) FROM memberships))", [.text(status)])
-        try other.run("INSERT INTO email_confirmations (token_hash, membership_id, expires_at) VALUES (sha256_hex(?1), (SELECT min(id) FROM memberships), '2999-01-01T00:00:00Z')",
+        try other.run("INSERT INTO status_links (token_hash, membership_id) VALUES (sha256_hex(\(p: 1)), (SELECT min(id) FROM memberships))", [.text(status)])
+        try other.run("INSERT INTO email_confirmations (token_hash, membership_id, expires_at) VALUES (sha256_hex(\(p: 1)), (SELECT min(id) FROM memberships), '2999-01-01T00:00:00Z')",
                       [.text(confirmation)])
-        try other.run("INSERT INTO unsubscribe_links (token_hash, user_id) VALUES (sha256_hex(?1), (SELECT min(id) FROM users))", [.text(unsubscribe)])
+        try other.run("INSERT INTO unsubscribe_links (token_hash, user_id) VALUES (sha256_hex(\(p: 1)), (SELECT min(id) FROM users))", [.text(unsubscribe)])
         let invitation = String(repeating: "i", count: 43)
         try other.run("""
             INSERT INTO user_invitations (org_id, email, role, token_hash, created_at, expires_at)
-            VALUES ((SELECT min(id) FROM organizations), 'invited@x.test', 'Viewer', sha256_hex(?1), 'x', '2999-01-01T00:00:00Z')
+            VALUES ((SELECT min(id) FROM organizations), 'invited@x.test', 'Viewer', sha256_hex(\(p: 1)), 'x', '2999-01-01T00:00:00Z')
             """, [.text(invitation)])
         let everyColumn = ColumnCatalog.all.map { ("order", $0.key) } + [("show", "name"), ("action", "apply"), ("back", "")]
 

@@ -30,8 +30,8 @@ final class SecurityTests: XCTestCase {
     func testViewersSeeNoInviteSecretsAnywhere() throws {
         let client = try TestClient()
         try client.signIn(DemoData.viewerEmail)
-        let org = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ?1", [.text(DemoData.viewerEmail)])
-        let secrets = try client.otherConnection().query("SELECT search_code, invite_token FROM connections WHERE org_id = ?1", [.init(org)]) {
+        let org = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = \(p: 1)", [.text(DemoData.viewerEmail)])
+        let secrets = try client.otherConnection().query("SELECT search_code, invite_token FROM connections WHERE org_id = \(p: 1)", [.init(org)]) {
             [$0.text(0), $0.text(1)]
         }.flatMap { $0 }
         XCTAssertFalse(secrets.isEmpty)
@@ -61,9 +61,9 @@ final class SecurityTests: XCTestCase {
         // The officer invites drivers in their organization: there the columns show.
         client.signOut()
         try client.signIn(DemoData.officerEmail)
-        let officerOrg = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ?1",
+        let officerOrg = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = \(p: 1)",
                                            [.text(DemoData.officerEmail)])
-        let code = try client.otherConnection().query("SELECT search_code FROM connections WHERE org_id = ?1 ORDER BY name COLLATE NOCASE, id LIMIT 1",
+        let code = try client.otherConnection().query("SELECT search_code FROM connections WHERE org_id = \(p: 1) ORDER BY \(caseless: "name"), id LIMIT 1",
                                                       [.init(officerOrg)]) { $0.text(0) }[0]
         XCTAssertTrue(client.text(client.get("/connections?org=\(officerOrg)&cols=name,search_code")).contains(code))
     }
@@ -76,7 +76,7 @@ final class SecurityTests: XCTestCase {
         let user = try accounts.createUser(email: "one-org-admin@example.test", name: "One Org", password: "a long enough password")
         try accounts.setRole(userID: user, organizationID: first, role: .admin)
         try client.signIn("one-org-admin@example.test", password: "a long enough password")
-        let foreign = try client.scalar("SELECT min(id) FROM connections WHERE org_id <> ?1", [.init(first)])
+        let foreign = try client.scalar("SELECT min(id) FROM connections WHERE org_id <> \(p: 1)", [.init(first)])
         let missing = try client.scalar("SELECT max(id) + 1000 FROM connections")
         func answer(_ id: Int, _ make: (Int) throws -> Response) throws -> (Int, String) {
             let response = try make(id)
@@ -96,7 +96,7 @@ final class SecurityTests: XCTestCase {
             XCTAssertEqual(foreignText, missingText)
             XCTAssertFalse(foreignText.isEmpty)
         }
-        let foreignRequest = try client.scalar("SELECT min(m.id) FROM memberships m JOIN connections c ON c.id = m.connection_id WHERE c.org_id <> ?1 AND m.state = 'Pending'",
+        let foreignRequest = try client.scalar("SELECT min(m.id) FROM memberships m JOIN connections c ON c.id = m.connection_id WHERE c.org_id <> \(p: 1) AND m.state = 'Pending'",
                                                [.init(first)])
         let missingRequest = try client.scalar("SELECT max(id) + 1000 FROM memberships")
         let decide = { (id: Int) in try client.post("/requests/decide", [("action", "approve"), ("m", String(id))]) }
@@ -172,9 +172,9 @@ final class AuditScopeTests: XCTestCase {
     func testAnAdminOfOneOrganizationDoesNotReadAMembersActivityElsewhere() throws {
         let client = try TestClient()
         let other = try client.otherConnection()
-        let viewerOrg = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ?1",
+        let viewerOrg = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = \(p: 1)",
                                           [.text(DemoData.viewerEmail)])
-        let first = try client.scalar("SELECT min(id) FROM organizations WHERE id <> ?1", [.init(viewerOrg)])
+        let first = try client.scalar("SELECT min(id) FROM organizations WHERE id <> \(p: 1)", [.init(viewerOrg)])
         let accounts = Accounts(database: other)
         let admin = try accounts.createUser(email: "one-org@example.test", name: "One Org", password: "a long enough password")
         try accounts.setRole(userID: admin, organizationID: first, role: .admin)

@@ -66,12 +66,12 @@ final class SignInSecurityTests: XCTestCase {
         let client = try TestClient()
         XCTAssertEqual(attempt(client, DemoData.viewerEmail, TestClient.password + "\u{0}anything", from: "192.0.2.20").status, 401)
         try client.signIn(DemoData.adminEmail)
-        let org = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ?1",
+        let org = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = \(p: 1)",
                                     [.text(DemoData.adminEmail)])
         // A new account's password is set on the invitation's page.
         XCTAssertEqual(try client.post("/users", [("org", String(org)), ("action", "add"), ("email", "nul@demo.test"), ("role", "Viewer")]).status, 200)
         let payload = try client.otherConnection().query("SELECT payload FROM outbox WHERE kind = 'user invitation'") { $0.text(0) }[0]
-        let token = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: String])?[UserInvitations.tokenKey])
+        let token = try XCTUnwrap(JSON.strings(payload)?[UserInvitations.tokenKey])
         for password in ["x\u{0}yyyyyyyyyyyyyy", "a tab\tin the password", "two\nlines of password"] {
             let added = client.request("POST", "/invitation/\(token)", form: [("action", "accept"), ("name", "Nul"), ("password", password)])
             XCTAssertEqual(added.status, 400, password.debugDescription)
@@ -86,15 +86,16 @@ final class SignInSecurityTests: XCTestCase {
         let code = try client.otherConnection().query("SELECT search_code FROM connections WHERE status = 'Enabled' ORDER BY id LIMIT 1") {
             $0.text(0)
         }[0]
-        func failures() throws -> Int { try client.scalar("SELECT count(*) FROM sign_in_failures WHERE subject = 'search-code:203.0.113.50'") }
+        func failures() throws -> Int { try client.scalar("SELECT coalesce(sum(events), 0) FROM rate_windows WHERE subject = 'search-code:203.0.113.50'") }
         // Thirty wrong codes from the address (the old rules refused everyone behind it after twenty).
         for n in 0..<30 { XCTAssertEqual(client.get("/find?code=ZZZZZZ\(n + 10)").status, 404, "code \(n)") }
         for _ in 0..<10 { XCTAssertEqual(client.get("/find?code=\(code.lowercased())").status, 303, "a right code goes through") }
         XCTAssertEqual(try failures(), 30, "right codes are not counted")
         // At the limit every code is refused, the right one too: answering it would tell a guesser which guess is right.
+        let minuteAgo = Int(Date().timeIntervalSince1970) - 60
         try client.otherConnection().run("""
-            INSERT INTO sign_in_failures (subject, at) SELECT 'search-code:203.0.113.50', ?2 FROM json_each(?1)
-            """, [.text("[" + Array(repeating: "0", count: 70).joined(separator: ",") + "]"), .text(DateText.store(Date().addingTimeInterval(-60)))])
+            INSERT INTO rate_windows (subject, bucket, events, expires_at, last_at) VALUES ('search-code:203.0.113.50', \(p: 1), 70, \(p: 2), \(p: 3))
+            """, [.init(minuteAgo / 60), .init(minuteAgo + 900), .init(minuteAgo)])
         let refused = client.get("/find?code=ZZZZZZ99")
         XCTAssertEqual(refused.status, 429)
         XCTAssertTrue(client.text(refused).contains("Open the invite link or scan the QR code"))

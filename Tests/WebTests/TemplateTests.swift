@@ -62,3 +62,55 @@ final class TemplateTests: XCTestCase {
         XCTAssertThrowsError(try Views(directory: "/nonexistent"))
     }
 }
+
+/// Every template the code renders, and every partial and parent those name, is checked when
+/// the Views folder loads: a folder lacking one is refused with one line naming it.
+final class ViewsCheckTests: XCTestCase {
+    let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Views").standardizedFileURL
+    var copy: URL!
+
+    override func setUpWithError() throws {
+        copy = FileManager.default.temporaryDirectory.appendingPathComponent("views-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: source, to: copy)
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(at: copy)
+    }
+
+    func refusal(removing files: [String]) -> String {
+        for file in files { try? FileManager.default.removeItem(at: copy.appendingPathComponent(file)) }
+        do {
+            _ = try Views(directory: copy.path)
+            return "loaded"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    func testAMissingPartialIsNamedWithTheTemplatesThatUseIt() {
+        XCTAssertEqual(refusal(removing: ["partials/email-status.mustache"]),
+                       "the templates in \(copy.path) lack partials/email-status.mustache (named by email, users)")
+    }
+
+    func testAMissingPageEmailOrParentIsNamed() {
+        XCTAssertEqual(refusal(removing: ["find.mustache", "emails/digest-text.mustache", "emails/layout-text.mustache"]),
+                       "the templates in \(copy.path) lack emails/digest-text.mustache (named by the code), "
+                       + "emails/layout-text.mustache (named by emails/driver-removed-text, emails/email-confirmation-text, "
+                       + "emails/invite-text, emails/request-approved-text, emails/request-denied-text, emails/request-received-text, "
+                       + "emails/status-link-text, emails/user-invitation-text), find.mustache (named by the code)")
+    }
+
+    func testAnEmptyFolderIsRefused() throws {
+        let empty = copy.appendingPathComponent("none")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        XCTAssertThrowsError(try Views(directory: empty.path)) { XCTAssertEqual("\($0)", "no .mustache templates in \(empty.path)") }
+    }
+
+    /// The other way round: every file of the folder is a page, an email, or named by another template.
+    func testEveryTemplateOfTheFolderIsUsed() throws {
+        let views = try Views(directory: source.path)
+        let named = Set(Views.namedByCode + views.templates.values.flatMap(\.includes))
+        XCTAssertEqual(Set(views.templates.keys).subtracting(named), [])
+    }
+}

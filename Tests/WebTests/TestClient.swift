@@ -89,7 +89,7 @@ final class TestClient {
     func csrfToken() throws -> String {
         guard let session = cookies[SessionCookie.name] else { return "" }
         let database = try otherConnection()
-        return try database.query("SELECT csrf_token FROM sessions WHERE token_hash = sha256_hex(?1)", [.text(session)]) { $0.text(0) }.first ?? ""
+        return try database.query("SELECT csrf_token FROM sessions WHERE token_hash = sha256_hex(\(p: 1))", [.text(session)]) { $0.text(0) }.first ?? ""
     }
 
     /// Signs in through the sign-in form, as a browser does.
@@ -124,7 +124,7 @@ final class TestClient {
     }
 
     /// One value from the database, for choosing ids and checking effects.
-    func scalar(_ sql: String, _ parameters: [SQLValue] = []) throws -> Int {
+    func scalar(_ sql: SQLFragment, _ parameters: [SQLValue] = []) throws -> Int {
         try otherConnection().scalarInt(sql, parameters)
     }
 

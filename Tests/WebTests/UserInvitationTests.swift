@@ -10,7 +10,7 @@ import XCTest
 /// creates the account of an unknown address, or at their next sign-in).
 final class UserInvitationTests: XCTestCase {
     func organization(_ client: TestClient, index: Int) throws -> Int {
-        try client.scalar("SELECT id FROM organizations ORDER BY id LIMIT 1 OFFSET ?1", [.init(index)])
+        try client.scalar("SELECT id FROM organizations ORDER BY id LIMIT 1 OFFSET \(p: 1)", [.init(index)])
     }
 
     func invite(_ client: TestClient, _ email: String, org: Int, role: String = "Viewer") throws -> Response {
@@ -20,14 +20,14 @@ final class UserInvitationTests: XCTestCase {
     /// The link's secret, from the queued email (only its hash is in user_invitations).
     func link(_ client: TestClient, to email: String) throws -> String {
         let payloads = try client.otherConnection().query(
-            "SELECT payload FROM outbox WHERE kind = 'user invitation' AND recipient = ?1 ORDER BY id DESC", [.text(email)]) { $0.text(0) }
+            "SELECT payload FROM outbox WHERE kind = 'user invitation' AND recipient = \(p: 1) ORDER BY id DESC", [.text(email)]) { $0.text(0) }
         let payload = try XCTUnwrap(payloads.first)
-        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: String])
+        let object = try XCTUnwrap(JSON.strings(payload))
         return "/invitation/" + (try XCTUnwrap(object[UserInvitations.tokenKey]))
     }
 
     func role(_ client: TestClient, _ email: String, org: Int) throws -> Int {
-        try client.scalar("SELECT count(*) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ?1 AND r.org_id = ?2",
+        try client.scalar("SELECT count(*) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = \(p: 1) AND r.org_id = \(p: 2)",
                           [.text(email), .init(org)])
     }
 
@@ -57,7 +57,7 @@ final class UserInvitationTests: XCTestCase {
         XCTAssertEqual(try invite(client, DemoData.viewerEmail, org: second).status, 409)
         XCTAssertEqual(try invite(client, "not-an-email", org: first).status, 400)
         // Each invitation is an email to any address: an organization sends a bounded number a day.
-        let admin = try XCTUnwrap(Accounts(database: client.otherConnection()).access(userID: client.scalar("SELECT id FROM users WHERE email = ?1",
+        let admin = try XCTUnwrap(Accounts(database: client.otherConnection()).access(userID: client.scalar("SELECT id FROM users WHERE email = \(p: 1)",
                                                                                                             [.text(DemoData.adminEmail)])))
         XCTAssertThrowsError(try UserInvitations(database: client.otherConnection()).invite(email: "third@demo.test", role: .viewer, to: first,
                                                                                             by: admin, dailyLimit: 2)) { error in

@@ -20,13 +20,13 @@ final class WriteLockTests: XCTestCase, DriverFixtures {
         let joinable = try XCTUnwrap(try requests.joinable(token: connection.token))
         XCTAssertEqual(joinable.status, .enabled)
         // Disabled a moment after the page was read (another Admin, another process).
-        try client.otherConnection().run("UPDATE connections SET status = 'Disabled' WHERE id = ?1", [.init(connection.id)])
-        let request = JoinRequests.Request(name: "Late Driver", email: "late@example.test", answers: [], agreedToTerms: true)
+        try client.otherConnection().run("UPDATE connections SET status = 'Disabled' WHERE id = \(p: 1)", [.init(connection.id)])
+        let request = JoinForm(name: "Late Driver", email: "late@example.test", answers: [], agreedToTerms: true)
         XCTAssertThrowsError(try requests.request(request, to: joinable, from: .init(address: "192.0.2.1", formToken: Self.formToken()))) { error in
             guard case .conflict(let message)? = error as? UserError else { return XCTFail("\(error)") }
             XCTAssertTrue(message.contains("is not taking new drivers right now"), message)
         }
-        XCTAssertEqual(try client.scalar("SELECT count(*) FROM memberships WHERE connection_id = ?1", [.init(connection.id)]), 0)
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM memberships WHERE connection_id = \(p: 1)", [.init(connection.id)]), 0)
     }
 
     /// PostgreSQL: a transaction on one connection does not hold up a join to another; a join to
@@ -82,7 +82,7 @@ final class WriteLockTests: XCTestCase, DriverFixtures {
                         (joinables[1 + n], "192.0.2.77", "spread-\(worker)-\(n)@example.test"),
                     ]
                     for (joinable, address, email) in attempts {
-                        let request = JoinRequests.Request(name: "Racer", email: email, answers: [], agreedToTerms: true)
+                        let request = JoinForm(name: "Racer", email: email, answers: [], agreedToTerms: true)
                         outcomes.add(joinable.connectionID == joinables[0].connectionID ? "one" : "spread", Result {
                             try requests.request(request, to: joinable, from: .init(address: address, formToken: Self.formToken()))
                         })
@@ -90,7 +90,7 @@ final class WriteLockTests: XCTestCase, DriverFixtures {
                 }
                 // The same address joining every spread connection at the same moment.
                 if worker < 4 {
-                    let request = JoinRequests.Request(name: "Same Driver", email: "same.driver@example.test", answers: [], agreedToTerms: true)
+                    let request = JoinForm(name: "Same Driver", email: "same.driver@example.test", answers: [], agreedToTerms: true)
                     outcomes.add("same", Result {
                         try requests.request(request, to: joinables[1 + worker], from: .init(address: "10.2.0.\(worker)", formToken: Self.formToken()))
                     })
@@ -103,7 +103,7 @@ final class WriteLockTests: XCTestCase, DriverFixtures {
         XCTAssertEqual(outcomes.created("spread"), 10, outcomes.failures("spread"))
         XCTAssertEqual(outcomes.limited("spread"), workers * 4 - 10, outcomes.failures("spread"))
         XCTAssertEqual(outcomes.created("same"), 4, outcomes.failures("same"))
-        XCTAssertEqual(try client.scalar("SELECT count(*) FROM memberships WHERE connection_id = ?1", [.init(one.id)]), 12)
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM memberships WHERE connection_id = \(p: 1)", [.init(one.id)]), 12)
         XCTAssertEqual(try client.scalar("SELECT count(*) FROM drivers WHERE email = 'same.driver@example.test'"), 1)
     }
 

@@ -38,7 +38,10 @@ def fresh_stack(tmp_path):
     stacks = []
 
     def make(**kwargs):
-        stack = Stack(tmp_path, **kwargs)
+        # A folder each: two stacks in one folder would share app.sock, and one's nginx reach the other's app.
+        folder = tmp_path / f"stack-{len(stacks) + 1}"
+        folder.mkdir()
+        stack = Stack(folder, **kwargs)
         stacks.append(stack)
         return stack
 

@@ -20,7 +20,12 @@ import requests
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ADMIN, OFFICER, VIEWER = "admin@demo.test", "officer@demo.test", "viewer@demo.test"
 PASSWORD = "connections-demo"
-BINARY = os.environ.get("CONNECTIONS_BIN", str(ROOT / ".build" / "release" / "connections"))
+# CONNECTIONS_BIN names a build's `connections` (or its `connections-test`); both are in its folder.
+_BUILD = pathlib.Path(os.environ.get("CONNECTIONS_BIN", str(ROOT / ".build" / "release" / "connections"))).parent
+# What scripts/run serves: it has no test hooks.
+SERVED_BINARY = str(_BUILD / "connections")
+# The test build the stacks run: the same program, whose `serve --test-routes` adds the tests' hooks.
+BINARY = str(_BUILD / "connections-test")
 # A PostgreSQL server's URI (e.g. postgresql://postgres@/postgres?host=/tmp/pg.x&port=55432): every
 # stack then gets a new database there. Unset: every stack has a SQLite file in its folder.
 POSTGRES = os.environ.get("CONNECTIONS_TEST_POSTGRES") or None
@@ -133,6 +138,14 @@ def secret_hash(secret):
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def count_rate_events(db, subject, count, window, seconds_ago=0):
+    """Counts `count` events of a rate limit for `subject` (`window` seconds long), as if made
+    `seconds_ago` seconds ago: one bucket of the app's RateWindow table."""
+    at = int(time.time()) - seconds_ago
+    db.execute("INSERT INTO rate_windows (subject, bucket, events, expires_at, last_at) VALUES (?, ?, ?, ?, ?)",
+               (subject, at // 60, count, at + window, at))
+
+
 def utc_timestamp(seconds_ago=0):
     """A stored timestamp (2026-01-01T00:00:00Z) of `seconds_ago` seconds before now: tests make times in
     Python, so the same SQL runs on both databases."""
@@ -150,10 +163,12 @@ class Stack:
     database on the CONNECTIONS_TEST_POSTGRES server (`database` is then its URI)."""
 
     def __init__(self, folder, connections=600, max_body_bytes=65536, threads=4, tcp=False, busy_timeout_ms=5000,
-                 processes=1, shutdown_grace=10, rate_limits=False, extra_args=(), sqlite=False, database=None, seed=True):
+                 processes=1, shutdown_grace=10, rate_limits=False, extra_args=(), sqlite=False, database=None, seed=True,
+                 served=False):
         """`sqlite`: a SQLite file whatever the run (to compare with PostgreSQL); `database`: an
         existing database (path or URI) instead of a new one, which the stack does not drop;
-        `seed=False`: used as it is (filled by `connections copy`, say)."""
+        `seed=False`: used as it is (filled by `connections copy`, say); `served`: the binary
+        scripts/run serves, without the test hooks, instead of the test build."""
         self.folder = pathlib.Path(folder)
         self.owns_database = database is None
         self.database = database or (self.folder / "connections.sqlite" if sqlite else new_database(self.folder))
@@ -170,6 +185,7 @@ class Stack:
         self.busy_timeout_ms = busy_timeout_ms
         self.shutdown_grace = shutdown_grace
         self.extra_args = list(extra_args)
+        self.binary, self.hooks = (SERVED_BINARY, []) if served else (BINARY, ["--test-routes"])
         # All test requests come from 127.0.0.1: nginx's per-address limits are raised unless a test is about them.
         self.rate_scale = 1 if rate_limits else 1000
         self.apps = [None] * processes
@@ -188,11 +204,11 @@ class Stack:
         """Starts app process `index` (again), and waits until its socket listens."""
         listen = self.listens[index]
         self.apps[index] = subprocess.Popen(
-            [BINARY, "serve", "--database", str(self.database), "--listen", listen,
+            [self.binary, "serve", "--database", str(self.database), "--listen", listen,
              "--threads", str(self.threads), "--busy-timeout-ms", str(self.busy_timeout_ms), "--max-body-bytes", str(self.max_body_bytes),
              "--shutdown-grace", str(self.shutdown_grace),
              "--views", str(ROOT / "Views"), "--public-directory", str(ROOT / "Public"),
-             "--public-base-url", "https://connect.example.test", "--test-routes", *self.extra_args],
+             "--public-base-url", "https://connect.example.test", *self.hooks, *self.extra_args],
             stdout=subprocess.DEVNULL, stderr=open(self.app_log, "a"))
         if index == 0:
             self.app = self.apps[0]

@@ -15,7 +15,7 @@ import time
 import pytest
 import requests
 
-from harness import ADMIN, PASSWORD, ROOT, VIEWER, FastCGIClient, free_port
+from harness import ADMIN, PASSWORD, ROOT, VIEWER, FastCGIClient, free_port, count_rate_events
 from test_processes import load
 
 pytestmark = pytest.mark.postgres_only
@@ -197,12 +197,10 @@ def test_sign_in_throttling_and_the_search_code_limit_hold_across_hosts(cluster)
         status, _, _ = host.post("/login", {"csrf": csrf, "email": ADMIN, "password": "not the password"})
         statuses.append(status)
         with cluster.db() as db:  # past the throttle's longest wait (60 s), within its window: only its counts are tested
-            db.execute("UPDATE sign_in_failures SET at = ? WHERE subject LIKE 'pair:%'",
-                       (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 120)),))
+            db.execute("UPDATE rate_windows SET last_at = ? WHERE subject LIKE 'pair:%'", (int(time.time()) - 120,))
     assert statuses.count(401) == 10 and statuses[-2:] == [429, 429], statuses
     # Wrong search codes from one address: the limit counts what both hosts saw.
     with cluster.db() as db:
-        db.executemany("INSERT INTO sign_in_failures (subject, at) VALUES ('search-code:127.0.0.1', ?)",
-                       [(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),)] * 99)
+        count_rate_events(db, "search-code:127.0.0.1", 99, window=900)
     answers = [FastCGIClient(cluster.listens[n % 2]).get("/find?code=ZZZZZZZZ")[0] for n in range(4)]
     assert answers == [404, 429, 429, 429], answers

@@ -276,7 +276,7 @@ def test_driver_pages_belong_to_the_driver(stack, browser):
         with stack.db() as db:
             membership = db.execute("""INSERT INTO memberships (connection_id, driver_id, driver_name, state, denial_reason, requested_at)
                                          SELECT ?, min(id), 'Denied Driver', 'Denied', 'No such employee', '2026-01-01T00:00:00Z'
-                                         FROM drivers""", (connection,)).lastrowid
+                                         FROM drivers RETURNING id""", (connection,)).fetchone()[0]
             # Only a status link's SHA-256 is stored.
             db.execute("INSERT INTO status_links (token_hash, membership_id) VALUES (?, ?)",
                        (secret_hash("ux-denied-status-token-0000000001"), membership))

@@ -17,7 +17,7 @@ struct DriverEmails {
         guard let found = try database.query("""
             SELECT c.org_id, o.name_for_drivers, c.name, c.benefits_list, m.driver_name, d.email, coalesce(m.denial_reason, '')
             FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN organizations o ON o.id = c.org_id
-            JOIN drivers d ON d.id = m.driver_id WHERE m.id = ?1
+            JOIN drivers d ON d.id = m.driver_id WHERE m.id = \(p: 1)
             """, [.init(id)], row: { row in
                 (org: row.int(0), payload: ["organization": row.text(1), "connection": row.text(2), "benefits": row.text(3),
                                             "driver": row.text(4), "reason": row.text(6)], email: row.text(5))
@@ -32,7 +32,7 @@ struct DriverEmails {
     /// cannot be used to flood someone's inbox.
     func mayResend(membership id: Int, now: Date = Date()) throws -> Bool {
         try database.scalarInt("""
-            SELECT count(*) FROM outbox WHERE membership_id = ?1 AND created_at > ?2
+            SELECT count(*) FROM outbox WHERE membership_id = \(p: 1) AND created_at > \(p: 2)
             """, [.init(id), .text(DateText.store(now.addingTimeInterval(-Self.statusLinkInterval)))]) == 0
     }
 }

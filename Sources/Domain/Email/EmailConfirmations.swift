@@ -17,15 +17,15 @@ public struct EmailConfirmations {
     /// Inside the request's transaction: a new link for the membership (an earlier one stops working).
     func create(membership id: Int, now: Date = Date()) throws -> String {
         let token = Secret.generate()
-        try database.run("DELETE FROM email_confirmations WHERE membership_id = ?1", [.init(id)])
-        try database.run("INSERT INTO email_confirmations (token_hash, membership_id, expires_at) VALUES (?1, ?2, ?3)",
+        try database.run("DELETE FROM email_confirmations WHERE membership_id = \(p: 1)", [.init(id)])
+        try database.run("INSERT INTO email_confirmations (token_hash, membership_id, expires_at) VALUES (\(p: 1), \(p: 2), \(p: 3))",
                          [.text(Secret.hash(token)), .init(id), .text(DateText.store(now.addingTimeInterval(Self.lifetime)))])
         return token
     }
 
     /// Inside a decision's transaction: the host decided, so the request no longer waits for its link.
     func withdraw(membership id: Int) throws {
-        try database.run("DELETE FROM email_confirmations WHERE membership_id = ?1", [.init(id)])
+        try database.run("DELETE FROM email_confirmations WHERE membership_id = \(p: 1)", [.init(id)])
     }
 
     /// A confirmation link as its page shows it before it is used.
@@ -44,7 +44,7 @@ public struct EmailConfirmations {
         guard (43...100).contains(token.utf8.count), let found = try database.query("""
             SELECT o.name_for_drivers, c.name, d.email, m.id, e.expires_at, e.confirmed_at, c.org_id
             FROM email_confirmations e JOIN memberships m ON m.id = e.membership_id JOIN connections c ON c.id = m.connection_id
-            JOIN organizations o ON o.id = c.org_id JOIN drivers d ON d.id = m.driver_id WHERE e.token_hash = ?1
+            JOIN organizations o ON o.id = c.org_id JOIN drivers d ON d.id = m.driver_id WHERE e.token_hash = \(p: 1)
             """, [.text(Secret.hash(token))], row: {
                 (link: Link(organization: $0.text(0), connection: $0.text(1), email: $0.text(2)), membership: $0.int(3),
                  expires: $0.text(4), confirmed: !$0.isNull(5), organization: $0.int(6))
@@ -67,19 +67,19 @@ public struct EmailConfirmations {
     public func confirm(token: String, now: Date = Date()) throws -> String {
         try database.transaction(locking: try MembershipKeys.connection(confirmationToken: token, in: database)) {
             let found = try open(token, now: now)
-            try database.run("UPDATE email_confirmations SET confirmed_at = ?2 WHERE token_hash = ?1", [.text(Secret.hash(token)), .text(DateText.store(now))])
+            try database.run("UPDATE email_confirmations SET confirmed_at = \(p: 2) WHERE token_hash = \(p: 1)", [.text(Secret.hash(token)), .text(DateText.store(now))])
             let approves = try database.scalarInt("""
                 SELECT count(*) FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN drivers d ON d.id = m.driver_id
-                WHERE m.id = ?1 AND m.state = 'Pending' AND c.status = 'Enabled' AND \(JoinRequests.domainMatches(connection: "c", email: "d.email"))
+                WHERE m.id = \(p: 1) AND m.state = 'Pending' AND c.status = 'Enabled' AND \(JoinRequests.domainMatches(connection: "c", email: "d.email"))
                 """, [.init(found.membership)]) > 0
             if approves {
-                try database.run("UPDATE memberships SET state = 'Connected', decided_at = ?2 WHERE id = ?1",
+                try database.run("UPDATE memberships SET state = 'Connected', decided_at = \(p: 2) WHERE id = \(p: 1)",
                                  [.init(found.membership), .text(DateText.store(now))])
                 try DriverEmails(database: database).enqueue(.requestApproved, membership: found.membership)
                 try AuditLog(database: database).record(actorID: nil, actor: found.link.email, organizationID: found.organization,
                                                        action: "Driver confirmed email", subject: found.link.email,
                                                        details: ["connection": found.link.connection])
-            } else if try database.scalarInt("SELECT count(*) FROM memberships WHERE id = ?1 AND state = 'Pending'", [.init(found.membership)]) > 0 {
+            } else if try database.scalarInt("SELECT count(*) FROM memberships WHERE id = \(p: 1) AND state = 'Pending'", [.init(found.membership)]) > 0 {
                 try HostDigests(database: database).schedule(organizationID: found.organization, now: now)
             }
             return try StatusLinks(database: database).issue(membership: found.membership)

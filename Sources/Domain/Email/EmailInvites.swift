@@ -58,8 +58,8 @@ public struct EmailInvites {
         let addresses = SQLFragment.list(check.addresses.map { .text($0.lowercased()) })
         let connected = try Set(database.query("""
             SELECT lower(d.email) FROM memberships m JOIN drivers d ON d.id = m.driver_id
-            WHERE m.connection_id = ? AND m.state = 'Connected' AND lower(d.email) IN \(addresses.sql)
-            """, [.init(connectionID)] + addresses.parameters) { $0.text(0) })
+            WHERE m.connection_id = \(p: 1) AND m.state = 'Connected' AND lower(d.email) IN \(addresses)
+            """, [.init(connectionID)]) { $0.text(0) })
         check.alreadyConnected = check.addresses.filter { connected.contains($0.lowercased()) }.count
         check.addresses.removeAll { connected.contains($0.lowercased()) }
         return check
@@ -68,14 +68,14 @@ public struct EmailInvites {
     /// How many more invites the organization may send today.
     public func remainingToday(organizationID: Int, limit: Int, now: Date = Date()) throws -> Int {
         max(0, limit - (try database.scalarInt("""
-            SELECT count(*) FROM outbox WHERE org_id = ?1 AND kind = 'invite' AND created_at > ?2
+            SELECT count(*) FROM outbox WHERE org_id = \(p: 1) AND kind = 'invite' AND created_at > \(p: 2)
             """, [.init(organizationID), .text(DateText.store(now.addingTimeInterval(-24 * 60 * 60)))])))
     }
 
     /// Checks the list again and queues one invite per address, audited, all in one transaction.
     public func send(_ text: String, connectionID: Int, by access: Access, dailyLimit: Int = perOrganizationPerDay) throws -> Check {
         guard let connection = try database.query("""
-            SELECT c.org_id, c.name, o.name_for_drivers FROM connections c JOIN organizations o ON o.id = c.org_id WHERE c.id = ?1
+            SELECT c.org_id, c.name, o.name_for_drivers FROM connections c JOIN organizations o ON o.id = c.org_id WHERE c.id = \(p: 1)
             """, [.init(connectionID)], row: { (org: $0.int(0), name: $0.text(1), forDrivers: $0.text(2)) }).first else {
             throw UserError.notFound("There is no connection with id \(connectionID).")
         }

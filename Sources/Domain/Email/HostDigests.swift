@@ -21,8 +21,8 @@ public struct HostDigests {
     func schedule(organizationID: Int, now: Date = Date()) throws {
         let hosts = try database.query("""
             SELECT u.id, u.email FROM user_roles r JOIN users u ON u.id = r.user_id
-            WHERE r.org_id = ? AND r.role IN \(Self.decidingRoles.sql) ORDER BY u.id
-            """, [.init(organizationID)] + Self.decidingRoles.parameters) { (id: $0.int(0), email: $0.text(1)) }
+            WHERE r.org_id = \(p: 1) AND r.role IN \(Self.decidingRoles) ORDER BY u.id
+            """, [.init(organizationID)]) { (id: $0.int(0), email: $0.text(1)) }
         for host in hosts {
             // Most requests find a digest already queued and write nothing; one that would queue
             // it counts again under the host's lock, so two requests at once queue one digest.
@@ -32,12 +32,12 @@ public struct HostDigests {
             guard setting.enabled, try !digestQueued(host.id) else { continue }
             let due = max(now, setting.lastDue.map { $0.addingTimeInterval(Self.interval) } ?? now)
             try Outbox(database: database).enqueue(.digest, to: host.email, organizationID: nil, userID: host.id, payload: [:], due: due)
-            try database.run("UPDATE digest_settings SET last_due_at = ?2 WHERE user_id = ?1", [.init(host.id), .text(DateText.store(due))])
+            try database.run("UPDATE digest_settings SET last_due_at = \(p: 2) WHERE user_id = \(p: 1)", [.init(host.id), .text(DateText.store(due))])
         }
     }
 
     private func digestQueued(_ userID: Int) throws -> Bool {
-        try database.scalarInt("SELECT count(*) FROM outbox WHERE user_id = ?1 AND kind = 'digest' AND state IN ('queued', 'sending')",
+        try database.scalarInt("SELECT count(*) FROM outbox WHERE user_id = \(p: 1) AND kind = 'digest' AND state IN ('queued', 'sending')",
                                [.init(userID)]) > 0
     }
 
@@ -48,22 +48,22 @@ public struct HostDigests {
 
     /// A user's digest setting (on until they turn it off). Inside a write transaction.
     func setting(userID: Int) throws -> Setting {
-        try database.run("INSERT INTO digest_settings (user_id) VALUES (?1) ON CONFLICT (user_id) DO NOTHING", [.init(userID)])
-        return try database.query("SELECT enabled, last_due_at FROM digest_settings WHERE user_id = ?1", [.init(userID)]) {
+        try database.run("INSERT INTO digest_settings (user_id) VALUES (\(p: 1)) ON CONFLICT (user_id) DO NOTHING", [.init(userID)])
+        return try database.query("SELECT enabled, last_due_at FROM digest_settings WHERE user_id = \(p: 1)", [.init(userID)]) {
             Setting(enabled: $0.int(0) == 1, lastDue: $0.optionalText(1).flatMap(DateText.parse))
         }[0]
     }
 
     /// Whether the user gets digests (on until turned off).
     public func isEnabled(userID: Int) throws -> Bool {
-        try database.query("SELECT enabled FROM digest_settings WHERE user_id = ?1", [.init(userID)]) { $0.int(0) == 1 }.first ?? true
+        try database.query("SELECT enabled FROM digest_settings WHERE user_id = \(p: 1)", [.init(userID)]) { $0.int(0) == 1 }.first ?? true
     }
 
     /// Turns a user's digest on or off, from their account page.
     public func set(enabled: Bool, userID: Int) throws {
         try database.transaction(locking: [.user(userID)]) {
             _ = try setting(userID: userID)
-            try database.run("UPDATE digest_settings SET enabled = ?2 WHERE user_id = ?1", [.init(userID), .init(enabled ? 1 : 0)])
+            try database.run("UPDATE digest_settings SET enabled = \(p: 2) WHERE user_id = \(p: 1)", [.init(userID), .init(enabled ? 1 : 0)])
         }
     }
 
@@ -71,7 +71,7 @@ public struct HostDigests {
     public func user(unsubscribeToken token: String) throws -> (id: Int, email: String)? {
         guard (43...100).contains(token.utf8.count) else { return nil }
         return try database.query("""
-            SELECT u.id, u.email FROM unsubscribe_links l JOIN users u ON u.id = l.user_id WHERE l.token_hash = ?1
+            SELECT u.id, u.email FROM unsubscribe_links l JOIN users u ON u.id = l.user_id WHERE l.token_hash = \(p: 1)
             """, [.text(Secret.hash(token))]) { (id: $0.int(0), email: $0.text(1)) }.first
     }
 
@@ -102,13 +102,13 @@ public struct HostDigests {
         let lines = try database.query("""
             SELECT o.name, c.id, c.name, c.pending_requests FROM connections c JOIN organizations o ON o.id = c.org_id
             WHERE c.pending_requests > 0
-              AND c.org_id IN (SELECT org_id FROM user_roles WHERE user_id = ? AND role IN \(Self.decidingRoles.sql))
-            ORDER BY o.name COLLATE NOCASE, c.pending_requests DESC, c.name COLLATE NOCASE, c.id LIMIT 50
-            """, [.init(userID)] + Self.decidingRoles.parameters) { Content.Line(organization: $0.text(0), connectionID: $0.int(1), connection: $0.text(2), waiting: $0.int(3)) }
+              AND c.org_id IN (SELECT org_id FROM user_roles WHERE user_id = \(p: 1) AND role IN \(Self.decidingRoles))
+            ORDER BY \(caseless: "o.name"), c.pending_requests DESC, \(caseless: "c.name"), c.id LIMIT 50
+            """, [.init(userID)]) { Content.Line(organization: $0.text(0), connectionID: $0.int(1), connection: $0.text(2), waiting: $0.int(3)) }
         guard !lines.isEmpty else { return nil }
         let token = Secret.generate()
         try database.transaction(locking: [.user(userID)]) {
-            try database.run("INSERT INTO unsubscribe_links (token_hash, user_id) VALUES (?1, ?2)", [.text(Secret.hash(token)), .init(userID)])
+            try database.run("INSERT INTO unsubscribe_links (token_hash, user_id) VALUES (\(p: 1), \(p: 2))", [.text(Secret.hash(token)), .init(userID)])
         }
         return Content(lines: lines, unsubscribeToken: token)
     }

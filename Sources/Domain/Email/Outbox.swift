@@ -61,7 +61,7 @@ public struct Outbox {
 
         /// The wait after the `attempts`-th failed attempt.
         public func delay(afterAttempt attempts: Int) -> TimeInterval {
-            min(3600, firstDelay * pow(2, Double(max(0, attempts - 1))))
+            Backoff(first: firstDelay, ceiling: 3600).delay(after: attempts)
         }
     }
 
@@ -70,12 +70,12 @@ public struct Outbox {
     @discardableResult
     public func enqueue(_ kind: EmailKind, to recipient: String, organizationID: Int?, userID: Int? = nil, membershipID: Int? = nil,
                         payload: [String: String], due: Date = Date()) throws -> Int {
-        let json = try Self.encode(payload)
+        let json = JSON.text(of: payload)
         let key = Secret.generate()
         let now = DateText.now()
         return try database.insertReturningID("""
             INSERT INTO outbox (kind, org_id, user_id, membership_id, recipient, payload, message_key, due_at, created_at)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            VALUES (\(p: 1), \(p: 2), \(p: 3), \(p: 4), \(p: 5), \(p: 6), \(p: 7), \(p: 8), \(p: 9))
             """, [.text(kind.rawValue), organizationID.map { .init($0) } ?? .null, userID.map { .init($0) } ?? .null,
                   membershipID.map { .init($0) } ?? .null, .text(recipient), .text(json), .text(key), .text(DateText.store(due)), .text(now)])
     }
@@ -89,7 +89,7 @@ public struct Outbox {
             guard try lease.renew(now: now) else { return [] }
             let items = try database.query("""
                 SELECT id, kind, recipient, org_id, user_id, payload, message_key, attempts + 1, created_at FROM outbox
-                WHERE state = 'queued' AND due_at <= ?1 ORDER BY due_at, id LIMIT ?2
+                WHERE state = 'queued' AND due_at <= \(p: 1) ORDER BY due_at, id LIMIT \(p: 2)
                 """, [.text(DateText.store(now)), .init(limit)]) { row in
                 OutboxItem(id: row.int(0), kind: try row.decode(EmailKind.self, 1, table: "outbox", key: "id \(row.int(0))"),
                            recipient: row.text(2), organizationID: row.isNull(3) ? nil : row.int(3), userID: row.isNull(4) ? nil : row.int(4),
@@ -97,14 +97,10 @@ public struct Outbox {
             }
             try database.run("""
                 UPDATE outbox SET state = 'sending', attempts = attempts + 1
-                WHERE id IN (SELECT value FROM json_each(?1))
+                WHERE id IN (\(ids: 1))
                 """, [.idList(items.map(\.id))])
             return items
         }
-    }
-
-    static func encode(_ payload: [String: String]) throws -> String {
-        String(decoding: try JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys]), as: UTF8.self)
     }
 
     /// The payload's keys that hold the secrets of its links: gone once the email is sent or skipped,
@@ -112,7 +108,7 @@ public struct Outbox {
     static let linkSecrets: Set<String> = ["statusToken", "confirmToken", UserInvitations.tokenKey]
 
     static func decode(_ json: String) -> [String: String] {
-        (try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String]) ?? [:]
+        JSON.strings(json) ?? [:]
     }
 
     /// What became of one attempt.
@@ -133,22 +129,22 @@ public struct Outbox {
         try database.transaction(locking: [OutboxLease.key]) {
             _ = try lease.renew(now: now)
             let id = SQLValue.init(item.id)
-            let withoutLinks = SQLValue.text(try Self.encode(item.payload.filter { !Self.linkSecrets.contains($0.key) }))
+            let withoutLinks = SQLValue.text(JSON.text(of: item.payload.filter { !Self.linkSecrets.contains($0.key) }))
             switch outcome {
             case .sent:
-                try database.run("UPDATE outbox SET state = 'sent', sent_at = ?2, last_error = NULL, payload = ?3 WHERE id = ?1",
+                try database.run("UPDATE outbox SET state = 'sent', sent_at = \(p: 2), last_error = NULL, payload = \(p: 3) WHERE id = \(p: 1)",
                                  [id, .text(DateText.store(now)), withoutLinks])
             case .skipped(let reason):
-                try database.run("UPDATE outbox SET state = 'skipped', last_error = ?2, payload = ?3 WHERE id = ?1",
+                try database.run("UPDATE outbox SET state = 'skipped', last_error = \(p: 2), payload = \(p: 3) WHERE id = \(p: 1)",
                                  [id, .text(Self.errorText(reason)), withoutLinks])
             case .temporaryFailure(let error) where item.attempts < policy.maximumAttempts:
-                try database.run("UPDATE outbox SET state = 'queued', due_at = ?2, last_error = ?3 WHERE id = ?1",
+                try database.run("UPDATE outbox SET state = 'queued', due_at = \(p: 2), last_error = \(p: 3) WHERE id = \(p: 1)",
                                  [id, .text(DateText.store(now.addingTimeInterval(policy.delay(afterAttempt: item.attempts)))),
                                   .text(Self.errorText(error))])
             case .temporaryFailure(let error), .permanentFailure(let error):
-                try database.run("UPDATE outbox SET state = 'failed', last_error = ?2 WHERE id = ?1", [id, .text(Self.errorText(error))])
+                try database.run("UPDATE outbox SET state = 'failed', last_error = \(p: 2) WHERE id = \(p: 1)", [id, .text(Self.errorText(error))])
             case .untried:
-                try database.run("UPDATE outbox SET state = 'queued', attempts = max(0, attempts - 1) WHERE id = ?1 AND state = 'sending'", [id])
+                try database.run("UPDATE outbox SET state = 'queued', attempts = \(.greatest("0", "attempts - 1")) WHERE id = \(p: 1) AND state = 'sending'", [id])
             }
         }
     }
@@ -167,15 +163,15 @@ public struct Outbox {
     public func prune(now: Date = Date()) throws -> Int {
         try database.transaction(locking: []) {
             let cutoff = SQLValue.text(DateText.store(now.addingTimeInterval(-Self.keptFor)))
-            let count = try database.scalarInt("SELECT count(*) FROM outbox WHERE state IN ('sent', 'skipped') AND created_at < ?1", [cutoff])
-            try database.run("DELETE FROM outbox WHERE state IN ('sent', 'skipped') AND created_at < ?1", [cutoff])
+            let count = try database.scalarInt("SELECT count(*) FROM outbox WHERE state IN ('sent', 'skipped') AND created_at < \(p: 1)", [cutoff])
+            try database.run("DELETE FROM outbox WHERE state IN ('sent', 'skipped') AND created_at < \(p: 1)", [cutoff])
             return count
         }
     }
 
     /// Whether an email is due: read without a write lock, before claiming.
     public func hasDue(now: Date = Date()) throws -> Bool {
-        try database.scalarInt("SELECT count(*) FROM (SELECT 1 FROM outbox WHERE state = 'queued' AND due_at <= ?1 LIMIT 1) AS due",
+        try database.scalarInt("SELECT count(*) FROM (SELECT 1 FROM outbox WHERE state = 'queued' AND due_at <= \(p: 1) LIMIT 1) AS due",
                                [.text(DateText.store(now))]) > 0
     }
 
@@ -193,9 +189,9 @@ public struct Outbox {
     }
 
     /// Emails of the given organizations, and digests to their members.
-    static let scope = """
-        (o.org_id IN (SELECT value FROM json_each(?1))
-         OR o.user_id IN (SELECT user_id FROM user_roles WHERE org_id IN (SELECT value FROM json_each(?1))))
+    static let scope: SQLFragment = """
+        (o.org_id IN (\(ids: 1))
+         OR o.user_id IN (SELECT user_id FROM user_roles WHERE org_id IN (\(ids: 1))))
         """
 
     public func summary(organizations: [Int]) throws -> Summary {
@@ -223,7 +219,7 @@ public struct Outbox {
     public func failures(organizations: [Int], limit: Int = 100) throws -> [Failure] {
         try database.query("""
             SELECT o.created_at, o.kind, o.recipient, o.attempts, coalesce(o.last_error, ''), o.id FROM outbox o
-            WHERE o.state = 'failed' AND \(Self.scope) ORDER BY o.id DESC LIMIT ?2
+            WHERE o.state = 'failed' AND \(Self.scope) ORDER BY o.id DESC LIMIT \(p: 2)
             """, [.idList(organizations), .init(limit)]) {
             Failure(createdAt: $0.text(0), kind: try $0.decode(EmailKind.self, 1, table: "outbox", key: "id \($0.int(5))"),
                     recipient: $0.text(2), attempts: $0.int(3), error: $0.text(4))
@@ -237,7 +233,7 @@ public struct Outbox {
         return try database.transaction(locking: []) {
             let failed = try database.query("SELECT o.id, o.org_id FROM outbox o WHERE o.state = 'failed' AND \(Self.scope)",
                                             [.idList(organizations)]) { (id: $0.int(0), org: $0.isNull(1) ? nil : Optional($0.int(1))) }
-            try database.run("UPDATE outbox SET state = 'queued', attempts = 0, due_at = ?2 WHERE id IN (SELECT value FROM json_each(?1))",
+            try database.run("UPDATE outbox SET state = 'queued', attempts = 0, due_at = \(p: 2) WHERE id IN (\(ids: 1))",
                              [.idList(failed.map(\.id)), .text(DateText.now())])
             // A digest belongs to no organization: it is counted under the Admin's first.
             let byOrganization = Dictionary(grouping: failed) { $0.org.flatMap { organizations.contains($0) ? $0 : nil } ?? organizations[0] }

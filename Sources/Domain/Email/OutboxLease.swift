@@ -37,7 +37,7 @@ public struct OutboxLease {
         let current = try self.current()
         if let current, current.holder != holder, current.expires > now { return false }
         try database.run("""
-            INSERT INTO outbox_lease (id, holder, expires_at) VALUES (1, ?1, ?2)
+            INSERT INTO outbox_lease (id, holder, expires_at) VALUES (1, \(p: 1), \(p: 2))
             ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
             """, [.text(holder), .text(DateText.store(now.addingTimeInterval(duration)))])
         if current?.holder != holder {
@@ -55,7 +55,7 @@ public struct OutboxLease {
     /// Gives the lease up (when the process stops), so another process takes over at once.
     public func release() throws {
         try database.transaction(locking: [Self.key]) {
-            try database.run("DELETE FROM outbox_lease WHERE id = 1 AND holder = ?1", [.text(holder)])
+            try database.run("DELETE FROM outbox_lease WHERE id = 1 AND holder = \(p: 1)", [.text(holder)])
         }
     }
 }

@@ -52,7 +52,7 @@ final class PostgresConnection {
     private func configureSession() throws {
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
         try execute("SET statement_timeout = \(statementTimeoutMilliseconds); SET lock_timeout = \(lockTimeoutMilliseconds); "
-                    + "SET client_encoding = 'UTF8'; SET standard_conforming_strings = on")
+                    + "SET client_encoding = 'UTF8'; SET standard_conforming_strings = on", resendable: true)
     }
 
     /// Opens the connection again if the server dropped it; unavailable if the server cannot be reached.
@@ -62,7 +62,7 @@ final class PostgresConnection {
     }
 
     private func reconnect() throws {
-        if let last = lastFailedReconnect, ContinuousClock.now - last < Self.reconnectPause {
+        if let last = lastFailedReconnect, ContinuousClock.now - last < .seconds(Self.reconnectPause.delay(after: failedReconnects)) {
             throw StorageError(postgresState: "08001", message: "PostgreSQL at \(location) could not be reached a moment ago", sql: nil)
         }
         isStreaming = false
@@ -72,22 +72,27 @@ final class PostgresConnection {
         PQreset(handle)
         guard PQstatus(handle) == CONNECTION_OK else {
             lastFailedReconnect = ContinuousClock.now
+            failedReconnects += 1
             throw StorageError(postgresState: "08001", message: "PostgreSQL at \(location) cannot be reached: " + serverMessage(), sql: nil)
         }
+        failedReconnects = 0
         try configureSession()
     }
 
     /// While the server cannot be reached, requests fail at once instead of each waiting for a
     /// connection attempt (up to connect_timeout against an address that does not answer).
     private var lastFailedReconnect: ContinuousClock.Instant?
-    static let reconnectPause: Duration = .milliseconds(500)
+    private var failedReconnects = 0
+    /// Half a second after each failed attempt, flat: a server back up is found within it.
+    static let reconnectPause = Backoff(first: 0.5, ceiling: 0.5)
 
     var isBroken: Bool { PQstatus(handle) != CONNECTION_OK }
 
-    /// Runs statements without parameters (schema, settings, BEGIN/COMMIT).
-    func execute(_ sql: String) throws {
+    /// Runs statements without parameters (schema, settings, BEGIN/COMMIT). `resendable`: they
+    /// change nothing if they fail on a lost connection (settings, BEGIN), so they are sent again.
+    func execute(_ sql: String, resendable: Bool = false) throws {
         try finishStreaming()
-        let retryable = !inTransaction && Self.isRetryable(sql)
+        let retryable = !inTransaction && resendable
         if retryable { try reconnectIfBroken() }
         var result = PQexec(handle, sql)
         if retryable, lostConnection(result) {
@@ -97,13 +102,14 @@ final class PostgresConnection {
         }
         defer { PQclear(result) }
         try check(result, sql: sql)
-        if !Self.isRead(sql) { writes += 1 }
+        if !resendable { writes += 1 }
     }
 
-    /// Runs one statement and keeps its whole result (`PostgresRows` reads it).
-    func query(_ sql: String, _ parameters: [SQLValue]) throws -> OpaquePointer {
+    /// Runs one statement and keeps its whole result (`PostgresRows` reads it). `resendable`: a read,
+    /// sent again on a new connection if the old one was lost.
+    func query(_ sql: String, _ parameters: [SQLValue], resendable: Bool) throws -> OpaquePointer {
         try finishStreaming()
-        let retryable = !inTransaction && Self.isRead(sql)
+        let retryable = !inTransaction && resendable
         if retryable { try reconnectIfBroken() }
         var result = send(sql, parameters) { handle, count, types, values, lengths, formats in
             PQexecParams(handle, sql, count, types, values, lengths, formats, 0)
@@ -121,7 +127,7 @@ final class PostgresConnection {
             PQclear(result)
             throw error
         }
-        if !Self.isRead(sql) { writes += 1 }
+        if !resendable { writes += 1 }
         return result!
     }
 
@@ -130,12 +136,12 @@ final class PostgresConnection {
     func startStreaming(_ sql: String, _ parameters: [SQLValue], rows: PostgresRows) throws {
         try finishStreaming()
         if !inTransaction { try reconnectIfBroken() }
-        try execute("SET statement_timeout = 0")
+        try execute("SET statement_timeout = 0", resendable: true)
         let sent = send(sql, parameters) { handle, count, types, values, lengths, formats in
             PQsendQueryParams(handle, sql, count, types, values, lengths, formats, 0)
         }
         guard sent == 1 else {
-            try? execute("SET statement_timeout = \(statementTimeoutMilliseconds)")
+            try? execute("SET statement_timeout = \(statementTimeoutMilliseconds)", resendable: true)
             throw connectionError(sql: sql)
         }
         PQsetSingleRowMode(handle)
@@ -160,7 +166,7 @@ final class PostgresConnection {
             PQfreeCancel(token)
         }
         while let result = PQgetResult(handle) { PQclear(result) }
-        if !isBroken { try execute("SET statement_timeout = \(statementTimeoutMilliseconds)") }
+        if !isBroken { try execute("SET statement_timeout = \(statementTimeoutMilliseconds)", resendable: true) }
     }
 
     /// Binds parameters in binary format with their types: integers as int8, reals as float8, text
@@ -255,15 +261,6 @@ final class PostgresConnection {
         let status = PQresultStatus(result)
         return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_SINGLE_TUPLE
     }
-
-    /// Statements that change nothing, safe to send again on a new connection.
-    static func isRead(_ sql: String) -> Bool {
-        let start = sql.drop { $0 == " " || $0 == "\n" }.prefix(7).uppercased()
-        return start.hasPrefix("SELECT") || start.hasPrefix("SET ") || start.hasPrefix("SHOW")
-    }
-
-    /// A read, or a BEGIN: nothing was done if it failed on a broken connection.
-    static func isRetryable(_ sql: String) -> Bool { isRead(sql) || sql.uppercased().hasPrefix("BEGIN") }
 
     /// libpq's message, first line, with the URI's password taken out (libpq quotes a malformed URI).
     private func serverMessage() -> String {

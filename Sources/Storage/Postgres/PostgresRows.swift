@@ -1,13 +1,15 @@
 import CPostgres
 import Foundation
 
-/// The PostgreSQL side of a `Statement`: its translated SQL, its bound values, and the rows of the
+/// The PostgreSQL side of a `Statement`: its SQL, its bound values, and the rows of the
 /// current execution: a whole result, or one row at a time when it streams.
 final class PostgresRows {
     private weak var connection: PostgresConnection?
     let sql: String
     /// Whole-table reads (exports): rows one at a time, without the statement timeout.
     let streams: Bool
+    /// A read, sent again on a new connection if the old one was lost.
+    let resendable: Bool
     var parameters: [SQLValue] = []
     private var result: OpaquePointer?
     private var row: Int32 = -1
@@ -16,10 +18,11 @@ final class PostgresRows {
     /// Another statement ended this one before its last row: reading on would miss rows.
     private var detached = false
 
-    init(connection: PostgresConnection, sql: String, streams: Bool) {
+    init(connection: PostgresConnection, sql: String, streams: Bool, resendable: Bool) {
         self.connection = connection
         self.sql = sql
         self.streams = streams
+        self.resendable = resendable
     }
 
     deinit {
@@ -41,7 +44,7 @@ final class PostgresRows {
             if streams {
                 try connection.startStreaming(sql, parameters, rows: self)
             } else {
-                result = try connection.query(sql, parameters)
+                result = try connection.query(sql, parameters, resendable: resendable)
                 row = -1
             }
         }

@@ -1,14 +1,15 @@
-/// The schema on PostgreSQL: the same tables, allowed values and counters as SQLite's migrations
-/// 1 to 9, written once for PostgreSQL (an installation there starts at version 9). A later
-/// change is a new migration in both lists, at the same version.
+/// PostgreSQL's migrations: the frozen baseline of SQLite's migrations 1 to 9 (an installation
+/// made before the schema description started there) and the later steps, at the same versions as
+/// SQLite's. A new installation is made from `Schema.current` instead; a later change is a new
+/// migration in both lists and an edit of that description.
 ///
 /// What differs, and why:
 /// - Text is `COLLATE "C"`: sorted and compared by bytes, as SQLite's BINARY does, whatever the
 ///   database's locale. NOCASE (ASCII letters only) is `lower()` under that collation, which
 ///   folds ASCII letters only too; its unique indexes are on `lower(...)`.
-/// - The functions of SQLite the shared SQL uses are defined here (`instr`, `fold`, `hex`,
-///   `json_each` of an id list, SQLite's `substr`); `PostgresDialect` renames the two whose
-///   names PostgreSQL already uses (`char`, `substr`).
+/// - Until migration 12 the functions of SQLite the shared SQL used were defined here (`instr`,
+///   `hex`, `json_each` of an id list, SQLite's `substr`); `SQLDialect` now spells each for its
+///   database, and `fold` and `sha256_hex` remain.
 /// - Contains is answered by `pg_trgm` GIN indexes on the folded text instead of FTS5.
 /// - The membership counters are one PL/pgSQL trigger.
 public enum PostgresSchema {
@@ -16,7 +17,32 @@ public enum PostgresSchema {
         Migration(version: 9, name: "the schema of SQLite's migrations 1 to 9", sql: baseline),
         Migration(version: 10, name: "secrets stored as hashes, user invitations", sql: hashedSecrets),
         Migration(version: 11, name: "API tokens' call allowance", sql: apiCallAllowance),
+        Migration(version: 12, name: "rate windows: counters per subject and minute", sql: rateWindows),
     ]
+
+    /// SQLite's migration 12 (read its comments there).
+    static let rateWindows = """
+    CREATE TABLE rate_windows (
+        subject             text COLLATE "C" NOT NULL,
+        bucket              bigint NOT NULL,
+        events              integer NOT NULL CHECK (events >= 1),
+        expires_at          bigint NOT NULL,
+        last_at             bigint NOT NULL,
+        PRIMARY KEY (subject, bucket)
+    );
+    CREATE INDEX rate_windows_expires_at ON rate_windows (expires_at);
+    INSERT INTO rate_windows (subject, bucket, events, expires_at, last_at)
+        SELECT subject, at / 60, count(*), min(at) + 600, max(at)
+        FROM (SELECT subject, extract(epoch FROM at::timestamptz)::bigint AS at FROM rate_events) AS moved GROUP BY subject, at / 60;
+    INSERT INTO rate_windows (subject, bucket, events, expires_at, last_at)
+        SELECT subject, at / 60, count(*), min(at) + 900, max(at)
+        FROM (SELECT subject, extract(epoch FROM at::timestamptz)::bigint AS at FROM sign_in_failures) AS moved GROUP BY subject, at / 60;
+    DROP TABLE rate_events;
+    DROP TABLE sign_in_failures;
+    -- SQLite's functions the shared SQL once needed here: each dialect now spells its own.
+    DROP FUNCTION instr(text, text), instr(bigint, text), sqlite_substr(text, integer), sqlite_substr(bigint, integer),
+        sqlite_substr(text, integer, integer), hex(bytea), json_each(text);
+    """
 
     /// SQLite's migration 10 (read its comments there).
     static let hashedSecrets = #"""
@@ -368,11 +394,6 @@ public enum PostgresSchema {
     );
     """#
 
-    /// The tables in an order that copies parents before their children.
-    public static let tablesInCopyOrder = [
-        "organizations", "users", "connections", "connection_benefits", "connection_questions", "connection_email_domains",
-        "drivers", "memberships", "membership_answers", "user_roles", "audit_log", "sessions", "sign_in_failures",
-        "user_preferences", "known_devices", "rate_events", "spent_form_tokens", "api_tokens", "installation_secrets",
-        "outbox", "outbox_lease", "email_confirmations", "digest_settings", "status_links", "unsubscribe_links", "user_invitations",
-    ]
+    /// The tables in an order that copies parents before their children: the schema description's.
+    public static var tablesInCopyOrder: [String] { Schema.current.tableNames }
 }

@@ -32,6 +32,16 @@ struct Template: Sendable {
         try parser.parse(into: &self, until: nil)
     }
 
+    /// The partials and parents it names ({{> name}}, {{<name}}), which must be loaded beside it.
+    var includes: [String] {
+        operations.compactMap { operation in
+            switch operation {
+            case .partial(let name), .parent(let name, _): return names[name]
+            default: return nil
+            }
+        }
+    }
+
     fileprivate mutating func intern(_ dotted: String) -> Int {
         let parts = dotted == "." ? ["."] : dotted.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         if let index = names.indices.first(where: { names[$0] == parts[0] && paths[$0] == Array(parts.dropFirst()) }) {

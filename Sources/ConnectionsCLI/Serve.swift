@@ -5,8 +5,10 @@ import Foundation
 import Storage
 import Web
 
-struct Serve: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Serve the console over FastCGI (behind nginx).")
+public struct Serve: ParsableCommand {
+    public static let configuration = CommandConfiguration(abstract: "Serve the console over FastCGI (behind nginx).")
+
+    public init() {}
 
     @OptionGroup var database: DatabaseOption
 
@@ -91,14 +93,11 @@ struct Serve: ParsableCommand {
     @Option(help: "Email invites an organization may send in 24 hours.")
     var emailInvitesPerDay = EmailInvites.perOrganizationPerDay
 
-    @Flag(help: .hidden)
-    var testRoutes = false
-
     /// For scripts/bench-writes only: commits that can be lost on power failure, to measure what FULL costs.
     @Flag(help: .hidden)
     var benchmarkSynchronousNormal = false
 
-    func validate() throws {
+    public func validate() throws {
         guard UInt32(socketMode, radix: 8) != nil else { throw ValidationError("--socket-mode must be octal, like 660") }
         guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be from 1 to 256") }
         guard (1...10_000_000).contains(joinRequestsPerAddress), (1...10_000_000).contains(joinRequestsPerConnection) else {
@@ -149,11 +148,18 @@ struct Serve: ParsableCommand {
         }
     }
 
-    func run() throws {
+    public func run() throws {
+        try run(testHooks: nil)
+    }
+
+    /// Serves, with the test build's hooks when given (`connections-test serve --test-routes`).
+    public func run(testHooks: (any TestHooks)?) throws {
+        // Every template is checked before anything is changed: a missing one refuses the start.
+        let views = try Views(directory: views)
         // Migrate once, before any worker opens the file.
         try Migrator().migrate(database.open())
-        var web = WebConfiguration(database: database.location, views: try Views(directory: views),
-                                   publicBaseURL: publicBaseURL, publicDirectory: publicDirectory, testRoutes: testRoutes,
+        var web = WebConfiguration(database: database.location, views: views,
+                                   publicBaseURL: publicBaseURL, publicDirectory: publicDirectory, testHooks: testHooks,
                                    busyTimeoutMilliseconds: Int32(busyTimeoutMs), exportsPerProcess: exportsPerProcess,
                                    exportsPerUser: exportsPerUser,
                                    // Half the workers at most wait for another writer's lock; the others keep serving reads.

@@ -41,7 +41,7 @@ struct CreateUser: ParsableCommand {
                 let accounts = Accounts(database: db)
                 let user = try accounts.createUser(email: email, name: name, password: password)
                 for id in ids {
-                    guard try db.scalarInt("SELECT count(*) FROM organizations WHERE id = ?1", [.init(id)]) == 1 else {
+                    guard try db.scalarInt("SELECT count(*) FROM organizations WHERE id = \(p: 1)", [.init(id)]) == 1 else {
                         throw ValidationError("there is no organization with Org ID \(id)")
                     }
                     try accounts.setRole(userID: user, organizationID: id, role: role)

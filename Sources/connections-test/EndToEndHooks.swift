@@ -1,22 +1,24 @@
-import Foundation
 import Domain
 import FastCGI
+import Foundation
 import Storage
+import Web
 
-/// Served only with `serve --test-routes`: lets the end-to-end tests hold a request
-/// open (graceful shutdown), make a handler throw (the 500 path) and stream a body.
-enum TestRoutes {
+/// The end-to-end tests' hooks (`serve --test-routes` of this test build only): hold a request
+/// open (graceful shutdown), make a handler throw (the 500 path), stream a body, hold a write
+/// open, and bend an export (fail it, slow it, lower Excel's row limit).
+struct EndToEndHooks: TestHooks {
     struct DeliberateFailure: Error {}
 
-    static func respond(to request: Request, action: String) throws -> Response {
-        switch action {
-        case "sleep":
+    func respond(to request: Request, action: String, database: Database) throws -> Response {
+        switch (request.method, action) {
+        case ("GET", "sleep"), ("HEAD", "sleep"):
             let milliseconds = RequestNumber.parse(request.queryValue("ms"), in: 0...30_000) ?? 1000
             Thread.sleep(forTimeInterval: Double(milliseconds) / 1000)
             return Response(contentType: "text/plain; charset=utf-8", body: "slept \(milliseconds) ms\n")
-        case "fail":
+        case ("GET", "fail"), ("HEAD", "fail"):
             throw DeliberateFailure()
-        case "stream":
+        case ("GET", "stream"), ("HEAD", "stream"):
             // Chunks with pauses: the client must see the first before the last is written.
             let chunks = RequestNumber.parse(request.queryValue("chunks"), in: 0...1000) ?? 5
             return Response(headers: [("Content-Type", "text/plain; charset=utf-8")], body: .stream { out in
@@ -26,6 +28,8 @@ enum TestRoutes {
                     Thread.sleep(forTimeInterval: 0.2)
                 }
             })
+        case ("POST", "slow-write"):
+            return try slowWrite(request, database: database)
         default:
             throw UserError.notFound("No such test route.")
         }
@@ -33,15 +37,23 @@ enum TestRoutes {
 
     /// POST /_test/slow-write?ms=…&mark=…: one transaction that writes a row, waits, then commits,
     /// so a test can kill the process in the middle and see that nothing of it stays.
-    static func slowWrite(_ request: Request, database: Database) throws -> Response {
+    func slowWrite(_ request: Request, database: Database) throws -> Response {
         let milliseconds = RequestNumber.parse(request.queryValue("ms"), in: 0...30_000) ?? 1000
         let mark = String((request.queryValue("mark") ?? "slow write").prefix(100))
         try database.transaction(locking: []) {
-            try database.run("INSERT INTO audit_log (at, actor, action, subject) VALUES (?1, 'test', 'Slow write', ?2)",
+            try database.run("INSERT INTO audit_log (at, actor, action, subject) VALUES (\(p: 1), 'test', 'Slow write', \(p: 2))",
                              [.text(DateText.now()), .text(mark)])
             Log.info("slow write \(mark) in process \(getpid())")
             Thread.sleep(forTimeInterval: Double(milliseconds) / 1000)
         }
         return Response(contentType: "text/plain; charset=utf-8", body: "written \(mark)\n")
+    }
+
+    /// Sent in the export's form or in the page's query.
+    func exportKnobs(_ request: Request) -> ExportKnobs {
+        let value = { (name: String) in request.formValue(name) ?? request.queryValue(name) }
+        return ExportKnobs(failAfter: RequestNumber.parse(value("_fail_after"), in: RequestNumber.smallCounts),
+                           pausePer1000Rows: RequestNumber.parse(value("_pause_ms_per_1000_rows"), in: 0...10_000),
+                           xlsxRowLimit: RequestNumber.parse(value("_xlsx_row_limit"), in: RequestNumber.smallCounts))
     }
 }

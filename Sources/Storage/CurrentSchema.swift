@@ -1,0 +1,371 @@
+private typealias Table = SchemaDescription.Table
+private typealias Column = SchemaDescription.Column
+private typealias Check = SchemaDescription.Check
+private typealias ForeignKey = SchemaDescription.ForeignKey
+private typealias Index = SchemaDescription.Index
+private typealias Piece = SchemaDescription.Piece
+
+/// A one-line text (no line break), in each database's spelling.
+private func oneLine(_ column: String, _ rest: String) -> Check {
+    Check(sqlite: "\(rest) AND instr(\(column), char(10)) = 0", postgres: "\(rest) AND strpos(\(column), chr(10)) = 0")
+}
+private let emailShape = Check(sqlite: "length(email) BETWEEN 3 AND 254 AND email GLOB '?*@?*'",
+                               postgres: "length(email) BETWEEN 3 AND 254 AND email LIKE '_%@_%'")
+private func json(_ column: String) -> Check { Check(sqlite: "json_valid(\(column))", postgres: "\(column)::jsonb IS NOT NULL") }
+private func nameLength(_ column: String, _ most: Int) -> Check { Check("length(trim(\(column))) BETWEEN 1 AND \(most)") }
+private let roles = Check("role IN ('Admin', 'Connections officer', 'Viewer')")
+private let tokenHash = Check("length(token_hash) = 64")
+
+extension Schema {
+    /// The schema as of the latest migration (read each table's story in the migration that made
+    /// or changed it). A new table or column goes here *and* into a new migration on each database
+    /// (`Schema.migrations`, `PostgresSchema.migrations`); `SchemaDescriptionTests` fails until the
+    /// migrated databases and this description agree, and `FrozenMigrationsTests` records both.
+    public static let current = SchemaDescription(version: 12, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
+}
+
+private let currentTables: [Table] = [
+    Table("organizations", primaryKey: ["id"], [
+        Column("id", .integer, identity: true),
+        Column("name", .text, notNull: .both, unique: .both, check: nameLength("name", 200)),
+        Column("name_for_drivers", .text, notNull: .both, check: nameLength("name_for_drivers", 200)),
+        Column("created_at", .text, notNull: .both),
+    ]),
+    Table("users", primaryKey: ["id"], [
+        Column("id", .integer, identity: true),
+        Column("email", .text, notNull: .both, unique: .sqlite, caseless: true, check: emailShape),
+        Column("name", .text, notNull: .both, check: nameLength("name", 200)),
+        Column("password_hash", .text, notNull: .both),
+        Column("created_at", .text, notNull: .both),
+    ]),
+    Table("connections", primaryKey: ["id"], [
+        Column("id", .integer, identity: true),
+        Column("org_id", .integer, notNull: .both, references: ForeignKey("organizations")),
+        Column("name", .text, notNull: .both, check: oneLine("name", "length(trim(name)) BETWEEN 1 AND 100")),
+        Column("status", .text, notNull: .both, check: Check("status IN ('Enabled', 'Disabled')")),
+        Column("connection_type", .text, notNull: .both,
+               check: Check("connection_type IN ('Standard', 'MFHS Personal Charging Connection', 'Leasing Company')")),
+        Column("approval_type", .text, notNull: .both,
+               check: Check("approval_type IN ('Automatically approve all', 'Automatically approve by email domain', 'Manually approve')")),
+        Column("visibility", .text, notNull: .both, check: Check("visibility IN ('Public', 'Private')")),
+        Column("search_code", .text, notNull: .both,
+               check: Check("length(search_code) BETWEEN 6 AND 12 AND ltrim(search_code, 'ABCDEFGHJKMNPQRSTUVWXYZ23456789') = ''")),
+        Column("invite_token", .text, notNull: .both, check: Check("length(invite_token) >= 22 AND "
+               + "ltrim(invite_token, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_') = ''")),
+        Column("connected_drivers", .integer, notNull: .both, default: "0", check: Check("connected_drivers >= 0")),
+        Column("pending_requests", .integer, notNull: .both, default: "0", check: Check("pending_requests >= 0")),
+        Column("benefits_list", .text, notNull: .both, default: "''"),
+        Column("questions_list", .text, notNull: .both, default: "''"),
+        Column("version", .integer, notNull: .both, default: "1", check: Check("version >= 1")),
+        Column("created_at", .text, notNull: .both),
+        Column("updated_at", .text, notNull: .both),
+    ]),
+    Table("connection_benefits", primaryKey: ["connection_id", "kind"], withoutRowID: true,
+          checks: [Check("(kind = 'Discounted charging') = (discount_percent IS NOT NULL)")], [
+        Column("connection_id", .integer, notNull: .both, references: ForeignKey("connections", onDelete: .cascade)),
+        Column("position", .integer, notNull: .both, check: Check("position >= 0")),
+        Column("kind", .text, notNull: .both, check: Check("kind IN ('Free charging', 'Discounted charging', 'Access to restricted stations', "
+               + "'Reserved hours', 'Home charging reimbursement', 'Public charging')")),
+        Column("discount_percent", .integer, check: Check("discount_percent BETWEEN 1 AND 100")),
+    ]),
+    Table("connection_questions", primaryKey: ["connection_id", "position"], withoutRowID: true, [
+        Column("connection_id", .integer, notNull: .both, references: ForeignKey("connections", onDelete: .cascade)),
+        Column("position", .integer, notNull: .both, check: Check("position >= 0")),
+        Column("prompt", .text, notNull: .both, check: oneLine("prompt", "length(trim(prompt)) BETWEEN 1 AND 120")),
+    ]),
+    Table("connection_email_domains", primaryKey: ["connection_id", "domain"], withoutRowID: true, [
+        Column("connection_id", .integer, notNull: .both, references: ForeignKey("connections", onDelete: .cascade)),
+        Column("domain", .text, notNull: .both, check: Check(
+            sqlite: "domain = lower(domain) AND length(domain) BETWEEN 3 AND 253 AND instr(domain, '.') > 1 "
+                + "AND ltrim(domain, 'abcdefghijklmnopqrstuvwxyz0123456789.-') = ''",
+            postgres: "domain = lower(domain) AND length(domain) BETWEEN 3 AND 253 AND strpos(domain, '.') > 1 "
+                + "AND ltrim(domain, 'abcdefghijklmnopqrstuvwxyz0123456789.-') = ''")),
+    ]),
+    Table("drivers", primaryKey: ["id"], [
+        Column("id", .integer, identity: true),
+        Column("name", .text, notNull: .both, check: nameLength("name", 200)),
+        Column("email", .text, notNull: .both, caseless: true, check: emailShape),
+        Column("created_at", .text, notNull: .both),
+    ]),
+    Table("memberships", primaryKey: ["id"], checks: [Check("state <> 'Denied' OR denial_reason IS NOT NULL")], [
+        Column("id", .integer, identity: true),
+        Column("connection_id", .integer, notNull: .both, references: ForeignKey("connections", onDelete: .cascade)),
+        Column("driver_id", .integer, notNull: .both, references: ForeignKey("drivers")),
+        Column("state", .text, notNull: .both, check: Check("state IN ('Pending', 'Connected', 'Denied', 'Removed')")),
+        Column("denial_reason", .text, check: Check("denial_reason IS NULL OR length(denial_reason) <= 500")),
+        Column("requested_at", .text, notNull: .both),
+        Column("decided_at", .text),
+        Column("decided_by_user_id", .integer, references: ForeignKey("users", onDelete: .setNull)),
+        // Added by SQLite's migration 6, which cannot add a NOT NULL column: its triggers keep it so there.
+        Column("driver_name", .text, notNull: .postgres, check: nameLength("driver_name", 200)),
+    ]),
+    Table("membership_answers", primaryKey: ["membership_id", "position"], withoutRowID: true, [
+        Column("membership_id", .integer, notNull: .both, references: ForeignKey("memberships", onDelete: .cascade)),
+        Column("position", .integer, notNull: .both, check: Check("position >= 0")),
+        Column("prompt", .text, notNull: .both),
+        Column("answer", .text, notNull: .both, check: Check("length(trim(answer)) BETWEEN 1 AND 500")),
+    ]),
+    Table("user_roles", primaryKey: ["user_id", "org_id"], withoutRowID: true, [
+        Column("user_id", .integer, notNull: .both, references: ForeignKey("users", onDelete: .cascade)),
+        Column("org_id", .integer, notNull: .both, references: ForeignKey("organizations", onDelete: .cascade)),
+        Column("role", .text, notNull: .both, check: roles),
+    ]),
+    Table("audit_log", primaryKey: ["id"], [
+        Column("id", .integer, identity: true),
+        Column("at", .text, notNull: .both),
+        Column("user_id", .integer, references: ForeignKey("users", onDelete: .setNull)),
+        Column("actor", .text, notNull: .both),
+        Column("org_id", .integer, references: ForeignKey("organizations", onDelete: .setNull)),
+        Column("action", .text, notNull: .both),
+        Column("subject", .text, notNull: .both, default: "''"),
+        Column("details", .text, notNull: .both, default: "'{}'", check: json("details")),
+    ]),
+    Table("sessions", primaryKey: ["token_hash"], withoutRowID: true, [
+        Column("token_hash", .text, check: Check("length(token_hash) >= 43", postgresName: "sessions_token_check")),
+        Column("user_id", .integer, notNull: .both, references: ForeignKey("users", onDelete: .cascade)),
+        Column("csrf_token", .text, notNull: .both, check: Check("length(csrf_token) >= 22")),
+        Column("created_at", .text, notNull: .both),
+        Column("last_seen_at", .text, notNull: .both),
+    ]),
+    Table("user_preferences", primaryKey: ["user_id", "name"], withoutRowID: true, [
+        Column("user_id", .integer, notNull: .both, references: ForeignKey("users", onDelete: .cascade)),
+        Column("name", .text, notNull: .both),
+        Column("value", .text, notNull: .both, check: Check("length(value) <= 2000")),
+    ]),
+    Table("known_devices", primaryKey: ["token_hash", "user_id"], withoutRowID: true, [
+        Column("token_hash", .text, notNull: .both, check: tokenHash),
+        Column("user_id", .integer, notNull: .both, references: ForeignKey("users", onDelete: .cascade)),
+        Column("created_at", .text, notNull: .both),
+        Column("last_used_at", .text, notNull: .both),
+    ]),
+    Table("rate_windows", primaryKey: ["subject", "bucket"], withoutRowID: true, [
+        Column("subject", .text, notNull: .both),
+        Column("bucket", .integer, notNull: .both),
+        Column("events", .integer, postgresType: "integer", notNull: .both, check: Check("events >= 1")),
+        Column("expires_at", .integer, notNull: .both),
+        Column("last_at", .integer, notNull: .both),
+    ]),
+    Table("spent_form_tokens", primaryKey: ["token"], withoutRowID: true, [
+        Column("token", .text, check: Check("length(token) BETWEEN 22 AND 100")),
+        Column("spent_at", .text, notNull: .both),
+    ]),
+    Table("api_tokens", primaryKey: ["id"], [
+        Column("id", .integer, identity: true),
+        Column("user_id", .integer, notNull: .both, references: ForeignKey("users", onDelete: .cascade)),
+        Column("name", .text, notNull: .both, check: oneLine("name", "length(trim(name)) BETWEEN 1 AND 100")),
+        Column("token_hash", .text, notNull: .both, check: tokenHash),
+        Column("created_at", .text, notNull: .both),
+        Column("expires_at", .text),
+        Column("last_used_at", .text),
+        Column("rate_full_at", .integer, notNull: .both, default: "0"),
+        Column("rate_granted", .integer, postgresType: "integer", notNull: .both, default: "0"),
+    ]),
+    Table("installation_secrets", primaryKey: ["name"], withoutRowID: true, [
+        Column("name", .text),
+        Column("value", .blob, notNull: .both, check: Check("length(value) >= 32")),
+    ]),
+    Table("outbox", primaryKey: ["id"], [
+        Column("id", .integer, identity: true),
+        Column("kind", .text, notNull: .both, check: Check("kind IN ('request received', 'request approved', 'request denied', "
+               + "'driver removed', 'email confirmation', 'status link', 'invite', 'digest', 'user invitation')")),
+        Column("org_id", .integer, references: ForeignKey("organizations", onDelete: .setNull)),
+        Column("user_id", .integer, references: ForeignKey("users", onDelete: .cascade)),
+        Column("membership_id", .integer, references: ForeignKey("memberships", onDelete: .setNull)),
+        Column("recipient", .text, notNull: .both, check: Check("length(recipient) BETWEEN 3 AND 254")),
+        Column("payload", .text, notNull: .both, default: "'{}'", check: json("payload")),
+        Column("message_key", .text, notNull: .both, unique: .both, check: Check("length(message_key) >= 22")),
+        Column("state", .text, notNull: .both, default: "'queued'", check: Check("state IN ('queued', 'sending', 'sent', 'failed', 'skipped')")),
+        Column("attempts", .integer, notNull: .both, default: "0", check: Check("attempts >= 0")),
+        Column("due_at", .text, notNull: .both),
+        Column("last_error", .text, check: Check("last_error IS NULL OR length(last_error) <= 500")),
+        Column("created_at", .text, notNull: .both),
+        Column("sent_at", .text),
+    ]),
+    Table("outbox_lease", primaryKey: ["id"], [
+        Column("id", .integer, check: Check("id = 1")),
+        Column("holder", .text, notNull: .both),
+        Column("expires_at", .text, notNull: .both),
+    ]),
+    Table("email_confirmations", primaryKey: ["token_hash"], withoutRowID: true, [
+        Column("token_hash", .text, check: Check("length(token_hash) >= 43", postgresName: "email_confirmations_token_check")),
+        Column("membership_id", .integer, notNull: .both, references: ForeignKey("memberships", onDelete: .cascade)),
+        Column("expires_at", .text, notNull: .both),
+        Column("confirmed_at", .text),
+    ]),
+    Table("digest_settings", primaryKey: ["user_id"], [
+        Column("user_id", .integer, references: ForeignKey("users", onDelete: .cascade)),
+        Column("enabled", .integer, notNull: .both, default: "1", check: Check("enabled IN (0, 1)")),
+        Column("last_due_at", .text),
+    ]),
+    Table("status_links", primaryKey: ["token_hash"], withoutRowID: true, [
+        Column("token_hash", .text, check: tokenHash),
+        Column("membership_id", .integer, notNull: .both, references: ForeignKey("memberships", onDelete: .cascade)),
+    ]),
+    Table("unsubscribe_links", primaryKey: ["token_hash"], withoutRowID: true, [
+        Column("token_hash", .text, check: tokenHash),
+        Column("user_id", .integer, notNull: .both, references: ForeignKey("users", onDelete: .cascade)),
+    ]),
+    Table("user_invitations", primaryKey: ["id"], [
+        Column("id", .integer, identity: true),
+        Column("org_id", .integer, notNull: .both, references: ForeignKey("organizations", onDelete: .cascade)),
+        Column("email", .text, notNull: .both, caseless: true, check: emailShape),
+        Column("role", .text, notNull: .both, check: roles),
+        Column("token_hash", .text, notNull: .both, unique: .both, check: tokenHash),
+        Column("invited_by", .integer, references: ForeignKey("users", onDelete: .setNull)),
+        Column("created_at", .text, notNull: .both),
+        Column("expires_at", .text, notNull: .both),
+    ]),
+]
+
+private let currentIndexes: [Index] = [
+    // SQLite's indexes end with the rowid by themselves; PostgreSQL's name `id` so that the table's
+    // tie-break (ORDER BY column, id) is read from the index in order.
+    Index("users_email", on: "users", [.caselessColumn("email")], unique: true, only: .postgres),
+    Index("connections_org_name", on: "connections", [.column("org_id"), .caseless("name")], unique: true),
+    Index("connections_search_code", on: "connections", [.column("search_code")], unique: true),
+    Index("connections_invite_token", on: "connections", [.column("invite_token")], unique: true),
+    Index("connections_name", on: "connections", [.caseless("name"), .onPostgres("id")]),
+    Index("connections_org", on: "connections", [.column("org_id"), .column("id")], only: .postgres),
+    Index("connections_status", on: "connections", [.column("status")]),
+    Index("connections_connection_type", on: "connections", [.column("connection_type")]),
+    Index("connections_approval_type", on: "connections", [.column("approval_type")]),
+    Index("connections_visibility", on: "connections", [.column("visibility")]),
+    Index("connections_connected_drivers", on: "connections", [.column("connected_drivers"), .onPostgres("id")]),
+    Index("connections_pending_requests", on: "connections", [.column("pending_requests"), .onPostgres("id")]),
+    Index("connections_created_at", on: "connections", [.column("created_at"), .onPostgres("id")]),
+    Index("connections_updated_at", on: "connections", [.column("updated_at"), .onPostgres("id")]),
+    // Contains of three characters or more (SQLite: the FTS5 table `connections_search`).
+    Index("connections_search_name", on: "connections", [.onPostgres("fold(name) gin_trgm_ops")], method: "gin", only: .postgres),
+    Index("connections_search_benefits_list", on: "connections", [.onPostgres("fold(benefits_list) gin_trgm_ops")], method: "gin", only: .postgres),
+    Index("connections_search_questions_list", on: "connections", [.onPostgres("fold(questions_list) gin_trgm_ops")], method: "gin",
+          only: .postgres),
+    Index("drivers_email", on: "drivers", [.caselessColumn("email")], unique: true),
+    Index("memberships_connection_driver", on: "memberships", [.column("connection_id"), .column("driver_id")], unique: true),
+    Index("memberships_driver", on: "memberships", [.column("driver_id")]),
+    Index("memberships_decided_by", on: "memberships", [.column("decided_by_user_id")], where: "decided_by_user_id IS NOT NULL", only: .postgres),
+    Index("memberships_pending", on: "memberships", [.column("connection_id"), .column("requested_at")], where: "state = 'Pending'"),
+    Index("user_roles_org", on: "user_roles", [.column("org_id")]),
+    Index("audit_log_org_at", on: "audit_log", [.column("org_id"), .column("at")]),
+    Index("audit_log_user", on: "audit_log", [.column("user_id")], where: "user_id IS NOT NULL", only: .postgres),
+    Index("sessions_user", on: "sessions", [.column("user_id")]),
+    Index("known_devices_user", on: "known_devices", [.column("user_id")]),
+    Index("rate_windows_expires_at", on: "rate_windows", [.column("expires_at")]),
+    Index("spent_form_tokens_spent_at", on: "spent_form_tokens", [.column("spent_at")]),
+    Index("api_tokens_token_hash", on: "api_tokens", [.column("token_hash")], unique: true),
+    Index("api_tokens_user_name", on: "api_tokens", [.column("user_id"), .caseless("name")], unique: true),
+    Index("outbox_due", on: "outbox", [.column("due_at")], where: "state = 'queued'"),
+    Index("outbox_state_org", on: "outbox", [.column("state"), .column("org_id")]),
+    Index("outbox_org_kind", on: "outbox", [.column("org_id"), .column("kind"), .column("created_at")]),
+    Index("outbox_user", on: "outbox", [.column("user_id")], where: "user_id IS NOT NULL"),
+    Index("outbox_membership", on: "outbox", [.column("membership_id")], where: "membership_id IS NOT NULL"),
+    Index("email_confirmations_membership", on: "email_confirmations", [.column("membership_id")]),
+    Index("status_links_membership", on: "status_links", [.column("membership_id")]),
+    Index("unsubscribe_links_user", on: "unsubscribe_links", [.column("user_id")]),
+    Index("user_invitations_org_email", on: "user_invitations", [.column("org_id"), .caselessColumn("email")], unique: true),
+    Index("user_invitations_email", on: "user_invitations", [.caselessColumn("email")]),
+]
+
+private let currentPieces: [Piece] = sqlitePieces + postgresPieces
+
+/// The texts of SQLite's migrations 1, 3, 6 and 8.
+private let sqlitePieces: [Piece] = [
+    Piece("connections_search", .virtualTable, on: .sqlite, """
+        CREATE VIRTUAL TABLE connections_search USING fts5(name, benefits_list, questions_list, content='connections', content_rowid='rowid',
+            tokenize='trigram', columnsize=0)
+        """),
+    Piece("connections_search_insert", .trigger(table: "connections"), on: .sqlite, """
+        CREATE TRIGGER connections_search_insert AFTER INSERT ON connections BEGIN INSERT INTO connections_search (rowid, name, benefits_list, questions_list) VALUES (NEW.rowid, NEW.name, NEW.benefits_list, NEW.questions_list); END
+        """),
+    Piece("connections_search_delete", .trigger(table: "connections"), on: .sqlite, """
+        CREATE TRIGGER connections_search_delete AFTER DELETE ON connections BEGIN INSERT INTO connections_search (connections_search, rowid, name, benefits_list, questions_list) VALUES ('delete', OLD.rowid, OLD.name, OLD.benefits_list, OLD.questions_list); END
+        """),
+    Piece("connections_search_update", .trigger(table: "connections"), on: .sqlite, """
+        CREATE TRIGGER connections_search_update AFTER UPDATE OF name, benefits_list, questions_list ON connections BEGIN INSERT INTO connections_search (connections_search, rowid, name, benefits_list, questions_list) VALUES ('delete', OLD.rowid, OLD.name, OLD.benefits_list, OLD.questions_list); INSERT INTO connections_search (rowid, name, benefits_list, questions_list) VALUES (NEW.rowid, NEW.name, NEW.benefits_list, NEW.questions_list); END
+        """),
+    // Connected Drivers and Pending Requests counted as memberships change.
+    Piece("memberships_count_insert", .trigger(table: "memberships"), on: .sqlite, """
+        CREATE TRIGGER memberships_count_insert AFTER INSERT ON memberships BEGIN
+            UPDATE connections
+            SET connected_drivers = connected_drivers + (NEW.state = 'Connected'),
+                pending_requests = pending_requests + (NEW.state = 'Pending')
+            WHERE id = NEW.connection_id;
+        END
+        """),
+    Piece("memberships_count_update", .trigger(table: "memberships"), on: .sqlite, """
+        CREATE TRIGGER memberships_count_update AFTER UPDATE OF state, connection_id ON memberships BEGIN
+            UPDATE connections
+            SET connected_drivers = connected_drivers - (OLD.state = 'Connected'),
+                pending_requests = pending_requests - (OLD.state = 'Pending')
+            WHERE id = OLD.connection_id;
+            UPDATE connections
+            SET connected_drivers = connected_drivers + (NEW.state = 'Connected'),
+                pending_requests = pending_requests + (NEW.state = 'Pending')
+            WHERE id = NEW.connection_id;
+        END
+        """),
+    Piece("memberships_count_delete", .trigger(table: "memberships"), on: .sqlite, """
+        CREATE TRIGGER memberships_count_delete AFTER DELETE ON memberships BEGIN
+            UPDATE connections
+            SET connected_drivers = connected_drivers - (OLD.state = 'Connected'),
+                pending_requests = pending_requests - (OLD.state = 'Pending')
+            WHERE id = OLD.connection_id;
+        END
+        """),
+    // A row written without a driver name (by an older release) takes its driver's first name.
+    Piece("memberships_driver_name_insert", .trigger(table: "memberships"), on: .sqlite, """
+        CREATE TRIGGER memberships_driver_name_insert AFTER INSERT ON memberships WHEN NEW.driver_name IS NULL BEGIN
+            UPDATE memberships SET driver_name = (SELECT d.name FROM drivers d WHERE d.id = NEW.driver_id) WHERE id = NEW.id;
+        END
+        """),
+    Piece("memberships_driver_name_update", .trigger(table: "memberships"), on: .sqlite, """
+        CREATE TRIGGER memberships_driver_name_update BEFORE UPDATE OF driver_name ON memberships WHEN NEW.driver_name IS NULL BEGIN
+            SELECT RAISE(ABORT, 'NOT NULL constraint failed: memberships.driver_name');
+        END
+        """),
+    Piece("installation_secrets", .rows, on: .sqlite, "INSERT INTO installation_secrets (name, value) VALUES ('form-tokens', randomblob(32))"),
+]
+
+/// The texts of PostgreSQL's migrations 9 and 10: pg_trgm, the folding and hashing functions the SQL and the
+/// indexes use, the counters' trigger. (Migration 12 dropped the shims of SQLite's functions the SQL no longer needs.)
+private let postgresPieces: [Piece] = [
+    Piece("pg_trgm", .extension, on: .postgres, "CREATE EXTENSION IF NOT EXISTS pg_trgm"),
+    // Case folding beyond ASCII, as the app's TextFolding.fold (read PostgresSchema's migration 9).
+    Piece("fold", .function(signature: "fold(text)"), on: .postgres, """
+        CREATE FUNCTION fold(value text) RETURNS text
+            LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT lower(replace(value, 'Σ', 'σ') COLLATE "und-x-icu") $$
+        """),
+    // SQLite's sha256_hex(), which the app registers there.
+    Piece("sha256_hex", .function(signature: "sha256_hex(text)"), on: .postgres, """
+        CREATE FUNCTION sha256_hex(value text) RETURNS text
+            LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT encode(sha256(convert_to(value, 'UTF8')), 'hex') $$
+        """),
+    // Connected Drivers and Pending Requests counted as memberships change.
+    Piece("memberships_count", .function(signature: "memberships_count()"), on: .postgres, """
+        CREATE FUNCTION memberships_count() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP IN ('UPDATE', 'DELETE') THEN
+                UPDATE connections
+                SET connected_drivers = connected_drivers - (OLD.state = 'Connected')::integer,
+                    pending_requests = pending_requests - (OLD.state = 'Pending')::integer
+                WHERE id = OLD.connection_id;
+            END IF;
+            IF TG_OP IN ('UPDATE', 'INSERT') THEN
+                UPDATE connections
+                SET connected_drivers = connected_drivers + (NEW.state = 'Connected')::integer,
+                    pending_requests = pending_requests + (NEW.state = 'Pending')::integer
+                WHERE id = NEW.connection_id;
+            END IF;
+            RETURN NULL;
+        END
+        $$
+        """),
+    Piece("memberships_count", .trigger(table: "memberships"), on: .postgres, """
+        CREATE TRIGGER memberships_count AFTER INSERT OR DELETE OR UPDATE OF state, connection_id ON memberships
+            FOR EACH ROW EXECUTE FUNCTION memberships_count()
+        """),
+    // 32 bytes from PostgreSQL's strong random source (gen_random_uuid), hashed together.
+    Piece("installation_secrets", .rows, on: .postgres, """
+        INSERT INTO installation_secrets (name, value)
+            VALUES ('form-tokens', sha256(convert_to(gen_random_uuid()::text || gen_random_uuid()::text, 'UTF8')))
+        """),
+]

@@ -1,0 +1,27 @@
+/// Every page template the code renders, by its file in `Views/` (`Views` refuses to load a
+/// folder that lacks one, so a missing page stops the start, not the first request for it).
+enum PageTemplate: String, CaseIterable, Sendable {
+    case accountEmail = "account-email"
+    case askedBefore = "asked-before"
+    case audit
+    case bulkConfirm = "bulk-confirm"
+    case confirmEmail = "confirm-email"
+    case connectionForm = "connection-form"
+    case connections
+    case emailSent = "email-sent"
+    case email
+    case error
+    case find
+    case invitation
+    case invitations
+    case invite
+    case join
+    case login
+    case organizations
+    case requests
+    case rotateConfirm = "rotate-confirm"
+    case status
+    case tokens
+    case unsubscribe
+    case users
+}
