@@ -37,7 +37,7 @@ struct CreateUser: ParsableCommand {
         guard !ids.isEmpty else { throw ValidationError("name an organization with --org ID, or use --all-organizations") }
         let password = try Self.readPassword()
         do {
-            try db.transaction {
+            try db.transaction(locking: []) {
                 let accounts = Accounts(database: db)
                 let user = try accounts.createUser(email: email, name: name, password: password)
                 for id in ids {

@@ -44,7 +44,7 @@ public struct APITokens {
         let now = Date()
         let expires = days.map { DateText.store(now.addingTimeInterval(TimeInterval($0) * 86_400)) }
         do {
-            return try database.transaction {
+            return try database.transaction(locking: [.user(access.userID)]) {
                 let held = try database.scalarInt("SELECT count(*) FROM api_tokens WHERE user_id = \(p: 1)", [.init(access.userID)])
                 guard held < Self.mostPerUser else {
                     throw UserError.conflict("You already hold \(Self.mostPerUser) tokens, the most one person may: revoke one you no longer use, then make this one.")
@@ -72,7 +72,7 @@ public struct APITokens {
 
     /// Deletes one of the user's own tokens; another user's token answers like a missing one.
     public func revoke(_ id: Int, by access: Access) throws {
-        try database.transaction {
+        try database.transaction(locking: [.user(access.userID)]) {
             guard let name = try database.query("SELECT name FROM api_tokens WHERE id = \(p: 1) AND user_id = \(p: 2)", [.init(id), .init(access.userID)],
                                                 row: { $0.text(0) }).first else {
                 throw UserError.notFound("There is no API token \(id) of yours.")

@@ -148,7 +148,7 @@ public struct Accounts {
             valid = false
         }
         guard valid, let user, let access = try access(userID: user.id) else {
-            try database.transaction {
+            try database.transaction(locking: []) {
                 try AuditLog(database: database).record(actorID: user?.id, actor: String(normalized.prefix(254)), organizationID: nil,
                                                        action: "Sign-in failed", details: ["address": address])
             }
@@ -159,7 +159,7 @@ public struct Accounts {
         let csrf = Secret.generate()
         let deviceToken = knownDevice.flatMap { _ in device } ?? Secret.generate()
         let now = DateText.now()
-        try database.transaction {
+        try database.transaction(locking: [.user(user.id)]) {
             try throttle.withdraw(counted)
             try database.run("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at) VALUES (\(p: 1), \(p: 2), \(p: 3), \(p: 4), \(p: 4))",
                              [.text(Secret.hash(token)), .init(user.id), .text(csrf), .text(now)])
@@ -221,7 +221,7 @@ public struct Accounts {
     }
 
     public func signOut(_ session: Session) throws {
-        try database.transaction {
+        try database.transaction(locking: []) {
             try database.run("DELETE FROM sessions WHERE token_hash = \(p: 1)", [.text(Secret.hash(session.token))])
             try AuditLog(database: database).record(actorID: session.access.userID, actor: session.access.email, organizationID: nil,
                                                    action: "Signed out")

@@ -67,13 +67,13 @@ public struct ColumnPreferences {
 
     /// In a transaction like every write, so it waits for another writer's lock only within the write gate.
     public func save(_ choice: ColumnChoice, userID: Int) throws {
-        try database.transaction { try database.run("""
+        try database.transaction(locking: [.user(userID)]) { try database.run("""
             INSERT INTO user_preferences (user_id, name, value) VALUES (\(p: 1), \(p: 2), \(p: 3))
             ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value
             """, [.init(userID), .text(Self.name), .text(choice.keys)]) }
     }
 
     public func reset(userID: Int) throws {
-        try database.transaction { try database.run("DELETE FROM user_preferences WHERE user_id = \(p: 1) AND name = \(p: 2)", [.init(userID), .text(Self.name)]) }
+        try database.transaction(locking: [.user(userID)]) { try database.run("DELETE FROM user_preferences WHERE user_id = \(p: 1) AND name = \(p: 2)", [.init(userID), .text(Self.name)]) }
     }
 }

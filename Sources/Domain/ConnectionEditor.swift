@@ -27,7 +27,7 @@ public struct ConnectionEditor {
         switch try draft.validated(existingNames: { try nameTaken(orgID: $0, name: $1, except: nil) }) {
         case .failure(let problems): return .problems(problems.byField)
         case .success(let valid):
-            return try decidedByNameIndex(valid.name) { try database.transaction {
+            return try decidedByNameIndex(valid.name) { try database.transaction(locking: [.organization(valid.organizationID)]) {
                 var random = SystemRandomNumberGenerator()
                 let code = try ConnectionInvites(database: database).unusedSearchCode()
                 let now = DateText.now()
@@ -93,7 +93,7 @@ public struct ConnectionEditor {
         switch try draft.validated(existingNames: { try nameTaken(orgID: $0, name: $1, except: id) }) {
         case .failure(let problems): return .problems(problems.byField)
         case .success(let valid):
-            return try decidedByNameIndex(valid.name) { try database.transaction {
+            return try decidedByNameIndex(valid.name) { try database.transaction(locking: [.organization(valid.organizationID), .connection(id)]) {
                 let before = try snapshot(id)
                 let changed = try database.change("""
                     UPDATE connections SET name = \(p: 2), connection_type = \(p: 3), status = \(p: 4), visibility = \(p: 5), approval_type = \(p: 6),
@@ -116,7 +116,7 @@ public struct ConnectionEditor {
     }
 
     public func setStatus(_ ids: [Int], to status: ConnectionStatus, by access: Access) throws -> Int {
-        try database.transaction {
+        try database.transaction(locking: ids.map(LockKey.connection)) {
             var changed = 0
             for id in ids {
                 let row = try access.require(.manageConnections, onConnection: id, try database.query(
@@ -136,7 +136,7 @@ public struct ConnectionEditor {
     /// Only a connection no driver is connected to: otherwise disable it. Checked inside the write
     /// transaction, so a driver connected meanwhile is never deleted with it.
     public func delete(_ id: Int, by access: Access) throws {
-        try database.transaction {
+        try database.transaction(locking: [.connection(id)]) {
             let row = try access.require(.manageConnections, onConnection: id, try database.query(
                 "SELECT org_id, name, connected_drivers FROM connections WHERE id = \(p: 1)", [.init(id)], row: {
                     (org: $0.int(0), name: $0.text(1), connected: $0.int(2))

@@ -50,7 +50,7 @@ extension ConnectionInvites {
     public func rotate(_ credential: InviteCredential, connectionID: Int, by access: Access) throws {
         let invite = try access.require(.rotateCodes, onConnection: connectionID, try invite(connectionID: connectionID)) { $0.organizationID }
         var random = SystemRandomNumberGenerator()
-        try database.transaction {
+        try database.transaction(locking: [.connection(connectionID)]) {
             switch credential {
             case .link:
                 try database.run("UPDATE connections SET invite_token = \(p: 2), updated_at = \(p: 3) WHERE id = \(p: 1)",

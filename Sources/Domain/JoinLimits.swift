@@ -81,6 +81,12 @@ public struct JoinLimits {
         try database.run("INSERT INTO spent_form_tokens (token, spent_at) VALUES (\(p: 1), \(p: 2))", [.text(token), .text(DateText.store(now))])
     }
 
+    /// What `admit` reads besides the connection's requests: the address's window and the form
+    /// token's record (a browser may send one form to two connections at once).
+    static func keys(_ sender: Sender) -> [LockKey] {
+        [.named(addressSubject(sender.address)), .named("form token " + sender.formToken)]
+    }
+
     /// The subject an address counts under (`ClientAddress.network`).
     public static func addressSubject(_ address: String) -> String {
         "join-address:" + String(ClientAddress.network(of: address).prefix(100))

@@ -144,15 +144,19 @@ public struct JoinRequests {
     /// email set up, that address is sent its status link. The driver's email (and the hosts'
     /// digest) is queued with the request. All or nothing: one transaction.
     public func request(_ request: JoinForm, to joinable: Joinable, from sender: JoinLimits.Sender) throws -> JoinOutcome {
-        guard joinable.status == .enabled else {
-            throw UserError.conflict("\(joinable.connectionName) is not taking new drivers right now. Ask \(joinable.organizationName) to enable it.")
-        }
+        let notTaking = UserError.conflict("\(joinable.connectionName) is not taking new drivers right now. Ask \(joinable.organizationName) to enable it.")
+        guard joinable.status == .enabled else { throw notTaking }
         let problems = Self.problems(request, questions: joinable.questions)
         guard problems.isEmpty else { throw UserError.badRequest(problems.values.sorted().joined(separator: " ")) }
         let email = try Accounts.validEmail(request.email)
         let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
         let answers = request.answers.prefix(joinable.questions.count).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-        return try database.transaction {
+        // The connection (its status, limit and requests), the sender's limits, and the address's driver row.
+        let keys: [LockKey] = [.connection(joinable.connectionID), .named("driver " + email.lowercased())] + JoinLimits.keys(sender)
+        return try database.transaction(locking: keys) {
+            // Read again under the connection's lock: one disabled a moment ago takes no more drivers.
+            guard try database.query("SELECT status FROM connections WHERE id = \(p: 1)", [.init(joinable.connectionID)], row: { $0.text(0) })
+                    .first == ConnectionStatus.enabled.rawValue else { throw notTaking }
             try JoinLimits(database: database, policy: limits).admit(sender, connectionID: joinable.connectionID)
             let now = DateText.now()
             var driver = try database.query("SELECT id FROM drivers WHERE \(caseless: "email") = \(caseless: 1)", [.text(email)]) { $0.int(0) }.first
@@ -196,7 +200,7 @@ public struct JoinRequests {
         guard problems.isEmpty else { throw UserError.badRequest(problems.values.sorted().joined(separator: " ")) }
         let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
         let answers = request.answers.prefix(questions.count).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-        try database.transaction {
+        try database.transaction(locking: try MembershipKeys.connection(statusToken: statusToken, in: database) + JoinLimits.keys(sender)) {
             guard let found = try database.query("""
                 SELECT m.id, m.connection_id, m.state, c.status FROM memberships m JOIN connections c ON c.id = m.connection_id
                 WHERE \(StatusLinks.leadsTo("m", parameter: "\(p: 1)"))

@@ -122,7 +122,7 @@ public struct MembershipDecisions {
             reason = .text(text)
         }
         let (from, to) = decision.transition
-        return try database.transaction {
+        return try database.transaction(locking: try MembershipKeys.connections(of: ids, in: database)) {
             let now = DateText.now()
             var changed = 0
             for id in Set(ids).sorted() {

@@ -58,7 +58,7 @@ struct SignInThrottle {
     /// Admits the attempt to a password check and counts it as a failure in the same transaction,
     /// or throws `tooManyRequests`. Returns what was counted, for `withdraw` after a success.
     func admit(_ attempt: Attempt, now: Date = Date()) throws -> [RateWindow.Counted] {
-        try database.transaction {
+        try database.transaction(locking: attempt.subjects.map { .named("sign-in " + $0) }) {
             if attempt.knownDevice == nil {
                 try failures.refuse("account:" + attempt.account, atLimit: Self.accountLimit, now: now) { minutes in
                     "Too many failed sign-ins to this account from browsers it has not been used in. Sign in from a browser you "
@@ -103,7 +103,7 @@ struct SignInThrottle {
         // counted in a write transaction that checks the limit again, so parallel misses cannot race past it.
         try refuse()
         if let found = try lookUp() { return found }
-        try database.transaction {
+        try database.transaction(locking: [.named("sign-in " + subject)]) {
             try refuse()
             try failures.count(subject, now: now)
         }

@@ -33,7 +33,7 @@ public struct UserInvitations {
                        now: Date = Date()) throws -> String {
         try access.require(.manageUsers, in: organizationID)
         let email = try Accounts.validEmail(email)
-        return try database.transaction {
+        return try database.transaction(locking: [.organization(organizationID)]) {
             guard try database.scalarInt("""
                 SELECT count(*) FROM outbox WHERE org_id = \(p: 1) AND kind = 'user invitation' AND created_at > \(p: 2)
                 """, [.init(organizationID), .text(DateText.store(now.addingTimeInterval(-24 * 60 * 60)))]) < dailyLimit else {
@@ -97,7 +97,7 @@ public struct UserInvitations {
     /// An Admin withdraws an invitation of their organization.
     public func revoke(_ id: Int, in organizationID: Int, by access: Access) throws -> String {
         try access.require(.manageUsers, in: organizationID)
-        return try database.transaction {
+        return try database.transaction(locking: [.organization(organizationID)]) {
             guard let email = try database.query("SELECT email FROM user_invitations WHERE id = \(p: 1) AND org_id = \(p: 2)",
                                                  [.init(id), .init(organizationID)], row: { $0.text(0) }).first else {
                 throw UserError.notFound("There is no such invitation in this organization.")
@@ -110,7 +110,7 @@ public struct UserInvitations {
 
     /// A signed-in user accepts (or declines) an invitation to their own address.
     public func answer(_ id: Int, accept: Bool, by access: Access, now: Date = Date()) throws -> String {
-        try database.transaction {
+        try database.transaction(locking: [.user(access.userID)]) {
             guard let invitation = try pending(for: access, now: now).first(where: { $0.id == id }) else {
                 throw UserError.notFound("There is no such invitation for you: it may have been revoked or have expired.")
             }
@@ -133,7 +133,7 @@ public struct UserInvitations {
     /// Uses an emailed link: accepts (creating the account, with the name and password given, for an
     /// address without one) or declines. The link is the proof that the person reads the address.
     public func answer(token: String, accept: Bool, name: String, password: String, now: Date = Date()) throws -> String {
-        try database.transaction {
+        try database.transaction(locking: [.named("user invitation " + Secret.hash(token))]) {
             let invitation = try invitation(token: token, now: now)
             let accounts = Accounts(database: database)
             var user = try accounts.userID(email: invitation.email)

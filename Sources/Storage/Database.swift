@@ -306,8 +306,8 @@ public final class Database {
 
     /// BEGIN IMMEDIATE, unless the write gate says the lock is stuck with another program: then
     /// busy at once, so that this worker goes back to serving reads.
-    private func beginWriting() throws {
-        if case .postgres(let connection) = engine { return try beginWriting(on: connection) }
+    private func beginWriting(locking keys: [LockKey]) throws {
+        if case .postgres(let connection) = engine { return try beginWriting(on: connection, locking: keys) }
         guard let writeGate else { return try execute("BEGIN IMMEDIATE") }
         switch writeGate.admit() {
         case .patient(let since):
@@ -334,41 +334,57 @@ public final class Database {
         writeGate.lockMoved()
     }
 
-    /// One writer at a time, as on SQLite: the domain's rules count and then write (limits, unique
-    /// names, counters) in one transaction, and rely on no other writer in between. The write gate
-    /// works as on SQLite: patient writers wait for the advisory lock up to lock_timeout (the busy
-    /// timeout); others try for it while it moves, and answer busy once it is stuck.
-    private func beginWriting(on connection: PostgresConnection) throws {
+    /// PostgreSQL: a transaction that first takes the advisory locks of `keys` (what its rule
+    /// reads), so writers of different connections, organizations and users run side by side and
+    /// only writers of the same thing take turns. Rows are locked by the writes themselves; every
+    /// wait, for a key or a row, ends at lock_timeout (55P03, busy). The write gate works as on
+    /// SQLite: patient writers wait up to the busy timeout; others wait in slices of
+    /// `WriteGate.stuckAfter` (each a blocking wait, no polling) while locks move, and answer busy
+    /// once they are stuck elsewhere.
+    private func beginWriting(on connection: PostgresConnection, locking keys: [LockKey]) throws {
         let admission = writeGate?.admit() ?? .patient(ContinuousClock.now)
-        if case .refused = admission {
-            throw StorageError(postgresState: "55P03", message: "the write lock has been held elsewhere for a while", sql: nil)
+        let locks = LockKey.advisoryLocks(keys)
+        func begin(waitingAtMost slice: Int32?) throws {
+            // The slice bounds the wait for the keys; the body's waits keep the busy timeout.
+            let statements = ["BEGIN", slice.map { "SET LOCAL lock_timeout = \(min($0, busyTimeoutMilliseconds))" }, locks.isEmpty ? nil : locks,
+                              slice.map { _ in "SET LOCAL lock_timeout = \(busyTimeoutMilliseconds)" }]
+            do {
+                // Nothing is done if the connection was lost before the BEGIN: it may be sent again.
+                try connection.execute(statements.compactMap { $0 }.joined(separator: "; "), resendable: true)
+                connection.inTransaction = true
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
         }
-        try connection.execute("BEGIN", resendable: true)
-        connection.inTransaction = true
-        do {
-            switch admission {
-            case .patient(let since):
-                defer { writeGate?.leave(since) }
-                try connection.execute("SELECT pg_advisory_xact_lock(\(Self.writerLockKey))")
-            case .ordinary, .refused:
-                let deadline = ContinuousClock.now + .milliseconds(Int(busyTimeoutMilliseconds))
-                while try scalar("SELECT pg_try_advisory_xact_lock(\(raw: String(Self.writerLockKey)))") != .integer(1) {
-                    if writeGate?.lockIsStuck ?? false || ContinuousClock.now >= deadline {
-                        throw StorageError(postgresState: "55P03", message: "the write lock is held elsewhere", sql: nil)
-                    }
-                    Thread.sleep(forTimeInterval: 0.002)
+        switch admission {
+        case .refused:
+            throw StorageError(postgresState: "55P03", message: "the write locks have been held elsewhere for a while", sql: nil)
+        case .patient(let since):
+            defer { writeGate?.leave(since) }
+            try begin(waitingAtMost: nil)
+        case .ordinary:
+            let deadline = ContinuousClock.now + .milliseconds(Int(busyTimeoutMilliseconds))
+            while true {
+                do {
+                    try begin(waitingAtMost: WriteGate.stuckAfterMilliseconds)
+                    break
+                } catch let error as StorageError where error.isBusy {
+                    if writeGate?.lockIsStuck ?? false || ContinuousClock.now >= deadline { throw error }
                 }
             }
-            writeGate?.lockMoved()
-        } catch {
-            try? connection.execute("ROLLBACK")
-            connection.inTransaction = false
-            throw error
         }
+        writeGate?.lockMoved()
     }
 
-    /// The advisory lock every write transaction on PostgreSQL holds ("conn" in ASCII).
-    public static let writerLockKey = 0x636f6e6e
+    /// Inside a transaction: takes more keys, for a rule whose subject is known only from a row the
+    /// transaction read (a host's digest). Taken after the transaction's own keys, so only keys that
+    /// no transaction takes before others (see `LockKey`) belong here. Nothing on SQLite.
+    public func lock(_ keys: [LockKey]) throws {
+        guard case .postgres(let connection) = engine, !keys.isEmpty else { return }
+        precondition(connection.inTransaction, "lock(_:) outside a transaction")
+        try connection.execute(LockKey.advisoryLocks(keys))
+    }
 
     private func withBusyTimeout<T>(_ milliseconds: Int32, _ body: () throws -> T) rethrows -> T {
         switch engine {
@@ -384,10 +400,13 @@ public final class Database {
         }
     }
 
-    /// Runs `body` in a write transaction taken up front (BEGIN IMMEDIATE), so
-    /// two writers never deadlock upgrading read locks; rolls back on error.
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try beginWriting()
+    /// Runs `body` in a write transaction taken up front, so two writers never deadlock upgrading
+    /// read locks; rolls back on error. `keys` name what the body's rules read before they write
+    /// (a connection's requests, an organization's names): on PostgreSQL the transaction holds
+    /// their locks from its start to its end; on SQLite the one write lock (BEGIN IMMEDIATE)
+    /// covers everything. `[]`: the body's writes need no more than their own rows' locks.
+    public func transaction<T>(locking keys: [LockKey], _ body: () throws -> T) throws -> T {
+        try beginWriting(locking: keys)
         do {
             let result = try body()
             try execute("COMMIT")
@@ -439,13 +458,13 @@ extension Database {
         let searchTriggers = try storedSchema("trigger", on: tables).filter { trigger in
             searchIndexes.contains { trigger.name.hasPrefix($0.name + "_") }
         }
-        let result = try transaction { try deferringIndexes(of: tables, setAside: searchTriggers, body) }
+        let result = try transaction(locking: []) { try deferringIndexes(of: tables, setAside: searchTriggers, body) }
         try execute("PRAGMA journal_mode = WAL")  // so the check reads while the search indexes are written
         // An in-memory database has no second connection: it checks after the build instead.
         let check = path == ":memory:" || path.isEmpty ? nil : ConstraintCheck(path: path)
         check?.start()
         let built = Result {
-            try transaction {
+            try transaction(locking: []) {
                 for trigger in searchTriggers { try execute(trigger.sql) }
                 for search in searchIndexes { try execute(search.rebuild) }
             }

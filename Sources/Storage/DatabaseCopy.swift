@@ -42,7 +42,7 @@ public struct DatabaseCopy {
         // Every table as of one moment, should the app still be writing the file.
         try source.execute("BEGIN")
         defer { try? source.execute("COMMIT") }
-        try target.transaction {
+        try target.transaction(locking: []) {  // a new, empty database nobody else writes
             // A million rows take longer than a page's statement may.
             try target.execute("SET LOCAL statement_timeout = 0")
             // The counters arrive with their rows; the trigger would count every membership twice.

@@ -79,7 +79,8 @@ public struct Migrator: Sendable {
 
     /// Runs one migration in a write transaction; false when another process applied it first.
     func apply(_ migration: Migration, to database: Database) throws -> Bool {
-        try database.transaction {
+        // Processes starting together take turns; each migration's DDL locks its tables as well.
+        try database.transaction(locking: [.named("schema migrations")]) {
             // Re-read inside the write lock: another process may have migrated meanwhile.
             guard try currentVersion(of: database) < migration.version else { return false }
             // A migration of a large table takes longer than a page's statement may.

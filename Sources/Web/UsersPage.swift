@@ -53,7 +53,7 @@ struct UsersPage {
         case "role":
             let (id, email) = try member()
             let role = try role()
-            return try page.database.transaction {
+            return try page.database.transaction(locking: [.organization(organization)]) {
                 let before = try accounts.role(userID: id, organizationID: organization)
                 try accounts.changeRole(userID: id, organizationID: organization, to: role)
                 try audit.record(actorID: actor.userID, actor: actor.email, organizationID: organization, action: "Role changed",
@@ -62,7 +62,7 @@ struct UsersPage {
             }
         case "remove":
             let (id, email) = try member()
-            return try page.database.transaction {
+            return try page.database.transaction(locking: [.organization(organization)]) {
                 let before = try accounts.role(userID: id, organizationID: organization)
                 try accounts.removeRole(userID: id, organizationID: organization)
                 try audit.record(actorID: actor.userID, actor: actor.email, organizationID: organization, action: "User removed",

@@ -40,7 +40,7 @@ struct EndToEndHooks: TestHooks {
     func slowWrite(_ request: Request, database: Database) throws -> Response {
         let milliseconds = RequestNumber.parse(request.queryValue("ms"), in: 0...30_000) ?? 1000
         let mark = String((request.queryValue("mark") ?? "slow write").prefix(100))
-        try database.transaction {
+        try database.transaction(locking: []) {
             try database.run("INSERT INTO audit_log (at, actor, action, subject) VALUES (\(p: 1), 'test', 'Slow write', \(p: 2))",
                              [.text(DateText.now()), .text(mark)])
             Log.info("slow write \(mark) in process \(getpid())")

@@ -19,7 +19,7 @@ final class OutboxTests: XCTestCase {
     }
 
     func enqueue(_ database: Database, count: Int) throws {
-        try database.transaction {
+        try database.transaction(locking: []) {
             for n in 0..<count {
                 try Outbox(database: database).enqueue(.invite, to: "d\(n)@example.org", organizationID: nil, payload: ["connectionID": "1"],
                                                        due: Date(timeIntervalSince1970: 1_000_000))

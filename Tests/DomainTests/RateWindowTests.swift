@@ -100,7 +100,7 @@ final class RateWindowTests: XCTestCase {
                 for _ in 0..<5 {
                     let answer: String
                     do {
-                        try database.transaction {
+                        try database.transaction(locking: [.named("shared")]) {
                             try window.refuse("shared", atLimit: 25, now: start) { $0 }
                             try window.count("shared", now: start)
                         }

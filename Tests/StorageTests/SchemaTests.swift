@@ -91,7 +91,7 @@ final class SchemaTests: XCTestCase {
 
     func testTransactionRollsBackOnError() throws {
         struct Stop: Error {}
-        XCTAssertThrowsError(try database.transaction {
+        XCTAssertThrowsError(try database.transaction(locking: []) {
             try insertConnection(id: 1)
             throw Stop()
         })

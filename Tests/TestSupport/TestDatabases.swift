@@ -104,14 +104,17 @@ public enum TestDatabases {
 }
 
 extension Database {
-    /// Takes the write lock as another writer would and keeps it until ROLLBACK: BEGIN IMMEDIATE
-    /// on SQLite, the writers' advisory lock in a transaction on PostgreSQL.
+    /// Holds every write lock as another program would (a maintenance script, a stuck transaction)
+    /// and keeps it until ROLLBACK or COMMIT: BEGIN IMMEDIATE on SQLite; on PostgreSQL, where writes
+    /// lock what they touch, every table in EXCLUSIVE mode, which lets reads through and makes every
+    /// write wait.
     public func holdWriteLock() throws {
         switch dialect {
         case .sqlite: try execute("BEGIN IMMEDIATE")
         case .postgres:
+            let tables = try query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename") { "\"\($0.text(0))\"" }
             try execute("BEGIN")
-            try execute("SELECT pg_advisory_xact_lock(\(Database.writerLockKey))")
+            try execute("LOCK TABLE \(tables.joined(separator: ", ")) IN EXCLUSIVE MODE")
         }
     }
 }

@@ -36,6 +36,11 @@ start_stack() {
     app=${apps[0]}
     # Every benchmark request comes from 127.0.0.1: nginx's per-address limits are raised.
     config=$(RATE_SCALE=${RATE_SCALE:-100000} "$root/scripts/nginx-config" "$work/nginx" "127.0.0.1:$port" "$upstreams" "$public")
+    # BENCH_CLIENT_HEADER=NAME: nginx takes the client's address from that header (sent by wrk), so
+    # that a benchmark's requests come from many drivers' networks, as in production, not one.
+    if [[ -n ${BENCH_CLIENT_HEADER:-} ]]; then
+        sed -i "0,/^http {/s//http {\n    set_real_ip_from 127.0.0.1;\n    real_ip_header $BENCH_CLIENT_HEADER;/" "$config"
+    fi
     nginx -p "$work/nginx" -c "$config" -e "$work/nginx/logs/error.log" -g 'daemon off;' &
     web=$!
     base=http://127.0.0.1:$port

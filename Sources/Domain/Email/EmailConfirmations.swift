@@ -79,7 +79,7 @@ public struct EmailConfirmations {
     /// still approves this domain, the driver is connected (and told so by email). Otherwise the
     /// request waits for the host. Returns a new status link's token, to show the request's page.
     public func confirm(token: String, now: Date = Date()) throws -> String {
-        try database.transaction {
+        try database.transaction(locking: try MembershipKeys.connection(confirmationToken: token, in: database)) {
             let found = try open(token, now: now)
             // Every link of the request is used with this one.
             try database.run("UPDATE email_confirmations SET confirmed_at = \(p: 2) WHERE membership_id = \(p: 1) AND confirmed_at IS NULL",

@@ -80,7 +80,7 @@ public struct EmailInvites {
             throw UserError.notFound("There is no connection with id \(connectionID).")
         }
         try access.require(.inviteDrivers, onConnection: connectionID, ownedBy: connection.org)
-        return try database.transaction {
+        return try database.transaction(locking: [.organization(connection.org), .connection(connectionID)]) {
             let check = try self.check(text, connectionID: connectionID)
             guard !check.addresses.isEmpty else { throw UserError.badRequest("None of these addresses is left to invite.") }
             let remaining = try remainingToday(organizationID: connection.org, limit: dailyLimit)

@@ -23,7 +23,11 @@ public struct EmailLinks: Sendable {
     /// one link, replaced, so the earlier copy's link stops working (the person can still answer
     /// at sign-in, and the Admin can invite again).
     public static func draw(for item: OutboxItem, database: Database, now: Date = Date()) throws -> EmailLinks? {
-        try database.transaction {
+        // What the links lead to is locked as its answers lock it: a request by its connection, an
+        // invitation by its organization (the sender is one process: these meet a user's answer, not each other).
+        let keys = item.kind == .userInvitation ? item.organizationID.map { [LockKey.organization($0)] } ?? []
+            : try MembershipKeys.connections(of: item.membershipID.map { [$0] } ?? [], in: database)
+        return try database.transaction(locking: keys) {
             switch item.kind {
             case .invite, .digest:
                 return EmailLinks(status: nil, confirmation: nil, invitation: nil)

@@ -24,14 +24,21 @@ public struct HostDigests {
             WHERE r.org_id = \(p: 1) AND r.role IN \(Self.decidingRoles) ORDER BY u.id
             """, [.init(organizationID)]) { (id: $0.int(0), email: $0.text(1)) }
         for host in hosts {
+            // Most requests find a digest already queued and write nothing; one that would queue
+            // it counts again under the host's lock, so two requests at once queue one digest.
+            guard try !digestQueued(host.id) else { continue }
+            try database.lock([.user(host.id)])
             let setting = try self.setting(userID: host.id)
-            guard setting.enabled,
-                  try database.scalarInt("SELECT count(*) FROM outbox WHERE user_id = \(p: 1) AND kind = 'digest' AND state IN ('queued', 'sending')",
-                                         [.init(host.id)]) == 0 else { continue }
+            guard setting.enabled, try !digestQueued(host.id) else { continue }
             let due = max(now, setting.lastDue.map { $0.addingTimeInterval(Self.interval) } ?? now)
             try Outbox(database: database).enqueue(.digest, to: host.email, organizationID: nil, userID: host.id, payload: [:], due: due)
             try database.run("UPDATE digest_settings SET last_due_at = \(p: 2) WHERE user_id = \(p: 1)", [.init(host.id), .text(DateText.store(due))])
         }
+    }
+
+    private func digestQueued(_ userID: Int) throws -> Bool {
+        try database.scalarInt("SELECT count(*) FROM outbox WHERE user_id = \(p: 1) AND kind = 'digest' AND state IN ('queued', 'sending')",
+                               [.init(userID)]) > 0
     }
 
     public struct Setting: Sendable {
@@ -54,7 +61,7 @@ public struct HostDigests {
 
     /// Turns a user's digest on or off, from their account page.
     public func set(enabled: Bool, userID: Int) throws {
-        try database.transaction {
+        try database.transaction(locking: [.user(userID)]) {
             _ = try setting(userID: userID)
             try database.run("UPDATE digest_settings SET enabled = \(p: 2) WHERE user_id = \(p: 1)", [.init(userID), .init(enabled ? 1 : 0)])
         }
@@ -100,7 +107,7 @@ public struct HostDigests {
             """, [.init(userID)]) { Content.Line(organization: $0.text(0), connectionID: $0.int(1), connection: $0.text(2), waiting: $0.int(3)) }
         guard !lines.isEmpty else { return nil }
         let token = Secret.generate()
-        try database.transaction {
+        try database.transaction(locking: [.user(userID)]) {
             try database.run("INSERT INTO unsubscribe_links (token_hash, user_id) VALUES (\(p: 1), \(p: 2))", [.text(Secret.hash(token)), .init(userID)])
         }
         return Content(lines: lines, unsubscribeToken: token)

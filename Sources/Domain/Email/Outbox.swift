@@ -87,7 +87,7 @@ public struct Outbox {
     /// Takes up to `limit` due emails, oldest due first: marks them `sending` and counts the
     /// attempt, in one transaction that also renews the lease (false: the lease was lost, nothing taken).
     public func claim(limit: Int, lease: OutboxLease, now: Date = Date()) throws -> [OutboxItem] {
-        try database.transaction {
+        try database.transaction(locking: [OutboxLease.key]) {
             guard try lease.renew(now: now) else { return [] }
             let items = try database.query("""
                 SELECT id, kind, recipient, org_id, user_id, payload, message_key, attempts + 1, created_at, membership_id FROM outbox
@@ -143,7 +143,7 @@ public struct Outbox {
 
     /// Records an attempt's outcome and renews the lease, in one transaction.
     public func record(_ outcome: Outcome, for item: OutboxItem, lease: OutboxLease, policy: RetryPolicy, now: Date = Date()) throws {
-        try database.transaction {
+        try database.transaction(locking: [OutboxLease.key]) {
             _ = try lease.renew(now: now)
             let id = SQLValue.init(item.id)
             switch outcome {
@@ -175,7 +175,7 @@ public struct Outbox {
     /// Deletes sent and skipped emails older than `keptFor`; returns how many went.
     @discardableResult
     public func prune(now: Date = Date()) throws -> Int {
-        try database.transaction {
+        try database.transaction(locking: []) {
             let cutoff = SQLValue.text(DateText.store(now.addingTimeInterval(-Self.keptFor)))
             let count = try database.scalarInt("SELECT count(*) FROM outbox WHERE state IN ('sent', 'skipped') AND created_at < \(p: 1)", [cutoff])
             try database.run("DELETE FROM outbox WHERE state IN ('sent', 'skipped') AND created_at < \(p: 1)", [cutoff])
@@ -244,7 +244,7 @@ public struct Outbox {
     public func retryFailed(by access: Access) throws -> Int {
         let organizations = access.organizations(allowing: .manageUsers)
         guard !organizations.isEmpty else { throw UserError.forbidden("Only Admins can send failed emails again.") }
-        return try database.transaction {
+        return try database.transaction(locking: []) {
             let failed = try database.query("SELECT o.id, o.org_id FROM outbox o WHERE o.state = 'failed' AND \(Self.scope)",
                                             [.idList(organizations)]) { (id: $0.int(0), org: $0.isNull(1) ? nil : Optional($0.int(1))) }
             try database.run("UPDATE outbox SET state = 'queued', attempts = 0, due_at = \(p: 2) WHERE id IN (\(ids: 1))",

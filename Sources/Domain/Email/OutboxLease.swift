@@ -12,6 +12,9 @@ public struct OutboxLease {
     /// Longer than one email can take to send (the SMTP timeouts), so a live holder never loses it mid-send.
     public let duration: TimeInterval
 
+    /// Taken by every transaction that reads the lease before writing it or the outbox's claims.
+    static let key = LockKey.named("outbox lease")
+
     public init(database: Database, holder: String, duration: TimeInterval) {
         self.database = database
         self.holder = holder
@@ -25,7 +28,7 @@ public struct OutboxLease {
             if current.holder != holder && current.expires > now { return false }
             if current.holder == holder && current.expires > now.addingTimeInterval(duration / 2) { return true }
         }
-        return try database.transaction { try renew(now: now) }
+        return try database.transaction(locking: [Self.key]) { try renew(now: now) }
     }
 
     /// Inside a write transaction: takes the lease if it is free, expired or ours, and extends it.
@@ -51,7 +54,7 @@ public struct OutboxLease {
 
     /// Gives the lease up (when the process stops), so another process takes over at once.
     public func release() throws {
-        try database.transaction {
+        try database.transaction(locking: [Self.key]) {
             try database.run("DELETE FROM outbox_lease WHERE id = 1 AND holder = \(p: 1)", [.text(holder)])
         }
     }

@@ -27,7 +27,7 @@ public struct ExportAudit: Sendable {
     /// Writes the entry as "did not finish" (until `finish` says otherwise); returns its id.
     public func start(in database: Database) throws -> Int {
         // In a transaction like every write: it waits for another writer's lock within the write gate.
-        try database.transaction {
+        try database.transaction(locking: []) {
             try AuditLog(database: database).record(by: access, organizationID: organizationID, action: Self.action,
                                                    subject: "\(format), \(Self.unfinished)", details: started)
         }
@@ -38,7 +38,7 @@ public struct ExportAudit: Sendable {
         var details = started.merging(["rows": String(outcome.rows), "complete": outcome.complete ? "yes" : "no"]) { $1 }
         if let problem = outcome.problem { details["problem"] = problem }
         let subject = "\(rowCount(outcome.rows)) rows as \(format)"
-        try database.transaction {
+        try database.transaction(locking: []) {
             let log = AuditLog(database: database)
             if let entry {
                 if let token = access.tokenName { details["api_token"] = token }
