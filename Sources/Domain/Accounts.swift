@@ -149,7 +149,7 @@ public struct Accounts {
         }
         guard valid, let user, let access = try access(userID: user.id) else {
             try database.transaction(locking: []) {
-                try AuditLog(database: database).record(actorID: user?.id, actor: String(normalized.prefix(254)), organizationID: nil,
+                _ = try AuditLog(database: database).record(actorID: user?.id, actor: String(normalized.prefix(254)), organizationID: nil,
                                                        action: "Sign-in failed", details: ["address": address])
             }
             throw UserError.unauthorized("The email or password is not right.")

@@ -24,21 +24,18 @@ struct UsersPage {
         }
     }
 
-    /// Performs the form's action, audited, and says what happened.
+    /// Performs the form's action (each a Domain command, audited there) and says what happened.
     private func act(on organization: Int) throws -> String {
-        let accounts = Accounts(database: page.database)
-        let audit = AuditLog(database: page.database)
         let actor = page.access
         func role() throws -> Role {
             guard let role = Role(rawValue: page.request.formValue("role") ?? "") else { throw UserError.badRequest("Choose a role.") }
             return role
         }
-        func member() throws -> (id: Int, email: String) {
-            guard let id = RequestNumber.parse(page.request.formValue("user"), in: RequestNumber.ids),
-                  let member = try accounts.members(of: organization).first(where: { $0.userID == id }) else {
+        func member() throws -> Int {
+            guard let id = RequestNumber.parse(page.request.formValue("user"), in: RequestNumber.ids) else {
                 throw UserError.notFound("That user is not a member of this organization.")
             }
-            return (id, member.email)
+            return id
         }
         switch page.request.formValue("action") {
         case "add":
@@ -51,24 +48,10 @@ struct UsersPage {
             }
             return try UserInvitations(database: page.database).revoke(id, in: organization, by: actor)
         case "role":
-            let (id, email) = try member()
-            let role = try role()
-            return try page.database.transaction(locking: [.organization(organization)]) {
-                let before = try accounts.role(userID: id, organizationID: organization)
-                try accounts.changeRole(userID: id, organizationID: organization, to: role)
-                try audit.record(actorID: actor.userID, actor: actor.email, organizationID: organization, action: "Role changed",
-                                 subject: email, details: ["before": before?.rawValue ?? "", "after": role.rawValue])
-                return "\(email) is now \(role.rawValue)."
-            }
+            let id = try member()
+            return try OrganizationMembers(database: page.database).changeRole(of: id, in: organization, to: try role(), by: actor)
         case "remove":
-            let (id, email) = try member()
-            return try page.database.transaction(locking: [.organization(organization)]) {
-                let before = try accounts.role(userID: id, organizationID: organization)
-                try accounts.removeRole(userID: id, organizationID: organization)
-                try audit.record(actorID: actor.userID, actor: actor.email, organizationID: organization, action: "User removed",
-                                 subject: email, details: ["role": before?.rawValue ?? ""])
-                return "\(email) was removed from this organization."
-            }
+            return try OrganizationMembers(database: page.database).remove(try member(), from: organization, by: actor)
         default:
             throw UserError.badRequest("Unknown action.")
         }
