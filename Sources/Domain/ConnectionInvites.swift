@@ -9,6 +9,8 @@ public struct Invite: Sendable {
     public let searchCode: String
     public let visibility: Visibility
     public let status: ConnectionStatus
+    /// What joining gives, as the invite email lists it.
+    public let benefits: [String]
 }
 
 public struct ConnectionInvites {
@@ -20,12 +22,12 @@ public struct ConnectionInvites {
 
     public func invite(connectionID: Int) throws -> Invite? {
         try database.query("""
-            SELECT c.org_id, c.name, o.name, c.invite_token, c.search_code, c.visibility, c.status
+            SELECT c.org_id, c.name, o.name, c.invite_token, c.search_code, c.visibility, c.status, c.benefits_list
             FROM connections c JOIN organizations o ON o.id = c.org_id WHERE c.id = \(p: 1)
             """, [.init(connectionID)]) { row in
             Invite(organizationID: row.int(0), connectionName: row.text(1), orgName: row.text(2), inviteToken: row.text(3), searchCode: row.text(4),
                    visibility: try row.decode(Visibility.self, 5, table: "connections", key: "id \(connectionID)"),
-                   status: try row.decode(ConnectionStatus.self, 6, table: "connections", key: "id \(connectionID)"))
+                   status: try row.decode(ConnectionStatus.self, 6, table: "connections", key: "id \(connectionID)"), benefits: row.lines(7))
         }.first
     }
 }

@@ -58,8 +58,7 @@ struct EmailComposer {
             context["qrPixels"] = .text(Self.qrPixels)
             context["searchCode"] = invite.visibility == .private ? .text(invite.searchCode) : false
             context["findURL"] = .text(configuration.absoluteURL("/find"))
-            context["benefits"] = .list(try database.query("SELECT benefits_list FROM connections WHERE id = \(p: 1)", [.init(id)]) { $0.lines(0) }
-                .first.map { $0.map { .text($0) } } ?? [])
+            context["benefits"] = .list(invite.benefits.map { .text($0) })
             subject = "\(organization) invites you to join \(connection)"
         case .userInvitation:
             guard let token = links.invitation else { return .skip("the invitation is gone") }
