@@ -1,3 +1,4 @@
+import Foundation
 @testable import Storage
 import XCTest
 
@@ -103,5 +104,28 @@ final class PostgresDialectTests: XCTestCase {
     func testPostgreSQLsMigrationsEndWhereSQLitesDo() {
         XCTAssertEqual(PostgresSchema.migrations.last?.version, Schema.migrations.count)
         XCTAssertEqual(Set(PostgresSchema.tablesInCopyOrder).count, PostgresSchema.tablesInCopyOrder.count)
+    }
+
+    /// A parameter written as SQLite spells it (`?1`) runs on SQLite and fails on PostgreSQL: every
+    /// statement names its parameters as `\(p: N)`, in the sources and the tests alike (lines of SQL,
+    /// outside comments).
+    func testNoStatementSpellsAParameterAsSQLiteDoes() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
+        let pattern = try NSRegularExpression(pattern: #"[=(,] *\?[0-9]"#)
+        var found: [String] = []
+        for folder in ["Sources", "Tests"] {
+            let files = try XCTUnwrap(FileManager.default.enumerator(at: root.appendingPathComponent(folder), includingPropertiesForKeys: nil))
+                .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" && $0.lastPathComponent != "PostgresDialectTests.swift" }
+            XCTAssertGreaterThan(files.count, 20, folder)
+            for file in files {
+                let text = try String(contentsOf: file, encoding: .utf8)
+                for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+                where !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") && line.range(of: #"\b(SELECT|INSERT|UPDATE|DELETE|WHERE|VALUES|SET)\b"#, options: .regularExpression) != nil
+                    && pattern.firstMatch(in: String(line), range: NSRange(line.startIndex..., in: line)) != nil {
+                    found.append("\(file.lastPathComponent):\(number + 1)")
+                }
+            }
+        }
+        XCTAssertEqual(found, [])
     }
 }

@@ -70,9 +70,9 @@ final class APIDocumentTests: APITestCase {
 
         let client = try makeClient()
         let token = try client.token(for: DemoData.adminEmail)
-        let officerOrg = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = ?1",
+        let officerOrg = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = \(p: 1)",
                                            [.text(DemoData.officerEmail)])
-        let x = try client.scalar("SELECT min(id) FROM connections WHERE org_id = ?1", [.init(officerOrg)])
+        let x = try client.scalar("SELECT min(id) FROM connections WHERE org_id = \(p: 1)", [.init(officerOrg)])
         let served = client.json(client.api("GET", "/api/v1/openapi.json", token: nil))
         for route in ConsoleHandler.routes {
             guard let body = route.operation?.body else { continue }
