@@ -82,24 +82,13 @@ public struct JoinRequests {
         }
     }
 
-    /// Enabled public connections whose organization's name (for drivers) contains `text`.
-    public func publicConnections(organizationNamed text: String) throws -> [Joinable] {
-        let needle = TextFolding.fold(text.trimmingCharacters(in: .whitespacesAndNewlines))
-        guard needle.count >= 2 else { return [] }
-        return try joinables("""
-            SELECT \(Self.joinableColumns)
-            WHERE c.visibility = 'Public' AND c.status = 'Enabled' AND c.org_id IN (SELECT id FROM organizations WHERE \(.position(of: "\(p: 1)", in: "fold(name_for_drivers)")) > 0)
-            ORDER BY \(caseless: "o.name_for_drivers"), \(caseless: "c.name"), c.id LIMIT 50
-            """, [.text(needle)])
-    }
-
     func joinables(_ sql: SQLFragment, _ parameters: [SQLValue]) throws -> [Joinable] {
         let found = try database.query(sql, parameters) { row in
             (id: row.int(0), org: row.int(1), orgName: row.text(2), name: row.text(3), benefits: row.lines(4),
              status: try row.decode(ConnectionStatus.self, 5, table: "connections", key: "id \(row.int(0))"),
              visibility: try row.decode(Visibility.self, 6, table: "connections", key: "id \(row.int(0))"), token: row.text(7))
         }
-        // The questions of every connection found in one query, not one per connection (a search lists up to 50).
+        // The questions of every connection found in one query, not one per connection (a search lists up to ten).
         var questions: [Int: [String]] = [:]
         if !found.isEmpty {
             _ = try database.query("""
@@ -142,8 +131,13 @@ public struct JoinRequests {
     /// already asked to join this connection gets `.askedBefore`: its request is not changed and
     /// nothing of it is returned (asking again after a denial is done from its status page); with
     /// email set up, that address is sent its status link. The driver's email (and the hosts'
-    /// digest) is queued with the request. All or nothing: one transaction.
+    /// digest) is queued with the request. All or nothing: one transaction. `earlier`: the denied or
+    /// removed request of another address this one follows (`askAgain(statusToken:_:withNewAddressFrom:)`).
     public func request(_ request: JoinForm, to joinable: Joinable, from sender: JoinLimits.Sender) throws -> JoinOutcome {
+        try self.request(request, to: joinable, from: sender, after: nil)
+    }
+
+    func request(_ request: JoinForm, to joinable: Joinable, from sender: JoinLimits.Sender, after earlier: EarlierRequest?) throws -> JoinOutcome {
         let notTaking = UserError.conflict("\(joinable.connectionName) is not taking new drivers right now. Ask \(joinable.organizationName) to enable it.")
         guard joinable.status == .enabled else { throw notTaking }
         let problems = Self.problems(request, questions: joinable.questions)
@@ -188,6 +182,8 @@ public struct JoinRequests {
                 try emails.enqueue(.requestReceived, membership: membership)
                 try HostDigests(database: database).schedule(organizationID: joinable.organizationID)
             }
+            try earlier?.followed(by: membership, email: email, organizationID: joinable.organizationID,
+                                  connectionName: joinable.connectionName, in: database)
             return .created(statusToken: token)
         }
     }

@@ -16,6 +16,7 @@ enum PageTemplate: String, CaseIterable, Sendable {
     case invitations
     case invite
     case join
+    case linkGone = "link-gone"
     case login
     case organizations
     case requests

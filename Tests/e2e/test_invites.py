@@ -91,14 +91,14 @@ def test_a_disabled_connections_panel_says_drivers_cannot_join(stack):
     connection, token, _ = make_connection(stack, status="Disabled")
     assert "drivers cannot join until it is enabled" in stack.get(f"/connections/{connection}/invite").text
     driver = requests.Session()
-    page = driver.get(stack.base + "/join/" + token, timeout=30).text
-    assert "is not taking new drivers right now" in page and "<form" not in page
+    page = driver.get(stack.base + "/join/" + token, timeout=30)
+    assert page.status_code == 410 and "is not taking new drivers" in page.text and "<form" not in page.text
     # A form opened before the connection was disabled is refused when sent.
     _, enabled_token, _ = make_connection(stack)
     csrf = re.search(r'name="csrf" value="([^"]+)"', driver.get(stack.base + "/join/" + enabled_token, timeout=30).text).group(1)
     response = driver.post(stack.base + "/join/" + token, data={"csrf": csrf, "name": "Late", "email": "late@example.org", "terms": "yes"},
                            allow_redirects=False, timeout=30)
-    assert response.status_code == 409 and "is not taking new drivers right now" in response.text
+    assert response.status_code == 410 and "is not taking new drivers" in response.text
 
 
 def test_the_join_page_shows_the_connection_and_asks_everything(stack):
@@ -256,11 +256,12 @@ def test_search_codes_find_connections_in_any_case_with_spaces(stack):
 
 
 def test_public_connections_are_found_by_organization_name(stack):
-    _, token, _ = make_connection(stack, visibility="Public")
-    _, private_token, _ = make_connection(stack, visibility="Private")
     with stack.db() as db:
-        name = db.execute("SELECT name_for_drivers FROM organizations ORDER BY id LIMIT 1").fetchone()[0]
-    page = requests.get(stack.base + "/find", params={"org": name[:6]}, timeout=30).text
+        org = db.execute("INSERT INTO organizations (name, name_for_drivers, created_at) VALUES ('Found By Name', 'Findable Fleet Yard', 'x') "
+                         "RETURNING id").fetchone()[0]
+    _, token, _ = make_connection(stack, visibility="Public", org=org)
+    _, private_token, _ = make_connection(stack, visibility="Private", org=org)
+    page = requests.get(stack.base + "/find", params={"org": "findable fleet"}, timeout=30).text
     assert "/join/" + token in page and "/join/" + private_token not in page
     assert "Type at least two letters" in requests.get(stack.base + "/find", params={"org": "a"}, timeout=30).text
 
@@ -269,7 +270,7 @@ def test_rotation_stops_the_old_link_and_code_at_once_and_is_audited(stack):
     connection, token, code = make_connection(stack)
     rotated = stack.post(f"/connections/{connection}/rotate", data={"what": "link", "confirm": "1"})
     assert rotated.status_code == 303
-    assert requests.get(stack.base + "/join/" + token, timeout=30).status_code == 404
+    assert requests.get(stack.base + "/join/" + token, timeout=30).status_code == 410
     page = stack.get(rotated.headers["Location"]).text
     assert "the old link and QR code no longer work" in page
     new_token = re.search(r'readonly value="https://connect\.example\.test/join/([^"]+)"', page).group(1)
@@ -301,8 +302,8 @@ def test_bad_input_gets_clear_messages_and_writes_nothing(stack):
         with stack.db() as db:
             return db.execute("SELECT count(*) FROM memberships WHERE connection_id = ?", (connection,)).fetchone()[0]
 
-    assert requests.get(stack.base + "/join/not-a-real-token-at-all-xx", timeout=30).status_code == 404
-    assert requests.get(stack.base + "/status/not-a-real-token-at-all-xx", timeout=30).status_code == 404
+    assert requests.get(stack.base + "/join/not-a-real-token-at-all-xx", timeout=30).status_code == 410
+    assert requests.get(stack.base + "/status/not-a-real-token-at-all-xx", timeout=30).status_code == 410
     response, _ = join(stack, token, email="not an email")
     assert response.status_code == 400 and "Enter an email address like name@example.com." in response.text
     response, _ = join(stack, token, answers=["x" * 600])
