@@ -19,6 +19,7 @@ enum PageTemplate: String, CaseIterable, Sendable {
     case login
     case organizations
     case requests
+    case requestsConfirm = "requests-confirm"
     case rotateConfirm = "rotate-confirm"
     case status
     case tokens
