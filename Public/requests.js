@@ -39,7 +39,7 @@
     if (allBox && allBox.checked) {
       selection.textContent = "Every request matching the filters is selected.";
     } else {
-      selection.textContent = count === 0 ? "Tick requests, then Approve or Deny." : count + " selected on this page.";
+      selection.textContent = count === 0 ? "None selected." : count + " selected on this page.";
     }
   }
 

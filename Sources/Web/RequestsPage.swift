@@ -140,7 +140,7 @@ struct RequestsPage {
         }
         let reason = request.formValue("reason") ?? ""
         let all = request.formValue("all") == "1" && request.formValue("one") == nil
-        func slip(_ message: String, status: Int = 422, focusReason: Bool = false) throws -> Response {
+        func slip(_ message: String, status: Int = 400, focusReason: Bool = false) throws -> Response {
             try respond(connectionID: connectionID, slip: Slip(status: status, message: message, ticked: Set(ids), reason: reason,
                                                                focusReason: focusReason), state: state)
         }
@@ -150,7 +150,7 @@ struct RequestsPage {
         case "approve": (decision, notice) = (.approve, .approved)
         case "deny": (decision, notice) = (.deny(reason: reason), .denied)
         case "remove": (decision, notice) = (.remove, .removed)
-        default: return try slip("Choose Approve, Deny or Remove.", status: 400)
+        default: return try slip("Choose Approve, Deny or Remove.")
         }
         guard all || !ids.isEmpty else {
             return try slip(action == "remove" ? "Nothing is selected: tick the drivers to remove, then press Remove selected."
@@ -162,7 +162,7 @@ struct RequestsPage {
         let changed: Int
         do {
             if all {
-                guard action != "remove" else { return try slip("Remove the drivers you tick, not every request matching.", status: 400) }
+                guard action != "remove" else { return try slip("Remove the drivers you tick, not every request matching.") }
                 let filter = state.filter(organizations: page.access.organizations(allowing: .decideMemberships))
                 let matching = try RequestQueue(database: page.database).count(filter)
                 guard matching > 0 else { return try slip("No request you may decide on matches these filters.") }
@@ -179,7 +179,7 @@ struct RequestsPage {
             }
         } catch UserError.badRequest(let message) {
             // A reason the rules refuse, too many ticked: said in place too, with the work kept.
-            return try slip(message, status: 400, focusReason: action == "deny")
+            return try slip(message, focusReason: action == "deny")
         }
         var pairs = state.pairs(path: connectionID != nil)
         pairs += notice.pairs(count: changed, for: page)
