@@ -128,13 +128,14 @@ public struct MembershipDecisions {
         }
     }
 
-    /// A denial's reason as stored (null for the other decisions), or why it cannot be.
-    static func reason(of decision: Decision) throws -> SQLValue {
+    /// A denial's reason as stored (null for the other decisions), or why it cannot be: pages ask
+    /// before a second question, so that a slip is said before, not after it.
+    public static func reason(of decision: Decision) throws -> SQLValue {
         guard case .deny(let typed) = decision else { return .null }
         let text = typed.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\r\n", with: "\n")
         // Counted as the schema's CHECK counts it.
         guard (1...Self.longestReason).contains(StoredText.length(text)) else {
-            throw UserError.badRequest(Self.reasonMissing)
+            throw UserError.badRequest("Give the driver a reason for the denial (up to \(Self.longestReason) characters).")
         }
         // The driver reads it on their status page and in an email: line breaks, but no other control
         // character or direction override.
@@ -168,8 +169,6 @@ public struct MembershipDecisions {
             return try apply(decision, reason: reason, to: ids, by: access)
         }
     }
-
-    public static let reasonMissing = "Give the driver a reason for the denial (up to \(longestReason) characters)."
 
     /// The decision on each of `ids`, inside the caller's transaction, which locks their connections.
     func apply(_ decision: Decision, reason: SQLValue, to ids: [Int], by access: Access) throws -> Int {

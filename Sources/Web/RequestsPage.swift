@@ -156,8 +156,10 @@ struct RequestsPage {
             return try slip(action == "remove" ? "Nothing is selected: tick the drivers to remove, then press Remove selected."
                             : "Nothing is selected: tick the requests to decide on, or Select all matching, then press \(action == "approve" ? "Approve" : "Deny") again.")
         }
-        if case .deny = decision, reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            return try slip("Give the driver a reason for the denial: type it in Reason for a denial, then press Deny again.", focusReason: true)
+        do {
+            _ = try MembershipDecisions.reason(of: decision)
+        } catch UserError.badRequest(let message) {
+            return try slip(message, focusReason: true)
         }
         let changed: Int
         do {
@@ -178,8 +180,8 @@ struct RequestsPage {
                 changed = try decide(ids, decision)
             }
         } catch UserError.badRequest(let message) {
-            // A reason the rules refuse, too many ticked: said in place too, with the work kept.
-            return try slip(message, focusReason: action == "deny")
+            // Too many ticked, say: said in place too, with the work kept.
+            return try slip(message)
         }
         var pairs = state.pairs(path: connectionID != nil)
         pairs += notice.pairs(count: changed, for: page)
