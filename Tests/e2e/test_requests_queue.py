@@ -119,6 +119,12 @@ def test_keyboard_shortcuts_move_tick_approve_and_deny(queue, browser, axe_sourc
     open_queue(queue, browser, "/requests?sort=newest")
     hint = browser.find_element(By.ID, "queue-keys-hint")
     assert hint.is_displayed() and "approve" in hint.text
+    # The header checkbox ticks the page, and the bar counts it.
+    browser.find_element(By.ID, "queue-page").click()
+    assert browser.find_element(By.ID, "queue-selection").text == "50 selected on this page."
+    assert all(box.is_selected() for box in browser.find_elements(By.CSS_SELECTOR, "tbody input[name=m]"))
+    browser.find_element(By.ID, "queue-page").click()
+    assert browser.find_element(By.ID, "queue-selection").text == "None selected."
     # Never while typing in a field.
     browser.find_element(By.ID, "queue-q").send_keys("j")
     assert not browser.find_elements(By.CSS_SELECTOR, "tr.current")
@@ -135,7 +141,7 @@ def test_keyboard_shortcuts_move_tick_approve_and_deny(queue, browser, axe_sourc
     names = [row.find_element(By.TAG_NAME, "strong").text for row in rows(browser)[1:3]]
     press(browser, "d")
     wait(browser, lambda b: b.switch_to.active_element.get_attribute("id") == "reason")
-    assert "reason" in browser.find_element(By.ID, "queue-status").get_attribute("textContent")
+    wait(browser, lambda b: "reason" in b.find_element(By.ID, "queue-status").get_attribute("textContent"))
     browser.switch_to.active_element.send_keys("Denied by the keyboard", Keys.ENTER)
     notice(browser, "2 drivers denied")
     for name in names:
