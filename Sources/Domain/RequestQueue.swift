@@ -66,10 +66,11 @@ public struct RequestQueue {
     public static let pageSizes = [25, 50, 100, 200]
     public static let defaultPageSize = 50
 
-    /// `size` requests in `order`, after `after` or before `before` (the page before it), or from the start.
-    public func page(_ filter: Filter, order: Order, size: Int, after: Place? = nil, before: Place? = nil) throws -> Page {
-        // Walking back is walking the other order from `before`, then turning the rows round.
-        let backwards = before != nil
+    /// `size` requests in `order`, after `after` or before `before` (the page before it), or from the
+    /// start (`last`: the end).
+    public func page(_ filter: Filter, order: Order, size: Int, after: Place? = nil, before: Place? = nil, last: Bool = false) throws -> Page {
+        // Walking back is walking the other order from `before` (or the end), then turning the rows round.
+        let backwards = before != nil || last
         let descending = (order == .newest) != backwards
         var condition = filter.condition
         if let place = before ?? after {
@@ -81,8 +82,11 @@ public struct RequestQueue {
             .rows(where: condition, order: "m.requested_at\(raw: direction), m.id\(raw: direction)", limit: size + 1)
         let more = rows.count > size
         rows = Array(rows.prefix(size))
-        if backwards { rows.reverse() }
-        return Page(rows: rows, hasEarlier: backwards ? more : after != nil, hasLater: backwards ? true : more)
+        guard backwards else { return Page(rows: rows, hasEarlier: after != nil, hasLater: more) }
+        rows.reverse()
+        // The page the walk back started from may be gone (all of it decided): look.
+        let later = try rows.last.map { try !page(filter, order: order, size: 1, after: Place($0)).rows.isEmpty } ?? false
+        return Page(rows: rows, hasEarlier: more, hasLater: later)
     }
 
     /// How many requests match.

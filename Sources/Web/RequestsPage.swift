@@ -23,7 +23,7 @@ struct RequestsPage {
     static let confirmAbove = 50
 
     func respond(connectionID: Int?, slip: Slip? = nil, state given: RequestQueueState? = nil) throws -> Response {
-        let state = try given ?? RequestQueueState.parse(URLEncoding.parse(page.request.queryString), page: page, connection: connectionID)
+        var state = try given ?? RequestQueueState.parse(URLEncoding.parse(page.request.queryString), page: page, connection: connectionID)
         let visible = page.access.organizations(allowing: .viewConnections)
         var title = "Driver requests"
         if let connectionID {
@@ -35,7 +35,13 @@ struct RequestsPage {
         let path = Self.path(connectionID)
         let queue = RequestQueue(database: page.database)
         let filter = state.filter(organizations: visible)
-        let found = try queue.page(filter, order: state.order, size: state.size, after: state.after, before: state.before)
+        var found = try queue.page(filter, order: state.order, size: state.size, after: state.after, before: state.before)
+        if found.rows.isEmpty, state.after != nil || state.before != nil {
+            // Every request of this page was decided: the last page (after walking forward), or the first.
+            let forward = state.after != nil
+            (state.before, state.after) = (nil, nil)
+            found = try queue.page(filter, order: state.order, size: state.size, last: forward)
+        }
         let waiting = try queue.count(filter)
         let connected = connectionID == nil ? []
             : try MembershipDecisions(database: page.database).list(state: .connected, organizations: visible, connectionID: connectionID)

@@ -65,11 +65,22 @@ final class RequestQueueTests: XCTestCase, DriverFixtures {
         XCTAssertEqual(seen, all, "every request once, in order")
         let previous = try XCTUnwrap(link(page, rel: "prev"))
         XCTAssertEqual(ids(client.text(client.get(previous))), Array(all[50..<100]))
+        // Deciding the whole last page leads to the page before it, not to an empty one.
+        let state = try XCTUnwrap(page.components(separatedBy: "name=\"state\" value=\"").dropFirst().first?.prefix { $0 != "\"" })
+        let decided = try client.post("/requests/decide", [("back", "/requests"), ("state", String(state).replacingOccurrences(of: "&amp;", with: "&")),
+                                                           ("action", "approve")] + all[100...].map { ("m", "\($0)") })
+        XCTAssertEqual(decided.status, 303)
+        let after = client.text(client.get(try XCTUnwrap(client.header(decided, "Location"))))
+        XCTAssertTrue(after.contains("30 drivers approved"))
+        XCTAssertEqual(ids(after), Array(all[50..<100]))
+        XCTAssertNil(link(after, rel: "next"))
+        XCTAssertNotNil(link(after, rel: "first"))
 
         // Newest first: the newest request leads; a chosen size.
         let newest = client.text(client.get("/requests?connection=\(connection.id)&sort=newest&size=25"))
-        XCTAssertEqual(ids(newest), Array(all.reversed().prefix(25)))
-        XCTAssertEqual(ids(client.text(client.get(try XCTUnwrap(link(newest, rel: "next"))))), Array(all.reversed()[25..<50]))
+        let remaining = Array(all.prefix(100).reversed())
+        XCTAssertEqual(ids(newest), Array(remaining.prefix(25)))
+        XCTAssertEqual(ids(client.text(client.get(try XCTUnwrap(link(newest, rel: "next"))))), Array(remaining[25..<50]))
 
         // Bad input is a clear 400, never a 500.
         for bad in ["sort=sideways", "size=7", "size=x", "after=bm9wZQ", "org=abc", "connection=-3", "q=" + String(repeating: "a", count: 201)] {
