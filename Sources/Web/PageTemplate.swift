@@ -20,6 +20,7 @@ enum PageTemplate: String, CaseIterable, Sendable {
     case login
     case organizations
     case requests
+    case requestsConfirm = "requests-confirm"
     case rotateConfirm = "rotate-confirm"
     case status
     case tokens
