@@ -143,7 +143,7 @@ public struct JoinRequests {
     /// nothing of it is returned (asking again after a denial is done from its status page); with
     /// email set up, that address is sent its status link. The driver's email (and the hosts'
     /// digest) is queued with the request. All or nothing: one transaction.
-    public func request(_ request: JoinForm, to joinable: Joinable, from sender: JoinLimits.Sender) throws -> JoinOutcome {
+    func request(_ request: JoinForm, to joinable: Joinable, from sender: JoinLimits.Sender) throws -> JoinOutcome {
         let notTaking = UserError.conflict("\(joinable.connectionName) is not taking new drivers right now. Ask \(joinable.organizationName) to enable it.")
         guard joinable.status == .enabled else { throw notTaking }
         let problems = Self.problems(request, questions: joinable.questions)
@@ -188,6 +188,9 @@ public struct JoinRequests {
                 try emails.enqueue(.requestReceived, membership: membership)
                 try HostDigests(database: database).schedule(organizationID: joinable.organizationID)
             }
+            try DomainEvents(database: database).record(DomainEvent(.driverRequested, organization: joinable.organizationID,
+                                                                    connection: joinable.connectionID, membership: membership,
+                                                                    payload: ["state": .string(state.rawValue)]))
             return .created(statusToken: token)
         }
     }
@@ -195,7 +198,7 @@ public struct JoinRequests {
     /// A Denied or Removed driver asks again, from the status page whose private token proves it is
     /// them, with their name and answers to the connection's questions now. The host decided on
     /// this driver before, so the request waits for the host again (Pending), whatever the approval type.
-    public func askAgain(statusToken: String, _ request: JoinForm, questions: [String], from sender: JoinLimits.Sender) throws {
+    func askAgain(statusToken: String, _ request: JoinForm, questions: [String], from sender: JoinLimits.Sender) throws {
         let problems = Self.problems(request, questions: questions, checkingEmail: false)
         guard problems.isEmpty else { throw UserError.badRequest(problems.values.sorted().joined(separator: " ")) }
         let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -227,8 +230,10 @@ public struct JoinRequests {
             try insertAnswers(membership: found.id, questions: questions, answers: answers)
             try EmailConfirmations(database: database).withdraw(membership: found.id)
             try DriverEmails(database: database).enqueue(.requestReceived, membership: found.id)
-            try HostDigests(database: database).schedule(organizationID: try database.scalarInt(
-                "SELECT org_id FROM connections WHERE id = \(p: 1)", [.init(found.connection)]))
+            let organization = try database.scalarInt("SELECT org_id FROM connections WHERE id = \(p: 1)", [.init(found.connection)])
+            try HostDigests(database: database).schedule(organizationID: organization)
+            try DomainEvents(database: database).record(DomainEvent(.driverAskedAgain, organization: organization, connection: found.connection,
+                                                                    membership: found.id, payload: ["state": .string(MembershipState.pending.rawValue)]))
         }
     }
 

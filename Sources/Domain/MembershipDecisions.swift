@@ -42,6 +42,14 @@ public enum Decision: Sendable, Equatable {
         }
     }
 
+    var event: DomainEvent.Kind {
+        switch self {
+        case .approve: return .requestApproved
+        case .deny: return .requestDenied
+        case .remove: return .driverRemoved
+        }
+    }
+
     var auditAction: String {
         switch self {
         case .approve: return "Approved driver"
@@ -99,52 +107,6 @@ public struct MembershipDecisions {
                                  driverName: row.driver, email: row.email, emailDomainMatches: row.domainMatches,
                                  awaitingEmailConfirmation: row.confirming, state: row.state,
                                  requestedAt: row.at, answers: answers)
-        }
-    }
-
-    /// Applies one decision to several memberships, all or none; each is checked against the
-    /// user's role in its organization, audited, and told to the driver by email. Returns how many changed.
-    public func decide(_ ids: [Int], _ decision: Decision, by access: Access) throws -> Int {
-        guard !ids.isEmpty else { throw UserError.badRequest("Select at least one driver.") }
-        guard ids.count <= Self.mostAtOnce else { throw UserError.badRequest("Decide on at most \(Self.mostAtOnce) drivers at once.") }
-        var reason: SQLValue = .null
-        if case .deny(let text) = decision {
-            let text = text.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\r\n", with: "\n")
-            // Counted as the schema's CHECK counts it.
-            guard (1...Self.longestReason).contains(StoredText.length(text)) else {
-                throw UserError.badRequest("Give the driver a reason for the denial (up to \(Self.longestReason) characters).")
-            }
-            // The driver reads it on their status page and in an email: line breaks, but no other control
-            // character or direction override.
-            guard !StoredText.hasControlCharacter(text.replacingOccurrences(of: "\n", with: "")) else {
-                throw UserError.badRequest("The reason may hold line breaks, but no other control characters or direction overrides.")
-            }
-            reason = .text(text)
-        }
-        let (from, to) = decision.transition
-        return try database.transaction(locking: try MembershipKeys.connections(of: ids, in: database)) {
-            let now = DateText.now()
-            var changed = 0
-            for id in Set(ids).sorted() {
-                let row = try access.require(.decideMemberships, onRequest: id, try database.query("""
-                    SELECT c.org_id, m.state, d.email, c.name FROM memberships m JOIN connections c ON c.id = m.connection_id
-                    JOIN drivers d ON d.id = m.driver_id WHERE m.id = \(p: 1)
-                    """, [.init(id)], row: { (org: $0.int(0), state: $0.text(1), email: $0.text(2), connection: $0.text(3)) }).first) { $0.org }
-                guard row.state == from.rawValue else {
-                    throw UserError.conflict("\(row.email) is \(row.state), not \(from.rawValue): reload the page to see the latest.")
-                }
-                try database.run("""
-                    UPDATE memberships SET state = \(p: 2), denial_reason = \(p: 3), decided_at = \(p: 4), decided_by_user_id = \(p: 5) WHERE id = \(p: 1)
-                    """, [.init(id), .text(to.rawValue), reason, .text(now), .init(access.userID)])
-                var details = ["connection": row.connection]
-                if case .text(let text) = reason { details["reason"] = text }
-                try AuditLog(database: database).record(by: access, organizationID: row.org,
-                                                       action: decision.auditAction, subject: row.email, details: details)
-                try EmailConfirmations(database: database).withdraw(membership: id)
-                try DriverEmails(database: database).enqueue(decision.email, membership: id)
-                changed += 1
-            }
-            return changed
         }
     }
 }

@@ -10,24 +10,28 @@ public struct OrganizationMembers {
         self.database = database
     }
 
-    public func changeRole(of userID: Int, in organization: Int, to role: Role, by access: Access) throws -> String {
+    func changeRole(of userID: Int, in organization: Int, to role: Role, by access: Access) throws -> String {
         try access.require(.manageUsers, in: organization)
         return try database.transaction(locking: [.organization(organization)]) {
             let (email, before) = try member(userID, of: organization)
             try Accounts(database: database).changeRole(userID: userID, organizationID: organization, to: role)
             try AuditLog(database: database).record(actorID: access.userID, actor: access.email, organizationID: organization, action: "Role changed",
                                                    subject: email, details: ["before": before.rawValue, "after": role.rawValue])
+            try DomainEvents(database: database).record(DomainEvent(.roleChanged, organization: organization, user: userID,
+                                                                    payload: ["before": .string(before.rawValue), "after": .string(role.rawValue)]))
             return "\(email) is now \(role.rawValue)."
         }
     }
 
-    public func remove(_ userID: Int, from organization: Int, by access: Access) throws -> String {
+    func remove(_ userID: Int, from organization: Int, by access: Access) throws -> String {
         try access.require(.manageUsers, in: organization)
         return try database.transaction(locking: [.organization(organization)]) {
             let (email, before) = try member(userID, of: organization)
             try Accounts(database: database).removeRole(userID: userID, organizationID: organization)
             try AuditLog(database: database).record(actorID: access.userID, actor: access.email, organizationID: organization, action: "User removed",
                                                    subject: email, details: ["role": before.rawValue])
+            try DomainEvents(database: database).record(DomainEvent(.userRemoved, organization: organization, user: userID,
+                                                                    payload: ["role": .string(before.rawValue)]))
             return "\(email) was removed from this organization."
         }
     }

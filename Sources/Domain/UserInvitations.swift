@@ -29,7 +29,7 @@ public struct UserInvitations {
 
     /// Invites `email` to the organization as `role` (a new invitation replaces an earlier one to
     /// the same address); returns what the Admin is told, the same for a known and an unknown address.
-    public func invite(email: String, role: Role, to organizationID: Int, by access: Access, dailyLimit: Int = perOrganizationPerDay,
+    func invite(email: String, role: Role, to organizationID: Int, by access: Access, dailyLimit: Int = perOrganizationPerDay,
                        now: Date = Date()) throws -> String {
         try access.require(.manageUsers, in: organizationID)
         let email = try Accounts.validEmail(email)
@@ -60,6 +60,8 @@ public struct UserInvitations {
             ])
             try AuditLog(database: database).record(by: access, organizationID: organizationID, action: "User invited", subject: email,
                                                    details: ["role": role.rawValue])
+            try DomainEvents(database: database).record(DomainEvent(.userInvited, organization: organizationID,
+                                                                    payload: ["invitation": .int(invitation), "role": .string(role.rawValue)]))
             return "An invitation was sent to \(email)."
         }
     }
@@ -95,7 +97,7 @@ public struct UserInvitations {
     }
 
     /// An Admin withdraws an invitation of their organization.
-    public func revoke(_ id: Int, in organizationID: Int, by access: Access) throws -> String {
+    func revoke(_ id: Int, in organizationID: Int, by access: Access) throws -> String {
         try access.require(.manageUsers, in: organizationID)
         return try database.transaction(locking: [.organization(organizationID)]) {
             guard let email = try database.query("SELECT email FROM user_invitations WHERE id = \(p: 1) AND org_id = \(p: 2)",
@@ -104,6 +106,7 @@ public struct UserInvitations {
             }
             try database.run("DELETE FROM user_invitations WHERE id = \(p: 1)", [.init(id)])
             try AuditLog(database: database).record(by: access, organizationID: organizationID, action: "Invitation revoked", subject: email)
+            try DomainEvents(database: database).record(DomainEvent(.invitationRevoked, organization: organizationID, payload: ["invitation": .int(id)]))
             return "The invitation to \(email) was revoked."
         }
     }

@@ -38,7 +38,7 @@ struct DriverPages {
         let problems = JoinRequests.problems(draft, questions: joinable.questions)
         guard problems.isEmpty else { return form(request, joinable, draft: draft, problems: problems, status: ErrorPresentation.formWithProblems) }
         do {
-            let outcome = try requests.request(draft, to: joinable, from: .init(address: request.remoteAddress, formToken: sent))
+            let outcome = try RequestToJoin(draft, to: joinable).run(from: .init(address: request.remoteAddress, formToken: sent), with: requests)
             var response: Response
             switch outcome {
             case _ where handler.configuration.emailEnabled:
@@ -142,8 +142,8 @@ struct DriverPages {
         let problems = JoinRequests.problems(draft, questions: status.questions, checkingEmail: false)
         guard problems.isEmpty else { return statusPage(request, token: token, status, draft: draft, problems: problems, code: ErrorPresentation.formWithProblems) }
         do {
-            try requests.askAgain(statusToken: token, draft, questions: status.questions,
-                                  from: .init(address: request.remoteAddress, formToken: sent))
+            try AskAgain(statusToken: token, draft, questions: status.questions)
+                .run(from: .init(address: request.remoteAddress, formToken: sent), with: requests)
             var response = Response.redirect(to: "/status/" + token)
             response.headers.append(Self.askAgainToken.clearHeader)
             return response

@@ -60,7 +60,7 @@ struct RequestsPage {
         case "remove": (decision, notice) = (.remove, .removed)
         default: throw UserError.badRequest("Choose Approve, Deny or Remove.")
         }
-        let changed = try MembershipDecisions(database: page.database).decide(ids, decision, by: page.access)
+        let changed = try Decide(decision, on: ids).run(by: page.access, in: page.database)
         let back = ReturnPath.safe(page.request.formValue("back"))
         let path = back.split(separator: "?").first.map(String.init) ?? "/requests"
         return .redirect(to: path + "?" + URLEncoding.encode(notice.pairs(count: changed, for: page)))

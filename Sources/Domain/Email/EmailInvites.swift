@@ -73,7 +73,7 @@ public struct EmailInvites {
     }
 
     /// Checks the list again and queues one invite per address, audited, all in one transaction.
-    public func send(_ text: String, connectionID: Int, by access: Access, dailyLimit: Int = perOrganizationPerDay) throws -> Check {
+    func send(_ text: String, connectionID: Int, by access: Access, dailyLimit: Int = perOrganizationPerDay) throws -> Check {
         guard let connection = try database.query("""
             SELECT c.org_id, c.name, o.name_for_drivers FROM connections c JOIN organizations o ON o.id = c.org_id WHERE c.id = \(p: 1)
             """, [.init(connectionID)], row: { (org: $0.int(0), name: $0.text(1), forDrivers: $0.text(2)) }).first else {
@@ -99,6 +99,8 @@ public struct EmailInvites {
                                                        "already connected": String(check.alreadyConnected),
                                                        "not addresses": String(check.invalidCount),
                                                    ])
+            try DomainEvents(database: database).record(DomainEvent(.invitesSent, organization: connection.org, connection: connectionID,
+                                                                    payload: ["invited": .int(check.addresses.count)]))
             return check
         }
     }
