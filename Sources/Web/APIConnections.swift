@@ -143,7 +143,7 @@ struct APIConnections {
             return APICall.json(try connection(id))
         } catch let problems as FieldProblems {
             let name = try ConnectionEditor(database: database).stored(id).map { command.merged(into: $0.settings).name } ?? ""
-            throw Self.invalid(problems.byField, name: name)
+            throw Self.invalid(problems.byField, name: name, sent: body.fields)
         } catch let stale as StaleVersion {
             // The fields that differ by name only: the saved values are in `current`, the caller's in its own request.
             let now = stale.current
@@ -162,14 +162,20 @@ struct APIConnections {
         }
     }
 
-    /// The form's problems, by the API's field names: a 409 when the name taken is the only one (another
-    /// connection holds it: state, not the request, is in the way), else a 400.
-    static func invalid(_ problems: [String: String], name: String) -> APIProblem {
-        if let unkept = ConnectionFields.unkept(problems) { return unkept }
+    /// The form's problems, by the API's field names: a 409 when state, not the request, is in the way
+    /// (the name taken by another connection; for a change, `sent`, a linked value the stored ones
+    /// leave without its partner, as domains sent alone to a connection approved by hand), else a 400.
+    static func invalid(_ problems: [String: String], name: String, sent: ConnectionFields? = nil) -> APIProblem {
         let errors = problems.sorted { $0.key < $1.key }.map { (ConnectionField.apiName(formName: $0.key), JSON.string($0.value)) }
-        if problems.count == 1, problems["name"] == ConnectionDraft.nameTaken(name.trimmingCharacters(in: .whitespacesAndNewlines)) {
-            return APIProblem(error: .conflict(problems["name"]!), extensions: [("errors", .object(errors))])
+        let taken = problems["name"] == ConnectionDraft.nameTaken(name.trimmingCharacters(in: .whitespacesAndNewlines))
+        let byState = problems.keys.filter { field in (field == "name" && taken) || (sent.map { !$0.sendsBoth(linkedTo: field) } ?? false) }
+        if byState.count == problems.count {
+            if problems.count == 1 && taken { return APIProblem(error: .conflict(problems["name"]!), extensions: [("errors", .object(errors))]) }
+            return APIProblem(error: .conflict("With the values it keeps, this connection cannot take these changes: "
+                                               + problems.sorted { $0.key < $1.key }.map(\.value).joined(separator: " ")),
+                              extensions: [("errors", .object(errors))])
         }
+        if let unkept = ConnectionFields.unkept(problems.filter { !byState.contains($0.key) }) { return unkept }
         return APIProblem(error: .badRequest("The connection cannot be saved as sent: \(errors.map { $0.0 }.joined(separator: ", ")) "
                                              + "\(errors.count == 1 ? "needs" : "need") another value."),
                           extensions: [("errors", .object(errors))])

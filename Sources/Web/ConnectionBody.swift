@@ -105,6 +105,16 @@ struct ConnectionFields {
         ]
     }
 
+    /// Whether these fields hold both of the pair a linked field belongs to (form names: "domains" with
+    /// the approval type, "discount" with the benefits): only then is its problem the body's own.
+    func sendsBoth(linkedTo field: String) -> Bool {
+        switch field {
+        case "domains": return approval != nil && emailDomains != nil
+        case "discount": return benefits != nil && discountPercent != nil
+        default: return true
+        }
+    }
+
     /// A discount or domains that the merged connection would not keep (`ConnectionSettings.problems`
     /// names them) are refused as before, naming the field and what keeps it.
     static func unkept(_ problems: [String: String]) -> APIProblem? {
@@ -190,6 +200,21 @@ struct ConnectionChanges: JSONBody {
                     absence: .checkedLater) { version, body in body.version = version },
         ] + ConnectionFields.fields(creating: false).map { $0.within(\.fields) }
     }
-    // No rules across fields here: a change merges with the stored values, so whether a discount or
-    // domains are kept depends on those too (`UpdateConnection`); the merged connection is checked.
+
+    /// A change merges with the stored values (`UpdateConnection`), so a linked field sent alone is
+    /// judged with the stored partner (refused with a 409 when they do not fit); the body's own rules
+    /// bind a pair sent together.
+    static var rules: [JSON] {
+        let discounted = JSON.string(BenefitKind.discountedCharging.rawValue), byDomain = JSON.string(ApprovalType.emailDomain.rawValue)
+        return [
+            ["if": ["required": ["benefits", "discount_percent"], "properties": ["benefits": ["contains": ["const": discounted]]]],
+             "then": ["properties": ["discount_percent": ["type": "integer"]]]],
+            ["if": ["required": ["approval_type", "email_domains"], "properties": ["approval_type": ["const": byDomain]]],
+             "then": ["properties": ["email_domains": ["minItems": 1]]]],
+            ["if": ["required": ["email_domains", "approval_type"], "properties": ["email_domains": ["minItems": 1]]],
+             "then": ["properties": ["approval_type": ["const": byDomain]]]],
+            ["if": ["required": ["discount_percent", "benefits"], "properties": ["discount_percent": ["type": "integer"]]],
+             "then": ["properties": ["benefits": ["contains": ["const": discounted]]]]],
+        ]
+    }
 }

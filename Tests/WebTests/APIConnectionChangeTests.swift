@@ -40,9 +40,10 @@ final class APIConnectionChangeTests: APITestCase {
         // Invalid once merged: a discount without its benefit, an approval by domain with no domains left.
         let discount = client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: ["version": 5, "benefits": ["Free charging"], "discount_percent": 10])
         XCTAssertEqual(discount.status, 400)
-        XCTAssertNotNil(client.json(discount)["errors"]?["discount_percent"])
+        XCTAssertEqual(client.json(discount)["errors"]?["discount_percent"]?.string, "“discount_percent” goes with “benefits” holding "
+                       + "“Discounted charging” in the same request, since only that benefit keeps it: send both, or no discount.")
         let noDomains = client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: ["version": 5, "email_domains": []])
-        XCTAssertEqual(noDomains.status, 400)
+        XCTAssertEqual(noDomains.status, 409, "the stored approval type needs them: the state is in the way, not the body")
         XCTAssertEqual(client.json(noDomains)["errors"]?["email_domains"]?.string, "List the email domains to approve, like example.com.")
         // Leaving the approval type takes its domains along; the discount goes with its benefit.
         let manual = client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: ["version": 5, "approval_type": "Manually approve",
@@ -50,6 +51,9 @@ final class APIConnectionChangeTests: APITestCase {
         XCTAssertEqual(manual.status, 200, client.text(manual))
         XCTAssertEqual(client.json(manual)["email_domains"], [])
         XCTAssertEqual(client.json(manual)["discount_percent"], .null)
+        let discountAlone = client.api("PATCH", "/api/v1/connections/\(id)", token: token, json: ["version": 6, "discount_percent": 10])
+        XCTAssertEqual(discountAlone.status, 409, "the stored benefits do not keep a discount")
+        XCTAssertEqual(client.json(discountAlone)["errors"]?["discount_percent"]?.string, ConnectionSettings.discountUnkept)
         XCTAssertEqual(try client.scalar("SELECT version FROM connections WHERE id = \(p: 1)", [.init(id)]), 6, "refused changes wrote nothing")
     }
 
