@@ -52,15 +52,6 @@ public struct ConnectionDraft: Sendable {
         return (orgID, settings, problems)
     }
 
-    /// Checks every field (`ConnectionSettings.problems` for the rules); the problems are keyed by field name, to show next to each.
-    public func validated(existingNames: (Int, String) throws -> Bool) rethrows -> Result<Validated, Problems> {
-        let (orgID, settings, unreadable) = parsed()
-        let problems = try settings.problems(nameTaken: { name in try orgID.map { try existingNames($0, name) } ?? false })
-            .merging(unreadable) { _, unread in unread }
-        guard problems.isEmpty, let orgID else { return .failure(Problems(byField: problems)) }
-        return .success(Validated(organizationID: orgID, settings: settings))
-    }
-
     /// The form's limits, which the API's description states too.
     public static let mostQuestions = 20
     public static let longestName = 100
@@ -109,19 +100,6 @@ public struct ConnectionDraft: Sendable {
     public static let domainPattern = #"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"#
         + SchemaPattern.end
     public static let longestDomain = 253
-
-    public struct Problems: Error, Sendable {
-        public let byField: [String: String]
-    }
-
-    /// A draft that passed every check.
-    public struct Validated: Sendable, Equatable {
-        public let organizationID: Int
-        public let settings: ConnectionSettings
-
-        public var benefits: [Benefit] { settings.storedBenefits }
-        public var emailDomains: [String] { settings.emailDomains }
-    }
 
     /// The settings as the form shows them.
     public init(_ settings: ConnectionSettings, organizationID: Int, version: Int) {
