@@ -174,6 +174,22 @@ final class CommandEventTests: XCTestCase {
         try refused(UserError.self) { _ = try Decide(.deny(reason: " "), on: [membership]).run(by: admin, in: database) }
     }
 
+    /// With email set up, a request whose domain is on the allow-list waits for its confirmation link;
+    /// opening it connects the driver: the same event as a host's approval, saying by what.
+    func testAnEmailConfirmationThatConnectsEmitsTheApproval() throws {
+        let id = try createConnection()
+        let requests = JoinRequests(database: database, emailEnabled: true)
+        let joinable = try XCTUnwrap(requests.joinable(token: try database.query("SELECT invite_token FROM connections") { $0.text(0) }[0]))
+        let form = JoinForm(name: "Al", email: "al@acme.example", answers: ["7"], agreedToTerms: true)
+        _ = try RequestToJoin(form, to: joinable).run(from: .init(address: "192.0.2.8", formToken: "form-" + UUID().uuidString), with: requests)
+        let membership = try database.scalarInt("SELECT id FROM memberships")
+        let token = try XCTUnwrap(database.transaction(locking: []) { try EmailConfirmations(database: database).issue(membership: membership, now: Date()) })
+        let confirmed = try written { _ = try EmailConfirmations(database: database).confirm(token: token) }
+        XCTAssertEqual(confirmed.audit, ["Driver confirmed email"])
+        XCTAssertEqual(confirmed.events, [DomainEvent(.requestApproved, organization: organization, connection: id, membership: membership,
+                                                      payload: ["state": "Connected", "by": "email confirmation"])])
+    }
+
     func testUserCommandsEmitTheirEvents() throws {
         let accounts = Accounts(database: database)
         let member = try accounts.createUser(email: "vic@acme.test", name: "Vic", password: "long enough password")
