@@ -59,7 +59,7 @@ public enum Decision: Sendable, Equatable {
     }
 }
 
-/// The host's side: requests waiting, and decisions on them. Connected Drivers and Pending
+/// The host's side: requests waiting (a decision on them is the command `Decide`). Connected Drivers and Pending
 /// Requests follow by the schema's triggers.
 public struct MembershipDecisions {
     let database: Database
