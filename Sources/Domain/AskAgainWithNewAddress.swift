@@ -27,7 +27,7 @@ struct EarlierRequest {
 extension JoinRequests {
     /// A Denied or Removed driver asks again, from the status page whose private token proves it is
     /// them, with a different email address. It is a new request of that address, proved as a first
-    /// request is (`request(_:to:from:)`: the approval rule, the email confirmation when email is set
+    /// request is (`RequestToJoin`: the approval rule, the email confirmation when email is set
     /// up, the same limits); the earlier request is not changed.
     public func askAgain(statusToken: String, _ draft: JoinForm, withNewAddressFrom sender: JoinLimits.Sender) throws -> JoinOutcome {
         guard let earlier = try database.query("""
@@ -40,5 +40,6 @@ extension JoinRequests {
         if let email = try? Accounts.validEmail(draft.email), email.lowercased() == earlier.email.lowercased() {
             throw UserError.badRequest("This is the address of this request: to ask again with it, leave the new address empty.")
         }
-        return try request(draft, to: joinable, from: sender, after: earlier)
-    }}
+        return try RequestToJoin(draft, to: joinable, after: earlier).run(from: sender, with: self)
+    }
+}

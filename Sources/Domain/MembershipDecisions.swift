@@ -44,6 +44,14 @@ public enum Decision: Sendable, Equatable {
         }
     }
 
+    var event: DomainEvent.Kind {
+        switch self {
+        case .approve: return .requestApproved
+        case .deny: return .requestDenied
+        case .remove: return .driverRemoved
+        }
+    }
+
     var auditAction: String {
         switch self {
         case .approve: return "Approved driver"
@@ -53,7 +61,7 @@ public enum Decision: Sendable, Equatable {
     }
 }
 
-/// The host's side: requests waiting, and decisions on them. Connected Drivers and Pending
+/// The host's side: requests waiting (a decision on them is the command `Decide`). Connected Drivers and Pending
 /// Requests follow by the schema's triggers.
 public struct MembershipDecisions {
     let database: Database
@@ -115,85 +123,5 @@ public struct MembershipDecisions {
                           organizationName: row.orgName, driverName: row.driver, email: row.email, emailDomainMatches: row.domainMatches,
                           awaitingEmailConfirmation: row.confirming, state: row.state, requestedAt: row.at, answers: answers[row.id] ?? [])
         }
-    }
-
-    /// Applies one decision to several memberships, all or none; each is checked against the
-    /// user's role in its organization, audited, and told to the driver by email. Returns how many changed.
-    public func decide(_ ids: [Int], _ decision: Decision, by access: Access) throws -> Int {
-        guard !ids.isEmpty else { throw UserError.badRequest("Select at least one driver.") }
-        guard ids.count <= Self.mostAtOnce else { throw UserError.badRequest("Decide on at most \(Self.mostAtOnce) drivers at once.") }
-        let reason = try Self.reason(of: decision)
-        return try database.transaction(locking: try MembershipKeys.connections(of: ids, in: database)) {
-            try apply(decision, reason: reason, to: ids, by: access)
-        }
-    }
-
-    /// A denial's reason as stored (null for the other decisions), or why it cannot be: pages ask
-    /// before a second question, so that a slip is said before, not after it.
-    public static func reason(of decision: Decision) throws -> SQLValue {
-        guard case .deny(let typed) = decision else { return .null }
-        let text = typed.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\r\n", with: "\n")
-        // Counted as the schema's CHECK counts it.
-        guard (1...Self.longestReason).contains(StoredText.length(text)) else {
-            throw UserError.badRequest("Give the driver a reason for the denial (up to \(Self.longestReason) characters).")
-        }
-        // The driver reads it on their status page and in an email: line breaks, but no other control
-        // character or direction override.
-        guard !StoredText.hasControlCharacter(text.replacingOccurrences(of: "\n", with: "")) else {
-            throw UserError.badRequest("The reason may hold line breaks, but no other control characters or direction overrides.")
-        }
-        return .text(text)
-    }
-
-    /// The most requests one decision on "every one matching" takes.
-    public static let mostMatchingAtOnce = 5_000
-
-    /// Approves or denies every pending request `filter` matches, each as `decide` does one (its
-    /// role checked, audited, emailed), when exactly the `expected` requests the user confirmed still
-    /// match; if others match now (one decided or one new meanwhile), nothing changes.
-    public func decide(matching filter: RequestQueue.Filter, expected: Int, _ decision: Decision, by access: Access) throws -> Int {
-        guard decision.transition.from == .pending else { throw UserError.badRequest("Only waiting requests are decided all at once.") }
-        let reason = try Self.reason(of: decision)
-        let queue = RequestQueue(database: database)
-        let ids = try queue.ids(filter, limit: Self.mostMatchingAtOnce + 1)
-        guard !ids.isEmpty else { throw UserError.badRequest("No request matches these filters any more.") }
-        guard ids.count <= Self.mostMatchingAtOnce else {
-            throw UserError.badRequest("Decide on at most \(Self.mostMatchingAtOnce) requests at once: narrow the filters first.")
-        }
-        let changedMeanwhile = UserError.conflict("The requests matching these filters changed meanwhile (\(ids.count) now, "
-                                                  + "\(expected) confirmed): look at the queue again.")
-        guard ids.count == expected else { throw changedMeanwhile }
-        return try database.transaction(locking: try MembershipKeys.connections(of: ids, in: database)) {
-            // Read again under the locks: the same requests, all on the connections locked.
-            guard try queue.ids(filter, limit: Self.mostMatchingAtOnce + 1) == ids else { throw changedMeanwhile }
-            return try apply(decision, reason: reason, to: ids, by: access)
-        }
-    }
-
-    /// The decision on each of `ids`, inside the caller's transaction, which locks their connections.
-    func apply(_ decision: Decision, reason: SQLValue, to ids: [Int], by access: Access) throws -> Int {
-        let (from, to) = decision.transition
-        let now = DateText.now()
-        var changed = 0
-        for id in Set(ids).sorted() {
-            let row = try access.require(.decideMemberships, onRequest: id, try database.query("""
-                SELECT c.org_id, m.state, d.email, c.name FROM memberships m JOIN connections c ON c.id = m.connection_id
-                JOIN drivers d ON d.id = m.driver_id WHERE m.id = \(p: 1)
-                """, [.init(id)], row: { (org: $0.int(0), state: $0.text(1), email: $0.text(2), connection: $0.text(3)) }).first) { $0.org }
-            guard row.state == from.rawValue else {
-                throw UserError.conflict("\(row.email) is \(row.state), not \(from.rawValue): reload the page to see the latest.")
-            }
-            try database.run("""
-                UPDATE memberships SET state = \(p: 2), denial_reason = \(p: 3), decided_at = \(p: 4), decided_by_user_id = \(p: 5) WHERE id = \(p: 1)
-                """, [.init(id), .text(to.rawValue), reason, .text(now), .init(access.userID)])
-            var details = ["connection": row.connection]
-            if case .text(let text) = reason { details["reason"] = text }
-            try AuditLog(database: database).record(by: access, organizationID: row.org,
-                                                   action: decision.auditAction, subject: row.email, details: details)
-            try EmailConfirmations(database: database).withdraw(membership: id)
-            try DriverEmails(database: database).enqueue(decision.email, membership: id)
-            changed += 1
-        }
-        return changed
     }
 }

@@ -38,7 +38,7 @@ struct DriverPages {
         let problems = JoinRequests.problems(draft, questions: joinable.questions)
         guard problems.isEmpty else { return form(request, joinable, draft: draft, problems: problems, status: ErrorPresentation.formWithProblems) }
         do {
-            let outcome = try requests.request(draft, to: joinable, from: .init(address: request.remoteAddress, formToken: sent))
+            let outcome = try RequestToJoin(draft, to: joinable).run(from: .init(address: request.remoteAddress, formToken: sent), with: requests)
             var response = answer(outcome, organization: joinable.organizationName, connection: joinable.connectionName)
             // The token is spent: the cookie goes too, so the browser's next form gets a new one.
             response.headers.append(Self.formToken.clearHeader)
@@ -155,7 +155,7 @@ struct DriverPages {
             let sender = JoinLimits.Sender(address: request.remoteAddress, formToken: sent)
             var response: Response
             if newAddress.isEmpty {
-                try requests.askAgain(statusToken: token, draft, questions: status.questions, from: sender)
+                try AskAgain(statusToken: token, draft, questions: status.questions).run(from: sender, with: requests)
                 response = .redirect(to: "/status/" + token)
             } else {
                 let outcome = try requests.askAgain(statusToken: token, draft, withNewAddressFrom: sender)

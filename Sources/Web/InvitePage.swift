@@ -67,7 +67,7 @@ struct InvitePage {
             throw UserError.badRequest("Rotate the link or the code.")
         }
         guard page.request.formValue("confirm") == "1" else { return try confirmRotation(credential, connectionID: connectionID) }
-        try ConnectionInvites(database: page.database).rotate(credential, connectionID: connectionID, by: page.access)
+        try RotateInvite(credential, connectionID: connectionID).run(by: page.access, in: page.database)
         return .redirect(to: "/connections/\(connectionID)/invite?rotated=\(credential.rawValue)")
     }
 

@@ -163,7 +163,7 @@ struct RequestsPage {
                             : "Nothing is selected: tick the requests to decide on, or Select all matching, then press \(action == "approve" ? "Approve" : "Deny") again.")
         }
         do {
-            _ = try MembershipDecisions.reason(of: decision)
+            _ = try Decide.reason(of: decision)
         } catch UserError.badRequest(let message) {
             return try slip(message, focusReason: true)
         }
@@ -196,12 +196,12 @@ struct RequestsPage {
 
     /// The one place this page decides (ticked requests, or one row's).
     func decide(_ ids: [Int], _ decision: Decision) throws -> Int {
-        try MembershipDecisions(database: page.database).decide(ids, decision, by: page.access)
+        try Decide(decision, on: ids).run(by: page.access, in: page.database)
     }
 
     /// The one place this page decides every request matching the filters.
     func decide(matching filter: RequestQueue.Filter, expected: Int, _ decision: Decision) throws -> Int {
-        try MembershipDecisions(database: page.database).decide(matching: filter, expected: expected, decision, by: page.access)
+        try DecideMatching(decision, matching: filter, expected: expected).run(by: page.access, in: page.database)
     }
 
     /// "Approve 1,064 requests?": the second question before deciding many at once.
