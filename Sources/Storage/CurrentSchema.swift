@@ -21,7 +21,7 @@ extension Schema {
     /// or changed it). A new table or column goes here *and* into a new migration on each database
     /// (`Schema.migrations`, `PostgresSchema.migrations`); `SchemaDescriptionTests` fails until the
     /// migrated databases and this description agree, and `FrozenMigrationsTests` records both.
-    public static let current = SchemaDescription(version: 12, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
+    public static let current = SchemaDescription(version: 13, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
 }
 
 private let currentTables: [Table] = [
@@ -215,6 +215,23 @@ private let currentTables: [Table] = [
         Column("created_at", .text, notNull: .both),
         Column("expires_at", .text, notNull: .both),
     ]),
+    // A bulk enable or disable on the table and its Undo (migration 13).
+    Table("bulk_changes", primaryKey: ["id"], [
+        Column("id", .integer, identity: true),
+        Column("user_id", .integer, notNull: .both, references: ForeignKey("users", onDelete: .cascade)),
+        Column("session_hash", .text, notNull: .both, check: Check("length(session_hash) = 64")),
+        Column("status", .text, notNull: .both, check: Check("status IN ('Enabled', 'Disabled')")),
+        Column("outcome", .text, notNull: .both),
+        Column("created_at", .text, notNull: .both),
+        Column("undo_until", .text, notNull: .both),
+        Column("undone_at", .text),
+        Column("undo_outcome", .text),
+    ]),
+    Table("bulk_change_rows", primaryKey: ["bulk_id", "connection_id"], withoutRowID: true, [
+        Column("bulk_id", .integer, notNull: .both, references: ForeignKey("bulk_changes", onDelete: .cascade)),
+        Column("connection_id", .integer, notNull: .both),
+        Column("version", .integer, notNull: .both),
+    ]),
 ]
 
 private let currentIndexes: [Index] = [
@@ -263,6 +280,7 @@ private let currentIndexes: [Index] = [
     Index("unsubscribe_links_user", on: "unsubscribe_links", [.column("user_id")]),
     Index("user_invitations_org_email", on: "user_invitations", [.column("org_id"), .caselessColumn("email")], unique: true),
     Index("user_invitations_email", on: "user_invitations", [.caselessColumn("email")]),
+    Index("bulk_changes_user", on: "bulk_changes", [.column("user_id")]),
 ]
 
 private let currentPieces: [Piece] = sqlitePieces + postgresPieces

@@ -6,7 +6,7 @@ import FastCGI
 /// so a link cannot make a page say anything else, and a link made elsewhere (or by another user)
 /// says nothing at all.
 enum Notice: String, CaseIterable {
-    case approved, denied, removed, enabled, disabled, created, saved, deleted
+    case approved, denied, removed, created, saved, deleted
     /// Email invites queued; failed emails queued again.
     case emailed, requeued
 
@@ -14,7 +14,7 @@ enum Notice: String, CaseIterable {
         let number = Format.integer(count)
         switch self {
         case .approved, .denied, .removed: return "\(number) driver\(count == 1 ? "" : "s") \(rawValue)"
-        case .enabled, .disabled, .saved, .deleted: return "\(number) connection\(count == 1 ? "" : "s") \(rawValue)"
+        case .saved, .deleted: return "\(number) connection\(count == 1 ? "" : "s") \(rawValue)"
         case .created: return "Connection created. Next, invite drivers: send them the invite link below, or share or print its QR code"
         case .emailed: return "\(number) email invite\(count == 1 ? " is" : "s are") on the way"
         case .requeued: return "\(number) email\(count == 1 ? " is" : "s are") queued again"

@@ -30,6 +30,7 @@ extension ConsoleHandler {
         Route(["POST"], "/connections/columns", .signedIn) { try ColumnsAction(page: $0.page).respond() },
         Route(["POST"], "/connections/export", .anyOrganization(.export)) { try ExportAction(page: $0.page).respond() },
         Route(["POST"], "/connections/bulk", .signedIn) { try BulkAction(page: $0.page).respond() },
+        Route(["POST"], "/connections/bulk/undo", .anyOrganization(.manageConnections)) { try BulkAction(page: $0.page).undo() },
         Route(["GET", "POST"], "/connections/new", .anyOrganization(.manageConnections)) { try ConnectionFormPage(page: $0.page).new() },
         Route(["GET"], "/connections/{id:Int}/invite", .connection(.inviteDrivers)) {
             try InvitePage(page: $0.page).respond(connectionID: $0.parameters.id)

@@ -67,6 +67,8 @@ final class RouteAccessTests: XCTestCase {
                   expected: [401, 403, 403, 200]),
             Probe(method: "POST", route: "/connections/bulk", target: "/connections/bulk", form: [("action", "export"), ("c", "\(x)")],
                   expected: [401, 200, 200, 200]),
+            Probe(method: "POST", route: "/connections/bulk/undo", target: "/connections/bulk/undo", form: [("bulk", "1"), ("bs", "x")],
+                  expected: [401, 403, 403, 404]),
             Probe(method: "GET", route: "/connections/new", target: "/connections/new", expected: [303, 403, 403, 200]),
             Probe(method: "GET", route: "/connections/{id:Int}/invite", target: "/connections/\(x)/invite", expected: [303, 404, 200, 200]),
             Probe(method: "GET", route: "/connections/{id:Int}/invite", target: "/connections/\(y)/invite", expected: [303, 403, 404, 200]),
