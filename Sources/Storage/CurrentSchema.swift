@@ -232,6 +232,13 @@ private let currentTables: [Table] = [
         Column("connection_id", .integer, notNull: .both),
         Column("version", .integer, notNull: .both),
     ]),
+    // The SMTP settings saved on /email, sealed with the installation key (migration 13).
+    Table("email_settings", primaryKey: ["id"], [
+        Column("id", .integer, check: Check("id = 1")),
+        Column("sealed", .blob, notNull: .both),
+        Column("updated_at", .text, notNull: .both),
+        Column("updated_by", .integer, references: ForeignKey("users", onDelete: .setNull)),
+    ]),
 ]
 
 private let currentIndexes: [Index] = [

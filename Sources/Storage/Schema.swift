@@ -14,7 +14,7 @@ public enum Schema {
         Migration(version: 10, name: "secrets stored as hashes, user invitations", sql: hashedSecrets, rebuildsTables: true),
         Migration(version: 11, name: "API tokens' call allowance", sql: apiCallAllowance),
         Migration(version: 12, name: "rate windows: counters per subject and minute", sql: rateWindows),
-        Migration(version: 13, name: "bulk changes and their undo", sql: bulkChanges),
+        Migration(version: 13, name: "bulk changes and their undo, email settings", sql: bulkChanges),
     ]
 
     static let bulkChanges = """
@@ -39,6 +39,14 @@ public enum Schema {
         version             INTEGER NOT NULL,
         PRIMARY KEY (bulk_id, connection_id)
     ) WITHOUT ROWID;
+    -- The SMTP settings an Admin of every organization saves on /email (Domain's EmailSettings): one
+    -- row, sealed with AES-256-GCM under the installation key, which is kept in a file, not here.
+    CREATE TABLE email_settings (
+        id                  INTEGER PRIMARY KEY CHECK (id = 1),
+        sealed              BLOB NOT NULL,
+        updated_at          TEXT NOT NULL,
+        updated_by          INTEGER REFERENCES users(id) ON DELETE SET NULL
+    );
     """
 
     static let rateWindows = """

@@ -18,7 +18,7 @@ public enum PostgresSchema {
         Migration(version: 10, name: "secrets stored as hashes, user invitations", sql: hashedSecrets),
         Migration(version: 11, name: "API tokens' call allowance", sql: apiCallAllowance),
         Migration(version: 12, name: "rate windows: counters per subject and minute", sql: rateWindows),
-        Migration(version: 13, name: "bulk changes and their undo", sql: bulkChanges),
+        Migration(version: 13, name: "bulk changes and their undo, email settings", sql: bulkChanges),
     ]
 
     /// SQLite's migration 13 (read its comments there).
@@ -40,6 +40,12 @@ public enum PostgresSchema {
         connection_id       bigint NOT NULL,
         version             bigint NOT NULL,
         PRIMARY KEY (bulk_id, connection_id)
+    );
+    CREATE TABLE email_settings (
+        id                  bigint PRIMARY KEY CHECK (id = 1),
+        sealed              bytea NOT NULL,
+        updated_at          text COLLATE "C" NOT NULL,
+        updated_by          bigint REFERENCES users(id) ON DELETE SET NULL
     );
     """
 
