@@ -235,7 +235,7 @@ private let currentTables: [Table] = [
     // The SMTP settings saved on /email, sealed with the installation key (migration 13).
     Table("email_settings", primaryKey: ["id"], [
         Column("id", .integer, check: Check("id = 1")),
-        Column("sealed", .blob, notNull: .both),
+        Column("sealed", .text, notNull: .both),
         Column("updated_at", .text, notNull: .both),
         Column("updated_by", .integer, references: ForeignKey("users", onDelete: .setNull)),
     ]),

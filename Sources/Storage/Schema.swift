@@ -40,10 +40,10 @@ public enum Schema {
         PRIMARY KEY (bulk_id, connection_id)
     ) WITHOUT ROWID;
     -- The SMTP settings an Admin of every organization saves on /email (Domain's EmailSettings): one
-    -- row, sealed with AES-256-GCM under the installation key, which is kept in a file, not here.
+    -- row, sealed with AES-256-GCM under the installation key (base64url), which is kept in a file, not here.
     CREATE TABLE email_settings (
         id                  INTEGER PRIMARY KEY CHECK (id = 1),
-        sealed              BLOB NOT NULL,
+        sealed              TEXT NOT NULL,
         updated_at          TEXT NOT NULL,
         updated_by          INTEGER REFERENCES users(id) ON DELETE SET NULL
     );

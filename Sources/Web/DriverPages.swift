@@ -10,7 +10,7 @@ struct DriverPages {
     static let askAgainToken = FormToken(cookie: "status_csrf", path: "/status", lifetime: JoinLimits.formTokenLifetime)
 
     var requests: JoinRequests {
-        JoinRequests(database: handler.database, limits: handler.configuration.joinLimits, emailEnabled: handler.configuration.emailEnabled)
+        JoinRequests(database: handler.database, limits: handler.configuration.joinLimits, emailEnabled: handler.emailEnabled)
     }
 
     /// The paths of these pages: their failures show the driver's header, not the console's.
@@ -41,7 +41,7 @@ struct DriverPages {
             let outcome = try requests.request(draft, to: joinable, from: .init(address: request.remoteAddress, formToken: sent))
             var response: Response
             switch outcome {
-            case _ where handler.configuration.emailEnabled:
+            case _ where handler.emailEnabled:
                 // The same answer for a new request and a repeat (each got its status link by email): it tells nothing.
                 response = handler.html(page: .emailSent, title: "Check your email", session: nil, [
                     "organization": .text(joinable.organizationName), "connection": .text(joinable.connectionName),

@@ -9,6 +9,8 @@ enum Notice: String, CaseIterable {
     case approved, denied, removed, created, saved, deleted
     /// Email invites queued; failed emails queued again.
     case emailed, requeued
+    /// Email invites queued while email is not set up; SMTP settings saved; a test message sent.
+    case queued, emailSettingsSaved, testSent
 
     func text(count: Int) -> String {
         let number = Format.integer(count)
@@ -18,6 +20,9 @@ enum Notice: String, CaseIterable {
         case .created: return "Connection created. Next, invite drivers: send them the invite link below, or share or print its QR code"
         case .emailed: return "\(number) email invite\(count == 1 ? " is" : "s are") on the way"
         case .requeued: return "\(number) email\(count == 1 ? " is" : "s are") queued again"
+        case .queued: return "\(number) invite\(count == 1 ? "" : "s") queued: email is not set up"
+        case .emailSettingsSaved: return "Email settings saved: what waits goes out now"
+        case .testSent: return "A test message went to your address: check that it arrived"
         }
     }
 

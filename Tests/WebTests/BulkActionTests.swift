@@ -48,6 +48,7 @@ final class BulkActionTests: XCTestCase {
         XCTAssertEqual(ask.status, 200, question)
         XCTAssertTrue(question.contains("Disable \(Format.integer(matching.count)) connections?"), question)
         XCTAssertTrue(question.contains("every one matching the filters"), question)
+        XCTAssertTrue(question.contains("name=\"all\" value=\"1\""), "the confirmation carries every row matching on")
         let done = try client.post("/connections/bulk", [("action", "disable"), ("all", "1"), ("confirm", "1"), ("state", filter)])
         XCTAssertEqual(done.status, 303, client.text(done))
         XCTAssertTrue(client.header(done, "Location")?.hasSuffix("#bulk-outcome") == true)

@@ -97,6 +97,18 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     browser.find_element(By.CSS_SELECTOR, "#bulk-form button[value=disable]").click()
     wait_for_heading(browser, "Disable")
     check("bulk confirmation")
+    # A row ticked (the count said), changed, and the outcome with its Undo; then undone.
+    browser.get(f"{stack.base}/connections?edit=rows")
+    browser.find_element(By.CSS_SELECTOR, "input[name=c][form=bulk-form]").click()
+    check("rows ticked", None)
+    browser.find_element(By.CSS_SELECTOR, "#bulk-form button[value=disable]").click()
+    wait_for_heading(browser, "Disable")
+    browser.find_element(By.CSS_SELECTOR, ".card button[type=submit]").click()
+    wait(browser, lambda b: b.find_elements(By.ID, "bulk-outcome"))
+    check("bulk outcome with Undo", None)
+    browser.find_element(By.XPATH, "//div[@id='bulk-outcome']//button[normalize-space()='Undo']").click()
+    wait(browser, lambda b: "Undone" in b.find_element(By.ID, "bulk-outcome").text)
+    check("bulk undone", None)
     check("no rows", "/connections?f=name&op=is&v=nothing-has-this-name")
     # The invite dialog over the table.
     connection, token, code = make_connection(stack)

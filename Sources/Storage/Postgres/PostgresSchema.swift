@@ -43,7 +43,7 @@ public enum PostgresSchema {
     );
     CREATE TABLE email_settings (
         id                  bigint PRIMARY KEY CHECK (id = 1),
-        sealed              bytea NOT NULL,
+        sealed              text COLLATE "C" NOT NULL,
         updated_at          text COLLATE "C" NOT NULL,
         updated_by          bigint REFERENCES users(id) ON DELETE SET NULL
     );
