@@ -21,7 +21,7 @@ public struct EmailSettings {
             switch self {
             case .starttls: return "STARTTLS, required (usually port 587)"
             case .tls: return "TLS from the start (usually port 465)"
-            case .optional: return "STARTTLS if the server offers it, else in the clear (a relay on this machine)"
+            case .optional: return "STARTTLS if offered (a relay on this machine)"
             }
         }
     }
