@@ -68,11 +68,22 @@ public final class EmailDelivery: Sendable {
         var sending: (settings: SMTPSettings, transport: SMTPTransport, composer: EmailComposer)?
         var holding = false
         var unreachable = 0
+        // Saved settings that cannot be used (a replaced key) are logged once, not every second.
+        var unusable = ""
         // The sender also keeps the outbox from growing without end, once an hour.
         var nextPrune = ContinuousClock.now
         while !isStopping {
             do {
-                guard let settings = try EmailSetup.current(configuration, database) else {
+                let current: SMTPSettings?
+                do {
+                    current = try EmailSetup.current(configuration, database)
+                    unusable = ""
+                } catch let error as UserError {
+                    if error.message != unusable { Log.error("email: the saved settings cannot be used: \(error.message)") }
+                    unusable = error.message
+                    current = nil
+                }
+                guard let settings = current else {
                     if sending != nil { Log.info("email: not set up any more: emails wait in the outbox") }
                     sending = nil
                     pause(Self.pollSeconds)

@@ -42,7 +42,7 @@ struct EmailSettingsForm {
             "hasPassword": .bool(saved?.hasPassword == true), "passwordProblem": problem("password"),
             "from": .text(shown.from), "fromProblem": problem("from"),
             "savedAt": saved.map { .text(DateText.display($0.updatedAt)) } ?? false,
-            "canTest": .bool(try EmailSetup.current(page.handler.configuration, page.database) != nil),
+            "canTest": .bool((try? EmailSetup.current(page.handler.configuration, page.database)) != nil),
             "testProblem": testProblem.map(TemplateValue.text) ?? false,
         ]
     }

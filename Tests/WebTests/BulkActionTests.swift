@@ -114,6 +114,18 @@ final class BulkActionTests: XCTestCase {
         XCTAssertEqual(try status(client, id), "Disabled")
     }
 
+    func testMoreThanTheBoundMatchingIsRefusedInPlaceWithTheCount() throws {
+        let client = try TestClient(connections: TableState.largestSelection + 1, sqlite: true)
+        try client.signIn(DemoData.adminEmail)
+        let enabled = try client.scalar("SELECT count(*) FROM connections WHERE status = 'Enabled'")
+        let over = try client.post("/connections/bulk", [("action", "disable"), ("all", "1"), ("state", "")])
+        let page = client.text(over)
+        XCTAssertEqual(over.status, 400)
+        XCTAssertTrue(page.contains("id=\"bulk-problem\">10,001 connections match the filters: at most 10,000 can be changed at once."), page)
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM connections WHERE status = 'Enabled'"), enabled, "nothing changed")
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM bulk_changes"), 0)
+    }
+
     func testOnlyThoseWhoCanChangeARowGetSelectRowsAndEdit() throws {
         for email in [DemoData.viewerEmail, DemoData.officerEmail] {
             let client = try signedIn(email)

@@ -42,6 +42,10 @@ final class EmailSettingsTests: XCTestCase {
         XCTAssertEqual(current.url, "smtp://127.0.0.1:1")
         XCTAssertFalse(current.requireSTARTTLS)
         XCTAssertEqual(try client.scalar("SELECT count(*) FROM audit_log WHERE action = 'Changed email settings' AND details NOT LIKE '%s3cret%'"), 2)
+        // Another key (the file replaced) opens nothing, and says so.
+        XCTAssertThrowsError(try EmailSettings(database: client.otherConnection()).saved(key: InstallationKey.generate())) { error in
+            XCTAssertTrue((error as? UserError)?.message.contains("cannot be opened with this installation's key") == true)
+        }
         // Bad values: each said by its field, nothing saved, the password not echoed.
         let bad = try client.post("/email/settings", [("host", "smtp example"), ("port", "99999"), ("security", "ROT13"), ("username", ""),
                                                        ("password", "typed-not-echoed"), ("from", "not an address")])
