@@ -107,9 +107,11 @@ public struct BulkStatusChange {
                     let verb = back == .enabled ? "enabled" : "disabled"
                     let outcome = Self.sentence("Undone: \(verb) \(Self.connections(restored)) again", skipped: skipped)
                     try database.run("UPDATE bulk_changes SET undo_outcome = \(p: 2) WHERE id = \(p: 1)", [.init(bulkID), .text(outcome)])
-                    for (org, count) in organizations.sorted(by: { $0.key < $1.key }) {
-                        try AuditLog(database: database).record(by: access, organizationID: org, action: "Undid a bulk change",
-                                                                subject: "\(back == .enabled ? "Enabled" : "Disabled") \(Self.connections(count)) again",
+                    // One entry per organization whose rows went back; one of no organization when none did.
+                    let entries: [(org: Int?, count: Int)] = organizations.isEmpty ? [(nil, 0)] : organizations.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+                    for entry in entries {
+                        try AuditLog(database: database).record(by: access, organizationID: entry.org, action: "Undid a bulk change",
+                                                                subject: "\(back == .enabled ? "Enabled" : "Disabled") \(Self.connections(entry.count)) again",
                                                                 details: ["bulk_change": String(bulkID), "skipped": String(skipped.values.reduce(0, +))])
                     }
                 }
