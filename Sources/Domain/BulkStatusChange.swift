@@ -135,12 +135,14 @@ public struct BulkStatusChange {
         }.first
     }
 
-    /// One connection's status, audited as a single change is; returns its new version.
+    /// One connection's status, audited and told as a single change is (`SetConnectionStatus`); returns its new version.
     private func write(_ id: Int, _ row: Row, to status: ConnectionStatus, by access: Access, details: [String: String]) throws -> Int {
         let version = try database.change("UPDATE connections SET status = \(p: 2), version = version + 1, updated_at = \(p: 3) WHERE id = \(p: 1) RETURNING version",
                                           [.init(id), .text(status.rawValue), .text(DateText.now())]) { $0.int(0) }.first ?? row.version + 1
         try AuditLog(database: database).record(by: access, organizationID: row.org, action: status == .enabled ? "Enabled connection" : "Disabled connection",
                                                 subject: row.name, details: details.merging(["before": row.status, "after": status.rawValue]) { $1 })
+        try DomainEvents(database: database).record(DomainEvent(.connectionStatusChanged, organization: row.org, connection: id,
+                                                                payload: ["status": .string(status.rawValue)]))
         return version
     }
 

@@ -11,7 +11,6 @@ struct BulkAction {
     func respond() throws -> Response {
         var state = try TableState.parse(URLEncoding.parse(page.request.formValue("state") ?? ""))
         state.page = 1
-        let editor = ConnectionEditor(database: page.database)
         var action = page.request.formValue("action") ?? ""
         if let row = page.request.formValue("row") {
             // A row's own button: the same confirmation, for that one row.

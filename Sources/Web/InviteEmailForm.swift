@@ -19,7 +19,7 @@ struct InviteEmailForm {
         }
         do {
             if page.request.formValue("step") == "send" {
-                let sent = try invites.send(text, connectionID: connectionID, by: page.access, dailyLimit: page.handler.configuration.emailInvitesPerDay)
+                let sent = try SendInvites(text, connectionID: connectionID, dailyLimit: page.handler.configuration.emailInvitesPerDay).run(by: page.access, in: page.database)
                 // Without email set up, the invites wait: the notice says so, not that they are on the way.
                 let notice: Notice = page.handler.emailEnabled ? .emailed : .queued
                 return .redirect(to: "/connections/\(connectionID)/invite?" + URLEncoding.encode(notice.pairs(count: sent.addresses.count, for: page))
