@@ -66,8 +66,8 @@ struct BulkAction {
                 ])
             }
             let notice = BulkNotice(page: page)
-            let change = try BulkStatusChange(database: page.database).apply(try table.ids(state, organizations: organizations), to: status,
-                                                                             by: page.access, sessionHash: notice.sessionHash)
+            let change = try SetConnectionStatusInBulk(try table.ids(state, organizations: organizations), to: status, sessionHash: notice.sessionHash)
+                .run(by: page.access, in: page.database)
             return .redirect(to: "/connections?" + URLEncoding.encode(withoutSelection(state).queryPairs + notice.pairs(change)) + "#bulk-outcome")
         default:
             throw UserError.badRequest("Choose Enable, Disable or Export.")
@@ -80,7 +80,7 @@ struct BulkAction {
         guard let id = notice.signedID(page.request.formValue("bulk"), signature: page.request.formValue("bs")) else {
             throw UserError.notFound("There is no change of yours to undo here: Undo works only in the browser session that made the change.")
         }
-        try BulkStatusChange(database: page.database).undo(id, by: page.access, sessionHash: notice.sessionHash)
+        try UndoBulkStatusChange(id, sessionHash: notice.sessionHash).run(by: page.access, in: page.database)
         let state = try TableState.parse(URLEncoding.parse(page.request.formValue("state") ?? ""))
         return .redirect(to: "/connections?" + URLEncoding.encode(state.queryPairs + notice.pairs(id)) + "#bulk-outcome")
     }
