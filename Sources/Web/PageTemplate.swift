@@ -6,6 +6,7 @@ enum PageTemplate: String, CaseIterable, Sendable {
     case audit
     case bulkConfirm = "bulk-confirm"
     case confirmEmail = "confirm-email"
+    case connection
     case connectionForm = "connection-form"
     case connections
     case emailSent = "email-sent"
@@ -20,6 +21,7 @@ enum PageTemplate: String, CaseIterable, Sendable {
     case organizations
     case requests
     case rotateConfirm = "rotate-confirm"
+    case search
     case status
     case tokens
     case unsubscribe

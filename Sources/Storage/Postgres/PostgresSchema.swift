@@ -18,7 +18,14 @@ public enum PostgresSchema {
         Migration(version: 10, name: "secrets stored as hashes, user invitations", sql: hashedSecrets),
         Migration(version: 11, name: "API tokens' call allowance", sql: apiCallAllowance),
         Migration(version: 12, name: "rate windows: counters per subject and minute", sql: rateWindows),
+        Migration(version: 13, name: "the search box's indexes of drivers' names and emails", sql: driverSearch),
     ]
+
+    /// SQLite's migration 13 (read its comments there): pg_trgm indexes on the folded texts.
+    static let driverSearch = """
+    CREATE INDEX memberships_search_driver_name ON memberships USING gin (fold(driver_name) gin_trgm_ops);
+    CREATE INDEX drivers_search_email ON drivers USING gin (fold(email) gin_trgm_ops);
+    """
 
     /// SQLite's migration 12 (read its comments there).
     static let rateWindows = """
