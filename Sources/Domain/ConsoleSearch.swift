@@ -90,7 +90,9 @@ public struct ConsoleSearch {
         return Array((hits + named.filter { hit in !hits.contains { $0.id == hit.id } }).prefix(max(limit, hits.count)))
     }
 
-    /// Requests (and memberships) whose driver's name or email contains the text.
+    /// Requests (and memberships) whose driver's name or email contains the text. The matching ids
+    /// come from the indexes as one list, read in id order until the page is full, so a broad word
+    /// costs its list of ids, not a join and a sort of every match.
     public func drivers(_ query: Query, access: Access, after: Int? = nil, limit: Int) throws -> [DriverHit] {
         guard query.reachesIndexes,
               let name = SearchIndex.membershipNames.containsQuery(column: "driver_name", text: query.folded),
@@ -100,8 +102,8 @@ public struct ConsoleSearch {
             SELECT m.id, m.driver_name, d.email, m.state, c.id, c.name, o.name
             FROM memberships m JOIN drivers d ON d.id = m.driver_id JOIN connections c ON c.id = m.connection_id
             JOIN organizations o ON o.id = c.org_id
-            WHERE (m.id IN (\(SearchIndex.membershipNames.rows(matching: [name], dialect: dialect)))
-                   OR m.driver_id IN (\(SearchIndex.driverEmails.rows(matching: [email], dialect: dialect))))
+            WHERE m.id IN (\(SearchIndex.membershipNames.rows(matching: [name], dialect: dialect))
+                           UNION SELECT id FROM memberships WHERE driver_id IN (\(SearchIndex.driverEmails.rows(matching: [email], dialect: dialect))))
               AND c.org_id IN (\(ids: 1)) AND m.id > \(p: 2)
             ORDER BY m.id LIMIT \(p: 3)
             """, [.idList(access.organizations(allowing: .viewConnections)), .init(after ?? 0), .init(limit)]) {
