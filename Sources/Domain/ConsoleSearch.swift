@@ -78,16 +78,18 @@ public struct ConsoleSearch {
             ConnectionHit(id: $0.int(0), name: $0.text(1), organization: $0.text(2), status: $0.text(3),
                           searchCode: inviting.contains($0.int(5)) ? $0.text(4) : nil)
         }
-        if after == nil, let code = query.code, !inviting.isEmpty {
+        // The code's connection leads the first page and is left out of the pages by name, so it shows once.
+        if let code = query.code, !inviting.isEmpty {
             hits += try database.query("\(columns) WHERE c.search_code = \(p: 1) AND c.org_id IN (\(ids: 2))",
                                        [.text(code), .idList(inviting.sorted())], row: read)
         }
-        guard query.reachesIndexes, let contains = SearchIndex.connections.containsQuery(column: "name", text: query.folded) else { return hits }
+        let lead = after == nil ? hits : []
+        guard query.reachesIndexes, let contains = SearchIndex.connections.containsQuery(column: "name", text: query.folded) else { return lead }
         let rows = SearchIndex.connections.rows(matching: [contains], dialect: database.dialect)
         let named = try database.query("""
             \(columns) WHERE c.id IN (\(rows)) AND c.org_id IN (\(ids: 1)) AND c.id > \(p: 2) ORDER BY c.id LIMIT \(p: 3)
-            """, [.idList(visible), .init(after ?? 0), .init(limit)], row: read)
-        return Array((hits + named.filter { hit in !hits.contains { $0.id == hit.id } }).prefix(max(limit, hits.count)))
+            """, [.idList(visible), .init(after ?? 0), .init(limit + hits.count)], row: read)
+        return Array((lead + named.filter { hit in !hits.contains { $0.id == hit.id } }).prefix(max(limit, lead.count)))
     }
 
     /// Requests (and memberships) whose driver's name or email contains the text. The matching ids
