@@ -9,8 +9,14 @@ import Storage
 public struct ConsoleSearch {
     let database: Database
 
-    public init(database: Database) {
+    /// How a search reads (the defaults; tests make them small to reach each way on little data).
+    let smallScope: Int
+    let nearRows: Int
+
+    public init(database: Database, smallScope: Int = 5_000, nearRows: Int = 1_000) {
         self.database = database
+        self.smallScope = smallScope
+        self.nearRows = nearRows
     }
 
     /// A trigram index needs three characters; shorter words search organizations only.
@@ -85,34 +91,96 @@ public struct ConsoleSearch {
         }
         let lead = after == nil ? hits : []
         guard query.reachesIndexes, let contains = SearchIndex.connections.containsQuery(column: "name", text: query.folded) else { return lead }
-        let rows = SearchIndex.connections.rows(matching: [contains], dialect: database.dialect)
-        let named = try database.query("""
-            \(columns) WHERE c.id IN (\(rows)) AND c.org_id IN (\(ids: 1)) AND c.id > \(p: 2) ORDER BY c.id LIMIT \(p: 3)
-            """, [.idList(visible), .init(after ?? 0), .init(limit + hits.count)], row: read)
+        let wanted = limit + hits.count
+        let fold: SQLFragment = "\(.position(of: "\(bind: .text(query.folded))", in: "fold(c.name)")) > 0"
+        let named = try isSmall(visible)
+            ? database.query("""
+                \(columns) WHERE c.org_id IN (\(ids: 1)) AND \(fold) AND \(.withoutIndex("c.id")) > \(p: 2)
+                ORDER BY \(.withoutIndex("c.id")) LIMIT \(p: 3)
+                """, [.idList(visible), .init(after ?? 0), .init(wanted)], row: read)
+            : inTwoSteps(table: "connections", after: after ?? 0, limit: wanted, id: \.id, near: { bound in
+                try database.query("""
+                    \(columns) WHERE c.id IN (SELECT id FROM connections WHERE id > \(p: 2) AND id <= \(p: 4)) AND c.org_id IN (\(ids: 1)) AND \(fold)
+                    ORDER BY c.id LIMIT \(p: 3)
+                    """, [.idList(visible), .init(after ?? 0), .init(wanted), .init(bound)], row: read)
+            }, beyond: { bound, left in
+                try database.query("""
+                    \(columns) WHERE c.id IN (\(SearchIndex.connections.rows(matching: [contains], dialect: database.dialect, fenced: true)))
+                    AND c.org_id IN (\(ids: 1)) AND c.id > \(p: 2) ORDER BY c.id LIMIT \(p: 3)
+                    """, [.idList(visible), .init(bound), .init(left)], row: read)
+            })
         return Array((lead + named.filter { hit in !hits.contains { $0.id == hit.id } }).prefix(max(limit, lead.count)))
     }
 
-    /// Requests (and memberships) whose driver's name or email contains the text. The matching ids
-    /// come from the indexes as one list, read in id order until the page is full, so a broad word
-    /// costs its list of ids, not a join and a sort of every match.
+    /// Requests (and memberships) whose driver's name or email contains the text.
     public func drivers(_ query: Query, access: Access, after: Int? = nil, limit: Int) throws -> [DriverHit] {
         guard query.reachesIndexes,
               let name = SearchIndex.membershipNames.containsQuery(column: "driver_name", text: query.folded),
               let email = SearchIndex.driverEmails.containsQuery(column: "email", text: query.folded) else { return [] }
         let dialect = database.dialect
-        return try database.query("""
+        let visible = access.organizations(allowing: .viewConnections)
+        if try isSmall(visible) {
+            return try database.query("""
+                SELECT m.id, m.driver_name, d.email, m.state, c.id, c.name, o.name
+                FROM connections c JOIN memberships m ON m.connection_id = c.id JOIN drivers d ON d.id = m.driver_id
+                JOIN organizations o ON o.id = c.org_id
+                WHERE c.org_id IN (\(ids: 1)) AND \(.withoutIndex("m.id")) > \(p: 2)
+                  AND (\(.position(of: "\(p: 4)", in: "fold(m.driver_name)")) > 0 OR \(.position(of: "\(p: 4)", in: "fold(d.email)")) > 0)
+                ORDER BY \(.withoutIndex("m.id")) LIMIT \(p: 3)
+                """, [.idList(visible), .init(after ?? 0), .init(limit), .text(query.folded)], row: Self.driverHit)
+        }
+        let select: SQLFragment = """
             SELECT m.id, m.driver_name, d.email, m.state, c.id, c.name, o.name
             FROM memberships m JOIN drivers d ON d.id = m.driver_id JOIN connections c ON c.id = m.connection_id
             JOIN organizations o ON o.id = c.org_id
-            WHERE m.id IN (\(SearchIndex.membershipNames.rows(matching: [name], dialect: dialect))
-                           UNION SELECT id FROM memberships WHERE driver_id IN (\(SearchIndex.driverEmails.rows(matching: [email], dialect: dialect))))
-              AND c.org_id IN (\(ids: 1)) AND m.id > \(p: 2)
-            ORDER BY m.id LIMIT \(p: 3)
-            """, [.idList(access.organizations(allowing: .viewConnections)), .init(after ?? 0), .init(limit)]) {
-            DriverHit(id: $0.int(0), name: $0.text(1), email: $0.text(2),
-                      state: try $0.decode(MembershipState.self, 3, table: "memberships", key: "id \($0.int(0))"),
-                      connectionID: $0.int(4), connectionName: $0.text(5), organization: $0.text(6))
-        }
+            """
+        return try inTwoSteps(table: "memberships", after: after ?? 0, limit: limit, id: \.id, near: { bound in
+            try database.query("""
+                \(select) WHERE m.id IN (SELECT id FROM memberships WHERE id > \(p: 2) AND id <= \(p: 4)) AND c.org_id IN (\(ids: 1))
+                  AND (\(.position(of: "\(p: 5)", in: "fold(m.driver_name)")) > 0 OR \(.position(of: "\(p: 5)", in: "fold(d.email)")) > 0)
+                ORDER BY m.id LIMIT \(p: 3)
+                """, [.idList(visible), .init(after ?? 0), .init(limit), .init(bound), .text(query.folded)], row: Self.driverHit)
+        }, beyond: { bound, left in
+            try database.query("""
+                \(select) WHERE m.id IN (\(SearchIndex.membershipNames.rows(matching: [name], dialect: dialect, fenced: true))
+                               UNION SELECT id FROM memberships WHERE driver_id IN (\(SearchIndex.driverEmails.rows(matching: [email], dialect: dialect, fenced: true))))
+                  AND c.org_id IN (\(ids: 1)) AND m.id > \(p: 2)
+                ORDER BY m.id LIMIT \(p: 3)
+                """, [.idList(visible), .init(bound), .init(left)], row: Self.driverHit)
+        })
+    }
+
+    /// A page in id order, in two steps: the next `nearRows` rows of the table after `after`, tested
+    /// directly (a broad word fills a page there at once); only when they hold too few, the trigram
+    /// index's matches beyond them. The index answers a rare word cheaply, and a broad word never
+    /// reaches it: its matches, all of which the index would list and PostgreSQL would check again,
+    /// are what makes a broad word dear.
+    func inTwoSteps<Hit>(table: String, after: Int, limit: Int, id: (Hit) -> Int, near: (Int) throws -> [Hit],
+                         beyond: (Int, Int) throws -> [Hit]) throws -> [Hit] {
+        let (rows, bound) = try database.query("""
+            SELECT count(*), coalesce(max(id), 0) FROM (SELECT id FROM \(raw: table) WHERE id > \(p: 1) ORDER BY id LIMIT \(p: 2)) AS near
+            """, [.init(after), .init(nearRows)]) { ($0.int(0), $0.int(1)) }[0]
+        guard rows > 0 else { return [] }
+        let first = try near(bound)
+        // A short window is the end of the table: nothing lies beyond it.
+        guard first.count < limit, rows == nearRows else { return first }
+        return first + (try beyond(bound, limit - first.count))
+    }
+
+    static func driverHit(_ row: Statement) throws -> DriverHit {
+        DriverHit(id: row.int(0), name: row.text(1), email: row.text(2),
+                  state: try row.decode(MembershipState.self, 3, table: "memberships", key: "id \(row.int(0))"),
+                  connectionID: row.int(4), connectionName: row.text(5), organization: row.text(6))
+    }
+
+    // Organizations holding at most `smallScope` connections are searched by reading their own rows
+    // (through the organization index) rather than the trigram index: a broad word matches tens of
+    // thousands of rows across every organization, of which a small scope keeps a few.
+
+    func isSmall(_ organizations: [Int]) throws -> Bool {
+        try database.scalarInt("""
+            SELECT count(*) FROM (SELECT 1 FROM connections WHERE org_id IN (\(ids: 1)) LIMIT \(p: 2)) AS scoped
+            """, [.idList(organizations), .init(smallScope + 1)]) <= smallScope
     }
 
     /// The caller's organizations whose name contains the text: a user belongs to few, read directly.

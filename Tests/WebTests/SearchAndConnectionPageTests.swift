@@ -102,6 +102,42 @@ final class SearchAndConnectionPageTests: XCTestCase {
         XCTAssertTrue(client.text(client.get("/search")).contains("id=\"search-page-q\""))
     }
 
+    /// The three ways a search reads (the scope's own rows; the next rows in id order; the trigram
+    /// index beyond them) find the same rows, page after page.
+    func testEveryWayOfReadingFindsTheSameRows() throws {
+        let f = try fixture()
+        let database = try f.client.otherConnection()
+        try database.run("UPDATE connections SET name = 'Bilby ' || id WHERE id % 7 = 3")
+        try database.run("UPDATE memberships SET driver_name = 'Bilby ' || id WHERE id % 5 = 1")
+        let adminID = try f.client.scalar("SELECT id FROM users WHERE email = \(p: 1)", [.text(DemoData.adminEmail)])
+        let admin = try XCTUnwrap(Accounts(database: database).access(userID: adminID))
+        let ways = [ConsoleSearch(database: database), ConsoleSearch(database: database, smallScope: 0, nearRows: 10),
+                    ConsoleSearch(database: database, smallScope: 0, nearRows: 1)]
+        for word in ["bilby", "lby 1", "quokka", "zébra", "nothing-like-it"] {
+            let query = try XCTUnwrap(ConsoleSearch.query(word))
+            var answers: [[String]] = []
+            for search in ways {
+                var found: [String] = []
+                var after: Int?
+                repeat {
+                    let connections = try search.connections(query, access: admin, after: after, limit: 4)
+                    found += connections.map { "c\($0.id)" }
+                    after = connections.count == 4 ? connections.last?.id : nil
+                } while after != nil
+                repeat {
+                    let drivers = try search.drivers(query, access: admin, after: after, limit: 3)
+                    found += drivers.map { "m\($0.id)" }
+                    after = drivers.count == 3 ? drivers.last?.id : nil
+                } while after != nil
+                answers.append(found)
+            }
+            XCTAssertEqual(answers[0], answers[1], word)
+            XCTAssertEqual(answers[0], answers[2], word)
+            XCTAssertEqual(Set(answers[0]).count, answers[0].count, word)
+        }
+        XCTAssertFalse(try ConsoleSearch(database: database).connections(XCTUnwrap(ConsoleSearch.query("bilby")), access: admin, limit: 100).isEmpty)
+    }
+
     func testTheConnectionPagePerRole() throws {
         let f = try fixture()
         let client = f.client
