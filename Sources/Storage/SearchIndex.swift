@@ -52,7 +52,8 @@ public struct SearchIndex: Sendable, Equatable {
                     .replacingOccurrences(of: "_", with: "\\_")
                 return "fold(\(raw: query.column)) LIKE \(bind: .text("%" + literal + "%"))"
             }
-            return "SELECT id FROM \(raw: table) WHERE " + .joined(conditions, separator: " AND ") + (fenced ? " OFFSET 0" : "")
+            let rows: SQLFragment = "SELECT id FROM \(raw: table) WHERE " + .joined(conditions, separator: " AND ")
+            return fenced ? "SELECT id FROM (" + rows + " OFFSET 0) AS fenced" : rows
         }
     }
 }
