@@ -104,10 +104,11 @@ public struct ConsoleSearch {
                     ORDER BY c.id LIMIT \(p: 3)
                     """, [.idList(visible), .init(after ?? 0), .init(wanted), .init(bound)], row: read)
             }, beyond: { bound, left in
-                try database.query("""
-                    \(columns) WHERE c.id IN (\(SearchIndex.connections.rows(matching: [contains], dialect: database.dialect, fenced: true)))
-                    AND c.org_id IN (\(ids: 1)) AND c.id > \(p: 2) ORDER BY c.id LIMIT \(p: 3)
-                    """, [.idList(visible), .init(bound), .init(left)], row: read)
+                try inOrder(SearchIndex.connections.rows(matching: [contains], dialect: database.dialect), after: bound, limit: left) { batch in
+                    try database.query("""
+                        \(columns) WHERE c.id IN (\(ids: 1)) AND c.org_id IN (\(ids: 2)) ORDER BY c.id LIMIT \(p: 3)
+                        """, [.idList(batch), .idList(visible), .init(left)], row: read)
+                }
             })
         return Array((lead + named.filter { hit in !hits.contains { $0.id == hit.id } }).prefix(max(limit, lead.count)))
     }
@@ -141,13 +142,31 @@ public struct ConsoleSearch {
                 ORDER BY m.id LIMIT \(p: 3)
                 """, [.idList(visible), .init(after ?? 0), .init(limit), .init(bound), .text(query.folded)], row: Self.driverHit)
         }, beyond: { bound, left in
-            try database.query("""
-                \(select) WHERE m.id IN (\(SearchIndex.membershipNames.rows(matching: [name], dialect: dialect, fenced: true))
-                               UNION SELECT id FROM memberships WHERE driver_id IN (\(SearchIndex.driverEmails.rows(matching: [email], dialect: dialect, fenced: true))))
-                  AND c.org_id IN (\(ids: 1)) AND m.id > \(p: 2)
-                ORDER BY m.id LIMIT \(p: 3)
-                """, [.idList(visible), .init(bound), .init(left)], row: Self.driverHit)
+            let matching: SQLFragment = """
+                \(SearchIndex.membershipNames.rows(matching: [name], dialect: dialect))
+                UNION SELECT id FROM memberships WHERE driver_id IN (\(SearchIndex.driverEmails.rows(matching: [email], dialect: dialect)))
+                """
+            return try inOrder(matching, after: bound, limit: left) { batch in
+                try database.query("""
+                    \(select) WHERE m.id IN (\(ids: 1)) AND c.org_id IN (\(ids: 2)) ORDER BY m.id LIMIT \(p: 3)
+                    """, [.idList(batch), .idList(visible), .init(left)], row: Self.driverHit)
+            }
         })
+    }
+
+    /// The index's matching ids, read whole and then fetched in id order a batch at a time until the
+    /// page is full: the list costs what the index costs, and no database walks its table in id order
+    /// looking for them (which PostgreSQL's planner picks when it expects many matches).
+    func inOrder<Hit>(_ matching: SQLFragment, after: Int, limit: Int, fetch: ([Int]) throws -> [Hit]) throws -> [Hit] {
+        let ids = try database.query(matching) { $0.int(0) }.filter { $0 > after }.sorted()
+        var hits: [Hit] = []
+        var start = 0
+        while hits.count < limit, start < ids.count {
+            let batch = Array(ids[start..<min(start + 500, ids.count)])
+            hits += try fetch(batch).prefix(limit - hits.count)
+            start += batch.count
+        }
+        return hits
     }
 
     /// A page in id order, in two steps: the next `nearRows` rows of the table after `after`, tested

@@ -34,10 +34,8 @@ public struct SearchIndex: Sendable, Equatable {
         let text: String
     }
 
-    /// The ids of the rows matching every query, in one pass of the index. `fenced`: PostgreSQL plans
-    /// the list on its own (`OFFSET 0`), from the index, instead of walking a caller's id order and
-    /// folding every row on the way.
-    public func rows(matching queries: [ContainsQuery], dialect: SQLDialect, fenced: Bool = false) -> SQLFragment {
+    /// The ids of the rows matching every query, in one pass of the index.
+    public func rows(matching queries: [ContainsQuery], dialect: SQLDialect) -> SQLFragment {
         switch dialect {
         case .sqlite:
             // A phrase of the text's trigrams per column; FTS5 strings are double-quoted, a quote inside doubled.
@@ -52,8 +50,7 @@ public struct SearchIndex: Sendable, Equatable {
                     .replacingOccurrences(of: "_", with: "\\_")
                 return "fold(\(raw: query.column)) LIKE \(bind: .text("%" + literal + "%"))"
             }
-            let rows: SQLFragment = "SELECT id FROM \(raw: table) WHERE " + .joined(conditions, separator: " AND ")
-            return fenced ? "SELECT id FROM (" + rows + " OFFSET 0) AS fenced" : rows
+            return "SELECT id FROM \(raw: table) WHERE " + .joined(conditions, separator: " AND ")
         }
     }
 }
