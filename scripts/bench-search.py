@@ -40,13 +40,13 @@ def queries(database):
 
 
 def timed(session, url, runs):
-    times = []
+    times, failed = [], 0
     for _ in range(runs):
         started = time.perf_counter()
         answer = session.get(url, timeout=120)
         times.append((time.perf_counter() - started) * 1000)
-        assert answer.status_code == 200, (url, answer.status_code, answer.text[:300])
-    return {"median": statistics.median(times), "worst": max(times)}
+        failed += answer.status_code != 200  # a 503 past the statement timeout: recorded, not hidden
+    return {"median": statistics.median(times), "worst": max(times), "failed": failed}
 
 
 def measure(base, database, runs, out):
@@ -79,8 +79,9 @@ def report(sqlite_file, postgres_file, database, connections, cores, server, run
              "Target: under 50 ms.", "",
              "| who | what | q | path | SQLite median | worst | PostgreSQL median | worst |", "|---|---|---|---|---|---|---|---|"]
     for a, b in zip(lite["rows"], pg["rows"]):
-        lines.append(f"| {a['role']} | {a['what']} | `{a['q']}` | {a.get('path', '')} | **{a['median']:.1f} ms** | {a['worst']:.1f} ms "
-                     f"| **{b['median']:.1f} ms** | {b['worst']:.1f} ms |")
+        failed = lambda r: f" ({r['failed']} failed)" if r.get("failed") else ""
+        lines.append(f"| {a['role']} | {a['what']} | `{a['q']}` | {a.get('path', '')} | **{a['median']:.1f} ms**{failed(a)} | {a['worst']:.1f} ms "
+                     f"| **{b['median']:.1f} ms**{failed(b)} | {b['worst']:.1f} ms |")
     lines.append("<!-- search:end -->")
     return "\n".join(lines)
 

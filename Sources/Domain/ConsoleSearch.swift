@@ -94,20 +94,16 @@ public struct ConsoleSearch {
         let wanted = limit + hits.count
         let fold: SQLFragment = "\(.position(of: "\(bind: .text(query.folded))", in: "fold(c.name)")) > 0"
         let named = try isSmall(visible)
-            ? database.query("""
-                \(columns) WHERE c.org_id IN (\(ids: 1)) AND \(fold) AND \(.withoutIndex("c.id")) > \(p: 2)
-                ORDER BY \(.withoutIndex("c.id")) LIMIT \(p: 3)
-                """, [.idList(visible), .init(after ?? 0), .init(wanted)], row: read)
+            ? Array(database.query("\(columns) WHERE c.org_id IN (\(ids: 1)) AND \(fold) AND \(.withoutIndex("c.id")) > \(p: 2)",
+                                   [.idList(visible), .init(after ?? 0)], row: read).sorted { $0.id < $1.id }.prefix(wanted))
             : inTwoSteps(table: "connections", after: after ?? 0, limit: wanted, id: \.id, near: { bound in
                 try database.query("""
                     \(columns) WHERE c.id IN (SELECT id FROM connections WHERE id > \(p: 2) AND id <= \(p: 4)) AND c.org_id IN (\(ids: 1)) AND \(fold)
                     ORDER BY c.id LIMIT \(p: 3)
                     """, [.idList(visible), .init(after ?? 0), .init(wanted), .init(bound)], row: read)
             }, beyond: { bound, left in
-                try inOrder(SearchIndex.connections.rows(matching: [contains], dialect: database.dialect), after: bound, limit: left) { batch in
-                    try database.query("""
-                        \(columns) WHERE c.id IN (\(ids: 1)) AND c.org_id IN (\(ids: 2)) ORDER BY c.id LIMIT \(p: 3)
-                        """, [.idList(batch), .idList(visible), .init(left)], row: read)
+                try inOrder(SearchIndex.connections.rows(matching: [contains], dialect: database.dialect), after: bound, limit: left, id: \.id) { batch in
+                    try database.query("\(columns) WHERE c.id IN (\(ids: 1)) AND c.org_id IN (\(ids: 2))", [.idList(batch), .idList(visible)], row: read)
                 }
             })
         return Array((lead + named.filter { hit in !hits.contains { $0.id == hit.id } }).prefix(max(limit, lead.count)))
@@ -121,14 +117,13 @@ public struct ConsoleSearch {
         let dialect = database.dialect
         let visible = access.organizations(allowing: .viewConnections)
         if try isSmall(visible) {
-            return try database.query("""
+            return Array(try database.query("""
                 SELECT m.id, m.driver_name, d.email, m.state, c.id, c.name, o.name
                 FROM connections c JOIN memberships m ON m.connection_id = c.id JOIN drivers d ON d.id = m.driver_id
                 JOIN organizations o ON o.id = c.org_id
                 WHERE c.org_id IN (\(ids: 1)) AND \(.withoutIndex("m.id")) > \(p: 2)
-                  AND (\(.position(of: "\(p: 4)", in: "fold(m.driver_name)")) > 0 OR \(.position(of: "\(p: 4)", in: "fold(d.email)")) > 0)
-                ORDER BY \(.withoutIndex("m.id")) LIMIT \(p: 3)
-                """, [.idList(visible), .init(after ?? 0), .init(limit), .text(query.folded)], row: Self.driverHit)
+                  AND (\(.position(of: "\(p: 3)", in: "fold(m.driver_name)")) > 0 OR \(.position(of: "\(p: 3)", in: "fold(d.email)")) > 0)
+                """, [.idList(visible), .init(after ?? 0), .text(query.folded)], row: Self.driverHit).sorted { $0.id < $1.id }.prefix(limit))
         }
         let select: SQLFragment = """
             SELECT m.id, m.driver_name, d.email, m.state, c.id, c.name, o.name
@@ -146,24 +141,22 @@ public struct ConsoleSearch {
                 \(SearchIndex.membershipNames.rows(matching: [name], dialect: dialect))
                 UNION SELECT id FROM memberships WHERE driver_id IN (\(SearchIndex.driverEmails.rows(matching: [email], dialect: dialect)))
                 """
-            return try inOrder(matching, after: bound, limit: left) { batch in
-                try database.query("""
-                    \(select) WHERE m.id IN (\(ids: 1)) AND c.org_id IN (\(ids: 2)) ORDER BY m.id LIMIT \(p: 3)
-                    """, [.idList(batch), .idList(visible), .init(left)], row: Self.driverHit)
+            return try inOrder(matching, after: bound, limit: left, id: \.id) { batch in
+                try database.query("\(select) WHERE m.id IN (\(ids: 1)) AND c.org_id IN (\(ids: 2))", [.idList(batch), .idList(visible)], row: Self.driverHit)
             }
         })
     }
 
-    /// The index's matching ids, read whole and then fetched in id order a batch at a time until the
-    /// page is full: the list costs what the index costs, and no database walks its table in id order
-    /// looking for them (which PostgreSQL's planner picks when it expects many matches).
-    func inOrder<Hit>(_ matching: SQLFragment, after: Int, limit: Int, fetch: ([Int]) throws -> [Hit]) throws -> [Hit] {
+    /// The index's matching ids, read whole and then fetched a batch at a time in id order (sorted
+    /// here) until the page is full: the list costs what the index costs, and no statement has an
+    /// ORDER BY ... LIMIT that PostgreSQL's planner would answer by walking the table's primary key.
+    func inOrder<Hit>(_ matching: SQLFragment, after: Int, limit: Int, id: (Hit) -> Int, fetch: ([Int]) throws -> [Hit]) throws -> [Hit] {
         let ids = try database.query(matching) { $0.int(0) }.filter { $0 > after }.sorted()
         var hits: [Hit] = []
         var start = 0
         while hits.count < limit, start < ids.count {
             let batch = Array(ids[start..<min(start + 500, ids.count)])
-            hits += try fetch(batch).prefix(limit - hits.count)
+            hits += try fetch(batch).sorted { id($0) < id($1) }.prefix(limit - hits.count)
             start += batch.count
         }
         return hits
@@ -194,7 +187,8 @@ public struct ConsoleSearch {
 
     // Organizations holding at most `smallScope` connections are searched by reading their own rows
     // (through the organization index) rather than the trigram index: a broad word matches tens of
-    // thousands of rows across every organization, of which a small scope keeps a few.
+    // thousands of rows across every organization, of which a small scope keeps a few. Their matches
+    // are sorted here: an ORDER BY id LIMIT tempts a planner to walk the whole table by its key.
 
     func isSmall(_ organizations: [Int]) throws -> Bool {
         try database.scalarInt("""
