@@ -52,6 +52,7 @@ public struct ConsoleSearch {
         public let id: Int
         public let name: String
         public let organization: String
+        public let organizationID: Int
         public let status: String
         /// Only when the caller may invite drivers in its organization.
         public let searchCode: String?
@@ -66,6 +67,7 @@ public struct ConsoleSearch {
         public let connectionID: Int
         public let connectionName: String
         public let organization: String
+        public let organizationID: Int
     }
 
     public struct OrganizationHit: Sendable {
@@ -81,7 +83,7 @@ public struct ConsoleSearch {
         var hits: [ConnectionHit] = []
         let columns: SQLFragment = "SELECT c.id, c.name, o.name, c.status, c.search_code, c.org_id FROM connections c JOIN organizations o ON o.id = c.org_id"
         let read: (Statement) throws -> ConnectionHit = {
-            ConnectionHit(id: $0.int(0), name: $0.text(1), organization: $0.text(2), status: $0.text(3),
+            ConnectionHit(id: $0.int(0), name: $0.text(1), organization: $0.text(2), organizationID: $0.int(5), status: $0.text(3),
                           searchCode: inviting.contains($0.int(5)) ? $0.text(4) : nil)
         }
         // The code's connection leads the first page and is left out of the pages by name, so it shows once.
@@ -90,6 +92,9 @@ public struct ConsoleSearch {
                                        [.text(code), .idList(inviting.sorted())], row: read)
         }
         let lead = after == nil ? hits : []
+        // Matches fetched by id are kept to the scope here: a list of every organization in the SQL
+        // makes PostgreSQL read all of their connections to join it.
+        let scope = Set(visible)
         guard query.reachesIndexes, let contains = SearchIndex.connections.containsQuery(column: "name", text: query.folded) else { return lead }
         let wanted = limit + hits.count
         let fold: SQLFragment = "\(.position(of: "\(bind: .text(query.folded))", in: "fold(c.name)")) > 0"
@@ -103,7 +108,7 @@ public struct ConsoleSearch {
                     """, [.idList(visible), .init(after ?? 0), .init(wanted), .init(bound)], row: read)
             }, beyond: { bound, left in
                 try inOrder(SearchIndex.connections.rows(matching: [contains], dialect: database.dialect), after: bound, limit: left, id: \.id) { batch in
-                    try database.query("\(columns) WHERE c.id IN (\(ids: 1)) AND c.org_id IN (\(ids: 2))", [.idList(batch), .idList(visible)], row: read)
+                    try database.query("\(columns) WHERE c.id IN (\(ids: 1))", [.idList(batch)], row: read).filter { scope.contains($0.organizationID) }
                 }
             })
         return Array((lead + named.filter { hit in !hits.contains { $0.id == hit.id } }).prefix(max(limit, lead.count)))
@@ -118,15 +123,16 @@ public struct ConsoleSearch {
         let visible = access.organizations(allowing: .viewConnections)
         if try isSmall(visible) {
             return Array(try database.query("""
-                SELECT m.id, m.driver_name, d.email, m.state, c.id, c.name, o.name
+                SELECT m.id, m.driver_name, d.email, m.state, c.id, c.name, o.name, c.org_id
                 FROM connections c JOIN memberships m ON m.connection_id = c.id JOIN drivers d ON d.id = m.driver_id
                 JOIN organizations o ON o.id = c.org_id
                 WHERE c.org_id IN (\(ids: 1)) AND \(.withoutIndex("m.id")) > \(p: 2)
                   AND (\(.position(of: "\(p: 3)", in: "fold(m.driver_name)")) > 0 OR \(.position(of: "\(p: 3)", in: "fold(d.email)")) > 0)
                 """, [.idList(visible), .init(after ?? 0), .text(query.folded)], row: Self.driverHit).sorted { $0.id < $1.id }.prefix(limit))
         }
+        let scope = Set(visible)
         let select: SQLFragment = """
-            SELECT m.id, m.driver_name, d.email, m.state, c.id, c.name, o.name
+            SELECT m.id, m.driver_name, d.email, m.state, c.id, c.name, o.name, c.org_id
             FROM memberships m JOIN drivers d ON d.id = m.driver_id JOIN connections c ON c.id = m.connection_id
             JOIN organizations o ON o.id = c.org_id
             """
@@ -142,7 +148,7 @@ public struct ConsoleSearch {
                 UNION SELECT id FROM memberships WHERE driver_id IN (\(SearchIndex.driverEmails.rows(matching: [email], dialect: dialect)))
                 """
             return try inOrder(matching, after: bound, limit: left, id: \.id) { batch in
-                try database.query("\(select) WHERE m.id IN (\(ids: 1)) AND c.org_id IN (\(ids: 2))", [.idList(batch), .idList(visible)], row: Self.driverHit)
+                try database.query("\(select) WHERE m.id IN (\(ids: 1))", [.idList(batch)], row: Self.driverHit).filter { scope.contains($0.organizationID) }
             }
         })
     }
@@ -182,7 +188,7 @@ public struct ConsoleSearch {
     static func driverHit(_ row: Statement) throws -> DriverHit {
         DriverHit(id: row.int(0), name: row.text(1), email: row.text(2),
                   state: try row.decode(MembershipState.self, 3, table: "memberships", key: "id \(row.int(0))"),
-                  connectionID: row.int(4), connectionName: row.text(5), organization: row.text(6))
+                  connectionID: row.int(4), connectionName: row.text(5), organization: row.text(6), organizationID: row.int(7))
     }
 
     // Organizations holding at most `smallScope` connections are searched by reading their own rows
