@@ -98,19 +98,25 @@ public struct ConsoleSearch {
         guard query.reachesIndexes, let contains = SearchIndex.connections.containsQuery(column: "name", text: query.folded) else { return lead }
         let wanted = limit + hits.count
         let fold: SQLFragment = "\(.position(of: "\(bind: .text(query.folded))", in: "fold(c.name)")) > 0"
-        let named = try isSmall(visible)
-            ? Array(database.query("\(columns) WHERE c.org_id IN (\(ids: 1)) AND \(fold) AND \(.withoutIndex("c.id")) > \(p: 2)",
-                                   [.idList(visible), .init(after ?? 0)], row: read).sorted { $0.id < $1.id }.prefix(wanted))
-            : inTwoSteps(table: "connections", after: after ?? 0, limit: wanted, id: \.id, near: { bound in
-                try database.query("""
-                    \(columns) WHERE c.id IN (SELECT id FROM connections WHERE id > \(p: 2) AND id <= \(p: 4)) AND c.org_id IN (\(ids: 1)) AND \(fold)
-                    ORDER BY c.id LIMIT \(p: 3)
-                    """, [.idList(visible), .init(after ?? 0), .init(wanted), .init(bound)], row: read)
-            }, beyond: { bound, left in
-                try inOrder(SearchIndex.connections.rows(matching: [contains], dialect: database.dialect), after: bound, limit: left, id: \.id) { batch in
-                    try database.query("\(columns) WHERE c.id IN (\(ids: 1))", [.idList(batch)], row: read).filter { scope.contains($0.organizationID) }
-                }
-            })
+        let near: (Int) throws -> [ConnectionHit] = { bound in
+            let rows = try database.query("""
+                \(columns) WHERE c.id IN (SELECT id FROM connections WHERE id > \(p: 1) AND id <= \(p: 2)) AND \(fold)
+                """, [.init(after ?? 0), .init(bound)], row: read)
+            return rows.filter { scope.contains($0.organizationID) }.sorted { $0.id < $1.id }
+        }
+        let beyond: (Int, Int) throws -> [ConnectionHit] = { bound, left in
+            try inOrder(SearchIndex.connections.rows(matching: [contains], dialect: database.dialect), after: bound, limit: left, id: \.id) { batch in
+                try database.query("\(columns) WHERE c.id IN (\(ids: 1))", [.idList(batch)], row: read).filter { scope.contains($0.organizationID) }
+            }
+        }
+        let named: [ConnectionHit]
+        if try isSmall(visible) {
+            let rows = try database.query("\(columns) WHERE c.org_id IN (\(ids: 1)) AND \(fold) AND \(.withoutIndex("c.id")) > \(p: 2)",
+                                          [.idList(visible), .init(after ?? 0)], row: read)
+            named = Array(rows.sorted { $0.id < $1.id }.prefix(wanted))
+        } else {
+            named = try inTwoSteps(table: "connections", after: after ?? 0, limit: wanted, id: \.id, near: near, beyond: beyond)
+        }
         return Array((lead + named.filter { hit in !hits.contains { $0.id == hit.id } }).prefix(max(limit, lead.count)))
     }
 
@@ -138,10 +144,9 @@ public struct ConsoleSearch {
             """
         return try inTwoSteps(table: "memberships", after: after ?? 0, limit: limit, id: \.id, near: { bound in
             try database.query("""
-                \(select) WHERE m.id IN (SELECT id FROM memberships WHERE id > \(p: 2) AND id <= \(p: 4)) AND c.org_id IN (\(ids: 1))
-                  AND (\(.position(of: "\(p: 5)", in: "fold(m.driver_name)")) > 0 OR \(.position(of: "\(p: 5)", in: "fold(d.email)")) > 0)
-                ORDER BY m.id LIMIT \(p: 3)
-                """, [.idList(visible), .init(after ?? 0), .init(limit), .init(bound), .text(query.folded)], row: Self.driverHit)
+                \(select) WHERE m.id IN (SELECT id FROM memberships WHERE id > \(p: 1) AND id <= \(p: 2))
+                  AND (\(.position(of: "\(p: 3)", in: "fold(m.driver_name)")) > 0 OR \(.position(of: "\(p: 3)", in: "fold(d.email)")) > 0)
+                """, [.init(after ?? 0), .init(bound), .text(query.folded)], row: Self.driverHit).filter { scope.contains($0.organizationID) }.sorted { $0.id < $1.id }
         }, beyond: { bound, left in
             let matching: SQLFragment = """
                 \(SearchIndex.membershipNames.rows(matching: [name], dialect: dialect))
@@ -179,7 +184,7 @@ public struct ConsoleSearch {
             SELECT count(*), coalesce(max(id), 0) FROM (SELECT id FROM \(raw: table) WHERE id > \(p: 1) ORDER BY id LIMIT \(p: 2)) AS near
             """, [.init(after), .init(nearRows)]) { ($0.int(0), $0.int(1)) }[0]
         guard rows > 0 else { return [] }
-        let first = try near(bound)
+        let first = Array(try near(bound).prefix(limit))
         // A short window is the end of the table: nothing lies beyond it.
         guard first.count < limit, rows == nearRows else { return first }
         return first + (try beyond(bound, limit - first.count))
