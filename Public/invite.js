@@ -1,6 +1,6 @@
-// Invite drivers: the Copy buttons, and on the connections table the invite page opened as a
-// panel over the table. Without this script the invite page is a page, its fields plain
-// read-only text to select and copy.
+// Invite drivers: the Copy buttons (also of a driver's status link), and on the connections table
+// the invite page opened as a panel over the table. Without this script the invite page is a page,
+// its fields plain read-only text to select and copy.
 (function () {
   "use strict";
 

@@ -97,6 +97,18 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     browser.find_element(By.CSS_SELECTOR, "#bulk-form button[value=disable]").click()
     wait_for_heading(browser, "Disable")
     check("bulk confirmation")
+    # A row ticked (the count said), changed, and the outcome with its Undo; then undone.
+    browser.get(f"{stack.base}/connections?edit=rows")
+    browser.find_element(By.CSS_SELECTOR, "input[name=c][form=bulk-form]").click()
+    check("rows ticked", None)
+    browser.find_element(By.CSS_SELECTOR, "#bulk-form button[value=disable]").click()
+    wait_for_heading(browser, "Disable")
+    browser.find_element(By.CSS_SELECTOR, ".card button[type=submit]").click()
+    wait(browser, lambda b: b.find_elements(By.ID, "bulk-outcome"))
+    check("bulk outcome with Undo", None)
+    browser.find_element(By.XPATH, "//div[@id='bulk-outcome']//button[normalize-space()='Undo']").click()
+    wait(browser, lambda b: "Undone" in b.find_element(By.ID, "bulk-outcome").text)
+    check("bulk undone", None)
     check("no rows", "/connections?f=name&op=is&v=nothing-has-this-name")
     # The invite dialog over the table.
     connection, token, code = make_connection(stack)
@@ -127,6 +139,10 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     check("API tokens", "/account/tokens")
     check("email settings of the account", "/account/email")
     check("email page", "/email")
+    # The settings form sent empty: each field says what it needs (nothing is saved).
+    browser.find_element(By.XPATH, "//button[normalize-space()='Save settings']").click()
+    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#email-settings [aria-invalid=true]"))
+    check("email settings with problems")
     check("error page", "/connections/99999999/invite")
     browser.set_window_size(390, 844)
     try:
@@ -138,7 +154,7 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     sign_in(stack, browser, VIEWER)
     check("table of a viewer")
     check.report()
-    assert len(check.checked) == 33
+    assert len(check.checked) == 37
 
 
 def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):
@@ -198,6 +214,25 @@ def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):
         check("invitation link", f"/invitation/{invitation}")
         check("dead invite link", "/join/no-such-invite-token-aaaaaa")
         check("dead status link", "/status/no-such-status-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+        # Issue 23: a disabled connection's link, asking again with a bad new address, /find grouped and past ten.
+        _, disabled_token, _ = make_connection(stack, status="Disabled")
+        check("disabled connection's link", f"/join/{disabled_token}")
+        browser.get(status)
+        browser.find_element(By.ID, "email").send_keys("not-an-address")
+        browser.find_element(By.NAME, "terms").click()
+        browser.find_element(By.XPATH, "//button[normalize-space()='Ask again']").click()
+        wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#email-problem"))
+        check("ask again: a bad new address")
+        with stack.db() as db:
+            org = db.execute("INSERT INTO organizations (name, name_for_drivers, created_at) VALUES ('Axe Grouped', 'Axe Grouped Yard', 'x') "
+                             "RETURNING id").fetchone()[0]
+        for visibility in ("Public",) * 11:
+            make_connection(stack, visibility=visibility, org=org)
+        check("find: past ten", "/find?org=axe+grouped")
+        with stack.db() as db:
+            db.execute("UPDATE connections SET visibility = 'Private' WHERE org_id = ? AND id > (SELECT min(id) + 1 FROM connections WHERE org_id = ?)",
+                       (org, org))
+        check("find: grouped", "/find?org=axe+grouped")
     finally:
         browser.set_window_size(1280, 900)
     check.report()
