@@ -149,23 +149,29 @@ public enum JSON: Sendable, Equatable {
     /// Parses a request body: one value, nothing after it, nested at most `deepest` levels, within
     /// `limits`. Linear in the body's size: a repeated member name is found through a set.
     public static func parse(_ bytes: [UInt8], limits: Limits = .request) throws(UserError) -> JSON {
-        var reader = Reader(bytes: bytes, limits: limits)
-        reader.skipSpace()
-        let value = try reader.value(depth: 0)
-        reader.skipSpace()
-        guard reader.position == bytes.count else { throw reader.failure("more after the end of the value") }
-        return value
+        // The reader walks the bytes in place, without the array's bounds checks: every index it reads is checked against the count.
+        let parsed: Result<JSON, UserError> = bytes.withUnsafeBufferPointer { buffer in
+            var reader = Reader(bytes: buffer, limits: limits)
+            reader.skipSpace()
+            return Result { () throws(UserError) -> JSON in
+                let value = try reader.value(depth: 0)
+                reader.skipSpace()
+                guard reader.position == buffer.count else { throw reader.failure("more after the end of the value") }
+                return value
+            }
+        }
+        return try parsed.get()
     }
 
     static let deepest = 20
 
     struct Reader {
-        let bytes: [UInt8]
+        let bytes: UnsafeBufferPointer<UInt8>
         let limits: Limits
         var position = 0
         var values = 0
 
-        init(bytes: [UInt8], limits: Limits) {
+        init(bytes: UnsafeBufferPointer<UInt8>, limits: Limits) {
             self.bytes = bytes
             self.limits = limits
         }
@@ -266,7 +272,7 @@ public enum JSON: Sendable, Equatable {
         }
 
         /// RFC 8259's number: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
-        static func isNumber(_ text: ArraySlice<UInt8>) -> Bool {
+        static func isNumber(_ text: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
             var index = text.startIndex
             func digits() -> Int {
                 let from = index

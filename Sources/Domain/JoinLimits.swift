@@ -62,23 +62,25 @@ public struct JoinLimits {
             (subject: "join-connection:\(connectionID)", limit: policy.perConnection,
              message: "This connection has had too many requests to join in the last few minutes."),
         ]
-        for limit in limits {
-            try requests.refuse(limit.subject, atLimit: limit.limit, now: now) { limit.message + " Try again in \($0)." }
+        for (limit, tally) in zip(limits, try requests.tallies(limits.map(\.subject), now: now)) {
+            try requests.refuse(tally, atLimit: limit.limit, now: now) { limit.message + " Try again in \($0)." }
         }
         try requests.prune(now: now)
-        for limit in limits { try requests.count(limit.subject, now: now) }
+        try requests.count(limits.map(\.subject), now: now)
     }
 
     /// A form token is good for one request: the first spends it, a replay is refused as an expired form.
     func spend(_ token: String, now: Date) throws {
         guard (22...100).contains(token.utf8.count) else { throw UserError.forbidden(Self.formExpired) }
-        guard try database.scalarInt("SELECT count(*) FROM spent_form_tokens WHERE token = \(p: 1)", [.text(token)]) == 0 else {
-            throw UserError.forbidden(Self.formExpired)
-        }
         // Tokens older than their lifetime are refused by their age, so their record may go.
         try database.run("DELETE FROM spent_form_tokens WHERE spent_at < \(p: 1)",
                          [.text(DateText.store(now.addingTimeInterval(-2 * Self.formTokenLifetime)))])
-        try database.run("INSERT INTO spent_form_tokens (token, spent_at) VALUES (\(p: 1), \(p: 2))", [.text(token), .text(DateText.store(now))])
+        // A token already recorded inserts nothing: a replay.
+        guard try !database.change("""
+            INSERT INTO spent_form_tokens (token, spent_at) VALUES (\(p: 1), \(p: 2)) ON CONFLICT (token) DO NOTHING RETURNING token
+            """, [.text(token), .text(DateText.store(now))], row: { _ in () }).isEmpty else {
+            throw UserError.forbidden(Self.formExpired)
+        }
     }
 
     /// What `admit` reads besides the connection's requests: the address's window and the form

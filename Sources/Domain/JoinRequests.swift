@@ -91,10 +91,13 @@ public struct JoinRequests {
         // The questions of every connection found in one query, not one per connection (a search lists up to ten).
         var questions: [Int: [String]] = [:]
         if !found.isEmpty {
+            // One connection (an invite link, a search code) by its key, which PostgreSQL's planner
+            // reads through the index; an id list's length is a guess to it, and a small table is scanned.
+            let which: SQLFragment = found.count == 1 ? "= \(p: 1)" : "IN (\(ids: 1))"
             _ = try database.query("""
                 SELECT connection_id, prompt FROM connection_questions
-                WHERE connection_id IN (\(ids: 1)) ORDER BY connection_id, position
-                """, [.idList(found.map(\.id))]) { row in questions[row.int(0), default: []].append(row.text(1)) }
+                WHERE connection_id \(which) ORDER BY connection_id, position
+                """, [found.count == 1 ? .init(found[0].id) : .idList(found.map(\.id))]) { row in questions[row.int(0), default: []].append(row.text(1)) }
         }
         return found.map { item in
             Joinable(connectionID: item.id, organizationID: item.org, organizationName: item.orgName, connectionName: item.name,
@@ -151,11 +154,12 @@ public struct JoinRequests {
     /// too, since an address counts only once its owner has shown they read it: with email set up,
     /// a request whose domain is on the allow-list waits for the confirmation link sent to it
     /// (`confirming`), which connects it; without, the host's requests page marks it "email domain
-    /// matches" (`MembershipDecisions`) and the host approves it.
-    func startingState(email: String, connectionID: Int) throws -> (state: MembershipState, confirming: Bool) {
-        guard let approval = try database.query("SELECT approval_type FROM connections WHERE id = \(p: 1)", [.init(connectionID)], row: {
-            try $0.decode(ApprovalType.self, 0, table: "connections", key: "id \(connectionID)")
-        }).first else { throw UserError.notFound("This connection no longer exists.") }
+    /// matches" (`MembershipDecisions`) and the host approves it. Nil when the connection is gone or
+    /// not Enabled (it takes no new drivers): its status and rule are read together.
+    func startingState(email: String, connectionID: Int) throws -> (state: MembershipState, confirming: Bool)? {
+        guard let (status, approval) = try database.query("SELECT status, approval_type FROM connections WHERE id = \(p: 1)", [.init(connectionID)], row: {
+            ($0.text(0), try $0.decode(ApprovalType.self, 1, table: "connections", key: "id \(connectionID)"))
+        }).first, status == ConnectionStatus.enabled.rawValue else { return nil }
         switch approval {
         case .all: return (.connected, false)
         case .manual: return (.pending, false)

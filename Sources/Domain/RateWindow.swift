@@ -52,9 +52,17 @@ struct RateWindow {
     static func seconds(_ date: Date) -> Int { Int(date.timeIntervalSince1970.rounded(.down)) }
 
     func tally(_ subject: String, now: Date) throws -> Tally {
-        Tally(buckets: try database.query("""
-            SELECT events, expires_at, last_at FROM rate_windows WHERE subject = \(p: 1) AND expires_at > \(p: 2) ORDER BY expires_at
-            """, [.text(subject), .integer(Int64(Self.seconds(now)))]) { (count: $0.int(0), expiresAt: $0.int(1), lastAt: $0.int(2)) })
+        try tallies([subject], now: now)[0]
+    }
+
+    /// The tallies of several subjects, in their order, read in one statement.
+    func tallies(_ subjects: [String], now: Date) throws -> [Tally] {
+        var buckets: [String: [(count: Int, expiresAt: Int, lastAt: Int)]] = [:]
+        _ = try database.query("""
+            SELECT subject, events, expires_at, last_at FROM rate_windows
+            WHERE subject IN \(SQLFragment.list(subjects.map(SQLValue.text))) AND expires_at > \(p: 1) ORDER BY subject, expires_at
+            """, [.integer(Int64(Self.seconds(now)))]) { buckets[$0.text(0), default: []].append((count: $0.int(1), expiresAt: $0.int(2), lastAt: $0.int(3))) }
+        return subjects.map { Tally(buckets: buckets[$0] ?? []) }
     }
 
     /// Throws `tooManyRequests` while `limit` events or more are counted for `subject`; `message`
@@ -69,18 +77,28 @@ struct RateWindow {
         throw UserError.tooManyRequests(message(minutes == 1 ? "1 minute" : "\(minutes) minutes"), retryAfterSeconds: seconds)
     }
 
-    /// Counts one event for `subject` at `now`.
+    /// Counts one event for `subject` at `now`, to be taken back with `withdraw`.
     @discardableResult
     func count(_ subject: String, now: Date) throws -> Counted {
         let at = Self.seconds(now), bucket = at / self.bucket
         let previousLast = try database.query("SELECT last_at FROM rate_windows WHERE subject = \(p: 1) AND bucket = \(p: 2)",
                                               [.text(subject), .integer(Int64(bucket))]) { $0.int(0) }.first
+        try count([subject], now: now)
+        return Counted(subject: subject, bucket: bucket, at: at, previousLast: previousLast)
+    }
+
+    /// Counts one event for each of `subjects` (distinct) at `now`, in one statement.
+    func count(_ subjects: [String], now: Date) throws {
+        let at = Self.seconds(now), bucket = at / self.bucket
+        var rows: SQLFragment = ""
+        for (index, subject) in subjects.enumerated() {
+            rows += (index == 0 ? "" : ", ") + .list([.text(subject), .integer(Int64(bucket)), 1, .integer(Int64(at + window)), .integer(Int64(at))])
+        }
         try database.run("""
-            INSERT INTO rate_windows (subject, bucket, events, expires_at, last_at) VALUES (\(p: 1), \(p: 2), 1, \(p: 3), \(p: 4))
+            INSERT INTO rate_windows (subject, bucket, events, expires_at, last_at) VALUES \(rows)
             ON CONFLICT (subject, bucket) DO UPDATE SET events = rate_windows.events + 1,
                 last_at = CASE WHEN excluded.last_at > rate_windows.last_at THEN excluded.last_at ELSE rate_windows.last_at END
-            """, [.text(subject), .integer(Int64(bucket)), .integer(Int64(at + window)), .integer(Int64(at))])
-        return Counted(subject: subject, bucket: bucket, at: at, previousLast: previousLast)
+            """)
     }
 
     /// Takes back an event `count` counted (a sign-in that succeeded).

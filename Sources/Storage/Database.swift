@@ -236,7 +236,12 @@ public final class Database {
         case .sqlite(let handle):
             return ChangeStamp(data: try requestDataVersion?.data ?? scalarInt("PRAGMA data_version"), snapshot: nil, own: sqlite3_total_changes64(handle))
         case .postgres(let connection):
-            return ChangeStamp(data: 0, snapshot: try requestDataVersion?.snapshot ?? committedSnapshot(), own: connection.writes)
+            guard var version = requestDataVersion else { return ChangeStamp(data: 0, snapshot: try committedSnapshot(), own: connection.writes) }
+            if version.snapshot == nil {
+                version.snapshot = try committedSnapshot()
+                requestDataVersion = version
+            }
+            return ChangeStamp(data: 0, snapshot: version.snapshot, own: connection.writes)
         }
     }
 
@@ -250,7 +255,9 @@ public final class Database {
     }
 
     /// Other connections' commits, as seen when the current request began: one check per
-    /// request instead of one per remembered value. Our own writes still count at once.
+    /// request instead of one per remembered value. Our own writes still count at once. On
+    /// PostgreSQL the snapshot is read when the request first asks for a remembered value (a round
+    /// trip that most writes, such as a join, never need).
     private var requestDataVersion: (data: Int, snapshot: String?)?
 
     /// Call when a request begins and ends: values remembered within it check for other
@@ -261,7 +268,8 @@ public final class Database {
         case .sqlite: requestDataVersion = (try scalarInt("PRAGMA data_version"), nil)
         case .postgres(let connection):
             try connection.finishStreaming(cancel: true)
-            requestDataVersion = (0, try committedSnapshot())
+            try connection.reconnectIfBroken()
+            requestDataVersion = (0, nil)
         }
     }
 

@@ -1,4 +1,6 @@
 @testable import Storage
+import Foundation
+import TestSupport
 import XCTest
 
 final class StatementCacheTests: XCTestCase {
@@ -27,5 +29,24 @@ final class StatementCacheTests: XCTestCase {
             return row.int(0)
         }
         XCTAssertEqual(sums, [1, 2, 3])
+    }
+
+    /// PostgreSQL: the statements a connection keeps are prepared on the server, no more of them than
+    /// the cache holds; a parameter bound as NULL, then as a value, reads the same as when parsed anew.
+    func testPostgresPreparesWhatTheCacheKeepsAndNoMore() throws {
+        guard TestDatabases.isPostgres else { throw XCTSkip("PostgreSQL only: CONNECTIONS_TEST_POSTGRES") }
+        let folder = FileManager.default.temporaryDirectory
+        let location = try TestDatabases.empty(in: folder)
+        defer { TestDatabases.drop(location) }
+        let database = try Database(location: location)
+        let prepared: SQLFragment = "SELECT count(*) FROM pg_prepared_statements"
+        for index in 0..<(Database.statementCacheCapacity * 3) {
+            XCTAssertEqual(try database.scalarInt("SELECT \(raw: String(index)) + \(p: 1)", [.init(1)]), index + 1)
+        }
+        XCTAssertLessThanOrEqual(try database.scalarInt(prepared), Database.statementCacheCapacity + 1, "the ones let go are freed")
+        let nullable: SQLFragment = "SELECT coalesce(\(p: 1), 'none') || ''"
+        XCTAssertEqual(try database.scalar(nullable, [.null]), .text("none"))
+        XCTAssertEqual(try database.scalar(nullable, [.text("seven")]), .text("seven"))
+        XCTAssertEqual(try database.scalar(nullable, [.null]), .text("none"))
     }
 }

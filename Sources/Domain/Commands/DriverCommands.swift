@@ -38,8 +38,7 @@ public struct RequestToJoin: Sendable {
         let keys: [LockKey] = [.connection(joinable.connectionID), .named("driver " + email.lowercased())] + JoinLimits.keys(sender)
         return try database.transaction(locking: keys) {
             // Read again under the connection's lock: one disabled a moment ago takes no more drivers.
-            guard try database.query("SELECT status FROM connections WHERE id = \(p: 1)", [.init(joinable.connectionID)], row: { $0.text(0) })
-                    .first == ConnectionStatus.enabled.rawValue else { throw notTaking }
+            guard let (state, confirming) = try requests.startingState(email: email, connectionID: joinable.connectionID) else { throw notTaking }
             try JoinLimits(database: database, policy: requests.limits).admit(sender, connectionID: joinable.connectionID)
             let now = DateText.now()
             var driver = try database.query("SELECT id FROM drivers WHERE \(caseless: "email") = \(caseless: 1)", [.text(email)]) { $0.int(0) }.first
@@ -53,7 +52,6 @@ public struct RequestToJoin: Sendable {
                 driver = try database.insertReturningID("INSERT INTO drivers (name, email, created_at) VALUES (\(p: 1), \(p: 2), \(p: 3))",
                                                         [.text(name), .text(email), .text(now)])
             }
-            let (state, confirming) = try requests.startingState(email: email, connectionID: joinable.connectionID)
             let decided: SQLValue = state == .connected ? .text(now) : .null
             let membership = try database.insertReturningID("""
                 INSERT INTO memberships (connection_id, driver_id, driver_name, state, requested_at, decided_at)

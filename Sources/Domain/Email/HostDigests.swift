@@ -20,13 +20,13 @@ public struct HostDigests {
     /// Inside the transaction of a request that starts waiting in `organizationID`.
     func schedule(organizationID: Int, now: Date = Date()) throws {
         let hosts = try database.query("""
-            SELECT u.id, u.email FROM user_roles r JOIN users u ON u.id = r.user_id
+            SELECT u.id, u.email, \(Self.digestQueued(user: "u.id")) FROM user_roles r JOIN users u ON u.id = r.user_id
             WHERE r.org_id = \(p: 1) AND r.role IN \(Self.decidingRoles) ORDER BY u.id
-            """, [.init(organizationID)]) { (id: $0.int(0), email: $0.text(1)) }
+            """, [.init(organizationID)]) { (id: $0.int(0), email: $0.text(1), queued: $0.int(2) != 0) }
         for host in hosts {
             // Most requests find a digest already queued and write nothing; one that would queue
             // it counts again under the host's lock, so two requests at once queue one digest.
-            guard try !digestQueued(host.id) else { continue }
+            guard !host.queued else { continue }
             try database.lock([.user(host.id)])
             let setting = try self.setting(userID: host.id)
             guard setting.enabled, try !digestQueued(host.id) else { continue }
@@ -37,8 +37,12 @@ public struct HostDigests {
     }
 
     private func digestQueued(_ userID: Int) throws -> Bool {
-        try database.scalarInt("SELECT count(*) FROM outbox WHERE user_id = \(p: 1) AND kind = 'digest' AND state IN ('queued', 'sending')",
-                               [.init(userID)]) > 0
+        try database.scalarInt("SELECT \(Self.digestQueued(user: "\(p: 1)"))", [.init(userID)]) != 0
+    }
+
+    /// SQL true when user `user` (an SQL expression) has a digest queued or being sent.
+    static func digestQueued(user: SQLFragment) -> SQLFragment {
+        "EXISTS (SELECT 1 FROM outbox WHERE user_id = \(user) AND kind = 'digest' AND state IN ('queued', 'sending'))"
     }
 
     public struct Setting: Sendable {

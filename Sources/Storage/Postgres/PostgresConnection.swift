@@ -69,6 +69,8 @@ final class PostgresConnection {
         streamingRows?.detach()
         streamingRows = nil
         inTransaction = false
+        session += 1
+        unusedStatements = []
         PQreset(handle)
         guard PQstatus(handle) == CONNECTION_OK else {
             lastFailedReconnect = ContinuousClock.now
@@ -106,20 +108,18 @@ final class PostgresConnection {
     }
 
     /// Runs one statement and keeps its whole result (`PostgresRows` reads it). `resendable`: a read,
-    /// sent again on a new connection if the old one was lost.
-    func query(_ sql: String, _ parameters: [SQLValue], resendable: Bool) throws -> OpaquePointer {
+    /// sent again on a new connection if the old one was lost. `prepared`: the statement's names on
+    /// the server (a statement the app keeps and runs again), else it is parsed and planned anew.
+    func query(_ sql: String, _ parameters: [SQLValue], resendable: Bool, prepared: PreparedNames? = nil) throws -> OpaquePointer {
         try finishStreaming()
         let retryable = !inTransaction && resendable
         if retryable { try reconnectIfBroken() }
-        var result = send(sql, parameters) { handle, count, types, values, lengths, formats in
-            PQexecParams(handle, sql, count, types, values, lengths, formats, 0)
-        }
+        if prepared != nil, !inTransaction { deallocateUnused() }
+        var result = run(sql, parameters, prepared)
         if retryable, lostConnection(result) {
             PQclear(result)
             try reconnect()
-            result = send(sql, parameters) { handle, count, types, values, lengths, formats in
-                PQexecParams(handle, sql, count, types, values, lengths, formats, 0)
-            }
+            result = run(sql, parameters, prepared)
         }
         do {
             try check(result, sql: sql)
@@ -131,14 +131,53 @@ final class PostgresConnection {
         return result!
     }
 
+    private func run(_ sql: String, _ parameters: [SQLValue], _ prepared: PreparedNames?) -> OpaquePointer? {
+        send(sql, parameters) { handle, types, values, lengths, formats in
+            let count = Int32(types.count)
+            guard let prepared else { return PQexecParams(handle, sql, count, types, values, lengths, formats, 0) }
+            let name: String
+            if let known = prepared.name(for: types, session: session) {
+                name = known
+            } else {
+                preparedCount += 1
+                name = "s\(preparedCount)"
+                let result = PQprepare(handle, name, sql, count, types)
+                // A statement the server refuses fails as it would have run: the caller checks the result.
+                guard Self.succeeded(result) else { return result }
+                PQclear(result)
+                prepared.remember(name, for: types, session: session)
+            }
+            return PQexecPrepared(handle, name, count, values, lengths, formats, 0)
+        }
+    }
+
+    /// The server's prepared statements belong to its session: a new one (after a reconnect) has none.
+    private(set) var session = 0
+    private var preparedCount = 0
+    /// Prepared statements the app let go of (its statement cache holds a bounded number), freed on
+    /// the server outside a transaction, where a failure could not end one.
+    private var unusedStatements: [String] = []
+
+    func release(_ names: PreparedNames) {
+        guard names.session == session else { return }
+        unusedStatements += names.all
+    }
+
+    private func deallocateUnused() {
+        guard !unusedStatements.isEmpty else { return }
+        let sql = unusedStatements.map { "DEALLOCATE \($0)" }.joined(separator: "; ")
+        unusedStatements = []
+        PQclear(PQexec(handle, sql))
+    }
+
     /// Starts a query whose rows come one at a time (single-row mode): memory stays flat however
     /// many rows it returns. It runs without the statement timeout (exports read every row).
     func startStreaming(_ sql: String, _ parameters: [SQLValue], rows: PostgresRows) throws {
         try finishStreaming()
         if !inTransaction { try reconnectIfBroken() }
         try execute("SET statement_timeout = 0", resendable: true)
-        let sent = send(sql, parameters) { handle, count, types, values, lengths, formats in
-            PQsendQueryParams(handle, sql, count, types, values, lengths, formats, 0)
+        let sent = send(sql, parameters) { handle, types, values, lengths, formats in
+            PQsendQueryParams(handle, sql, Int32(types.count), types, values, lengths, formats, 0)
         }
         guard sent == 1 else {
             try? execute("SET statement_timeout = \(statementTimeoutMilliseconds)", resendable: true)
@@ -172,7 +211,7 @@ final class PostgresConnection {
     /// Binds parameters in binary format with their types: integers as int8, reals as float8, text
     /// as text, so that PostgreSQL never has to guess a parameter's type.
     private func send<Outcome>(_ sql: String, _ parameters: [SQLValue],
-                               _ call: (OpaquePointer, Int32, UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?,
+                               _ call: (OpaquePointer, [Oid], UnsafePointer<UnsafePointer<CChar>?>?,
                                         UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> Outcome) -> Outcome {
         // Every value's bytes in one buffer, which outlives the call; a trailing byte keeps its
         // address non-nil, since a nil value pointer would mean NULL even for an empty text.
@@ -194,7 +233,7 @@ final class PostgresConnection {
         return bytes.withUnsafeBufferPointer { buffer in
             let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
             let values: [UnsafePointer<CChar>?] = offsets.map { $0.map { base + $0 } }
-            return values.withUnsafeBufferPointer { call(handle, Int32(parameters.count), types, $0.baseAddress, lengths, formats) }
+            return values.withUnsafeBufferPointer { call(handle, types, $0.baseAddress, lengths, formats) }
         }
     }
 
@@ -284,4 +323,24 @@ private extension Result {
         if case .failure(let error) = self { return error }
         return nil
     }
+}
+
+/// A statement's names on the server: one per list of parameter types it was run with (a NULL has
+/// none and takes the type its place in the statement gives it, as it does when parsed anew), so each
+/// run binds the types its statement was prepared for.
+final class PreparedNames {
+    private var names: [[Oid]: String] = [:]
+    private(set) var session = -1
+
+    func name(for types: [Oid], session: Int) -> String? {
+        session == self.session ? names[types] : nil
+    }
+
+    func remember(_ name: String, for types: [Oid], session: Int) {
+        if session != self.session { names = [:] }
+        self.session = session
+        names[types] = name
+    }
+
+    var all: [String] { Array(names.values) }
 }

@@ -18,14 +18,20 @@ final class PostgresRows {
     /// Another statement ended this one before its last row: reading on would miss rows.
     private var detached = false
 
+    /// Its names on the server: a statement the app keeps (not a stream) is parsed once per
+    /// connection, and planned once where the server's plan cache finds a generic plan as good.
+    private let prepared: PreparedNames?
+
     init(connection: PostgresConnection, sql: String, streams: Bool, resendable: Bool) {
         self.connection = connection
         self.sql = sql
         self.streams = streams
         self.resendable = resendable
+        prepared = streams ? nil : PreparedNames()
     }
 
     deinit {
+        if let prepared { connection?.release(prepared) }
         if let result { PQclear(result) }
         if started, streams, !done, !detached { try? connection?.finishStreaming(cancel: true) }
     }
@@ -44,7 +50,7 @@ final class PostgresRows {
             if streams {
                 try connection.startStreaming(sql, parameters, rows: self)
             } else {
-                result = try connection.query(sql, parameters, resendable: resendable)
+                result = try connection.query(sql, parameters, resendable: resendable, prepared: prepared)
                 row = -1
             }
         }
