@@ -17,6 +17,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // OpenSSL's libcrypto (there for libcurl): AES-256-GCM for the settings stored sealed.
+        // glibc's malloc.h (mallopt), which Swift's Glibc module leaves out.
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // Layers: Web -> Domain -> Storage; only Web uses the FastCGI transport.
@@ -26,7 +28,7 @@ let package = Package(
         // Web holds each worker's database connection and answers storage errors (busy, full) with a status.
         .target(name: "Web", dependencies: ["Domain", "Storage", "FastCGI"]),
         // The subcommands (serve, seed, migrate, ...), shared by the two executables.
-        .target(name: "ConnectionsCLI", dependencies: ["Web", "Domain", "Storage", "FastCGI",
+        .target(name: "ConnectionsCLI", dependencies: ["Web", "Domain", "Storage", "FastCGI", "CMalloc",
                                                        .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // What scripts/run serves: no test hooks in it.
         .executableTarget(name: "connections", dependencies: ["ConnectionsCLI"]),

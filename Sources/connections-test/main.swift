@@ -11,5 +11,6 @@ struct TestBuildCommand: ParsableCommand {
         defaultSubcommand: TestServe.self)
 }
 
+MemoryTuning.keepFreedHeap()
 // Called synchronously on the main thread: the server's signal handling relies on it (TECH-NOTES).
 TestBuildCommand.main()
