@@ -41,7 +41,7 @@ struct RequestsPage {
 
     func rowContext(_ row: MembershipRow) -> TemplateValue {
         [
-            "id": .text(row.id), "driver": .text(row.driverName), "email": .text(row.email),
+            "id": .text(row.id), "driver": .text(row.driverName), "email": .text(row.email), "emailHTML": .breakable(row.email),
             "domainMatches": .bool(row.emailDomainMatches), "confirming": .bool(row.awaitingEmailConfirmation),
             "connection": .text(row.connectionName), "connectionURL": .text("/connections/\(row.connectionID)/requests"),
             "requestedAt": .text(DateText.display(row.requestedAt)),
