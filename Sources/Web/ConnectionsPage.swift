@@ -46,6 +46,8 @@ struct ConnectionsPage {
         let status = state.filters.hasProblems || columnProblem != nil || bulkProblem != nil ? 400 : 200
         return page.html(status: status, .connections, title: "Connections", [
             "titleContext": .text(try titleContext(shown)),
+            "density": DensityAction.context(try DensityPreferences(database: page.database).density(userID: page.access.userID),
+                                             back: URLEncoding.encode(shown.queryPairs)),
             // The picker's fifteen rows and the export settings are written only when asked for:
             // most pages never open them, and every page would carry them.
             "picker": picker.open ? picker.context(shareURL: url(shared)) : false,
