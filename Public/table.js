@@ -6,7 +6,6 @@
 // wider than its frame says so; on a phone each row becomes a card with the column labels.
 (function () {
   "use strict";
-  var panels = document.querySelectorAll("details.tool-panel");
 
   // After the browser's own focusing of the fragment, which happens as the page finishes loading.
   window.addEventListener("load", function () {
@@ -26,7 +25,8 @@
   });
   document.addEventListener("click", function (event) {
     if (!event.target.isConnected) return;  // a filter row's × removed itself: that click was inside
-    Array.prototype.forEach.call(panels, function (panel) {
+    // Looked up at each click: Columns and Export come in later (tool-panels.js).
+    Array.prototype.forEach.call(document.querySelectorAll("details.tool-panel"), function (panel) {
       if (panel.open && !panel.contains(event.target)) panel.open = false;
     });
   });

@@ -63,8 +63,4 @@ public struct ColumnPreferences {
     public func save(_ choice: ColumnChoice, userID: Int) throws {
         try UserPreferences(database: database).set(Self.name, to: choice.keys, userID: userID)
     }
-
-    public func reset(userID: Int) throws {
-        try UserPreferences(database: database).remove(Self.name, userID: userID)
-    }
 }

@@ -19,10 +19,4 @@ struct UserPreferences {
             ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value
             """, [.init(userID), .text(name), .text(value)]) }
     }
-
-    func remove(_ name: String, userID: Int) throws {
-        try database.transaction(locking: [.user(userID)]) {
-            try database.run("DELETE FROM user_preferences WHERE user_id = \(p: 1) AND name = \(p: 2)", [.init(userID), .text(name)])
-        }
-    }
 }
