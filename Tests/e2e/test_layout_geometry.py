@@ -284,6 +284,15 @@ PAGES = {
 }
 
 
+def full_page_screenshot(browser, path):
+    """The whole page, not only what the window shows (at most 8,000 px of it)."""
+    import base64
+    size = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    clip = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 8000), "scale": 1}
+    shot = browser.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip})
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
 @pytest.mark.parametrize("name", list(PAGES))
 def test_page_geometry(stack, browser, data, name):
     found = {}
@@ -293,7 +302,7 @@ def test_page_geometry(stack, browser, data, name):
         for width in SHOT_WIDTHS:
             browser.set_window_size(width, 844 if width == 390 else 800 if width == 1280 else 1080)
             PAGES[name](stack, browser, data)
-            browser.save_screenshot(str(folder / f"{name}-{width}.png"))
+            full_page_screenshot(browser, folder / f"{name}-{width}.png")
         for width, height in SIZES:
             browser.set_window_size(width, height)
             PAGES[name](stack, browser, data)
