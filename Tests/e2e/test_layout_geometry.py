@@ -119,7 +119,8 @@ const range = document.createRange();
 let node;
 while ((node = walker.nextNode())) {
   const parent = node.parentElement;
-  if (!parent || parent.closest('script, style, option, select, textarea, .visually-hidden, [hidden]')) continue;
+  // Code (a token to copy, Authorization: Bearer …) is not words: it may break anywhere.
+  if (!parent || parent.closest('script, style, option, select, textarea, code, .visually-hidden, [hidden]')) continue;
   if (modal && !modal.contains(node)) continue;
   const text = node.textContent;
   const re = /[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*/gu;
