@@ -1,6 +1,6 @@
 // Invite drivers: the QR code's Copy button, and on the connections table the invite page opened as a
-// panel over the table. Without this script the invite page is a page, its fields plain
-// read-only text to select and copy.
+// panel over the table (copy.js does the text Copy buttons). Without this script the invite page is
+// a page, its fields plain read-only text to select and copy.
 (function () {
   "use strict";
 

@@ -22,21 +22,14 @@ public struct ConnectionDraft: Sendable {
 
     public init() {}
 
-    /// Checks every field; the problems are keyed by field name, to show next to each.
-    public func validated(existingNames: (Int, String) throws -> Bool) rethrows -> Result<Validated, Problems> {
+    /// The form's text as typed settings: what cannot be read is a problem by field name, its value
+    /// a stand-in (the rules still run on the rest, so the form shows every problem at once). A
+    /// discount is read only with Discounted charging ticked and domains only with approval by email
+    /// domain: the form hides those fields otherwise, and what it hides is not sent.
+    public func parsed() -> (organizationID: Int?, settings: ConnectionSettings, problems: [String: String]) {
         var problems: [String: String] = [:]
         let orgID = RequestNumber.parse(organizationID, in: RequestNumber.ids)
         if orgID == nil { problems["org"] = "Choose an organization." }
-        let forDrivers = nameForDrivers.trimmingCharacters(in: .whitespacesAndNewlines)
-        if !StoredText.isLine(forDrivers, upTo: Self.longestNameForDrivers) {
-            problems["name_for_drivers"] = "Enter the name drivers see (1 to 200 characters, on one line)."
-        }
-        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if !StoredText.isLine(name, upTo: Self.longestName) {
-            problems["name"] = "Enter a connection name of 1 to 100 characters, on one line."
-        } else if let orgID, try existingNames(orgID, name) {
-            problems["name"] = Self.nameTaken(name)
-        }
         let type = ConnectionType(rawValue: type)
         if type == nil { problems["type"] = "Choose a connection type." }
         let status = ConnectionStatus(rawValue: status)
@@ -45,36 +38,18 @@ public struct ConnectionDraft: Sendable {
         if visibility == nil { problems["visibility"] = "Choose Public or Private." }
         let approval = ApprovalType(rawValue: approval)
         if approval == nil { problems["approval"] = "Choose an approval type." }
-        var benefits: [Benefit] = []
-        for kind in BenefitKind.allCases where self.benefits.contains(kind.rawValue) {
-            if kind == .discountedCharging {
-                guard let percent = RequestNumber.parse(discountPercent.trimmingCharacters(in: .whitespaces), in: Self.discountPercents) else {
-                    problems["discount"] = "Enter the discount as a whole percentage from 1 to 100."
-                    continue
-                }
-                benefits.append(Benefit(kind, discountPercent: percent))
-            } else {
-                benefits.append(Benefit(kind))
-            }
-        }
+        let kinds = BenefitKind.allCases.filter { self.benefits.contains($0.rawValue) }
         if self.benefits.contains(where: { BenefitKind(rawValue: $0) == nil }) { problems["benefits"] = "Choose benefits from the list." }
-        else if benefits.isEmpty && problems["discount"] == nil { problems["benefits"] = "Choose at least one benefit." }
-        let domains = emailDomains.split(whereSeparator: { $0 == "," || $0.isNewline || $0 == " " })
-            .map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "@ ")) }.filter { !$0.isEmpty }
-        if approval == .emailDomain {
-            if domains.isEmpty { problems["domains"] = "List the email domains to approve, like example.com." }
-            else if let bad = domains.first(where: { !Self.isDomain($0) }) { problems["domains"] = "“\(bad.prefix(80))” is not a domain like example.com." }
+        var discount: Int?
+        if kinds.contains(.discountedCharging) {
+            // Unreadable, it is missing: the rules say so.
+            discount = RequestNumber.parse(discountPercent.trimmingCharacters(in: .whitespaces), in: Self.discountPercents)
         }
-        let questions = questions.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
-        if questions.count > Self.mostQuestions { problems["questions"] = "Ask at most \(Self.mostQuestions) questions." }
-        if questions.contains(where: { !StoredText.isLine($0, upTo: Self.longestQuestion) }) {
-            problems["questions"] = "Keep each question to one line of at most 120 characters."
-        }
-        if Set(questions.map { $0.lowercased() }).count != questions.count { problems["questions"] = "Ask each question once." }
-        guard problems.isEmpty, let orgID, let type, let status, let visibility, let approval else { return .failure(Problems(byField: problems)) }
-        return .success(Validated(organizationID: orgID, nameForDrivers: forDrivers, name: name, type: type, status: status,
-                                  visibility: visibility, approval: approval, benefits: benefits,
-                                  emailDomains: approval == .emailDomain ? Array(Set(domains)).sorted() : [], questions: questions))
+        let domains = approval == .emailDomain ? emailDomains.split(whereSeparator: { $0 == "," || $0.isNewline || $0 == " " }).map(String.init) : []
+        let settings = ConnectionSettings(name: name, nameForDrivers: nameForDrivers, type: type ?? .standard, status: status ?? .enabled,
+                                          visibility: visibility ?? .private, approval: approval ?? .manual,
+                                          benefits: kinds, discountPercent: discount, emailDomains: domains, questions: questions).normalized
+        return (orgID, settings, problems)
     }
 
     /// The form's limits, which the API's description states too.
@@ -126,21 +101,19 @@ public struct ConnectionDraft: Sendable {
         + SchemaPattern.end
     public static let longestDomain = 253
 
-    public struct Problems: Error, Sendable {
-        public let byField: [String: String]
-    }
-
-    /// A draft that passed every check.
-    public struct Validated: Sendable, Equatable {
-        public let organizationID: Int
-        public let nameForDrivers: String
-        public let name: String
-        public let type: ConnectionType
-        public let status: ConnectionStatus
-        public let visibility: Visibility
-        public let approval: ApprovalType
-        public let benefits: [Benefit]
-        public let emailDomains: [String]
-        public let questions: [String]
+    /// The settings as the form shows them.
+    public init(_ settings: ConnectionSettings, organizationID: Int, version: Int) {
+        self.organizationID = String(organizationID)
+        nameForDrivers = settings.nameForDrivers
+        name = settings.name
+        type = settings.type.rawValue
+        status = settings.status.rawValue
+        visibility = settings.visibility.rawValue
+        approval = settings.approval.rawValue
+        benefits = settings.benefits.map(\.rawValue)
+        discountPercent = settings.discountPercent.map(String.init) ?? ""
+        emailDomains = settings.emailDomains.joined(separator: "\n")
+        questions = settings.questions
+        self.version = String(version)
     }
 }

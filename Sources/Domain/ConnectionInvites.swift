@@ -47,25 +47,6 @@ extension ConnectionInvites {
         }
         return code
     }
-
-    /// Draws a new invite token or search code, audited.
-    public func rotate(_ credential: InviteCredential, connectionID: Int, by access: Access) throws {
-        let invite = try access.require(.rotateCodes, onConnection: connectionID, try invite(connectionID: connectionID)) { $0.organizationID }
-        var random = SystemRandomNumberGenerator()
-        try database.transaction(locking: [.connection(connectionID)]) {
-            switch credential {
-            case .link:
-                try database.run("UPDATE connections SET invite_token = \(p: 2), updated_at = \(p: 3) WHERE id = \(p: 1)",
-                                 [.init(connectionID), .text(InviteCodes.inviteToken(using: &random)), .text(DateText.now())])
-            case .code:
-                try database.run("UPDATE connections SET search_code = \(p: 2), updated_at = \(p: 3) WHERE id = \(p: 1)",
-                                 [.init(connectionID), .text(try unusedSearchCode()), .text(DateText.now())])
-            }
-            try AuditLog(database: database).record(by: access, organizationID: invite.organizationID,
-                                                   action: credential == .link ? "Rotated invite link" : "Rotated search code",
-                                                   subject: invite.connectionName)
-        }
-    }
 }
 
 extension ConnectionInvites {

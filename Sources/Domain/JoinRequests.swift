@@ -82,24 +82,13 @@ public struct JoinRequests {
         }
     }
 
-    /// Enabled public connections whose organization's name (for drivers) contains `text`.
-    public func publicConnections(organizationNamed text: String) throws -> [Joinable] {
-        let needle = TextFolding.fold(text.trimmingCharacters(in: .whitespacesAndNewlines))
-        guard needle.count >= 2 else { return [] }
-        return try joinables("""
-            SELECT \(Self.joinableColumns)
-            WHERE c.visibility = 'Public' AND c.status = 'Enabled' AND c.org_id IN (SELECT id FROM organizations WHERE \(.position(of: "\(p: 1)", in: "fold(name_for_drivers)")) > 0)
-            ORDER BY \(caseless: "o.name_for_drivers"), \(caseless: "c.name"), c.id LIMIT 50
-            """, [.text(needle)])
-    }
-
     func joinables(_ sql: SQLFragment, _ parameters: [SQLValue]) throws -> [Joinable] {
         let found = try database.query(sql, parameters) { row in
             (id: row.int(0), org: row.int(1), orgName: row.text(2), name: row.text(3), benefits: row.lines(4),
              status: try row.decode(ConnectionStatus.self, 5, table: "connections", key: "id \(row.int(0))"),
              visibility: try row.decode(Visibility.self, 6, table: "connections", key: "id \(row.int(0))"), token: row.text(7))
         }
-        // The questions of every connection found in one query, not one per connection (a search lists up to 50).
+        // The questions of every connection found in one query, not one per connection (a search lists up to ten).
         var questions: [Int: [String]] = [:]
         if !found.isEmpty {
             _ = try database.query("""
@@ -135,101 +124,6 @@ public struct JoinRequests {
         }
         if !request.agreedToTerms { problems["terms"] = "Agree to the terms to request access." }
         return problems
-    }
-
-    /// Files a request under the connection's approval rule. A form token is good for one request,
-    /// and requests are limited per address and per connection (`JoinLimits`). An email that has
-    /// already asked to join this connection gets `.askedBefore`: its request is not changed and
-    /// nothing of it is returned (asking again after a denial is done from its status page); with
-    /// email set up, that address is sent its status link. The driver's email (and the hosts'
-    /// digest) is queued with the request. All or nothing: one transaction.
-    public func request(_ request: JoinForm, to joinable: Joinable, from sender: JoinLimits.Sender) throws -> JoinOutcome {
-        let notTaking = UserError.conflict("\(joinable.connectionName) is not taking new drivers right now. Ask \(joinable.organizationName) to enable it.")
-        guard joinable.status == .enabled else { throw notTaking }
-        let problems = Self.problems(request, questions: joinable.questions)
-        guard problems.isEmpty else { throw UserError.badRequest(problems.values.sorted().joined(separator: " ")) }
-        let email = try Accounts.validEmail(request.email)
-        let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        let answers = request.answers.prefix(joinable.questions.count).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-        // The connection (its status, limit and requests), the sender's limits, and the address's driver row.
-        let keys: [LockKey] = [.connection(joinable.connectionID), .named("driver " + email.lowercased())] + JoinLimits.keys(sender)
-        return try database.transaction(locking: keys) {
-            // Read again under the connection's lock: one disabled a moment ago takes no more drivers.
-            guard try database.query("SELECT status FROM connections WHERE id = \(p: 1)", [.init(joinable.connectionID)], row: { $0.text(0) })
-                    .first == ConnectionStatus.enabled.rawValue else { throw notTaking }
-            try JoinLimits(database: database, policy: limits).admit(sender, connectionID: joinable.connectionID)
-            let now = DateText.now()
-            var driver = try database.query("SELECT id FROM drivers WHERE \(caseless: "email") = \(caseless: 1)", [.text(email)]) { $0.int(0) }.first
-            if let driver, let earlier = try database.query("SELECT id FROM memberships WHERE connection_id = \(p: 1) AND driver_id = \(p: 2)",
-                                                            [.init(joinable.connectionID), .init(driver)], row: { $0.int(0) }).first {
-                try resendLinks(membership: earlier)
-                return .askedBefore
-            }
-            if driver == nil {
-                // The first name seen; each request keeps the name typed with it, which the pages show.
-                driver = try database.insertReturningID("INSERT INTO drivers (name, email, created_at) VALUES (\(p: 1), \(p: 2), \(p: 3))",
-                                                        [.text(name), .text(email), .text(now)])
-            }
-            let (state, confirming) = try startingState(email: email, connectionID: joinable.connectionID)
-            let decided: SQLValue = state == .connected ? .text(now) : .null
-            let membership = try database.insertReturningID("""
-                INSERT INTO memberships (connection_id, driver_id, driver_name, state, requested_at, decided_at)
-                VALUES (\(p: 1), \(p: 2), \(p: 3), \(p: 4), \(p: 5), \(p: 6))
-                """, [.init(joinable.connectionID), .init(driver!), .text(name), .text(state.rawValue), .text(now), decided])
-            let token = try StatusLinks(database: database).issue(membership: membership)
-            try insertAnswers(membership: membership, questions: joinable.questions, answers: answers)
-            let emails = DriverEmails(database: database)
-            if confirming {
-                try EmailConfirmations(database: database).create(membership: membership)
-                try emails.enqueue(.emailConfirmation, membership: membership)
-            } else if state == .connected {
-                try emails.enqueue(.requestApproved, membership: membership)
-            } else {
-                try emails.enqueue(.requestReceived, membership: membership)
-                try HostDigests(database: database).schedule(organizationID: joinable.organizationID)
-            }
-            return .created(statusToken: token)
-        }
-    }
-
-    /// A Denied or Removed driver asks again, from the status page whose private token proves it is
-    /// them, with their name and answers to the connection's questions now. The host decided on
-    /// this driver before, so the request waits for the host again (Pending), whatever the approval type.
-    public func askAgain(statusToken: String, _ request: JoinForm, questions: [String], from sender: JoinLimits.Sender) throws {
-        let problems = Self.problems(request, questions: questions, checkingEmail: false)
-        guard problems.isEmpty else { throw UserError.badRequest(problems.values.sorted().joined(separator: " ")) }
-        let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        let answers = request.answers.prefix(questions.count).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-        try database.transaction(locking: try MembershipKeys.connection(statusToken: statusToken, in: database) + JoinLimits.keys(sender)) {
-            guard let found = try database.query("""
-                SELECT m.id, m.connection_id, m.state, c.status FROM memberships m JOIN connections c ON c.id = m.connection_id
-                WHERE \(StatusLinks.leadsTo("m", parameter: "\(p: 1)"))
-                """, [.text(Secret.hash(statusToken))], row: {
-                    (id: $0.int(0), connection: $0.int(1),
-                     state: try $0.decode(MembershipState.self, 2, table: "memberships", key: "id \($0.int(0))"),
-                     status: try $0.decode(ConnectionStatus.self, 3, table: "connections", key: "id \($0.int(1))"))
-                }).first else {
-                throw UserError.notFound("This status link is not valid. Use the link from when you sent your request.")
-            }
-            try JoinLimits(database: database, policy: limits).admit(sender, connectionID: found.connection)
-            guard found.state == .denied || found.state == .removed else {
-                throw UserError.conflict("This request is \(found.state.rawValue): there is nothing to ask again.")
-            }
-            guard found.status == .enabled else {
-                throw UserError.conflict("This connection is not taking new drivers right now.")
-            }
-            try database.run("""
-                UPDATE memberships SET state = 'Pending', denial_reason = NULL, requested_at = \(p: 2), decided_at = NULL,
-                    decided_by_user_id = NULL, driver_name = \(p: 3)
-                WHERE id = \(p: 1)
-                """, [.init(found.id), .text(DateText.now()), .text(name)])
-            try database.run("DELETE FROM membership_answers WHERE membership_id = \(p: 1)", [.init(found.id)])
-            try insertAnswers(membership: found.id, questions: questions, answers: answers)
-            try EmailConfirmations(database: database).withdraw(membership: found.id)
-            try DriverEmails(database: database).enqueue(.requestReceived, membership: found.id)
-            try HostDigests(database: database).schedule(organizationID: try database.scalarInt(
-                "SELECT org_id FROM connections WHERE id = \(p: 1)", [.init(found.connection)]))
-        }
     }
 
     /// A repeat request, with email set up: the address is sent its status link again (with a new

@@ -6,6 +6,8 @@ public struct MembershipRow: Sendable {
     public let connectionID: Int
     public let connectionName: String
     public let organizationID: Int
+    /// The organization's name: connection names repeat across organizations.
+    public let organizationName: String
     /// The name the driver typed with this request.
     public let driverName: String
     public let email: String
@@ -42,6 +44,14 @@ public enum Decision: Sendable, Equatable {
         }
     }
 
+    var event: DomainEvent.Kind {
+        switch self {
+        case .approve: return .requestApproved
+        case .deny: return .requestDenied
+        case .remove: return .driverRemoved
+        }
+    }
+
     var auditAction: String {
         switch self {
         case .approve: return "Approved driver"
@@ -51,7 +61,7 @@ public enum Decision: Sendable, Equatable {
     }
 }
 
-/// The host's side: requests waiting, and decisions on them. Connected Drivers and Pending
+/// The host's side: requests waiting (a decision on them is the command `Decide`). Connected Drivers and Pending
 /// Requests follow by the schema's triggers.
 public struct MembershipDecisions {
     let database: Database
@@ -79,72 +89,39 @@ public struct MembershipDecisions {
     /// first; `after` (a request time and id) continues a list where its last page ended.
     public func list(state: MembershipState, organizations: [Int], connectionID: Int?, limit: Int = listLimit,
                      after: (requestedAt: String, id: Int)? = nil) throws -> [MembershipRow] {
+        var conditions: [SQLFragment] = ["m.state = \(bind: .text(state.rawValue))", "c.org_id IN (\(ids: organizations))"]
+        if let connectionID { conditions.append("c.id = \(bind: .init(connectionID))") }
+        if let after { conditions.append("(m.requested_at, m.id) > (\(bind: .text(after.requestedAt)), \(bind: .init(after.id)))") }
+        return try rows(where: .joined(conditions, separator: " AND "), order: "m.requested_at, m.id", limit: limit)
+    }
+
+    /// The memberships `condition` selects (over `m`, `c`, `d` and `o`), in `order`, with their answers.
+    func rows(where condition: SQLFragment, order: SQLFragment, limit: Int) throws -> [MembershipRow] {
         let rows = try database.query("""
-            SELECT m.id, c.id, c.name, c.org_id, m.driver_name, d.email, m.state, m.requested_at,
+            SELECT m.id, c.id, c.name, c.org_id, o.name, m.driver_name, d.email, m.state, m.requested_at,
                 \(JoinRequests.domainMatches(connection: "c", email: "d.email")),
                 EXISTS (SELECT 1 FROM email_confirmations e WHERE e.membership_id = m.id AND e.confirmed_at IS NULL)
             FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN drivers d ON d.id = m.driver_id
-            WHERE \(Self.scope) AND ((m.requested_at, m.id) > (\(p: 5), \(p: 6)) OR \(p: 5) IS NULL)
-            ORDER BY m.requested_at, m.id LIMIT \(p: 4)
-            """, [.text(state.rawValue), .idList(organizations), connectionID.map { .init($0) } ?? .null, .init(limit),
-                  after.map { .text($0.requestedAt) } ?? .null, after.map { .init($0.id) } ?? .null]) {
-            (id: $0.int(0), connection: $0.int(1), name: $0.text(2), org: $0.int(3), driver: $0.text(4), email: $0.text(5),
-             state: try $0.decode(MembershipState.self, 6, table: "memberships", key: "id \($0.int(0))"), at: $0.text(7),
-             domainMatches: $0.int(8) != 0, confirming: $0.int(9) != 0)
+                JOIN organizations o ON o.id = c.org_id
+            WHERE \(condition) ORDER BY \(order) LIMIT \(bind: .init(limit))
+            """) {
+            (id: $0.int(0), connection: $0.int(1), name: $0.text(2), org: $0.int(3), orgName: $0.text(4), driver: $0.text(5), email: $0.text(6),
+             state: try $0.decode(MembershipState.self, 7, table: "memberships", key: "id \($0.int(0))"), at: $0.text(8),
+             domainMatches: $0.int(9) != 0, confirming: $0.int(10) != 0)
         }
-        return try rows.map { row in
-            let answers = try database.query("SELECT prompt, answer FROM membership_answers WHERE membership_id = \(p: 1) ORDER BY position",
-                                             [.init(row.id)]) { (prompt: $0.text(0), answer: $0.text(1)) }
-            return MembershipRow(id: row.id, connectionID: row.connection, connectionName: row.name, organizationID: row.org,
-                                 driverName: row.driver, email: row.email, emailDomainMatches: row.domainMatches,
-                                 awaitingEmailConfirmation: row.confirming, state: row.state,
-                                 requestedAt: row.at, answers: answers)
+        // Every row's answers in one query.
+        var answers: [Int: [(prompt: String, answer: String)]] = [:]
+        if !rows.isEmpty {
+            for answer in try database.query("""
+                SELECT membership_id, prompt, answer FROM membership_answers WHERE membership_id IN (\(ids: 1)) ORDER BY membership_id, position
+                """, [.idList(rows.map(\.id))], row: { (id: $0.int(0), prompt: $0.text(1), answer: $0.text(2)) }) {
+                answers[answer.id, default: []].append((answer.prompt, answer.answer))
+            }
         }
-    }
-
-    /// Applies one decision to several memberships, all or none; each is checked against the
-    /// user's role in its organization, audited, and told to the driver by email. Returns how many changed.
-    public func decide(_ ids: [Int], _ decision: Decision, by access: Access) throws -> Int {
-        guard !ids.isEmpty else { throw UserError.badRequest("Select at least one driver.") }
-        guard ids.count <= Self.mostAtOnce else { throw UserError.badRequest("Decide on at most \(Self.mostAtOnce) drivers at once.") }
-        var reason: SQLValue = .null
-        if case .deny(let text) = decision {
-            let text = text.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\r\n", with: "\n")
-            // Counted as the schema's CHECK counts it.
-            guard (1...Self.longestReason).contains(StoredText.length(text)) else {
-                throw UserError.badRequest("Give the driver a reason for the denial (up to \(Self.longestReason) characters).")
-            }
-            // The driver reads it on their status page and in an email: line breaks, but no other control
-            // character or direction override.
-            guard !StoredText.hasControlCharacter(text.replacingOccurrences(of: "\n", with: "")) else {
-                throw UserError.badRequest("The reason may hold line breaks, but no other control characters or direction overrides.")
-            }
-            reason = .text(text)
-        }
-        let (from, to) = decision.transition
-        return try database.transaction(locking: try MembershipKeys.connections(of: ids, in: database)) {
-            let now = DateText.now()
-            var changed = 0
-            for id in Set(ids).sorted() {
-                let row = try access.require(.decideMemberships, onRequest: id, try database.query("""
-                    SELECT c.org_id, m.state, d.email, c.name FROM memberships m JOIN connections c ON c.id = m.connection_id
-                    JOIN drivers d ON d.id = m.driver_id WHERE m.id = \(p: 1)
-                    """, [.init(id)], row: { (org: $0.int(0), state: $0.text(1), email: $0.text(2), connection: $0.text(3)) }).first) { $0.org }
-                guard row.state == from.rawValue else {
-                    throw UserError.conflict("\(row.email) is \(row.state), not \(from.rawValue): reload the page to see the latest.")
-                }
-                try database.run("""
-                    UPDATE memberships SET state = \(p: 2), denial_reason = \(p: 3), decided_at = \(p: 4), decided_by_user_id = \(p: 5) WHERE id = \(p: 1)
-                    """, [.init(id), .text(to.rawValue), reason, .text(now), .init(access.userID)])
-                var details = ["connection": row.connection]
-                if case .text(let text) = reason { details["reason"] = text }
-                try AuditLog(database: database).record(by: access, organizationID: row.org,
-                                                       action: decision.auditAction, subject: row.email, details: details)
-                try EmailConfirmations(database: database).withdraw(membership: id)
-                try DriverEmails(database: database).enqueue(decision.email, membership: id)
-                changed += 1
-            }
-            return changed
+        return rows.map { row in
+            MembershipRow(id: row.id, connectionID: row.connection, connectionName: row.name, organizationID: row.org,
+                          organizationName: row.orgName, driverName: row.driver, email: row.email, emailDomainMatches: row.domainMatches,
+                          awaitingEmailConfirmation: row.confirming, state: row.state, requestedAt: row.at, answers: answers[row.id] ?? [])
         }
     }
 }

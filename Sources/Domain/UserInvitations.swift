@@ -5,7 +5,8 @@ import Storage
 /// accepts, by the link emailed to the address (where an address without an account creates it),
 /// or at their next sign-in, where pending invitations are shown to accept or decline. The Admin's
 /// answer is the same whether the address has an account or not, so the Users page reveals
-/// nothing of other organizations' users. Every step is audited.
+/// nothing of other organizations' users. Every step is audited. (Inviting and revoking are the
+/// commands `InviteUser` and `RevokeInvitation`; this type holds the invitation's link and answer.)
 public struct UserInvitations {
     let database: Database
 
@@ -25,43 +26,6 @@ public struct UserInvitations {
         public let email: String
         public let role: Role
         public let expiresAt: String
-    }
-
-    /// Invites `email` to the organization as `role` (a new invitation replaces an earlier one to
-    /// the same address); returns what the Admin is told, the same for a known and an unknown address.
-    public func invite(email: String, role: Role, to organizationID: Int, by access: Access, dailyLimit: Int = perOrganizationPerDay,
-                       now: Date = Date()) throws -> String {
-        try access.require(.manageUsers, in: organizationID)
-        let email = try Accounts.validEmail(email)
-        return try database.transaction(locking: [.organization(organizationID)]) {
-            guard try database.scalarInt("""
-                SELECT count(*) FROM outbox WHERE org_id = \(p: 1) AND kind = 'user invitation' AND created_at > \(p: 2)
-                """, [.init(organizationID), .text(DateText.store(now.addingTimeInterval(-24 * 60 * 60)))]) < dailyLimit else {
-                throw UserError.tooManyRequests("An organization may send \(dailyLimit) invitations in 24 hours. Send the rest later.",
-                                                retryAfterSeconds: 3600)
-            }
-            // A member is listed on the Admin's own page: saying so reveals nothing.
-            if try database.scalarInt("""
-                SELECT count(*) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.org_id = \(p: 1) AND \(caseless: "u.email") = \(caseless: 2)
-                """, [.init(organizationID), .text(email)]) > 0 {
-                throw UserError.conflict("\(email) is already a member of this organization.")
-            }
-            try database.run("DELETE FROM user_invitations WHERE org_id = \(p: 1) AND \(caseless: "email") = \(caseless: 2)",
-                             [.init(organizationID), .text(email)])
-            // The link is drawn when the email is sent (`issue`): until then the hash is of a secret nobody keeps.
-            let invitation = try database.insertReturningID("""
-                INSERT INTO user_invitations (org_id, email, role, token_hash, invited_by, created_at, expires_at)
-                VALUES (\(p: 1), \(p: 2), \(p: 3), \(p: 4), \(p: 5), \(p: 6), \(p: 7))
-                """, [.init(organizationID), .text(email), .text(role.rawValue), .text(Secret.hash(Secret.generate())), .init(access.userID),
-                      .text(DateText.store(now)), .text(DateText.store(now.addingTimeInterval(Self.lifetime)))])
-            let organization = try database.query("SELECT name FROM organizations WHERE id = \(p: 1)", [.init(organizationID)]) { $0.text(0) }.first ?? ""
-            try Outbox(database: database).enqueue(.userInvitation, to: email, organizationID: organizationID, payload: [
-                "organization": organization, "role": role.rawValue, "inviter": access.name, EmailLinks.invitationKey: String(invitation),
-            ])
-            try AuditLog(database: database).record(by: access, organizationID: organizationID, action: "User invited", subject: email,
-                                                   details: ["role": role.rawValue])
-            return "An invitation was sent to \(email)."
-        }
     }
 
     /// Inside the sender's transaction: the invitation's link, drawn for the email that carries it
@@ -91,20 +55,6 @@ public struct UserInvitations {
             """, parameters + [.text(DateText.store(now))]) {
             Invitation(id: $0.int(0), organizationID: $0.int(1), organization: $0.text(2), email: $0.text(3),
                        role: try $0.decode(Role.self, 4, table: "user_invitations", key: "id \($0.int(0))"), expiresAt: $0.text(5))
-        }
-    }
-
-    /// An Admin withdraws an invitation of their organization.
-    public func revoke(_ id: Int, in organizationID: Int, by access: Access) throws -> String {
-        try access.require(.manageUsers, in: organizationID)
-        return try database.transaction(locking: [.organization(organizationID)]) {
-            guard let email = try database.query("SELECT email FROM user_invitations WHERE id = \(p: 1) AND org_id = \(p: 2)",
-                                                 [.init(id), .init(organizationID)], row: { $0.text(0) }).first else {
-                throw UserError.notFound("There is no such invitation in this organization.")
-            }
-            try database.run("DELETE FROM user_invitations WHERE id = \(p: 1)", [.init(id)])
-            try AuditLog(database: database).record(by: access, organizationID: organizationID, action: "Invitation revoked", subject: email)
-            return "The invitation to \(email) was revoked."
         }
     }
 

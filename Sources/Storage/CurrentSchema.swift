@@ -21,7 +21,7 @@ extension Schema {
     /// or changed it). A new table or column goes here *and* into a new migration on each database
     /// (`Schema.migrations`, `PostgresSchema.migrations`); `SchemaDescriptionTests` fails until the
     /// migrated databases and this description agree, and `FrozenMigrationsTests` records both.
-    public static let current = SchemaDescription(version: 12, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
+    public static let current = SchemaDescription(version: 13, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
 }
 
 private let currentTables: [Table] = [
@@ -215,6 +215,19 @@ private let currentTables: [Table] = [
         Column("created_at", .text, notNull: .both),
         Column("expires_at", .text, notNull: .both),
     ]),
+    // What each command did (Domain's DomainEvent), written in its transaction: the outbox webhooks deliver
+    // from. Subject ids without foreign keys: an event outlives the connection or request it tells of. A kind
+    // is checked for its length only, so a new kind is a Swift case, not a table rebuild (it decodes strictly).
+    Table("domain_events", primaryKey: ["id"], [
+        Column("id", .integer, identity: true),
+        Column("occurred_at", .text, notNull: .both),
+        Column("organization_id", .integer, notNull: .both, references: ForeignKey("organizations", onDelete: .cascade)),
+        Column("kind", .text, notNull: .both, check: Check("length(kind) BETWEEN 3 AND 60")),
+        Column("connection_id", .integer),
+        Column("membership_id", .integer),
+        Column("user_id", .integer),
+        Column("payload", .text, notNull: .both, default: "'{}'", check: json("payload")),
+    ]),
 ]
 
 private let currentIndexes: [Index] = [
@@ -263,6 +276,8 @@ private let currentIndexes: [Index] = [
     Index("unsubscribe_links_user", on: "unsubscribe_links", [.column("user_id")]),
     Index("user_invitations_org_email", on: "user_invitations", [.column("org_id"), .caselessColumn("email")], unique: true),
     Index("user_invitations_email", on: "user_invitations", [.caselessColumn("email")]),
+    // Events read after an id, an organization's at a time (webhooks).
+    Index("domain_events_org", on: "domain_events", [.column("organization_id"), .column("id")]),
 ]
 
 private let currentPieces: [Piece] = sqlitePieces + postgresPieces

@@ -14,7 +14,25 @@ public enum Schema {
         Migration(version: 10, name: "secrets stored as hashes, user invitations", sql: hashedSecrets, rebuildsTables: true),
         Migration(version: 11, name: "API tokens' call allowance", sql: apiCallAllowance),
         Migration(version: 12, name: "rate windows: counters per subject and minute", sql: rateWindows),
+        Migration(version: 13, name: "domain events", sql: domainEvents),
     ]
+
+    static let domainEvents = """
+    -- What each command did (Domain's DomainEvent: connection created, driver requested, request
+    -- approved, ...), written in the command's own transaction: the outbox webhooks will deliver
+    -- from, read after an id. Subject ids have no foreign keys, as an event outlives its subject.
+    CREATE TABLE domain_events (
+        id                  INTEGER PRIMARY KEY,
+        occurred_at         TEXT NOT NULL,
+        organization_id     INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+        kind                TEXT NOT NULL CHECK (length(kind) BETWEEN 3 AND 60),
+        connection_id       INTEGER,
+        membership_id       INTEGER,
+        user_id             INTEGER,
+        payload             TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(payload))
+    );
+    CREATE INDEX domain_events_org ON domain_events (organization_id, id);
+    """
 
     static let rateWindows = """
     -- Every rate limit's events (join requests, failed sign-ins, search-code misses) as one counter

@@ -112,14 +112,16 @@ struct APIConnections {
     /// POST /api/v1/connections
     func create() throws -> Response {
         let body = try call.body(ConnectionInput.self)
-        var draft = ConnectionDraft()
-        draft.organizationID = String(body.organizationID)
-        body.fields.apply(to: &draft)
-        switch try ConnectionEditor(database: database).create(draft, by: access) {
-        case .saved(let id):
+        let command = body.fields.creation(in: body.organizationID)
+        try access.require(.manageConnections, in: body.organizationID)
+        do {
+            guard body.fields.unreadable.isEmpty else {
+                throw FieldProblems(try command.problems(in: database).merging(body.fields.unreadable) { $1 })
+            }
+            let id = try command.run(by: access, in: database)
             return APICall.json(try connection(id), status: 201, headers: [("Location", "/api/v1/connections/\(id)")])
-        case .problems(let problems): throw Self.invalid(problems, name: draft.name)
-        case .conflict: throw UserError.conflict("The connection changed while it was being saved. Send it again.")
+        } catch let problems as FieldProblems {
+            throw Self.invalid(problems.byField, name: command.settings.name)
         }
     }
 
@@ -128,17 +130,25 @@ struct APIConnections {
     func update() throws -> Response {
         let id = call.parameters.id
         let body = try call.body(ConnectionChanges.self)
-        let version = body.version
-        let editor = ConnectionEditor(database: database)
-        guard var draft = try editor.draft(id)?.draft else { throw UserError.notFound("There is no connection with id \(id).") }
-        body.fields.apply(to: &draft)
-        draft.version = String(version)
-        switch try editor.update(id, draft, by: access) {
-        case .saved: return APICall.json(try connection(id))
-        case .problems(let problems): throw Self.invalid(problems, name: draft.name)
-        case .conflict(let now):
+        guard let version = body.version else {
+            throw APIProblem(error: .badRequest("Send the “version” you changed (from GET /api/v1/connections/\(id)), so that no one else's save is overwritten."),
+                             extensions: [("errors", .object([("version", "Send the version this change was made against.")]))])
+        }
+        let command = body.fields.change(of: id, at: version)
+        do {
+            guard body.fields.unreadable.isEmpty else {
+                throw FieldProblems(try command.problems(in: database).merging(body.fields.unreadable) { $1 })
+            }
+            _ = try command.run(by: access, in: database)
+            return APICall.json(try connection(id))
+        } catch let problems as FieldProblems {
+            let name = try ConnectionEditor(database: database).stored(id).map { command.merged(into: $0.settings).name } ?? ""
+            throw Self.invalid(problems.byField, name: name, sent: body.fields)
+        } catch let stale as StaleVersion {
             // The fields that differ by name only: the saved values are in `current`, the caller's in its own request.
-            let differences = draft.differences(from: now)
+            let now = stale.current
+            let mine = ConnectionDraft(command.merged(into: now.settings), organizationID: now.organizationID, version: version)
+            let differences = mine.differences(from: ConnectionDraft(now.settings, organizationID: now.organizationID, version: now.version))
             let what = differences.isEmpty ? "Your values are those saved" : differences.map(\.label).joined(separator: ", ")
                 + (differences.count == 1 ? " differs" : " differ")
             throw APIProblem(error: .conflict("Someone else saved this connection (now version \(now.version)) after version \(version): "
@@ -152,13 +162,20 @@ struct APIConnections {
         }
     }
 
-    /// The form's problems, by the API's field names: a 409 when the name taken is the only one (another
-    /// connection holds it: state, not the request, is in the way), else a 400.
-    static func invalid(_ problems: [String: String], name: String) -> APIProblem {
+    /// The form's problems, by the API's field names: a 409 when state, not the request, is in the way
+    /// (the name taken by another connection; for a change, `sent`, a linked value the stored ones
+    /// leave without its partner, as domains sent alone to a connection approved by hand), else a 400.
+    static func invalid(_ problems: [String: String], name: String, sent: ConnectionFields? = nil) -> APIProblem {
         let errors = problems.sorted { $0.key < $1.key }.map { (ConnectionField.apiName(formName: $0.key), JSON.string($0.value)) }
-        if problems.count == 1, problems["name"] == ConnectionDraft.nameTaken(name.trimmingCharacters(in: .whitespacesAndNewlines)) {
-            return APIProblem(error: .conflict(problems["name"]!), extensions: [("errors", .object(errors))])
+        let taken = problems["name"] == ConnectionDraft.nameTaken(name.trimmingCharacters(in: .whitespacesAndNewlines))
+        let byState = problems.keys.filter { field in (field == "name" && taken) || (sent.map { !$0.sendsBoth(linkedTo: field) } ?? false) }
+        if byState.count == problems.count {
+            if problems.count == 1 && taken { return APIProblem(error: .conflict(problems["name"]!), extensions: [("errors", .object(errors))]) }
+            return APIProblem(error: .conflict("With the values it keeps, this connection cannot take these changes: "
+                                               + problems.sorted { $0.key < $1.key }.map(\.value).joined(separator: " ")),
+                              extensions: [("errors", .object(errors))])
         }
+        if let unkept = ConnectionFields.unkept(problems.filter { !byState.contains($0.key) }) { return unkept }
         return APIProblem(error: .badRequest("The connection cannot be saved as sent: \(errors.map { $0.0 }.joined(separator: ", ")) "
                                              + "\(errors.count == 1 ? "needs" : "need") another value."),
                           extensions: [("errors", .object(errors))])
@@ -166,7 +183,7 @@ struct APIConnections {
 
     /// POST /api/v1/connections/{id}/enable and …/disable.
     func setStatus(_ status: ConnectionStatus) throws -> Response {
-        _ = try ConnectionEditor(database: database).setStatus([call.parameters.id], to: status, by: access)
+        _ = try SetConnectionStatus([call.parameters.id], to: status).run(by: access, in: database)
         return APICall.json(try connection(call.parameters.id))
     }
 
@@ -174,7 +191,7 @@ struct APIConnections {
     func rotate() throws -> Response {
         let credential = try call.body(RotationBody.self).credential
         let id = call.parameters.id
-        try ConnectionInvites(database: database).rotate(credential, connectionID: id, by: access)
+        try RotateInvite(credential, connectionID: id).run(by: access, in: database)
         guard let invite = try ConnectionInvites(database: database).invite(connectionID: id) else {
             throw UserError.notFound("There is no connection with id \(id).")
         }

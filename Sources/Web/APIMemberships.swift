@@ -57,7 +57,7 @@ struct APIMemberships {
     /// all or none; each id is checked against the caller's role in its organization.
     func decide() throws -> Response {
         let body = try call.body(DecisionBody.self)
-        let changed = try MembershipDecisions(database: call.database).decide(body.ids, body.decision, by: call.access)
+        let changed = try Decide(body.decision, on: body.ids).run(by: call.access, in: call.database)
         return APICall.json(.object([("changed", .int(changed))]))
     }
 }

@@ -10,7 +10,6 @@ struct BulkAction {
     func respond() throws -> Response {
         var state = try TableState.parse(URLEncoding.parse(page.request.formValue("state") ?? ""))
         state.page = 1
-        let editor = ConnectionEditor(database: page.database)
         var action = page.request.formValue("action") ?? ""
         if let row = page.request.formValue("row") {
             // A row's own button: the same confirmation, for that one row.
@@ -58,7 +57,7 @@ struct BulkAction {
                     "cancelURL": .text(ConnectionsPage.url(withoutSelection(state), path: "/connections", editing: "rows")),
                 ])
             }
-            let changed = try editor.setStatus(try table.ids(state, organizations: organizations), to: status, by: page.access)
+            let changed = try SetConnectionStatus(try table.ids(state, organizations: organizations), to: status).run(by: page.access, in: page.database)
             return .redirect(to: ConnectionsPage.url(withoutSelection(state), path: "/connections",
                                                      notice: (status == .enabled ? .enabled : .disabled, changed, page)))
         default:

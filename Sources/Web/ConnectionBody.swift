@@ -1,15 +1,33 @@
 import Domain
 import Foundation
 
-/// A connection's fields as the API sends them, each declared once with the form's rule: what the
-/// document shows (`ConnectionInput`, `ConnectionChanges`) and what `APIConnections` decodes.
+/// A connection's fields as the API sends them, typed, each declared once: what the document shows
+/// (`ConnectionInput`, `ConnectionChanges`) and what `APIConnections` turns into `CreateConnection`
+/// or `UpdateConnection`. A value outside its list (a type, a benefit) is kept as a problem by the
+/// form's field name, so that the command's rules report it with every other problem at once.
 struct ConnectionFields {
-    var name, nameForDrivers, type, status, visibility, approval: String?
-    var benefits: [String]?
+    var name, nameForDrivers: String?
+    var type: ConnectionType?
+    var status: ConnectionStatus?
+    var visibility: Visibility?
+    var approval: ApprovalType?
+    var benefits: [BenefitKind]?
     /// `.some(nil)`: null, no discount.
     var discountPercent: Int??
     var emailDomains: [String]?
     var questions: [String]?
+    /// Values that are not among the allowed ones, by the form's field name, with the form's message.
+    var unreadable: [String: String] = [:]
+
+    /// One of an enumeration's values, or the form's problem.
+    static func choice<Value: RawRepresentable<String>>(_ text: String, _ formName: String, _ message: String,
+                                                          into fields: inout ConnectionFields) -> Value? {
+        guard let value = Value(rawValue: text) else {
+            fields.unreadable[formName] = message
+            return nil
+        }
+        return value
+    }
 
     /// Each field; `creating` makes those a new connection needs required in the document (the form's checks say so when
     /// they are missing).
@@ -25,13 +43,20 @@ struct ConnectionFields {
             .text(ConnectionField.nameForDrivers.rawValue, line(ConnectionDraft.longestNameForDrivers, """
                 The organization's name drivers see; one line of 1 to \(ConnectionDraft.longestNameForDrivers) characters.
                 """), absence: needed) { $1.nameForDrivers = $0 },
-            .text(ConnectionField.type.rawValue, OpenAPIDocument.ref("ConnectionType")) { $1.type = $0 },
-            .text(ConnectionField.status.rawValue, OpenAPIDocument.ref("ConnectionStatus")) { $1.status = $0 },
-            .text(ConnectionField.visibility.rawValue, OpenAPIDocument.ref("Visibility")) { $1.visibility = $0 },
-            .text(ConnectionField.approval.rawValue, OpenAPIDocument.ref("ApprovalType")) { $1.approval = $0 },
+            .text(ConnectionField.type.rawValue, OpenAPIDocument.ref("ConnectionType")) { $1.type = choice($0, "type", "Choose a connection type.", into: &$1) },
+            .text(ConnectionField.status.rawValue, OpenAPIDocument.ref("ConnectionStatus")) { $1.status = choice($0, "status", "Choose Enabled or Disabled.", into: &$1) },
+            .text(ConnectionField.visibility.rawValue, OpenAPIDocument.ref("Visibility")) {
+                $1.visibility = choice($0, "visibility", "Choose Public or Private.", into: &$1)
+            },
+            .text(ConnectionField.approval.rawValue, OpenAPIDocument.ref("ApprovalType")) {
+                $1.approval = choice($0, "approval", "Choose an approval type.", into: &$1)
+            },
             .texts(ConnectionField.benefits.rawValue, most: BenefitKind.allCases.count,
                    ["type": "array", "minItems": 1, "maxItems": .int(BenefitKind.allCases.count), "items": OpenAPIDocument.ref("Benefit")],
-                   absence: needed) { $1.benefits = $0 },
+                   absence: needed) { texts, fields in
+                if texts.contains(where: { BenefitKind(rawValue: $0) == nil }) { fields.unreadable["benefits"] = "Choose benefits from the list." }
+                fields.benefits = BenefitKind.allCases.filter { texts.contains($0.rawValue) }
+            },
             .number(ConnectionField.discount.rawValue, in: ConnectionDraft.discountPercents,
                     ["type": ["integer", "null"], "minimum": .int(ConnectionDraft.discountPercents.lowerBound),
                      "maximum": .int(ConnectionDraft.discountPercents.upperBound), "description": "With Discounted charging."]) {
@@ -80,19 +105,28 @@ struct ConnectionFields {
         ]
     }
 
-    /// The form hides the domains unless approval is by email domain, and the discount unless its benefit is ticked, and
-    /// saving drops them; sent through the API they would be accepted and lost, so they are refused unless the same body
-    /// says what keeps them (a rule of the body alone, which the document states and a client can check before sending).
-    /// (That a body naming Discounted charging also names a discount is the form's check, with its message.)
-    func check() throws {
-        if let domains = emailDomains, !domains.isEmpty, approval != ApprovalType.emailDomain.rawValue {
-            throw Self.unkept(ConnectionField.domains.rawValue, "“email_domains” go with “approval_type”: “\(ApprovalType.emailDomain.rawValue)” in the same request, "
-                              + "since only that approval type keeps them: send both, or no domains.")
+    /// Whether these fields hold both of the pair a linked field belongs to (form names: "domains" with
+    /// the approval type, "discount" with the benefits): only then is its problem the body's own.
+    func sendsBoth(linkedTo field: String) -> Bool {
+        switch field {
+        case "domains": return approval != nil && emailDomains != nil
+        case "discount": return benefits != nil && discountPercent != nil
+        default: return true
         }
-        if case .some(.some) = discountPercent, !(benefits ?? []).contains(BenefitKind.discountedCharging.rawValue) {
-            throw Self.unkept(ConnectionField.discount.rawValue, "“discount_percent” goes with “benefits” holding “\(BenefitKind.discountedCharging.rawValue)” "
-                              + "in the same request, since only that benefit keeps it: send both, or no discount.")
+    }
+
+    /// A discount or domains that the merged connection would not keep (`ConnectionSettings.problems`
+    /// names them) are refused as before, naming the field and what keeps it.
+    static func unkept(_ problems: [String: String]) -> APIProblem? {
+        if problems["domains"] == ConnectionSettings.domainsUnkept {
+            return unkept(ConnectionField.domains.rawValue, "“email_domains” go with “approval_type”: “\(ApprovalType.emailDomain.rawValue)” in the same request, "
+                          + "since only that approval type keeps them: send both, or no domains.")
         }
+        if problems["discount"] == ConnectionSettings.discountUnkept {
+            return unkept(ConnectionField.discount.rawValue, "“discount_percent” goes with “benefits” holding “\(BenefitKind.discountedCharging.rawValue)” "
+                          + "in the same request, since only that benefit keeps it: send both, or no discount.")
+        }
+        return nil
     }
 
     /// A field the connection would not keep as it is sent: a 400 naming it and why.
@@ -100,18 +134,29 @@ struct ConnectionFields {
         APIProblem(error: .badRequest(why), extensions: [("errors", .object([(field, .string(why))]))])
     }
 
-    /// The fields given onto a draft; the form's checks follow.
-    func apply(to draft: inout ConnectionDraft) {
-        if let name { draft.name = name }
-        if let nameForDrivers { draft.nameForDrivers = nameForDrivers }
-        if let type { draft.type = type }
-        if let status { draft.status = status }
-        if let visibility { draft.visibility = visibility }
-        if let approval { draft.approval = approval }
-        if let benefits { draft.benefits = benefits }
-        if let discountPercent { draft.discountPercent = discountPercent.map(String.init) ?? "" }
-        if let emailDomains { draft.emailDomains = emailDomains.joined(separator: "\n") }
-        if let questions { draft.questions = questions }
+    /// A new connection of these fields: what a new connection starts as where one is not given
+    /// (Standard, Enabled, Private, Manually approve; the required ones the rules report as missing).
+    func creation(in organization: Int) -> CreateConnection {
+        CreateConnection(organizationID: organization, ConnectionSettings(
+            name: name ?? "", nameForDrivers: nameForDrivers ?? "", type: type ?? .standard, status: status ?? .enabled,
+            visibility: visibility ?? .private, approval: approval ?? .manual, benefits: benefits ?? [], discountPercent: discountPercent ?? nil,
+            emailDomains: emailDomains ?? [], questions: questions ?? []))
+    }
+
+    /// The change of these fields (those not given stay as stored).
+    func change(of connection: Int, at version: Int) -> UpdateConnection {
+        var change = UpdateConnection(connectionID: connection, version: version)
+        change.name = name
+        change.nameForDrivers = nameForDrivers
+        change.type = type
+        change.status = status
+        change.visibility = visibility
+        change.approval = approval
+        change.benefits = benefits
+        change.discountPercent = discountPercent
+        change.emailDomains = emailDomains
+        change.questions = questions
+        return change
     }
 }
 
@@ -137,31 +182,39 @@ struct ConnectionInput: JSONBody {
     }
 
     static var rules: [JSON] { ConnectionFields.rules }
-
-    func check() throws { try fields.check() }
 }
 
 /// PATCH /api/v1/connections/{id}: the version the change was made against, and the fields that change.
 struct ConnectionChanges: JSONBody {
-    var version = 0
+    /// nil: not sent, which `APIConnections.update` answers naming the connection's own address.
+    var version: Int?
     var fields = ConnectionFields()
 
     static let schemaName = "ConnectionChanges"
 
     static var fields: [JSONField<ConnectionChanges>] {
-        let missing = UserError.badRequest("Send the “version” you changed (from GET /api/v1/connections/{id}), so that no one else's save is overwritten.")
-        return [
+        [
             .number(ConnectionField.version.rawValue, in: RequestNumber.ids,
                     ["type": "integer", "minimum": 1, "maximum": .int(RequestNumber.ids.upperBound),
                      "description": "The `version` the change was made against."],
-                    absence: .refused(missing)) { version, body in
-                guard let version else { throw missing }
-                body.version = version
-            },
+                    absence: .checkedLater) { version, body in body.version = version },
         ] + ConnectionFields.fields(creating: false).map { $0.within(\.fields) }
     }
 
-    static var rules: [JSON] { ConnectionFields.rules }
-
-    func check() throws { try fields.check() }
+    /// A change merges with the stored values (`UpdateConnection`), so a linked field sent alone is
+    /// judged with the stored partner (refused with a 409 when they do not fit); the body's own rules
+    /// bind a pair sent together.
+    static var rules: [JSON] {
+        let discounted = JSON.string(BenefitKind.discountedCharging.rawValue), byDomain = JSON.string(ApprovalType.emailDomain.rawValue)
+        return [
+            ["if": ["required": ["benefits", "discount_percent"], "properties": ["benefits": ["contains": ["const": discounted]]]],
+             "then": ["properties": ["discount_percent": ["type": "integer"]]]],
+            ["if": ["required": ["approval_type", "email_domains"], "properties": ["approval_type": ["const": byDomain]]],
+             "then": ["properties": ["email_domains": ["minItems": 1]]]],
+            ["if": ["required": ["email_domains", "approval_type"], "properties": ["email_domains": ["minItems": 1]]],
+             "then": ["properties": ["approval_type": ["const": byDomain]]]],
+            ["if": ["required": ["discount_percent", "benefits"], "properties": ["discount_percent": ["type": "integer"]]],
+             "then": ["properties": ["benefits": ["contains": ["const": discounted]]]]],
+        ]
+    }
 }

@@ -19,7 +19,17 @@ struct ConnectionFormPage {
         }
         let draft = Self.draft(from: page.request)
         if let rearranged = Self.rearranged(draft, page.request) { return try form(rearranged, id: nil, problems: [:]) }
-        return try save(draft, id: nil) { try editor.create(draft, by: page.access) }
+        let (organization, settings, unreadable) = draft.parsed()
+        if let organization { try page.access.require(.manageConnections, in: organization) }
+        return try save(draft, id: nil) {
+            guard let organization, unreadable.isEmpty else {
+                // Every problem at once: what could not be read, and the rules on the rest.
+                let command = organization.map { CreateConnection(organizationID: $0, settings) }
+                let rules = try command?.problems(in: page.database) ?? settings.problems(nameTaken: { _ in false })
+                throw FieldProblems(rules.merging(unreadable) { $1 })
+            }
+            return try CreateConnection(organizationID: organization, settings).run(by: page.access, in: page.database)
+        }
     }
 
     func edit(_ id: Int) throws -> Response {
@@ -27,15 +37,35 @@ struct ConnectionFormPage {
         guard !page.request.isRead else { return try form(current.draft, id: id, problems: [:]) }
         let draft = Self.draft(from: page.request)
         if let rearranged = Self.rearranged(draft, page.request) { return try form(rearranged, id: id, problems: [:]) }
-        return try save(draft, id: id) { try editor.update(id, draft, by: page.access) }
+        guard let version = RequestNumber.parse(draft.version, in: RequestNumber.ids) else {
+            throw UserError.badRequest("This form has no version to save against. Reload the page and edit again.")
+        }
+        var (_, settings, unreadable) = draft.parsed()
+        unreadable["org"] = nil  // a connection stays in its organization
+        let command = UpdateConnection(connectionID: id, version: version, replacingWith: settings)
+        return try save(draft, id: id) {
+            guard unreadable.isEmpty else { throw FieldProblems(try command.problems(in: page.database).merging(unreadable) { $1 }) }
+            return try command.run(by: page.access, in: page.database)
+        }
     }
 
-    /// Saves, and answers with the next page, the form with its problems, or the form with what
-    /// stopped the save (a busy or full database): every value typed is kept.
-    func save(_ draft: ConnectionDraft, id: Int?, _ attempt: () throws -> ConnectionEditor.Outcome) throws -> Response {
-        let outcome: ConnectionEditor.Outcome
+    /// Saves (the command's outcome is the connection's id or new version), and answers with the
+    /// next page, the form with its problems, or the form with what stopped the save (a busy or
+    /// full database): every value typed is kept.
+    func save(_ draft: ConnectionDraft, id: Int?, _ attempt: () throws -> Int) throws -> Response {
+        let saved: Int
         do {
-            outcome = try attempt()
+            saved = try attempt()
+        } catch let problems as FieldProblems {
+            return try form(draft, id: id, problems: problems.byField, status: ErrorPresentation.formWithProblems)
+        } catch let stale as StaleVersion {
+            // Show what the other save changed, keep this user's values, and let them decide.
+            let now = ConnectionDraft(stale.current.settings, organizationID: stale.current.organizationID, version: stale.current.version)
+            var mine = draft
+            mine.version = now.version
+            return try form(mine, id: id, problems: [:], status: ErrorPresentation.conflictingSave, conflict: draft.differences(from: now).map {
+                ["field": .text($0.label), "mine": .text($0.mine), "theirs": .text($0.theirs)]
+            })
         } catch let error as UserError {
             throw error
         } catch {
@@ -44,19 +74,8 @@ struct ConnectionFormPage {
             response.headers += failure.headers
             return response
         }
-        switch outcome {
-        case .saved(let saved):
-            let notice = URLEncoding.encode((id == nil ? Notice.created : .saved).pairs(count: 1, for: page))
-            return .redirect(to: id == nil ? "/connections/\(saved)/invite?\(notice)" : "/connections?\(notice)")
-        case .problems(let problems): return try form(draft, id: id, problems: problems, status: ErrorPresentation.formWithProblems)
-        case .conflict(let now):
-            // Show what the other save changed, keep this user's values, and let them decide.
-            var mine = draft
-            mine.version = now.version
-            return try form(mine, id: id, problems: [:], status: ErrorPresentation.conflictingSave, conflict: draft.differences(from: now).map {
-                ["field": .text($0.label), "mine": .text($0.mine), "theirs": .text($0.theirs)]
-            })
-        }
+        let notice = URLEncoding.encode((id == nil ? Notice.created : .saved).pairs(count: 1, for: page))
+        return .redirect(to: id == nil ? "/connections/\(saved)/invite?\(notice)" : "/connections?\(notice)")
     }
 
     /// POST /connections/{id}/status and /connections/{id}/delete.
@@ -64,12 +83,12 @@ struct ConnectionFormPage {
         guard let status = ConnectionStatus(rawValue: page.request.formValue("status") ?? "") else {
             throw UserError.badRequest("The status must be Enabled or Disabled.")
         }
-        _ = try editor.setStatus([id], to: status, by: page.access)
+        _ = try SetConnectionStatus([id], to: status).run(by: page.access, in: page.database)
         return .redirect(to: ReturnPath.safe(page.request.formValue("back")))
     }
 
     func delete(_ id: Int) throws -> Response {
-        try editor.delete(id, by: page.access)
+        try DeleteConnection(id).run(by: page.access, in: page.database)
         return .redirect(to: "/connections?" + URLEncoding.encode(Notice.deleted.pairs(count: 1, for: page)))
     }
 

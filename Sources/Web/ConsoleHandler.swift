@@ -171,7 +171,12 @@ struct Page {
     var database: Database { handler.database }
 
     func html(status: Int = 200, _ template: PageTemplate, title: String, _ context: [String: TemplateValue]) -> Response {
-        handler.html(status: status, page: template, title: title, session: session, context)
+        var context = context
+        // The navigation's "Requests 1,064": what waits where the user may look. A count that fails shows no count, not an error.
+        if let waiting = try? RequestQueue(database: database).waiting(organizations: access.organizations(allowing: .viewConnections)), waiting > 0 {
+            context["requestsWaiting"] = .text(Format.integer(waiting))
+        }
+        return handler.html(status: status, page: template, title: title, session: session, context)
     }
 
     var xlsxRowLimit: Int { ExportAction(page: self).xlsxRowLimit }

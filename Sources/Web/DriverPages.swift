@@ -23,9 +23,9 @@ struct DriverPages {
 
     /// GET and POST /join/{token}.
     func join(_ request: Request, token: String) throws -> Response {
-        guard let joinable = try requests.joinable(token: token) else {
-            throw UserError.notFound("This invite link no longer works: the host may have replaced it with a new one. "
-                + "Ask the host for the new link or QR code, or type the connection's search code at \(handler.configuration.publicBaseURL)/find.")
+        guard let joinable = try requests.joinable(token: token) else { return DeadLink.inviteLink.response(handler) }
+        guard joinable.status == .enabled else {
+            return DeadLink.disabled(organization: joinable.organizationName, connection: joinable.connectionName).response(handler)
         }
         guard !request.isRead else { return form(request, joinable, draft: nil, problems: [:], status: 200) }
         let draft = JoinForm(
@@ -38,23 +38,8 @@ struct DriverPages {
         let problems = JoinRequests.problems(draft, questions: joinable.questions)
         guard problems.isEmpty else { return form(request, joinable, draft: draft, problems: problems, status: ErrorPresentation.formWithProblems) }
         do {
-            let outcome = try requests.request(draft, to: joinable, from: .init(address: request.remoteAddress, formToken: sent))
-            var response: Response
-            switch outcome {
-            case _ where handler.configuration.emailEnabled:
-                // The same answer for a new request and a repeat (each got its status link by email): it tells nothing.
-                response = handler.html(page: .emailSent, title: "Check your email", session: nil, [
-                    "organization": .text(joinable.organizationName), "connection": .text(joinable.connectionName),
-                ])
-            case .created(let status):
-                response = .redirect(to: "/status/" + status)
-            case .askedBefore:
-                // Nothing of the earlier request: not its link, name, state or reason.
-                response = handler.html(page: .askedBefore, title: "You have asked before", session: nil, [
-                    "driverPage": Self.header(host: joinable.organizationName),
-                    "organization": .text(joinable.organizationName), "connection": .text(joinable.connectionName),
-                ])
-            }
+            let outcome = try RequestToJoin(draft, to: joinable).run(from: .init(address: request.remoteAddress, formToken: sent), with: requests)
+            var response = answer(outcome, organization: joinable.organizationName, connection: joinable.connectionName)
             // The token is spent: the cookie goes too, so the browser's next form gets a new one.
             response.headers.append(Self.formToken.clearHeader)
             return response
@@ -62,6 +47,26 @@ struct DriverPages {
             // Busy, full, refused, a spent form, over a limit: the form again, with everything the driver typed.
             let failure = ErrorPresentation(error, request: request)
             return form(request, joinable, draft: draft, problems: ["form": failure.message], status: failure.status, headers: failure.headers)
+        }
+    }
+
+    /// What a driver sees once a request is filed: from the join page, or from a status page with a new address.
+    func answer(_ outcome: JoinOutcome, organization: String, connection: String) -> Response {
+        switch outcome {
+        case _ where handler.configuration.emailEnabled:
+            // The same answer for a new request and a repeat (each got its status link by email): it tells nothing.
+            return handler.html(page: .emailSent, title: "Check your email", session: nil, [
+                "organization": .text(organization), "connection": .text(connection),
+            ])
+        case .created(let status):
+            return .redirect(to: "/status/" + status)
+        case .askedBefore:
+            // Nothing of the earlier request: not its link, name, state or reason; only how its driver gets back to it.
+            return handler.html(page: .askedBefore, title: "You have asked before", session: nil, [
+                "driverPage": Self.header(host: organization),
+                "organization": .text(organization), "connection": .text(connection),
+                "publicBase": .text(handler.configuration.publicBaseURL),
+            ])
         }
     }
 
@@ -75,7 +80,6 @@ struct DriverPages {
             "organizationPossessive": .text(Format.possessive(joinable.organizationName)),
             "connection": .text(joinable.connectionName),
             "benefits": .list(joinable.benefits.map(TemplateValue.text)),
-            "disabled": .bool(joinable.status != .enabled),
             "token": .text(joinable.inviteToken),
             "csrf": .text(issued.token),
             "name": .text(String((draft?.name ?? "").prefix(200))),
@@ -107,11 +111,19 @@ struct DriverPages {
         if let org = request.queryValue("org"), org.trimmingCharacters(in: .whitespaces).count == 1 {
             context["orgProblem"] = .text("Type at least two letters of the organization's name.")
         } else if let org = request.queryValue("org"), !org.trimmingCharacters(in: .whitespaces).isEmpty {
-            let found = try requests.publicConnections(organizationNamed: String(org.prefix(100)))
+            let found = try requests.publicSearch(organizationNamed: String(org.prefix(100)))
             context["searched"] = true
-            context["results"] = .list(found.map {
-                ["organization": .text($0.organizationName), "connection": .text($0.connectionName),
-                 "benefits": .list($0.benefits.map(TemplateValue.text)), "url": .text("/join/" + $0.inviteToken)]
+            context["found"] = .bool(found.total > 0)
+            context["listed"] = .bool(found.listed)
+            context["total"] = .text(found.total == 1 ? "1 public connection" : "\(Format.integer(found.total)) public connections")
+            context["moreOrganizations"] = .bool(found.moreOrganizations)
+            context["groups"] = .list(found.groups.map { group in
+                ["organization": .text(group.organization), "count": .text(group.count == 1 ? "1 connection" : "\(Format.integer(group.count)) connections"),
+                 "refine": .text("/find?org=" + URLEncoding.encode(group.organization)),
+                 "connections": .list(group.connections.map {
+                     ["connection": .text($0.connectionName), "benefits": .text($0.benefits.joined(separator: ", ")),
+                      "url": .text("/join/" + $0.inviteToken)]
+                 })]
             })
         }
         return handler.html(status: status, page: .find, title: "Find a connection", session: nil, context)
@@ -120,31 +132,35 @@ struct DriverPages {
     /// GET /status/{token}: the driver's own request, by its private link; a Denied or Removed
     /// driver may ask again from here.
     func status(_ request: Request, token: String) throws -> Response {
-        guard let status = try requests.status(token: token) else {
-            throw UserError.notFound("This status link is not valid. Use the link from when you sent your request.")
-        }
+        guard let status = try requests.status(token: token) else { return DeadLink.statusLink.response(handler) }
         return statusPage(request, token: token, status, draft: nil, problems: [:], code: 200)
     }
 
     /// POST /status/{token}/again: a Denied or Removed driver asks again, with their name and
     /// answers; the private token in the path proves it is them.
     func askAgain(_ request: Request, token: String) throws -> Response {
-        guard let status = try requests.status(token: token) else {
-            throw UserError.notFound("This status link is not valid. Use the link from when you sent your request.")
-        }
+        guard let status = try requests.status(token: token) else { return DeadLink.statusLink.response(handler) }
+        // An address typed makes a new request of that address; none asks again with this request's.
+        let newAddress = (request.formValue("email") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let draft = JoinForm(
-            name: request.formValue("name") ?? "", email: "",
+            name: request.formValue("name") ?? "", email: newAddress,
             answers: status.questions.indices.map { request.formValue("answer-\($0)") ?? "" },
             agreedToTerms: request.formValue("terms") == "yes")
         guard let sent = Self.askAgainToken.sent(request, signedWith: handler.formSignature) else {
             return statusPage(request, token: token, status, draft: draft, problems: ["form": JoinLimits.formExpired], code: ErrorPresentation.formExpired)
         }
-        let problems = JoinRequests.problems(draft, questions: status.questions, checkingEmail: false)
+        let problems = JoinRequests.problems(draft, questions: status.questions, checkingEmail: !newAddress.isEmpty)
         guard problems.isEmpty else { return statusPage(request, token: token, status, draft: draft, problems: problems, code: ErrorPresentation.formWithProblems) }
         do {
-            try requests.askAgain(statusToken: token, draft, questions: status.questions,
-                                  from: .init(address: request.remoteAddress, formToken: sent))
-            var response = Response.redirect(to: "/status/" + token)
+            let sender = JoinLimits.Sender(address: request.remoteAddress, formToken: sent)
+            var response: Response
+            if newAddress.isEmpty {
+                try AskAgain(statusToken: token, draft, questions: status.questions).run(from: sender, with: requests)
+                response = .redirect(to: "/status/" + token)
+            } else {
+                let outcome = try requests.askAgain(statusToken: token, draft, withNewAddressFrom: sender)
+                response = answer(outcome, organization: status.organizationName, connection: status.connectionName)
+            }
             response.headers.append(Self.askAgainToken.clearHeader)
             return response
         } catch {
@@ -169,6 +185,7 @@ struct DriverPages {
             "denied": .bool(status.state == .denied), "removed": .bool(status.state == .removed),
             "reason": status.denialReason.map(TemplateValue.text) ?? false,
             "requestedAt": .text(DateText.display(status.requestedAt)),
+            "statusURL": .text(handler.configuration.absoluteURL("/status/" + token)),
             "closed": .bool((status.state == .denied || status.state == .removed) && !status.connectionEnabled),
             "formProblem": problem("form"),
         ]
@@ -181,6 +198,8 @@ struct DriverPages {
             context["askAgain"] = [
                 "token": .text(token), "csrf": .text(form.token),
                 "name": .text(String((draft?.name ?? status.driverName).prefix(200))),
+                "email": .text(String((draft?.email ?? "").prefix(254))), "emailProblem": problem("email"),
+                "emailEnabled": .bool(handler.configuration.emailEnabled),
                 "agreed": .bool(draft?.agreedToTerms ?? false),
                 "nameProblem": problem("name"), "termsProblem": problem("terms"),
                 "questions": .list(status.questions.enumerated().map { index, prompt in

@@ -72,7 +72,7 @@ struct ExportAction {
                                 filters: state.filters, rowCount: Format.integer)
         let entry: Int?
         do {
-            entry = try audit.start(in: database)
+            entry = try StartExport(audit, organizations: organizations).run(by: access, in: database)
         } catch {
             entry = nil
             Log.error("export by \(access.actor) not audited at its start: \(error)")

@@ -19,7 +19,7 @@ struct InviteEmailForm {
         }
         do {
             if page.request.formValue("step") == "send" {
-                let sent = try invites.send(text, connectionID: connectionID, by: page.access, dailyLimit: page.handler.configuration.emailInvitesPerDay)
+                let sent = try SendInvites(text, connectionID: connectionID, dailyLimit: page.handler.configuration.emailInvitesPerDay).run(by: page.access, in: page.database)
                 return .redirect(to: "/connections/\(connectionID)/invite?" + URLEncoding.encode(Notice.emailed.pairs(count: sent.addresses.count, for: page))
                                  + "#email-invites")
             }

@@ -30,12 +30,19 @@ struct InvitePage {
             "qrSVG": .text("/connections/\(connectionID)/qr.svg?v=\(version)"),
             "qrPNG": .text("/connections/\(connectionID)/qr.png?v=\(version)"),
             "searchCode": .text(invite.searchCode),
+            "findURL": .text(page.handler.configuration.absoluteURL("/find")),
+            "findQR": .text(try Self.findQR(page.handler.configuration)),
             "isPrivate": .bool(invite.visibility == .private),
             "isDisabled": .bool(invite.status == .disabled),
             "canRotate": .bool(page.access.roles[invite.organizationID]?.allows(.rotateCodes) == true),
             "notice": Notice.context(for: page),
             "rotated": page.request.queryValue("rotated").map { .text($0 == "code" ? "A new search code is in place; the old one no longer works." : "A new invite link is in place; the old link and QR code no longer work.") } ?? false,
         ])
+    }
+
+    /// The QR code of the /find address, inline (the same for every connection: a poster for the search code).
+    static func findQR(_ configuration: WebConfiguration) throws -> String {
+        "data:image/svg+xml;base64," + Data(try QRCode(encoding: configuration.absoluteURL("/find")).svg().utf8).base64EncodedString()
     }
 
     /// The QR code of the invite link. Its tag changes with the link, so a browser keeps it for
@@ -61,7 +68,7 @@ struct InvitePage {
             throw UserError.badRequest("Rotate the link or the code.")
         }
         guard page.request.formValue("confirm") == "1" else { return try confirmRotation(credential, connectionID: connectionID) }
-        try ConnectionInvites(database: page.database).rotate(credential, connectionID: connectionID, by: page.access)
+        try RotateInvite(credential, connectionID: connectionID).run(by: page.access, in: page.database)
         return .redirect(to: "/connections/\(connectionID)/invite?rotated=\(credential.rawValue)")
     }
 

@@ -16,9 +16,11 @@ enum PageTemplate: String, CaseIterable, Sendable {
     case invitations
     case invite
     case join
+    case linkGone = "link-gone"
     case login
     case organizations
     case requests
+    case requestsConfirm = "requests-confirm"
     case rotateConfirm = "rotate-confirm"
     case status
     case tokens

@@ -40,18 +40,17 @@ struct UsersPage {
         switch page.request.formValue("action") {
         case "add":
             // An invitation the person accepts; the answer is the same whether the address has an account.
-            return try UserInvitations(database: page.database).invite(email: page.request.formValue("email") ?? "", role: try role(),
-                                                                       to: organization, by: actor)
+            return try InviteUser(email: page.request.formValue("email") ?? "", role: try role(), to: organization).run(by: actor, in: page.database)
         case "revoke":
             guard let id = RequestNumber.parse(page.request.formValue("invitation"), in: RequestNumber.ids) else {
                 throw UserError.notFound("There is no such invitation in this organization.")
             }
-            return try UserInvitations(database: page.database).revoke(id, in: organization, by: actor)
+            return try RevokeInvitation(id, in: organization).run(by: actor, in: page.database)
         case "role":
             let id = try member()
-            return try OrganizationMembers(database: page.database).changeRole(of: id, in: organization, to: try role(), by: actor)
+            return try ChangeRole(of: id, in: organization, to: try role()).run(by: actor, in: page.database)
         case "remove":
-            return try OrganizationMembers(database: page.database).remove(try member(), from: organization, by: actor)
+            return try RemoveMember(try member(), from: organization).run(by: actor, in: page.database)
         default:
             throw UserError.badRequest("Unknown action.")
         }

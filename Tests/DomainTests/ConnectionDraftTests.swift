@@ -12,17 +12,19 @@ final class ConnectionDraftTests: XCTestCase {
         return draft
     }
 
+    /// What the form reports: the text it could not read, and the rules (`ConnectionSettings.problems`) on the rest.
     func problems(_ draft: ConnectionDraft) -> [String: String] {
-        if case .failure(let problems) = draft.validated(existingNames: { _, name in name == "Taken" }) { return problems.byField }
-        return [:]
+        let (_, settings, unreadable) = draft.parsed()
+        return settings.problems(nameTaken: { $0 == "Taken" }).merging(unreadable) { $1 }
     }
 
     func testAValidDraftBecomesAConnection() throws {
-        let result = draft { $0.approval = "Automatically approve by email domain"; $0.emailDomains = "Acme.example, @partners.acme.example\nacme.example" }
-            .validated(existingNames: { _, _ in false })
-        guard case .success(let valid) = result else { return XCTFail("\(result)") }
+        let draft = draft { $0.approval = "Automatically approve by email domain"; $0.emailDomains = "Acme.example, @partners.acme.example\nacme.example" }
+        XCTAssertEqual(problems(draft), [:])
+        let (organization, valid, _) = draft.parsed()
+        XCTAssertEqual(organization, 1)
         XCTAssertEqual(valid.emailDomains, ["acme.example", "partners.acme.example"])
-        XCTAssertEqual(valid.benefits, [Benefit(.freeCharging)])
+        XCTAssertEqual(valid.storedBenefits, [Benefit(.freeCharging)])
     }
 
     func testEachRuleHasItsMessage() {

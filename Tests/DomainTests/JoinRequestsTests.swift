@@ -30,21 +30,37 @@ final class JoinRequestsTests: XCTestCase {
         }
     }
 
-    /// A search lists up to 50 connections: their questions come in one query, not one per connection.
+    /// A search lists up to ten connections: counted by organization, then read, their questions in one query, not one per connection.
     func testASearchReadsEveryConnectionsQuestionsInOneQuery() throws {
         let database = try Database(location: location)
-        try makePublicConnections(12, in: database)
+        try makePublicConnections(10, in: database)
         let before = database.statementsRun
-        let found = try JoinRequests(database: database).publicConnections(organizationNamed: "fleet dr")
-        XCTAssertEqual(database.statementsRun - before, 2, "the connections, then all of their questions")
-        XCTAssertEqual(found.map(\.connectionName), (0..<12).map { "Fleet \($0)" }.sorted())
-        for joinable in found {
+        let found = try JoinRequests(database: database).publicSearch(organizationNamed: "fleet dr")
+        XCTAssertEqual(database.statementsRun - before, 3, "the counts, the connections, then all of their questions")
+        XCTAssertTrue(found.listed)
+        XCTAssertEqual(found.groups.map(\.organization), ["Fleet Drivers"])
+        let connections = found.groups.flatMap(\.connections)
+        XCTAssertEqual(connections.map(\.connectionName), (0..<10).map { "Fleet \($0)" }.sorted())
+        for joinable in connections {
             let n = Int(joinable.connectionName.dropFirst("Fleet ".count))!
             XCTAssertEqual(joinable.questions, (0..<n).map { "Question \($0) of \(n)" }, "in position order, and only its own")
         }
         let empty = database.statementsRun
-        XCTAssertTrue(try JoinRequests(database: database).publicConnections(organizationNamed: "nobody").isEmpty)
-        XCTAssertEqual(database.statementsRun - empty, 1, "nothing found: no query for questions")
+        XCTAssertEqual(try JoinRequests(database: database).publicSearch(organizationNamed: "nobody").total, 0)
+        XCTAssertEqual(database.statementsRun - empty, 1, "nothing found: only the counts")
+    }
+
+    /// Past ten, nothing is read but the counts by organization.
+    func testASearchPastTenCountsAndListsNothing() throws {
+        let database = try Database(location: location)
+        try makePublicConnections(11, in: database)
+        let before = database.statementsRun
+        let found = try JoinRequests(database: database).publicSearch(organizationNamed: "FLEET")
+        XCTAssertEqual(database.statementsRun - before, 1)
+        XCTAssertFalse(found.listed)
+        XCTAssertEqual(found.total, 11)
+        XCTAssertEqual(found.groups.map(\.count), [11])
+        XCTAssertTrue(found.groups[0].connections.isEmpty)
     }
 
     func testALinkFindsItsConnectionWithItsQuestions() throws {

@@ -131,7 +131,7 @@ final class RateWindowTests: XCTestCase {
                                              ("sign_in_failures", "pair:192.0.2.1 a@b.test", 200), ("sign_in_failures", "pair:192.0.2.1 a@b.test", 20)] {
             try database.run("INSERT INTO \(raw: table) (subject, at) VALUES (\(p: 1), \(p: 2))", [.text(subject), .text(DateText.store(now.addingTimeInterval(-secondsAgo)))])
         }
-        XCTAssertEqual(try Migrator().migrate(database), [12])
+        XCTAssertEqual(try Migrator().migrate(database).first, 12, "12, then any later one")
         let joins = try RateWindow(database: database, window: 600).tally("join-connection:1", now: now)
         XCTAssertEqual(joins.count, 2, "the limits in force stay in force")
         // Limit 2: the oldest join's leaving is enough, whether the two fell in one minute's bucket or two.

@@ -20,6 +20,7 @@ final class FrozenMigrationsTests: XCTestCase {
         10: 0xe662_ef06_0c19_4d2d,
         11: 0xa9c0_5411_9256_4b40,
         12: 0x9880_a576_6a7e_eda6,
+        13: 0x58c3_f524_27ca_b01f,
     ]
 
     /// PostgreSQL's own texts (PostgresSchema), by version, frozen the same way.
@@ -28,6 +29,7 @@ final class FrozenMigrationsTests: XCTestCase {
         10: 0x5ed3_9662_ba8c_34e7,
         11: 0x4439_6c27_d78f_031c,
         12: 0x2f08_48a6_48e9_05e8,
+        13: 0x995f_6d33_3d7c_c0e8,
     ]
 
     /// The DDL the schema description renders (`Schema.current.ddl(for:)`), by version: what a new
@@ -35,6 +37,7 @@ final class FrozenMigrationsTests: XCTestCase {
     /// new version here when it is released, and never change one.
     static let releasedDescriptions: [Int: (sqlite: UInt64, postgres: UInt64)] = [
         12: (sqlite: 0xa8d5_157a_3998_577b, postgres: 0x04be_d409_da39_92f3),
+        13: (sqlite: 0x567a_8329_69c1_d515, postgres: 0xf34d_f665_cfce_f318),
     ]
 
     func testTheReleasedDescriptionIsUnchanged() {

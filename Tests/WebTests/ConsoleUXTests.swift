@@ -71,8 +71,8 @@ final class ConsoleUXTests: XCTestCase {
         // A dead invite link: the driver's header, what to do, and no way into the console.
         let dead = client.get("/join/no-such-token-aaaaaaaaaaaaaaaa")
         let text = client.text(dead)
-        XCTAssertEqual(dead.status, 404)
-        XCTAssertTrue(text.contains("Ask the host for the new link or QR code, or type the connection&#39;s search code at https://connect.example.test/find."), text)
+        XCTAssertEqual(dead.status, 410)
+        XCTAssertTrue(text.contains("for the new invite link or QR code.") && text.contains("<strong>https://connect.example.test/find</strong>"), text)
         XCTAssertTrue(text.contains("href=\"/find\""))
         XCTAssertFalse(text.contains("/connections") || text.contains("Driver Management") || text.contains("Sign out"), text)
     }

@@ -55,8 +55,9 @@ final class UserInvitationTests: XCTestCase {
         // Each invitation is an email to any address: an organization sends a bounded number a day.
         let admin = try XCTUnwrap(Accounts(database: client.otherConnection()).access(userID: client.scalar("SELECT id FROM users WHERE email = \(p: 1)",
                                                                                                             [.text(DemoData.adminEmail)])))
-        XCTAssertThrowsError(try UserInvitations(database: client.otherConnection()).invite(email: "third@demo.test", role: .viewer, to: first,
-                                                                                            by: admin, dailyLimit: 2)) { error in
+        var third = InviteUser(email: "third@demo.test", role: .viewer, to: first)
+        third.dailyLimit = 2
+        XCTAssertThrowsError(try third.run(by: admin, in: client.otherConnection())) { error in
             guard case UserError.tooManyRequests = error else { return XCTFail("\(error)") }
         }
     }

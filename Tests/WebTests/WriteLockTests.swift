@@ -22,7 +22,7 @@ final class WriteLockTests: XCTestCase, DriverFixtures {
         // Disabled a moment after the page was read (another Admin, another process).
         try client.otherConnection().run("UPDATE connections SET status = 'Disabled' WHERE id = \(p: 1)", [.init(connection.id)])
         let request = JoinForm(name: "Late Driver", email: "late@example.test", answers: [], agreedToTerms: true)
-        XCTAssertThrowsError(try requests.request(request, to: joinable, from: .init(address: "192.0.2.1", formToken: Self.formToken()))) { error in
+        XCTAssertThrowsError(try RequestToJoin(request, to: joinable).run(from: .init(address: "192.0.2.1", formToken: Self.formToken()), with: requests)) { error in
             guard case .conflict(let message)? = error as? UserError else { return XCTFail("\(error)") }
             XCTAssertTrue(message.contains("is not taking new drivers right now"), message)
         }
@@ -90,7 +90,7 @@ final class WriteLockTests: XCTestCase, DriverFixtures {
                     for (joinable, address, email) in attempts {
                         let request = JoinForm(name: "Racer", email: email, answers: [], agreedToTerms: true)
                         outcomes.add(joinable.connectionID == joinables[0].connectionID ? "one" : "spread", Result {
-                            try requests.request(request, to: joinable, from: .init(address: address, formToken: Self.formToken()))
+                            try RequestToJoin(request, to: joinable).run(from: .init(address: address, formToken: Self.formToken()), with: requests)
                         })
                     }
                 }
@@ -98,7 +98,7 @@ final class WriteLockTests: XCTestCase, DriverFixtures {
                 if worker < 4 {
                     let request = JoinForm(name: "Same Driver", email: "same.driver@example.test", answers: [], agreedToTerms: true)
                     outcomes.add("same", Result {
-                        try requests.request(request, to: joinables[1 + worker], from: .init(address: "10.2.0.\(worker)", formToken: Self.formToken()))
+                        try RequestToJoin(request, to: joinables[1 + worker]).run(from: .init(address: "10.2.0.\(worker)", formToken: Self.formToken()), with: requests)
                     })
                 }
             }.start()

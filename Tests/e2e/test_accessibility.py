@@ -205,6 +205,25 @@ def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):
         check("invitation link", f"/invitation/{invitation}")
         check("dead invite link", "/join/no-such-invite-token-aaaaaa")
         check("dead status link", "/status/no-such-status-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+        # Issue 23: a disabled connection's link, asking again with a bad new address, /find grouped and past ten.
+        _, disabled_token, _ = make_connection(stack, status="Disabled")
+        check("disabled connection's link", f"/join/{disabled_token}")
+        browser.get(status)
+        browser.find_element(By.ID, "email").send_keys("not-an-address")
+        browser.find_element(By.NAME, "terms").click()
+        browser.find_element(By.XPATH, "//button[normalize-space()='Ask again']").click()
+        wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#email-problem"))
+        check("ask again: a bad new address")
+        with stack.db() as db:
+            org = db.execute("INSERT INTO organizations (name, name_for_drivers, created_at) VALUES ('Axe Grouped', 'Axe Grouped Yard', 'x') "
+                             "RETURNING id").fetchone()[0]
+        for visibility in ("Public",) * 11:
+            make_connection(stack, visibility=visibility, org=org)
+        check("find: past ten", "/find?org=axe+grouped")
+        with stack.db() as db:
+            db.execute("UPDATE connections SET visibility = 'Private' WHERE org_id = ? AND id > (SELECT min(id) + 1 FROM connections WHERE org_id = ?)",
+                       (org, org))
+        check("find: grouped", "/find?org=axe+grouped")
     finally:
         browser.set_window_size(1280, 900)
     check.report()

@@ -1,5 +1,6 @@
 """Invite drivers end to end through nginx: QR codes, links and codes, the driver's pages,
 the approval rules and the host's decisions."""
+import html
 import concurrent.futures
 import itertools
 import re
@@ -91,14 +92,14 @@ def test_a_disabled_connections_panel_says_drivers_cannot_join(stack):
     connection, token, _ = make_connection(stack, status="Disabled")
     assert "drivers cannot join until it is enabled" in stack.get(f"/connections/{connection}/invite").text
     driver = requests.Session()
-    page = driver.get(stack.base + "/join/" + token, timeout=30).text
-    assert "is not taking new drivers right now" in page and "<form" not in page
+    page = driver.get(stack.base + "/join/" + token, timeout=30)
+    assert page.status_code == 410 and "is not taking new drivers" in page.text and "<form" not in page.text
     # A form opened before the connection was disabled is refused when sent.
     _, enabled_token, _ = make_connection(stack)
     csrf = re.search(r'name="csrf" value="([^"]+)"', driver.get(stack.base + "/join/" + enabled_token, timeout=30).text).group(1)
     response = driver.post(stack.base + "/join/" + token, data={"csrf": csrf, "name": "Late", "email": "late@example.org", "terms": "yes"},
                            allow_redirects=False, timeout=30)
-    assert response.status_code == 409 and "is not taking new drivers right now" in response.text
+    assert response.status_code == 410 and "is not taking new drivers" in response.text
 
 
 def test_the_join_page_shows_the_connection_and_asks_everything(stack):
@@ -197,8 +198,8 @@ def test_hosts_decide_and_connected_drivers_follows(stack):
     locations = [join(stack, token, answers=[f"E-{n}"])[0].headers["Location"] for n in range(3)]
     page = stack.get(f"/connections/{connection}/requests").text
     assert page.count('name="m" value=') == 3 and "Employee ID:" in page and "E-1" in page
-    assert "3 requests are waiting, oldest first." in page
-    assert "E-1" in stack.get("/requests").text  # across all connections too
+    assert "3 waiting" in page
+    assert "E-1" in stack.get("/requests?sort=newest").text  # across all connections too (the newest first)
     ids = [int(value) for value in re.findall(r'name="m" value="(\d+)"', page)]
 
     def connected():
@@ -256,11 +257,12 @@ def test_search_codes_find_connections_in_any_case_with_spaces(stack):
 
 
 def test_public_connections_are_found_by_organization_name(stack):
-    _, token, _ = make_connection(stack, visibility="Public")
-    _, private_token, _ = make_connection(stack, visibility="Private")
     with stack.db() as db:
-        name = db.execute("SELECT name_for_drivers FROM organizations ORDER BY id LIMIT 1").fetchone()[0]
-    page = requests.get(stack.base + "/find", params={"org": name[:6]}, timeout=30).text
+        org = db.execute("INSERT INTO organizations (name, name_for_drivers, created_at) VALUES ('Found By Name', 'Findable Fleet Yard', 'x') "
+                         "RETURNING id").fetchone()[0]
+    _, token, _ = make_connection(stack, visibility="Public", org=org)
+    _, private_token, _ = make_connection(stack, visibility="Private", org=org)
+    page = requests.get(stack.base + "/find", params={"org": "findable fleet"}, timeout=30).text
     assert "/join/" + token in page and "/join/" + private_token not in page
     assert "Type at least two letters" in requests.get(stack.base + "/find", params={"org": "a"}, timeout=30).text
 
@@ -269,7 +271,7 @@ def test_rotation_stops_the_old_link_and_code_at_once_and_is_audited(stack):
     connection, token, code = make_connection(stack)
     rotated = stack.post(f"/connections/{connection}/rotate", data={"what": "link", "confirm": "1"})
     assert rotated.status_code == 303
-    assert requests.get(stack.base + "/join/" + token, timeout=30).status_code == 404
+    assert requests.get(stack.base + "/join/" + token, timeout=30).status_code == 410
     page = stack.get(rotated.headers["Location"]).text
     assert "the old link and QR code no longer work" in page
     new_token = re.search(r'readonly value="https://connect\.example\.test/join/([^"]+)"', page).group(1)
@@ -301,8 +303,8 @@ def test_bad_input_gets_clear_messages_and_writes_nothing(stack):
         with stack.db() as db:
             return db.execute("SELECT count(*) FROM memberships WHERE connection_id = ?", (connection,)).fetchone()[0]
 
-    assert requests.get(stack.base + "/join/not-a-real-token-at-all-xx", timeout=30).status_code == 404
-    assert requests.get(stack.base + "/status/not-a-real-token-at-all-xx", timeout=30).status_code == 404
+    assert requests.get(stack.base + "/join/not-a-real-token-at-all-xx", timeout=30).status_code == 410
+    assert requests.get(stack.base + "/status/not-a-real-token-at-all-xx", timeout=30).status_code == 410
     response, _ = join(stack, token, email="not an email")
     assert response.status_code == 400 and "Enter an email address like name@example.com." in response.text
     response, _ = join(stack, token, answers=["x" * 600])
@@ -346,7 +348,7 @@ def test_pending_requests_is_a_column_of_the_table(stack):
     assert "Pending Requests" in page
 
 
-def test_a_long_queue_says_how_many_wait_beyond_the_list(stack):
+def test_a_long_queue_says_how_many_wait_and_pages_to_every_one(stack):
     connection, _, _ = make_connection(stack)
     with stack.db() as db:
         for n in range(205):
@@ -354,8 +356,13 @@ def test_a_long_queue_says_how_many_wait_beyond_the_list(stack):
             db.execute("INSERT INTO memberships (connection_id, driver_id, driver_name, state, requested_at) VALUES (?, ?, 'Q', 'Pending', ?)",
                        (connection, driver, f"2026-01-01T00:{n // 60:02d}:{n % 60:02d}Z"))
     page = stack.get(f"/connections/{connection}/requests").text.replace("<wbr>", "")  # addresses may break at @ and .
-    assert "205 requests are waiting, oldest first. The oldest 200 are listed here" in page
-    assert page.count('name="m" value=') == 200 and "queue0@example.org" in page and "queue204@example.org" not in page
+    assert "205 waiting" in page and "205 requests match; this page shows 50, oldest first." in page
+    assert page.count('name="m" value=') == 50 and "queue0@example.org" in page and "queue204@example.org" not in page
+    pages = 1
+    while 'rel="next"' in page:
+        page = stack.get(html.unescape(re.search(r'href="([^"]+)" rel="next"', page).group(1))).text.replace("<wbr>", "")
+        pages += 1
+    assert pages == 5 and page.count('name="m" value=') == 5 and "queue204@example.org" in page
 
 
 def test_join_requests_are_limited_per_address_with_a_429_and_retry_after(fresh_stack):

@@ -95,6 +95,11 @@ public struct EmailConfirmations {
                 try AuditLog(database: database).record(actorID: nil, actor: found.link.email, organizationID: found.organization,
                                                        action: "Driver confirmed email", subject: found.link.email,
                                                        details: ["connection": found.link.connection])
+                // Approved by the connection's rule, once the address is proven: the same event as a host's approval.
+                let connection = try database.scalarInt("SELECT connection_id FROM memberships WHERE id = \(p: 1)", [.init(found.membership)])
+                try DomainEvents(database: database).record(DomainEvent(.requestApproved, organization: found.organization, connection: connection,
+                                                                        membership: found.membership,
+                                                                        payload: ["state": "Connected", "by": "email confirmation"]))
             } else if try database.scalarInt("SELECT count(*) FROM memberships WHERE id = \(p: 1) AND state = 'Pending'", [.init(found.membership)]) > 0 {
                 try HostDigests(database: database).schedule(organizationID: found.organization, now: now)
             }

@@ -3,7 +3,7 @@ import Storage
 
 /// Invites by email from the Invite drivers panel: addresses pasted (commas, spaces, semicolons
 /// or lines), each checked; duplicates and drivers already connected skipped; a daily limit per
-/// organization; each batch audited. Each invite carries the link, its QR code and, for a
+/// organization; each batch audited (sending is the command `SendInvites`). Each invite carries the link, its QR code and, for a
 /// private connection, the search code, as they are when it is sent.
 public struct EmailInvites {
     let database: Database
@@ -70,36 +70,5 @@ public struct EmailInvites {
         max(0, limit - (try database.scalarInt("""
             SELECT count(*) FROM outbox WHERE org_id = \(p: 1) AND kind = 'invite' AND created_at > \(p: 2)
             """, [.init(organizationID), .text(DateText.store(now.addingTimeInterval(-24 * 60 * 60)))])))
-    }
-
-    /// Checks the list again and queues one invite per address, audited, all in one transaction.
-    public func send(_ text: String, connectionID: Int, by access: Access, dailyLimit: Int = perOrganizationPerDay) throws -> Check {
-        guard let connection = try database.query("""
-            SELECT c.org_id, c.name, o.name_for_drivers FROM connections c JOIN organizations o ON o.id = c.org_id WHERE c.id = \(p: 1)
-            """, [.init(connectionID)], row: { (org: $0.int(0), name: $0.text(1), forDrivers: $0.text(2)) }).first else {
-            throw UserError.notFound("There is no connection with id \(connectionID).")
-        }
-        try access.require(.inviteDrivers, onConnection: connectionID, ownedBy: connection.org)
-        return try database.transaction(locking: [.organization(connection.org), .connection(connectionID)]) {
-            let check = try self.check(text, connectionID: connectionID)
-            guard !check.addresses.isEmpty else { throw UserError.badRequest("None of these addresses is left to invite.") }
-            let remaining = try remainingToday(organizationID: connection.org, limit: dailyLimit)
-            guard check.addresses.count <= remaining else {
-                throw UserError.tooManyRequests("An organization may send \(dailyLimit) email invites in 24 hours; \(remaining) are left now. "
-                                                + "Send fewer, or the rest later.", retryAfterSeconds: 3600)
-            }
-            let outbox = Outbox(database: database)
-            let payload = ["organization": connection.forDrivers, "connection": connection.name, "connectionID": String(connectionID)]
-            for address in check.addresses {
-                try outbox.enqueue(.invite, to: address, organizationID: connection.org, payload: payload)
-            }
-            try AuditLog(database: database).record(actorID: access.userID, actor: access.email, organizationID: connection.org,
-                                                   action: "Invited drivers by email", subject: connection.name, details: [
-                                                       "invited": String(check.addresses.count), "duplicates": String(check.duplicates),
-                                                       "already connected": String(check.alreadyConnected),
-                                                       "not addresses": String(check.invalidCount),
-                                                   ])
-            return check
-        }
     }
 }

@@ -25,11 +25,17 @@ public struct ExportAudit: Sendable {
     }
 
     /// Writes the entry as "did not finish" (until `finish` says otherwise); returns its id.
-    public func start(in database: Database) throws -> Int {
+    /// (`StartExport` runs it, with an event for each organization whose rows it holds.)
+    public func start(in database: Database, organizations: [Int] = []) throws -> Int {
         // In a transaction like every write: it waits for another writer's lock within the write gate.
         try database.transaction(locking: []) {
-            try AuditLog(database: database).record(by: access, organizationID: organizationID, action: Self.action,
-                                                   subject: "\(format), \(Self.unfinished)", details: started)
+            let entry = try AuditLog(database: database).record(by: access, organizationID: organizationID, action: Self.action,
+                                                               subject: "\(format), \(Self.unfinished)", details: started)
+            for organization in organizations {
+                try DomainEvents(database: database).record(DomainEvent(.exportStarted, organization: organization,
+                                                                        payload: ["format": .string(format), "audit_entry": .int(entry)]))
+            }
+            return entry
         }
     }
 

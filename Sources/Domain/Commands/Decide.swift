@@ -1,0 +1,110 @@
+import Foundation
+import Storage
+
+/// A host approves, denies (with a reason the driver reads) or removes drivers, all or none; each
+/// request is checked against the user's role in its organization, audited, told to the driver by
+/// email and emitted as an event. The outcome is how many changed.
+public struct Decide: Command {
+    public let membershipIDs: [Int]
+    public let decision: Decision
+
+    public init(_ decision: Decision, on membershipIDs: [Int]) {
+        self.decision = decision
+        self.membershipIDs = membershipIDs
+    }
+
+    public func run(by access: Access, in database: Database) throws -> Int {
+        let ids = membershipIDs
+        guard !ids.isEmpty else { throw UserError.badRequest("Select at least one driver.") }
+        guard ids.count <= MembershipDecisions.mostAtOnce else { throw UserError.badRequest("Decide on at most \(MembershipDecisions.mostAtOnce) drivers at once.") }
+        let reason = try Self.reason(of: decision)
+        return try database.transaction(locking: try MembershipKeys.connections(of: ids, in: database)) {
+            try Self.apply(decision, reason: reason, to: ids, by: access, in: database)
+        }
+    }
+
+    /// A denial's reason as stored (null for the other decisions), or why it cannot be: pages ask
+    /// before a second question, so that a slip is said before, not after it.
+    public static func reason(of decision: Decision) throws -> SQLValue {
+        guard case .deny(let typed) = decision else { return .null }
+        let text = typed.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\r\n", with: "\n")
+        // Counted as the schema's CHECK counts it.
+        guard (1...MembershipDecisions.longestReason).contains(StoredText.length(text)) else {
+            throw UserError.badRequest("Give the driver a reason for the denial (up to \(MembershipDecisions.longestReason) characters).")
+        }
+        // The driver reads it on their status page and in an email: line breaks, but no other control
+        // character or direction override.
+        guard !StoredText.hasControlCharacter(text.replacingOccurrences(of: "\n", with: "")) else {
+            throw UserError.badRequest("The reason may hold line breaks, but no other control characters or direction overrides.")
+        }
+        return .text(text)
+    }
+
+    /// The decision on each of `ids`, inside the caller's transaction, which locks their connections.
+    static func apply(_ decision: Decision, reason: SQLValue, to ids: [Int], by access: Access, in database: Database) throws -> Int {
+        let (from, to) = decision.transition
+        let now = DateText.now()
+        var changed = 0
+        for id in Set(ids).sorted() {
+            let row = try access.require(.decideMemberships, onRequest: id, try database.query("""
+                SELECT c.org_id, m.state, d.email, c.name, c.id FROM memberships m JOIN connections c ON c.id = m.connection_id
+                JOIN drivers d ON d.id = m.driver_id WHERE m.id = \(p: 1)
+                """, [.init(id)], row: { (org: $0.int(0), state: $0.text(1), email: $0.text(2), connection: $0.text(3), connectionID: $0.int(4)) }).first) { $0.org }
+            guard row.state == from.rawValue else {
+                throw UserError.conflict("\(row.email) is \(row.state), not \(from.rawValue): reload the page to see the latest.")
+            }
+            try database.run("""
+                UPDATE memberships SET state = \(p: 2), denial_reason = \(p: 3), decided_at = \(p: 4), decided_by_user_id = \(p: 5) WHERE id = \(p: 1)
+                """, [.init(id), .text(to.rawValue), reason, .text(now), .init(access.userID)])
+            var details = ["connection": row.connection]
+            if case .text(let text) = reason { details["reason"] = text }
+            try AuditLog(database: database).record(by: access, organizationID: row.org,
+                                                   action: decision.auditAction, subject: row.email, details: details)
+            try EmailConfirmations(database: database).withdraw(membership: id)
+            try DriverEmails(database: database).enqueue(decision.email, membership: id)
+            var payload: [(String, JSON)] = [("state", .string(to.rawValue))]
+            if case .text(let text) = reason { payload.append(("reason", .string(text))) }
+            try DomainEvents(database: database).record(DomainEvent(decision.event, organization: row.org, connection: row.connectionID,
+                                                                    membership: id, payload: .object(payload)))
+            changed += 1
+        }
+        return changed
+    }
+}
+
+/// Approves or denies every pending request a queue filter matches, each as `Decide` does one (its
+/// role checked, audited, emailed, an event), when exactly the `expected` requests the user confirmed
+/// still match; if others match now (one decided or one new meanwhile), nothing changes.
+public struct DecideMatching: Command {
+    /// The most requests one decision on "every one matching" takes.
+    public static let mostAtOnce = 5_000
+
+    public let decision: Decision
+    public let filter: RequestQueue.Filter
+    public let expected: Int
+
+    public init(_ decision: Decision, matching filter: RequestQueue.Filter, expected: Int) {
+        self.decision = decision
+        self.filter = filter
+        self.expected = expected
+    }
+
+    public func run(by access: Access, in database: Database) throws -> Int {
+        guard decision.transition.from == .pending else { throw UserError.badRequest("Only waiting requests are decided all at once.") }
+        let reason = try Decide.reason(of: decision)
+        let queue = RequestQueue(database: database)
+        let ids = try queue.ids(filter, limit: Self.mostAtOnce + 1)
+        guard !ids.isEmpty else { throw UserError.badRequest("No request matches these filters any more.") }
+        guard ids.count <= Self.mostAtOnce else {
+            throw UserError.badRequest("Decide on at most \(Self.mostAtOnce) requests at once: narrow the filters first.")
+        }
+        let changedMeanwhile = UserError.conflict("The requests matching these filters changed meanwhile (\(ids.count) now, "
+                                                  + "\(expected) confirmed): look at the queue again.")
+        guard ids.count == expected else { throw changedMeanwhile }
+        return try database.transaction(locking: try MembershipKeys.connections(of: ids, in: database)) {
+            // Read again under the locks: the same requests, all on the connections locked.
+            guard try queue.ids(filter, limit: Self.mostAtOnce + 1) == ids else { throw changedMeanwhile }
+            return try Decide.apply(decision, reason: reason, to: ids, by: access, in: database)
+        }
+    }
+}
