@@ -16,11 +16,13 @@ let package = Package(
         .systemLibrary(name: "CXLSXWriter", path: "Sources/CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // OpenSSL's libcrypto (there for libcurl): AES-256-GCM for the settings stored sealed.
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // Layers: Web -> Domain -> Storage; only Web uses the FastCGI transport.
         .target(name: "FastCGI", dependencies: ["CFCGI"]),
         .target(name: "Storage", dependencies: ["CSQLite", "CPostgres"]),
-        .target(name: "Domain", dependencies: ["Storage", "CQRencode", "CCrypt", "CXLSXWriter", "CCurl"]),
+        .target(name: "Domain", dependencies: ["Storage", "CQRencode", "CCrypt", "CXLSXWriter", "CCurl", "COpenSSL"]),
         // Web holds each worker's database connection and answers storage errors (busy, full) with a status.
         .target(name: "Web", dependencies: ["Domain", "Storage", "FastCGI"]),
         // The subcommands (serve, seed, migrate, ...), shared by the two executables.

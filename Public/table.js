@@ -3,7 +3,8 @@
 // the control acted on, and the browser focuses it, with or without this script. This script
 // adds: a filter to fix gets the focus, and so does the selection bar that says nothing was
 // selected; Escape or a click outside closes an open Filter, Columns or Export panel; a table
-// wider than its frame says so; on a phone each row becomes a card with the column labels.
+// wider than its frame says so; on a phone each row becomes a card with the column labels; the
+// selection bar counts what is ticked.
 (function () {
   "use strict";
 
@@ -30,6 +31,35 @@
       if (panel.open && !panel.contains(event.target)) panel.open = false;
     });
   });
+
+  // The selection bar: how many rows are ticked, said as they are ticked; a select-all for the
+  // page (without this script its link reloads the page with the page's rows ticked); and
+  // "Nothing is selected" leaves once something is.
+  var bulk = document.getElementById("bulk-form");
+  if (bulk) {
+    var boxes = document.querySelectorAll("input[name=c][form=bulk-form]");
+    var matching = document.getElementById("select-matching");
+    var count = document.getElementById("bulk-count");
+    var selectPage = document.getElementById("select-page");
+    var tally = function () {
+      var ticked = Array.prototype.filter.call(boxes, function (box) { return box.checked; }).length;
+      var problem = document.getElementById("bulk-problem");
+      if (matching.checked) count.textContent = "All " + matching.getAttribute("data-total") + " matching selected";
+      else count.textContent = ticked ? ticked + " selected" : "Nothing is selected yet";
+      if (problem && (ticked || matching.checked)) problem.remove();
+      selectPage.textContent = ticked && ticked === boxes.length ? "Clear this page" : "Select all on this page";
+    };
+    document.addEventListener("change", function (event) {
+      if (event.target === matching || (event.target.name === "c" && event.target.form === bulk)) tally();
+    });
+    selectPage.addEventListener("click", function (event) {
+      event.preventDefault();
+      var all = Array.prototype.every.call(boxes, function (box) { return box.checked; });
+      Array.prototype.forEach.call(boxes, function (box) { box.checked = !all; });
+      tally();
+    });
+    if (boxes.length) tally();
+  }
 
   var frame = document.querySelector(".table-wrap");
   var cue = document.getElementById("scroll-cue");

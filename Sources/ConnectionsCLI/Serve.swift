@@ -90,6 +90,9 @@ public struct Serve: ParsableCommand {
     @Option(help: "Seconds before the second attempt; each later one waits twice as long (at most an hour).")
     var emailRetrySeconds = 60
 
+    @Option(help: "The installation's key for settings saved sealed (the SMTP settings on /email): made at first start, mode 0600. Default: beside a SQLite database (its name and .key); on PostgreSQL, installation.key in the working folder (the same file on every host).")
+    var installationKeyFile: String?
+
     @Option(help: "Email invites an organization may send in 24 hours.")
     var emailInvitesPerDay = EmailInvites.perOrganizationPerDay
 
@@ -168,6 +171,11 @@ public struct Serve: ParsableCommand {
         web.statementTimeoutMilliseconds = statementTimeoutMs
         web.joinLimits = JoinLimits.Policy(perAddress: joinRequestsPerAddress, perConnection: joinRequestsPerConnection)
         web.smtp = try smtpSettings()
+        web.smtpTimeout = smtpTimeout
+        web.installationKey = try InstallationKey.loadOrCreate(at: installationKeyFile ?? {
+            if case .sqlite(let path) = database.location { return path + ".key" }
+            return "installation.key"
+        }())
         web.emailRetry = Outbox.RetryPolicy(maximumAttempts: emailAttempts, firstDelay: TimeInterval(emailRetrySeconds))
         web.emailInvitesPerDay = emailInvitesPerDay
         let configured = web
@@ -179,9 +187,9 @@ public struct Serve: ParsableCommand {
         // The sender runs beside the workers; which process sends is settled by the outbox's lease. It
         // starts once the server has blocked SIGTERM and SIGINT, so that its thread inherits that and the
         // signals reach the server's sigwait.
-        let delivery = configured.smtp.map { EmailDelivery(configuration: configured, settings: $0) }
-        if delivery == nil { Log.info("email: not set up (no --smtp-url): emails wait in the outbox") }
-        defer { delivery?.stop() }
-        try server.run(onReady: { delivery?.start() })
+        let delivery = EmailDelivery(configuration: configured)
+        if configured.smtp == nil { Log.info("email: no --smtp-url: the settings saved on /email send, if any; else emails wait in the outbox") }
+        defer { delivery.stop() }
+        try server.run(onReady: { delivery.start() })
     }
 }

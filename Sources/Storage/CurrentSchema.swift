@@ -21,7 +21,7 @@ extension Schema {
     /// or changed it). A new table or column goes here *and* into a new migration on each database
     /// (`Schema.migrations`, `PostgresSchema.migrations`); `SchemaDescriptionTests` fails until the
     /// migrated databases and this description agree, and `FrozenMigrationsTests` records both.
-    public static let current = SchemaDescription(version: 13, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
+    public static let current = SchemaDescription(version: 14, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
 }
 
 private let currentTables: [Table] = [
@@ -228,6 +228,30 @@ private let currentTables: [Table] = [
         Column("user_id", .integer),
         Column("payload", .text, notNull: .both, default: "'{}'", check: json("payload")),
     ]),
+    // A bulk enable or disable on the table and its Undo (migration 14).
+    Table("bulk_changes", primaryKey: ["id"], [
+        Column("id", .integer, identity: true),
+        Column("user_id", .integer, notNull: .both, references: ForeignKey("users", onDelete: .cascade)),
+        Column("session_hash", .text, notNull: .both, check: Check("length(session_hash) = 64")),
+        Column("status", .text, notNull: .both, check: Check("status IN ('Enabled', 'Disabled')")),
+        Column("outcome", .text, notNull: .both),
+        Column("created_at", .text, notNull: .both),
+        Column("undo_until", .text, notNull: .both),
+        Column("undone_at", .text),
+        Column("undo_outcome", .text),
+    ]),
+    Table("bulk_change_rows", primaryKey: ["bulk_id", "connection_id"], withoutRowID: true, [
+        Column("bulk_id", .integer, notNull: .both, references: ForeignKey("bulk_changes", onDelete: .cascade)),
+        Column("connection_id", .integer, notNull: .both),
+        Column("version", .integer, notNull: .both),
+    ]),
+    // The SMTP settings saved on /email, sealed with the installation key (migration 14).
+    Table("email_settings", primaryKey: ["id"], [
+        Column("id", .integer, check: Check("id = 1")),
+        Column("sealed", .text, notNull: .both),
+        Column("updated_at", .text, notNull: .both),
+        Column("updated_by", .integer, references: ForeignKey("users", onDelete: .setNull)),
+    ]),
 ]
 
 private let currentIndexes: [Index] = [
@@ -278,6 +302,7 @@ private let currentIndexes: [Index] = [
     Index("user_invitations_email", on: "user_invitations", [.caselessColumn("email")]),
     // Events read after an id, an organization's at a time (webhooks).
     Index("domain_events_org", on: "domain_events", [.column("organization_id"), .column("id")]),
+    Index("bulk_changes_user", on: "bulk_changes", [.column("user_id")]),
 ]
 
 private let currentPieces: [Piece] = sqlitePieces + postgresPieces

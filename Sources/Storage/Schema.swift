@@ -15,6 +15,7 @@ public enum Schema {
         Migration(version: 11, name: "API tokens' call allowance", sql: apiCallAllowance),
         Migration(version: 12, name: "rate windows: counters per subject and minute", sql: rateWindows),
         Migration(version: 13, name: "domain events", sql: domainEvents),
+        Migration(version: 14, name: "bulk changes and their undo, email settings", sql: bulkChanges),
     ]
 
     static let domainEvents = """
@@ -32,6 +33,38 @@ public enum Schema {
         payload             TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(payload))
     );
     CREATE INDEX domain_events_org ON domain_events (organization_id, id);
+    """
+
+    static let bulkChanges = """
+    -- A bulk enable or disable from the table (Domain's BulkStatusChange): what it said, and for its
+    -- Undo, within `undo_until`, by the session that made it (its token's hash), once, each row it
+    -- changed with the connection's version after the change (a row changed since is left alone).
+    CREATE TABLE bulk_changes (
+        id                  INTEGER PRIMARY KEY,
+        user_id             INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        session_hash        TEXT NOT NULL CHECK (length(session_hash) = 64),
+        status              TEXT NOT NULL CHECK (status IN ('Enabled', 'Disabled')),
+        outcome             TEXT NOT NULL,
+        created_at          TEXT NOT NULL,
+        undo_until          TEXT NOT NULL,
+        undone_at           TEXT,
+        undo_outcome        TEXT
+    );
+    CREATE INDEX bulk_changes_user ON bulk_changes (user_id);
+    CREATE TABLE bulk_change_rows (
+        bulk_id             INTEGER NOT NULL REFERENCES bulk_changes(id) ON DELETE CASCADE,
+        connection_id       INTEGER NOT NULL,
+        version             INTEGER NOT NULL,
+        PRIMARY KEY (bulk_id, connection_id)
+    ) WITHOUT ROWID;
+    -- The SMTP settings an Admin of every organization saves on /email (Domain's EmailSettings): one
+    -- row, sealed with AES-256-GCM under the installation key (base64url), which is kept in a file, not here.
+    CREATE TABLE email_settings (
+        id                  INTEGER PRIMARY KEY CHECK (id = 1),
+        sealed              TEXT NOT NULL,
+        updated_at          TEXT NOT NULL,
+        updated_by          INTEGER REFERENCES users(id) ON DELETE SET NULL
+    );
     """
 
     static let rateWindows = """

@@ -2,8 +2,9 @@ import Domain
 import FastCGI
 
 /// POST /connections/bulk: Enable, Disable or Export the rows picked on the table (or every row
-/// the filters select). Enabling and disabling ask first how many rows they will touch, from the
-/// bar and from a row's own button alike. Nothing picked is said in place, on the table.
+/// the filters select, up to `TableState.largestSelection`). Enabling and disabling ask first how
+/// many rows they will touch, from the bar and from a row's own button alike, and then say what
+/// changed and what was skipped, with an Undo (`BulkNotice`). Nothing picked is said in place.
 struct BulkAction {
     let page: Page
 
@@ -49,20 +50,39 @@ struct BulkAction {
             guard try table.count(state, organizations: organizations.filter(manageable.contains)) == count else {
                 throw UserError.forbidden("Some of these connections belong to organizations where your role cannot enable or disable them.")
             }
+            guard count <= TableState.largestSelection else {
+                return try ConnectionsPage(page: page).respond(state: withoutSelection(state), openPanel: "rows", bulkProblem:
+                    "\(Format.integer(count)) connections match the filters: at most \(Format.integer(TableState.largestSelection)) can be "
+                    + "changed at once. Narrow the filters, then select all matching again.")
+            }
             guard page.request.formValue("confirm") == "1" else {
                 return page.html(.bulkConfirm, title: "\(status == .enabled ? "Enable" : "Disable") connections", [
                     "verb": .text(status == .enabled ? "Enable" : "Disable"), "action": .text(action),
                     "count": .text(Format.integer(count)), "plural": .bool(count != 1),
+                    "everyMatching": .bool(state.selection == nil),
+                    "undoMinutes": .text(Int(BulkStatusChange.undoWindow / 60)),
                     "state": .text(URLEncoding.encode(state.queryPairs)),
                     "cancelURL": .text(ConnectionsPage.url(withoutSelection(state), path: "/connections", editing: "rows")),
                 ])
             }
-            let changed = try SetConnectionStatus(try table.ids(state, organizations: organizations), to: status).run(by: page.access, in: page.database)
-            return .redirect(to: ConnectionsPage.url(withoutSelection(state), path: "/connections",
-                                                     notice: (status == .enabled ? .enabled : .disabled, changed, page)))
+            let notice = BulkNotice(page: page)
+            let change = try SetConnectionStatusInBulk(try table.ids(state, organizations: organizations), to: status, sessionHash: notice.sessionHash)
+                .run(by: page.access, in: page.database)
+            return .redirect(to: "/connections?" + URLEncoding.encode(withoutSelection(state).queryPairs + notice.pairs(change)) + "#bulk-outcome")
         default:
             throw UserError.badRequest("Choose Enable, Disable or Export.")
         }
+    }
+
+    /// POST /connections/bulk/undo: the Undo on a bulk change's notice, for the session that made it.
+    func undo() throws -> Response {
+        let notice = BulkNotice(page: page)
+        guard let id = notice.signedID(page.request.formValue("bulk"), signature: page.request.formValue("bs")) else {
+            throw UserError.notFound("There is no change of yours to undo here: Undo works only in the browser session that made the change.")
+        }
+        try UndoBulkStatusChange(id, sessionHash: notice.sessionHash).run(by: page.access, in: page.database)
+        let state = try TableState.parse(URLEncoding.parse(page.request.formValue("state") ?? ""))
+        return .redirect(to: "/connections?" + URLEncoding.encode(state.queryPairs + notice.pairs(id)) + "#bulk-outcome")
     }
 
     /// Row ids ticked in a form: each one a valid id, or the request is malformed.

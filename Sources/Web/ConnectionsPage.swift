@@ -29,7 +29,10 @@ struct ConnectionsPage {
         let saved = try ColumnPreferences(database: page.database).choice(userID: page.access.userID)
         let choice = (state.columns ?? saved ?? .standard).restricted(to: allowed)
         let editing = openPanel ?? page.request.queryValue("edit")
-        let selecting = editing == "rows"
+        // Select rows only for those who can change a row shown: Viewers and officers have nothing to tick.
+        let canSelect = !Set(page.access.organizations(allowing: .manageConnections)).isDisjoint(with: scope.organizations)
+        let selecting = editing == "rows" && canSelect
+        let tickPage = selecting && page.request.queryValue("tick") == "page"
         let columns = choice.columns
         let table = try ConnectionTable(database: page.database).page(state, columns: columns,
                                                                      organizations: scope.organizations)
@@ -69,8 +72,13 @@ struct ConnectionsPage {
             "filterHiddenState": .list(hiddenFields(shown, except: ["f", "op", "v", "match"])),
             "organizationPicker": try organizationPicker(shown, visible: page.access.organizations(allowing: .viewConnections)),
             "columns": .list(columns.map { headerContext($0, state: shown) }),
-            "rows": .list(table.rows.map { rowContext($0, role: page.access.roles[$0.organizationID], selecting: selecting) }),
+            "rows": .list(table.rows.map { rowContext($0, role: page.access.roles[$0.organizationID], selecting: selecting, ticked: tickPage) }),
             "selecting": .bool(selecting),
+            "canSelect": .bool(canSelect),
+            "bulkOutcome": try BulkNotice(page: page).context(state: URLEncoding.encode(shown.queryPairs.filter { $0.name != "page" })),
+            "tickPageURL": .text(Self.url(shown, path: "/connections", editing: "rows") + "&tick=page#bulk-form"),
+            "selectedCount": .text(tickPage ? "\(Format.integer(table.rows.count { page.access.roles[$0.organizationID]?.allows(.manageConnections) == true })) selected" : "Nothing is selected yet"),
+            "largestSelection": .text(Format.integer(TableState.largestSelection)),
             "bulkProblem": bulkProblem.map(TemplateValue.text) ?? false,
             "selectURL": .text(Self.url(shown, path: "/connections", editing: selecting ? nil : "rows")),
             "bulkState": .text(URLEncoding.encode(shown.queryPairs.filter { $0.name != "page" })),
@@ -136,7 +144,7 @@ struct ConnectionsPage {
 
     /// Keys in the order the row template asks for them (look-ups scan the list); the selection
     /// mode's controls only when selecting.
-    func rowContext(_ row: TableRow, role: Role?, selecting: Bool) -> TemplateValue {
+    func rowContext(_ row: TableRow, role: Role?, selecting: Bool, ticked: Bool = false) -> TemplateValue {
         var fields: [(String, TemplateValue)] = [
             ("selecting", .bool(selecting)),
             ("cells", .list(row.cells.map(cellContext))),
@@ -147,6 +155,7 @@ struct ConnectionsPage {
             let canManage = role?.allows(.manageConnections) == true
             let enabled = row.cells.contains { if case .choice(ConnectionStatus.enabled.rawValue) = $0 { return true } else { return false } }
             fields.append(("canManage", .bool(canManage)))
+            fields.append(("checked", .bool(ticked)))
             fields.append(("toggle", canManage ? [
                 "value": .text("\(enabled ? "disable" : "enable"):\(row.connectionID)"), "label": .text(enabled ? "Disable" : "Enable"),
             ] : false))
@@ -216,9 +225,9 @@ struct ConnectionsPage {
         Self.url(state, path: "/connections")
     }
 
-    /// `editing` names a panel to keep open: "filters" or "columns"; `notice` what the page says it did.
-    static func url(_ state: TableState, path: String, editing: String? = nil, notice: (Notice, Int, Page)? = nil) -> String {
-        let query = URLEncoding.encode(state.queryPairs + (editing.map { [("edit", $0)] } ?? []) + (notice.map { $0.0.pairs(count: $0.1, for: $0.2) } ?? []))
+    /// `editing` names a panel to keep open: "filters" or "columns".
+    static func url(_ state: TableState, path: String, editing: String? = nil) -> String {
+        let query = URLEncoding.encode(state.queryPairs + (editing.map { [("edit", $0)] } ?? []))
         return query.isEmpty ? path : path + "?" + query
     }
 }

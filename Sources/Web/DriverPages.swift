@@ -10,7 +10,7 @@ struct DriverPages {
     static let askAgainToken = FormToken(cookie: "status_csrf", path: "/status", lifetime: JoinLimits.formTokenLifetime)
 
     var requests: JoinRequests {
-        JoinRequests(database: handler.database, limits: handler.configuration.joinLimits, emailEnabled: handler.configuration.emailEnabled)
+        JoinRequests(database: handler.database, limits: handler.configuration.joinLimits, emailEnabled: handler.emailEnabled)
     }
 
     /// The paths of these pages: their failures show the driver's header, not the console's.
@@ -53,7 +53,7 @@ struct DriverPages {
     /// What a driver sees once a request is filed: from the join page, or from a status page with a new address.
     func answer(_ outcome: JoinOutcome, organization: String, connection: String) -> Response {
         switch outcome {
-        case _ where handler.configuration.emailEnabled:
+        case _ where handler.emailEnabled:
             // The same answer for a new request and a repeat (each got its status link by email): it tells nothing.
             return handler.html(page: .emailSent, title: "Check your email", session: nil, [
                 "organization": .text(organization), "connection": .text(connection),
@@ -199,7 +199,7 @@ struct DriverPages {
                 "token": .text(token), "csrf": .text(form.token),
                 "name": .text(String((draft?.name ?? status.driverName).prefix(200))),
                 "email": .text(String((draft?.email ?? "").prefix(254))), "emailProblem": problem("email"),
-                "emailEnabled": .bool(handler.configuration.emailEnabled),
+                "emailEnabled": .bool(handler.emailEnabled),
                 "agreed": .bool(draft?.agreedToTerms ?? false),
                 "nameProblem": problem("name"), "termsProblem": problem("terms"),
                 "questions": .list(status.questions.enumerated().map { index, prompt in

@@ -12,7 +12,6 @@ import Synchronization
 /// seconds, at most a minute) before the next email, besides that email's own retry delay.
 public final class EmailDelivery: Sendable {
     let configuration: WebConfiguration
-    let settings: SMTPSettings
     private let stopping = Atomic<Bool>(false)
     private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
@@ -24,10 +23,12 @@ public final class EmailDelivery: Sendable {
     /// Emails taken at once: few enough that a stop leaves little to put back.
     static let batch = 20
 
-    public init(configuration: WebConfiguration, settings: SMTPSettings) {
+    public init(configuration: WebConfiguration) {
         self.configuration = configuration
-        self.settings = settings
     }
+
+    /// The longest one email may take, whichever settings are in use.
+    var timeout: Int { configuration.smtp?.timeout ?? configuration.smtpTimeout }
 
     public func start() {
         let thread = Thread { [self] in
@@ -42,7 +43,7 @@ public final class EmailDelivery: Sendable {
     public func stop() {
         stopping.store(true, ordering: .releasing)
         wake.signal()
-        _ = finished.wait(timeout: .now() + .seconds(settings.timeout + 5))
+        _ = finished.wait(timeout: .now() + .seconds(timeout + 5))
     }
 
     private var isStopping: Bool { stopping.load(ordering: .acquiring) }
@@ -52,25 +53,47 @@ public final class EmailDelivery: Sendable {
     }
 
     private func run() {
-        let database: Database, transport: SMTPTransport
+        let database: Database
         do {
             database = try Database(location: configuration.database, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
-            transport = try SMTPTransport(settings: settings)
         } catch {
             Log.error("email: the sender cannot start: \(error)")
             return
         }
         var random = SystemRandomNumberGenerator()
         let lease = OutboxLease(database: database, holder: "\(ProcessInfo.processInfo.hostName) pid \(getpid()) "
-                                + InviteCodes.inviteToken(using: &random), duration: TimeInterval(2 * settings.timeout + 10))
+                                + InviteCodes.inviteToken(using: &random), duration: TimeInterval(2 * timeout + 10))
         let outbox = Outbox(database: database)
-        let composer = EmailComposer(configuration: configuration, settings: settings, database: database)
+        // The flags' settings, or those saved on /email, read again each round: a save there applies without a restart.
+        var sending: (settings: SMTPSettings, transport: SMTPTransport, composer: EmailComposer)?
         var holding = false
         var unreachable = 0
+        // Saved settings that cannot be used (a replaced key) are logged once, not every second.
+        var unusable = ""
         // The sender also keeps the outbox from growing without end, once an hour.
         var nextPrune = ContinuousClock.now
         while !isStopping {
             do {
+                let current: SMTPSettings?
+                do {
+                    current = try EmailSetup.current(configuration, database)
+                    unusable = ""
+                } catch let error as UserError {
+                    if error.message != unusable { Log.error("email: the saved settings cannot be used: \(error.message)") }
+                    unusable = error.message
+                    current = nil
+                }
+                guard let settings = current else {
+                    if sending != nil { Log.info("email: not set up any more: emails wait in the outbox") }
+                    sending = nil
+                    pause(Self.pollSeconds)
+                    continue
+                }
+                if sending?.settings != settings {
+                    sending = (settings, try SMTPTransport(settings: settings), EmailComposer(configuration: configuration, settings: settings, database: database))
+                    if holding { Log.info("email: sending through \(settings.url) now") }
+                }
+                guard let (_, transport, composer) = sending else { continue }
                 guard try lease.hold() else {
                     if holding { Log.info("email: another process sends the outbox now") }
                     holding = false

@@ -8,17 +8,18 @@ struct EmailPage {
 
     var organizations: [Int] { page.access.organizations(allowing: .manageUsers) }
 
-    func respond() throws -> Response {
+    func respond(status: Int = 200, settings: EmailSettingsForm? = nil) throws -> Response {
         let outbox = Outbox(database: page.database)
         let summary = try outbox.summary(organizations: organizations)
         let failures = try outbox.failures(organizations: organizations)
-        let smtp = page.handler.configuration.smtp
-        return page.html(.email, title: "Email", [
-            "emailStatus": Self.status(summary, setUp: smtp != nil),
+        let smtp = try? EmailSetup.current(page.handler.configuration, page.database)
+        return page.html(status: status, .email, title: "Email", [
+            "emailStatus": Self.status(summary, setUp: page.handler.emailEnabled),
             "notice": Notice.context(for: page),
             "setUp": .bool(smtp != nil),
             "server": .text(smtp.map { $0.url } ?? ""),
             "from": .text(smtp.map { $0.from.address } ?? ""),
+            "settings": try (settings ?? EmailSettingsForm(page: page)).context(),
             "waiting": .text(Self.count(summary.waiting, "email")),
             "sent": .text(Self.count(summary.sent, "email")),
             "failedCount": .text(Self.count(summary.failed, "email")),
@@ -48,7 +49,7 @@ struct EmailPage {
     /// The banner for a page of Admins.
     static func status(_ page: Page) throws -> TemplateValue {
         status(try Outbox(database: page.database).summary(organizations: page.access.organizations(allowing: .manageUsers)),
-               setUp: page.handler.configuration.emailEnabled)
+               setUp: page.handler.emailEnabled)
     }
 
     static func count(_ n: Int, _ noun: String) -> String {

@@ -20,7 +20,9 @@ struct InviteEmailForm {
         do {
             if page.request.formValue("step") == "send" {
                 let sent = try SendInvites(text, connectionID: connectionID, dailyLimit: page.handler.configuration.emailInvitesPerDay).run(by: page.access, in: page.database)
-                return .redirect(to: "/connections/\(connectionID)/invite?" + URLEncoding.encode(Notice.emailed.pairs(count: sent.addresses.count, for: page))
+                // Without email set up, the invites wait: the notice says so, not that they are on the way.
+                let notice: Notice = page.handler.emailEnabled ? .emailed : .queued
+                return .redirect(to: "/connections/\(connectionID)/invite?" + URLEncoding.encode(notice.pairs(count: sent.addresses.count, for: page))
                                  + "#email-invites")
             }
             let check = try invites.check(text, connectionID: connectionID)
@@ -45,7 +47,9 @@ struct InviteEmailForm {
             "perBatch": .text(EmailInvites.perBatch),
             "limit": .text(Format.integer(limit)),
             "remaining": .text(Format.integer(remaining)),
-            "emailEnabled": .bool(page.handler.configuration.emailEnabled),
+            "emailEnabled": .bool(page.handler.emailEnabled),
+            // Admins may set email up on /email; others are told it waits.
+            "emailLink": .bool(!page.handler.emailEnabled && !page.access.organizations(allowing: .manageUsers).isEmpty),
             "problem": problem.map(TemplateValue.text) ?? false,
             "notice": Notice.context(for: page),
         ]

@@ -6,18 +6,23 @@ import FastCGI
 /// so a link cannot make a page say anything else, and a link made elsewhere (or by another user)
 /// says nothing at all.
 enum Notice: String, CaseIterable {
-    case approved, denied, removed, enabled, disabled, created, saved, deleted
+    case approved, denied, removed, created, saved, deleted
     /// Email invites queued; failed emails queued again.
     case emailed, requeued
+    /// Email invites queued while email is not set up; SMTP settings saved; a test message sent.
+    case queued, emailSettingsSaved, testSent
 
     func text(count: Int) -> String {
         let number = Format.integer(count)
         switch self {
         case .approved, .denied, .removed: return "\(number) driver\(count == 1 ? "" : "s") \(rawValue)"
-        case .enabled, .disabled, .saved, .deleted: return "\(number) connection\(count == 1 ? "" : "s") \(rawValue)"
+        case .saved, .deleted: return "\(number) connection\(count == 1 ? "" : "s") \(rawValue)"
         case .created: return "Connection created. Next, invite drivers: send them the invite link below, or share or print its QR code"
         case .emailed: return "\(number) email invite\(count == 1 ? " is" : "s are") on the way"
         case .requeued: return "\(number) email\(count == 1 ? " is" : "s are") queued again"
+        case .queued: return "\(number) invite\(count == 1 ? "" : "s") queued: email is not set up"
+        case .emailSettingsSaved: return "Email settings saved: what waits goes out now"
+        case .testSent: return "A test message went to your address: check that it arrived"
         }
     }
 

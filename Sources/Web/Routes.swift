@@ -31,6 +31,7 @@ extension ConsoleHandler {
         Route(["POST"], "/connections/density", .signedIn) { try DensityAction(page: $0.page).respond() },
         Route(["POST"], "/connections/export", .anyOrganization(.export)) { try ExportAction(page: $0.page).respond() },
         Route(["POST"], "/connections/bulk", .signedIn) { try BulkAction(page: $0.page).respond() },
+        Route(["POST"], "/connections/bulk/undo", .anyOrganization(.manageConnections)) { try BulkAction(page: $0.page).undo() },
         Route(["GET", "POST"], "/connections/new", .anyOrganization(.manageConnections)) { try ConnectionFormPage(page: $0.page).new() },
         Route(["GET"], "/connections/{id:Int}/invite", .connection(.inviteDrivers)) {
             try InvitePage(page: $0.page).respond(connectionID: $0.parameters.id)
@@ -65,6 +66,8 @@ extension ConsoleHandler {
         Route(["GET"], "/audit", .anyOrganization(.viewAudit)) { try AuditPage(page: $0.page).respond() },
         Route(["GET"], "/email", .anyOrganization(.manageUsers)) { try EmailPage(page: $0.page).respond() },
         Route(["POST"], "/email/retry", .anyOrganization(.manageUsers)) { try EmailPage(page: $0.page).retry() },
+        Route(["POST"], "/email/settings", .anyOrganization(.manageUsers)) { try EmailSettingsForm(page: $0.page).save() },
+        Route(["POST"], "/email/test", .anyOrganization(.manageUsers)) { try EmailSettingsForm(page: $0.page).test() },
         Route(["GET", "POST"], "/invitations", .signedIn) { try InvitationPages(handler: $0.handler).pending($0.page) },
         Route(["GET", "POST"], "/account/email", .signedIn) { try AccountEmailPage(page: $0.page).respond() },
         Route(["GET", "POST"], "/account/tokens", .signedIn) { try APITokensPage(page: $0.page).respond() },

@@ -32,8 +32,10 @@ public struct WebConfiguration: Sendable {
     public var emailRetry = Outbox.RetryPolicy()
     /// Email invites an organization may send in 24 hours.
     public var emailInvitesPerDay = EmailInvites.perOrganizationPerDay
-
-    var emailEnabled: Bool { smtp != nil }
+    /// The key of the settings saved sealed on /email; nil: they cannot be saved or read (see `EmailSetup`).
+    public var installationKey: InstallationKey?
+    /// Seconds one email may take with the settings saved on /email (the flags' own otherwise).
+    public var smtpTimeout = 30
 
     public init(database: DatabaseLocation, views: Views, publicBaseURL: String, publicDirectory: String, testHooks: (any TestHooks)? = nil,
                 busyTimeoutMilliseconds: Int32 = 5000, exportsPerProcess: Int = 2, exportsPerUser: Int = 1, waitingWriters: Int = 2,

@@ -139,6 +139,22 @@ final class CommandEventTests: XCTestCase {
         try refused(UserError.self) { try DeleteConnection(id).run(by: admin, in: database) }
     }
 
+    func testABulkStatusChangeAndItsUndoEmitAnEventPerRowChanged() throws {
+        let (first, second) = (try createConnection("Staff"), try createConnection("Guests"))
+        _ = try SetConnectionStatus([second], to: .disabled).run(by: admin, in: database)
+        let session = String(repeating: "a", count: 64)
+        var bulk = 0
+        let disabled = try written { bulk = try SetConnectionStatusInBulk([first, second], to: .disabled, sessionHash: session).run(by: admin, in: database) }
+        XCTAssertEqual(disabled.audit, ["Disabled connection"], "the one already disabled is skipped")
+        XCTAssertEqual(disabled.events, [DomainEvent(.connectionStatusChanged, organization: organization, connection: first, payload: ["status": "Disabled"])])
+        XCTAssertEqual(try database.query("SELECT outcome FROM bulk_changes") { $0.text(0) }, ["Disabled 1 connection. Skipped 1: already disabled."])
+        try refused(UserError.self) { try UndoBulkStatusChange(bulk, sessionHash: String(repeating: "b", count: 64)).run(by: admin, in: database) }
+        let undone = try written { try UndoBulkStatusChange(bulk, sessionHash: session).run(by: admin, in: database) }
+        XCTAssertEqual(undone.audit, ["Enabled connection", "Undid a bulk change"])
+        XCTAssertEqual(undone.events, [DomainEvent(.connectionStatusChanged, organization: organization, connection: first, payload: ["status": "Enabled"])])
+        try refused(UserError.self) { try UndoBulkStatusChange(bulk, sessionHash: session).run(by: admin, in: database) }
+    }
+
     func testARequestItsDecisionsAndAskingAgainEmitTheirEvents() throws {
         let id = try createConnection()
         let requests = JoinRequests(database: database)

@@ -21,6 +21,7 @@ final class FrozenMigrationsTests: XCTestCase {
         11: 0xa9c0_5411_9256_4b40,
         12: 0x9880_a576_6a7e_eda6,
         13: 0x58c3_f524_27ca_b01f,
+        14: 0x7e1c_b8cc_c805_372e,
     ]
 
     /// PostgreSQL's own texts (PostgresSchema), by version, frozen the same way.
@@ -30,6 +31,7 @@ final class FrozenMigrationsTests: XCTestCase {
         11: 0x4439_6c27_d78f_031c,
         12: 0x2f08_48a6_48e9_05e8,
         13: 0x995f_6d33_3d7c_c0e8,
+        14: 0xf81e_904d_8e20_30a2,
     ]
 
     /// The DDL the schema description renders (`Schema.current.ddl(for:)`), by version: what a new
@@ -38,6 +40,7 @@ final class FrozenMigrationsTests: XCTestCase {
     static let releasedDescriptions: [Int: (sqlite: UInt64, postgres: UInt64)] = [
         12: (sqlite: 0xa8d5_157a_3998_577b, postgres: 0x04be_d409_da39_92f3),
         13: (sqlite: 0x567a_8329_69c1_d515, postgres: 0xf34d_f665_cfce_f318),
+        14: (sqlite: 0x3d5d_d3da_f4d7_b4ea, postgres: 0xeb2f_cf9b_d562_39f1),
     ]
 
     func testTheReleasedDescriptionIsUnchanged() {

@@ -69,6 +69,8 @@ final class RouteAccessTests: XCTestCase {
                   expected: [401, 403, 403, 200]),
             Probe(method: "POST", route: "/connections/bulk", target: "/connections/bulk", form: [("action", "export"), ("c", "\(x)")],
                   expected: [401, 200, 200, 200]),
+            Probe(method: "POST", route: "/connections/bulk/undo", target: "/connections/bulk/undo", form: [("bulk", "1"), ("bs", "x")],
+                  expected: [401, 403, 403, 404]),
             Probe(method: "GET", route: "/connections/new", target: "/connections/new", expected: [303, 403, 403, 200]),
             Probe(method: "GET", route: "/connections/{id:Int}/invite", target: "/connections/\(x)/invite", expected: [303, 404, 200, 200]),
             Probe(method: "GET", route: "/connections/{id:Int}/invite", target: "/connections/\(y)/invite", expected: [303, 403, 404, 200]),
@@ -92,6 +94,9 @@ final class RouteAccessTests: XCTestCase {
             Probe(method: "POST", route: "/account/tokens/{id:Int}/revoke", target: "/account/tokens/999999/revoke", expected: [401, 404, 404, 404]),
             Probe(method: "GET", route: "/email", target: "/email", expected: [303, 403, 403, 200]),
             Probe(method: "POST", route: "/email/retry", target: "/email/retry", expected: [401, 403, 403, 303]),
+            // The test client has no installation key, and email is not set up: nothing to save with, nothing to test.
+            Probe(method: "POST", route: "/email/settings", target: "/email/settings", expected: [401, 403, 403, 409]),
+            Probe(method: "POST", route: "/email/test", target: "/email/test", expected: [401, 403, 403, 409]),
             Probe(method: "GET", route: "/account/email", target: "/account/email", expected: [303, 200, 200, 200]),
             Probe(method: "POST", route: "/logout", target: "/logout", expected: [401, 303, 303, 303]),
         ]

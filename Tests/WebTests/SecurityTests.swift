@@ -120,14 +120,15 @@ final class SecurityTests: XCTestCase {
         let done = try client.post("/connections/bulk", [("action", "disable"), ("confirm", "1"), ("state", "sel=\(x)")])
         XCTAssertEqual(done.status, 303)
         let location = try XCTUnwrap(client.header(done, "Location"))
-        XCTAssertTrue(location.hasPrefix("/connections?done=disabled&n=1&ns="), location)
-        XCTAssertTrue(client.text(client.get(location)).contains("1 connection disabled"))
-        XCTAssertFalse(client.text(client.get(location.replacingOccurrences(of: "n=1", with: "n=9"))).contains("connections disabled"),
-                       "the count is signed too")
+        XCTAssertTrue(location.hasPrefix("/connections?bulk=") && location.hasSuffix("#bulk-outcome"), location)
+        let target = String(location.prefix { $0 != "#" })
+        XCTAssertTrue(client.text(client.get(target)).contains("Disabled 1 connection."))
+        XCTAssertFalse(client.text(client.get(target.replacingOccurrences(of: "bulk=", with: "bulk=9"))).contains("Disabled 1 connection"),
+                       "the change's id is signed too")
         // The same link in another user's session says nothing: it was signed for this one.
         let other = try TestClient()
         try other.signIn(DemoData.adminEmail)
-        XCTAssertFalse(other.text(other.get(location)).contains("connection disabled"))
+        XCTAssertFalse(other.text(other.get(target)).contains("Disabled 1 connection"))
     }
 
     func testAHugeConnectionFormIsNotEchoedBackWhole() throws {

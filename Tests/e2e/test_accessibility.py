@@ -97,6 +97,18 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     browser.find_element(By.CSS_SELECTOR, "#bulk-form button[value=disable]").click()
     wait_for_heading(browser, "Disable")
     check("bulk confirmation")
+    # A row ticked (the count said), changed, and the outcome with its Undo; then undone.
+    browser.get(f"{stack.base}/connections?edit=rows")
+    browser.find_element(By.CSS_SELECTOR, "input[name=c][form=bulk-form]").click()
+    check("rows ticked", None)
+    browser.find_element(By.CSS_SELECTOR, "#bulk-form button[value=disable]").click()
+    wait_for_heading(browser, "Disable")
+    browser.find_element(By.CSS_SELECTOR, ".card button[type=submit]").click()
+    wait(browser, lambda b: b.find_elements(By.ID, "bulk-outcome"))
+    check("bulk outcome with Undo", None)
+    browser.find_element(By.XPATH, "//div[@id='bulk-outcome']//button[normalize-space()='Undo']").click()
+    wait(browser, lambda b: "Undone" in b.find_element(By.ID, "bulk-outcome").text)
+    check("bulk undone", None)
     check("no rows", "/connections?f=name&op=is&v=nothing-has-this-name")
     # The invite dialog over the table.
     connection, token, code = make_connection(stack)
@@ -127,6 +139,10 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     check("API tokens", "/account/tokens")
     check("email settings of the account", "/account/email")
     check("email page", "/email")
+    # The settings form sent empty: each field says what it needs (nothing is saved).
+    browser.find_element(By.XPATH, "//button[normalize-space()='Save settings']").click()
+    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#email-settings [aria-invalid=true]"))
+    check("email settings with problems")
     check("error page", "/connections/99999999/invite")
     browser.set_window_size(390, 844)
     try:
@@ -145,7 +161,7 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     browser.find_element(By.ID, "density-compact").click()  # as it was, for the tests after this one
     wait(browser, lambda b: b.find_element(By.ID, "density-compact").get_attribute("aria-pressed") == "true")
     check.report()
-    assert len(check.checked) == 36
+    assert len(check.checked) == 40
 
 
 def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):

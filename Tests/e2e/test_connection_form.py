@@ -137,8 +137,8 @@ def test_bulk_actions_ask_first_and_touch_exactly_the_selection(stack):
     assert statuses() == ["Enabled"] * 3  # nothing yet
     confirmed_state = re.search(r'name="state" value="([^"]*)"', confirm.text).group(1).replace("&amp;", "&")
     done = stack.post("/connections/bulk", data={"state": confirmed_state, "action": "disable", "confirm": "1"})
-    assert done.status_code == 303 and "done=disabled&n=2&ns=" in done.headers["Location"]
-    assert "2 connections disabled" in stack.get(done.headers["Location"]).text
+    assert done.status_code == 303 and "bulk=" in done.headers["Location"]
+    assert "Disabled 2 connections." in stack.get(done.headers["Location"].split("#")[0]).text
     assert statuses() == ["Disabled", "Disabled", "Enabled"]
     # Every row matching the filters.
     every = stack.post("/connections/bulk", data={"state": state, "all": "1", "action": "enable"})

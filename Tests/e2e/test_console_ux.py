@@ -80,7 +80,7 @@ def test_rotating_asks_first_and_a_row_disables_like_the_bar(stack, admin):
     wait(browser, lambda b: b.find_element(By.TAG_NAME, "h1").text == "Disable 1 connection?")
     assert _status(stack, connection) == "Enabled"
     browser.find_element(By.XPATH, "//button[normalize-space()='Disable 1 connection']").click()
-    wait(browser, lambda b: "1 connection disabled." in b.find_element(By.CSS_SELECTOR, ".notice.success").text)
+    wait(browser, lambda b: "Disabled 1 connection." in b.find_element(By.CSS_SELECTOR, ".notice.success").text)
     assert _status(stack, connection) == "Disabled"
 
     # A bulk action with nothing selected says so in place, and the keyboard is back in the bar.

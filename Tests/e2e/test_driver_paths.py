@@ -73,8 +73,9 @@ def test_asking_again_with_a_new_address(stack, phone):
     phone.find_element(By.NAME, "terms").click()
     screenshot(phone, "driver-ask-again-new-address-390.png")
     phone.find_element(By.XPATH, "//button[normalize-space()='Ask again']").click()
-    wait(phone, lambda b: "/status/" in b.current_url and b.current_url != old)
-    assert phone.find_element(By.CSS_SELECTOR, ".status-state").text == "Pending"
+    # The new request's status page, once it has replaced the form (its state read when it is there).
+    wait(phone, lambda b: "/status/" in b.current_url and b.current_url != old
+         and b.find_element(By.CSS_SELECTOR, ".status-state").text == "Pending")
     screenshot(phone, "driver-new-address-request-390.png")
     phone.get(old)
     assert phone.find_element(By.CSS_SELECTOR, ".status-state").text == "Denied", "the old request stays as it was"

@@ -2,7 +2,7 @@ import CCurl
 import Foundation
 
 /// Where and how email is sent: `serve --smtp-url … --mail-from …`.
-public struct SMTPSettings: Sendable {
+public struct SMTPSettings: Sendable, Equatable {
     /// smtp://host:port (STARTTLS) or smtps://host:port (TLS from the start), without credentials.
     public let url: String
     public let username: String?
