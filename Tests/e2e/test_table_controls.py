@@ -174,10 +174,10 @@ def test_after_a_form_error_the_focus_is_on_the_first_bad_field(stack, user):
     assert message.text and message.is_displayed()
 
 
-def test_a_wrong_password_focuses_the_password(stack, browser):
+def test_a_wrong_password_focuses_the_password(stack, browser, fresh_user):
     browser.delete_all_cookies()
     browser.get(stack.base + "/login")
-    browser.find_element(By.ID, "email").send_keys("admin@demo.test")
+    browser.find_element(By.ID, "email").send_keys(fresh_user.email)  # its own: failures slow later sign-ins to it
     browser.find_element(By.ID, "password").send_keys("not the password", Keys.ENTER)
     wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "[role=alert]"))
     focused = browser.switch_to.active_element
