@@ -21,7 +21,7 @@ extension Schema {
     /// or changed it). A new table or column goes here *and* into a new migration on each database
     /// (`Schema.migrations`, `PostgresSchema.migrations`); `SchemaDescriptionTests` fails until the
     /// migrated databases and this description agree, and `FrozenMigrationsTests` records both.
-    public static let current = SchemaDescription(version: 14, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
+    public static let current = SchemaDescription(version: 15, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
 }
 
 private let currentTables: [Table] = [
@@ -277,6 +277,9 @@ private let currentIndexes: [Index] = [
     Index("connections_search_questions_list", on: "connections", [.onPostgres("fold(questions_list) gin_trgm_ops")], method: "gin",
           only: .postgres),
     Index("drivers_email", on: "drivers", [.caselessColumn("email")], unique: true),
+    // The search box: drivers by name and email (SQLite: the FTS5 tables `memberships_search`, `drivers_search`).
+    Index("memberships_search_driver_name", on: "memberships", [.onPostgres("fold(driver_name) gin_trgm_ops")], method: "gin", only: .postgres),
+    Index("drivers_search_email", on: "drivers", [.onPostgres("fold(email) gin_trgm_ops")], method: "gin", only: .postgres),
     Index("memberships_connection_driver", on: "memberships", [.column("connection_id"), .column("driver_id")], unique: true),
     Index("memberships_driver", on: "memberships", [.column("driver_id")]),
     Index("memberships_decided_by", on: "memberships", [.column("decided_by_user_id")], where: "decided_by_user_id IS NOT NULL", only: .postgres),
@@ -305,7 +308,7 @@ private let currentIndexes: [Index] = [
     Index("bulk_changes_user", on: "bulk_changes", [.column("user_id")]),
 ]
 
-private let currentPieces: [Piece] = sqlitePieces + postgresPieces
+private let currentPieces: [Piece] = sqlitePieces + driverSearchPieces + postgresPieces
 
 /// The texts of SQLite's migrations 1, 3, 6 and 8.
 private let sqlitePieces: [Piece] = [
@@ -363,6 +366,34 @@ private let sqlitePieces: [Piece] = [
         END
         """),
     Piece("installation_secrets", .rows, on: .sqlite, "INSERT INTO installation_secrets (name, value) VALUES ('form-tokens', randomblob(32))"),
+]
+
+/// SQLite's migration 15: trigram indexes of drivers' names (as typed with each request) and emails.
+private let driverSearchPieces: [Piece] = [
+    Piece("memberships_search", .virtualTable, on: .sqlite, """
+        CREATE VIRTUAL TABLE memberships_search USING fts5(driver_name, content='memberships', content_rowid='id', tokenize='trigram', columnsize=0)
+        """),
+    Piece("memberships_search_insert", .trigger(table: "memberships"), on: .sqlite, """
+        CREATE TRIGGER memberships_search_insert AFTER INSERT ON memberships BEGIN INSERT INTO memberships_search (rowid, driver_name) VALUES (NEW.id, NEW.driver_name); END
+        """),
+    Piece("memberships_search_delete", .trigger(table: "memberships"), on: .sqlite, """
+        CREATE TRIGGER memberships_search_delete AFTER DELETE ON memberships BEGIN INSERT INTO memberships_search (memberships_search, rowid, driver_name) VALUES ('delete', OLD.id, OLD.driver_name); END
+        """),
+    Piece("memberships_search_update", .trigger(table: "memberships"), on: .sqlite, """
+        CREATE TRIGGER memberships_search_update AFTER UPDATE OF driver_name ON memberships BEGIN INSERT INTO memberships_search (memberships_search, rowid, driver_name) VALUES ('delete', OLD.id, OLD.driver_name); INSERT INTO memberships_search (rowid, driver_name) VALUES (NEW.id, NEW.driver_name); END
+        """),
+    Piece("drivers_search", .virtualTable, on: .sqlite, """
+        CREATE VIRTUAL TABLE drivers_search USING fts5(email, content='drivers', content_rowid='id', tokenize='trigram', columnsize=0)
+        """),
+    Piece("drivers_search_insert", .trigger(table: "drivers"), on: .sqlite, """
+        CREATE TRIGGER drivers_search_insert AFTER INSERT ON drivers BEGIN INSERT INTO drivers_search (rowid, email) VALUES (NEW.id, NEW.email); END
+        """),
+    Piece("drivers_search_delete", .trigger(table: "drivers"), on: .sqlite, """
+        CREATE TRIGGER drivers_search_delete AFTER DELETE ON drivers BEGIN INSERT INTO drivers_search (drivers_search, rowid, email) VALUES ('delete', OLD.id, OLD.email); END
+        """),
+    Piece("drivers_search_update", .trigger(table: "drivers"), on: .sqlite, """
+        CREATE TRIGGER drivers_search_update AFTER UPDATE OF email ON drivers BEGIN INSERT INTO drivers_search (drivers_search, rowid, email) VALUES ('delete', OLD.id, OLD.email); INSERT INTO drivers_search (rowid, email) VALUES (NEW.id, NEW.email); END
+        """),
 ]
 
 /// The texts of PostgreSQL's migrations 9 and 10: pg_trgm, the folding and hashing functions the SQL and the

@@ -16,6 +16,7 @@ public enum Schema {
         Migration(version: 12, name: "rate windows: counters per subject and minute", sql: rateWindows),
         Migration(version: 13, name: "domain events", sql: domainEvents),
         Migration(version: 14, name: "bulk changes and their undo, email settings", sql: bulkChanges),
+        Migration(version: 15, name: "the search box's indexes of drivers' names and emails", sql: driverSearch),
     ]
 
     static let domainEvents = """
@@ -65,6 +66,21 @@ public enum Schema {
         updated_at          TEXT NOT NULL,
         updated_by          INTEGER REFERENCES users(id) ON DELETE SET NULL
     );
+    """
+
+    static let driverSearch = """
+    -- The console's search box finds drivers by the name typed with a request and by email, through
+    -- trigram indexes kept in step by triggers, as connections_search does for connections.
+    CREATE VIRTUAL TABLE memberships_search USING fts5(driver_name, content='memberships', content_rowid='id', tokenize='trigram', columnsize=0);
+    CREATE TRIGGER memberships_search_insert AFTER INSERT ON memberships BEGIN INSERT INTO memberships_search (rowid, driver_name) VALUES (NEW.id, NEW.driver_name); END;
+    CREATE TRIGGER memberships_search_delete AFTER DELETE ON memberships BEGIN INSERT INTO memberships_search (memberships_search, rowid, driver_name) VALUES ('delete', OLD.id, OLD.driver_name); END;
+    CREATE TRIGGER memberships_search_update AFTER UPDATE OF driver_name ON memberships BEGIN INSERT INTO memberships_search (memberships_search, rowid, driver_name) VALUES ('delete', OLD.id, OLD.driver_name); INSERT INTO memberships_search (rowid, driver_name) VALUES (NEW.id, NEW.driver_name); END;
+    INSERT INTO memberships_search (memberships_search) VALUES ('rebuild');
+    CREATE VIRTUAL TABLE drivers_search USING fts5(email, content='drivers', content_rowid='id', tokenize='trigram', columnsize=0);
+    CREATE TRIGGER drivers_search_insert AFTER INSERT ON drivers BEGIN INSERT INTO drivers_search (rowid, email) VALUES (NEW.id, NEW.email); END;
+    CREATE TRIGGER drivers_search_delete AFTER DELETE ON drivers BEGIN INSERT INTO drivers_search (drivers_search, rowid, email) VALUES ('delete', OLD.id, OLD.email); END;
+    CREATE TRIGGER drivers_search_update AFTER UPDATE OF email ON drivers BEGIN INSERT INTO drivers_search (drivers_search, rowid, email) VALUES ('delete', OLD.id, OLD.email); INSERT INTO drivers_search (rowid, email) VALUES (NEW.id, NEW.email); END;
+    INSERT INTO drivers_search (drivers_search) VALUES ('rebuild');
     """
 
     static let rateWindows = """

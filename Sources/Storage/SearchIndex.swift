@@ -12,7 +12,11 @@ public struct SearchIndex: Sendable, Equatable {
     /// Connection columns users search by substring. Organization names are few and searched directly.
     public static let connections = SearchIndex(table: "connections", columns: ["name", "benefits_list", "questions_list"])
 
-    public static let all = [connections]
+    /// A request's driver name and a driver's email, for the console's search box (schema 13).
+    public static let membershipNames = SearchIndex(table: "memberships", columns: ["driver_name"])
+    public static let driverEmails = SearchIndex(table: "drivers", columns: ["email"])
+
+    public static let all = [connections, membershipNames, driverEmails]
 
     /// Refills the index from its table, for a bulk load that set its triggers aside. The index and
     /// its triggers themselves are created by the schema's migrations.

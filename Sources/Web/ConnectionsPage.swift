@@ -72,7 +72,7 @@ struct ConnectionsPage {
             "filterHiddenState": .list(hiddenFields(shown, except: ["f", "op", "v", "match"])),
             "organizationPicker": try organizationPicker(shown, visible: page.access.organizations(allowing: .viewConnections)),
             "columns": .list(columns.map { headerContext($0, state: shown) }),
-            "rows": .list(table.rows.map { rowContext($0, role: page.access.roles[$0.organizationID], selecting: selecting, ticked: tickPage) }),
+            "rows": .list(table.rows.map { rowContext($0, columns: columns, role: page.access.roles[$0.organizationID], selecting: selecting, ticked: tickPage) }),
             "selecting": .bool(selecting),
             "canSelect": .bool(canSelect),
             "bulkOutcome": try BulkNotice(page: page).context(state: URLEncoding.encode(shown.queryPairs.filter { $0.name != "page" })),
@@ -144,10 +144,11 @@ struct ConnectionsPage {
 
     /// Keys in the order the row template asks for them (look-ups scan the list); the selection
     /// mode's controls only when selecting.
-    func rowContext(_ row: TableRow, role: Role?, selecting: Bool, ticked: Bool = false) -> TemplateValue {
+    func rowContext(_ row: TableRow, columns: [Column], role: Role?, selecting: Bool, ticked: Bool = false) -> TemplateValue {
         var fields: [(String, TemplateValue)] = [
             ("selecting", .bool(selecting)),
-            ("cells", .list(row.cells.map(cellContext))),
+            // The name opens the connection's page, for every role that sees the table.
+            ("cells", .list(zip(row.cells, columns).map { cellContext($0, link: $1.key == "name" ? "/connections/\(row.connectionID)" : "") })),
             ("canInvite", .bool(role?.allows(.inviteDrivers) == true)),
             ("id", .text(row.connectionID)),
         ]
@@ -169,7 +170,7 @@ struct ConnectionsPage {
 
     /// Every cell carries every field the cell template asks for, so each look-up ends in
     /// the cell itself instead of climbing to the row and the page.
-    func cellContext(_ cell: CellValue) -> TemplateValue {
+    func cellContext(_ cell: CellValue, link: String = "") -> TemplateValue {
         var text = "", numeric = false, badge = "", items: [TemplateValue] = [], isList = false
         switch cell {
         case .text(let value): text = value
@@ -181,7 +182,7 @@ struct ConnectionsPage {
         case .list(let values): items = values.map(TemplateValue.text); isList = true
         }
         return ["numeric": .bool(numeric), "isList": .bool(isList), "list": .list(items), "badge": .text(badge),
-                "plain": .bool(!isList && badge.isEmpty), "text": .breakable(text)]
+                "plain": .bool(!isList && badge.isEmpty), "href": .text(link), "text": .breakable(text)]
     }
 
     static func visibleColumns(_ count: Int) -> String {

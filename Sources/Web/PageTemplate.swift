@@ -6,6 +6,7 @@ enum PageTemplate: String, CaseIterable, Sendable {
     case audit
     case bulkConfirm = "bulk-confirm"
     case confirmEmail = "confirm-email"
+    case connection
     case connectionForm = "connection-form"
     case connections
     case emailSent = "email-sent"
@@ -22,6 +23,7 @@ enum PageTemplate: String, CaseIterable, Sendable {
     case requests
     case requestsConfirm = "requests-confirm"
     case rotateConfirm = "rotate-confirm"
+    case search
     case status
     case tokens
     case unsubscribe

@@ -33,6 +33,10 @@ extension ConsoleHandler {
         Route(["POST"], "/connections/bulk", .signedIn) { try BulkAction(page: $0.page).respond() },
         Route(["POST"], "/connections/bulk/undo", .anyOrganization(.manageConnections)) { try BulkAction(page: $0.page).undo() },
         Route(["GET", "POST"], "/connections/new", .anyOrganization(.manageConnections)) { try ConnectionFormPage(page: $0.page).new() },
+        // One connection's page, and the header's search box (results page; JSON for its list with JavaScript).
+        Route(["GET"], "/connections/{id:Int}", .connection(.viewConnections)) { try ConnectionPage(page: $0.page).respond(connectionID: $0.parameters.id) },
+        Route(["GET"], "/search", .signedIn) { try SearchPage(page: $0.page).respond() },
+        Route(["GET"], "/search/suggest", .signedIn) { try SearchPage(page: $0.page).suggest() },
         Route(["GET"], "/connections/{id:Int}/invite", .connection(.inviteDrivers)) {
             try InvitePage(page: $0.page).respond(connectionID: $0.parameters.id)
         },

@@ -20,6 +20,7 @@ public enum PostgresSchema {
         Migration(version: 12, name: "rate windows: counters per subject and minute", sql: rateWindows),
         Migration(version: 13, name: "domain events", sql: domainEvents),
         Migration(version: 14, name: "bulk changes and their undo, email settings", sql: bulkChanges),
+        Migration(version: 15, name: "the search box's indexes of drivers' names and emails", sql: driverSearch),
     ]
 
     /// SQLite's migration 13 (read its comments there).
@@ -63,6 +64,12 @@ public enum PostgresSchema {
         updated_at          text COLLATE "C" NOT NULL,
         updated_by          bigint REFERENCES users(id) ON DELETE SET NULL
     );
+    """
+
+    /// SQLite's migration 15 (read its comments there): pg_trgm indexes on the folded texts.
+    static let driverSearch = """
+    CREATE INDEX memberships_search_driver_name ON memberships USING gin (fold(driver_name) gin_trgm_ops);
+    CREATE INDEX drivers_search_email ON drivers USING gin (fold(email) gin_trgm_ops);
     """
 
     /// SQLite's migration 12 (read its comments there).
