@@ -1,9 +1,10 @@
-// The column picker in place: drag a column (or use its arrows) to reorder without a round
-// trip; Apply saves. Without this script the arrows are submit buttons the server handles.
+// The column picker in place: drag a column (or use its arrows) to reorder, Select all and Reset
+// to default, all without a round trip; only Apply saves. Without this script those are submit
+// buttons whose answer is the picker's draft (still unsaved). `initColumnPicker` also serves a
+// picker that tool-panels.js brings in.
 (function () {
   "use strict";
-  var form = document.getElementById("column-form");
-  if (!form) return;
+  window.initColumnPicker = function (form) {
   var list = form.querySelector(".column-list");
   var dragged = null;
 
@@ -37,7 +38,26 @@
     refresh();
   });
 
+  function items() { return Array.prototype.slice.call(list.querySelectorAll(".column-item")); }
+
   form.addEventListener("click", function (event) {
+    var whole = event.target.closest("button[value=all], button[value=reset]");
+    if (whole) {
+      event.preventDefault();
+      if (whole.value === "all") {
+        form.querySelectorAll("input[name=show]").forEach(function (box) { box.checked = true; });
+      } else {
+        var order = form.getAttribute("data-standard-order").split(",");
+        var shown = form.getAttribute("data-standard-shown").split(",");
+        items().sort(function (a, b) { return order.indexOf(a.getAttribute("data-key")) - order.indexOf(b.getAttribute("data-key")); })
+          .forEach(function (item) {
+            list.append(item);
+            item.querySelector("input[name=show]").checked = shown.indexOf(item.getAttribute("data-key")) >= 0;
+          });
+      }
+      refresh();
+      return;
+    }
     var button = event.target.closest("button.move-up, button.move-down");
     if (!button) return;
     event.preventDefault();
@@ -63,4 +83,7 @@
       list.before(message);
     }
   });
+  };
+  var form = document.getElementById("column-form");
+  if (form) window.initColumnPicker(form);
 })();

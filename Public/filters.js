@@ -35,6 +35,7 @@
     catalog.columns.forEach(function (entry) {
       var option = element("option", { value: entry.key }, [entry.label]);
       if (entry.ordered) option.setAttribute("data-ordered", "");
+      if (entry.date) option.setAttribute("data-date", "");
       if (entry.choices) option.setAttribute("data-choices", entry.choices.join("\n"));
       column.append(option);
     });
@@ -43,6 +44,7 @@
     catalog.conditions.forEach(function (entry) {
       var option = element("option", { value: entry.key }, [entry.label]);
       if (entry.ordering) option.setAttribute("data-ordering", "");
+      if (entry.day) option.setAttribute("data-day", "");
       if (entry.noValue) option.setAttribute("data-no-value", "");
       condition.append(option);
     });
@@ -99,6 +101,10 @@
       replacement.name = "v";
       current.replaceWith(replacement);
     }
+    // A day (Is, Greater than, ... on a date) is picked in a date field; other conditions read text.
+    var input = wrap.querySelector("input[name=v]");
+    var type = column.hasAttribute("data-date") && selected(condition).hasAttribute("data-day") ? "date" : "text";
+    if (input && input.type !== type) input.type = type;
     if (noValue) wrap.querySelector("[name=v]").value = "";
   }
 

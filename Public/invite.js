@@ -1,31 +1,12 @@
-// Invite drivers: the Copy buttons (also of a driver's status link), and on the connections table
-// the invite page opened as a panel over the table. Without this script the invite page is a page,
-// its fields plain read-only text to select and copy.
+// Invite drivers: the QR code's Copy button, and on the connections table the invite page opened as a
+// panel over the table (copy.js does the text Copy buttons). Without this script the invite page is
+// a page, its fields plain read-only text to select and copy.
 (function () {
   "use strict";
 
+  // The text Copy buttons are copy.js's; this adds the QR code's.
   function bindCopyButtons(root) {
-    root.querySelectorAll(".copy-button").forEach(function (button) {
-      var field = root.querySelector("#" + button.getAttribute("data-copy"));
-      var label = button.textContent;
-      button.hidden = false;
-      button.addEventListener("click", function () {
-        var done = function () {
-          button.textContent = "Copied";
-          setTimeout(function () { button.textContent = label; }, 2000);
-        };
-        if (navigator.clipboard && window.isSecureContext) {
-          navigator.clipboard.writeText(field.value).then(done, function () { field.select(); });
-        } else {
-          field.select();
-          document.execCommand("copy");
-          done();
-        }
-      });
-    });
-    root.querySelectorAll(".copy-field").forEach(function (field) {
-      field.addEventListener("focus", function () { field.select(); });
-    });
+    if (root !== document) window.bindCopyButtons(root);
     // The QR code as a PNG image on the clipboard, where the browser allows writing images;
     // elsewhere the button stays hidden and Download is the way.
     if (!(navigator.clipboard && navigator.clipboard.write && window.ClipboardItem && window.isSecureContext)) return;

@@ -7,7 +7,6 @@
 // selection bar counts what is ticked.
 (function () {
   "use strict";
-  var panels = document.querySelectorAll("details.tool-panel");
 
   // After the browser's own focusing of the fragment, which happens as the page finishes loading.
   window.addEventListener("load", function () {
@@ -27,7 +26,8 @@
   });
   document.addEventListener("click", function (event) {
     if (!event.target.isConnected) return;  // a filter row's × removed itself: that click was inside
-    Array.prototype.forEach.call(panels, function (panel) {
+    // Looked up at each click: Columns and Export come in later (tool-panels.js).
+    Array.prototype.forEach.call(document.querySelectorAll("details.tool-panel"), function (panel) {
       if (panel.open && !panel.contains(event.target)) panel.open = false;
     });
   });

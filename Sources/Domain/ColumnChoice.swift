@@ -56,24 +56,11 @@ public struct ColumnPreferences {
     }
 
     /// The saved choice; nil when none is saved or it names a column that no longer exists.
-    /// Remembered until the database changes: every table page asks.
     public func choice(userID: Int) throws -> ColumnChoice? {
-        try database.remembered("columns\u{1F}\(userID)") { () throws -> ColumnChoice? in
-            let saved = try database.query("SELECT value FROM user_preferences WHERE user_id = \(p: 1) AND name = \(p: 2)",
-                                           [.init(userID), .text(Self.name)]) { $0.text(0) }.first
-            return saved.flatMap { try? ColumnChoice(keys: $0) }
-        }
+        try UserPreferences(database: database).value(Self.name, userID: userID).flatMap { try? ColumnChoice(keys: $0) }
     }
 
-    /// In a transaction like every write, so it waits for another writer's lock only within the write gate.
     public func save(_ choice: ColumnChoice, userID: Int) throws {
-        try database.transaction(locking: [.user(userID)]) { try database.run("""
-            INSERT INTO user_preferences (user_id, name, value) VALUES (\(p: 1), \(p: 2), \(p: 3))
-            ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value
-            """, [.init(userID), .text(Self.name), .text(choice.keys)]) }
-    }
-
-    public func reset(userID: Int) throws {
-        try database.transaction(locking: [.user(userID)]) { try database.run("DELETE FROM user_preferences WHERE user_id = \(p: 1) AND name = \(p: 2)", [.init(userID), .text(Self.name)]) }
+        try UserPreferences(database: database).set(Self.name, to: choice.keys, userID: userID)
     }
 }

@@ -33,8 +33,8 @@ struct AuditPage {
         let org = organizations.count == 1 ? "org=\(organizations[0])&" : ""
         return page.html(.audit, title: "Audit log", [
             "entries": .list(log.entries.map { entry in
-                ["at": .text(DateText.display(entry.at)), "actor": .text(entry.actor), "organization": .text(entry.organization ?? "—"),
-                 "action": .text(entry.action), "subject": .text(entry.subject), "details": .list(Self.readable(entry.details).map(TemplateValue.text))]
+                ["at": .text(DateText.display(entry.at)), "actor": .breakable(entry.actor), "organization": .text(entry.organization ?? "—"),
+                 "action": .text(entry.action), "subject": .breakable(entry.subject), "details": .list(Self.readable(entry.details).map(TemplateValue.breakable))]
             }),
             "hasEntries": .bool(!log.entries.isEmpty),
             "organizations": .list(try Accounts(database: page.database).organizationNames(for: page.access, allowing: .viewAudit).map {

@@ -11,6 +11,7 @@ struct ColumnPicker {
     let back: String
     let open: Bool
     let problem: String?
+    let standardOrder: [Column]
 
     init(choice: ColumnChoice, allowed: [Column], state: TableState, open: Bool, draft: (order: [Column], shown: Set<String>)? = nil,
          problem: String? = nil) {
@@ -22,6 +23,7 @@ struct ColumnPicker {
         back = URLEncoding.encode(base.queryPairs)
         self.open = open || problem != nil
         self.problem = problem
+        standardOrder = ColumnChoice.standard.restricted(to: allowed).pickerOrder(allowed: allowed)
     }
 
     func context(shareURL: String) -> TemplateValue {
@@ -30,6 +32,9 @@ struct ColumnPicker {
             "back": .text(back),
             "problem": problem.map(TemplateValue.text) ?? false,
             "shareURL": .text(shareURL),
+            // What Reset to default restores, for the script that does it in place.
+            "standardOrder": .text(standardOrder.map(\.key).joined(separator: ",")),
+            "standardShown": .text(ColumnChoice.standard.restricted(to: standardOrder).keys),
             "columns": .list(order.enumerated().map { index, column in
                 ["key": .text(column.key), "label": .text(column.label), "shown": .bool(shown.contains(column.key)),
                  "first": .bool(index == 0), "last": .bool(index == order.count - 1)]
@@ -39,7 +44,8 @@ struct ColumnPicker {
 }
 
 /// POST /connections/columns: the picker's buttons. Apply saves the ticked columns in their
-/// order; the arrows, Select all and Reset save at once too, so the choice follows the user.
+/// order; the arrows, Select all and Reset only change the picker (without JavaScript, the page
+/// again with the picker's draft), so that every change waits for Apply, as with JavaScript.
 struct ColumnsAction {
     let page: Page
 
@@ -58,17 +64,16 @@ struct ColumnsAction {
         // A page opened before a role changed may list other columns: keep those the user may see now.
         order = order.filter(allowed.contains) + allowed.filter { !order.contains($0) }
         var shown = Set(form.filter { $0.name == "show" }.map(\.value))
-        let preferences = ColumnPreferences(database: page.database)
         let action = page.request.formValue("action") ?? "apply"
-        var keepOpen = true
         switch action {
         case "reset":
-            try preferences.reset(userID: page.access.userID)
-            return .redirect(to: ConnectionsPage.url(state, path: "/connections", editing: "columns") + "#column-panel")
+            let standard = ColumnChoice.standard.restricted(to: allowed)
+            order = standard.pickerOrder(allowed: allowed)
+            shown = Set(standard.columns.map(\.key))
         case "all":
             shown = Set(order.map(\.key))
         case "apply":
-            keepOpen = false
+            break
         default:
             let parts = action.split(separator: ":", maxSplits: 1).map(String.init)
             guard parts.count == 2, let index = order.firstIndex(where: { $0.key == parts[1] }), ["up", "down"].contains(parts[0]) else {
@@ -77,12 +82,14 @@ struct ColumnsAction {
             let target = parts[0] == "up" ? index - 1 : index + 1
             if order.indices.contains(target) { order.swapAt(index, target) }
         }
-        let chosen = order.filter { shown.contains($0.key) }
-        guard let choice = try? ColumnChoice(chosen) else {
+        guard action == "apply" else {
+            return try ConnectionsPage(page: page).respond(state: state, columnDraft: (order, shown), openPanel: "columns")
+        }
+        guard let choice = try? ColumnChoice(order.filter { shown.contains($0.key) }) else {
             return try ConnectionsPage(page: page).respond(state: state, columnDraft: (order, shown),
                                                           columnProblem: "Keep at least one column besides Action.")
         }
-        try preferences.save(choice, userID: page.access.userID)
-        return .redirect(to: ConnectionsPage.url(state, path: "/connections", editing: keepOpen ? "columns" : nil) + "#column-panel")
+        try ColumnPreferences(database: page.database).save(choice, userID: page.access.userID)
+        return .redirect(to: ConnectionsPage.url(state, path: "/connections") + "#column-panel")
     }
 }

@@ -48,6 +48,9 @@ struct ConnectionsPage {
         // A filter the user must finish is a 400, shown on the page next to that filter; so is a column choice that cannot be saved.
         let status = state.filters.hasProblems || columnProblem != nil || bulkProblem != nil ? 400 : 200
         return page.html(status: status, .connections, title: "Connections", [
+            "titleContext": .text(try titleContext(shown)),
+            "density": DensityAction.context(try DensityPreferences(database: page.database).density(userID: page.access.userID),
+                                             back: URLEncoding.encode(shown.queryPairs)),
             // The picker's fifteen rows and the export settings are written only when asked for:
             // most pages never open them, and every page would carry them.
             "picker": picker.open ? picker.context(shareURL: url(shared)) : false,
@@ -115,6 +118,13 @@ struct ConnectionsPage {
         ]]
     }
 
+    /// The organization the table shows, for the page's title: the one chosen, or the user's only one.
+    func titleContext(_ state: TableState) throws -> String {
+        let names = try Accounts(database: page.database).organizationNames(for: page.access, allowing: .viewConnections)
+        if let chosen = state.organization, let name = names.first(where: { $0.id == chosen })?.name { return name }
+        return names.count == 1 ? names[0].name : "All my organizations"
+    }
+
     func headerContext(_ column: Column, state: TableState) -> TemplateValue {
         let isSorted = state.sort.column == column
         var next = state
@@ -172,7 +182,7 @@ struct ConnectionsPage {
         case .list(let values): items = values.map(TemplateValue.text); isList = true
         }
         return ["numeric": .bool(numeric), "isList": .bool(isList), "list": .list(items), "badge": .text(badge),
-                "plain": .bool(!isList && badge.isEmpty), "href": .text(link), "text": .text(text)]
+                "plain": .bool(!isList && badge.isEmpty), "href": .text(link), "text": .breakable(text)]
     }
 
     static func visibleColumns(_ count: Int) -> String {

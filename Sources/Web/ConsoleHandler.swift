@@ -140,6 +140,12 @@ public final class ConsoleHandler: RequestHandler {
     func html(status: Int = 200, page: PageTemplate, title: String, session: Accounts.Session?, _ context: [String: TemplateValue]) -> Response {
         var context = context
         context["title"] = .text(title)
+        // A title names the page, then where it is: the organization a page is about, the host of a
+        // driver's page, or the console ("Connections - Acme Robotics", not "Connections · Connections").
+        if context["titleContext"] == nil {
+            let host = context["driverPage"].flatMap { $0.field("host") }
+            context["titleContext"] = host ?? .text(context["driverPage"]?.isTruthy == true ? "EV charging" : "Driver Management")
+        }
         context["on" + page.rawValue.prefix(1).uppercased() + page.rawValue.dropFirst()] = .bool(true)
         context["assetVersion"] = .text(configuration.assetVersion)
         if let session {

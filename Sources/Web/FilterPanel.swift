@@ -39,12 +39,13 @@ struct FilterPanel {
         let columns: [JSON] = filterable.map { column in
             var entry: [String: JSON] = ["key": .string(column.key), "label": .string(column.label),
                                          "ordered": .bool(orderingConditions.allSatisfy { $0.applies(to: column.kind) })]
+            if column.kind == .date { entry["date"] = .bool(true) }
             if case .enumeration(let allowed) = column.kind { entry["choices"] = .array(allowed.map(JSON.string)) }
             return .sorted(entry)
         }
         let conditions: [JSON] = FilterConditions.all.map { condition in
             .sorted(["key": .string(condition.key), "label": .string(condition.label), "ordering": .bool(orderingConditions.contains(condition)),
-                     "noValue": .bool(!condition.needsValue)])
+                     "noValue": .bool(!condition.needsValue), "day": .bool(dayConditions.contains(condition.key))])
         }
         return JSON.sorted(["columns": .array(columns), "conditions": .array(conditions)]).text
     }
@@ -57,6 +58,10 @@ struct FilterPanel {
 
     /// Conditions only for numbers and dates; the script offers them only for those columns.
     static let orderingConditions = FilterConditions.all.filter { !$0.applies(to: .text) }
+
+    /// The conditions that read a date's value as a day (`YYYY-MM-DD`, README "Filters"): their value
+    /// is typed in a date field; Contains and the others read the stored text.
+    static let dayConditions: Set<String> = ["is", "is_not", "gt", "lt"]
 
     var isOpen: Bool { addingRow || editing || state.filters.hasProblems }
 
@@ -115,13 +120,16 @@ struct FilterPanel {
             "columns": .list(columns.map { column in
                 ["key": .text(column.key), "label": .text(column.label), "selected": .bool(column == filter.column),
                  "ordered": .bool(Self.orderingConditions.allSatisfy { $0.applies(to: column.kind) }),
+                 "date": .bool(column.kind == .date),
                  "choices": .text(Self.choicesAttribute(column.kind))]
             }),
             "conditions": .list(FilterConditions.all.map { condition in
                 ["key": .text(condition.key), "label": .text(condition.label), "selected": .bool(condition == filter.condition),
-                 "needsValue": .bool(condition.needsValue), "ordering": .bool(Self.orderingConditions.contains(condition))]
+                 "needsValue": .bool(condition.needsValue), "ordering": .bool(Self.orderingConditions.contains(condition)),
+                 "day": .bool(Self.dayConditions.contains(condition.key))]
             }),
             "value": .text(filter.value),
+            "inputType": .text(filter.column.kind == .date && Self.dayConditions.contains(filter.condition.key) ? "date" : "text"),
             "choices": .list(choices ?? []),
             "hasChoices": .bool(choices != nil),
             "hidesValue": .bool(!filter.condition.needsValue),

@@ -20,7 +20,8 @@ struct InvitePage {
         let invite = try invite(connectionID)
         let url = page.handler.configuration.inviteURL(token: invite.inviteToken)
         let version = Fingerprint.of(url)
-        return page.html(status: status, .invite, title: "Invite drivers · \(invite.connectionName)", [
+        return page.html(status: status, .invite, title: "Invite drivers", [
+            "titleContext": .text(invite.connectionName),
             "emailInvites": try emailInvites ?? InviteEmailForm(page: page).context(organizationID: invite.organizationID),
             "id": .text(connectionID),
             "connectionName": .text(invite.connectionName),

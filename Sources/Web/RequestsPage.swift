@@ -100,7 +100,7 @@ struct RequestsPage {
 
     func rowContext(_ row: MembershipRow, ticked: Set<Int>) -> TemplateValue {
         [
-            "id": .text(row.id), "driver": .text(row.driverName), "email": .text(row.email),
+            "id": .text(row.id), "driver": .text(row.driverName), "email": .text(row.email), "emailHTML": .breakable(row.email),
             "domainMatches": .bool(row.emailDomainMatches), "confirming": .bool(row.awaitingEmailConfirmation),
             "organization": .text(row.organizationName),
             "connection": .text(row.connectionName), "connectionURL": .text("/connections/\(row.connectionID)/requests"),

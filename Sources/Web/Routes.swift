@@ -28,6 +28,7 @@ extension ConsoleHandler {
         Route(["GET"], "/connections/filter-catalog", .signedIn) { FilterPanel.catalogResponse($0.request) },
         Route(["GET"], "/connections/organizations", .signedIn) { try OrganizationPickerPage(page: $0.page).respond() },
         Route(["POST"], "/connections/columns", .signedIn) { try ColumnsAction(page: $0.page).respond() },
+        Route(["POST"], "/connections/density", .signedIn) { try DensityAction(page: $0.page).respond() },
         Route(["POST"], "/connections/export", .anyOrganization(.export)) { try ExportAction(page: $0.page).respond() },
         Route(["POST"], "/connections/bulk", .signedIn) { try BulkAction(page: $0.page).respond() },
         Route(["POST"], "/connections/bulk/undo", .anyOrganization(.manageConnections)) { try BulkAction(page: $0.page).undo() },

@@ -40,6 +40,8 @@ struct SignInPage {
         var response = handler.html(status: status, page: .login, title: "Sign in", session: nil, [
             "csrf": .text(issued.token), "next": .text(next), "email": .text(String(email.prefix(254))),
             "message": message.map(TemplateValue.text) ?? .bool(false),
+            // After a failure with an address typed, the password is what to type again: it takes the focus.
+            "retypePassword": .bool(message != nil && !email.isEmpty),
         ])
         response.headers.append(issued.header)
         return response

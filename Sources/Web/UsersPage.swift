@@ -68,13 +68,13 @@ struct UsersPage {
             "severalOrganizations": .bool(names.count > 1),
             "members": .list(members.map { member in
                 [
-                    "id": .text(member.userID), "name": .text(member.name), "email": .text(member.email),
+                    "id": .text(member.userID), "name": .text(member.name), "email": .text(member.email), "emailHTML": .breakable(member.email),
                     "isSelf": .bool(member.userID == page.access.userID),
                     "roles": .list(Role.allCases.map { ["value": .text($0.rawValue), "selected": .bool($0 == member.role)] }),
                 ]
             }),
             "invitations": .list(invitations.map {
-                ["id": .text($0.id), "email": .text($0.email), "role": .text($0.role.rawValue), "expires": .text(DateText.display($0.expiresAt))]
+                ["id": .text($0.id), "email": .text($0.email), "emailHTML": .breakable($0.email), "role": .text($0.role.rawValue), "expires": .text(DateText.display($0.expiresAt))]
             }),
             "hasInvitations": .bool(!invitations.isEmpty),
             // Least privilege first: a new user is a Viewer unless the Admin says otherwise.

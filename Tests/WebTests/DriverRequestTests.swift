@@ -28,7 +28,7 @@ final class DriverRequestTests: XCTestCase, DriverFixtures {
 
         // The host sees the match as a mark on the request, and decides.
         try client.signIn(DemoData.adminEmail)
-        let page = client.text(client.get("/connections/\(connection.id)/requests"))
+        let page = client.text(client.get("/connections/\(connection.id)/requests")).replacingOccurrences(of: "<wbr>", with: "")  // an address may break at @ and .
         let rows = page.components(separatedBy: "<tr>").filter { $0.contains("name=\"m\"") }
         let ceoRow = try XCTUnwrap(rows.first { $0.contains("ceo@acme.example") })
         let otherRow = try XCTUnwrap(rows.first { $0.contains("someone@elsewhere.example") })

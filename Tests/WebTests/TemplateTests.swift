@@ -55,9 +55,9 @@ final class TemplateTests: XCTestCase {
     func testTheViewsFolderLoads() throws {
         let views = try Views(directory: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Views").path)
         let html = String(decoding: views.render("error", ["status": "404", "heading": "Page not found", "message": "<b>x</b>",
-                                                          "title": "Nope", "assetVersion": "1"]), as: UTF8.self)
+                                                          "title": "Nope", "titleContext": "Driver Management", "assetVersion": "1"]), as: UTF8.self)
         XCTAssertTrue(html.hasPrefix("<!doctype html>"))
-        XCTAssertTrue(html.contains("<title>Nope · Connections</title>"))
+        XCTAssertTrue(html.contains("<title>Nope - Driver Management</title>"))
         XCTAssertTrue(html.contains("&lt;b&gt;x&lt;/b&gt;"))
         XCTAssertThrowsError(try Views(directory: "/nonexistent"))
     }

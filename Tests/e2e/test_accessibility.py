@@ -148,13 +148,20 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     try:
         check("table at 390 px", "/connections")
         check("requests at 390 px", "/requests")
+        check("audit log as cards at 390 px", "/audit")
+        check("users as cards at 390 px", "/users")
     finally:
         browser.set_window_size(1280, 900)
     browser.delete_all_cookies()
     sign_in(stack, browser, VIEWER)
     check("table of a viewer")
+    browser.find_element(By.ID, "density-comfortable").click()
+    wait(browser, lambda b: b.find_element(By.ID, "density-comfortable").get_attribute("aria-pressed") == "true")
+    check("table of a viewer, comfortable")
+    browser.find_element(By.ID, "density-compact").click()  # as it was, for the tests after this one
+    wait(browser, lambda b: b.find_element(By.ID, "density-compact").get_attribute("aria-pressed") == "true")
     check.report()
-    assert len(check.checked) == 37
+    assert len(check.checked) == 40
 
 
 def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):

@@ -41,7 +41,7 @@ def screenshot(browser, name):
 
 def sign_in(stack, browser, email="admin@demo.test", password="connections-demo"):
     browser.get(stack.base + "/connections")
-    assert "/login" in browser.current_url and browser.title == "Sign in · Connections"
+    assert "/login" in browser.current_url and browser.title == "Sign in - Driver Management"
     browser.find_element(By.ID, "email").send_keys(email)
     browser.find_element(By.ID, "password").send_keys(password)
     browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
@@ -68,7 +68,7 @@ def test_sign_in_and_out(stack, browser):
 def test_the_table_in_a_browser(stack, browser):
     browser.delete_all_cookies()
     sign_in(stack, browser)
-    assert browser.title == "Connections · Connections"
+    assert browser.title == "Connections - All my organizations"
     headers = [th.text.replace("▲", "").strip() for th in browser.find_elements(By.CSS_SELECTOR, "thead th")]
     assert headers[:3] == ["Org ID", "Org Name", "Connection Name"] and headers[-1] == "Action"
     assert len(browser.find_elements(By.CSS_SELECTOR, "tbody tr")) == 50

@@ -60,23 +60,36 @@ def test_column_picker_lists_every_column_and_saves_per_user(stack, fresh_user):
     assert Table(stack.get("/connections").text).headers[:-1] == ["Org ID", "Org Name", "Connection Name", "Connection Status",
                                                                   "Connected Drivers", "Benefits", "Approval type",
                                                                   "Connection Type", "Verify drivers by"]
-    # Reset to default.
-    assert save_columns(stack, [], action="reset", user=user).status_code == 303
+    # Reset to default: the picker shows the default choice, which Apply saves.
+    reset = save_columns(stack, [], action="reset", user=user)
+    assert reset.status_code == 200 and len(Table(reset.text).headers) == 4, "nothing saved yet"
+    picker = reset.text[reset.text.index('id="column-form"'):]
+    assert re.findall(r'name="show" value="([^"]+)" checked', picker[:picker.index("</form>")]) == DEFAULT
+    assert save_columns(stack, DEFAULT, action="apply", user=user).status_code == 303
     assert len(Table(stack.get("/connections", as_user=user).text).headers) == 10
 
 
 def test_moving_columns_without_javascript_and_select_all(stack, fresh_user):
+    """Without JavaScript the arrows and Select all answer with the picker's draft; only Apply saves it."""
     user = fresh_user
+
+    def draft(response):
+        picker = response.text[response.text.index('id="column-form"'):]
+        picker = picker[:picker.index("</form>")]
+        return re.findall(r'name="order" value="([^"]+)"', picker), re.findall(r'name="show" value="([^"]+)" checked', picker)
+
     response = save_columns(stack, DEFAULT, action="up:status", user=user, back="sort=connected_drivers")
-    assert response.status_code == 303
-    assert response.headers["Location"] == "/connections?sort=connected_drivers&edit=columns#column-panel"
-    page = stack.get(response.headers["Location"], as_user=user).text
-    assert '<details class="column-panel tool-panel" open>' in page
-    assert Table(page).headers[:4] == ["Org ID", "Org Name", "Connection Status", "Connection Name"]
-    save_columns(stack, DEFAULT, action="down:org_id", user=user)
-    assert Table(stack.get("/connections", as_user=user).text).headers[:2] == ["Org Name", "Org ID"]
-    save_columns(stack, [], action="all", user=user)
-    assert len(Table(stack.get("/connections", as_user=user).text).headers) == len(CATALOG) + 1
+    assert response.status_code == 200 and '<details class="column-panel tool-panel" open>' in response.text
+    order, shown = draft(response)
+    assert order[:4] == ["org_id", "org_name", "status", "name"] and shown[:4] == ["org_id", "org_name", "status", "name"]
+    assert Table(response.text).headers[:4] == ["Org ID", "Org Name", "Connection Name", "Connection Status"], "not saved"
+    assert 'name="back" value="sort=connected_drivers"' in response.text
+    applied = save_columns(stack, shown, order=order, user=user, back="sort=connected_drivers")
+    assert applied.status_code == 303 and applied.headers["Location"] == "/connections?sort=connected_drivers#column-panel"
+    assert Table(stack.get("/connections", as_user=user).text).headers[:4] == ["Org ID", "Org Name", "Connection Status", "Connection Name"]
+    everything = save_columns(stack, [], action="all", user=user)
+    assert draft(everything)[1] == draft(everything)[0] == CATALOG
+    assert len(Table(stack.get("/connections", as_user=user).text).headers) == 10, "not saved"
 
 
 def test_at_least_one_column_stays(stack, fresh_user):

@@ -190,7 +190,7 @@ def test_filters_live_in_the_url_and_survive_paging_sorting_and_sizes(stack):
         link = link.replace("&amp;", "&")
         assert "f=benefits&op=contains&v=charging&f=status&op=is&v=Enabled" in link, link
     # The page-size and organization forms carry the filters as hidden fields.
-    size_form = page[page.index('class="page-size"'):]
+    size_form = page[page.index('class="page-size'):]
     assert 'name="f" value="benefits"' in size_form and 'name="v" value="charging"' in size_form
     # The filter form carries sort and size but not its own fields twice.
     form = page[page.index('id="filter-form"'):page.index("</form>", page.index('id="filter-form"'))]

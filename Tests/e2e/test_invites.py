@@ -131,7 +131,7 @@ def test_approval_rules(stack):
         assert response.status_code == 303, response.text[:300]
         assert state_of(stack, response.headers["Location"])[0] == expected, (email, expected)
     # The host sees which requests match the allow-list, and decides.
-    rows = stack.get(f"/connections/{by_domain_id}/requests").text.split("<tr>")
+    rows = stack.get(f"/connections/{by_domain_id}/requests").text.replace("<wbr>", "").split("<tr>")  # addresses may break at @ and .
     marked = {email: "email domain matches" in row for row in rows for email in ("bo@fleet.example", "cy@FLEET.example", "di@other.example")
               if email in row}
     assert marked == {"bo@fleet.example": True, "cy@FLEET.example": True, "di@other.example": False}, marked
@@ -355,12 +355,12 @@ def test_a_long_queue_says_how_many_wait_and_pages_to_every_one(stack):
             driver = db.execute("INSERT INTO drivers (name, email, created_at) VALUES ('Q', ?, 'x') RETURNING id", (f"queue{n}@example.org",)).fetchone()[0]
             db.execute("INSERT INTO memberships (connection_id, driver_id, driver_name, state, requested_at) VALUES (?, ?, 'Q', 'Pending', ?)",
                        (connection, driver, f"2026-01-01T00:{n // 60:02d}:{n % 60:02d}Z"))
-    page = stack.get(f"/connections/{connection}/requests").text
+    page = stack.get(f"/connections/{connection}/requests").text.replace("<wbr>", "")  # addresses may break at @ and .
     assert "205 waiting" in page and "205 requests match; this page shows 50, oldest first." in page
     assert page.count('name="m" value=') == 50 and "queue0@example.org" in page and "queue204@example.org" not in page
     pages = 1
     while 'rel="next"' in page:
-        page = stack.get(html.unescape(re.search(r'href="([^"]+)" rel="next"', page).group(1))).text
+        page = stack.get(html.unescape(re.search(r'href="([^"]+)" rel="next"', page).group(1))).text.replace("<wbr>", "")
         pages += 1
     assert pages == 5 and page.count('name="m" value=') == 5 and "queue204@example.org" in page
 
