@@ -108,6 +108,12 @@ public struct RequestQueue {
     /// own counters, read through the index of those with any waiting.
     public func waiting(organizations: [Int]) throws -> Int {
         guard !organizations.isEmpty else { return 0 }
+        // Every organization (an Admin's): the index alone answers, where testing each of its rows
+        // against the list cost 300 ms on every page at a million connections (still 20 ms on
+        // PostgreSQL, so remembered until the database changes).
+        if try organizations.count == database.rememberedScalarInt("SELECT count(*) FROM organizations") {
+            return try database.rememberedScalarInt("SELECT coalesce(sum(pending_requests), 0) FROM connections WHERE pending_requests > 0")
+        }
         return try database.scalarInt("""
             SELECT coalesce(sum(pending_requests), 0) FROM connections WHERE pending_requests > 0 AND org_id IN (\(ids: 1))
             """, [.idList(organizations)])
