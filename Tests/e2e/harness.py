@@ -19,6 +19,8 @@ import requests
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ADMIN, OFFICER, VIEWER = "admin@demo.test", "officer@demo.test", "viewer@demo.test"
+# The connections (as c) the admin sees: tests add organizations of their own to the shared stack.
+ADMINS_CONNECTIONS = f"c.org_id IN (SELECT org_id FROM user_roles WHERE user_id = (SELECT id FROM users WHERE email = '{ADMIN}'))"
 PASSWORD = "connections-demo"
 # CONNECTIONS_BIN names a build's `connections` (or its `connections-test`); both are in its folder.
 _BUILD = pathlib.Path(os.environ.get("CONNECTIONS_BIN", str(ROOT / ".build" / "release" / "connections"))).parent

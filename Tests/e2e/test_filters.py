@@ -4,7 +4,7 @@ import urllib.parse
 
 import requests
 
-from harness import OFFICER, Table
+from harness import ADMINS_CONNECTIONS, OFFICER, Table
 
 # Each column as the page's catalog names it, with how its raw value is read from SQLite.
 COLUMNS = {
@@ -54,7 +54,7 @@ def all_rows(stack, org=None):
     expressions = ", ".join(expression for _, expression in COLUMNS.values())
     with stack.db() as db:
         query = f"SELECT c.id, {expressions} FROM connections c JOIN organizations o ON o.id = c.org_id"
-        rows = db.execute(query + (" WHERE c.org_id = ?" if org else ""), (org,) if org else ()).fetchall()
+        rows = db.execute(query + (" WHERE c.org_id = ?" if org else f" WHERE {ADMINS_CONNECTIONS}"), (org,) if org else ()).fetchall()
     return [dict(zip(["id"] + list(COLUMNS), row)) for row in rows]
 
 

@@ -5,6 +5,7 @@ import urllib.parse
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -18,7 +19,8 @@ from test_invites import make_connection
 
 
 def wait(browser, condition, timeout=10):
-    return WebDriverWait(browser, timeout).until(condition)
+    """Until the condition holds, looking again while the page is being replaced."""
+    return WebDriverWait(browser, timeout, ignored_exceptions=[StaleElementReferenceException]).until(condition)
 
 
 def shots(browser, name):

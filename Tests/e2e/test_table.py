@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from conftest import HOSTILE
-from harness import Table
+from harness import ADMINS_CONNECTIONS, Table
 
 PAGE_COLUMNS = ["Org ID", "Org Name", "Connection Name", "Connection Status", "Connected Drivers", "Benefits",
                 "Approval type", "Connection Type", "Verify drivers by", "Action"]
@@ -27,20 +27,16 @@ def nocase(value):
     return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in value)
 
 
-# The rows the admin sees: other modules add organizations of their own to the shared stack.
-ADMINS = "c.org_id IN (SELECT org_id FROM user_roles WHERE user_id = (SELECT id FROM users WHERE email = 'admin@demo.test'))"
-
-
 def expected_ids(stack, key, descending=False):
     with stack.db() as db:
-        rows = db.execute(f"SELECT c.id, {RAW[key]} FROM connections c JOIN organizations o ON o.id = c.org_id WHERE {ADMINS}").fetchall()
+        rows = db.execute(f"SELECT c.id, {RAW[key]} FROM connections c JOIN organizations o ON o.id = c.org_id WHERE {ADMINS_CONNECTIONS}").fetchall()
     sort_key = (lambda r: (nocase(r[1]), r[0])) if key in TEXT else (lambda r: (r[1], r[0]))
     return [r[0] for r in sorted(rows, key=sort_key, reverse=descending)]
 
 
 def total(stack):
     with stack.db() as db:
-        return db.execute(f"SELECT count(*) FROM connections c WHERE {ADMINS}").fetchone()[0]
+        return db.execute(f"SELECT count(*) FROM connections c WHERE {ADMINS_CONNECTIONS}").fetchone()[0]
 
 
 def test_root_leads_to_the_table(stack):
