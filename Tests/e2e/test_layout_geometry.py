@@ -7,12 +7,11 @@ import itertools
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
-from selenium.common.exceptions import WebDriverException
 
 from harness import ADMIN, PASSWORD, secret_hash
 from test_browser import ARTIFACTS, browser  # noqa: F401 (the fixture)
 from test_invites import join, make_connection
+from test_console_ux import wait
 
 SIZES = ((390, 844), (1280, 800))
 TOKENS = itertools.count(1)
@@ -135,10 +134,6 @@ while ((node = walker.nextNode())) {
 }
 return Array.from(new Set(problems));
 """
-
-
-def wait(browser, condition):
-    return WebDriverWait(browser, 10, ignored_exceptions=[WebDriverException]).until(condition)
 
 
 def signed_in(stack, browser):

@@ -5,22 +5,16 @@ import urllib.parse
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
 
 from harness import OFFICER, VIEWER
 from test_accessibility import axe_source, violations  # noqa: F401 (the fixture)
 from test_browser import browser, screenshot, sign_in  # noqa: F401 (the fixture)
 from test_invites import make_connection
-
-
-def wait(browser, condition, timeout=10):
-    """Until the condition holds, looking again while the page is being replaced."""
-    return WebDriverWait(browser, timeout, ignored_exceptions=[StaleElementReferenceException]).until(condition)
+from test_console_ux import wait
 
 
 def shots(browser, name):
