@@ -29,6 +29,8 @@ public struct Access: Sendable {
     public let roles: [Int: Role]
     /// The API token the request came with, by its name; nil in the console.
     public var tokenName: String?
+    /// An organization's identity provider through SCIM (`Directory`): no user; audited as "directory".
+    public private(set) var isDirectory = false
     /// Worked out once: pages ask for these on every request.
     private let organizationsByPermission: [Permission: [Int]]
 
@@ -46,7 +48,20 @@ public struct Access: Sendable {
 
     /// Who the audit log names: the user, and the API token when a change came through one.
     public var actor: String {
-        tokenName.map { "\(email) (API token “\($0)”)" } ?? email
+        if isDirectory { return Self.directoryActor }
+        return tokenName.map { "\(email) (API token “\($0)”)" } ?? email
+    }
+
+    /// The user id stored with a change (a decision's decider, an audit entry's user): none for the directory.
+    public var storedUserID: Int? { isDirectory ? nil : userID }
+
+    public static let directoryActor = "directory"
+
+    /// The identity provider of one organization, acting as its Admin would on its drivers.
+    public static func directory(of organization: Int) -> Access {
+        var access = Access(userID: 0, email: directoryActor, name: "Directory sync", roles: [organization: .admin])
+        access.isDirectory = true
+        return access
     }
 
     /// Another organization's things answer "not found", so that their existence does not leak;

@@ -42,7 +42,7 @@ public struct AuditLog {
                        details: [String: String] = [:]) throws -> Int {
         var details = details
         if let token = access.tokenName { details["api_token"] = token }
-        return try record(actorID: access.userID, actor: access.actor, organizationID: organizationID, action: action, subject: subject,
+        return try record(actorID: access.storedUserID, actor: access.actor, organizationID: organizationID, action: action, subject: subject,
                    details: details)
     }
 

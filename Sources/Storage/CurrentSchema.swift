@@ -21,7 +21,7 @@ extension Schema {
     /// or changed it). A new table or column goes here *and* into a new migration on each database
     /// (`Schema.migrations`, `PostgresSchema.migrations`); `SchemaDescriptionTests` fails until the
     /// migrated databases and this description agree, and `FrozenMigrationsTests` records both.
-    public static let current = SchemaDescription(version: 15, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
+    public static let current = SchemaDescription(version: 18, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
 }
 
 private let currentTables: [Table] = [
@@ -252,6 +252,42 @@ private let currentTables: [Table] = [
         Column("updated_at", .text, notNull: .both),
         Column("updated_by", .integer, references: ForeignKey("users", onDelete: .setNull)),
     ]),
+    // SCIM directory sync (migration 18): an organization's tokens, the directory's users and groups, members.
+    Table("scim_tokens", primaryKey: ["id"], [
+        Column("id", .integer, identity: true),
+        Column("org_id", .integer, notNull: .both, references: ForeignKey("organizations", onDelete: .cascade)),
+        Column("name", .text, notNull: .both, check: oneLine("name", "length(trim(name)) BETWEEN 1 AND 100")),
+        Column("token_hash", .text, notNull: .both, unique: .both, check: tokenHash),
+        Column("created_by", .integer, references: ForeignKey("users", onDelete: .setNull)),
+        Column("created_at", .text, notNull: .both),
+        Column("last_used_at", .text),
+    ]),
+    Table("scim_users", primaryKey: ["id"], [
+        Column("id", .integer, identity: true),
+        Column("org_id", .integer, notNull: .both, references: ForeignKey("organizations", onDelete: .cascade)),
+        Column("user_name", .text, notNull: .both, caseless: true, check: Check("length(user_name) BETWEEN 1 AND 254")),
+        Column("external_id", .text),
+        Column("active", .integer, notNull: .both, default: "1", check: Check("active IN (0, 1)")),
+        Column("email", .text),
+        Column("resource", .text, notNull: .both, check: json("resource")),
+        Column("version", .integer, notNull: .both, default: "1"),
+        Column("created_at", .text, notNull: .both),
+        Column("updated_at", .text, notNull: .both),
+    ]),
+    Table("scim_groups", primaryKey: ["id"], [
+        Column("id", .integer, identity: true),
+        Column("org_id", .integer, notNull: .both, references: ForeignKey("organizations", onDelete: .cascade)),
+        Column("display_name", .text, notNull: .both, caseless: true, check: Check("length(display_name) BETWEEN 1 AND 254")),
+        Column("external_id", .text),
+        Column("connection_id", .integer, references: ForeignKey("connections", onDelete: .setNull)),
+        Column("version", .integer, notNull: .both, default: "1"),
+        Column("created_at", .text, notNull: .both),
+        Column("updated_at", .text, notNull: .both),
+    ]),
+    Table("scim_group_members", primaryKey: ["group_id", "user_id"], withoutRowID: true, [
+        Column("group_id", .integer, notNull: .both, references: ForeignKey("scim_groups", onDelete: .cascade)),
+        Column("user_id", .integer, notNull: .both, references: ForeignKey("scim_users", onDelete: .cascade)),
+    ]),
 ]
 
 private let currentIndexes: [Index] = [
@@ -303,6 +339,11 @@ private let currentIndexes: [Index] = [
     Index("unsubscribe_links_user", on: "unsubscribe_links", [.column("user_id")]),
     Index("user_invitations_org_email", on: "user_invitations", [.column("org_id"), .caselessColumn("email")], unique: true),
     Index("user_invitations_email", on: "user_invitations", [.caselessColumn("email")]),
+    // SCIM directory sync (migration 18).
+    Index("scim_tokens_org", on: "scim_tokens", [.column("org_id")]),
+    Index("scim_users_org_user_name", on: "scim_users", [.column("org_id"), .caselessColumn("user_name")], unique: true),
+    Index("scim_groups_org_display_name", on: "scim_groups", [.column("org_id"), .caselessColumn("display_name")]),
+    Index("scim_group_members_user", on: "scim_group_members", [.column("user_id")]),
     // Events read after an id, an organization's at a time (webhooks).
     Index("domain_events_org", on: "domain_events", [.column("organization_id"), .column("id")]),
     Index("bulk_changes_user", on: "bulk_changes", [.column("user_id")]),

@@ -17,7 +17,58 @@ public enum Schema {
         Migration(version: 13, name: "domain events", sql: domainEvents),
         Migration(version: 14, name: "bulk changes and their undo, email settings", sql: bulkChanges),
         Migration(version: 15, name: "the search box's indexes of drivers' names and emails", sql: driverSearch),
+        // 16 and 17 hold other branches' places until the merge renumbers: SCIM is 18.
+        Migration(version: 16, name: "reserved", sql: "SELECT 1;"),
+        Migration(version: 17, name: "reserved", sql: "SELECT 1;"),
+        Migration(version: 18, name: "SCIM directory sync: tokens, users, groups and members", sql: directorySync),
     ]
+
+    static let directorySync = """
+    -- An organization's identity provider pushes its people here by SCIM (Domain's Directory):
+    -- tokens an Admin makes (hashed, shown once), the users and groups as the directory sent them
+    -- (the whole resource in JSON, its searched attributes as columns), and group members. A group
+    -- mapped to a connection makes its members that connection's drivers.
+    CREATE TABLE scim_tokens (
+        id                  INTEGER PRIMARY KEY,
+        org_id              INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+        name                TEXT NOT NULL CHECK (length(trim(name)) BETWEEN 1 AND 100 AND instr(name, char(10)) = 0),
+        token_hash          TEXT NOT NULL UNIQUE CHECK (length(token_hash) = 64),
+        created_by          INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        created_at          TEXT NOT NULL,
+        last_used_at        TEXT
+    );
+    CREATE INDEX scim_tokens_org ON scim_tokens (org_id);
+    CREATE TABLE scim_users (
+        id                  INTEGER PRIMARY KEY,
+        org_id              INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+        user_name           TEXT NOT NULL COLLATE NOCASE CHECK (length(user_name) BETWEEN 1 AND 254),
+        external_id         TEXT,
+        active              INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+        email               TEXT,
+        resource            TEXT NOT NULL CHECK (json_valid(resource)),
+        version             INTEGER NOT NULL DEFAULT 1,
+        created_at          TEXT NOT NULL,
+        updated_at          TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX scim_users_org_user_name ON scim_users (org_id, user_name);
+    CREATE TABLE scim_groups (
+        id                  INTEGER PRIMARY KEY,
+        org_id              INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+        display_name        TEXT NOT NULL COLLATE NOCASE CHECK (length(display_name) BETWEEN 1 AND 254),
+        external_id         TEXT,
+        connection_id       INTEGER REFERENCES connections(id) ON DELETE SET NULL,
+        version             INTEGER NOT NULL DEFAULT 1,
+        created_at          TEXT NOT NULL,
+        updated_at          TEXT NOT NULL
+    );
+    CREATE INDEX scim_groups_org_display_name ON scim_groups (org_id, display_name);
+    CREATE TABLE scim_group_members (
+        group_id            INTEGER NOT NULL REFERENCES scim_groups(id) ON DELETE CASCADE,
+        user_id             INTEGER NOT NULL REFERENCES scim_users(id) ON DELETE CASCADE,
+        PRIMARY KEY (group_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX scim_group_members_user ON scim_group_members (user_id);
+    """
 
     static let domainEvents = """
     -- What each command did (Domain's DomainEvent: connection created, driver requested, request

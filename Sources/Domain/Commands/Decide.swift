@@ -55,7 +55,7 @@ public struct Decide: Command {
             }
             try database.run("""
                 UPDATE memberships SET state = \(p: 2), denial_reason = \(p: 3), decided_at = \(p: 4), decided_by_user_id = \(p: 5) WHERE id = \(p: 1)
-                """, [.init(id), .text(to.rawValue), reason, .text(now), .init(access.userID)])
+                """, [.init(id), .text(to.rawValue), reason, .text(now), access.storedUserID.map { .init($0) } ?? .null])
             var details = ["connection": row.connection]
             if case .text(let text) = reason { details["reason"] = text }
             try AuditLog(database: database).record(by: access, organizationID: row.org,
