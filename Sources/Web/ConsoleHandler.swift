@@ -133,6 +133,7 @@ public final class ConsoleHandler: RequestHandler {
     /// read without a session.
     func errorPage(_ error: Error, request: Request) -> Response {
         if let redirect = error as? RedirectToSignIn { return .redirect(to: redirect.location) }
+        if request.path.hasPrefix(SCIMService.prefix + "/") { return SCIMService.failure(error, request: request) }
         return ErrorPresentation(error, request: request).response(handler: self, request: request, api: Route.isAPI(request.path))
     }
 

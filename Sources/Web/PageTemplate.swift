@@ -9,6 +9,7 @@ enum PageTemplate: String, CaseIterable, Sendable {
     case connection
     case connectionForm = "connection-form"
     case connections
+    case directory
     case emailSent = "email-sent"
     case email
     case error

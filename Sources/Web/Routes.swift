@@ -99,6 +99,15 @@ extension ConsoleHandler {
         Route("POST", "/api/v1/memberships/decide", .api(.anyOrganization(.decideMemberships)), .decideMemberships) { try APIMemberships(call: $0.api).decide() },
         Route("GET", "/api/v1/audit", .api(.anyOrganization(.viewAudit)), .listAudit) { try APIAudit(call: $0.api).list() },
 
+        // SCIM 2.0 for an organization's identity provider: its own bearer token, SCIM error bodies (SCIMService).
+        Route(["GET", "POST", "PUT", "PATCH", "DELETE"], "/scim/v2/{resource}", .anyone) {
+            SCIMService(handler: $0.handler, request: $0.request).respond(resource: $0.parameters.texts["resource"] ?? "", id: nil)
+        },
+        Route(["GET", "POST", "PUT", "PATCH", "DELETE"], "/scim/v2/{resource}/{id}", .anyone) {
+            SCIMService(handler: $0.handler, request: $0.request).respond(resource: $0.parameters.texts["resource"] ?? "", id: $0.parameters.texts["id"])
+        },
+        Route(["GET", "POST"], "/directory", .anyOrganization(.manageUsers)) { try DirectorySyncPage(page: $0.page).respond() },
+
         Route(["POST"], "/logout", .signedIn) { context in
             let page = try context.page
             try Accounts(database: page.database).signOut(page.session)

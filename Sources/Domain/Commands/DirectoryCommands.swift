@@ -89,12 +89,14 @@ public struct SaveDirectoryGroup: Command {
         let name = group.displayName.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...254).contains(StoredText.length(name)) else { throw UserError.badRequest("displayName is required (1 to 254 characters).") }
         let members = Array(Set(group.memberIDs)).sorted()
-        guard members.count <= DirectorySync.mostMembersAtOnce else {
-            throw UserError.badRequest("A group change may name at most \(DirectorySync.mostMembersAtOnce) members at once; "
-                                            + "this one names \(members.count). Send them in several requests.")
+        guard members.count <= DirectoryGroup.mostMembers else {
+            throw UserError.badRequest("A directory group has at most \(DirectoryGroup.mostMembers) members; this one would have \(members.count).")
         }
         let sync = DirectorySync(database: database, organization: organization)
-        return try sync.changing(by: access, touching: { sync in try members + (id.map(sync.members(of:)) ?? []) }) { sync in
+        // Only members who join or leave change their connections: the others need no reading.
+        return try sync.changing(by: access, touching: { sync in
+            Array(Set(try id.map(sync.members(of:)) ?? []).symmetricDifference(members))
+        }) { sync in
             let now = DateText.now()
             try sync.requireUsers(members)
             let groupID: Int

@@ -24,6 +24,10 @@ public struct DirectoryUser: Sendable {
 
 /// A group as the identity provider sends it: members by their SCIM user ids.
 public struct DirectoryGroup: Sendable {
+    /// The most members a group has: a bound on one transaction's reads (a change reads only
+    /// the members who join or leave, but checks that every member named exists).
+    public static let mostMembers = 50_000
+
     public var displayName: String
     public var externalID: String?
     public var memberIDs: [Int]

@@ -11,10 +11,6 @@ struct DirectorySync {
     let database: Database
     let organization: Int
 
-    /// The most members one group change names: a bound on one transaction's work (Okta and
-    /// Entra send a few hundred at most; a larger group arrives in several PATCHes).
-    static let mostMembersAtOnce = 10_000
-
     /// Runs `change` in one transaction and brings the drivers of the users it touches in step:
     /// those `touching` names before it (read under the locks), and those it returns with its
     /// result (a new user), with the display names it knows.
