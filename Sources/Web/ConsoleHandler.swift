@@ -54,7 +54,7 @@ public final class ConsoleHandler: RequestHandler {
             let context = try apiContext(rule, parameters, request)
             try route.operation?.checkQuery(request.query)
             return context
-        case .anyone, .emailLink:
+        case .anyone, .emailLink, .scimToken:
             return RouteContext(handler: self, request: request, parameters: parameters, signedIn: nil, connectionOrganization: nil)
         case .signedIn, .anyOrganization, .connection:
             break
@@ -76,7 +76,7 @@ public final class ConsoleHandler: RequestHandler {
     /// organization of the path's connection for `.connection` rules.
     func permit(_ rule: AccessRule, _ access: Access, _ parameters: PathParameters) throws -> Int? {
         switch rule {
-        case .anyone, .emailLink, .signedIn:
+        case .anyone, .emailLink, .signedIn, .scimToken:
             return nil
         case .anyOrganization(let permission):
             guard !access.organizations(allowing: permission).isEmpty else {

@@ -24,6 +24,8 @@ struct PathParameters {
 enum AccessRule: Sendable {
     /// Anyone: public pages. Their POST forms carry a token paired with a cookie (double submit).
     case anyone
+    /// An organization's identity provider with its SCIM token, which `SCIMService` checks.
+    case scimToken
     /// Anyone holding a link from an email: the secret in its path (256 random bits, sent only to
     /// that address) is the proof, so its forms carry no cookie (a mail program's one-click
     /// unsubscribe has none).

@@ -100,10 +100,10 @@ extension ConsoleHandler {
         Route("GET", "/api/v1/audit", .api(.anyOrganization(.viewAudit)), .listAudit) { try APIAudit(call: $0.api).list() },
 
         // SCIM 2.0 for an organization's identity provider: its own bearer token, SCIM error bodies (SCIMService).
-        Route(["GET", "POST", "PUT", "PATCH", "DELETE"], "/scim/v2/{resource}", .anyone) {
+        Route(["GET", "POST", "PUT", "PATCH", "DELETE"], "/scim/v2/{resource}", .scimToken) {
             SCIMService(handler: $0.handler, request: $0.request).respond(resource: $0.parameters.texts["resource"] ?? "", id: nil)
         },
-        Route(["GET", "POST", "PUT", "PATCH", "DELETE"], "/scim/v2/{resource}/{id}", .anyone) {
+        Route(["GET", "POST", "PUT", "PATCH", "DELETE"], "/scim/v2/{resource}/{id}", .scimToken) {
             SCIMService(handler: $0.handler, request: $0.request).respond(resource: $0.parameters.texts["resource"] ?? "", id: $0.parameters.texts["id"])
         },
         Route(["GET", "POST"], "/directory", .anyOrganization(.manageUsers)) { try DirectorySyncPage(page: $0.page).respond() },
@@ -137,6 +137,7 @@ extension AccessRule {
         switch self {
         case .anyone: return "anyone (forms: a token paired with a cookie)"
         case .emailLink: return "anyone with the emailed link (its secret is the proof)"
+        case .scimToken: return "an organization's SCIM token (Bearer), made on /directory"
         case .signedIn: return "signed in (POST: the session's CSRF token)"
         case .anyOrganization(let permission): return "signed in, \(permission.documentation) in some organization"
         case .connection(let permission): return "signed in, \(permission.documentation) in the connection's organization"

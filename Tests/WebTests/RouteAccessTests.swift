@@ -102,6 +102,10 @@ final class RouteAccessTests: XCTestCase {
             Probe(method: "POST", route: "/email/settings", target: "/email/settings", expected: [401, 403, 403, 409]),
             Probe(method: "POST", route: "/email/test", target: "/email/test", expected: [401, 403, 403, 409]),
             Probe(method: "GET", route: "/account/email", target: "/account/email", expected: [303, 200, 200, 200]),
+            Probe(method: "GET", route: "/directory", target: "/directory", expected: [303, 403, 403, 200]),
+            // SCIM takes only its own bearer token: a session is no key to it.
+            Probe(method: "GET", route: "/scim/v2/{resource}", target: "/scim/v2/Users", expected: [401, 401, 401, 401]),
+            Probe(method: "GET", route: "/scim/v2/{resource}/{id}", target: "/scim/v2/Users/1", expected: [401, 401, 401, 401]),
             Probe(method: "POST", route: "/logout", target: "/logout", expected: [401, 303, 303, 303]),
         ]
         XCTAssertEqual(Set(probes.map { "\($0.method) \($0.route)" }),
