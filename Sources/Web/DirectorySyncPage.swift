@@ -51,13 +51,12 @@ struct DirectorySyncPage {
         let tokens = try DirectoryTokens(database: page.database).list(organization: organization)
         let groups = try directory.groups(matching: nil, offset: 0, limit: 500, withMembers: false).groups
         let connections = try directory.connections()
-        let host = page.request.headers["host"] ?? "localhost"
         return page.html(status: status, .directory, title: "Directory sync", [
             "organization": .text(organization),
             "organizationName": .text(names.first { $0.id == organization }?.name ?? ""),
             "organizations": .list(names.map { ["id": .text($0.id), "name": .text($0.name), "selected": .bool($0.id == organization)] }),
             "severalOrganizations": .bool(names.count > 1),
-            "scimURL": .text((page.request.isHTTPS ? "https://" : "http://") + host + SCIMService.prefix),
+            "scimURL": .text(page.handler.configuration.publicBaseURL + SCIMService.prefix),
             "created": created.map(TemplateValue.text) ?? false,
             "message": message.map(TemplateValue.text) ?? false,
             "failed": .bool(failed),

@@ -51,7 +51,8 @@ enum SCIMDiscovery {
             multi("addresses", ["formatted", "streetAddress", "locality", "region", "postalCode", "country", "type"].map(text)
                   + [attribute("primary", "boolean")]),
             attribute("groups", "complex", multiValued: true, mutability: "readOnly",
-                      subAttributes: [attribute("value", "string", mutability: "readOnly"), attribute("display", "string", mutability: "readOnly")]),
+                      subAttributes: [attribute("value", "string", mutability: "readOnly"), attribute("display", "string", mutability: "readOnly"),
+                                      attribute("$ref", "reference", mutability: "readOnly", referenceTypes: ["Group"])]),
             multi("entitlements", typed), multi("roles", typed),
         ]
         let enterprise: [JSON] = ["employeeNumber", "costCenter", "organization", "division", "department"].map(text)
@@ -60,6 +61,7 @@ enum SCIMDiscovery {
             attribute("displayName", "string", required: true),
             attribute("members", "complex", multiValued: true,
                       subAttributes: [attribute("value", "string", mutability: "immutable"), attribute("display", "string", mutability: "readOnly"),
+                                      attribute("$ref", "reference", mutability: "immutable", referenceTypes: ["User"]),
                                       attribute("type", "string", mutability: "immutable", canonical: ["User"])]),
         ]
         return [schema(SCIMResource.userSchema, "User", user, base: base), schema(SCIMResource.enterpriseSchema, "EnterpriseUser", enterprise, base: base),

@@ -47,6 +47,10 @@ struct SCIMPatch {
     static func parse(_ text: String) throws -> Path {
         var rest = Substring(text.trimmingCharacters(in: .whitespaces))
         var container: String?
+        // A whole extension (`urn:...:enterprise:2.0:User`) is one attribute of the resource.
+        if let urn = SCIMResource.extensionSchemas.first(where: { $0.lowercased() == rest.lowercased() }) {
+            return Path(container: nil, attribute: urn)
+        }
         if rest.lowercased().hasPrefix("urn:") {
             // The attribute follows the URN's last colon (before any filter).
             let head = rest.firstIndex(of: "[").map { rest[..<$0] } ?? rest

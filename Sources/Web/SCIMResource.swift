@@ -30,6 +30,7 @@ enum SCIMResource {
     static let groupSchema = "urn:ietf:params:scim:schemas:core:2.0:Group"
     static let enterpriseSchema = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
     static let coreSchemas: Set<String> = [userSchema, groupSchema]
+    static let extensionSchemas = [enterpriseSchema]
     /// Written by the service, never taken from a request.
     static let readOnly: Set<String> = ["id", "meta", "groups", "password"]
 
@@ -88,10 +89,10 @@ enum SCIMResource {
         guard let userName = try text(member(body, "userName"), "userName"), !userName.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw SCIMError(400, "invalidValue", "userName is required.")
         }
-        let active = try bool(member(body, "active"), "active") ?? true
+        // Absent, a user is active; sent as text ("False"), it is kept as the boolean it means.
+        let sent = try bool(member(body, "active"), "active")
         var resource = JSON.object((body.members ?? []).filter { !readOnly.contains($0.0.lowercased()) })
-        resource = setting(resource, "active", .bool(active))
-        if member(resource, "schemas") == nil { resource = setting(resource, "schemas", .array([.string(userSchema)])) }
+        resource = sent.map { setting(resource, "active", .bool($0)) } ?? removing(resource, "active")
         let emails = member(body, "emails")?.array ?? []
         let primary = emails.first { (try? bool(member($0, "primary"), "primary")) == true } ?? emails.first
         var email = try primary.flatMap { try text(member($0, "value"), "emails.value") }
@@ -102,7 +103,7 @@ enum SCIMResource {
         let displayName = try text(member(body, "displayName"), "displayName")
             ?? name.flatMap { try? text(member($0, "formatted"), "name.formatted") }
             ?? [given, family].compactMap { $0 }.joined(separator: " ")
-        return DirectoryUser(userName: userName, externalID: try text(member(body, "externalId"), "externalId"), active: active,
+        return DirectoryUser(userName: userName, externalID: try text(member(body, "externalId"), "externalId"), active: sent ?? true,
                              email: email, displayName: displayName.isEmpty ? userName : displayName, resource: resource)
     }
 
@@ -110,7 +111,10 @@ enum SCIMResource {
         var resource = stored.user.resource
         resource = setting(resource, "id", .string(String(stored.id)))
         resource = setting(resource, "userName", .string(stored.user.userName))
-        resource = setting(resource, "active", .bool(stored.user.active))
+        // The schemas named are those the resource holds: the enterprise extension's only with its attributes.
+        let extended = !(member(resource, enterpriseSchema)?.members ?? []).isEmpty
+        if !extended { resource = removing(resource, enterpriseSchema) }
+        resource = setting(resource, "schemas", .array([.string(userSchema)] + (extended ? [.string(enterpriseSchema)] : [])))
         if !stored.groups.isEmpty {
             resource = setting(resource, "groups", .array(stored.groups.map {
                 .object([("value", .string(String($0.id))), ("display", .string($0.name)), ("$ref", .string("\(base)/Groups/\($0.id)"))])
@@ -142,8 +146,8 @@ enum SCIMResource {
         if let external = stored.externalID { members.append(("externalId", .string(external))) }
         if withMembers {
             members.append(("members", .array(stored.members.map {
-                .object([("value", .string(String($0.id))), ("display", .string($0.userName)), ("$ref", .string("\(base)/Users/\($0.id)")),
-                         ("type", .string("User"))])
+                // As a client sends them (scim2-tester compares what it sent): no display.
+                .object([("value", .string(String($0.id))), ("$ref", .string("\(base)/Users/\($0.id)")), ("type", .string("User"))])
             })))
         }
         members.append(("meta", meta("Group", id: stored.id, version: stored.version, created: stored.createdAt, updated: stored.updatedAt,

@@ -14,7 +14,7 @@ struct SCIMService {
     static let contentType = "application/scim+json"
     /// Members one request may name (a PATCH's values, a POST's or PUT's member list): Okta and
     /// Entra send hundreds at most; more is refused with a clear error, not a long transaction.
-    static let mostValuesPerRequest = 5_000
+    static let mostValuesPerRequest = 1_000
     static let defaultCount = 100
     static let mostCount = 1_000
     /// A request of up to `mostValuesPerRequest` members, each a small object.
@@ -47,6 +47,8 @@ struct SCIMService {
                 throw SCIMError(404, nil, "There is no schema \(name).")
             }
             return Self.json(found)
+        case ("Users", ".search", "POST"), ("Groups", ".search", "POST"), (".search", nil, "POST"):
+            return try search(organization, resource: id == nil ? nil : resource)
         case ("Users", nil, "GET"): return try listUsers(Directory(database: database, organization: organization))
         case ("Users", nil, "POST"): return try saveUser(organization, id: nil)
         case ("Users", let id?, "GET"): return try showUser(organization, try number(id, "user"))
@@ -63,7 +65,7 @@ struct SCIMService {
         case ("Groups", let id?, "DELETE"):
             try DeleteDirectoryGroup(organization: organization, id: try number(id, "group")).run(by: .directory(of: organization), in: database)
             return Response(status: 204)
-        case ("ServiceProviderConfig", _, _), ("ResourceTypes", _, _), ("Schemas", _, _), ("Users", _, _), ("Groups", _, _):
+        case ("ServiceProviderConfig", _, _), ("ResourceTypes", _, _), ("Schemas", _, _), ("Users", _, _), ("Groups", _, _), (".search", _, _):
             throw SCIMError(405, nil, "\(request.method) is not answered at \(request.path.prefix(200)).")
         default:
             throw SCIMError(404, nil, "There is no SCIM resource at \(request.path.prefix(200)).")
@@ -78,10 +80,8 @@ struct SCIMService {
         return organization
     }
 
-    private var base: String {
-        let host = request.headers["host"].flatMap { $0.isEmpty ? nil : $0 } ?? "localhost"
-        return (request.isHTTPS ? "https://" : "http://") + host + Self.prefix
-    }
+    /// Where resources live, for `meta.location` and `$ref`: the installation's public address.
+    private var base: String { handler.configuration.publicBaseURL + Self.prefix }
 
     private func number(_ text: String, _ kind: String) throws -> Int {
         guard let id = RequestNumber.parse(text, in: RequestNumber.ids) else { throw SCIMError(404, nil, "There is no \(kind) \(text.prefix(60)).") }
@@ -102,15 +102,39 @@ struct SCIMService {
         return RequestNumber.parse(digits, in: 1...Int(Int32.max)) ?? 0
     }
 
+    /// A list's parameters: from the query, or from a POST .search body (RFC 7644 §3.4.3).
+    private var searchBody: JSON? {
+        request.method == "POST" ? try? JSON.parse(request.body, limits: Self.limits) : nil
+    }
+
+    private func parameter(_ name: String) -> String? {
+        if let body = searchBody {
+            return SCIMResource.member(body, name).map { value in value.array.map { $0.map(SCIMResource.scalarText).joined(separator: ",") }
+                                                                  ?? SCIMResource.scalarText(value) }
+        }
+        return request.queryValue(name)
+    }
+
     private func paging() throws -> (offset: Int, count: Int) {
-        let start = request.queryValue("startIndex").map { RequestNumber.parse($0, in: 1...Int(Int32.max)) ?? 1 } ?? 1
-        let count = request.queryValue("count").map { RequestNumber.parse($0, in: 0...Int(Int32.max)).map { min($0, Self.mostCount) } ?? 0 }
+        let start = parameter("startIndex").map { RequestNumber.parse($0, in: 1...Int(Int32.max)) ?? 1 } ?? 1
+        let count = parameter("count").map { RequestNumber.parse($0, in: 0...Int(Int32.max)).map { min($0, Self.mostCount) } ?? 0 }
             ?? Self.defaultCount
         return (start - 1, count)
     }
 
+    /// POST .search: the same lists, their parameters in the body. Across resource types (at the
+    /// root) it is not offered: 501, as RFC 7644 §3.12 says for what a service does not support.
+    private func search(_ organization: Int, resource: String?) throws -> Response {
+        let directory = Directory(database: database, organization: organization)
+        switch resource {
+        case "Users": return try listUsers(directory)
+        case "Groups": return try listGroups(directory)
+        default: throw SCIMError(501, nil, "Search Users or Groups (/Users/.search, /Groups/.search); one search across both is not offered.")
+        }
+    }
+
     private func filter<Attribute: RawRepresentable<String>>(_ type: Attribute.Type, _ all: [Attribute]) throws -> (Attribute, String)? {
-        guard let text = request.queryValue("filter"), !text.isEmpty else { return nil }
+        guard let text = parameter("filter"), !text.isEmpty else { return nil }
         let (name, value) = try SCIMFilter.equality(text)
         guard let attribute = all.first(where: { $0.rawValue.lowercased() == name.lowercased() }) else {
             throw SCIMError(400, "invalidFilter", "Filters compare \(all.map(\.rawValue).joined(separator: ", ")) with eq.")
@@ -119,8 +143,7 @@ struct SCIMService {
     }
 
     private func listed(_ resources: [JSON], total: Int, offset: Int) -> Response {
-        let projected = resources.map { SCIMResource.projected($0, attributes: request.queryValue("attributes"),
-                                                               excluded: request.queryValue("excludedAttributes")) }
+        let projected = resources.map { SCIMResource.projected($0, attributes: parameter("attributes"), excluded: parameter("excludedAttributes")) }
         return Self.json(.object([("schemas", .array([.string("urn:ietf:params:scim:api:messages:2.0:ListResponse")])),
                                   ("totalResults", .int(total)), ("startIndex", .int(offset + 1)), ("itemsPerPage", .int(projected.count)),
                                   ("Resources", .array(projected))]))
@@ -172,7 +195,7 @@ struct SCIMService {
 
     private func listGroups(_ directory: Directory) throws -> Response {
         let (offset, count) = try paging()
-        let withMembers = !(request.queryValue("excludedAttributes") ?? "").lowercased().contains("members")
+        let withMembers = !(parameter("excludedAttributes") ?? "").lowercased().contains("members")
         let (total, groups) = try directory.groups(matching: try filter(Directory.GroupAttribute.self, [.displayName, .externalId]),
                                                    offset: offset, limit: count, withMembers: withMembers)
         return listed(groups.map { SCIMResource.json($0, base: base, withMembers: withMembers) }, total: total, offset: offset)
