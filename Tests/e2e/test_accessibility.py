@@ -268,3 +268,28 @@ def test_contrast_of_the_disabled_badge_and_the_focus_ring(stack, browser):
     ring = browser.execute_script("return getComputedStyle(document.activeElement).outlineColor")
     page = browser.execute_script("return getComputedStyle(document.body).backgroundColor")
     assert ratio(ring, "rgb(255, 255, 255)") >= 3 and ratio(ring, page) >= 3, (ring, page)
+
+
+def test_the_directory_sync_page_passes_axe(stack, browser, axe_source):
+    """Directory sync (SCIM): empty, a token just made, a group to map, and at 390 px."""
+    check = Checker(browser, axe_source)
+    check.base = stack.base
+    browser.set_window_size(1280, 900)
+    browser.delete_all_cookies()
+    sign_in(stack, browser)
+    check("directory sync", "/directory")
+    browser.find_element(By.ID, "token-name").send_keys("axe")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Make SCIM token']").click()
+    token = browser.find_element(By.ID, "new-token").get_attribute("value")
+    check("directory sync with a new token")
+    import requests
+    answer = requests.post(stack.base + "/scim/v2/Groups", json={"displayName": "Axe group"}, timeout=30,
+                           headers={"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"})
+    assert answer.status_code == 201, answer.text
+    check("directory sync with a group", "/directory")
+    browser.set_window_size(390, 844)
+    try:
+        check("directory sync at 390 px", "/directory")
+    finally:
+        browser.set_window_size(1280, 900)
+    check.report()

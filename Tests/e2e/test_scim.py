@@ -8,8 +8,13 @@ import subprocess
 import pytest
 import requests
 
+from selenium.webdriver.common.by import By
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
 from api_client import VENV_PYTHON
 from harness import ADMIN, ROOT
+from test_browser import browser, screenshot, sign_in  # noqa: F401 (the fixture)
 
 SCIM = "application/scim+json"
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -109,3 +114,32 @@ def test_scim_needs_its_own_token(stack):
     assert answer.status_code == 401 and answer.headers["Content-Type"].startswith(SCIM)
     browser = stack.sign_in(ADMIN)
     assert browser.get(stack.base + "/scim/v2/Users", timeout=30).status_code == 401, "a session is no SCIM token"
+
+
+def test_an_admin_sets_up_directory_sync_in_the_browser(stack, browser):
+    """What an Admin sees: the SCIM address, a token shown once, a pushed group mapped to a connection."""
+    browser.delete_all_cookies()
+    sign_in(stack, browser)
+    browser.get(stack.base + "/users")
+    browser.find_element(By.LINK_TEXT, "Directory sync").click()
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Directory sync for")
+    assert browser.find_element(By.ID, "scim-url").get_attribute("value").endswith("/scim/v2")
+    browser.find_element(By.ID, "token-name").send_keys("Entra browser")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Make SCIM token']").click()
+    token = browser.find_element(By.ID, "new-token").get_attribute("value")
+    assert token.startswith("scim_")
+    screenshot(browser, "directory-sync-token.png")
+    scim = Directory(stack, token)
+    scim.call("POST", "/Groups", {"displayName": "Browser fleet"}, status=201)
+    browser.get(browser.current_url)
+    row = browser.find_element(By.XPATH, "//tr[td[normalize-space()='Browser fleet']]")
+    select = Select(row.find_element(By.TAG_NAME, "select"))
+    select.select_by_index(1)
+    chosen = select.first_selected_option.text
+    row.find_element(By.XPATH, ".//button[normalize-space()='Save']").click()
+    WebDriverWait(browser, 10, ignored_exceptions=[WebDriverException]).until(
+        lambda b: "The group is mapped" in b.find_element(By.CSS_SELECTOR, "p.notice.success").text)
+    row = browser.find_element(By.XPATH, "//tr[td[normalize-space()='Browser fleet']]")
+    assert Select(row.find_element(By.TAG_NAME, "select")).first_selected_option.text == chosen
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", row)
+    screenshot(browser, "directory-sync-mapped.png")
