@@ -153,7 +153,9 @@ struct SCIMPatch {
             // Adding to a multi-valued attribute appends; a value already there is not repeated.
             if let added = value?.array {
                 var items = current?.array ?? []
-                for item in added where !items.contains(item) { items.append(item) }
+                // By their text, in a set: a group of thousands takes a hundred more in linear time.
+                var present = Set(items.map(\.text))
+                for item in added where present.insert(item.text).inserted { items.append(item) }
                 return SCIMResource.setting(object, path.attribute, .array(items))
             }
             if let current, let currentMembers = current.members, let addedMembers = value?.members {
