@@ -83,7 +83,7 @@ final class SCIMTests: XCTestCase {
         XCTAssertNil(try state(of: email), "no driver before the group has members")
         scim("PATCH", "/Groups/\(groupID)", """
             {"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"\(userID)","display":"\(email)"}]}]}
-            """, status: 200)
+            """, status: 204)
         XCTAssertEqual(try state(of: email), "Connected", "a member of the mapped group is connected at once")
         XCTAssertEqual(try emails("request approved", to: email), 1)
         XCTAssertEqual(try directoryAudits("Approved driver", email), 1)
@@ -127,7 +127,7 @@ final class SCIMTests: XCTestCase {
         XCTAssertTrue(client.text(client.get("/directory?org=\(organization)")).contains("Fleet drivers"))
         scim("PATCH", "/Groups/\(groupID)", """
             {"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"members","value":[{"value":"\(userID)"}]}]}
-            """, status: 200)
+            """, status: 204)
         XCTAssertEqual(try state(of: email), "Connected")
 
         let patched = scim("PATCH", "/Users/\(userID)", """
@@ -152,7 +152,7 @@ final class SCIMTests: XCTestCase {
         XCTAssertNotNil(etag)
         scim("PATCH", "/Groups/\(groupID)", """
             {"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Remove","path":"members","value":[{"value":"\(userID)"}]}]}
-            """, headers: ["if-match": etag ?? ""], status: 200)
+            """, headers: ["if-match": etag ?? ""], status: 204)
         XCTAssertEqual(try state(of: renamed), "Removed", "left the group: removed")
         scim("PATCH", "/Groups/\(groupID)", #"{"Operations":[{"op":"Remove","path":"members[value eq \"1\"]"}]}"#,
              headers: ["if-match": etag ?? ""], status: 412)

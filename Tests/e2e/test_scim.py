@@ -76,7 +76,7 @@ def test_okta_then_entra_sequences_connect_and_remove_the_driver(stack, director
                                         "emails": [{"primary": True, "value": email, "type": "work"}], "active": True}, status=201)
     group = scim.call("POST", "/Groups", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": name, "members": []}, status=201)
     scim.call("PATCH", f"/Groups/{group['id']}", {"schemas": [PATCH], "Operations": [
-        {"op": "add", "path": "members", "value": [{"value": user["id"], "display": email}]}]})
+        {"op": "add", "path": "members", "value": [{"value": user["id"], "display": email}]}]}, status=204)
     assert membership_state(stack, connection, email) == "Connected"
     # Entra: deactivation as text "False", capitalized op.
     scim.call("PATCH", f"/Users/{user['id']}", {"schemas": [PATCH], "Operations": [{"op": "Replace", "path": "active", "value": "False"}]})
@@ -88,7 +88,7 @@ def test_okta_then_entra_sequences_connect_and_remove_the_driver(stack, director
     scim.call("PATCH", f"/Users/{user['id']}", {"schemas": [PATCH], "Operations": [{"op": "Replace", "path": "active", "value": "True"}]})
     assert membership_state(stack, connection, email) == "Connected"
     scim.call("PATCH", f"/Groups/{group['id']}", {"schemas": [PATCH], "Operations": [
-        {"op": "Remove", "path": "members", "value": [{"value": user["id"]}]}]})
+        {"op": "Remove", "path": "members", "value": [{"value": user["id"]}]}]}, status=204)
     assert membership_state(stack, connection, email) == "Removed"
 
 
