@@ -21,7 +21,7 @@ extension Schema {
     /// or changed it). A new table or column goes here *and* into a new migration on each database
     /// (`Schema.migrations`, `PostgresSchema.migrations`); `SchemaDescriptionTests` fails until the
     /// migrated databases and this description agree, and `FrozenMigrationsTests` records both.
-    public static let current = SchemaDescription(version: 18, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
+    public static let current = SchemaDescription(version: 16, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
 }
 
 private let currentTables: [Table] = [
@@ -252,7 +252,7 @@ private let currentTables: [Table] = [
         Column("updated_at", .text, notNull: .both),
         Column("updated_by", .integer, references: ForeignKey("users", onDelete: .setNull)),
     ]),
-    // SCIM directory sync (migration 18): an organization's tokens, the directory's users and groups, members.
+    // SCIM directory sync (migration 16): an organization's tokens, the directory's users and groups, members.
     Table("scim_tokens", primaryKey: ["id"], [
         Column("id", .integer, identity: true),
         Column("org_id", .integer, notNull: .both, references: ForeignKey("organizations", onDelete: .cascade)),
@@ -339,7 +339,7 @@ private let currentIndexes: [Index] = [
     Index("unsubscribe_links_user", on: "unsubscribe_links", [.column("user_id")]),
     Index("user_invitations_org_email", on: "user_invitations", [.column("org_id"), .caselessColumn("email")], unique: true),
     Index("user_invitations_email", on: "user_invitations", [.caselessColumn("email")]),
-    // SCIM directory sync (migration 18).
+    // SCIM directory sync (migration 16).
     Index("scim_tokens_org", on: "scim_tokens", [.column("org_id")]),
     Index("scim_users_org_user_name", on: "scim_users", [.column("org_id"), .caselessColumn("user_name")], unique: true),
     Index("scim_groups_org_display_name", on: "scim_groups", [.column("org_id"), .caselessColumn("display_name")]),

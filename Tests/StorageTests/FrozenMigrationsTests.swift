@@ -23,10 +23,8 @@ final class FrozenMigrationsTests: XCTestCase {
         13: 0x58c3_f524_27ca_b01f,
         14: 0x7e1c_b8cc_c805_372e,
         15: 0xb3f3_c03d_a3c3_ca3f,
-        // Unreleased (branch scim; 16 and 17 are other branches' places): the lead renumbers on merge.
-        16: 0x72d1_21e7_c77f_a18b,
-        17: 0x72d1_21e7_c77f_a18b,
-        18: 0x5b16_1e67_ae6f_27b9,
+        // Unreleased: 16 SCIM directory sync.
+        16: 0x5b16_1e67_ae6f_27b9,
     ]
 
     /// PostgreSQL's own texts (PostgresSchema), by version, frozen the same way.
@@ -38,9 +36,7 @@ final class FrozenMigrationsTests: XCTestCase {
         13: 0x995f_6d33_3d7c_c0e8,
         14: 0xf81e_904d_8e20_30a2,
         15: 0xaccb_74ad_fc28_90c3,
-        16: 0x72d1_21e7_c77f_a18b,
-        17: 0x72d1_21e7_c77f_a18b,
-        18: 0x2a27_cea1_46f0_2a99,
+        16: 0x2a27_cea1_46f0_2a99,
     ]
 
     /// The DDL the schema description renders (`Schema.current.ddl(for:)`), by version: what a new
@@ -51,7 +47,7 @@ final class FrozenMigrationsTests: XCTestCase {
         13: (sqlite: 0x567a_8329_69c1_d515, postgres: 0xf34d_f665_cfce_f318),
         14: (sqlite: 0x3d5d_d3da_f4d7_b4ea, postgres: 0xeb2f_cf9b_d562_39f1),
         15: (sqlite: 0x491f_054e_6753_0eaa, postgres: 0x0883_785e_1c7a_0c0f),
-        18: (sqlite: 0x3073_0985_385b_9687, postgres: 0x742f_c1eb_7c12_79c9),
+        16: (sqlite: 0x3073_0985_385b_9687, postgres: 0x742f_c1eb_7c12_79c9),
     ]
 
     func testTheReleasedDescriptionIsUnchanged() {
