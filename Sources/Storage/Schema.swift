@@ -17,7 +17,38 @@ public enum Schema {
         Migration(version: 13, name: "domain events", sql: domainEvents),
         Migration(version: 14, name: "bulk changes and their undo, email settings", sql: bulkChanges),
         Migration(version: 15, name: "the search box's indexes of drivers' names and emails", sql: driverSearch),
+        // 16-18: the versions of branches merged alongside this one; the lead renumbers on merge.
+        Migration(version: 16, name: "reserved", sql: reserved),
+        Migration(version: 17, name: "reserved", sql: reserved),
+        Migration(version: 18, name: "reserved", sql: reserved),
+        Migration(version: 19, name: "single sign-on settings and sign-ins under way", sql: singleSignOn),
     ]
+
+    static let reserved = "SELECT 1;"
+
+    static let singleSignOn = """
+    -- An organization's OpenID Connect provider (Domain's SignOnSettings): issuer, client id and secret,
+    -- the role mapping, sealed with AES-256-GCM under the installation key (base64url); `required`
+    -- turns password sign-in off for its users (not for the installation's first Admin).
+    CREATE TABLE sign_on_settings (
+        org_id              INTEGER PRIMARY KEY REFERENCES organizations(id) ON DELETE CASCADE,
+        sealed              TEXT NOT NULL,
+        required            INTEGER NOT NULL DEFAULT 0 CHECK (required IN (0, 1)),
+        updated_at          TEXT NOT NULL,
+        updated_by          INTEGER REFERENCES users(id) ON DELETE SET NULL
+    );
+    -- A sign-in under way (Domain's SingleSignOn): the SHA-256 of its `state`, which the browser also
+    -- holds in a cookie; its nonce and PKCE verifier. Deleted when the browser comes back, so a code
+    -- or a state is used once; older than ten minutes it is refused.
+    CREATE TABLE sign_on_attempts (
+        state_hash          TEXT PRIMARY KEY CHECK (length(state_hash) = 64),
+        org_id              INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+        nonce               TEXT NOT NULL,
+        verifier            TEXT NOT NULL,
+        next                TEXT NOT NULL,
+        created_at          TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """
 
     static let domainEvents = """
     -- What each command did (Domain's DomainEvent: connection created, driver requested, request
