@@ -7,8 +7,8 @@ extension ConsoleHandler {
     static let routes: [Route] = [
         Route(["GET"], "/healthz", .anyone) { _ in Response(contentType: "text/plain; charset=utf-8", body: "ok\n") },
         Route(["GET", "POST"], "/login", .anyone) { try SignInPage(handler: $0.handler).respond(to: $0.request) },
-        // Single sign-on (OpenID Connect): to the organization's provider with the sign-in form's token, and back with its code.
-        Route(["POST"], "/login/sso", .anyone) { try SingleSignOnPages(handler: $0.handler).start($0.request) },
+        // Single sign-on (OpenID Connect): to the organization's provider, and back with its code.
+        Route(["GET"], "/login/sso", .anyone) { try SingleSignOnPages(handler: $0.handler).start($0.request) },
         Route(["GET"], "/login/sso/callback", .anyone) { try SingleSignOnPages(handler: $0.handler).callback($0.request) },
         Route(["GET", "POST"], "/join/{token}", .anyone) { try DriverPages(handler: $0.handler).join($0.request, token: $0.parameters.texts["token"] ?? "") },
         Route(["GET"], "/find", .anyone) { try DriverPages(handler: $0.handler).find($0.request) },

@@ -54,7 +54,7 @@ struct SignInPage {
             // After a failure with an address typed, the password is what to type again: it takes the focus.
             "retypePassword": .bool(message != nil && !email.isEmpty),
             // Single sign-on: a button per organization that has it (their names are public on /find too).
-            "signOn": .list(signOn.map { ["id": .text($0.id), "name": .text($0.name)] }),
+            "signOn": .list(signOn.map { ["href": .text(SingleSignOnPages.link(organization: $0.id, next: next)), "name": .text($0.name)] }),
             "hasSignOn": .bool(!signOn.isEmpty),
         ])
         response.headers.append(issued.header)

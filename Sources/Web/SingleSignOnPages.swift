@@ -1,14 +1,19 @@
 import Domain
 import FastCGI
 
-/// Signing in through an organization's identity provider: POST /login/sso (the sign-in page's
-/// button, with the sign-in form's token) sends the browser to the provider with the sign-in's
-/// `state` also in a cookie of this browser; GET /login/sso/callback takes the provider's code back,
+/// Signing in through an organization's identity provider: GET /login/sso?org=ID (the sign-in page's
+/// link: a link, as the pages' `form-action 'self'` would stop a form redirected to the provider)
+/// sends the browser to the provider with the sign-in's `state` also in a cookie of this browser; GET /login/sso/callback takes the provider's code back,
 /// only with that cookie. A failure shows the sign-in page with what went wrong, password form included.
 struct SingleSignOnPages {
     let handler: ConsoleHandler
 
     static let stateCookie = "sso_state"
+
+    /// The sign-in page's link to an organization's provider.
+    static func link(organization: Int, next: String) -> String {
+        "/login/sso?" + URLEncoding.encode([("org", String(organization)), ("next", next)])
+    }
 
     /// Where the provider sends the browser back: registered at the provider as is.
     static func redirectURI(_ handler: ConsoleHandler) -> String {
@@ -16,13 +21,10 @@ struct SingleSignOnPages {
     }
 
     func start(_ request: Request) throws -> Response {
-        let next = ReturnPath.safe(request.formValue("next"))
+        let next = ReturnPath.safe(request.queryValue("next"))
         let signIn = SignInPage(handler: handler)
-        guard SignInPage.formToken.isValid(request, signedWith: handler.formSignature) else {
-            return signIn.form(request, next: next, email: "", message: "The sign-in form had expired. Please sign in again.", status: ErrorPresentation.formExpired)
-        }
         do {
-            guard let organization = RequestNumber.parse(request.formValue("org"), in: RequestNumber.ids) else {
+            guard let organization = RequestNumber.parse(request.queryValue("org"), in: RequestNumber.ids) else {
                 throw UserError.notFound("This organization does not sign in with single sign-on.")
             }
             let redirect = try SingleSignOn(database: handler.database, key: try key())

@@ -23,6 +23,11 @@ final class FrozenMigrationsTests: XCTestCase {
         13: 0x58c3_f524_27ca_b01f,
         14: 0x7e1c_b8cc_c805_372e,
         15: 0xb3f3_c03d_a3c3_ca3f,
+        // Unreleased (branch oidc; 16-18 stand for the branches merged alongside): the lead renumbers on merge.
+        16: 0x72d1_21e7_c77f_a18b,
+        17: 0x72d1_21e7_c77f_a18b,
+        18: 0x72d1_21e7_c77f_a18b,
+        19: 0xbf3f_e740_3cb0_0269,
     ]
 
     /// PostgreSQL's own texts (PostgresSchema), by version, frozen the same way.
@@ -34,6 +39,10 @@ final class FrozenMigrationsTests: XCTestCase {
         13: 0x995f_6d33_3d7c_c0e8,
         14: 0xf81e_904d_8e20_30a2,
         15: 0xaccb_74ad_fc28_90c3,
+        16: 0x72d1_21e7_c77f_a18b,
+        17: 0x72d1_21e7_c77f_a18b,
+        18: 0x72d1_21e7_c77f_a18b,
+        19: 0x6c3a_d200_eb51_e929,
     ]
 
     /// The DDL the schema description renders (`Schema.current.ddl(for:)`), by version: what a new
@@ -44,6 +53,7 @@ final class FrozenMigrationsTests: XCTestCase {
         13: (sqlite: 0x567a_8329_69c1_d515, postgres: 0xf34d_f665_cfce_f318),
         14: (sqlite: 0x3d5d_d3da_f4d7_b4ea, postgres: 0xeb2f_cf9b_d562_39f1),
         15: (sqlite: 0x491f_054e_6753_0eaa, postgres: 0x0883_785e_1c7a_0c0f),
+        19: (sqlite: 0x3ef1_fa36_eea9_61ce, postgres: 0x18a4_abf9_a6e6_0b43),
     ]
 
     func testTheReleasedDescriptionIsUnchanged() {
