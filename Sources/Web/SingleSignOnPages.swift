@@ -24,10 +24,11 @@ struct SingleSignOnPages {
         let next = ReturnPath.safe(request.queryValue("next"))
         let signIn = SignInPage(handler: handler)
         do {
-            guard let organization = RequestNumber.parse(request.queryValue("org"), in: RequestNumber.ids) else {
+            guard let organization = RequestNumber.parse(request.queryValue("org"), in: RequestNumber.ids),
+                  try SignOnSettings(database: handler.database).organizations().contains(where: { $0.id == organization }) else {
                 throw UserError.notFound("This organization does not sign in with single sign-on.")
             }
-            let redirect = try SingleSignOn(database: handler.database, key: try key())
+            let redirect = try SingleSignOn(database: handler.database, key: handler.configuration.installationKey)
                 .start(organization: organization, redirectURI: Self.redirectURI(handler), next: next)
             var response = Response.redirect(to: redirect.endpoint + (redirect.endpoint.contains("?") ? "&" : "?") + URLEncoding.encode(redirect.parameters))
             response.headers.append(("Set-Cookie", "\(Self.stateCookie)=\(redirect.state); Path=/login/sso; HttpOnly; SameSite=Lax; Max-Age="
@@ -47,7 +48,7 @@ struct SingleSignOnPages {
                 let said = request.queryValue("error_description") ?? error
                 throw UserError.unauthorized("The identity provider did not sign you in: \(String(said.prefix(200))).")
             }
-            let outcome = try SingleSignOn(database: handler.database, key: try key())
+            let outcome = try SingleSignOn(database: handler.database, key: handler.configuration.installationKey)
                 .finish(state: request.queryValue("state") ?? "", cookieState: request.cookies[Self.stateCookie], code: request.queryValue("code") ?? "",
                         redirectURI: Self.redirectURI(handler), address: request.remoteAddress, device: request.cookies[DeviceCookie.name])
             var response = try signIn.signedIn(request, outcome.session, next: ReturnPath.safe(outcome.next))
@@ -58,12 +59,5 @@ struct SingleSignOnPages {
             response.headers.append(clear)
             return response
         }
-    }
-
-    private func key() throws -> InstallationKey {
-        guard let key = handler.configuration.installationKey else {
-            throw UserError.unavailable("Single sign-on needs the installation key, which this process has not loaded: sign in with your password.")
-        }
-        return key
     }
 }

@@ -82,6 +82,8 @@ final class IDTokenTests: XCTestCase {
         XCTAssertNil(try verify(Self.rsa.sign(claims(["email_verified": .bool(false)]))).verifiedEmail)
         XCTAssertNil(try verify(Self.rsa.sign(claims(["email_verified": .null]))).verifiedEmail)
         XCTAssertEqual(try verify(Self.rsa.sign(claims(["email_verified": .string("true")]))).verifiedEmail, "ada@demo.test")
+        XCTAssertEqual(try verify(Self.rsa.sign(claims(["email_verified": .null, "xms_edov": .bool(true)]))).verifiedEmail, "ada@demo.test",
+                       "Microsoft Entra's verified domain owner")
     }
 }
 

@@ -68,14 +68,18 @@ public struct IDToken: Sendable {
     }
 
     /// The address the provider vouches for: `email` with `email_verified` true (a boolean, or the
-    /// string "true" some providers send); nil otherwise.
+    /// string "true" some providers send), or Microsoft Entra's `xms_edov` true (it sends no
+    /// `email_verified`: its owner of the email's domain is verified); nil otherwise.
     public var verifiedEmail: String? {
         guard let email = claims["email"]?.string else { return nil }
-        switch claims["email_verified"] {
-        case .bool(true)?: return email
-        case .string(let text)? where text.lowercased() == "true": return email
-        default: return nil
+        func isTrue(_ value: JSON?) -> Bool {
+            switch value {
+            case .bool(true)?: return true
+            case .string(let text)?: return text.lowercased() == "true"
+            default: return false
+            }
         }
+        return isTrue(claims["email_verified"]) || isTrue(claims["xms_edov"]) ? email : nil
     }
 
     /// The texts of a claim that is a string or an array of strings (groups, roles).

@@ -9,13 +9,14 @@ import Storage
 /// organization; a role mapping, if set, sets their role there.
 public struct SingleSignOn {
     let database: Database
-    let key: InstallationKey
+    /// The key the settings are sealed with; nil: this process has none, and single sign-on is unavailable.
+    let key: InstallationKey?
     let http: ProviderHTTP
 
     /// How long a browser may take at the provider.
     public static let attemptLifetime: TimeInterval = 600
 
-    public init(database: Database, key: InstallationKey, http: ProviderHTTP = ProviderHTTP()) {
+    public init(database: Database, key: InstallationKey?, http: ProviderHTTP = ProviderHTTP()) {
         self.database = database
         self.key = key
         self.http = http
@@ -128,6 +129,9 @@ public struct SingleSignOn {
     }
 
     private func settings(of organization: Int) throws -> SignOnSettings.Saved {
+        guard let key else {
+            throw UserError.unavailable("Single sign-on needs the installation key, which this process has not loaded: sign in with your password.")
+        }
         guard let saved = try SignOnSettings(database: database).saved(organization: organization, key: key) else {
             throw UserError.notFound("This organization does not sign in with single sign-on.")
         }
