@@ -4,6 +4,7 @@ sets the provider up on /sso; a user signs in through it in Chromium and gets th
 directory's groups map to; "require single sign-on" turns that user's password off (not the first
 Admin's); a callback used twice and a code used twice are refused; a provider that is down is
 said so, and the password still works. Forged, wrong-audience and expired tokens: DomainTests/IDTokenTests."""
+import html
 import json
 import re
 import subprocess
@@ -176,3 +177,38 @@ def test_a_provider_that_is_down_is_said_so_and_the_password_still_works_unless_
     answer = requests.get(stack.base + "/login/sso?org=" + str(organization), allow_redirects=False, timeout=30)
     assert answer.status_code == 503 and answer.headers.get("Retry-After") == "30"
     sign_in(stack, browser, email=OFFICER)
+
+
+def test_forged_wrong_audience_and_expired_id_tokens_are_refused_and_an_es256_one_signs_in(fresh_stack, browser):
+    from rogue_provider import RogueProvider
+    stack = sso_stack(fresh_stack)
+    organization = stack.organization_of(OFFICER)
+    rogue = RogueProvider(OFFICER, CLIENT)
+    try:
+        save_settings(stack, organization, rogue.issuer, mapping="")
+        for mode, reason in [("forged", "the ID token's signature does not match the issuer's key"),
+                             ("wrong-audience", "the ID token was issued to another application"),
+                             ("expired", "the ID token has expired")]:
+            rogue.mode = mode
+            client = requests.Session()
+            page = client.get(stack.base + f"/login/sso?org={organization}", timeout=30)
+            assert page.status_code == 401 and reason in html.unescape(page.text), (mode, page.status_code, page.text[-2000:])
+            assert "session" not in client.cookies
+        refusals = stack.query("SELECT details FROM audit_log WHERE org_id = ? AND action = 'Single sign-on refused'", (organization,))
+        assert len(refusals) == 3
+        # ES256 (oidc-provider-mock signs RS256), in the browser: signed in.
+        rogue.mode = "good"
+        browser.set_window_size(1280, 900)
+        browser.delete_all_cookies()
+        browser.get(stack.base + "/login")
+        browser.find_element(By.CSS_SELECTOR, ".signin-sso a").click()
+        wait(browser, lambda b: b.current_url == stack.base + "/connections")
+        rogue.mode = "forged"
+        browser.delete_all_cookies()
+        browser.get(stack.base + "/login")
+        browser.find_element(By.CSS_SELECTOR, ".signin-sso a").click()
+        problem = wait(browser, lambda b: b.find_element(By.ID, "signin-problem"))
+        assert "signature does not match" in problem.text
+        screenshot(browser, "sso-forged-token-1280.png")
+    finally:
+        rogue.close()
