@@ -102,4 +102,30 @@ final class SignOnSettingsTests: XCTestCase {
         client.signOut()
         XCTAssertNoThrow(try client.signIn(DemoData.officerEmail))
     }
+
+    func testACallbackWorksOnlyWithItsBrowsersCookieAndWithinTenMinutes() throws {
+        let (client, organization) = try client()
+        XCTAssertEqual(try client.post("/sso", form(organization)).status, 200)
+        client.signOut()
+        let state = String(repeating: "t", count: 43), other = String(repeating: "o", count: 43)
+        let database = try client.otherConnection()
+        for (text, age) in [(state, 601.0), (other, 0.0)] {
+            try database.run("INSERT INTO sign_on_attempts (state_hash, org_id, nonce, verifier, next, created_at) VALUES (sha256_hex(\(p: 1)), \(p: 2), 'n', 'v', '/', \(p: 3))",
+                             [.text(text), .init(organization), .text(DateText.store(Date().addingTimeInterval(-age)))])
+        }
+        // Older than ten minutes: refused, and gone.
+        client.cookies[SingleSignOnPages.stateCookie] = state
+        let late = client.get("/login/sso/callback?code=c&state=\(state)")
+        XCTAssertEqual(late.status, 400)
+        XCTAssertTrue(client.text(late).contains("already used or has expired"))
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM sign_on_attempts WHERE state_hash = sha256_hex(\(p: 1))", [.text(state)]), 0)
+        // Another browser's state (its cookie does not match): refused, and that sign-in stays for its own browser.
+        client.cookies[SingleSignOnPages.stateCookie] = state
+        XCTAssertEqual(client.get("/login/sso/callback?code=c&state=\(other)").status, 400)
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM sign_on_attempts WHERE state_hash = sha256_hex(\(p: 1))", [.text(other)]), 1)
+        // The provider's refusal is said, with its words bounded.
+        let denied = client.get("/login/sso/callback?error=access_denied&error_description=" + String(repeating: "x", count: 500))
+        XCTAssertEqual(denied.status, 401)
+        XCTAssertFalse(client.text(denied).contains(String(repeating: "x", count: 201)))
+    }
 }

@@ -24,7 +24,8 @@ public struct SignOnSettings {
         public let updatedAt: String
     }
 
-    static let context = "sign_on_settings.1"
+    /// What a sealed value is bound to: this table, and the organization (a row copied to another opens nowhere).
+    static func context(_ organization: Int) -> String { "sign_on_settings.1\u{1F}\(organization)" }
 
     /// The organizations whose users may sign in with single sign-on, by name: the sign-in page's buttons.
     public func organizations() throws -> [(id: Int, name: String)] {
@@ -39,8 +40,7 @@ public struct SignOnSettings {
     public func saved(organization: Int, key: InstallationKey) throws -> Saved? {
         guard let row = try database.query("SELECT sealed, required, updated_at FROM sign_on_settings WHERE org_id = \(p: 1)", [.init(organization)],
                                            row: { ($0.text(0), $0.int(1), $0.text(2)) }).first else { return nil }
-        guard let sealed = Base64URL.decode(row.0), let opened = try? key.open(sealed, context: Self.context + "\u{1F}\(organization)"),
-              let fields = JSON.strings(String(decoding: opened, as: UTF8.self)) else {
+        guard let fields = key.openStrings(row.0, context: Self.context(organization)) else {
             throw UserError.conflict("The saved single sign-on settings cannot be opened with this installation's key (was the key file replaced?): save them again.")
         }
         var values = Values()
@@ -96,12 +96,11 @@ public struct SignOnSettings {
             let before = try? saved(organization: organization, key: key)
             if values.clientSecret.isEmpty { values.clientSecret = before?.values.clientSecret ?? "" }
             if values.clientSecret.isEmpty { return ["clientSecret": "Enter the client secret the provider gave this application."] }
-            let text = JSON.text(of: ["issuer": values.issuer, "client_id": values.clientID, "client_secret": values.clientSecret,
-                                      "role_claim": values.roleClaim, "role_mapping": values.roleMapping])
-            let sealed = key.seal(Array(text.utf8), context: Self.context + "\u{1F}\(organization)")
+            let sealed = key.sealStrings(["issuer": values.issuer, "client_id": values.clientID, "client_secret": values.clientSecret,
+                                          "role_claim": values.roleClaim, "role_mapping": values.roleMapping], context: Self.context(organization))
             try database.run("DELETE FROM sign_on_settings WHERE org_id = \(p: 1)", [.init(organization)])
             try database.run("INSERT INTO sign_on_settings (org_id, sealed, required, updated_at, updated_by) VALUES (\(p: 1), \(p: 2), \(p: 3), \(p: 4), \(p: 5))",
-                             [.init(organization), .text(Base64URL.encode(sealed)), .init(values.required ? 1 : 0), .text(DateText.now()), .init(access.userID)])
+                             [.init(organization), .text(sealed), .init(values.required ? 1 : 0), .text(DateText.now()), .init(access.userID)])
             try AuditLog(database: database).record(by: access, organizationID: organization, action: "Changed single sign-on settings",
                                                     subject: values.issuer, details: [
                                                         "client_id": values.clientID, "role_claim": values.roleClaim,
