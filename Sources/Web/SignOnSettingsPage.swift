@@ -15,6 +15,22 @@ struct SignOnSettingsPage {
             throw UserError.conflict("This installation has no key to seal settings with: start the app with serve, which makes one.")
         }
         let settings = SignOnSettings(database: page.database)
+        if page.request.formValue("action") == "check" {
+            do {
+                let found = try SingleSignOn(database: page.database, key: key).check(organization: organization)
+                guard found.keys > 0 else {
+                    throw UserError.conflict("The provider answered, but publishes no RS256 or ES256 signing key this app can use: no sign-in can work.")
+                }
+                return try show(organization, status: 200, message: "The provider answers: sign-in goes to \(found.authorization), "
+                                + "\(found.keys) signing key\(found.keys == 1 ? "" : "s") to check ID tokens with.")
+            } catch {
+                if case UserError.notFound = error { throw error }
+                let failure = ErrorPresentation(error, request: page.request)
+                var response = try show(organization, status: failure.status, failed: failure.message)
+                response.headers += failure.headers
+                return response
+            }
+        }
         if page.request.formValue("action") == "remove" {
             try settings.remove(organization: organization, by: page.access)
             return try show(organization, status: 200, message: "Single sign-on is off: this organization's users sign in with their passwords.")
@@ -35,7 +51,7 @@ struct SignOnSettingsPage {
     }
 
     private func show(_ organization: Int, status: Int, values: SignOnSettings.Values? = nil, problems: [String: String] = [:],
-                      message: String? = nil) throws -> Response {
+                      message: String? = nil, failed: String? = nil) throws -> Response {
         let names = try Accounts(database: page.database).organizationNames(for: page.access, allowing: .manageUsers)
         var saved: SignOnSettings.Saved?, unreadable: String?
         if let key = page.handler.configuration.installationKey {
@@ -49,6 +65,7 @@ struct SignOnSettingsPage {
             "organizations": .list(names.map { ["id": .text($0.id), "name": .text($0.name), "selected": .bool($0.id == organization)] }),
             "severalOrganizations": .bool(names.count > 1),
             "message": message.map(TemplateValue.text) ?? false,
+            "problem": failed.map(TemplateValue.text) ?? false,
             "unreadable": unreadable.map(TemplateValue.text) ?? false,
             "hasProblems": .bool(!problems.isEmpty),
             "redirectURI": .text(SingleSignOnPages.redirectURI(page.handler)),

@@ -43,6 +43,10 @@ final class SignOnSettingsTests: XCTestCase {
         XCTAssertEqual(values.clientSecret, Self.secret)
         XCTAssertEqual(SignOnSettings.mapping(values.roleMapping).roles, ["console-admins": .admin, "staff": .viewer])
 
+        // "Check the provider" with nothing listening: said on the page, with its status.
+        let check = try client.post("/sso", [("org", String(organization)), ("action", "check")])
+        XCTAssertEqual(check.status, 503)
+        XCTAssertTrue(client.text(check).contains("id=\"sso-problem\"") && client.text(check).contains("cannot be reached now"), client.text(check))
         client.signOut()
         let signIn = client.text(client.get("/login"))
         XCTAssertTrue(signIn.contains("href=\"/login/sso?org=\(organization)&amp;next=%2Fconnections\""), signIn)

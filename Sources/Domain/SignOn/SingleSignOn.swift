@@ -150,7 +150,25 @@ public struct SingleSignOn {
               let token = document["token_endpoint"]?.string, let keys = document["jwks_uri"]?.string else {
             throw try refused(organization, "the issuer's discovery document names another issuer or lacks an endpoint")
         }
+        // The secret and the code travel to these: https, as the issuer (plain http only for a test provider on this machine).
+        let secure = settings.values.issuer.hasPrefix("http://") ? "http://" : "https://"
+        guard [authorization, token, keys].allSatisfy({ $0.hasPrefix(secure) }) else {
+            throw try refused(organization, "the issuer's discovery document names an endpoint that is not https")
+        }
         return Provider(authorization: authorization, token: token, keys: keys)
+    }
+
+    /// What an Admin's "Check the provider" finds: the provider answers discovery, and how many of its
+    /// published keys this app can verify with (none: no sign-in can work).
+    public func check(organization: Int) throws -> (authorization: String, keys: Int) {
+        let settings = try settings(of: organization)
+        let provider = try discover(settings, organization: organization)
+        do throws(ProviderHTTP.Failure) {
+            let keys = try http.get(provider.keys)["keys"]?.array?.compactMap(JSONWebKey.init) ?? []
+            return (provider.authorization, keys.count)
+        } catch {
+            throw try unreachable(organization, settings, error)
+        }
     }
 
     /// The provider cannot be reached: the page says so, and whether the password still works.
