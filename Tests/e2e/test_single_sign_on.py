@@ -89,9 +89,14 @@ def test_a_user_signs_in_through_the_provider_in_the_browser_with_the_mapped_rol
     browser.find_element(By.XPATH, "//button[normalize-space()='Save settings']").click()
     wait(browser, lambda b: "Single sign-on settings saved" in b.find_element(By.CSS_SELECTOR, ".notice.success").text)
     assert SECRET not in browser.page_source and "A secret is saved and never shown" in browser.page_source
+    browser.set_window_size(1280, 1500)
     screenshot(browser, "sso-settings-1280.png")
+    browser.set_window_size(1280, 900)
     browser.find_element(By.XPATH, "//button[normalize-space()='Check the provider']").click()
     wait(browser, lambda b: "The provider answers: sign-in goes to " + provider in b.find_element(By.CSS_SELECTOR, ".notice.success").text)
+    browser.set_window_size(390, 844)
+    screenshot(browser, "sso-settings-checked-390.png")
+    browser.set_window_size(1280, 900)
 
     # Required: the officer's right password no longer signs in; the first Admin's still does.
     browser.delete_all_cookies()
