@@ -147,30 +147,45 @@ public struct Accounts {
             Passwords.verifyNothing(password)
             valid = false
         }
-        guard valid, let user, let access = try access(userID: user.id) else {
+        guard valid, let user, try access(userID: user.id) != nil else {
             try database.transaction(locking: []) {
                 _ = try AuditLog(database: database).record(actorID: user?.id, actor: String(normalized.prefix(254)), organizationID: nil,
                                                        action: "Sign-in failed", details: ["address": address])
             }
             throw UserError.unauthorized("The email or password is not right.")
         }
+        // Checked only once the password is right, so that it tells nothing to anyone else.
+        if try SignOnSettings(database: database).passwordRefused(userID: user.id) {
+            try database.transaction(locking: [.user(user.id)]) { try throttle.withdraw(counted) }
+            throw UserError.forbidden("Your organization signs in with single sign-on: choose it below the password.")
+        }
+        return try newSession(userID: user.id, address: address, device: knownDevice.flatMap { _ in device }, action: "Signed in",
+                              details: ["address": address]) { try throttle.withdraw(counted) }
+    }
+
+    /// A new session for a user who proved who they are (a password, or single sign-on), in one
+    /// transaction with `first` (what the sign-in changes besides) and its audit entry. `device` is
+    /// the request's device cookie when it is known to this user; else a new one is drawn.
+    func newSession(userID: Int, address: String, device: String?, action: String, details: [String: String],
+                    first: () throws -> Void = {}) throws -> Session {
         let token = Secret.generate()
         // Not a secret at rest: it works only with the session's cookie.
         let csrf = Secret.generate()
-        let deviceToken = knownDevice.flatMap { _ in device } ?? Secret.generate()
+        let deviceToken = device ?? Secret.generate()
         let now = DateText.now()
-        try database.transaction(locking: [.user(user.id)]) {
-            try throttle.withdraw(counted)
+        let access = try database.transaction(locking: [.user(userID)]) { () throws -> Access in
+            try first()
+            guard let signedIn = try self.access(userID: userID) else { throw UserError.unauthorized("This account no longer exists.") }
             try database.run("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at) VALUES (\(p: 1), \(p: 2), \(p: 3), \(p: 4), \(p: 4))",
-                             [.text(Secret.hash(token)), .init(user.id), .text(csrf), .text(now)])
+                             [.text(Secret.hash(token)), .init(userID), .text(csrf), .text(now)])
             try database.run("""
                 INSERT INTO known_devices (token_hash, user_id, created_at, last_used_at) VALUES (\(p: 1), \(p: 2), \(p: 3), \(p: 3))
                 ON CONFLICT (token_hash, user_id) DO UPDATE SET last_used_at = excluded.last_used_at
-                """, [.text(Secret.hash(deviceToken)), .init(user.id), .text(now)])
+                """, [.text(Secret.hash(deviceToken)), .init(userID), .text(now)])
             try database.run("DELETE FROM known_devices WHERE last_used_at <= \(p: 1)",
                              [.text(DateText.store(Date().addingTimeInterval(-Self.knownDeviceLifetime)))])
-            try AuditLog(database: database).record(actorID: user.id, actor: access.email, organizationID: nil, action: "Signed in",
-                                                   details: ["address": address])
+            try AuditLog(database: database).record(actorID: userID, actor: signedIn.email, organizationID: nil, action: action, details: details)
+            return signedIn
         }
         return Session(token: token, csrfToken: csrf, access: access, deviceToken: deviceToken)
     }

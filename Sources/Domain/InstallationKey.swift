@@ -67,6 +67,18 @@ public struct InstallationKey: Sendable {
         return plaintext
     }
 
+    /// Settings as a table keeps them (`email_settings`, `sign_on_settings`): an object of strings,
+    /// sealed, as base64url text.
+    public func sealStrings(_ strings: [String: String], context: String) -> String {
+        Base64URL.encode(seal(Array(JSON.text(of: strings).utf8), context: context))
+    }
+
+    /// The strings `sealStrings` stored; nil when the text does not open with this key and context.
+    public func openStrings(_ stored: String, context: String) -> [String: String]? {
+        guard let sealed = Base64URL.decode(stored), let opened = try? open(sealed, context: context) else { return nil }
+        return JSON.strings(String(decoding: opened, as: UTF8.self))
+    }
+
     /// One AES-256-GCM pass; decrypting checks `tag` and answers false when it does not match.
     private func cipher(encrypt: Bool, nonce: [UInt8], context: String, input: [UInt8], output: inout [UInt8], tag: inout [UInt8]) -> Bool {
         guard let ctx = EVP_CIPHER_CTX_new() else { return false }

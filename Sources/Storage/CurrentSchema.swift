@@ -21,7 +21,7 @@ extension Schema {
     /// or changed it). A new table or column goes here *and* into a new migration on each database
     /// (`Schema.migrations`, `PostgresSchema.migrations`); `SchemaDescriptionTests` fails until the
     /// migrated databases and this description agree, and `FrozenMigrationsTests` records both.
-    public static let current = SchemaDescription(version: 16, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
+    public static let current = SchemaDescription(version: 17, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
 }
 
 private let currentTables: [Table] = [
@@ -287,6 +287,23 @@ private let currentTables: [Table] = [
     Table("scim_group_members", primaryKey: ["group_id", "user_id"], withoutRowID: true, [
         Column("group_id", .integer, notNull: .both, references: ForeignKey("scim_groups", onDelete: .cascade)),
         Column("user_id", .integer, notNull: .both, references: ForeignKey("scim_users", onDelete: .cascade)),
+    ]),
+    // Single sign-on (OpenID Connect), schema 17: an organization's provider settings, sealed, and
+    // the sign-ins under way (one row per browser sent to the provider, deleted when it comes back).
+    Table("sign_on_settings", primaryKey: ["org_id"], [
+        Column("org_id", .integer, references: ForeignKey("organizations", onDelete: .cascade)),
+        Column("sealed", .text, notNull: .both),
+        Column("required", .integer, notNull: .both, default: "0", check: Check("required IN (0, 1)")),
+        Column("updated_at", .text, notNull: .both),
+        Column("updated_by", .integer, references: ForeignKey("users", onDelete: .setNull)),
+    ]),
+    Table("sign_on_attempts", primaryKey: ["state_hash"], withoutRowID: true, [
+        Column("state_hash", .text, check: Check("length(state_hash) = 64")),
+        Column("org_id", .integer, notNull: .both, references: ForeignKey("organizations", onDelete: .cascade)),
+        Column("nonce", .text, notNull: .both),
+        Column("verifier", .text, notNull: .both),
+        Column("next", .text, notNull: .both),
+        Column("created_at", .text, notNull: .both),
     ]),
 ]
 

@@ -17,8 +17,8 @@ public enum Schema {
         Migration(version: 13, name: "domain events", sql: domainEvents),
         Migration(version: 14, name: "bulk changes and their undo, email settings", sql: bulkChanges),
         Migration(version: 15, name: "the search box's indexes of drivers' names and emails", sql: driverSearch),
-        // 16 and 17 hold other branches' places until the merge renumbers: SCIM is 18.
         Migration(version: 16, name: "SCIM directory sync: tokens, users, groups and members", sql: directorySync),
+        Migration(version: 17, name: "single sign-on settings and sign-ins under way", sql: singleSignOn),
     ]
 
     static let directorySync = """
@@ -66,6 +66,30 @@ public enum Schema {
         PRIMARY KEY (group_id, user_id)
     ) WITHOUT ROWID;
     CREATE INDEX scim_group_members_user ON scim_group_members (user_id);
+    """
+
+    static let singleSignOn = """
+    -- An organization's OpenID Connect provider (Domain's SignOnSettings): issuer, client id and secret,
+    -- the role mapping, sealed with AES-256-GCM under the installation key (base64url); `required`
+    -- turns password sign-in off for its users (not for the installation's first Admin).
+    CREATE TABLE sign_on_settings (
+        org_id              INTEGER PRIMARY KEY REFERENCES organizations(id) ON DELETE CASCADE,
+        sealed              TEXT NOT NULL,
+        required            INTEGER NOT NULL DEFAULT 0 CHECK (required IN (0, 1)),
+        updated_at          TEXT NOT NULL,
+        updated_by          INTEGER REFERENCES users(id) ON DELETE SET NULL
+    );
+    -- A sign-in under way (Domain's SingleSignOn): the SHA-256 of its `state`, which the browser also
+    -- holds in a cookie; its nonce and PKCE verifier. Deleted when the browser comes back, so a code
+    -- or a state is used once; older than ten minutes it is refused.
+    CREATE TABLE sign_on_attempts (
+        state_hash          TEXT PRIMARY KEY CHECK (length(state_hash) = 64),
+        org_id              INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+        nonce               TEXT NOT NULL,
+        verifier            TEXT NOT NULL,
+        next                TEXT NOT NULL,
+        created_at          TEXT NOT NULL
+    ) WITHOUT ROWID;
     """
 
     static let domainEvents = """

@@ -25,6 +25,7 @@ enum PageTemplate: String, CaseIterable, Sendable {
     case requestsConfirm = "requests-confirm"
     case rotateConfirm = "rotate-confirm"
     case search
+    case sso
     case status
     case tokens
     case unsubscribe

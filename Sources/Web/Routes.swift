@@ -7,6 +7,9 @@ extension ConsoleHandler {
     static let routes: [Route] = [
         Route(["GET"], "/healthz", .anyone) { _ in Response(contentType: "text/plain; charset=utf-8", body: "ok\n") },
         Route(["GET", "POST"], "/login", .anyone) { try SignInPage(handler: $0.handler).respond(to: $0.request) },
+        // Single sign-on (OpenID Connect): to the organization's provider, and back with its code.
+        Route(["GET"], "/login/sso", .anyone) { try SingleSignOnPages(handler: $0.handler).start($0.request) },
+        Route(["GET"], "/login/sso/callback", .anyone) { try SingleSignOnPages(handler: $0.handler).callback($0.request) },
         Route(["GET", "POST"], "/join/{token}", .anyone) { try DriverPages(handler: $0.handler).join($0.request, token: $0.parameters.texts["token"] ?? "") },
         Route(["GET"], "/find", .anyone) { try DriverPages(handler: $0.handler).find($0.request) },
         Route(["GET"], "/status/{token}", .anyone) { try DriverPages(handler: $0.handler).status($0.request, token: $0.parameters.texts["token"] ?? "") },
@@ -72,6 +75,7 @@ extension ConsoleHandler {
         Route(["POST"], "/email/retry", .anyOrganization(.manageUsers)) { try EmailPage(page: $0.page).retry() },
         Route(["POST"], "/email/settings", .anyOrganization(.manageUsers)) { try EmailSettingsForm(page: $0.page).save() },
         Route(["POST"], "/email/test", .anyOrganization(.manageUsers)) { try EmailSettingsForm(page: $0.page).test() },
+        Route(["GET", "POST"], "/sso", .anyOrganization(.manageUsers)) { try SignOnSettingsPage(page: $0.page).respond() },
         Route(["GET", "POST"], "/invitations", .signedIn) { try InvitationPages(handler: $0.handler).pending($0.page) },
         Route(["GET", "POST"], "/account/email", .signedIn) { try AccountEmailPage(page: $0.page).respond() },
         Route(["GET", "POST"], "/account/tokens", .signedIn) { try APITokensPage(page: $0.page).respond() },

@@ -23,8 +23,9 @@ final class FrozenMigrationsTests: XCTestCase {
         13: 0x58c3_f524_27ca_b01f,
         14: 0x7e1c_b8cc_c805_372e,
         15: 0xb3f3_c03d_a3c3_ca3f,
-        // Unreleased: 16 SCIM directory sync.
+        // Unreleased: 16 SCIM directory sync, 17 single sign-on.
         16: 0x5b16_1e67_ae6f_27b9,
+        17: 0xbf3f_e740_3cb0_0269,
     ]
 
     /// PostgreSQL's own texts (PostgresSchema), by version, frozen the same way.
@@ -37,6 +38,7 @@ final class FrozenMigrationsTests: XCTestCase {
         14: 0xf81e_904d_8e20_30a2,
         15: 0xaccb_74ad_fc28_90c3,
         16: 0x2a27_cea1_46f0_2a99,
+        17: 0x6c3a_d200_eb51_e929,
     ]
 
     /// The DDL the schema description renders (`Schema.current.ddl(for:)`), by version: what a new
@@ -48,6 +50,7 @@ final class FrozenMigrationsTests: XCTestCase {
         14: (sqlite: 0x3d5d_d3da_f4d7_b4ea, postgres: 0xeb2f_cf9b_d562_39f1),
         15: (sqlite: 0x491f_054e_6753_0eaa, postgres: 0x0883_785e_1c7a_0c0f),
         16: (sqlite: 0x3073_0985_385b_9687, postgres: 0x742f_c1eb_7c12_79c9),
+        17: (sqlite: 0x3ef1_fa36_eea9_61ce, postgres: 0x18a4_abf9_a6e6_0b43),
     ]
 
     func testTheReleasedDescriptionIsUnchanged() {

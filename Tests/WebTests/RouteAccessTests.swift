@@ -46,6 +46,9 @@ final class RouteAccessTests: XCTestCase {
         let probes: [Probe] = [
             Probe(method: "GET", route: "/healthz", target: "/healthz", expected: [200, 200, 200, 200]),
             Probe(method: "GET", route: "/login", target: "/login", expected: [200, 200, 200, 200]),
+            // Single sign-on: no organization here has it; a callback without its sign-in under way.
+            Probe(method: "GET", route: "/login/sso", target: "/login/sso?org=\(officerOrg)", expected: [404, 404, 404, 404]),
+            Probe(method: "GET", route: "/login/sso/callback", target: "/login/sso/callback?code=x&state=\(status)", expected: [400, 400, 400, 400]),
             Probe(method: "GET", route: "/join/{token}", target: "/join/\(invite)", expected: [200, 200, 200, 200]),
             Probe(method: "GET", route: "/find", target: "/find", expected: [200, 200, 200, 200]),
             Probe(method: "GET", route: "/status/{token}", target: "/status/\(status)", expected: [200, 200, 200, 200]),
@@ -101,6 +104,7 @@ final class RouteAccessTests: XCTestCase {
             // The test client has no installation key, and email is not set up: nothing to save with, nothing to test.
             Probe(method: "POST", route: "/email/settings", target: "/email/settings", expected: [401, 403, 403, 409]),
             Probe(method: "POST", route: "/email/test", target: "/email/test", expected: [401, 403, 403, 409]),
+            Probe(method: "GET", route: "/sso", target: "/sso", expected: [303, 403, 403, 200]),
             Probe(method: "GET", route: "/account/email", target: "/account/email", expected: [303, 200, 200, 200]),
             Probe(method: "GET", route: "/directory", target: "/directory", expected: [303, 403, 403, 200]),
             // SCIM takes only its own bearer token: a session is no key to it.

@@ -293,3 +293,30 @@ def test_the_directory_sync_page_passes_axe(stack, browser, axe_source):
     finally:
         browser.set_window_size(1280, 900)
     check.report()
+
+def test_single_sign_on_pages_pass_axe(fresh_stack, browser, axe_source):
+    """/sso (saved, and with problems) and the sign-in page offering single sign-on, and saying the provider is down."""
+    from harness import OFFICER, free_port
+    stack = fresh_stack(connections=20).start()
+    organization = stack.organization_of(OFFICER)
+    check = Checker(browser, axe_source)
+    check.base = stack.base
+    browser.set_window_size(1280, 900)
+    browser.delete_all_cookies()
+    sign_in(stack, browser)
+    check("single sign-on settings", f"/sso?org={organization}")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Save settings']").click()
+    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#sso-settings [aria-invalid=true]"))
+    check("single sign-on settings with problems")
+    browser.find_element(By.ID, "sso-issuer").send_keys(f"http://127.0.0.1:{free_port()}")
+    browser.find_element(By.ID, "sso-client").send_keys("console")
+    browser.find_element(By.ID, "sso-secret").send_keys("secret")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Save settings']").click()
+    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".notice.success"))
+    check("single sign-on settings saved")
+    browser.delete_all_cookies()
+    check("sign-in with single sign-on", "/login")
+    browser.find_element(By.CSS_SELECTOR, ".signin-sso a").click()
+    wait(browser, lambda b: b.find_elements(By.ID, "signin-problem"))
+    check("sign-in: the identity provider is down")
+    check.report()

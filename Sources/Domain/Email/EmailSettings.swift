@@ -58,7 +58,7 @@ public struct EmailSettings {
         guard let row = try database.query("SELECT sealed, updated_at FROM email_settings WHERE id = 1", row: { ($0.text(0), $0.text(1)) }).first else {
             return nil
         }
-        guard let sealed = Base64URL.decode(row.0), let opened = try? key.open(sealed, context: Self.context), let fields = JSON.strings(String(decoding: opened, as: UTF8.self)) else {
+        guard let fields = key.openStrings(row.0, context: Self.context) else {
             throw UserError.conflict("The saved email settings cannot be opened with this installation's key (was the key file replaced?): save them again.")
         }
         var values = Values()
@@ -112,12 +112,11 @@ public struct EmailSettings {
             let before = try? saved(key: key)
             if values.password.isEmpty { values.password = before?.values.password ?? "" }
             if !values.password.isEmpty && values.username.isEmpty { return ["username": "A password needs a user name."] }
-            let text = JSON.text(of: ["host": values.host, "port": values.port, "security": values.security, "username": values.username,
-                                      "password": values.password, "from": values.from])
-            let sealed = key.seal(Array(text.utf8), context: Self.context)
+            let sealed = key.sealStrings(["host": values.host, "port": values.port, "security": values.security, "username": values.username,
+                                          "password": values.password, "from": values.from], context: Self.context)
             try database.run("DELETE FROM email_settings")
             try database.run("INSERT INTO email_settings (id, sealed, updated_at, updated_by) VALUES (1, \(p: 1), \(p: 2), \(p: 3))",
-                             [.text(Base64URL.encode(sealed)), .text(DateText.now()), .init(access.userID)])
+                             [.text(sealed), .text(DateText.now()), .init(access.userID)])
             try AuditLog(database: database).record(by: access, organizationID: nil, action: "Changed email settings",
                                                     subject: "\(values.host):\(values.port)", details: [
                                                         "security": values.security, "username": values.username, "from": values.from,

@@ -22,6 +22,7 @@ public enum PostgresSchema {
         Migration(version: 14, name: "bulk changes and their undo, email settings", sql: bulkChanges),
         Migration(version: 15, name: "the search box's indexes of drivers' names and emails", sql: driverSearch),
         Migration(version: 16, name: "SCIM directory sync: tokens, users, groups and members", sql: directorySync),
+        Migration(version: 17, name: "single sign-on settings and sign-ins under way", sql: singleSignOn),
     ]
 
     /// SQLite's migration 16 (read its comments there).
@@ -66,6 +67,25 @@ public enum PostgresSchema {
         PRIMARY KEY (group_id, user_id)
     );
     CREATE INDEX scim_group_members_user ON scim_group_members (user_id);
+    """
+
+    /// SQLite's migration 17 (read its comments there).
+    static let singleSignOn = """
+    CREATE TABLE sign_on_settings (
+        org_id              bigint PRIMARY KEY REFERENCES organizations(id) ON DELETE CASCADE,
+        sealed              text COLLATE "C" NOT NULL,
+        required            bigint NOT NULL DEFAULT 0 CHECK (required IN (0, 1)),
+        updated_at          text COLLATE "C" NOT NULL,
+        updated_by          bigint REFERENCES users(id) ON DELETE SET NULL
+    );
+    CREATE TABLE sign_on_attempts (
+        state_hash          text COLLATE "C" PRIMARY KEY CHECK (length(state_hash) = 64),
+        org_id              bigint NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+        nonce               text COLLATE "C" NOT NULL,
+        verifier            text COLLATE "C" NOT NULL,
+        next                text COLLATE "C" NOT NULL,
+        created_at          text COLLATE "C" NOT NULL
+    );
     """
 
     /// SQLite's migration 13 (read its comments there).
