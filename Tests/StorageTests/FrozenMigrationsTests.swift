@@ -50,7 +50,7 @@ final class FrozenMigrationsTests: XCTestCase {
         14: (sqlite: 0x3d5d_d3da_f4d7_b4ea, postgres: 0xeb2f_cf9b_d562_39f1),
         15: (sqlite: 0x491f_054e_6753_0eaa, postgres: 0x0883_785e_1c7a_0c0f),
         16: (sqlite: 0x3073_0985_385b_9687, postgres: 0x742f_c1eb_7c12_79c9),
-        17: (sqlite: 0x3ef1_fa36_eea9_61ce, postgres: 0x18a4_abf9_a6e6_0b43),
+        17: (sqlite: 0x0b05_67e6_17f0_9793, postgres: 0xc4e0_693a_6aa4_7e27),
     ]
 
     func testTheReleasedDescriptionIsUnchanged() {
