@@ -280,7 +280,7 @@ def test_the_directory_sync_page_passes_axe(stack, browser, axe_source):
     check("directory sync", "/directory")
     browser.find_element(By.ID, "token-name").send_keys("axe")
     browser.find_element(By.XPATH, "//button[normalize-space()='Make SCIM token']").click()
-    token = browser.find_element(By.ID, "new-token").get_attribute("value")
+    token = wait(browser, lambda b: b.find_element(By.ID, "new-token").get_attribute("value"))
     check("directory sync with a new token")
     import requests
     answer = requests.post(stack.base + "/scim/v2/Groups", json={"displayName": "Axe group"}, timeout=30,

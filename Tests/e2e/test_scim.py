@@ -126,7 +126,8 @@ def test_an_admin_sets_up_directory_sync_in_the_browser(stack, browser):
     assert browser.find_element(By.ID, "scim-url").get_attribute("value").endswith("/scim/v2")
     browser.find_element(By.ID, "token-name").send_keys("Entra browser")
     browser.find_element(By.XPATH, "//button[normalize-space()='Make SCIM token']").click()
-    token = browser.find_element(By.ID, "new-token").get_attribute("value")
+    token = WebDriverWait(browser, 10, ignored_exceptions=[WebDriverException]).until(
+        lambda b: b.find_element(By.ID, "new-token").get_attribute("value"))
     assert token.startswith("scim_")
     screenshot(browser, "directory-sync-token.png")
     scim = Directory(stack, token)
