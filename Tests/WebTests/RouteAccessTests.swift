@@ -45,6 +45,7 @@ final class RouteAccessTests: XCTestCase {
 
         let probes: [Probe] = [
             Probe(method: "GET", route: "/healthz", target: "/healthz", expected: [200, 200, 200, 200]),
+            Probe(method: "GET", route: "/readyz", target: "/readyz", expected: [200, 200, 200, 200]),
             Probe(method: "GET", route: "/login", target: "/login", expected: [200, 200, 200, 200]),
             Probe(method: "GET", route: "/join/{token}", target: "/join/\(invite)", expected: [200, 200, 200, 200]),
             Probe(method: "GET", route: "/find", target: "/find", expected: [200, 200, 200, 200]),

@@ -1,0 +1,16 @@
+@_exported import Logging
+
+/// The process's loggers: every layer logs through `Logs.process` or a copy of it that carries a
+/// request's metadata (`request_id`, `route`, ...); `Logs.start` picks the level (`--log-level`).
+public enum Logs {
+    /// Once per process, before any logger is made: the JSON handler on standard error.
+    public static func start(level: Logger.Level) {
+        LoggingSystem.bootstrap { _ in JSONLogHandler(level: level) }
+    }
+
+    /// The logger outside any request (start, stop, background work).
+    public static var process: Logger { Logger(label: "connections") }
+
+    /// The levels `--log-level` takes, in swift-log's words.
+    public static let levels = Logger.Level.allCases.map(\.rawValue)
+}
