@@ -32,7 +32,7 @@ let package = Package(
                                                       .product(name: "Prometheus", package: "swift-prometheus")]),
         .target(name: "FastCGI", dependencies: ["CFCGI", "Observability"]),
         .target(name: "Storage", dependencies: ["CSQLite", "CPostgres", "Observability"]),
-        .target(name: "Domain", dependencies: ["Storage", "CQRencode", "CCrypt", "CXLSXWriter", "CCurl", "COpenSSL"]),
+        .target(name: "Domain", dependencies: ["Storage", "Observability", "CQRencode", "CCrypt", "CXLSXWriter", "CCurl", "COpenSSL"]),
         // Web holds each worker's database connection and answers storage errors (busy, full) with a status.
         .target(name: "Web", dependencies: ["Domain", "Storage", "FastCGI", "Observability"]),
         // The subcommands (serve, seed, migrate, ...), shared by the two executables.

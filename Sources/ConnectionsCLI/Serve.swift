@@ -171,7 +171,11 @@ public struct Serve: ParsableCommand {
         Logs.start(level: Logger.Level(rawValue: logLevel)!)
         Telemetry.start()
         Telemetry.enabled = !noMetrics
-        if let metricsListen { try MetricsListener(address: metricsListen).start() }
+        if let metricsListen {
+            let readings = ScrapeReadings(location: database.location)
+            Telemetry.beforeScrape = { readings.read() }
+            try MetricsListener(address: metricsListen).start()
+        }
         // Every template is checked before anything is changed: a missing one refuses the start.
         let views = try Views(directory: views)
         // Migrate once, before any worker opens the file.

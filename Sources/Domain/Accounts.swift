@@ -1,4 +1,5 @@
 import Foundation
+import Observability
 import Storage
 
 /// Users, their roles per organization, and their sessions.
@@ -148,6 +149,7 @@ public struct Accounts {
             valid = false
         }
         guard valid, let user, let access = try access(userID: user.id) else {
+            Telemetry.event("sign_ins", outcome: "failed")
             try database.transaction(locking: []) {
                 _ = try AuditLog(database: database).record(actorID: user?.id, actor: String(normalized.prefix(254)), organizationID: nil,
                                                        action: "Sign-in failed", details: ["address": address])
@@ -172,6 +174,7 @@ public struct Accounts {
             try AuditLog(database: database).record(actorID: user.id, actor: access.email, organizationID: nil, action: "Signed in",
                                                    details: ["address": address])
         }
+        Telemetry.event("sign_ins", outcome: "succeeded")
         return Session(token: token, csrfToken: csrf, access: access, deviceToken: deviceToken)
     }
 

@@ -158,7 +158,11 @@ public final class Database {
     /// A statement prepared once per connection and reused (the hot queries), for its rendered text.
     func cached(_ sql: String, resendable: Bool) throws -> Statement {
         statementsRun += 1
-        if let statement = statementCache.statement(for: sql) { return statement }
+        if let statement = statementCache.statement(for: sql) {
+            Telemetry.cache("statements", hit: true)
+            return statement
+        }
+        Telemetry.cache("statements", hit: false)
         let statement = try makeStatement(sql, streams: false, resendable: resendable)
         statementCache.insert(statement, for: sql)
         return statement
@@ -301,7 +305,11 @@ public final class Database {
         let stamp = try changeStamp()
         if stamp != resultCache.stamp { resultCache = (stamp, [:]) }
         // Unwrap the dictionary's optional first: a missing key would otherwise cast to a nil Value.
-        if let stored = resultCache.values[key], let value = stored as? Value { return value }
+        if let stored = resultCache.values[key], let value = stored as? Value {
+            Telemetry.cache("remembered", hit: true)
+            return value
+        }
+        Telemetry.cache("remembered", hit: false)
         let value = try compute()
         if resultCache.values.count >= 256 { resultCache.values.removeAll(keepingCapacity: true) }
         resultCache.values[key] = value

@@ -91,6 +91,8 @@ public final class EmailDelivery: Sendable {
                     continue
                 }
                 if sending?.settings != settings {
+                    // smtp:// with STARTTLS optional: a server without a certificate gets the emails in the clear.
+                    Telemetry.smtpMaySendUnencrypted(settings.url.lowercased().hasPrefix("smtp://") && !settings.requireSTARTTLS)
                     sending = (settings, try SMTPTransport(settings: settings), EmailComposer(configuration: configuration, settings: settings, database: database))
                     if holding { Logs.process.info("email: sending through \(settings.url) now") }
                 }
@@ -153,10 +155,13 @@ public final class EmailDelivery: Sendable {
             Logs.process.error("email \(item.id) (\(item.kind.rawValue)) cannot be composed: \(error)")
             return (.permanentFailure("cannot be composed: \(error)"), false)
         }
+        let started = ContinuousClock.now
         do {
             try transport.send(message.rendered(), to: item.recipient)
+            Telemetry.send(channel: "email", outcome: "sent", duration: ContinuousClock.now - started)
             return (.sent, false)
         } catch {
+            Telemetry.send(channel: "email", outcome: "failed", duration: ContinuousClock.now - started)
             Logs.process.error("email \(item.id) (\(item.kind.rawValue)) attempt \(item.attempts): \(error.message)")
             switch error {
             case .temporary(let text): return (.temporaryFailure(text), false)
