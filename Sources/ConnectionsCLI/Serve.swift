@@ -171,13 +171,13 @@ public struct Serve: ParsableCommand {
         Logs.start(level: Logger.Level(rawValue: logLevel)!)
         Telemetry.start()
         Telemetry.enabled = !noMetrics
+        // Every template is checked before anything is changed: a missing one refuses the start.
+        let views = try Views(directory: views)
         if let metricsListen {
             let readings = ScrapeReadings(location: database.location)
             Telemetry.beforeScrape = { readings.read() }
-            try MetricsListener(address: metricsListen).start()
+            try MetricsListener(address: metricsListen, readiness: { readings.problems(views: views) }).start()
         }
-        // Every template is checked before anything is changed: a missing one refuses the start.
-        let views = try Views(directory: views)
         // Migrate once, before any worker opens the file.
         try Migrator().migrate(database.open())
         var web = WebConfiguration(database: database.location, views: views,

@@ -3,13 +3,17 @@ import Glibc
 import Observability
 
 /// `/metrics` over plain HTTP on an address of its own (`--metrics-listen 127.0.0.1:9464`), which
-/// nginx does not pass on: Prometheus scrapes each process there, the public never can. One thread,
-/// one short request at a time; anything else than `GET /metrics` gets a 404.
+/// nginx does not pass on: Prometheus scrapes each process there, the public never can. Also
+/// `/healthz` and `/readyz`, for systemd and the run scripts to ask this one process. One thread,
+/// one short request at a time; any other path gets a 404.
 public final class MetricsListener: @unchecked Sendable {
     private let socket: Int32
+    /// What keeps the process from serving (`/readyz`); empty: ready.
+    private let readiness: @Sendable () -> [String]
 
     /// Binds `address` (host:port) now, so a taken port fails the start rather than the first scrape.
-    public init(address: String) throws {
+    public init(address: String, readiness: @escaping @Sendable () -> [String]) throws {
+        self.readiness = readiness
         guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]) else {
             throw ListenError(message: "--metrics-listen takes host:port (127.0.0.1:9464), not \(address)")
         }
@@ -63,8 +67,16 @@ public final class MetricsListener: @unchecked Sendable {
         }
         let requestLine = String(decoding: received.prefix { $0 != UInt8(ascii: "\r") }, as: UTF8.self).split(separator: " ")
         let path = requestLine.count > 1 ? requestLine[1].split(separator: "?").first.map(String.init) ?? "" : ""
-        let (status, body): (String, [UInt8]) = requestLine.first == "GET" && path == "/metrics"
-            ? ("200 OK", Telemetry.exposition()) : ("404 Not Found", Array("Only GET /metrics is served here.\n".utf8))
+        let (status, body): (String, [UInt8])
+        switch (requestLine.first, path) {
+        case ("GET", "/metrics"): (status, body) = ("200 OK", Telemetry.exposition())
+        case ("GET", "/healthz"): (status, body) = ("200 OK", Array("ok\n".utf8))
+        case ("GET", "/readyz"):
+            let problems = readiness()
+            (status, body) = problems.isEmpty ? ("200 OK", Array("ready\n".utf8))
+                : ("503 Service Unavailable", Array(("not ready: " + problems.joined(separator: "; ") + "\n").utf8))
+        default: (status, body) = ("404 Not Found", Array("Only GET /metrics, /healthz and /readyz are served here.\n".utf8))
+        }
         let head = "HTTP/1.1 \(status)\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
         var out = Array(head.utf8) + body
         var sent = 0

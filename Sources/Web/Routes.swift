@@ -6,7 +6,7 @@ import FastCGI
 extension ConsoleHandler {
     static let routes: [Route] = [
         Route(["GET"], "/healthz", .anyone) { _ in Response(contentType: "text/plain; charset=utf-8", body: "ok\n") },
-        Route(["GET"], "/readyz", .anyone) { Readiness(handler: $0.handler).respond() },
+        Route(["GET"], "/readyz", .anyone) { Readiness.response($0.handler) },
         Route(["GET", "POST"], "/login", .anyone) { try SignInPage(handler: $0.handler).respond(to: $0.request) },
         Route(["GET", "POST"], "/join/{token}", .anyone) { try DriverPages(handler: $0.handler).join($0.request, token: $0.parameters.texts["token"] ?? "") },
         Route(["GET"], "/find", .anyone) { try DriverPages(handler: $0.handler).find($0.request) },

@@ -36,6 +36,9 @@ def test_metrics_are_served_on_each_process_listener_not_through_nginx(metered):
         assert admin.get(stack.base + "/connections", timeout=10).status_code == 200
     assert requests.get(stack.base + "/metrics", timeout=10).status_code == 404, "nginx does not expose /metrics"
     assert requests.get(f"http://{stack.metrics_addresses[0]}/other", timeout=10).status_code == 404
+    for address in stack.metrics_addresses:
+        assert requests.get(f"http://{address}/healthz", timeout=10).text == "ok\n"
+        assert requests.get(f"http://{address}/readyz", timeout=10).text == "ready\n", "what systemd's ExecStartPost asks"
     text = "".join(scrape(address) for address in stack.metrics_addresses)
     served = sum(float(value) for value in re.findall(
         r'^connections_http_request_duration_seconds_count\{route="/connections",status="200"\} (\S+)$', text, re.M))
