@@ -137,9 +137,10 @@ pg_start_standby() {
         echo "$socket_dir" > "$dir/socket-dir"
     fi
     if [[ $(id -u) -eq 0 ]]; then chown postgres:postgres "$dir" "$socket_dir"; fi
-    # -X stream: the WAL written meanwhile comes along. Not -R: its primary_conninfo (in
+    # -X stream: the WAL written meanwhile comes along; a fast checkpoint starts the copy at once
+    # (the default spreads it over minutes). Not -R: its primary_conninfo (in
     # postgresql.auto.conf) would name the standby "walreceiver", not the name the primary waits for.
-    if ! _pg_as_owner "$PG_BIN/pg_basebackup" -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -D "$dir/data" -X stream \
+    if ! _pg_as_owner "$PG_BIN/pg_basebackup" -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -D "$dir/data" -X stream --checkpoint=fast \
             >"$dir/basebackup.log" 2>&1; then
         echo "pg_start_standby: pg_basebackup failed:" >&2
         cat "$dir/basebackup.log" >&2
