@@ -49,6 +49,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "Storage", "TestSupport"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
+        .testTarget(name: "ObservabilityTests", dependencies: ["Observability"]),
         .testTarget(name: "WebTests", dependencies: ["Web", "Domain", "Storage", "FastCGI", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

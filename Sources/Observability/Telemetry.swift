@@ -32,7 +32,7 @@ public enum Telemetry {
                                               .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500),
                                               .seconds(5), .seconds(10)]
 
-    /// One answered request, by its route template ("/connections/{id}") and status.
+    /// One answered request, by its route template ("/connections/{id:Int}") and status.
     public static func request(route: String, status: Int, duration: Duration) {
         guard enabled else { return }
         registry.makeDurationHistogram(name: "connections_http_request_duration_seconds", labels: [("route", route), ("status", String(status))],

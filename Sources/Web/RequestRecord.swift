@@ -6,7 +6,7 @@ import Observability
 /// Filled as the request is served; `finish` writes both.
 struct RequestRecord {
     let request: Request
-    /// The route's template ("/connections/{id}"); "unmatched" for a path no route takes.
+    /// The route's template ("/connections/{id:Int}"); "unmatched" for a path no route takes.
     var route = "unmatched"
     var userID: Int?
     var organizationID: Int?
