@@ -150,6 +150,8 @@ public struct Accounts {
         }
         guard valid, let user, let access = try access(userID: user.id) else {
             Telemetry.event("sign_ins", outcome: "failed")
+            // With the request's id (the logger came with the request): a user's "I cannot sign in" finds this line.
+            database.logger.notice("sign-in failed", metadata: ["known_account": .stringConvertible(user != nil)])
             try database.transaction(locking: []) {
                 _ = try AuditLog(database: database).record(actorID: user?.id, actor: String(normalized.prefix(254)), organizationID: nil,
                                                        action: "Sign-in failed", details: ["address": address])

@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from harness import open_database
+from test_browser import browser, screenshot, sign_in  # noqa: F401 (the fixture)
 
 
 def log_lines(stack):
@@ -55,6 +56,19 @@ def test_an_error_page_shows_its_reference_and_a_forged_id_is_not_logged(stack):
     assert "forged" not in stack.app_log.read_text()
 
 
+def test_domain_and_storage_log_with_the_request_id(stack):
+    browser = requests.Session()
+    form = browser.get(stack.base + "/login", timeout=10).text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    answer = browser.post(stack.base + "/login", data={"csrf": csrf, "email": "nobody@example.test", "password": "wrong", "next": "/"},
+                          allow_redirects=False, timeout=10)
+    assert answer.status_code == 401
+    id = answer.headers["X-Request-Id"]
+    lines = [line for line in log_lines(stack) if line.get("request_id") == id]
+    assert {line["message"] for line in lines} == {"sign-in failed", "request"}, lines
+    assert next(line for line in lines if line["message"] == "sign-in failed")["level"] == "notice"
+
+
 def test_healthz_answers_and_readyz_checks_the_database_schema_and_views(fresh_stack):
     stack = fresh_stack(connections=20, sqlite=True).start()
     assert stack.get("/healthz").text == "ok\n"
@@ -79,3 +93,14 @@ def test_the_log_level_flag_leaves_out_the_request_lines(fresh_stack):
     for _ in range(3):
         assert stack.get("/healthz").status_code == 200
     assert not [line for line in log_lines(stack) if line.get("message") == "request"]
+
+
+def test_a_user_sees_the_reference_to_quote_on_an_error_page(stack, browser):
+    from selenium.webdriver.common.by import By
+    sign_in(stack, browser)
+    browser.get(stack.base + "/connections/99999999/invite")
+    reference = browser.find_element(By.CSS_SELECTOR, ".error-reference code").text
+    assert re.fullmatch(r"[0-9a-f]{32}", reference)
+    assert browser.find_element(By.CSS_SELECTOR, ".error-reference").is_displayed()
+    screenshot(browser, "error-page-reference.png")
+    assert any(line.get("request_id") == reference and line.get("status") == 404 for line in log_lines(stack))
