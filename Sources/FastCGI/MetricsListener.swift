@@ -11,31 +11,26 @@ public final class MetricsListener: @unchecked Sendable {
     /// What keeps the process from serving (`/readyz`); empty: ready.
     private let readiness: @Sendable () -> [String]
 
-    /// Binds `address` (host:port) now, so a taken port fails the start rather than the first scrape.
+    private let address: String
+    private let socketAddress: sockaddr_in
+
+    /// Checks `address` (host:port) now: a mistyped one refuses the start.
     public init(address: String, readiness: @escaping @Sendable () -> [String]) throws {
         self.readiness = readiness
+        self.address = address
         guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]) else {
             throw ListenError(message: "--metrics-listen takes host:port (127.0.0.1:9464), not \(address)")
         }
-        let host = String(address[..<colon])
-        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var yes: Int32 = 1
-        setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         var address4 = sockaddr_in()
         address4.sin_family = sa_family_t(AF_INET)
         address4.sin_port = port.bigEndian
-        guard inet_pton(AF_INET, host, &address4.sin_addr) == 1 else {
-            close(socket)
-            throw ListenError(message: "--metrics-listen: \(host) is not an IPv4 address")
+        guard inet_pton(AF_INET, String(address[..<colon]), &address4.sin_addr) == 1 else {
+            throw ListenError(message: "--metrics-listen: \(address[..<colon]) is not an IPv4 address")
         }
-        let bound = withUnsafePointer(to: &address4) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(socket, 16) == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(socket)
-            throw ListenError(message: "cannot listen for metrics on \(address): \(reason)")
-        }
+        socketAddress = address4
+        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var yes: Int32 = 1
+        setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
     }
 
     public struct ListenError: Error, CustomStringConvertible {
@@ -43,8 +38,21 @@ public final class MetricsListener: @unchecked Sendable {
         public var description: String { message }
     }
 
+    /// Listens on a thread of its own. A port still held (the process this one replaces, in a rolling
+    /// restart, finishing its requests) is tried again every second, logged once: the app serves
+    /// meanwhile, and Prometheus sees this process as down until then.
     public func start() {
         Thread.detachNewThread { [self] in
+            var address4 = socketAddress
+            var logged = false
+            while (withUnsafePointer(to: &address4) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }) != 0 || listen(socket, 16) != 0 {
+                if !logged { Logs.process.error("cannot listen for metrics on \(address) yet: \(String(cString: strerror(errno))); trying every second") }
+                logged = true
+                sleep(1)
+            }
+            if logged { Logs.process.info("listening for metrics on \(address)") }
             while true {
                 let client = accept(socket, nil, nil)
                 guard client >= 0 else { continue }
@@ -78,14 +86,13 @@ public final class MetricsListener: @unchecked Sendable {
         default: (status, body) = ("404 Not Found", Array("Only GET /metrics, /healthz and /readyz are served here.\n".utf8))
         }
         let head = "HTTP/1.1 \(status)\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
-        var out = Array(head.utf8) + body
+        let out = Array(head.utf8) + body
         var sent = 0
         while sent < out.count {
-            let written = out.withUnsafeMutableBytes { write(client, $0.baseAddress! + sent, $0.count - sent) }
+            let written = out.withUnsafeBytes { write(client, $0.baseAddress! + sent, $0.count - sent) }
             guard written > 0 else { return }
             sent += written
         }
-        out.removeAll()
     }
 }
 
