@@ -6,6 +6,10 @@ let package = Package(
     platforms: [.macOS(.v13)],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Logs (one JSON object per line) and Prometheus metrics (Sources/Observability).
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries, one tiny module map each.
@@ -22,18 +26,22 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // Layers: Web -> Domain -> Storage; only Web uses the FastCGI transport.
-        .target(name: "FastCGI", dependencies: ["CFCGI"]),
-        .target(name: "Storage", dependencies: ["CSQLite", "CPostgres"]),
-        .target(name: "Domain", dependencies: ["Storage", "CQRencode", "CCrypt", "CXLSXWriter", "CCurl", "COpenSSL"]),
+        // The JSON log handler, the metrics' names and the Prometheus exposition, used by every layer.
+        .target(name: "Observability", dependencies: [.product(name: "Logging", package: "swift-log"),
+                                                      .product(name: "Metrics", package: "swift-metrics"),
+                                                      .product(name: "Prometheus", package: "swift-prometheus")]),
+        .target(name: "FastCGI", dependencies: ["CFCGI", "Observability"]),
+        .target(name: "Storage", dependencies: ["CSQLite", "CPostgres", "Observability"]),
+        .target(name: "Domain", dependencies: ["Storage", "Observability", "CQRencode", "CCrypt", "CXLSXWriter", "CCurl", "COpenSSL"]),
         // Web holds each worker's database connection and answers storage errors (busy, full) with a status.
-        .target(name: "Web", dependencies: ["Domain", "Storage", "FastCGI"]),
+        .target(name: "Web", dependencies: ["Domain", "Storage", "FastCGI", "Observability"]),
         // The subcommands (serve, seed, migrate, ...), shared by the two executables.
-        .target(name: "ConnectionsCLI", dependencies: ["Web", "Domain", "Storage", "FastCGI", "CMalloc",
+        .target(name: "ConnectionsCLI", dependencies: ["Web", "Domain", "Storage", "FastCGI", "CMalloc", "Observability",
                                                        .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // What scripts/run serves: no test hooks in it.
         .executableTarget(name: "connections", dependencies: ["ConnectionsCLI"]),
         // The test build (Tests/e2e): the same program plus the end-to-end tests' hooks (serve --test-routes).
-        .executableTarget(name: "connections-test", dependencies: ["ConnectionsCLI", "Web", "Domain", "Storage", "FastCGI",
+        .executableTarget(name: "connections-test", dependencies: ["ConnectionsCLI", "Web", "Domain", "Storage", "FastCGI", "Observability",
                                                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // The database the tests that touch SQL run on: SQLite, or PostgreSQL when scripts/test starts one.
@@ -41,6 +49,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "Storage", "TestSupport"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
+        .testTarget(name: "ObservabilityTests", dependencies: ["Observability"]),
         .testTarget(name: "WebTests", dependencies: ["Web", "Domain", "Storage", "FastCGI", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

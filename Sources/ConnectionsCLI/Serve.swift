@@ -2,6 +2,7 @@ import ArgumentParser
 import Domain
 import FastCGI
 import Foundation
+import Observability
 import Storage
 import Web
 
@@ -96,6 +97,15 @@ public struct Serve: ParsableCommand {
     @Option(help: "Email invites an organization may send in 24 hours.")
     var emailInvitesPerDay = EmailInvites.perOrganizationPerDay
 
+    @Option(help: "Least severe log lines written, one JSON object each on standard error: \(Logs.levels.joined(separator: ", ")). At info, one line per request.")
+    var logLevel = "info"
+
+    @Option(help: "host:port where Prometheus scrapes this process's /metrics (plain HTTP; keep it off nginx and off the public network). Without it, no listener.")
+    var metricsListen: String?
+
+    @Flag(help: "Record no metrics (to measure what they cost: scripts/bench).")
+    var noMetrics = false
+
     /// For scripts/bench-writes only: commits that can be lost on power failure, to measure what FULL costs.
     @Flag(help: .hidden)
     var benchmarkSynchronousNormal = false
@@ -122,6 +132,7 @@ public struct Serve: ParsableCommand {
             throw ValidationError("--email-attempts must be from 1 to 100 and --email-retry-seconds from 1 to 86400")
         }
         guard (1...10_000_000).contains(emailInvitesPerDay) else { throw ValidationError("--email-invites-per-day must be from 1 to 10000000") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of \(Logs.levels.joined(separator: ", "))") }
         guard smtpURL == nil || mailFrom != nil else { throw ValidationError("--smtp-url needs --mail-from \"Name <address>\"") }
     }
 
@@ -157,8 +168,16 @@ public struct Serve: ParsableCommand {
 
     /// Serves, with the test build's hooks when given (`connections-test serve --test-routes`).
     public func run(testHooks: (any TestHooks)?) throws {
+        Logs.start(level: Logger.Level(rawValue: logLevel)!)
+        Telemetry.start()
+        Telemetry.enabled = !noMetrics
         // Every template is checked before anything is changed: a missing one refuses the start.
         let views = try Views(directory: views)
+        if let metricsListen {
+            let readings = ScrapeReadings(location: database.location)
+            Telemetry.beforeScrape = { readings.read() }
+            try MetricsListener(address: metricsListen, readiness: { readings.problems(views: views) }).start()
+        }
         // Migrate once, before any worker opens the file.
         try Migrator().migrate(database.open())
         var web = WebConfiguration(database: database.location, views: views,
@@ -188,7 +207,7 @@ public struct Serve: ParsableCommand {
         // starts once the server has blocked SIGTERM and SIGINT, so that its thread inherits that and the
         // signals reach the server's sigwait.
         let delivery = EmailDelivery(configuration: configured)
-        if configured.smtp == nil { Log.info("email: no --smtp-url: the settings saved on /email send, if any; else emails wait in the outbox") }
+        if configured.smtp == nil { Logs.process.info("email: no --smtp-url: the settings saved on /email send, if any; else emails wait in the outbox") }
         defer { delivery.stop() }
         try server.run(onReady: { delivery.start() })
     }

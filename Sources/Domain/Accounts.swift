@@ -1,4 +1,5 @@
 import Foundation
+import Observability
 import Storage
 
 /// Users, their roles per organization, and their sessions.
@@ -148,6 +149,9 @@ public struct Accounts {
             valid = false
         }
         guard valid, let user, try access(userID: user.id) != nil else {
+            Telemetry.event("sign_ins", outcome: "failed")
+            // With the request's id (the logger came with the request): a user's "I cannot sign in" finds this line.
+            database.logger.notice("sign-in failed", metadata: ["known_account": .stringConvertible(user != nil)])
             try database.transaction(locking: []) {
                 _ = try AuditLog(database: database).record(actorID: user?.id, actor: String(normalized.prefix(254)), organizationID: nil,
                                                        action: "Sign-in failed", details: ["address": address])
@@ -187,6 +191,7 @@ public struct Accounts {
             try AuditLog(database: database).record(actorID: userID, actor: signedIn.email, organizationID: nil, action: action, details: details)
             return signedIn
         }
+        Telemetry.event("sign_ins", outcome: "succeeded")
         return Session(token: token, csrfToken: csrf, access: access, deviceToken: deviceToken)
     }
 

@@ -1,5 +1,6 @@
 import CFCGI
 import Foundation
+import Observability
 
 /// A pool of threads accepting FastCGI requests on one socket with libfcgi.
 /// SIGTERM/SIGINT: a unix socket's path goes at once (nginx moves to another process), what was
@@ -51,12 +52,12 @@ public final class FastCGIServer: Sendable {
             thread.stackSize = 1 << 20
             thread.start()
         }
-        Log.info("listening on \(configuration.address) with \(configuration.threads) threads")
+        Logs.process.info("listening on \(configuration.address) with \(configuration.threads) threads")
         onReady()
 
         var received: Int32 = 0
         sigwait(&stopSignals, &received)
-        Log.info("signal \(received): no new connections; finishing the accepted ones")
+        Logs.process.info("signal \(received): no new connections; finishing the accepted ones")
         let deadline = DispatchTime.now() + configuration.shutdownGraceSeconds
         if configuration.isUnixSocket {
             // Without its path nobody can connect any more: nginx's next connect fails at once and goes
@@ -74,13 +75,13 @@ public final class FastCGIServer: Sendable {
         while running > 0, finished.wait(timeout: deadline) == .success { running -= 1 }
         if running > 0 {
             // Past the grace period: responses still streaming end marked incomplete, and get a moment to say so.
-            Log.error("grace period over: \(running) requests still running are told to stop")
+            Logs.process.error("grace period over: \(running) requests still running are told to stop")
             stopping.passDeadline()
             let windDown = DispatchTime.now() + Self.windDownSeconds
             while running > 0, finished.wait(timeout: windDown) == .success { running -= 1 }
         }
         close(socket)
-        Log.info(running > 0 ? "stopped with \(running) requests cut off" : "stopped")
+        Logs.process.info(running > 0 ? "stopped with \(running) requests cut off" : "stopped")
     }
 
     /// Ends a streamed response so that the client's transfer breaks instead of ending cleanly.
@@ -113,12 +114,12 @@ public final class FastCGIServer: Sendable {
         do {
             handler = try makeHandler()
         } catch {
-            Log.error("worker cannot start: \(error)")
+            Logs.process.error("worker cannot start: \(error)")
             exit(1)
         }
         var request = FCGX_Request()
         guard FCGX_InitRequest(&request, socket, 0) == 0 else {
-            Log.error("FCGX_InitRequest failed")
+            Logs.process.error("FCGX_InitRequest failed")
             return
         }
         while !stopping.stopRequested {
@@ -203,7 +204,7 @@ public final class FastCGIServer: Sendable {
             return false
         } catch {
             // Headers are gone already: the body's producer marks the failure itself.
-            Log.error("response stream failed: \(error)")
+            Logs.process.error("response stream failed: \(error)")
         }
         return true
     }

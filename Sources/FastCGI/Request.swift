@@ -1,3 +1,5 @@
+import Observability
+
 /// One HTTP request as nginx passed it over FastCGI.
 public struct Request: Sendable {
     public let method: String
@@ -16,6 +18,11 @@ public struct Request: Sendable {
     /// True once the server's shutdown grace period is over: a long response (an export) must stop
     /// and mark itself incomplete.
     public let serverStopping: @Sendable () -> Bool
+    /// nginx's $request_id (the X-Request-Id it returns and logs), or one made here for a request
+    /// that came another way: every log line about the request carries it.
+    public let requestID: String
+    /// The process's logger with this request's id; Domain and Storage log through it too.
+    public var logger: Logger
 
     public init(method: String, path: String, queryString: String = "", headers: [String: String] = [:],
                 body: [UInt8] = [], remoteAddress: String = "", isHTTPS: Bool = false,
@@ -31,6 +38,9 @@ public struct Request: Sendable {
         self.form = body.isEmpty ? [] : URLEncoding.parse(String(decoding: body, as: UTF8.self))
         self.remoteAddress = remoteAddress
         self.isHTTPS = isHTTPS
+        requestID = headers["x-request-id"].flatMap(RequestID.init(checking:))?.text ?? RequestID.make().text
+        logger = Logs.process
+        logger[metadataKey: "request_id"] = .string(requestID)
     }
 
     /// The first value of a query parameter.

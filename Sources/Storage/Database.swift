@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import Observability
 
 /// One connection to the database: a SQLite file or a PostgreSQL server. Not shared between
 /// threads: each FastCGI worker opens its own. Statements are `SQLFragment`s, rendered for the
@@ -30,6 +31,10 @@ public final class Database {
 
     /// Shared by the connections of one process; nil: no limit (command-line tools, tests).
     private let writeGate: WriteGate?
+
+    /// The current request's logger (its id in every line), set by the web layer per request;
+    /// Domain logs through it too. Outside a request: the process's.
+    public var logger = Logs.process
 
     /// Opens a SQLite file or connects to PostgreSQL; a connection that cannot be made throws a
     /// StorageError whose message is one line naming where (never the password).
@@ -153,7 +158,11 @@ public final class Database {
     /// A statement prepared once per connection and reused (the hot queries), for its rendered text.
     func cached(_ sql: String, resendable: Bool) throws -> Statement {
         statementsRun += 1
-        if let statement = statementCache.statement(for: sql) { return statement }
+        if let statement = statementCache.statement(for: sql) {
+            Telemetry.cache("statements", hit: true)
+            return statement
+        }
+        Telemetry.cache("statements", hit: false)
         let statement = try makeStatement(sql, streams: false, resendable: resendable)
         statementCache.insert(statement, for: sql)
         return statement
@@ -174,39 +183,44 @@ public final class Database {
 
     /// Runs one parameterized write that returns no rows.
     public func run(_ sql: SQLFragment, _ parameters: [SQLValue] = []) throws {
-        try cached(sql, parameters, resendable: false).run()
+        let statement = try cached(sql, parameters, resendable: false)
+        try timed("write", sql: statement.sql) { try statement.run() }
     }
 
     /// Inserts one row and returns its new id (the table's `id` column).
     public func insertReturningID(_ sql: SQLFragment, _ parameters: [SQLValue] = []) throws -> Int {
         let statement = try cached(sql + " RETURNING id", parameters, resendable: false)
         defer { statement.reset() }
-        guard try statement.step() else { throw StorageError(code: SQLITE_ERROR, message: "the insert returned no id", sql: statement.sql) }
+        guard try timed("write", sql: statement.sql, { try statement.step() }) else {
+            throw StorageError(code: SQLITE_ERROR, message: "the insert returned no id", sql: statement.sql)
+        }
         return statement.int(0)
     }
 
     /// Maps every row of a parameterized read.
     public func query<Row>(_ sql: SQLFragment, _ parameters: [SQLValue] = [], row: (Statement) throws -> Row) throws -> [Row] {
-        try rows(of: cached(sql, parameters, resendable: true), row)
+        try rows(of: cached(sql, parameters, resendable: true), kind: "read", row)
     }
 
     /// Maps every row a write returns (`UPDATE ... RETURNING`): never sent twice.
     public func change<Row>(_ sql: SQLFragment, _ parameters: [SQLValue] = [], row: (Statement) throws -> Row) throws -> [Row] {
-        try rows(of: cached(sql, parameters, resendable: false), row)
+        try rows(of: cached(sql, parameters, resendable: false), kind: "write", row)
     }
 
-    private func rows<Row>(of statement: Statement, _ row: (Statement) throws -> Row) throws -> [Row] {
+    private func rows<Row>(of statement: Statement, kind: String, _ row: (Statement) throws -> Row) throws -> [Row] {
         defer { statement.reset() }
-        var rows: [Row] = []
-        while try statement.step() { rows.append(try row(statement)) }
-        return rows
+        return try timed(kind, sql: statement.sql) {
+            var rows: [Row] = []
+            while try statement.step() { rows.append(try row(statement)) }
+            return rows
+        }
     }
 
     /// The first column of the first row of a read, if any.
     public func scalar(_ sql: SQLFragment, _ parameters: [SQLValue] = []) throws -> SQLValue? {
         let statement = try cached(sql, parameters, resendable: true)
         defer { statement.reset() }
-        return try statement.step() ? statement.value(0) : nil
+        return try timed("read", sql: statement.sql) { try statement.step() ? statement.value(0) : nil }
     }
 
     public func scalarInt(_ sql: SQLFragment, _ parameters: [SQLValue] = []) throws -> Int {
@@ -291,7 +305,11 @@ public final class Database {
         let stamp = try changeStamp()
         if stamp != resultCache.stamp { resultCache = (stamp, [:]) }
         // Unwrap the dictionary's optional first: a missing key would otherwise cast to a nil Value.
-        if let stored = resultCache.values[key], let value = stored as? Value { return value }
+        if let stored = resultCache.values[key], let value = stored as? Value {
+            Telemetry.cache("remembered", hit: true)
+            return value
+        }
+        Telemetry.cache("remembered", hit: false)
         let value = try compute()
         if resultCache.values.count >= 256 { resultCache.values.removeAll(keepingCapacity: true) }
         resultCache.values[key] = value
@@ -414,7 +432,14 @@ public final class Database {
     /// their locks from its start to its end; on SQLite the one write lock (BEGIN IMMEDIATE)
     /// covers everything. `[]`: the body's writes need no more than their own rows' locks.
     public func transaction<T>(locking keys: [LockKey], _ body: () throws -> T) throws -> T {
-        try beginWriting(locking: keys)
+        let asked = ContinuousClock.now
+        do {
+            try timed("begin", sql: "BEGIN") { try beginWriting(locking: keys) }
+            Telemetry.writeGate(waited: ContinuousClock.now - asked, refused: false)
+        } catch let error as StorageError where error.isBusy {
+            Telemetry.writeGate(waited: ContinuousClock.now - asked, refused: true)
+            throw error
+        }
         do {
             let result = try body()
             try execute("COMMIT")

@@ -1,6 +1,7 @@
 import Domain
 import FastCGI
 import Foundation
+import Observability
 import Storage
 import Synchronization
 
@@ -40,7 +41,7 @@ final class APIRateLimit: Sendable {
             // A database that cannot take the write (locked past the wait, full) does not stop the
             // API's reads: this process lends itself a lease, so the token keeps its steady rate
             // here and its calls wait for the lock once per lease, not each.
-            Log.error("API calls of token \(tokenID) not counted in the database for \(allowance.leaseSeconds(allowance.lease)) s: \(error)")
+            Logs.process.error("API calls of token \(tokenID) not counted in the database for \(allowance.leaseSeconds(allowance.lease)) s: \(error)")
             grant = .calls(allowance.lease)
         }
         switch grant {

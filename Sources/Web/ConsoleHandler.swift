@@ -1,5 +1,6 @@
 import Domain
 import FastCGI
+import Observability
 import Storage
 
 /// The web application on one worker thread: routes a request through the route table, checks
@@ -22,11 +23,25 @@ public final class ConsoleHandler: RequestHandler {
     }
 
     public func respond(to request: Request) -> Response {
+        let started = ContinuousClock.now
+        database.logger = request.logger
+        var served = RequestRecord(request: request)
+        let response = answer(request, recording: &served)
+        served.finish(status: response.status, duration: ContinuousClock.now - started)
+        database.logger = Logs.process
+        return response
+    }
+
+    private func answer(_ request: Request, recording served: inout RequestRecord) -> Response {
         do {
             try database.beginRequest()
             defer { database.endRequest() }
             let (route, parameters) = try router.route(request.method, request.path)
-            let response = try route.handle(try context(for: route, parameters, request))
+            served.route = route.path
+            let context = try context(for: route, parameters, request)
+            served.userID = context.signedIn?.access.userID ?? context.caller?.userID
+            served.organizationID = context.connectionOrganization
+            let response = try route.handle(context)
             // A page's state sent back as an address (a filter removed, columns chosen) can outgrow the
             // address it came from when encoded again; past what nginx holds it would be nginx's 502.
             if let location = response.headers.first(where: { $0.name == "Location" })?.value, location.utf8.count > Self.longestRedirect {
@@ -43,7 +58,9 @@ public final class ConsoleHandler: RequestHandler {
     static let longestRedirect = ServerConfiguration.maxAddressBytes
 
     public func refuse(_ refusal: TransportRefusal, request: Request) -> Response {
-        errorPage(refusal, request: request)
+        let response = errorPage(refusal, request: request)
+        RequestRecord(request: request).finish(status: response.status, duration: .zero)
+        return response
     }
 
     /// Checks the route's access rule once: the session, the CSRF token of a signed-in POST, and

@@ -1,5 +1,6 @@
 import Domain
 import FastCGI
+import Observability
 
 /// The pages drivers use, without an account, built for a phone: the join page of an invite
 /// link, the find page (search code or public organization), and the private status page.
@@ -36,9 +37,13 @@ struct DriverPages {
             return form(request, joinable, draft: draft, problems: ["form": JoinLimits.formExpired], status: ErrorPresentation.formExpired)
         }
         let problems = JoinRequests.problems(draft, questions: joinable.questions)
-        guard problems.isEmpty else { return form(request, joinable, draft: draft, problems: problems, status: ErrorPresentation.formWithProblems) }
+        guard problems.isEmpty else {
+            Telemetry.event("join_requests", outcome: "invalid")
+            return form(request, joinable, draft: draft, problems: problems, status: ErrorPresentation.formWithProblems)
+        }
         do {
             let outcome = try RequestToJoin(draft, to: joinable).run(from: .init(address: request.remoteAddress, formToken: sent), with: requests)
+            Telemetry.event("join_requests", outcome: outcome == .askedBefore ? "asked_before" : "created")
             var response = answer(outcome, organization: joinable.organizationName, connection: joinable.connectionName)
             // The token is spent: the cookie goes too, so the browser's next form gets a new one.
             response.headers.append(Self.formToken.clearHeader)
@@ -46,6 +51,7 @@ struct DriverPages {
         } catch {
             // Busy, full, refused, a spent form, over a limit: the form again, with everything the driver typed.
             let failure = ErrorPresentation(error, request: request)
+            Telemetry.event("join_requests", outcome: "refused_\(failure.status)")
             return form(request, joinable, draft: draft, problems: ["form": failure.message], status: failure.status, headers: failure.headers)
         }
     }

@@ -1,6 +1,7 @@
 import Domain
 import FastCGI
 import Foundation
+import Observability
 import Storage
 import Synchronization
 
@@ -57,7 +58,7 @@ public final class EmailDelivery: Sendable {
         do {
             database = try Database(location: configuration.database, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
         } catch {
-            Log.error("email: the sender cannot start: \(error)")
+            Logs.process.error("email: the sender cannot start: \(error)")
             return
         }
         var random = SystemRandomNumberGenerator()
@@ -79,33 +80,35 @@ public final class EmailDelivery: Sendable {
                     current = try EmailSetup.current(configuration, database)
                     unusable = ""
                 } catch let error as UserError {
-                    if error.message != unusable { Log.error("email: the saved settings cannot be used: \(error.message)") }
+                    if error.message != unusable { Logs.process.error("email: the saved settings cannot be used: \(error.message)") }
                     unusable = error.message
                     current = nil
                 }
                 guard let settings = current else {
-                    if sending != nil { Log.info("email: not set up any more: emails wait in the outbox") }
+                    if sending != nil { Logs.process.info("email: not set up any more: emails wait in the outbox") }
                     sending = nil
                     pause(Self.pollSeconds)
                     continue
                 }
                 if sending?.settings != settings {
+                    // smtp:// with STARTTLS optional: a server without a certificate gets the emails in the clear.
+                    Telemetry.smtpMaySendUnencrypted(settings.url.lowercased().hasPrefix("smtp://") && !settings.requireSTARTTLS)
                     sending = (settings, try SMTPTransport(settings: settings), EmailComposer(configuration: configuration, settings: settings, database: database))
-                    if holding { Log.info("email: sending through \(settings.url) now") }
+                    if holding { Logs.process.info("email: sending through \(settings.url) now") }
                 }
                 guard let (_, transport, composer) = sending else { continue }
                 guard try lease.hold() else {
-                    if holding { Log.info("email: another process sends the outbox now") }
+                    if holding { Logs.process.info("email: another process sends the outbox now") }
                     holding = false
                     pause(Self.pollSeconds)
                     continue
                 }
-                if !holding { Log.info("email: this process sends the outbox (\(settings.url))") }
+                if !holding { Logs.process.info("email: this process sends the outbox (\(settings.url))") }
                 holding = true
                 if ContinuousClock.now >= nextPrune {
                     nextPrune = ContinuousClock.now + .seconds(3600)
                     let pruned = try outbox.prune()
-                    if pruned > 0 { Log.info("email: \(pruned) sent or skipped emails older than 30 days deleted") }
+                    if pruned > 0 { Logs.process.info("email: \(pruned) sent or skipped emails older than 30 days deleted") }
                 }
                 let items = try outbox.hasDue() ? try outbox.claim(limit: Self.batch, lease: lease) : []
                 guard !items.isEmpty else {
@@ -128,11 +131,11 @@ public final class EmailDelivery: Sendable {
                     unreachable = 0
                 }
             } catch {
-                Log.error("email: \(error)")
+                Logs.process.error("email: \(error)")
                 pause(Self.pollSeconds)
             }
         }
-        do { try lease.release() } catch { Log.error("email: the lease was not given up (it expires by itself): \(error)") }
+        do { try lease.release() } catch { Logs.process.error("email: the lease was not given up (it expires by itself): \(error)") }
     }
 
     /// Composes and sends one email; never throws: every failure is an outcome.
@@ -146,17 +149,20 @@ public final class EmailDelivery: Sendable {
             }
         } catch let error as StorageError where error.isBusy {
             // Composing writes (its links are drawn then): a busy database is a reason to try later.
-            Log.error("email \(item.id) (\(item.kind.rawValue)) attempt \(item.attempts): \(error)")
+            Logs.process.error("email \(item.id) (\(item.kind.rawValue)) attempt \(item.attempts): \(error)")
             return (.temporaryFailure("the database was busy: \(error)"), false)
         } catch {
-            Log.error("email \(item.id) (\(item.kind.rawValue)) cannot be composed: \(error)")
+            Logs.process.error("email \(item.id) (\(item.kind.rawValue)) cannot be composed: \(error)")
             return (.permanentFailure("cannot be composed: \(error)"), false)
         }
+        let started = ContinuousClock.now
         do {
             try transport.send(message.rendered(), to: item.recipient)
+            Telemetry.send(channel: "email", outcome: "sent", duration: ContinuousClock.now - started)
             return (.sent, false)
         } catch {
-            Log.error("email \(item.id) (\(item.kind.rawValue)) attempt \(item.attempts): \(error.message)")
+            Telemetry.send(channel: "email", outcome: "failed", duration: ContinuousClock.now - started)
+            Logs.process.error("email \(item.id) (\(item.kind.rawValue)) attempt \(item.attempts): \(error.message)")
             switch error {
             case .temporary(let text): return (.temporaryFailure(text), false)
             case .permanent(let text): return (.permanentFailure(text), false)

@@ -1,5 +1,6 @@
 import Domain
 import FastCGI
+import Observability
 import Storage
 
 /// The one place where a failure becomes what the user sees: a status, a message and any headers
@@ -51,7 +52,12 @@ struct ErrorPresentation {
             status = Self.status(of: error)
             message = error.message
             switch error {
-            case .tooManyRequests(_, let seconds), .unavailable(_, let seconds): headers = [("Retry-After", String(max(1, seconds)))]
+            case .tooManyRequests(_, let seconds):
+                headers = [("Retry-After", String(max(1, seconds)))]
+                Telemetry.refusal(status: status, reason: "rate_limit")
+            case .unavailable(_, let seconds):
+                headers = [("Retry-After", String(max(1, seconds)))]
+                Telemetry.refusal(status: status, reason: "unavailable")
             default: break
             }
         case let error as MethodNotAllowed:
@@ -73,18 +79,20 @@ struct ErrorPresentation {
             message = answer.message
             if let seconds = answer.retryAfter { headers = [("Retry-After", String(seconds))] }
             if let reason = answer.logged {
-                Log.error("\(([String(status), reason]).filter { !$0.isEmpty }.joined(separator: " ")) \(request.method) \(request.path.prefix(200)): \(error)")
+                request.logger.error("\(([String(status), reason]).filter { !$0.isEmpty }.joined(separator: " ")) \(request.method) \(request.path.prefix(200)): \(error)")
+                if status == 503 { Telemetry.refusal(status: status, reason: reason.replacingOccurrences(of: " ", with: "_")) }
             }
         case let error as ExportError:
             // The spreadsheet could not be written to its temporary file (a full disk, most likely).
             status = 503
             message = "The export could not be written on the server right now. Try again later; the operators have been told."
             headers = [("Retry-After", "60")]
-            Log.error("503 export not written \(request.method) \(request.path.prefix(200)): \(error.message)")
+            Telemetry.refusal(status: status, reason: "export_not_written")
+            request.logger.error("503 export not written \(request.method) \(request.path.prefix(200)): \(error.message)")
         default:
             status = 500
             message = Self.internalErrorMessage
-            Log.error("500 \(request.method) \(request.path.prefix(200)): \(error)")
+            request.logger.error("500 \(request.method) \(request.path.prefix(200)): \(error)")
         }
         extensions = problem?.extensions ?? []
     }
@@ -120,6 +128,8 @@ struct ErrorPresentation {
                 "heading": .text(title),
                 "message": .text(message),
                 "driverPage": .bool(driverPage),
+                // What a user quotes to the operators: the id of this request in every log line about it.
+                "reference": .text(request.requestID),
             ])
             response.headers += headers
             return response

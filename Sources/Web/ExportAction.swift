@@ -1,6 +1,7 @@
 import Domain
 import FastCGI
 import Foundation
+import Observability
 import Storage
 
 /// POST /connections/export: the Export Settings' Export Data, and the API's exports. Exactly the
@@ -75,13 +76,14 @@ struct ExportAction {
             entry = try StartExport(audit, organizations: organizations).run(by: access, in: database)
         } catch {
             entry = nil
-            Log.error("export by \(access.actor) not audited at its start: \(error)")
+            request.logger.error("export by \(access.actor) not audited at its start: \(error)")
         }
         let record = { (outcome: ConnectionExport.Outcome) in
+            Telemetry.exportedRows(outcome.rows)
             do {
                 try audit.finish(entry, outcome, in: database)
             } catch {
-                Log.error("export of \(outcome.rows) rows by \(self.access.actor) not audited: \(error)")
+                self.request.logger.error("export of \(outcome.rows) rows by \(self.access.actor) not audited: \(error)")
             }
         }
         switch settings.format {

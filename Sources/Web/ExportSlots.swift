@@ -1,4 +1,5 @@
 import Domain
+import Observability
 import Synchronization
 
 /// How many exports may run at once in this process, in all and per user, so that no user can
@@ -25,6 +26,7 @@ final class ExportSlots: Sendable {
             }
             state.total += 1
             state.byUser[userID, default: 0] += 1
+            Telemetry.exportSlots(inUse: state.total)
         }
         return Slot(slots: self, userID: userID)
     }
@@ -32,6 +34,7 @@ final class ExportSlots: Sendable {
     fileprivate func release(userID: Int) {
         running.withLock { state in
             state.total -= 1
+            Telemetry.exportSlots(inUse: state.total)
             state.byUser[userID, default: 1] -= 1
             if state.byUser[userID] == 0 { state.byUser[userID] = nil }
         }

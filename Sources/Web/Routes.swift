@@ -6,6 +6,7 @@ import FastCGI
 extension ConsoleHandler {
     static let routes: [Route] = [
         Route(["GET"], "/healthz", .anyone) { _ in Response(contentType: "text/plain; charset=utf-8", body: "ok\n") },
+        Route(["GET"], "/readyz", .anyone) { Readiness.response($0.handler) },
         Route(["GET", "POST"], "/login", .anyone) { try SignInPage(handler: $0.handler).respond(to: $0.request) },
         // Single sign-on (OpenID Connect): to the organization's provider, and back with its code.
         Route(["GET"], "/login/sso", .anyone) { try SingleSignOnPages(handler: $0.handler).start($0.request) },

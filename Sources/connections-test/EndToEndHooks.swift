@@ -1,6 +1,7 @@
 import Domain
 import FastCGI
 import Foundation
+import Observability
 import Storage
 import Web
 
@@ -43,7 +44,7 @@ struct EndToEndHooks: TestHooks {
         try database.transaction(locking: []) {
             try database.run("INSERT INTO audit_log (at, actor, action, subject) VALUES (\(p: 1), 'test', 'Slow write', \(p: 2))",
                              [.text(DateText.now()), .text(mark)])
-            Log.info("slow write \(mark) in process \(getpid())")
+            Logs.process.info("slow write \(mark) in process \(getpid())")
             Thread.sleep(forTimeInterval: Double(milliseconds) / 1000)
         }
         return Response(contentType: "text/plain; charset=utf-8", body: "written \(mark)\n")

@@ -45,6 +45,7 @@ final class RouteAccessTests: XCTestCase {
 
         let probes: [Probe] = [
             Probe(method: "GET", route: "/healthz", target: "/healthz", expected: [200, 200, 200, 200]),
+            Probe(method: "GET", route: "/readyz", target: "/readyz", expected: [200, 200, 200, 200]),
             Probe(method: "GET", route: "/login", target: "/login", expected: [200, 200, 200, 200]),
             // Single sign-on: no organization here has it; a callback without its sign-in under way.
             Probe(method: "GET", route: "/login/sso", target: "/login/sso?org=\(officerOrg)", expected: [404, 404, 404, 404]),

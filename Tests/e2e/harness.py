@@ -166,7 +166,7 @@ class Stack:
 
     def __init__(self, folder, connections=600, max_body_bytes=65536, threads=4, tcp=False, busy_timeout_ms=5000,
                  processes=1, shutdown_grace=10, rate_limits=False, extra_args=(), sqlite=False, database=None, seed=True,
-                 served=False):
+                 served=False, metrics=False):
         """`sqlite`: a SQLite file whatever the run (to compare with PostgreSQL); `database`: an
         existing database (path or URI) instead of a new one, which the stack does not drop;
         `seed=False`: used as it is (filled by `connections copy`, say); `served`: the binary
@@ -193,6 +193,8 @@ class Stack:
         self.apps = [None] * processes
         self.app = self.nginx = None
         self.app_log = self.folder / "app.log"
+        # metrics=True: each process serves /metrics on a port of its own (--metrics-listen), off nginx.
+        self.metrics_addresses = [f"127.0.0.1:{free_port()}" for _ in range(processes)] if metrics else []
         try:
             if seed:
                 subprocess.run([BINARY, "seed", "--database", str(self.database), "--connections", str(connections)],
@@ -210,7 +212,8 @@ class Stack:
              "--threads", str(self.threads), "--busy-timeout-ms", str(self.busy_timeout_ms), "--max-body-bytes", str(self.max_body_bytes),
              "--shutdown-grace", str(self.shutdown_grace),
              "--views", str(ROOT / "Views"), "--public-directory", str(ROOT / "Public"),
-             "--public-base-url", "https://connect.example.test", *self.hooks, *self.extra_args],
+             "--public-base-url", "https://connect.example.test", *self.hooks, *self.extra_args,
+             *(["--metrics-listen", self.metrics_addresses[index]] if self.metrics_addresses else [])],
             stdout=subprocess.DEVNULL, stderr=open(self.app_log, "a"))
         if index == 0:
             self.app = self.apps[0]

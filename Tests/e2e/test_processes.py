@@ -349,7 +349,8 @@ def test_scripts_run_restarts_a_dead_process_and_scripts_restart_loses_no_reques
     # A SQLite file, or on the PostgreSQL pass a new database's URI: scripts/run seeds either on first run.
     env = {**os.environ, "PORT": str(port), "DATABASE": str(new_database(tmp_path, "run")), "CONNECTIONS": "50",
            "RUN_DIR": str(tmp_path / "var"), "APP_PROCESSES": "2"}
-    runner = subprocess.Popen([str(ROOT / "scripts" / "run")], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    # Its log (a JSON line per request) to a file: an unread pipe fills up and blocks the processes' writes.
+    runner = subprocess.Popen([str(ROOT / "scripts" / "run")], env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "run.log", "w"),
                               start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     runtime = tmp_path / "var" / "run"

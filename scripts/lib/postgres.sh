@@ -12,6 +12,13 @@
 #   pg_createdb NAME     creates database NAME on it
 #   pg_stop [DIR]        stops the server of DIR (default: PG_DIR) at once (pg_ctl -m fast); the data
 #                        stays in DIR/data, for the caller to remove
+#   pg_start_standby DIR [PORT]  a streaming standby of the server started last (PG_DIR): pg_basebackup
+#                        into DIR/data, started; then the primary waits for it at every commit
+#                        (synchronous_standby_names). Sets STANDBY_DIR, STANDBY_PORT, STANDBY_SOCKET_DIR
+#                        and PG_CLUSTER_URL_HOSTS.
+#   pg_cluster_url DBNAME  the multi-host URI of DBNAME on primary and standby with
+#                        target_session_attrs=read-write: libpq connects to whichever takes writes
+#   pg_promote DIR       promotes the standby in DIR to primary (pg_ctl promote, waits)
 #
 # initdb and postgres refuse to run as root: as root they run as the `postgres` user (runuser),
 # and DIR and the socket folder are given to it; as anyone else they run as that user.
@@ -118,4 +125,55 @@ pg_database_is_empty() {
         return 2
     fi
     [[ $tables == 0 ]]
+}
+
+pg_start_standby() {
+    local dir=${1:?pg_start_standby: a folder is needed} port=${2:-$(_pg_free_port)} socket_dir
+    mkdir -p "$dir"
+    dir=$(cd "$dir" && pwd)
+    socket_dir=$dir
+    if (( ${#dir} + 22 > 100 )); then
+        socket_dir=$(mktemp -d /tmp/pg.XXXXXX)
+        echo "$socket_dir" > "$dir/socket-dir"
+    fi
+    if [[ $(id -u) -eq 0 ]]; then chown postgres:postgres "$dir" "$socket_dir"; fi
+    # -X stream: the WAL written meanwhile comes along; a fast checkpoint starts the copy at once
+    # (the default spreads it over minutes). Not -R: its primary_conninfo (in
+    # postgresql.auto.conf) would name the standby "walreceiver", not the name the primary waits for.
+    if ! _pg_as_owner "$PG_BIN/pg_basebackup" -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -D "$dir/data" -X stream --checkpoint=fast \
+            >"$dir/basebackup.log" 2>&1; then
+        echo "pg_start_standby: pg_basebackup failed:" >&2
+        cat "$dir/basebackup.log" >&2
+        return 1
+    fi
+    printf '\n# Standby of scripts/lib/postgres.sh\nport = %s\nunix_socket_directories = '"'%s'"'\nprimary_conninfo = '"'host=%s port=%s user=postgres application_name=standby'"'\n' \
+        "$port" "$socket_dir" "$PG_SOCKET_DIR" "$PG_PORT" | _pg_as_owner tee -a "$dir/data/postgresql.conf" >/dev/null
+    _pg_as_owner touch "$dir/data/standby.signal"
+    if ! _pg_as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null; then
+        echo "pg_start_standby: the standby did not start:" >&2
+        tail -n 20 "$dir/postgres.log" >&2
+        return 1
+    fi
+    # Synchronous from now on: a commit returns once the standby has it, so a failover loses none.
+    # Set after the copy: the promoted standby must not wait for a standby of its own.
+    psql -X -q -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -d postgres \
+        -c "ALTER SYSTEM SET synchronous_standby_names = 'standby'" -c "SELECT pg_reload_conf()" >/dev/null
+    for _ in $(seq 100); do
+        [[ $(psql -X -At -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -d postgres \
+            -c "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'standby'") == sync ]] && break
+        sleep 0.1
+    done
+    export STANDBY_DIR=$dir STANDBY_PORT=$port STANDBY_SOCKET_DIR=$socket_dir
+    PG_CLUSTER_URL_HOSTS="host=$(_pg_encode "$PG_SOCKET_DIR"),$(_pg_encode "$socket_dir")&port=$PG_PORT,$port"
+    export PG_CLUSTER_URL_HOSTS
+    echo "==> PostgreSQL standby running (synchronous): $dir" >&2
+}
+
+pg_cluster_url() {
+    printf 'postgresql://postgres@/%s?%s&target_session_attrs=read-write\n' "${1:?pg_cluster_url: a database name is needed}" \
+        "${PG_CLUSTER_URL_HOSTS:?pg_start_standby first}"
+}
+
+pg_promote() {
+    _pg_as_owner "$PG_BIN/pg_ctl" -D "${1:?pg_promote: a folder is needed}/data" -w -t 60 promote >/dev/null
 }
