@@ -21,6 +21,7 @@ public enum PostgresSchema {
         Migration(version: 13, name: "domain events", sql: domainEvents),
         Migration(version: 14, name: "bulk changes and their undo, email settings", sql: bulkChanges),
         Migration(version: 15, name: "the search box's indexes of drivers' names and emails", sql: driverSearch),
+        Migration(version: 16, name: "the overview's figures, kept by triggers", sql: OverviewRollupSQL.migration(.postgres)),
     ]
 
     /// SQLite's migration 13 (read its comments there).
