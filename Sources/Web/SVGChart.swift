@@ -63,7 +63,7 @@ struct SVGChart {
 
     /// One bar per row, its label above it and its number at its end (long names fit a phone).
     func horizontalBars(_ rows: [(label: String, value: Int)]) -> String {
-        let rowHeight = 26.0
+        let rowHeight = 32.0
         let chartHeight = Self.top + Double(max(1, rows.count)) * rowHeight + 30
         let scale = Self.niceMaximum(rows.map(\.value).max() ?? 0)
         let barWidth = Self.width - 20 - 50
@@ -71,9 +71,9 @@ struct SVGChart {
         for (index, row) in rows.enumerated() {
             let y0 = Self.top + Double(index) * rowHeight
             let w = scale == 0 ? 0 : barWidth * Double(max(0, row.value)) / Double(scale)
-            body += "<text x=\"10\" y=\"\(f(y0 + 9))\" class=\"chart-label\">\(escape(Self.shortened(row.label, to: 52)))</text>"
-            body += "<rect x=\"10\" y=\"\(f(y0 + 12))\" width=\"\(f(w))\" height=\"10\" fill=\"\(Self.colours[0])\"/>"
-            body += "<text x=\"\(f(10 + w + 4))\" y=\"\(f(y0 + 21))\" class=\"chart-value\">\(Format.integer(row.value))</text>"
+            body += "<text x=\"10\" y=\"\(f(y0 + 11))\" class=\"chart-label\">\(escape(Self.shortened(row.label, to: 52)))</text>"
+            body += "<rect x=\"10\" y=\"\(f(y0 + 16))\" width=\"\(f(w))\" height=\"10\" fill=\"\(Self.colours[0])\"/>"
+            body += "<text x=\"\(f(10 + w + 4))\" y=\"\(f(y0 + 25.5))\" class=\"chart-value\">\(Format.integer(row.value))</text>"
         }
         let axisY = Self.top + Double(rows.count) * rowHeight + 4
         body += "<line x1=\"10\" y1=\"\(f(axisY))\" x2=\"\(f(10 + barWidth))\" y2=\"\(f(axisY))\" class=\"chart-axis\"/>"
@@ -97,7 +97,7 @@ struct SVGChart {
             let x = Self.left + Double(index) * step + (centred ? step / 2 : 0)
             axes += "<line x1=\"\(f(x))\" y1=\"\(f(baseline))\" x2=\"\(f(x))\" y2=\"\(f(baseline + 4))\" class=\"chart-axis\"/>"
             let anchor = index == 0 && !centred ? "start" : "middle"
-            axes += "<text x=\"\(f(x))\" y=\"\(f(baseline + 15))\" text-anchor=\"\(anchor)\" class=\"chart-tick\">\(escape(labels[index]))</text>"
+            axes += "<text x=\"\(f(x))\" y=\"\(f(baseline + 17))\" text-anchor=\"\(anchor)\" class=\"chart-tick\">\(escape(labels[index]))</text>"
         }
         axes += "<line x1=\"\(f(Self.left))\" y1=\"\(f(baseline))\" x2=\"\(f(Self.width - Self.right))\" y2=\"\(f(baseline))\" class=\"chart-axis\"/>"
         axes += "<line x1=\"\(f(Self.left))\" y1=\"\(f(Self.top))\" x2=\"\(f(Self.left))\" y2=\"\(f(baseline))\" class=\"chart-axis\"/>"
