@@ -120,10 +120,11 @@ public struct Overview: Sendable {
             return week
         }
 
+        // Ties newest first: both databases read the connected-drivers index backwards, no sort.
         let inScope: SQLFragment = everyOrganization ? "" : "AND c.org_id IN (\(ids: 1))"
         overview.topConnections = try database.query("""
             SELECT c.id, c.name, o.name, c.connected_drivers FROM connections c JOIN organizations o ON o.id = c.org_id
-            WHERE c.connected_drivers > 0 \(inScope) ORDER BY c.connected_drivers DESC, c.id LIMIT \(raw: String(topCount))
+            WHERE c.connected_drivers > 0 \(inScope) ORDER BY c.connected_drivers DESC, c.id DESC LIMIT \(raw: String(topCount))
             """, everyOrganization ? [] : [list]) { ConnectionCount(id: $0.int(0), name: $0.text(1), organization: $0.text(2), drivers: $0.int(3)) }
         overview.emptySample = try database.query("""
             SELECT c.id, c.name, o.name FROM connections c JOIN organizations o ON o.id = c.org_id

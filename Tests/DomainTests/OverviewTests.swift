@@ -75,7 +75,7 @@ final class OverviewTests: XCTestCase {
                        try database.scalarInt("SELECT count(*) FROM connections WHERE connected_drivers = 0 AND org_id IN (\(ids: 1))", [list]),
                        file: file, line: line)
         let top = try database.query("""
-            SELECT id, connected_drivers FROM connections WHERE connected_drivers > 0 AND org_id IN (\(ids: 1)) ORDER BY connected_drivers DESC, id
+            SELECT id, connected_drivers FROM connections WHERE connected_drivers > 0 AND org_id IN (\(ids: 1)) ORDER BY connected_drivers DESC, id DESC
             """, [list]) { "\($0.int(0)):\($0.int(1))" }
         XCTAssertEqual(overview.topConnections.map { "\($0.id):\($0.drivers)" }, top, file: file, line: line)
     }

@@ -40,7 +40,7 @@ final class OverviewPageTests: XCTestCase {
         XCTAssertTrue(html.contains(#"href="/connections?f=connected_drivers&amp;op=is&amp;v=0""#))
         // The top connection by drivers heads its table, linked to its page.
         let database = try client.otherConnection()
-        let top = try database.query("SELECT id, name, connected_drivers FROM connections ORDER BY connected_drivers DESC, id LIMIT 1") {
+        let top = try database.query("SELECT id, name, connected_drivers FROM connections ORDER BY connected_drivers DESC, id DESC LIMIT 1") {
             (id: $0.int(0), name: $0.text(1), drivers: $0.int(2))
         }[0]
         XCTAssertTrue(html.contains("<th scope=\"row\"><a href=\"/connections/\(top.id)\">"), "top connection \(top)")

@@ -62,7 +62,7 @@ def expected(stack):
             weeks["manual" if by is not None else "domain" if approval == "Automatically approve by email domain" else "auto"] += 1
         elif state == "Removed":
             weeks["removed"] += 1
-    top = stack.query("SELECT name, connected_drivers FROM connections WHERE connected_drivers > 0 ORDER BY connected_drivers DESC, id LIMIT 20")
+    top = stack.query("SELECT name, connected_drivers FROM connections WHERE connected_drivers > 0 ORDER BY connected_drivers DESC, id DESC LIMIT 20")
     empty = stack.query("SELECT count(*) FROM connections WHERE connected_drivers = 0")[0][0]
     return {"pending": sum(ages), "ages": ages, "weeks": weeks, "top": [(name, [count]) for name, count in top], "empty": empty}
 
