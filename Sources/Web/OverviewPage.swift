@@ -8,6 +8,7 @@ import Storage
 /// a table and a link to the table or queue behind it. The landing page of Admins and officers.
 struct OverviewPage {
     let page: Page
+    static let mostInPicker = 200
 
     /// The organizations `org` in the query asks for (all the user's, or one of them), read for
     /// this page and the API alike.
@@ -33,8 +34,10 @@ struct OverviewPage {
         return page.html(.overview, title: "Overview", [
             "charts": .list(charts),
             "lede": .text(Self.lede(overview)),
-            "showPicker": .bool(names.count > 1),
-            "organizations": .list(names.map {
+            // A picker of thousands of organizations is no help (and a large page): the table's
+            // by-organization rows link to each one's overview instead.
+            "showPicker": .bool(names.count > 1 && names.count <= Self.mostInPicker),
+            "organizations": .list(names.prefix(Self.mostInPicker).map {
                 ["id": .text(String($0.id)), "name": .text($0.name), "selected": .bool(organizations.count == 1 && organizations[0] == $0.id)]
             }),
         ])

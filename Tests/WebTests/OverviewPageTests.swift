@@ -73,5 +73,7 @@ final class OverviewPageTests: XCTestCase {
         XCTAssertEqual(json["pending_by_age"]?.array?.compactMap { $0["count"]?.int }.reduce(0, +), pending)
         XCTAssertEqual(client.api("GET", "/api/v1/overview?org=abc", token: token).status, 400)
         XCTAssertEqual(client.api("GET", "/api/v1/overview?nope=1", token: token).status, 400, "an undeclared parameter")
+        XCTAssertEqual(client.api("GET", "/api/v1/overview?org=\(try client.scalar("SELECT min(id) FROM organizations"))", token: token).status, 200)
+        XCTAssertEqual(try client.apiAnswersBreakingTheDocument(), [], "every answer as the OpenAPI document describes it")
     }
 }
