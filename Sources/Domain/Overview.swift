@@ -66,8 +66,8 @@ public struct Overview: Sendable {
         var overview = Overview(today: day(todayNumber), organizationIDs: organizationIDs)
         guard !organizationIDs.isEmpty else { return overview }
         let everyOrganization = try database.scalarInt("SELECT count(*) FROM organizations") == organizationIDs.count
-        // An Admin of every organization reads the installation's rows (organization 0).
-        let scope: SQLValue = .idList(everyOrganization ? [0] : organizationIDs)
+        // An Admin of every organization reads the installation's rows (organizations -1 to -16).
+        let scope: SQLValue = .idList(everyOrganization ? OverviewRollupSQL.installationRows : organizationIDs)
         let list: SQLValue = .idList(organizationIDs)
 
         let totals = try database.query("""

@@ -253,7 +253,7 @@ private let currentTables: [Table] = [
         Column("updated_by", .integer, references: ForeignKey("users", onDelete: .setNull)),
     ]),
     // The overview's figures, kept by triggers (Storage/OverviewRollupSQL.swift, migration 16): per organization
-    // and day (organization 0: the installation, hence no foreign key), and per organization now.
+    // and day (organizations -1 to -16: the installation's stripes, hence no foreign key), and per organization now.
     Table("overview_days", primaryKey: ["org_id", "day"], withoutRowID: true,
           OverviewRollupSQL.dayColumns.reduce([Column("org_id", .integer, notNull: .both),
                                                Column("day", .text, notNull: .both, check: Check("length(day) = 10"))]) {

@@ -1,12 +1,18 @@
 /// The overview's figures, kept current by the writes that change them (schema 16): triggers on
-/// memberships, connections and the outbox add to a row per organization and day (and to the
-/// installation's row, organization 0, so that an Admin of every organization reads a few hundred
-/// rows, not one per organization), so the overview never scans the memberships. Whatever changes a
+/// memberships, connections and the outbox add to a row per organization and day (and to one of the
+/// installation's rows, organizations -1 to -16, so that an Admin of every organization reads a few
+/// thousand rows, not one per organization per day), so the overview never scans the memberships.
+/// The installation's rows are striped by connection: writes to different connections seldom wait
+/// for the same row lock on PostgreSQL. Whatever changes a
 /// membership (a join, a decision, a removal, an import, an expiry) counts without code of its own.
 ///
 /// Each trigger statement adds one set of deltas at one day, for the connection's organization and
 /// for the installation; the texts are written once here for both databases' triggers and migrations.
-enum OverviewRollupSQL {
+public enum OverviewRollupSQL {
+    /// How many rows per day the installation's figures are striped over (organizations -1 ... -16).
+    public static let installationStripes = 16
+    public static let installationRows = (1...installationStripes).map { -$0 }
+
     static let dayColumns = ["requested", "pending_change", "waiting", "joined_automatic", "joined_domain", "joined_manual",
                              "denied", "removed", "invited"]
 
@@ -39,7 +45,7 @@ enum OverviewRollupSQL {
         INSERT INTO overview_days (org_id, day, \(dayColumns.joined(separator: ", ")))
                 SELECT scope.org_id, substr(\(day), 1, 10), \(deltas.values.joined(separator: ", "))
                 FROM (SELECT c.org_id, c.approval_type FROM connections c WHERE c.id = \(connection)
-                      UNION ALL SELECT 0, c.approval_type FROM connections c WHERE c.id = \(connection)) AS scope
+                      UNION ALL SELECT -1 - c.id % \(installationStripes), c.approval_type FROM connections c WHERE c.id = \(connection)) AS scope
                 WHERE \(condition)
                 ON CONFLICT (org_id, day) DO UPDATE SET \(dayColumns.map { "\($0) = overview_days.\($0) + excluded.\($0)" }.joined(separator: ", "));
         """
@@ -86,7 +92,7 @@ enum OverviewRollupSQL {
         """
         INSERT INTO overview_days (org_id, day, \(dayColumns.joined(separator: ", ")))
                 SELECT scope.org_id, substr(NEW.created_at, 1, 10), 0, 0, 0, 0, 0, 0, 0, 0, 1
-                FROM (SELECT NEW.org_id AS org_id UNION ALL SELECT 0) AS scope
+                FROM (SELECT NEW.org_id AS org_id UNION ALL SELECT -1 - NEW.org_id % \(installationStripes)) AS scope
                 WHERE NEW.kind = 'invite' AND NEW.org_id IS NOT NULL
                 ON CONFLICT (org_id, day) DO UPDATE SET invited = overview_days.invited + 1;
         """
@@ -280,7 +286,7 @@ enum OverviewRollupSQL {
         INSERT INTO overview_days (org_id, day, \(columns))
             SELECT org_id, day, \(sums) FROM (\(rows)) AS counted GROUP BY org_id, day;
         INSERT INTO overview_days (org_id, day, \(columns))
-            SELECT 0, day, \(sums) FROM overview_days GROUP BY day;
+            SELECT -1 - org_id % \(installationStripes), day, \(sums) FROM overview_days GROUP BY -1 - org_id % \(installationStripes), day;
         INSERT INTO overview_orgs (org_id, connections, empty_connections, connected, pending)
             SELECT org_id, count(*), sum(\(isTrue("connected_drivers = 0"))), sum(connected_drivers), sum(pending_requests)
             FROM connections GROUP BY org_id;

@@ -29,7 +29,7 @@ struct OverviewPage {
         let (overview, organizations) = try Self.read(page.request, access: page.access, database: page.database)
         let names = try Accounts(database: page.database).organizationNames(for: page.access, allowing: .viewConnections)
         let org = organizations.count == 1 && names.count > 1 ? "&org=\(organizations[0])" : ""
-        var charts = [backlog(overview, org: org), ages(overview, org: org), joins(overview), invites(overview), drivers(overview, org: org)]
+        var charts = [backlog(overview, org: org), ages(overview, org: org), joins(overview, org: org), invites(overview, org: org), drivers(overview, org: org)]
         if !overview.organizations.isEmpty { charts.append(byOrganization(overview)) }
         return page.html(.overview, title: "Overview", [
             "charts": .list(charts),
@@ -76,7 +76,7 @@ struct OverviewPage {
                             rows: zip(labels, overview.ages).map { [.text($0.0), .text(Format.integer($0.1))] })
     }
 
-    private func joins(_ overview: Overview) -> TemplateValue {
+    private func joins(_ overview: Overview, org: String) -> TemplateValue {
         let weeks = overview.weeks
         let total = { (value: (Overview.Week) -> Int) in weeks.reduce(0) { $0 + value($1) } }
         let summary = "Over \(Overview.weekCount) weeks \(Format.integer(total(\.joined))) drivers joined (\(Format.integer(total(\.joinedAutomatic))) approved "
@@ -90,14 +90,14 @@ struct OverviewPage {
                                          .init(name: "Removed", values: weeks.map(\.removed))]
         return Self.context(chart, svg: chart.bars(labels: weeks.map { Self.shortDate($0.last) }, tickEvery: 13, series: series),
                             legend: series.enumerated().map { (chart.swatch($0.offset, line: false), $0.element.name) },
-                            link: ("/connections?sort=connected_drivers&order=desc", "Open the connections, most drivers first"),
+                            link: ("/connections?sort=connected_drivers&order=desc" + org, "Open the connections, most drivers first"),
                             columns: ["Week ending", "Automatically", "By email domain", "By a person", "Removed"],
                             rows: weeks.reversed().map { week in
                                 [.text(week.last)] + [week.joinedAutomatic, week.joinedByDomain, week.joinedManual, week.removed].map { .text(Format.integer($0)) }
                             })
     }
 
-    private func invites(_ overview: Overview) -> TemplateValue {
+    private func invites(_ overview: Overview, org: String) -> TemplateValue {
         let weeks = overview.weeks
         let invited = weeks.reduce(0) { $0 + $1.invited }, joined = weeks.reduce(0) { $0 + $1.joined }
         let summary = "Over \(Overview.weekCount) weeks \(Format.integer(invited)) email \(Self.plural(invited, "invite")) went out and "
@@ -108,7 +108,7 @@ struct OverviewPage {
                                          .init(name: "Drivers joined", values: weeks.map(\.joined))]
         return Self.context(chart, svg: chart.lines(labels: weeks.map { Self.shortDate($0.last) }, tickEvery: 13, series: series),
                             legend: series.enumerated().map { (chart.swatch($0.offset, line: true), $0.element.name) },
-                            link: ("/connections", "Open the connections to invite drivers"),
+                            link: ("/connections" + org.replacingOccurrences(of: "&", with: "?"), "Open the connections to invite drivers"),
                             columns: ["Week ending", "Email invites", "Joined"],
                             rows: weeks.reversed().map { [.text($0.last), .text(Format.integer($0.invited)), .text(Format.integer($0.joined))] })
     }
