@@ -256,7 +256,7 @@ private let currentTables: [Table] = [
     // and day (organizations -1 to -16: the installation's stripes, hence no foreign key), and per organization now.
     Table("overview_days", primaryKey: ["org_id", "day"], withoutRowID: true,
           OverviewRollupSQL.dayColumns.reduce([Column("org_id", .integer, notNull: .both),
-                                               Column("day", .text, notNull: .both, check: Check("length(day) = 10"))]) {
+                                               Column("day", .text, notNull: .both)]) {
               $0 + [Column($1, .integer, notNull: .both, default: "0")]
           }),
     Table("overview_orgs", primaryKey: ["org_id"], [

@@ -245,7 +245,7 @@ public enum OverviewRollupSQL {
         return """
         CREATE TABLE overview_days (
             org_id               \(int) NOT NULL,
-            day                  \(text) NOT NULL CHECK (length(day) = 10),
+            day                  \(text) NOT NULL,
         \(counters.joined(separator: ",\n")),
             PRIMARY KEY (org_id, day)
         )\(dialect == .sqlite ? " WITHOUT ROWID" : "");
