@@ -120,15 +120,20 @@ public struct Overview: Sendable {
             return week
         }
 
-        // Ties newest first: both databases read the connected-drivers index backwards, no sort.
+        // Every organization: ties newest first, so both databases read the connected-drivers index
+        // backwards, no sort. Some organizations: "+ 0" keeps that index out, so each organization's
+        // connections are read by its own index and sorted (a few hundred, not a scan of the index
+        // for the few that are theirs).
         let inScope: SQLFragment = everyOrganization ? "" : "AND c.org_id IN (\(ids: 1))"
+        let drivers: SQLFragment = everyOrganization ? "c.connected_drivers" : "c.connected_drivers + 0"
+        let id: SQLFragment = everyOrganization ? "c.id" : "c.id + 0"
         overview.topConnections = try database.query("""
             SELECT c.id, c.name, o.name, c.connected_drivers FROM connections c JOIN organizations o ON o.id = c.org_id
-            WHERE c.connected_drivers > 0 \(inScope) ORDER BY c.connected_drivers DESC, c.id DESC LIMIT \(raw: String(topCount))
+            WHERE \(drivers) > 0 \(inScope) ORDER BY \(drivers) DESC, \(id) DESC LIMIT \(raw: String(topCount))
             """, everyOrganization ? [] : [list]) { ConnectionCount(id: $0.int(0), name: $0.text(1), organization: $0.text(2), drivers: $0.int(3)) }
         overview.emptySample = try database.query("""
             SELECT c.id, c.name, o.name FROM connections c JOIN organizations o ON o.id = c.org_id
-            WHERE c.connected_drivers = 0 \(inScope) ORDER BY c.id LIMIT 10
+            WHERE \(drivers) = 0 \(inScope) ORDER BY \(id) LIMIT 10
             """, everyOrganization ? [] : [list]) { ConnectionCount(id: $0.int(0), name: $0.text(1), organization: $0.text(2), drivers: 0) }
 
         if organizationIDs.count > 1 {
