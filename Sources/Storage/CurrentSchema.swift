@@ -21,7 +21,7 @@ extension Schema {
     /// or changed it). A new table or column goes here *and* into a new migration on each database
     /// (`Schema.migrations`, `PostgresSchema.migrations`); `SchemaDescriptionTests` fails until the
     /// migrated databases and this description agree, and `FrozenMigrationsTests` records both.
-    public static let current = SchemaDescription(version: 17, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
+    public static let current = SchemaDescription(version: 18, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
 }
 
 private let currentTables: [Table] = [
@@ -305,6 +305,20 @@ private let currentTables: [Table] = [
         Column("next", .text, notNull: .both),
         Column("created_at", .text, notNull: .both),
     ]),
+    // The overview's figures, kept by triggers (Storage/OverviewRollupSQL.swift, migration 18): per organization
+    // and day (organizations -1 to -16: the installation's stripes, hence no foreign key), and per organization now.
+    Table("overview_days", primaryKey: ["org_id", "day"], withoutRowID: true,
+          OverviewRollupSQL.dayColumns.reduce([Column("org_id", .integer, notNull: .both),
+                                               Column("day", .text, notNull: .both)]) {
+              $0 + [Column($1, .integer, notNull: .both, default: "0")]
+          }),
+    Table("overview_orgs", primaryKey: ["org_id"], [
+        Column("org_id", .integer, references: ForeignKey("organizations", onDelete: .cascade)),
+        Column("connections", .integer, notNull: .both, default: "0"),
+        Column("empty_connections", .integer, notNull: .both, default: "0"),
+        Column("connected", .integer, notNull: .both, default: "0"),
+        Column("pending", .integer, notNull: .both, default: "0"),
+    ]),
 ]
 
 private let currentIndexes: [Index] = [
@@ -364,9 +378,16 @@ private let currentIndexes: [Index] = [
     // Events read after an id, an organization's at a time (webhooks).
     Index("domain_events_org", on: "domain_events", [.column("organization_id"), .column("id")]),
     Index("bulk_changes_user", on: "bulk_changes", [.column("user_id")]),
+    Index("overview_orgs_pending", on: "overview_orgs", [.column("pending")]),
 ]
 
-private let currentPieces: [Piece] = sqlitePieces + driverSearchPieces + postgresPieces
+private let currentPieces: [Piece] = sqlitePieces + driverSearchPieces + postgresPieces + overviewPieces
+
+/// Migration 16's triggers (and PostgreSQL's functions) that keep the overview's figures.
+private let overviewPieces: [Piece] =
+    OverviewRollupSQL.sqliteTriggers.map { Piece($0.name, .trigger(table: $0.table), on: .sqlite, $0.sql) }
+    + OverviewRollupSQL.postgresFunctions.map { Piece(String($0.signature.dropLast(2)), .function(signature: $0.signature), on: .postgres, $0.sql) }
+    + OverviewRollupSQL.postgresTriggers.map { Piece($0.name, .trigger(table: $0.table), on: .postgres, $0.sql) }
 
 /// The texts of SQLite's migrations 1, 3, 6 and 8.
 private let sqlitePieces: [Piece] = [

@@ -76,4 +76,7 @@ extension APIOperation {
 
     static let listAudit = APIOperation(id: "listAudit", summary: "The audit log, newest first, \(AuditPage.pageSize) entries a page. Needs: read the audit log.",
                                         query: [.auditOrganization, .page], answers: [.json(200, "A page of the log.", AuditLogAnswer.self)])
+
+    static let readOverview = APIOperation(id: "readOverview", summary: "The overview's figures (the charts of /overview) for the caller's organizations, or one (`org`).",
+                                           query: [.organization], answers: [.json(200, "The figures.", OverviewAnswer.self)])
 }

@@ -21,6 +21,7 @@ enum PageTemplate: String, CaseIterable, Sendable {
     case linkGone = "link-gone"
     case login
     case organizations
+    case overview
     case requests
     case requestsConfirm = "requests-confirm"
     case rotateConfirm = "rotate-confirm"

@@ -27,7 +27,8 @@ extension ConsoleHandler {
             try InvitationPages(handler: $0.handler).link($0.request, token: $0.parameters.texts["token"] ?? "")
         },
 
-        Route(["GET"], "/", .signedIn) { _ in .redirect(to: "/connections") },
+        Route(["GET"], "/", .signedIn) { .redirect(to: OverviewPage.landing(for: try $0.page.access)) },
+        Route(["GET"], "/overview", .signedIn) { try OverviewPage(page: $0.page).respond() },
         Route(["GET"], "/connections", .signedIn) { try ConnectionsPage(page: $0.page).respond() },
         Route(["GET"], "/connections/filter-catalog", .signedIn) { FilterPanel.catalogResponse($0.request) },
         Route(["GET"], "/connections/organizations", .signedIn) { try OrganizationPickerPage(page: $0.page).respond() },
@@ -103,6 +104,7 @@ extension ConsoleHandler {
         Route("GET", "/api/v1/memberships", .api(.signedIn), .listMemberships) { try APIMemberships(call: $0.api).list(connectionID: nil) },
         Route("POST", "/api/v1/memberships/decide", .api(.anyOrganization(.decideMemberships)), .decideMemberships) { try APIMemberships(call: $0.api).decide() },
         Route("GET", "/api/v1/audit", .api(.anyOrganization(.viewAudit)), .listAudit) { try APIAudit(call: $0.api).list() },
+        Route("GET", "/api/v1/overview", .api(.signedIn), .readOverview) { try APIOverview(call: $0.api).read() },
 
         // SCIM 2.0 for an organization's identity provider: its own bearer token, SCIM error bodies (SCIMService).
         Route(["GET", "POST", "PUT", "PATCH", "DELETE"], "/scim/v2/{resource}", .scimToken) {

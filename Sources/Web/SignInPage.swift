@@ -9,7 +9,9 @@ struct SignInPage {
     static let formToken = FormToken(cookie: "login_csrf", path: "/login")
 
     func respond(to request: Request) throws -> Response {
-        let next = ReturnPath.safe(request.isRead ? request.queryValue("next") : request.formValue("next"))
+        let asked = request.isRead ? request.queryValue("next") : request.formValue("next")
+        // Nothing asked: "/", which sends each user to their landing page (the overview or the table).
+        let next = asked.map { ReturnPath.safe($0) } ?? "/"
         guard !request.isRead else { return form(request, next: next, email: "", message: nil, status: 200) }
         guard Self.formToken.isValid(request, signedWith: handler.formSignature) else {
             return form(request, next: next, email: request.formValue("email") ?? "",

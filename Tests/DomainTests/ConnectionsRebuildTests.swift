@@ -45,7 +45,7 @@ final class ConnectionsRebuildTests: XCTestCase {
         let attached = try database.query("""
             SELECT sql || ';' FROM sqlite_master WHERE tbl_name = 'connections' AND type IN ('index', 'trigger') AND sql IS NOT NULL
             """) { $0.text(0) }
-        XCTAssertEqual(attached.filter { $0.hasPrefix("CREATE TRIGGER") }.count, 3, "the search index's triggers")
+        XCTAssertEqual(attached.filter { $0.hasPrefix("CREATE TRIGGER") }.count, 7, "the search index's triggers and the overview's")
         let sql = ([widened + ";",
                     "INSERT INTO connections_new SELECT * FROM connections WHERE \(condition);",
                     "DROP TABLE connections;",

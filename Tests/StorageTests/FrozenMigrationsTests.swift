@@ -26,6 +26,7 @@ final class FrozenMigrationsTests: XCTestCase {
         // Unreleased: 16 SCIM directory sync, 17 single sign-on.
         16: 0x5b16_1e67_ae6f_27b9,
         17: 0xbf3f_e740_3cb0_0269,
+        18: 0x43fb_7e77_445c_73b1,
     ]
 
     /// PostgreSQL's own texts (PostgresSchema), by version, frozen the same way.
@@ -39,6 +40,7 @@ final class FrozenMigrationsTests: XCTestCase {
         15: 0xaccb_74ad_fc28_90c3,
         16: 0x2a27_cea1_46f0_2a99,
         17: 0x6c3a_d200_eb51_e929,
+        18: 0xc514_69ce_5224_1562,
     ]
 
     /// The DDL the schema description renders (`Schema.current.ddl(for:)`), by version: what a new
@@ -51,6 +53,7 @@ final class FrozenMigrationsTests: XCTestCase {
         15: (sqlite: 0x491f_054e_6753_0eaa, postgres: 0x0883_785e_1c7a_0c0f),
         16: (sqlite: 0x3073_0985_385b_9687, postgres: 0x742f_c1eb_7c12_79c9),
         17: (sqlite: 0x0b05_67e6_17f0_9793, postgres: 0xc4e0_693a_6aa4_7e27),
+        18: (sqlite: 0x0580_bf3d_bc5b_91d5, postgres: 0x3dae_536e_9686_0815),
     ]
 
     func testTheReleasedDescriptionIsUnchanged() {

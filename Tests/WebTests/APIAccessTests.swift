@@ -296,6 +296,7 @@ final class APIAccessTests: APITestCase {
             Probe(method: "POST", route: "/api/v1/memberships/decide", target: "/api/v1/memberships/decide", body: ["action": "approve", "ids": []],
                   expected: [401, 403, 400, 400]),
             Probe(method: "GET", route: "/api/v1/audit", target: "/api/v1/audit", expected: [401, 403, 403, 200]),
+            Probe(method: "GET", route: "/api/v1/overview", target: "/api/v1/overview", expected: [401, 200, 200, 200]),
         ]
         XCTAssertEqual(Set(probes.map { "\($0.method) \($0.route)" }),
                        Set(ConsoleHandler.routes.filter { Route.isAPI($0.path) }.flatMap { route in route.methods.map { "\($0) \(route.path)" } }),

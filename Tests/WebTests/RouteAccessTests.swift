@@ -61,6 +61,7 @@ final class RouteAccessTests: XCTestCase {
             Probe(method: "GET", route: "/invitation/{token}", target: "/invitation/\(invitation)", expected: [200, 200, 200, 200]),
             Probe(method: "GET", route: "/invitations", target: "/invitations", expected: [303, 200, 200, 200]),
             Probe(method: "GET", route: "/", target: "/", expected: [303, 303, 303, 303]),
+            Probe(method: "GET", route: "/overview", target: "/overview", expected: [303, 200, 200, 200]),
             Probe(method: "GET", route: "/connections", target: "/connections", expected: [303, 200, 200, 200]),
             Probe(method: "GET", route: "/connections/filter-catalog", target: "/connections/filter-catalog", expected: [303, 200, 200, 200]),
             Probe(method: "GET", route: "/connections/organizations", target: "/connections/organizations", expected: [303, 200, 200, 200]),

@@ -135,6 +135,11 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     check("users with a pending invitation", "/users")
     check("invitations of the user", "/invitations")
     check("audit log", "/audit")
+    check("overview", "/overview")
+    browser.execute_script("document.querySelectorAll('details.chart-numbers').forEach(d => d.open = true)")
+    check("overview with every chart's numbers open")
+    org = stack.query("SELECT min(id) FROM organizations")[0][0]
+    check("overview of one organization", f"/overview?org={org}")
     check("organizations", "/connections/organizations")
     check("API tokens", "/account/tokens")
     check("email settings of the account", "/account/email")
@@ -148,6 +153,7 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     try:
         check("table at 390 px", "/connections")
         check("requests at 390 px", "/requests")
+        check("overview at 390 px", "/overview")
         check("audit log as cards at 390 px", "/audit")
         check("users as cards at 390 px", "/users")
     finally:
@@ -161,7 +167,7 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     browser.find_element(By.ID, "density-compact").click()  # as it was, for the tests after this one
     wait(browser, lambda b: b.find_element(By.ID, "density-compact").get_attribute("aria-pressed") == "true")
     check.report()
-    assert len(check.checked) == 40
+    assert len(check.checked) == 44
 
 
 def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):

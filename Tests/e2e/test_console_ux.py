@@ -342,7 +342,7 @@ def browser_without_scripts():
 
 def test_without_scripts_the_fragment_brings_the_focus_back(stack, browser_without_scripts):
     browser = browser_without_scripts
-    browser.get(stack.base + "/login")
+    browser.get(stack.base + "/login?next=/connections")
     browser.find_element(By.ID, "email").send_keys("admin@demo.test")
     browser.find_element(By.ID, "password").send_keys("connections-demo", Keys.ENTER)
     wait(browser, expected_conditions.url_matches(r"/connections$"))

@@ -243,6 +243,7 @@ def asked_before(stack, browser, data):
 
 
 PAGES = {
+    "overview": console("/overview"),
     "connections": console("/connections"),
     "connections-filter-panel": filter_panel,
     "connections-filters-applied": console("/connections?f=name&op=contains&v=staff&f=status&op=is&v=Enabled"),

@@ -23,6 +23,7 @@ public enum PostgresSchema {
         Migration(version: 15, name: "the search box's indexes of drivers' names and emails", sql: driverSearch),
         Migration(version: 16, name: "SCIM directory sync: tokens, users, groups and members", sql: directorySync),
         Migration(version: 17, name: "single sign-on settings and sign-ins under way", sql: singleSignOn),
+        Migration(version: 18, name: "the overview's figures, kept by triggers", sql: OverviewRollupSQL.migration(.postgres)),
     ]
 
     /// SQLite's migration 16 (read its comments there).
