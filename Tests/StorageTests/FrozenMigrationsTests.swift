@@ -53,7 +53,7 @@ final class FrozenMigrationsTests: XCTestCase {
         15: (sqlite: 0x491f_054e_6753_0eaa, postgres: 0x0883_785e_1c7a_0c0f),
         16: (sqlite: 0x3073_0985_385b_9687, postgres: 0x742f_c1eb_7c12_79c9),
         17: (sqlite: 0x0b05_67e6_17f0_9793, postgres: 0xc4e0_693a_6aa4_7e27),
-        18: (sqlite: 0x0580_bf3d_bc5b_91d5, postgres: 0x3dae_536e_9686_0815),
+        18: (sqlite: 0xc123_2b04_0ba1_0b52, postgres: 0xdde4_c432_fb70_3ac5),
     ]
 
     func testTheReleasedDescriptionIsUnchanged() {
