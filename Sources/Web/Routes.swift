@@ -154,6 +154,7 @@ extension Permission {
         case .rotateCodes: return "may rotate codes"
         case .manageUsers: return "may manage users"
         case .viewAudit: return "may read the audit log"
+        case .manageWebhooks: return "may manage webhooks"
         }
     }
 }
