@@ -98,6 +98,19 @@ extension ConsoleHandler {
         Route("GET", "/api/v1/memberships", .api(.signedIn), .listMemberships) { try APIMemberships(call: $0.api).list(connectionID: nil) },
         Route("POST", "/api/v1/memberships/decide", .api(.anyOrganization(.decideMemberships)), .decideMemberships) { try APIMemberships(call: $0.api).decide() },
         Route("GET", "/api/v1/audit", .api(.anyOrganization(.viewAudit)), .listAudit) { try APIAudit(call: $0.api).list() },
+        // Webhooks (issue 27).
+        Route("GET", "/api/v1/webhooks", .api(.anyOrganization(.manageWebhooks)), .listWebhooks) { try APIWebhooks(call: $0.api).list() },
+        Route("POST", "/api/v1/webhooks", .api(.anyOrganization(.manageWebhooks)), .createWebhook) { try APIWebhooks(call: $0.api).create() },
+        Route("GET", "/api/v1/webhooks/{id:Int}", .api(.anyOrganization(.manageWebhooks)), .getWebhook) { try APIWebhooks(call: $0.api).show() },
+        Route("DELETE", "/api/v1/webhooks/{id:Int}", .api(.anyOrganization(.manageWebhooks)), .deleteWebhook) { try APIWebhooks(call: $0.api).change(.delete) },
+        Route("GET", "/api/v1/webhooks/{id:Int}/deliveries", .api(.anyOrganization(.manageWebhooks)), .listWebhookDeliveries) {
+            try APIWebhooks(call: $0.api).deliveries()
+        },
+        Route("POST", "/api/v1/webhooks/{id:Int}/enable", .api(.anyOrganization(.manageWebhooks)), .enableWebhook) { try APIWebhooks(call: $0.api).change(.enable) },
+        Route("POST", "/api/v1/webhooks/{id:Int}/pause", .api(.anyOrganization(.manageWebhooks)), .pauseWebhook) { try APIWebhooks(call: $0.api).change(.pause) },
+        Route("POST", "/api/v1/webhooks/{id:Int}/rotate", .api(.anyOrganization(.manageWebhooks)), .rotateWebhookSecret) { try APIWebhooks(call: $0.api).rotate() },
+        Route("POST", "/api/v1/webhooks/{id:Int}/test", .api(.anyOrganization(.manageWebhooks)), .testWebhook) { try APIWebhooks(call: $0.api).change(.sendTest) },
+        Route("POST", "/api/v1/webhooks/{id:Int}/resend", .api(.anyOrganization(.manageWebhooks)), .resendWebhook) { try APIWebhooks(call: $0.api).resend() },
 
         Route(["POST"], "/logout", .signedIn) { context in
             let page = try context.page
