@@ -76,6 +76,11 @@ extension ConsoleHandler {
         Route(["GET", "POST"], "/account/email", .signedIn) { try AccountEmailPage(page: $0.page).respond() },
         Route(["GET", "POST"], "/account/tokens", .signedIn) { try APITokensPage(page: $0.page).respond() },
         Route(["POST"], "/account/tokens/{id:Int}/revoke", .signedIn) { try APITokensPage(page: $0.page).revoke($0.parameters.id) },
+        Route(["GET", "POST"], "/webhooks", .anyOrganization(.manageWebhooks)) { try WebhooksPage(page: $0.page).respond() },
+        Route(["GET", "POST"], "/webhooks/{id:Int}", .anyOrganization(.manageWebhooks)) { context in
+            let page = WebhooksPage(page: try context.page)
+            return try page.page.request.isRead ? page.detail(context.parameters.id) : page.act(context.parameters.id)
+        },
 
         // The JSON API: the same rules, with an API token; each route's operation makes its part of the OpenAPI document.
         Route("GET", "/api/v1/openapi.json", .api(.anyone), .openAPI) { _ in OpenAPIDocument.response },
