@@ -143,6 +143,22 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     browser.find_element(By.XPATH, "//button[normalize-space()='Save settings']").click()
     wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#email-settings [aria-invalid=true]"))
     check("email settings with problems")
+    # Webhooks: the list and its form sent with problems, a new one with its secret, its delivery log.
+    check("webhooks", "/webhooks")
+    browser.find_element(By.ID, "url").send_keys("http://hooks.example.test/axe")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Add webhook']").click()
+    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".field-error"))
+    check("webhooks with problems")
+    url = browser.find_element(By.ID, "url")
+    url.clear()
+    url.send_keys("https://hooks.example.test/axe")
+    browser.find_element(By.ID, "event-connection-created").click()
+    browser.find_element(By.XPATH, "//button[normalize-space()='Add webhook']").click()
+    wait(browser, lambda b: b.find_elements(By.ID, "secret"))
+    check("new webhook with its secret")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Send test event']").click()
+    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "table.grid tbody tr"))
+    check("webhook with its deliveries")
     check("error page", "/connections/99999999/invite")
     browser.set_window_size(390, 844)
     try:
@@ -161,7 +177,7 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     browser.find_element(By.ID, "density-compact").click()  # as it was, for the tests after this one
     wait(browser, lambda b: b.find_element(By.ID, "density-compact").get_attribute("aria-pressed") == "true")
     check.report()
-    assert len(check.checked) == 40
+    assert len(check.checked) == 44
 
 
 def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):

@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from api_client import VENV_PYTHON, API, DocumentChecker, make_token
+from test_browser import browser  # noqa: F401 - the fixture
 from harness import ADMIN, ROOT, free_port
 
 
@@ -162,3 +163,41 @@ def test_a_failing_receiver_gets_every_event_after_a_kill_9_none_lost(fresh_stac
             assert 1 <= times <= row[3], (message, times, row)
     finally:
         checker.close()
+
+
+def test_an_admin_adds_a_webhook_on_the_page_and_sees_it_delivered(fresh_stack, receiver, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    from test_browser import screenshot, sign_in
+    stack = fresh_stack(connections=20, extra_args=WEBHOOK_ARGS).start()
+    hooks = receiver(stack)
+    browser.set_window_size(1280, 900)
+    browser.delete_all_cookies()
+    sign_in(stack, browser)
+    browser.get(stack.base + "/webhooks")
+    browser.find_element(By.ID, "url").send_keys(hooks.url)
+    browser.find_element(By.ID, "description").send_keys("HR system")
+    browser.find_element(By.ID, "event-membership-approved").click()
+    browser.find_element(By.XPATH, "//button[normalize-space()='Add webhook']").click()
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "secret"))
+    secret = browser.find_element(By.ID, "secret").get_attribute("value")
+    assert secret.startswith("whsec_")
+    screenshot(browser, "webhook-secret-1280.png")
+    hooks.secrets(secret)
+    browser.find_element(By.XPATH, "//button[normalize-space()='Send test event']").click()
+    row = hooks.wait_for(lambda rows: len(rows) >= 1)[0]
+    assert row["type"] == "webhook.test" and row["verified"] == [True] and row["schema_problem"] is None, row
+    deadline = time.time() + 20
+    while "Delivered" not in browser.find_element(By.TAG_NAME, "table").text and time.time() < deadline:
+        time.sleep(0.3)
+        browser.refresh()
+    assert "Delivered" in browser.find_element(By.TAG_NAME, "table").text
+    screenshot(browser, "webhook-log-1280.png")
+    browser.set_window_size(390, 844)
+    try:
+        browser.refresh()
+        screenshot(browser, "webhook-log-390.png")
+        browser.get(stack.base + "/webhooks")
+        screenshot(browser, "webhooks-390.png")
+    finally:
+        browser.set_window_size(1280, 900)
