@@ -37,6 +37,8 @@ def schema_problem(body):
 
 
 class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keeps the sender's connection open, as a production receiver would
+
     def log_message(self, *args):
         pass
 
