@@ -73,9 +73,13 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         if status != 204 and control.get("retry_after") is not None:
             self.send_header("Retry-After", str(control["retry_after"]))
-        self.send_header("Content-Length", "2")
+        if status == 204:  # no body, by definition
+            self.end_headers()
+            return
+        answer = json.dumps({"error": "failing as told", "status": status}).encode()
+        self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
-        self.wfile.write(b"ok")
+        self.wfile.write(answer)
 
 
 server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
