@@ -349,7 +349,7 @@ private let currentIndexes: [Index] = [
     Index("bulk_changes_user", on: "bulk_changes", [.column("user_id")]),
     Index("webhook_subscriptions_org", on: "webhook_subscriptions", [.column("org_id")]),
     Index("webhook_deliveries_due", on: "webhook_deliveries", [.column("due_at")], where: "state = 'queued'"),
-    Index("webhook_deliveries_order", on: "webhook_deliveries", [.column("subscription_id"), .column("connection_key"), .column("id")]),
+    Index("webhook_deliveries_order", on: "webhook_deliveries", [.column("subscription_id"), .column("connection_key"), .column("state"), .column("due_at")]),
 ]
 
 private let currentPieces: [Piece] = sqlitePieces + driverSearchPieces + postgresPieces

@@ -74,7 +74,7 @@ public enum Schema {
         last_error          TEXT CHECK (last_error IS NULL OR length(last_error) <= 500)
     );
     CREATE INDEX webhook_deliveries_due ON webhook_deliveries (due_at) WHERE state = 'queued';
-    CREATE INDEX webhook_deliveries_order ON webhook_deliveries (subscription_id, connection_key, id);
+    CREATE INDEX webhook_deliveries_order ON webhook_deliveries (subscription_id, connection_key, state, due_at);
     """
 
     static let domainEvents = """

@@ -68,11 +68,17 @@ public final class WebhookDelivery: Sendable {
                     pause(min(Self.pollSeconds, max(0, try outbox.nextDue()?.timeIntervalSinceNow ?? Self.pollSeconds)))
                     continue
                 }
+                // A subscription and connection whose delivery failed: the rest of its batch waits behind it.
+                var held = Set<[Int]>()
                 for message in messages {
-                    // What is left when stopping goes back to the queue with the lease's next holder.
-                    guard !isStopping else { break }
+                    let key = [message.subscriptionID, message.connectionKey]
+                    guard !isStopping, !held.contains(key) else {
+                        try outbox.putBack(message, lease: lease)
+                        continue
+                    }
                     let attempt = sender.send(message)
                     if !attempt.delivered {
+                        held.insert(key)
                         Log.info("webhooks: delivery \(message.id) attempt \(message.attempts): \(attempt.code.map { "HTTP \($0)" } ?? attempt.error ?? "")")
                     }
                     try outbox.record(attempt, for: message, lease: lease, policy: configuration.webhookRetry)

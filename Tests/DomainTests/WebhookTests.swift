@@ -115,27 +115,31 @@ final class WebhookTests: XCTestCase {
         let outbox = WebhookOutbox(database: database)
         let policy = WebhookOutbox.RetryPolicy()
         var now = Date()
-        // One at a time per connection: connection One's disable waits behind its creation.
+        // Oldest first; the sender puts back what follows a failure of the same connection.
+        func connections(_ messages: [WebhookMessage]) -> [Int?] { messages.map { try? JSON.parse(Array($0.body.utf8))["data"]?["connection_id"]?.int } }
         var claimed = try outbox.claim(limit: 10, lease: lease, key: key, now: now)
-        XCTAssertEqual(claimed.map(\.body).map { try? JSON.parse(Array($0.utf8))["data"]?["connection_id"]?.int }, [first, second])
+        XCTAssertEqual(connections(claimed), [first, first, second])
         XCTAssertEqual(claimed[0].secrets.count, 1)
         XCTAssertEqual(WebhookSignature.key(of: claimed[0].secrets[0]), WebhookSignature.key(of: subscription.secret))
         try outbox.record(.answered(503, body: "busy", latencyMilliseconds: 3, retryAfter: nil), for: claimed[0], lease: lease, policy: policy, now: now)
-        try outbox.record(.answered(204, body: "", latencyMilliseconds: 2, retryAfter: nil), for: claimed[1], lease: lease, policy: policy, now: now)
-        XCTAssertEqual(try outbox.claim(limit: 10, lease: lease, key: key, now: now).count, 0, "retried after 5 s, the next still waits")
+        try outbox.putBack(claimed[1], lease: lease)
+        try outbox.record(.answered(204, body: "", latencyMilliseconds: 2, retryAfter: nil), for: claimed[2], lease: lease, policy: policy, now: now)
+        XCTAssertEqual(try outbox.claim(limit: 10, lease: lease, key: key, now: now).count, 0, "retried after 5 s; One's disable waits behind it")
         // 429 with Retry-After: the longer wait of the two.
         now += 5
         claimed = try outbox.claim(limit: 10, lease: lease, key: key, now: now)
-        XCTAssertEqual(claimed.map(\.attempts), [2])
+        XCTAssertEqual(claimed.map(\.attempts), [2, 1])
         try outbox.record(.answered(429, body: "", latencyMilliseconds: 1, retryAfter: 900), for: claimed[0], lease: lease, policy: policy, now: now)
+        try outbox.putBack(claimed[1], lease: lease)
         XCTAssertEqual(try outbox.claim(limit: 10, lease: lease, key: key, now: now + 600).count, 0)
         now += 900
         // Network errors are retried until the schedule ends (8 attempts, about a day), then failed.
         for delay in WebhookOutbox.RetryPolicy.schedule.dropFirst(2) + [0] {
             claimed = try outbox.claim(limit: 10, lease: lease, key: key, now: now)
-            XCTAssertEqual(claimed.count, 1)
+            XCTAssertEqual(claimed.count, 2)
             try outbox.record(WebhookAttempt(delivered: false, retryable: true, error: "Couldn't connect to server"), for: claimed[0], lease: lease,
                               policy: policy, now: now)
+            try outbox.putBack(claimed[1], lease: lease)
             now += delay
         }
         let log = try WebhookSubscriptions(database: database).deliveries(of: subscription.id)
@@ -158,7 +162,7 @@ final class WebhookTests: XCTestCase {
         XCTAssertEqual(try ChangeWebhook(subscription.id, .resendFailed(since: "2000-01-01T00:00:00Z")).run(by: admin, in: database), .queued(1))
         // Both back in the queue, in their order again: One's creation first.
         XCTAssertEqual(try outbox.claim(limit: 10, lease: lease, key: key, now: now).map { try? JSON.parse(Array($0.body.utf8))["type"]?.string },
-                       ["connection.created"])
+                       ["connection.created", "connection.disabled"])
     }
 
     func testRotationSignsWithBothSecretsForADayAndThreeDaysOfFailuresPause() throws {
@@ -194,7 +198,7 @@ final class WebhookTests: XCTestCase {
         XCTAssertEqual(WebhookAddress.resolve("localhost", allowPrivate: true).map { $0.allSatisfy { !WebhookAddress.isPublic($0) } }, .success(true))
         // Refused at send time, before any connection.
         let sender = try WebhookSender(timeout: 2, allowPrivate: false)
-        let attempt = sender.send(WebhookMessage(id: 1, subscriptionID: 1, messageID: "msg_1", url: "http://127.0.0.1:9/x", body: "{}", attempts: 1,
+        let attempt = sender.send(WebhookMessage(id: 1, subscriptionID: 1, connectionKey: 0, messageID: "msg_1", url: "http://127.0.0.1:9/x", body: "{}", attempts: 1,
                                                  createdAt: "", secrets: []))
         XCTAssertFalse(attempt.delivered)
         XCTAssertFalse(attempt.retryable)

@@ -11,6 +11,8 @@ public enum WebhookDeliveryState: String, CaseIterable, Sendable {
 public struct WebhookMessage: Sendable {
     public let id: Int
     public let subscriptionID: Int
+    /// The connection the event is about (0: none): deliveries of one subscription and connection go in order.
+    public let connectionKey: Int
     public let messageID: String
     public let url: String
     public let body: String
@@ -82,22 +84,25 @@ public struct WebhookOutbox {
             .flatMap(DateText.parse)
     }
 
-    /// Takes up to `limit` due deliveries, each the oldest unfinished one of its subscription and
-    /// connection (a later event waits while an earlier one is retried), of enabled subscriptions.
+    /// Takes up to `limit` due deliveries of enabled subscriptions, oldest first, leaving out those
+    /// behind an earlier one of their subscription and connection that waits for a retry: the sender
+    /// sends them in this order and puts back the rest of a subscription and connection whose
+    /// delivery failed (`putBack`), so a later event never overtakes an earlier one.
     public func claim(limit: Int, lease: OutboxLease, key: InstallationKey, now: Date = Date()) throws -> [WebhookMessage] {
         try database.transaction(locking: [lease.key]) {
             guard try lease.renew(now: now) else { return [] }
             let rows = try database.query("""
                 SELECT d.id, d.subscription_id, d.message_id, s.url, d.body, d.attempts, d.created_at, s.org_id, s.secret_sealed,
-                       s.previous_secret_sealed, s.previous_until
+                       s.previous_secret_sealed, s.previous_until, d.connection_key
                 FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
                 WHERE d.state = 'queued' AND d.due_at <= \(p: 1) AND s.state = 'enabled' AND NOT EXISTS (
                     SELECT 1 FROM webhook_deliveries e WHERE e.subscription_id = d.subscription_id AND e.connection_key = d.connection_key
-                    AND e.id < d.id AND e.state IN ('queued', 'sending'))
+                    AND e.state = 'queued' AND e.due_at > \(p: 1) AND e.id < d.id)
                 ORDER BY d.id LIMIT \(p: 2)
                 """, [.text(DateText.store(now)), .init(limit)]) { row in
                 (id: row.int(0), subscription: row.int(1), messageID: row.text(2), url: row.text(3), body: row.text(4), attempts: row.int(5),
-                 createdAt: row.text(6), org: row.int(7), sealed: row.text(8), previous: row.optionalText(9), previousUntil: row.optionalText(10))
+                 createdAt: row.text(6), org: row.int(7), sealed: row.text(8), previous: row.optionalText(9), previousUntil: row.optionalText(10),
+                 connection: row.int(11))
             }
             var messages: [WebhookMessage] = []
             for row in rows {
@@ -106,7 +111,7 @@ public struct WebhookOutbox {
                 if let previous = row.previous, let until = row.previousUntil, until > DateText.store(now) {
                     secrets.append(try WebhookSubscriptions.open(previous, org: row.org, key: key))
                 }
-                messages.append(WebhookMessage(id: row.id, subscriptionID: row.subscription, messageID: row.messageID, url: row.url,
+                messages.append(WebhookMessage(id: row.id, subscriptionID: row.subscription, connectionKey: row.connection, messageID: row.messageID, url: row.url,
                                                body: row.body, attempts: row.attempts + 1, createdAt: row.createdAt, secrets: secrets))
             }
             return messages
@@ -156,6 +161,15 @@ public struct WebhookOutbox {
                                                        action: "Paused webhook", subject: paused.url,
                                                        details: ["reason": "every delivery failed for three days"])
             }
+        }
+    }
+
+    /// A taken delivery not attempted (one before it of its subscription and connection failed, or
+    /// the sender stops): back in the queue as it was.
+    public func putBack(_ message: WebhookMessage, lease: OutboxLease) throws {
+        try database.transaction(locking: [lease.key]) {
+            try database.run("UPDATE webhook_deliveries SET state = 'queued', attempts = attempts - 1 WHERE id = \(p: 1) AND state = 'sending'",
+                             [.init(message.id)])
         }
     }
 

@@ -72,7 +72,7 @@ public enum PostgresSchema {
         last_error          text COLLATE "C" CHECK (last_error IS NULL OR length(last_error) <= 500)
     );
     CREATE INDEX webhook_deliveries_due ON webhook_deliveries (due_at) WHERE state = 'queued';
-    CREATE INDEX webhook_deliveries_order ON webhook_deliveries (subscription_id, connection_key, id);
+    CREATE INDEX webhook_deliveries_order ON webhook_deliveries (subscription_id, connection_key, state, due_at);
     """
 
     /// SQLite's migration 13 (read its comments there).
