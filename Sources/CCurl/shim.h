@@ -11,6 +11,7 @@ static inline CURLcode ccurl_response_code(CURL *handle, long *code) { return cu
 static inline CURLcode ccurl_set_debug_function(CURL *handle, int (*debug)(CURL *, curl_infotype, char *, size_t, void *)) {
     return curl_easy_setopt(handle, CURLOPT_DEBUGFUNCTION, debug);
 }
-static inline CURLcode ccurl_set_write_function(CURL *handle, size_t (*write)(char *, size_t, size_t, void *)) {
-    return curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, write);
+static inline CURLcode ccurl_set_write_function(CURL *handle, CURLoption option, size_t (*write)(char *, size_t, size_t, void *)) {
+    return curl_easy_setopt(handle, option, write);
 }
+static inline CURLcode ccurl_set_size(CURL *handle, CURLoption option, curl_off_t value) { return curl_easy_setopt(handle, option, value); }

@@ -5,3 +5,4 @@
 static const int cnx_gcm_set_ivlen = EVP_CTRL_GCM_SET_IVLEN;
 static const int cnx_gcm_get_tag = EVP_CTRL_GCM_GET_TAG;
 static const int cnx_gcm_set_tag = EVP_CTRL_GCM_SET_TAG;
+#include <openssl/hmac.h>

@@ -94,6 +94,15 @@ public struct Serve: ParsableCommand {
     @Option(help: "The installation's key for settings saved sealed (the SMTP settings on /email): made at first start, mode 0600. Default: beside a SQLite database (its name and .key); on PostgreSQL, installation.key in the working folder (the same file on every host).")
     var installationKeyFile: String?
 
+    @Flag(help: "Let webhooks go to loopback, link-local and private addresses, and over plain http (tests, closed networks).")
+    var webhooksAllowPrivate = false
+
+    @Option(help: "Seconds one webhook delivery may take.")
+    var webhookTimeout = 15
+
+    @Option(help: "The webhook retry schedule's scale: 1 waits 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; 0.001 for tests.")
+    var webhookRetryScale = 1.0
+
     @Option(help: "Email invites an organization may send in 24 hours.")
     var emailInvitesPerDay = EmailInvites.perOrganizationPerDay
 
@@ -127,6 +136,8 @@ public struct Serve: ParsableCommand {
         guard (1...600_000).contains(statementTimeoutMs) else { throw ValidationError("--statement-timeout-ms must be from 1 to 600000") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
         guard ["required", "optional"].contains(smtpStarttls) else { throw ValidationError("--smtp-starttls must be required or optional") }
+        guard (1...120).contains(webhookTimeout) else { throw ValidationError("--webhook-timeout must be from 1 to 120") }
+        guard webhookRetryScale > 0, webhookRetryScale <= 10 else { throw ValidationError("--webhook-retry-scale must be above 0 and at most 10") }
         guard (1...600).contains(smtpTimeout) else { throw ValidationError("--smtp-timeout must be from 1 to 600") }
         guard (1...100).contains(emailAttempts), (1...86_400).contains(emailRetrySeconds) else {
             throw ValidationError("--email-attempts must be from 1 to 100 and --email-retry-seconds from 1 to 86400")
@@ -197,6 +208,9 @@ public struct Serve: ParsableCommand {
         }())
         web.emailRetry = Outbox.RetryPolicy(maximumAttempts: emailAttempts, firstDelay: TimeInterval(emailRetrySeconds))
         web.emailInvitesPerDay = emailInvitesPerDay
+        web.webhooksAllowPrivate = webhooksAllowPrivate
+        web.webhookTimeout = webhookTimeout
+        web.webhookRetry = WebhookOutbox.RetryPolicy(scale: webhookRetryScale)
         let configured = web
         let server = FastCGIServer(
             configuration: ServerConfiguration(address: listen, socketMode: UInt32(socketMode, radix: 8)!, threads: threads,
@@ -208,7 +222,8 @@ public struct Serve: ParsableCommand {
         // signals reach the server's sigwait.
         let delivery = EmailDelivery(configuration: configured)
         if configured.smtp == nil { Logs.process.info("email: no --smtp-url: the settings saved on /email send, if any; else emails wait in the outbox") }
-        defer { delivery.stop() }
-        try server.run(onReady: { delivery.start() })
+        let webhooks = WebhookDelivery(configuration: configured)
+        defer { delivery.stop(); webhooks.stop() }
+        try server.run(onReady: { delivery.start(); webhooks.start() })
     }
 }

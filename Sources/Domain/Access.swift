@@ -8,6 +8,8 @@ public enum Permission: Sendable, CaseIterable, Hashable {
     case rotateCodes
     case manageUsers
     case viewAudit
+    /// Webhook subscriptions: Admins only (they carry every event of the organization elsewhere).
+    case manageWebhooks
 }
 
 extension Role {

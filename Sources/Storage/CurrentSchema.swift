@@ -21,7 +21,7 @@ extension Schema {
     /// or changed it). A new table or column goes here *and* into a new migration on each database
     /// (`Schema.migrations`, `PostgresSchema.migrations`); `SchemaDescriptionTests` fails until the
     /// migrated databases and this description agree, and `FrozenMigrationsTests` records both.
-    public static let current = SchemaDescription(version: 18, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
+    public static let current = SchemaDescription(version: 19, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
 }
 
 private let currentTables: [Table] = [
@@ -319,6 +319,47 @@ private let currentTables: [Table] = [
         Column("connected", .integer, notNull: .both, default: "0"),
         Column("pending", .integer, notNull: .both, default: "0"),
     ]),
+    // Webhooks (migration 19): each organization's subscriptions, the event types each wants, and
+    // one delivery row per event and subscription, written in the event's transaction.
+    Table("webhook_subscriptions", primaryKey: ["id"], [
+        Column("id", .integer, identity: true),
+        Column("org_id", .integer, notNull: .both, references: ForeignKey("organizations", onDelete: .cascade)),
+        Column("url", .text, notNull: .both, check: oneLine("url", "length(url) BETWEEN 10 AND 2000")),
+        Column("description", .text, notNull: .both, default: "''", check: oneLine("description", "length(description) <= 200")),
+        Column("secret_sealed", .text, notNull: .both),
+        Column("previous_secret_sealed", .text),
+        Column("previous_until", .text),
+        Column("state", .text, notNull: .both, default: "'enabled'", check: Check("state IN ('enabled', 'paused')")),
+        Column("failing_since", .text),
+        Column("created_at", .text, notNull: .both),
+    ]),
+    Table("webhook_subscription_events", primaryKey: ["subscription_id", "event_type"], withoutRowID: true, [
+        Column("subscription_id", .integer, notNull: .both, references: ForeignKey("webhook_subscriptions", onDelete: .cascade)),
+        Column("event_type", .text, notNull: .both, check: Check("length(event_type) BETWEEN 3 AND 60")),
+    ]),
+    Table("webhook_lease", primaryKey: ["id"], [
+        Column("id", .integer, check: Check("id = 1")),
+        Column("holder", .text, notNull: .both),
+        Column("expires_at", .text, notNull: .both),
+    ]),
+    Table("webhook_deliveries", primaryKey: ["id"], [
+        Column("id", .integer, identity: true),
+        Column("subscription_id", .integer, notNull: .both, references: ForeignKey("webhook_subscriptions", onDelete: .cascade)),
+        Column("event_id", .integer, notNull: .both),
+        Column("message_id", .text, notNull: .both, check: Check("length(message_id) BETWEEN 5 AND 100")),
+        Column("event_type", .text, notNull: .both, check: Check("length(event_type) BETWEEN 3 AND 60")),
+        Column("connection_key", .integer, notNull: .both, default: "0"),
+        Column("body", .text, notNull: .both, check: json("body")),
+        Column("state", .text, notNull: .both, default: "'queued'", check: Check("state IN ('queued', 'sending', 'delivered', 'failed')")),
+        Column("attempts", .integer, notNull: .both, default: "0", check: Check("attempts >= 0")),
+        Column("due_at", .text, notNull: .both),
+        Column("created_at", .text, notNull: .both),
+        Column("finished_at", .text),
+        Column("response_code", .integer),
+        Column("latency_ms", .integer),
+        Column("response_body", .text, check: Check("response_body IS NULL OR length(response_body) <= 1024")),
+        Column("last_error", .text, check: Check("last_error IS NULL OR length(last_error) <= 500")),
+    ]),
 ]
 
 private let currentIndexes: [Index] = [
@@ -379,6 +420,9 @@ private let currentIndexes: [Index] = [
     Index("domain_events_org", on: "domain_events", [.column("organization_id"), .column("id")]),
     Index("bulk_changes_user", on: "bulk_changes", [.column("user_id")]),
     Index("overview_orgs_pending", on: "overview_orgs", [.column("pending")]),
+    Index("webhook_subscriptions_org", on: "webhook_subscriptions", [.column("org_id")]),
+    Index("webhook_deliveries_due", on: "webhook_deliveries", [.column("due_at")], where: "state = 'queued'"),
+    Index("webhook_deliveries_order", on: "webhook_deliveries", [.column("subscription_id"), .column("connection_key"), .column("state"), .column("due_at")]),
 ]
 
 private let currentPieces: [Piece] = sqlitePieces + driverSearchPieces + postgresPieces + overviewPieces

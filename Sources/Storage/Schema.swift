@@ -20,6 +20,7 @@ public enum Schema {
         Migration(version: 16, name: "SCIM directory sync: tokens, users, groups and members", sql: directorySync),
         Migration(version: 17, name: "single sign-on settings and sign-ins under way", sql: singleSignOn),
         Migration(version: 18, name: "the overview's figures, kept by triggers", sql: OverviewRollupSQL.migration(.sqlite)),
+        Migration(version: 19, name: "webhooks: subscriptions, their events, deliveries", sql: webhooks),
     ]
 
     static let directorySync = """
@@ -91,6 +92,58 @@ public enum Schema {
         next                TEXT NOT NULL,
         created_at          TEXT NOT NULL
     ) WITHOUT ROWID;
+    """
+
+    static let webhooks = """
+    -- Webhooks (Domain's Webhook*): an organization's subscriptions (an URL, a secret sealed with the
+    -- installation key because it must sign, the one before a rotation for 24 hours, enabled or
+    -- paused), the event types each wants, and the deliveries: one row per event and subscription,
+    -- written in the event's own transaction, sent in order per subscription and connection
+    -- (`connection_key`, 0 for none), with what the receiver answered.
+    CREATE TABLE webhook_subscriptions (
+        id                  INTEGER PRIMARY KEY,
+        org_id              INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+        url                 TEXT NOT NULL CHECK (length(url) BETWEEN 10 AND 2000 AND instr(url, char(10)) = 0),
+        description         TEXT NOT NULL DEFAULT '' CHECK (length(description) <= 200 AND instr(description, char(10)) = 0),
+        secret_sealed       TEXT NOT NULL,
+        previous_secret_sealed TEXT,
+        previous_until      TEXT,
+        state               TEXT NOT NULL DEFAULT 'enabled' CHECK (state IN ('enabled', 'paused')),
+        failing_since       TEXT,
+        created_at          TEXT NOT NULL
+    );
+    CREATE INDEX webhook_subscriptions_org ON webhook_subscriptions (org_id);
+    CREATE TABLE webhook_subscription_events (
+        subscription_id     INTEGER NOT NULL REFERENCES webhook_subscriptions(id) ON DELETE CASCADE,
+        event_type          TEXT NOT NULL CHECK (length(event_type) BETWEEN 3 AND 60),
+        PRIMARY KEY (subscription_id, event_type)
+    ) WITHOUT ROWID;
+    -- The webhook sender's lease, as outbox_lease is the email sender's.
+    CREATE TABLE webhook_lease (
+        id                  INTEGER PRIMARY KEY CHECK (id = 1),
+        holder              TEXT NOT NULL,
+        expires_at          TEXT NOT NULL
+    );
+    CREATE TABLE webhook_deliveries (
+        id                  INTEGER PRIMARY KEY,
+        subscription_id     INTEGER NOT NULL REFERENCES webhook_subscriptions(id) ON DELETE CASCADE,
+        event_id            INTEGER NOT NULL,
+        message_id          TEXT NOT NULL CHECK (length(message_id) BETWEEN 5 AND 100),
+        event_type          TEXT NOT NULL CHECK (length(event_type) BETWEEN 3 AND 60),
+        connection_key      INTEGER NOT NULL DEFAULT 0,
+        body                TEXT NOT NULL CHECK (json_valid(body)),
+        state               TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sending', 'delivered', 'failed')),
+        attempts            INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        due_at              TEXT NOT NULL,
+        created_at          TEXT NOT NULL,
+        finished_at         TEXT,
+        response_code       INTEGER,
+        latency_ms          INTEGER,
+        response_body       TEXT CHECK (response_body IS NULL OR length(response_body) <= 1024),
+        last_error          TEXT CHECK (last_error IS NULL OR length(last_error) <= 500)
+    );
+    CREATE INDEX webhook_deliveries_due ON webhook_deliveries (due_at) WHERE state = 'queued';
+    CREATE INDEX webhook_deliveries_order ON webhook_deliveries (subscription_id, connection_key, state, due_at);
     """
 
     static let domainEvents = """

@@ -79,4 +79,42 @@ extension APIOperation {
 
     static let readOverview = APIOperation(id: "readOverview", summary: "The overview's figures (the charts of /overview) for the caller's organizations, or one (`org`).",
                                            query: [.organization], answers: [.json(200, "The figures.", OverviewAnswer.self)])
+    // Webhooks: an Admin's subscriptions (`APIWebhooks`).
+    static let listWebhooks = APIOperation(id: "listWebhooks", summary: "The webhooks of the organizations where the caller is an Admin.",
+                                           answers: [.json(200, "The webhooks.", WebhookListAnswer.self)])
+
+    static let createWebhook = APIOperation(id: "createWebhook", summary: """
+        Subscribes an URL to events of `organization_id`. The answer holds the signing secret, shown this once. Deliveries follow \
+        Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`); their bodies are in this document's `webhooks`. \
+        Needs: Admin.
+        """, body: WebhookInput.self, answers: [.json(201, "The webhook and its secret.", WebhookSecretAnswer.self, headers: [
+            "Location": ["required": true, "schema": ["type": "string"], "description": "The webhook's address."]])], errors: manageErrors)
+
+    static let getWebhook = APIOperation(id: "getWebhook", summary: "One webhook. Needs: Admin.", answers: [.json(200, "The webhook.", WebhookAnswer.self)])
+
+    static let listWebhookDeliveries = APIOperation(id: "listWebhookDeliveries", summary: """
+        The webhook's last 100 deliveries, newest first: state, attempts, latency, the receiver's status and first 1 KB. Needs: Admin.
+        """, answers: [.json(200, "The delivery log.", WebhookDeliveriesAnswer.self)])
+
+    static let enableWebhook = APIOperation(id: "enableWebhook", summary: "Deliveries go again (queued ones first). Needs: Admin.",
+                                            answers: [.json(200, "The webhook.", WebhookAnswer.self)], errors: manageErrors)
+
+    static let pauseWebhook = APIOperation(id: "pauseWebhook", summary: """
+        No deliveries are made for events meanwhile; those queued wait. Needs: Admin.
+        """, answers: [.json(200, "The webhook.", WebhookAnswer.self)], errors: manageErrors)
+
+    static let rotateWebhookSecret = APIOperation(id: "rotateWebhookSecret", summary: """
+        A new secret; the old one keeps signing beside it for 24 hours (two signatures in `webhook-signature`). Needs: Admin.
+        """, answers: [.json(200, "The webhook and its new secret.", WebhookSecretAnswer.self)], errors: manageErrors)
+
+    static let testWebhook = APIOperation(id: "testWebhook", summary: "Queues a `webhook.test` delivery. Needs: Admin.",
+                                          answers: [.json(202, "Queued.", WebhookQueuedAnswer.self)], errors: manageErrors)
+
+    static let resendWebhook = APIOperation(id: "resendWebhook", summary: """
+        Sends one finished delivery again (`delivery_id`), or every failed one made since `failed_since`, with the same \
+        `webhook-id`. Needs: Admin.
+        """, body: WebhookResendBody.self, answers: [.json(202, "Queued.", WebhookQueuedAnswer.self)], errors: manageErrors)
+
+    static let deleteWebhook = APIOperation(id: "deleteWebhook", summary: "Deletes the webhook and its delivery log. Needs: Admin.",
+                                            answers: [APIAnswer(status: 204, document: ["description": "Deleted."])], errors: manageErrors)
 }

@@ -34,6 +34,7 @@ enum OpenAPIDocument {
             "servers": [["url": "/"]],
             "security": [["bearer": []], ["session": []]],
             "paths": paths,
+            "webhooks": WebhookDocument.webhooks,
             "components": [
                 "securitySchemes": [
                     "bearer": ["type": "http", "scheme": "bearer", "description": "An API token from /account/tokens."],
@@ -97,7 +98,8 @@ enum OpenAPIDocument {
 
     static var schemas: JSON {
         guard case .object(let named) = namedSchemas else { return .null }
-        return .object(sharedEnumerations.map { ($0.name, enumeration($0.values)) } + named + describedTypes.map { ($0.schemaName, $0.schema) })
+        return .object(sharedEnumerations.map { ($0.name, enumeration($0.values)) } + named + describedTypes.map { ($0.schemaName, $0.schema) }
+                       + WebhookDocument.payloadSchemas)
     }
 
     static var namedSchemas: JSON {
@@ -106,6 +108,7 @@ enum OpenAPIDocument {
             "Condition": ["type": "string", "description": "A filter's condition.", "enum": strings(FilterConditions.all.map(\.key))],
             "Match": ["type": "string", "description": "Whether all filters must hold, or any.", "enum": strings(FilterMatch.allCases.map(\.rawValue))],
             "Order": ["type": "string", "enum": ["asc", "desc"]],
+            "WebhookEventType": ["type": "string", "description": "An event a webhook can carry.", "enum": strings(WebhookEventType.subscribable.map(\.rawValue))],
             "Problem": [
                 "type": "object", "description": "Problem details (RFC 9457); `detail` is the message the console shows.",
                 "required": ["type", "title", "status", "detail"],

@@ -31,4 +31,6 @@ enum PageTemplate: String, CaseIterable, Sendable {
     case tokens
     case unsubscribe
     case users
+    case webhook
+    case webhooks
 }

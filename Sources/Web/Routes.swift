@@ -82,6 +82,11 @@ extension ConsoleHandler {
         Route(["GET", "POST"], "/account/email", .signedIn) { try AccountEmailPage(page: $0.page).respond() },
         Route(["GET", "POST"], "/account/tokens", .signedIn) { try APITokensPage(page: $0.page).respond() },
         Route(["POST"], "/account/tokens/{id:Int}/revoke", .signedIn) { try APITokensPage(page: $0.page).revoke($0.parameters.id) },
+        Route(["GET", "POST"], "/webhooks", .anyOrganization(.manageWebhooks)) { try WebhooksPage(page: $0.page).respond() },
+        Route(["GET", "POST"], "/webhooks/{id:Int}", .anyOrganization(.manageWebhooks)) { context in
+            let page = WebhooksPage(page: try context.page)
+            return try page.page.request.isRead ? page.detail(context.parameters.id) : page.act(context.parameters.id)
+        },
 
         // The JSON API: the same rules, with an API token; each route's operation makes its part of the OpenAPI document.
         Route("GET", "/api/v1/openapi.json", .api(.anyone), .openAPI) { _ in OpenAPIDocument.response },
@@ -114,6 +119,19 @@ extension ConsoleHandler {
             SCIMService(handler: $0.handler, request: $0.request).respond(resource: $0.parameters.texts["resource"] ?? "", id: $0.parameters.texts["id"])
         },
         Route(["GET", "POST"], "/directory", .anyOrganization(.manageUsers)) { try DirectorySyncPage(page: $0.page).respond() },
+        // Webhooks (issue 27).
+        Route("GET", "/api/v1/webhooks", .api(.anyOrganization(.manageWebhooks)), .listWebhooks) { try APIWebhooks(call: $0.api).list() },
+        Route("POST", "/api/v1/webhooks", .api(.anyOrganization(.manageWebhooks)), .createWebhook) { try APIWebhooks(call: $0.api).create() },
+        Route("GET", "/api/v1/webhooks/{id:Int}", .api(.anyOrganization(.manageWebhooks)), .getWebhook) { try APIWebhooks(call: $0.api).show() },
+        Route("DELETE", "/api/v1/webhooks/{id:Int}", .api(.anyOrganization(.manageWebhooks)), .deleteWebhook) { try APIWebhooks(call: $0.api).change(.delete) },
+        Route("GET", "/api/v1/webhooks/{id:Int}/deliveries", .api(.anyOrganization(.manageWebhooks)), .listWebhookDeliveries) {
+            try APIWebhooks(call: $0.api).deliveries()
+        },
+        Route("POST", "/api/v1/webhooks/{id:Int}/enable", .api(.anyOrganization(.manageWebhooks)), .enableWebhook) { try APIWebhooks(call: $0.api).change(.enable) },
+        Route("POST", "/api/v1/webhooks/{id:Int}/pause", .api(.anyOrganization(.manageWebhooks)), .pauseWebhook) { try APIWebhooks(call: $0.api).change(.pause) },
+        Route("POST", "/api/v1/webhooks/{id:Int}/rotate", .api(.anyOrganization(.manageWebhooks)), .rotateWebhookSecret) { try APIWebhooks(call: $0.api).rotate() },
+        Route("POST", "/api/v1/webhooks/{id:Int}/test", .api(.anyOrganization(.manageWebhooks)), .testWebhook) { try APIWebhooks(call: $0.api).change(.sendTest) },
+        Route("POST", "/api/v1/webhooks/{id:Int}/resend", .api(.anyOrganization(.manageWebhooks)), .resendWebhook) { try APIWebhooks(call: $0.api).resend() },
 
         Route(["POST"], "/logout", .signedIn) { context in
             let page = try context.page
@@ -171,6 +189,7 @@ extension Permission {
         case .rotateCodes: return "may rotate codes"
         case .manageUsers: return "may manage users"
         case .viewAudit: return "may read the audit log"
+        case .manageWebhooks: return "may manage webhooks"
         }
     }
 }

@@ -36,6 +36,11 @@ public struct WebConfiguration: Sendable {
     public var installationKey: InstallationKey?
     /// Seconds one email may take with the settings saved on /email (the flags' own otherwise).
     public var smtpTimeout = 30
+    /// Webhooks (`WebhookDelivery`): plain http and loopback or private receivers allowed (tests,
+    /// closed networks); seconds one delivery may take; the retry schedule's scale (1: about a day).
+    public var webhooksAllowPrivate = false
+    public var webhookTimeout = 15
+    public var webhookRetry = WebhookOutbox.RetryPolicy()
 
     public init(database: DatabaseLocation, views: Views, publicBaseURL: String, publicDirectory: String, testHooks: (any TestHooks)? = nil,
                 busyTimeoutMilliseconds: Int32 = 5000, exportsPerProcess: Int = 2, exportsPerUser: Int = 1, waitingWriters: Int = 2,

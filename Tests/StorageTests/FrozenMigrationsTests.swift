@@ -23,10 +23,11 @@ final class FrozenMigrationsTests: XCTestCase {
         13: 0x58c3_f524_27ca_b01f,
         14: 0x7e1c_b8cc_c805_372e,
         15: 0xb3f3_c03d_a3c3_ca3f,
-        // Unreleased: 16 SCIM directory sync, 17 single sign-on.
+        // Unreleased: 16 SCIM directory sync, 17 single sign-on, 18 overview, 19 webhooks.
         16: 0x5b16_1e67_ae6f_27b9,
         17: 0xbf3f_e740_3cb0_0269,
         18: 0x43fb_7e77_445c_73b1,
+        19: 0x0b31_22e4_31e7_9693,
     ]
 
     /// PostgreSQL's own texts (PostgresSchema), by version, frozen the same way.
@@ -41,6 +42,7 @@ final class FrozenMigrationsTests: XCTestCase {
         16: 0x2a27_cea1_46f0_2a99,
         17: 0x6c3a_d200_eb51_e929,
         18: 0xc514_69ce_5224_1562,
+        19: 0x3fe8_127c_8258_a4d5,
     ]
 
     /// The DDL the schema description renders (`Schema.current.ddl(for:)`), by version: what a new
@@ -54,6 +56,7 @@ final class FrozenMigrationsTests: XCTestCase {
         16: (sqlite: 0x3073_0985_385b_9687, postgres: 0x742f_c1eb_7c12_79c9),
         17: (sqlite: 0x0b05_67e6_17f0_9793, postgres: 0xc4e0_693a_6aa4_7e27),
         18: (sqlite: 0xc123_2b04_0ba1_0b52, postgres: 0xdde4_c432_fb70_3ac5),
+        19: (sqlite: 0xf1c2_5308_9e81_3d1e, postgres: 0x1e06_f445_c845_9b63),
     ]
 
     func testTheReleasedDescriptionIsUnchanged() {

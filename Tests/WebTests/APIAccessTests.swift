@@ -297,7 +297,13 @@ final class APIAccessTests: APITestCase {
                   expected: [401, 403, 400, 400]),
             Probe(method: "GET", route: "/api/v1/audit", target: "/api/v1/audit", expected: [401, 403, 403, 200]),
             Probe(method: "GET", route: "/api/v1/overview", target: "/api/v1/overview", expected: [401, 200, 200, 200]),
-        ]
+            // Webhooks: Admins only; no webhook 999999 exists.
+            Probe(method: "GET", route: "/api/v1/webhooks", target: "/api/v1/webhooks", expected: [401, 403, 403, 200]),
+            Probe(method: "POST", route: "/api/v1/webhooks", target: "/api/v1/webhooks", expected: [401, 403, 403, 400]),
+        ] + [("GET", ""), ("DELETE", ""), ("GET", "/deliveries"), ("POST", "/enable"), ("POST", "/pause"), ("POST", "/rotate"), ("POST", "/test")].map {
+            Probe(method: $0.0, route: "/api/v1/webhooks/{id:Int}" + $0.1, target: "/api/v1/webhooks/999999" + $0.1, expected: [401, 403, 403, 404])
+        } + [Probe(method: "POST", route: "/api/v1/webhooks/{id:Int}/resend", target: "/api/v1/webhooks/999999/resend", body: ["delivery_id": 1],
+                   expected: [401, 403, 403, 404])]
         XCTAssertEqual(Set(probes.map { "\($0.method) \($0.route)" }),
                        Set(ConsoleHandler.routes.filter { Route.isAPI($0.path) }.flatMap { route in route.methods.map { "\($0) \(route.path)" } }),
                        "every API route is probed")

@@ -99,6 +99,8 @@ final class RouteAccessTests: XCTestCase {
             Probe(method: "POST", route: "/requests/decide", target: "/requests/decide", form: [("action", "approve")], expected: [401, 403, 400, 400]),
             Probe(method: "GET", route: "/users", target: "/users", expected: [303, 403, 403, 200]),
             Probe(method: "GET", route: "/audit", target: "/audit", expected: [303, 403, 403, 200]),
+            Probe(method: "GET", route: "/webhooks", target: "/webhooks", expected: [303, 403, 403, 200]),
+            Probe(method: "GET", route: "/webhooks/{id:Int}", target: "/webhooks/999999", expected: [303, 403, 403, 404]),
             Probe(method: "GET", route: "/account/tokens", target: "/account/tokens", expected: [303, 200, 200, 200]),
             Probe(method: "POST", route: "/account/tokens/{id:Int}/revoke", target: "/account/tokens/999999/revoke", expected: [401, 404, 404, 404]),
             Probe(method: "GET", route: "/email", target: "/email", expected: [303, 403, 403, 200]),

@@ -9,13 +9,15 @@ public struct DomainEvents {
         self.database = database
     }
 
-    /// Inside the command's transaction.
+    /// Inside the command's transaction; with the webhook deliveries it causes (`WebhookOutbox`).
     func record(_ event: DomainEvent) throws {
-        try database.run("""
+        let now = DateText.now()
+        let id = try database.insertReturningID("""
             INSERT INTO domain_events (occurred_at, organization_id, kind, connection_id, membership_id, user_id, payload)
             VALUES (\(p: 1), \(p: 2), \(p: 3), \(p: 4), \(p: 5), \(p: 6), \(p: 7))
-            """, [.text(DateText.now()), .init(event.organizationID), .text(event.kind.rawValue), Self.optional(event.connectionID),
+            """, [.text(now), .init(event.organizationID), .text(event.kind.rawValue), Self.optional(event.connectionID),
                   Self.optional(event.membershipID), Self.optional(event.userID), .text(event.payload.text)])
+        try WebhookOutbox(database: database).enqueue(RecordedEvent(id: id, occurredAt: now, event: event))
     }
 
     static func optional(_ id: Int?) -> SQLValue { id.map { .init($0) } ?? .null }

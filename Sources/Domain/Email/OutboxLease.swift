@@ -5,8 +5,21 @@ import Storage
 /// a single row taken and renewed inside write transactions (BEGIN IMMEDIATE), so two processes
 /// never both find it free. A holder that stops renewing (killed, hung) loses it when it expires,
 /// and the next holder sends again what the old one had taken but not marked, with the same Message-ID.
+/// The webhook sender holds a lease of its own, the same way (`Queue.webhooks`).
 public struct OutboxLease {
+    /// What a lease is for: its table, and the rows a new holder puts back in the queue.
+    public enum Queue: Sendable {
+        case email, webhooks
+
+        var table: String { self == .email ? "outbox_lease" : "webhook_lease" }
+        var requeue: SQLFragment {
+            self == .email ? "UPDATE outbox SET state = 'queued' WHERE state = 'sending'"
+                : "UPDATE webhook_deliveries SET state = 'queued' WHERE state = 'sending'"
+        }
+    }
+
     let database: Database
+    public let queue: Queue
     /// This process's name for itself: unique per process start.
     public let holder: String
     /// Longer than one email can take to send (the SMTP timeouts), so a live holder never loses it mid-send.
@@ -14,9 +27,11 @@ public struct OutboxLease {
 
     /// Taken by every transaction that reads the lease before writing it or the outbox's claims.
     static let key = LockKey.named("outbox lease")
+    var key: LockKey { queue == .email ? Self.key : .named("webhook lease") }
 
-    public init(database: Database, holder: String, duration: TimeInterval) {
+    public init(database: Database, holder: String, duration: TimeInterval, queue: Queue = .email) {
         self.database = database
+        self.queue = queue
         self.holder = holder
         self.duration = duration
     }
@@ -28,7 +43,7 @@ public struct OutboxLease {
             if current.holder != holder && current.expires > now { return false }
             if current.holder == holder && current.expires > now.addingTimeInterval(duration / 2) { return true }
         }
-        return try database.transaction(locking: [Self.key]) { try renew(now: now) }
+        return try database.transaction(locking: [key]) { try renew(now: now) }
     }
 
     /// Inside a write transaction: takes the lease if it is free, expired or ours, and extends it.
@@ -37,25 +52,25 @@ public struct OutboxLease {
         let current = try self.current()
         if let current, current.holder != holder, current.expires > now { return false }
         try database.run("""
-            INSERT INTO outbox_lease (id, holder, expires_at) VALUES (1, \(p: 1), \(p: 2))
+            INSERT INTO \(raw: queue.table) (id, holder, expires_at) VALUES (1, \(p: 1), \(p: 2))
             ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
             """, [.text(holder), .text(DateText.store(now.addingTimeInterval(duration)))])
         if current?.holder != holder {
-            try database.run("UPDATE outbox SET state = 'queued' WHERE state = 'sending'")
+            try database.run(queue.requeue)
         }
         return true
     }
 
     func current() throws -> (holder: String, expires: Date)? {
-        try database.query("SELECT holder, expires_at FROM outbox_lease WHERE id = 1") { row in
+        try database.query("SELECT holder, expires_at FROM \(raw: queue.table) WHERE id = 1") { row in
             (holder: row.text(0), expires: DateText.parse(row.text(1)) ?? .distantPast)
         }.first
     }
 
     /// Gives the lease up (when the process stops), so another process takes over at once.
     public func release() throws {
-        try database.transaction(locking: [Self.key]) {
-            try database.run("DELETE FROM outbox_lease WHERE id = 1 AND holder = \(p: 1)", [.text(holder)])
+        try database.transaction(locking: [key]) {
+            try database.run("DELETE FROM \(raw: queue.table) WHERE id = 1 AND holder = \(p: 1)", [.text(holder)])
         }
     }
 }

@@ -43,7 +43,7 @@ public struct ProviderHTTP: Sendable {
         set(ccurl_set_long(handle, CURLOPT_NOSIGNAL, 1))
         set(ccurl_set_long(handle, CURLOPT_CONNECTTIMEOUT, connectTimeout))
         set(ccurl_set_long(handle, CURLOPT_TIMEOUT, timeout))
-        set(ccurl_set_write_function(handle, keepAnswer))
+        set(ccurl_set_write_function(handle, CURLOPT_WRITEFUNCTION, keepAnswer))
         set(ccurl_set_pointer(handle, CURLOPT_WRITEDATA, context.toOpaque()))
         if let form, let basic {
             // HTTP Basic (libcurl's default with a user name); RFC 6749 §2.3.1: id and secret form-encoded first.
