@@ -56,7 +56,7 @@ final class FrozenMigrationsTests: XCTestCase {
         16: (sqlite: 0x3073_0985_385b_9687, postgres: 0x742f_c1eb_7c12_79c9),
         17: (sqlite: 0x0b05_67e6_17f0_9793, postgres: 0xc4e0_693a_6aa4_7e27),
         18: (sqlite: 0xc123_2b04_0ba1_0b52, postgres: 0xdde4_c432_fb70_3ac5),
-        19: (sqlite: 0xf1c2_5308_9e81_3d1e, postgres: 0x1e06_f445_c845_9b63),
+        19: (sqlite: 0x0f36_9785_36d4_08d4, postgres: 0xf4de_f815_bc80_2e59),
     ]
 
     func testTheReleasedDescriptionIsUnchanged() {
