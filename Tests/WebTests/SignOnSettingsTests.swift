@@ -49,7 +49,7 @@ final class SignOnSettingsTests: XCTestCase {
         XCTAssertTrue(client.text(check).contains("id=\"sso-problem\"") && client.text(check).contains("cannot be reached now"), client.text(check))
         client.signOut()
         let signIn = client.text(client.get("/login"))
-        XCTAssertTrue(signIn.contains("href=\"/login/sso?org=\(organization)&amp;next=%2Fconnections\""), signIn)
+        XCTAssertTrue(signIn.contains("href=\"/login/sso?org=\(organization)&amp;next=%2F\""), signIn)
         // The provider is down (nothing listens on port 9): said so, the password still offered.
         let down = client.get("/login/sso?org=\(organization)")
         XCTAssertEqual(down.status, 503)

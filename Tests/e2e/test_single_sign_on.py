@@ -114,7 +114,7 @@ def test_a_user_signs_in_through_the_provider_in_the_browser_with_the_mapped_rol
     query = urllib.parse.parse_qs(urllib.parse.urlparse(browser.current_url).query)
     assert query["code_challenge_method"] == ["S256"] and query["nonce"] and query["state"] and query["client_id"] == [CLIENT]
     browser.find_element(By.XPATH, "//button[@name='sub' and @value='officer-1']").click()
-    wait(browser, lambda b: b.current_url == stack.base + "/connections")
+    wait(browser, lambda b: b.current_url == stack.base + "/overview")
     assert OFFICER in browser.find_element(By.CSS_SELECTOR, "a.who").get_attribute("title")
     assert role(stack, OFFICER, organization) == "Admin"
     actions = [row[0] for row in stack.query("SELECT action FROM audit_log WHERE actor = ? ORDER BY id", (OFFICER,))]
@@ -146,7 +146,7 @@ def test_a_callback_or_a_code_used_twice_an_unknown_user_and_another_browser_are
     stolen = requests.get(callback, allow_redirects=False, timeout=30)
     assert stolen.status_code == 400 and "already used or has expired" in stolen.text
     done = client.get(callback, allow_redirects=False, timeout=30)
-    assert done.status_code == 303 and done.headers["Location"] == "/connections"
+    assert done.status_code == 303 and done.headers["Location"] == "/"
     assert role(stack, OFFICER, organization) == "Connections officer", "no role claim: the role stays as set in the console"
     # The same callback again: the sign-in under way was used.
     replay = client.get(callback, allow_redirects=False, timeout=30)
@@ -209,7 +209,7 @@ def test_forged_wrong_audience_and_expired_id_tokens_are_refused_and_an_es256_on
         browser.delete_all_cookies()
         browser.get(stack.base + "/login")
         browser.find_element(By.CSS_SELECTOR, ".signin-sso a").click()
-        wait(browser, lambda b: b.current_url == stack.base + "/connections")
+        wait(browser, lambda b: b.current_url == stack.base + "/overview")
         rogue.mode = "forged"
         browser.delete_all_cookies()
         browser.get(stack.base + "/login")
