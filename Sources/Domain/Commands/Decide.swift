@@ -40,8 +40,9 @@ public struct Decide: Command {
         return .text(text)
     }
 
-    /// The decision on each of `ids`, inside the caller's transaction, which locks their connections.
-    static func apply(_ decision: Decision, reason: SQLValue, to ids: [Int], by access: Access, in database: Database) throws -> Int {
+    /// The decision on each of `ids`, inside the caller's transaction, which locks their connections;
+    /// `via` names a batch it is part of (an import) in each audit entry.
+    static func apply(_ decision: Decision, reason: SQLValue, to ids: [Int], by access: Access, in database: Database, via: String? = nil) throws -> Int {
         let (from, to) = decision.transition
         let now = DateText.now()
         var changed = 0
@@ -58,6 +59,7 @@ public struct Decide: Command {
                 """, [.init(id), .text(to.rawValue), reason, .text(now), .init(access.userID)])
             var details = ["connection": row.connection]
             if case .text(let text) = reason { details["reason"] = text }
+            if let via { details["via"] = via }
             try AuditLog(database: database).record(by: access, organizationID: row.org,
                                                    action: decision.auditAction, subject: row.email, details: details)
             try EmailConfirmations(database: database).withdraw(membership: id)
