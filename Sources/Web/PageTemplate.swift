@@ -23,6 +23,7 @@ enum PageTemplate: String, CaseIterable, Sendable {
     case requests
     case requestsConfirm = "requests-confirm"
     case rotateConfirm = "rotate-confirm"
+    case rosterImport = "roster-import"
     case search
     case status
     case tokens

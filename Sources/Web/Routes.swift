@@ -64,6 +64,16 @@ extension ConsoleHandler {
         Route(["POST"], "/connections/{id:Int}/delete", .connection(.manageConnections)) {
             try ConnectionFormPage(page: $0.page).delete($0.parameters.id)
         },
+        // A connection's roster out (CSV, XLSX) and in (upload, preview, confirm).
+        Route(["GET"], "/connections/{id:Int}/roster.csv", .connection(.export)) {
+            try RosterImportPage(page: $0.page).export(connectionID: $0.parameters.id, xlsx: false)
+        },
+        Route(["GET"], "/connections/{id:Int}/roster.xlsx", .connection(.export)) {
+            try RosterImportPage(page: $0.page).export(connectionID: $0.parameters.id, xlsx: true)
+        },
+        Route(["GET", "POST"], "/connections/{id:Int}/import", .connection(.inviteDrivers)) {
+            try RosterImportPage(page: $0.page).respond(connectionID: $0.parameters.id)
+        },
         Route(["GET"], "/requests", .signedIn) { try RequestsPage(page: $0.page).respond(connectionID: nil) },
         Route(["POST"], "/requests/decide", .anyOrganization(.decideMemberships)) { try RequestsPage(page: $0.page).decide() },
         Route(["GET", "POST"], "/users", .anyOrganization(.manageUsers)) { try UsersPage(page: $0.page).respond() },
