@@ -76,4 +76,12 @@ extension APIOperation {
 
     static let listAudit = APIOperation(id: "listAudit", summary: "The audit log, newest first, \(AuditPage.pageSize) entries a page. Needs: read the audit log.",
                                         query: [.auditOrganization, .page], answers: [.json(200, "A page of the log.", AuditLogAnswer.self)])
+
+    static let importMemberships = APIOperation(id: "importMemberships", summary: """
+        Imports the connection's roster from a file (the body: CSV as spreadsheets write it, or XLSX) with a header row naming \
+        its columns (Email, Name, the connection's questions; the roster export's others are read-only). With `dry_run=true` \
+        the answer is the plan and nothing changes; otherwise the plan is applied whole, in one transaction, or not at all \
+        (invalid rows: 400). `plan` pins a dry run's plan. Needs: invite drivers (and decide on requests, to connect or remove).
+        """, query: APIParameter.rosterImport, fileBody: true, answers: [.json(200, "The plan, applied unless a dry run.", RosterPlanAnswer.schema)],
+        errors: manageErrors)
 }

@@ -37,7 +37,7 @@ struct RosterImportPage {
         let file: ImportFile
         if request.formValue("step") == "confirm" {
             guard let bytes = Base64URL.decode(request.formValue("content") ?? "") else { throw UserError.badRequest("The previewed file did not come back whole: upload it again.") }
-            file = ImportFile(name: request.formValue("filename") ?? "", bytes: bytes)
+            file = ImportFile(name: request.formValue("filename") ?? "", bytes: bytes, sheet: request.formValue("sheet"))
             let command = ImportRoster(file, mode: mode, connectionID: connectionID, expected: request.formValue("plan") ?? "",
                                        dailyLimit: page.handler.configuration.emailInvitesPerDay)
             do {
@@ -52,7 +52,7 @@ struct RosterImportPage {
         guard let upload = request.file("file"), !upload.bytes.isEmpty else {
             return try form(connectionID: connectionID, problem: "Choose a CSV or XLSX file to import.", status: 400)
         }
-        file = ImportFile(name: upload.filename, bytes: upload.bytes)
+        file = ImportFile(name: upload.filename, bytes: upload.bytes, sheet: request.formValue("sheet"))
         do {
             let plan = try ImportRoster(file, mode: mode, connectionID: connectionID, expected: nil).preview(by: page.access, in: page.database)
             return try preview(plan, file: file, connectionID: connectionID)
@@ -91,7 +91,7 @@ struct RosterImportPage {
             "id": .text(connectionID), "connectionName": .text(connection.name),
             "problem": problem.map(TemplateValue.text) ?? false,
             "preview": [
-                "filename": .text(file.name), "hash": .text(plan.fileHash), "mode": .text(plan.mode.rawValue), "modeLabel": .text(plan.mode.label),
+                "filename": .text(file.name), "sheet": .text(file.sheet ?? ""), "hash": .text(plan.fileHash), "mode": .text(plan.mode.rawValue), "modeLabel": .text(plan.mode.label),
                 "plan": .text(plan.digest), "content": .text(Base64URL.encode(file.bytes)),
                 "counts": .list(plan.counts.map { ["label": .text($0.0), "count": .text(Format.integer($0.1))] }),
                 "groups": .list([group(newTitle, plan.new), group(changedTitle, plan.changed), group("To be removed", plan.removed),

@@ -105,6 +105,9 @@ extension ConsoleHandler {
         Route("GET", "/api/v1/connections/{id:Int}/memberships", .api(.connection(.viewConnections)), .listConnectionMemberships) {
             try APIMemberships(call: $0.api).list(connectionID: $0.parameters.id)
         },
+        Route("POST", "/api/v1/connections/{id:Int}/memberships/import", .api(.connection(.inviteDrivers)), .importMemberships) {
+            try APIRosterImport(call: $0.api).respond(connectionID: $0.parameters.id)
+        },
         Route("GET", "/api/v1/memberships", .api(.signedIn), .listMemberships) { try APIMemberships(call: $0.api).list(connectionID: nil) },
         Route("POST", "/api/v1/memberships/decide", .api(.anyOrganization(.decideMemberships)), .decideMemberships) { try APIMemberships(call: $0.api).decide() },
         Route("GET", "/api/v1/audit", .api(.anyOrganization(.viewAudit)), .listAudit) { try APIAudit(call: $0.api).list() },

@@ -80,9 +80,9 @@ final class SpreadsheetImportTests: XCTestCase {
         try run("/usr/bin/python3", ["-c", script, path])
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         XCTAssertEqual(try ImportFile(name: "made.xlsx", bytes: bytes).records(), [["Just notes"]], "the first sheet by default")
-        let records = try ImportFile(name: "made.xlsx", bytes: bytes).records(sheet: "drivers")
+        let records = try ImportFile(name: "made.xlsx", bytes: bytes, sheet: "drivers").records()
         XCTAssertEqual(records, [["Email", "Name", "Employee ID"], [], ["ann@acme.example ", "=SUM(A1)", "42"], ["bea@acme.example", "Bea & co"]])
-        XCTAssertThrowsError(try ImportFile(name: "made.xlsx", bytes: bytes).records(sheet: "Other")) {
+        XCTAssertThrowsError(try ImportFile(name: "made.xlsx", bytes: bytes, sheet: "Other").records()) {
             XCTAssertTrue(($0 as? UserError)?.message.contains("it has: Notes, Drivers") ?? false, "\($0)")
         }
     }

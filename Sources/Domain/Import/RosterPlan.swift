@@ -32,17 +32,23 @@ public enum ImportMode: String, CaseIterable, Sendable {
 public struct ImportFile: Sendable {
     public let name: String
     public let bytes: [UInt8]
+    /// An XLSX workbook's sheet by name; the first when nil.
+    public let sheet: String?
 
-    public init(name: String, bytes: [UInt8]) {
+    public init(name: String, bytes: [UInt8], sheet: String? = nil) {
         self.name = String(name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last ?? "").prefix(200).description
         self.bytes = bytes
+        self.sheet = sheet.flatMap { $0.isEmpty ? nil : $0 }
     }
+
+    /// The media types an import takes (the API's bodies).
+    public static let mediaTypes = ["text/csv", "text/plain", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
 
     public var hash: String { SHA256.hex(bytes: bytes) }
 
     /// The file's records, header first: CSV of any common spelling, or the first sheet (or the one
     /// named) of an XLSX workbook.
-    public func records(sheet: String? = nil) throws -> [[String]] {
+    public func records() throws -> [[String]] {
         guard bytes.count <= ImportLimit.bytes else { throw ImportLimit.tooLarge(ImportLimit.bytes) }
         if XLSXReader.isWorkbook(bytes) { return try XLSXReader(bytes).records(sheet: sheet, limit: ImportLimit.rows) }
         return try DelimitedText.records(bytes, limit: ImportLimit.rows)

@@ -1,0 +1,46 @@
+import Domain
+import FastCGI
+import XCTest
+@testable import Web
+
+/// POST /api/v1/connections/{id}/memberships/import: a dry run answers the plan and changes
+/// nothing; the same call without it applies it (pinned by `plan`); bad bodies and modes are 400s;
+/// every answer matches the OpenAPI document.
+final class APIRosterImportTests: APITestCase {
+    func importing(_ client: TestClient, _ target: String, token: String, _ text: String, type: String = "text/csv") -> Response {
+        client.send("POST", target, headers: ["authorization": "Bearer \(token)", "content-type": type], body: Array(text.utf8))
+    }
+
+    func testADryRunThenTheImportOfExactlyThatPlan() throws {
+        let client = try makeClient(connections: 3)
+        let token = try client.token(for: DemoData.adminEmail)
+        let id = try client.scalar("SELECT min(id) FROM connections")
+        let path = "/api/v1/connections/\(id)/memberships/import"
+        let file = "Email,Name\napi.one@fleet.example,Api One\nnot-an-address,X\n"
+
+        let dry = client.json(importing(client, path + "?mode=add_and_connect&dry_run=true&filename=hr.csv", token: token, file))
+        XCTAssertEqual(dry["applied"], false)
+        XCTAssertEqual(dry["counts"]?["new"], 1)
+        XCTAssertEqual(dry["invalid"]?.array?.first?["reason"], "not an email address")
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM drivers WHERE email = 'api.one@fleet.example'"), 0)
+        // Invalid rows: nothing applied.
+        XCTAssertEqual(importing(client, path + "?mode=add_and_connect", token: token, file).status, 400)
+
+        let fixed = "Email,Name\napi.one@fleet.example,Api One\n"
+        let plan = try XCTUnwrap(client.json(importing(client, path + "?mode=add_and_connect&dry_run=true", token: token, fixed))["plan"]?.string)
+        let applied = importing(client, path + "?mode=add_and_connect&filename=hr.csv&plan=\(plan)", token: token, fixed)
+        XCTAssertEqual(applied.status, 200, client.text(applied))
+        XCTAssertEqual(client.json(applied)["applied"], true)
+        XCTAssertEqual(try client.scalar("""
+            SELECT count(*) FROM memberships m JOIN drivers d ON d.id = m.driver_id WHERE d.email = 'api.one@fleet.example' AND m.state = 'Connected'
+            """), 1)
+        // The same plan again: the roster changed, so nothing happens.
+        XCTAssertEqual(importing(client, path + "?mode=add_and_connect&plan=\(plan)", token: token, fixed).status, 409)
+
+        XCTAssertEqual(importing(client, path, token: token, "{}", type: "application/json").status, 400)
+        XCTAssertEqual(importing(client, path + "?mode=merge", token: token, fixed).status, 400)
+        XCTAssertEqual(importing(client, path + "?dry_run=yes", token: token, fixed).status, 400)
+        let viewer = try client.token(for: DemoData.viewerEmail)
+        XCTAssertTrue([403, 404].contains(importing(client, path + "?dry_run=true", token: viewer, fixed).status))
+    }
+}
