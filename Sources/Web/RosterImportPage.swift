@@ -93,7 +93,7 @@ struct RosterImportPage {
             "preview": [
                 "filename": .text(file.name), "sheet": .text(file.sheet ?? ""), "hash": .text(plan.fileHash), "mode": .text(plan.mode.rawValue), "modeLabel": .text(plan.mode.label),
                 "plan": .text(plan.digest), "content": .text(Base64URL.encode(file.bytes)),
-                "counts": .list(plan.counts.map { ["label": .text($0.0), "count": .text(Format.integer($0.1))] }),
+                "counts": .list(plan.counts.map { ["label": .text($0.0.prefix(1).uppercased() + $0.0.dropFirst()), "count": .text(Format.integer($0.1))] }),
                 "groups": .list([group(newTitle, plan.new), group(changedTitle, plan.changed), group("To be removed", plan.removed),
                                  group("Unchanged", plan.unchanged)]),
                 "invalidCount": .text(Format.integer(plan.invalid.count)), "hasInvalid": .bool(!plan.invalid.isEmpty),
