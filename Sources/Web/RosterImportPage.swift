@@ -7,11 +7,19 @@ import Foundation
 /// (the upload): the plan, nothing written; with `step=confirm` (the previewed file, its mode and the
 /// plan's digest): `ImportRoster` applies exactly that plan, or the preview is shown again when the
 /// roster or the file changed meanwhile.
-struct RosterImportPage {
+public struct RosterImportPage {
     let page: Page
 
     /// Each group of the preview shows this many rows.
     static let shown = 50
+
+    /// The paths that take a file (the page's upload and confirmation, the API's import).
+    public static let isUpload: @Sendable (String) -> Bool = { path in
+        path.hasSuffix("/import") && (path.hasPrefix("/connections/") || path.hasPrefix("/api/v1/connections/"))
+    }
+
+    /// A file at the import's limit, sent back by the confirmation as Base64 (4 bytes per 3), with room for the form.
+    public static let maxUploadBytes = ImportLimit.bytes / 3 * 4 + (1 << 20)
 
     func export(connectionID: Int, xlsx: Bool) throws -> Response {
         let roster = Roster(database: page.database)

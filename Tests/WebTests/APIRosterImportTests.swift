@@ -43,4 +43,18 @@ final class APIRosterImportTests: APITestCase {
         let viewer = try client.token(for: DemoData.viewerEmail)
         XCTAssertTrue([403, 404].contains(importing(client, path + "?dry_run=true", token: viewer, fixed).status))
     }
+
+    /// Past 200,000 rows or 20 MB: 413 naming the limit, nothing read further.
+    func testAFileOverTheLimitIs413WithTheLimit() throws {
+        let client = try makeClient(connections: 3)
+        let token = try client.token(for: DemoData.adminEmail)
+        let path = "/api/v1/connections/\(try client.scalar("SELECT min(id) FROM connections"))/memberships/import?dry_run=true"
+        let rows = importing(client, path, token: token, "Email\n" + String(repeating: "a@b.example\n", count: ImportLimit.rows + 1))
+        XCTAssertEqual(rows.status, 413)
+        XCTAssertTrue(client.text(rows).contains("at most 200000 rows"), client.text(rows))
+        let bytes = client.send("POST", path, headers: ["authorization": "Bearer \(token)", "content-type": "text/csv"],
+                                body: [UInt8](repeating: 0x41, count: ImportLimit.bytes + 1))
+        XCTAssertEqual(bytes.status, 413)
+        XCTAssertTrue(client.text(bytes).contains("at most 20 MB"), client.text(bytes))
+    }
 }

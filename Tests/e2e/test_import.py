@@ -3,6 +3,8 @@ confirmation in Chromium, and the README's curl example of the API (a dry run, t
 import re
 import subprocess
 
+import requests
+
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -69,3 +71,13 @@ def test_the_readmes_import_example(stack, tmp_path):
         answers = [row[0] for row in db.execute("""SELECT a.answer FROM membership_answers a JOIN memberships m ON m.id = a.membership_id
                                                    WHERE m.connection_id = ? ORDER BY a.answer""", (connection,)).fetchall()]
     assert answers == ["E-1001", "E-1002"]
+
+
+def test_a_file_over_the_limit_through_nginx_is_413_with_the_limit(stack):
+    token = make_token(stack, ADMIN, name="import limit")
+    with stack.db() as db:
+        connection = db.execute("SELECT min(id) FROM connections").fetchone()[0]
+    answer = requests.post(f"{stack.base}/api/v1/connections/{connection}/memberships/import?dry_run=true", data=b"A" * (21 << 20),
+                           headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"}, timeout=120)
+    assert answer.status_code == 413
+    assert "at most 20 MB" in answer.json()["detail"]
