@@ -84,4 +84,13 @@ extension APIOperation {
         (invalid rows: 400). `plan` pins a dry run's plan. Needs: invite drivers (and decide on requests, to connect or remove).
         """, query: APIParameter.rosterImport, fileBody: true, answers: [.json(200, "The plan, applied unless a dry run.", RosterPlanAnswer.schema)],
         errors: manageErrors)
+
+    static let importConnections = APIOperation(id: "importConnections", summary: """
+        Imports the connections table's export (all columns, or some), edited, as the body (CSV or XLSX): each row is matched \
+        by Org ID and Connection Name; a new one is created, a changed one updated (Connection Status, Connection Type, Approval \
+        type, Visibility, Benefits, Verify drivers by); other columns are read-only (an edit there is an invalid row). With \
+        `dry_run=true` the answer is the plan; otherwise all of it is applied in one transaction, or none (invalid rows: 400). \
+        Needs: manage connections in each row's organization.
+        """, query: [.dryRun, .importPlan, .fileName, .sheet], fileBody: true,
+        answers: [.json(200, "The plan, applied unless a dry run.", APIConnectionImport.schema)], errors: manageErrors)
 }

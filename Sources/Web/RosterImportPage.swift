@@ -15,7 +15,7 @@ public struct RosterImportPage {
 
     /// The paths that take a file (the page's upload and confirmation, the API's import).
     public static let isUpload: @Sendable (String) -> Bool = { path in
-        path.hasSuffix("/import") && (path.hasPrefix("/connections/") || path.hasPrefix("/api/v1/connections/"))
+        path.hasSuffix("/import") && (path.hasPrefix("/connections/") || path.hasPrefix("/api/v1/connections/")) || path == "/api/v1/connections/import"
     }
 
     /// A file at the import's limit, sent back by the confirmation as Base64 (4 bytes per 3), with room for the form.

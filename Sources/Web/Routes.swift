@@ -91,6 +91,9 @@ extension ConsoleHandler {
         Route("GET", "/api/v1/openapi.json", .api(.anyone), .openAPI) { _ in OpenAPIDocument.response },
         Route("GET", "/api/v1/connections", .api(.signedIn), .listConnections) { try APIConnections(call: $0.api).list() },
         Route("POST", "/api/v1/connections", .api(.anyOrganization(.manageConnections)), .createConnection) { try APIConnections(call: $0.api).create() },
+        Route("POST", "/api/v1/connections/import", .api(.anyOrganization(.manageConnections)), .importConnections) {
+            try APIConnectionImport(call: $0.api).respond()
+        },
         Route("GET", "/api/v1/connections/export.csv", .api(.anyOrganization(.export)), .exportCSV) { try APIConnections(call: $0.api).export(.csv) },
         Route("GET", "/api/v1/connections/export.ndjson", .api(.anyOrganization(.export)), .exportNDJSON) { try APIConnections(call: $0.api).export(.ndjson) },
         Route("GET", "/api/v1/connections/{id:Int}", .api(.connection(.viewConnections)), .getConnection) { try APIConnections(call: $0.api).show() },

@@ -57,4 +57,31 @@ final class APIRosterImportTests: APITestCase {
         XCTAssertEqual(bytes.status, 413)
         XCTAssertTrue(client.text(bytes).contains("at most 20 MB"), client.text(bytes))
     }
+
+    /// The table's export of every column through the API, imported back: nothing changes; one edited status is
+    /// exactly that change, applied as previewed.
+    func testTheConnectionsExportImportedBackThroughTheAPI() throws {
+        let client = try makeClient(connections: 3)
+        let token = try client.token(for: DemoData.adminEmail)
+        let columns = ColumnCatalog.all.map(\.key).joined(separator: ",")
+        let exported = client.text(client.send("GET", "/api/v1/connections/export.csv?cols=\(columns)&sort=name",
+                                               headers: ["authorization": "Bearer \(token)"], body: []))
+        let asIs = client.json(importing(client, "/api/v1/connections/import?dry_run=true", token: token, exported))
+        XCTAssertEqual(asIs["counts"]?["unchanged"], 3, "\(asIs)")
+        XCTAssertEqual(asIs["counts"]?["changed"], 0)
+        var lines = exported.components(separatedBy: "\r\n")
+        let status = lines[1].contains(",Enabled,") ? ("Enabled", "Disabled") : ("Disabled", "Enabled")
+        lines[1] = lines[1].replacingOccurrences(of: ",\(status.0),", with: ",\(status.1),")
+        let edited = lines.joined(separator: "\r\n")
+        let dry = client.json(importing(client, "/api/v1/connections/import?dry_run=true", token: token, edited))
+        XCTAssertEqual(dry["counts"]?["changed"], 1, "\(dry)")
+        XCTAssertEqual(dry["changed"]?.array?.first?["changes"], .array([.object([("column", "Connection Status"), ("before", .string(status.0)),
+                                                                                    ("after", .string(status.1))])]))
+        let plan = try XCTUnwrap(dry["plan"]?.string)
+        let applied = importing(client, "/api/v1/connections/import?filename=edited.csv&plan=\(plan)", token: token, edited)
+        XCTAssertEqual(applied.status, 200, client.text(applied))
+        let id = try XCTUnwrap(dry["changed"]?.array?.first?["id"]?.int)
+        XCTAssertEqual(try client.otherConnection().query("SELECT status FROM connections WHERE id = \(p: 1)", [.init(id)]) { $0.text(0) }, [status.1])
+        XCTAssertEqual(importing(client, "/api/v1/connections/import?plan=\(plan)", token: token, edited).status, 409)
+    }
 }
