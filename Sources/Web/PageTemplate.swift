@@ -24,6 +24,7 @@ enum PageTemplate: String, CaseIterable, Sendable {
     case requestsConfirm = "requests-confirm"
     case rotateConfirm = "rotate-confirm"
     case rosterImport = "roster-import"
+    case connectionImport = "connection-import"
     case search
     case status
     case tokens

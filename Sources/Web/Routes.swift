@@ -32,6 +32,7 @@ extension ConsoleHandler {
         Route(["POST"], "/connections/export", .anyOrganization(.export)) { try ExportAction(page: $0.page).respond() },
         Route(["POST"], "/connections/bulk", .signedIn) { try BulkAction(page: $0.page).respond() },
         Route(["POST"], "/connections/bulk/undo", .anyOrganization(.manageConnections)) { try BulkAction(page: $0.page).undo() },
+        Route(["GET", "POST"], "/connections/import", .anyOrganization(.manageConnections)) { try ConnectionImportPage(page: $0.page).respond() },
         Route(["GET", "POST"], "/connections/new", .anyOrganization(.manageConnections)) { try ConnectionFormPage(page: $0.page).new() },
         // One connection's page, and the header's search box (results page; JSON for its list with JavaScript).
         Route(["GET"], "/connections/{id:Int}", .connection(.viewConnections)) { try ConnectionPage(page: $0.page).respond(connectionID: $0.parameters.id) },

@@ -14,7 +14,7 @@ final class RosterImportPageTests: XCTestCase {
     }
 
     /// A multipart upload, as a browser sends the import form.
-    func upload(_ client: TestClient, _ id: Int, _ text: String, mode: String, filename: String = "staff.csv") throws -> Response {
+    func upload(_ client: TestClient, _ id: Int?, _ text: String, mode: String, filename: String = "staff.csv") throws -> Response {
         let boundary = "----formboundary7MA4YWxk"
         var body = ""
         for (name, value) in [("csrf", try client.csrfToken()), ("step", "preview"), ("mode", mode)] {
@@ -23,7 +23,7 @@ final class RosterImportPageTests: XCTestCase {
         body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(filename)\"\r\nContent-Type: text/csv\r\n\r\n\(text)\r\n--\(boundary)--\r\n"
         var headers = ["content-type": "multipart/form-data; boundary=\(boundary)"]
         headers["cookie"] = client.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
-        return client.send("POST", "/connections/\(id)/import", headers: headers, body: Array(body.utf8))
+        return client.send("POST", id.map { "/connections/\($0)/import" } ?? "/connections/import", headers: headers, body: Array(body.utf8))
     }
 
     /// The confirmation form's hidden fields on a preview page.
@@ -84,5 +84,27 @@ final class RosterImportPageTests: XCTestCase {
         let (viewer, viewerConnection) = try signedIn(DemoData.viewerEmail)
         XCTAssertTrue([403, 404].contains(try upload(viewer, viewerConnection, "Email\na@b.example\n", mode: "add").status))
         XCTAssertEqual(try viewer.scalar("SELECT count(*) FROM audit_log WHERE action = 'Imported drivers'"), 0)
+    }
+
+    /// The table's export, one status edited: the preview names that field, the confirmation applies it.
+    func testTheConnectionsImportPageShowsEachChangeAndAppliesIt() throws {
+        let (client, _) = try signedIn()
+        XCTAssertTrue(client.text(client.get("/connections")).contains("href=\"/connections/import\""))
+        let database = try client.otherConnection()
+        var bytes: [UInt8] = []
+        let configuration = client.handler.configuration
+        _ = try ConnectionExport(database: database, inviteURL: { configuration.inviteURL(token: $0) })
+            .csv(TableState(pageSize: 50), columns: ColumnCatalog.all, organizations: try database.query("SELECT id FROM organizations") { $0.int(0) },
+                 byteOrderMark: false) { bytes += $0 }
+        var lines = String(decoding: bytes, as: UTF8.self).components(separatedBy: "\r\n")
+        let status = lines[1].contains(",Enabled,") ? ("Enabled", "Disabled") : ("Disabled", "Enabled")
+        lines[1] = lines[1].replacingOccurrences(of: ",\(status.0),", with: ",\(status.1),")
+        let preview = try upload(client, nil, lines.joined(separator: "\r\n"), mode: "", filename: "connections.csv")
+        let text = client.text(preview)
+        XCTAssertEqual(preview.status, 200, text)
+        XCTAssertTrue(text.contains("Changed (1)") && text.contains("<del>\(status.0)</del> → \(status.1)"), text)
+        let confirmed = try client.post("/connections/import", confirmForm(text).filter { $0.0 != "mode" })
+        XCTAssertEqual(confirmed.status, 303, client.text(confirmed))
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM audit_log WHERE action = 'Imported connections'"), 1)
     }
 }

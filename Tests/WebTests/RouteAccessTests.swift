@@ -72,6 +72,7 @@ final class RouteAccessTests: XCTestCase {
             Probe(method: "POST", route: "/connections/bulk/undo", target: "/connections/bulk/undo", form: [("bulk", "1"), ("bs", "x")],
                   expected: [401, 403, 403, 404]),
             Probe(method: "GET", route: "/connections/new", target: "/connections/new", expected: [303, 403, 403, 200]),
+            Probe(method: "GET", route: "/connections/import", target: "/connections/import", expected: [303, 403, 403, 200]),
             Probe(method: "GET", route: "/connections/{id:Int}", target: "/connections/\(x)", expected: [303, 404, 200, 200]),
             Probe(method: "GET", route: "/connections/{id:Int}", target: "/connections/\(y)", expected: [303, 200, 404, 200]),
             Probe(method: "GET", route: "/search", target: "/search?q=fleet", expected: [303, 200, 200, 200]),
