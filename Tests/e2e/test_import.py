@@ -81,3 +81,29 @@ def test_a_file_over_the_limit_through_nginx_is_413_with_the_limit(stack):
                            headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"}, timeout=120)
     assert answer.status_code == 413
     assert "at most 20 MB" in answer.json()["detail"]
+
+
+def test_connections_export_edited_and_imported_in_the_browser(stack, browser, tmp_path):
+    """The table's CSV export, one status edited, imported back: the preview shows that change alone."""
+    connection, _, _ = make_connection(stack)
+    browser.delete_all_cookies()
+    sign_in(stack, browser)
+    with stack.db() as db:
+        name = db.execute("SELECT name FROM connections WHERE id = ?", (connection,)).fetchone()[0]
+    token = make_token(stack, ADMIN, name="connections import")
+    exported = requests.get(f"{stack.base}/api/v1/connections/export.csv", params={"filter": f"name:is:{name}", "cols": "org_id,org_name,name,status,visibility,created_at"},
+                            headers={"Authorization": f"Bearer {token}"}, timeout=60).text
+    assert exported.count("\r\n") == 2 and ",Enabled," in exported, exported
+    path = tmp_path / "connections.csv"
+    path.write_text(exported.replace(",Enabled,", ",Disabled,"))
+    browser.get(f"{stack.base}/connections")
+    browser.find_element(By.LINK_TEXT, "Import connections").click()
+    browser.find_element(By.ID, "import-file").send_keys(str(path))
+    browser.find_element(By.XPATH, "//button[normalize-space()='Preview']").click()
+    WebDriverWait(browser, 10).until(lambda b: "Changed (1)" in b.page_source)
+    screenshot(browser, "connections-import-preview.png")
+    assert "Enabled</del> → Disabled" in browser.page_source
+    browser.find_element(By.XPATH, "//button[normalize-space()='Confirm the import']").click()
+    WebDriverWait(browser, 10).until(lambda b: "1 connection saved" in b.page_source)
+    with stack.db() as db:
+        assert db.execute("SELECT status FROM connections WHERE id = ?", (connection,)).fetchone()[0] == "Disabled"
