@@ -101,4 +101,28 @@ final class ConnectionImportTests: XCTestCase {
             XCTAssertTrue(($0 as? UserError)?.message.contains("\"Status\"") ?? false, "\($0)")
         }
     }
+
+    /// export -> LibreOffice (dates become date cells, stored as serial numbers) -> import: nothing changed.
+    func testTheExportConvertedByLibreOfficeToXLSXReadsBackUnchanged() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/soffice") else { throw XCTSkip("LibreOffice is not installed") }
+        let csv = folder.appendingPathComponent("connections.csv")
+        try Data(try export().utf8).write(to: csv)
+        let out = folder.appendingPathComponent("out")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/soffice")
+        process.arguments = ["-env:UserInstallation=file://\(folder.path)/profile", "--headless", "--infilter=CSV:44,34,76,1,,1033,false,true",
+                             "--convert-to", "xlsx", "--outdir", out.path, csv.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        let bytes = try [UInt8](Data(contentsOf: out.appendingPathComponent("connections.xlsx")))
+        let records = try ImportFile(name: "connections.xlsx", bytes: bytes).records()
+        let created = try XCTUnwrap(records[0].firstIndex(of: "Created (UTC)"))
+        XCTAssertNotNil(Double(records[1][created]), "LibreOffice stores the date as a serial number: \(records[1][created])")
+        let plan = try ImportConnections(ImportFile(name: "connections.xlsx", bytes: bytes), expected: nil, inviteURL: inviteURL).preview(by: admin, in: database)
+        XCTAssertEqual(plan.unchanged.map(\.name).sorted(), ["Fleet", "Staff"])
+        XCTAssertEqual(plan.new.count + plan.changed.count, 0)
+        XCTAssertEqual(plan.invalid.map(\.column), ["Org ID"], "only the other organization's row")
+    }
 }
