@@ -107,4 +107,19 @@ final class RosterImportPageTests: XCTestCase {
         XCTAssertEqual(confirmed.status, 303, client.text(confirmed))
         XCTAssertEqual(try client.scalar("SELECT count(*) FROM audit_log WHERE action = 'Imported connections'"), 1)
     }
+
+    /// Replace the list: the preview names how many connected drivers go before the (red) confirmation.
+    func testReplaceNamesHowManyAreRemovedBeforeItsConfirmation() throws {
+        let (client, _) = try signedIn()
+        let id = try client.scalar("SELECT min(connection_id) FROM memberships WHERE state = 'Connected'")
+        let connected = try client.scalar("SELECT count(*) FROM memberships WHERE connection_id = \(p: 1) AND state = 'Connected'", [.init(id)])
+        XCTAssertGreaterThan(connected, 0)
+        let text = client.text(try upload(client, id, "Email\nkeep.me@fleet.example\n", mode: "replace"))
+        XCTAssertTrue(text.contains("To be removed (\(connected))"), text)
+        XCTAssertTrue(text.contains("\(connected) connected driver\(connected == 1 ? " is" : "s are") removed and emailed."), text)
+        XCTAssertTrue(text.contains("class=\"button danger\">Confirm the import"), text)
+        XCTAssertEqual(try client.post("/connections/\(id)/import", confirmForm(text)).status, 303)
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM memberships WHERE connection_id = \(p: 1) AND state = 'Connected'", [.init(id)]), 0)
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM outbox WHERE kind = 'driver removed'"), connected)
+    }
 }
