@@ -141,4 +141,22 @@ final class RosterImportTests: XCTestCase {
         XCTAssertEqual(plan.unchanged.count, 2)
         XCTAssertEqual(plan.new.count + plan.changed.count + plan.removed.count + plan.invalid.count, 0)
     }
+
+    /// An import's thousands of rows are written a slice at a time through the same checks as one
+    /// decision: a few statements per few hundred rows, not about ten a row.
+    func testAddAndConnectWritesThousandsOfRowsWithAFewStatementsPerSlice() throws {
+        let rows = 2_000
+        var text = "Email,Name,Employee ID\n"
+        for row in 0..<rows { text += "d\(row)@acme.example,Driver \(row),\(row)\n" }
+        try database.run("INSERT INTO drivers (name, email, created_at) VALUES ('Known', 'D7@ACME.example', 'x')")
+        let before = database.statementsRun
+        _ = try importing(text, .addAndConnect).run(by: admin, in: database)
+        XCTAssertLessThan(database.statementsRun - before, 200)
+        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM memberships WHERE state = 'Connected'"), rows)
+        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM drivers"), rows, "the driver known by another spelling of the address is shared")
+        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM membership_answers"), rows)
+        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM outbox WHERE kind = 'request approved'"), rows)
+        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM audit_log WHERE action = 'Approved driver'"), rows)
+        XCTAssertEqual(try database.scalarInt("SELECT connected_drivers FROM connections WHERE id = \(p: 1)", [.init(connection)]), rows)
+    }
 }

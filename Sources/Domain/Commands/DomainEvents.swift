@@ -11,11 +11,19 @@ public struct DomainEvents {
 
     /// Inside the command's transaction.
     func record(_ event: DomainEvent) throws {
-        try database.run("""
-            INSERT INTO domain_events (occurred_at, organization_id, kind, connection_id, membership_id, user_id, payload)
-            VALUES (\(p: 1), \(p: 2), \(p: 3), \(p: 4), \(p: 5), \(p: 6), \(p: 7))
-            """, [.text(DateText.now()), .init(event.organizationID), .text(event.kind.rawValue), Self.optional(event.connectionID),
-                  Self.optional(event.membershipID), Self.optional(event.userID), .text(event.payload.text)])
+        try record([event])
+    }
+
+    /// A batch's events (an import's thousands), a statement per few hundred.
+    func record(_ events: [DomainEvent]) throws {
+        let now = DateText.now()
+        for slice in stride(from: 0, to: events.count, by: 500) {
+            try database.insertRows(into: "domain_events", columns: ["occurred_at", "organization_id", "kind", "connection_id", "membership_id", "user_id", "payload"],
+                                    rows: events[slice..<min(slice + 500, events.count)].map { event in
+                [.text(now), .init(event.organizationID), .text(event.kind.rawValue), Self.optional(event.connectionID),
+                 Self.optional(event.membershipID), Self.optional(event.userID), .text(event.payload.text)]
+            })
+        }
     }
 
     static func optional(_ id: Int?) -> SQLValue { id.map { .init($0) } ?? .null }

@@ -41,8 +41,9 @@ public struct ImportRoster: Command {
             }
             if mode == .addAndConnect {
                 var waiting = plan.changed.compactMap(\.membershipID)
-                for entry in plan.new {
-                    waiting.append(try Self.request(entry, connectionID: connectionID, questions: connection.questions, in: database))
+                for start in stride(from: 0, to: plan.new.count, by: Decide.perSlice) {
+                    waiting += try Self.requests(plan.new[start..<min(start + Decide.perSlice, plan.new.count)], connectionID: connectionID,
+                                                 questions: connection.questions, in: database)
                 }
                 _ = try Decide.apply(.approve, reason: .null, to: waiting, by: access, in: database, via: via)
             }
@@ -65,20 +66,48 @@ public struct ImportRoster: Command {
         return connection
     }
 
-    /// A waiting request for a driver the file brings (the driver row shared by address, as a
-    /// request to join makes it), with the file's answers; `Decide` then connects it.
-    static func request(_ entry: RosterPlan.Entry, connectionID: Int, questions: [String], in database: Database) throws -> Int {
+    /// A waiting request for each driver the file brings (the driver row shared by address, as a
+    /// request to join makes it), with the file's answers; `Decide` then connects them. A few
+    /// statements for the whole slice: its drivers read, the missing ones added, its requests added.
+    static func requests(_ entries: ArraySlice<RosterPlan.Entry>, connectionID: Int, questions: [String], in database: Database) throws -> [Int] {
         let now = DateText.now()
-        let driver = try database.query("SELECT id FROM drivers WHERE \(caseless: "email") = \(caseless: 1)", [.text(entry.email)]) { $0.int(0) }.first
-            ?? database.insertReturningID("INSERT INTO drivers (name, email, created_at) VALUES (\(p: 1), \(p: 2), \(p: 3))",
-                                          [.text(entry.name), .text(entry.email), .text(now)])
-        let membership = try database.insertReturningID("""
-            INSERT INTO memberships (connection_id, driver_id, driver_name, state, requested_at) VALUES (\(p: 1), \(p: 2), \(p: 3), 'Pending', \(p: 4))
-            """, [.init(connectionID), .init(driver), .text(entry.name), .text(now)])
-        let answered = entry.answers.enumerated().filter { !$0.element.isEmpty }
-        try database.insertRows(into: "membership_answers", columns: ["membership_id", "position", "prompt", "answer"],
-                                rows: answered.map { [.init(membership), .init($0.offset), .text(questions[$0.offset]), .text($0.element)] })
-        return membership
+        // Addresses compare as the schema's caseless columns do: ASCII letters folded.
+        func folded(_ email: String) -> String { String(decoding: email.utf8.map { (65...90).contains($0) ? $0 + 32 : $0 }, as: UTF8.self) }
+        func drivers() throws -> [String: Int] {
+            Dictionary(try database.query("""
+                SELECT email, id FROM drivers WHERE \(caseless: "email") IN \(SQLFragment.list(entries.map { .text(folded($0.email)) }))
+                """, row: { (folded($0.text(0)), $0.int(1)) }), uniquingKeysWith: { first, _ in first })
+        }
+        var driverIDs = try drivers()
+        let missing = entries.filter { driverIDs[folded($0.email)] == nil }
+        if !missing.isEmpty {
+            try database.insertRows(into: "drivers", columns: ["name", "email", "created_at"], rows: missing.map { [.text($0.name), .text($0.email), .text(now)] })
+            driverIDs = try drivers()
+        }
+        try database.insertRows(into: "memberships", columns: ["connection_id", "driver_id", "driver_name", "state", "requested_at"], rows: try entries.map {
+            guard let driver = driverIDs[folded($0.email)] else { throw UserError.conflict("\($0.email) could not be added: try the import again.") }
+            return [.init(connectionID), .init(driver), .text($0.name), .text("Pending"), .text(now)]
+        })
+        let byDriver = Dictionary(try database.query("""
+            SELECT driver_id, id FROM memberships WHERE connection_id = \(p: 1) AND driver_id IN (\(ids: 2))
+            """, [.init(connectionID), .idList(entries.compactMap { driverIDs[folded($0.email)] })], row: { ($0.int(0), $0.int(1)) }),
+                                  uniquingKeysWith: { first, _ in first })
+        var memberships: [Int] = []
+        var answers: [[SQLValue]] = []
+        for entry in entries {
+            guard let membership = driverIDs[folded(entry.email)].flatMap({ byDriver[$0] }) else {
+                throw UserError.conflict("\(entry.email) could not be added: try the import again.")
+            }
+            memberships.append(membership)
+            for (position, answer) in entry.answers.enumerated() where !answer.isEmpty {
+                answers.append([.init(membership), .init(position), .text(questions[position]), .text(answer)])
+            }
+        }
+        for start in stride(from: 0, to: answers.count, by: Decide.perSlice) {
+            try database.insertRows(into: "membership_answers", columns: ["membership_id", "position", "prompt", "answer"],
+                                    rows: Array(answers[start..<min(start + Decide.perSlice, answers.count)]))
+        }
+        return memberships
     }
 }
 
