@@ -44,6 +44,9 @@ public struct AuditLog {
                    details: Self.details(details, by: access))
     }
 
+    /// The details' key of the connection an entry's change is on (an import): the log links to its page.
+    public static let connectionKey = "connection_id"
+
     /// One entry a change of a batch (an import's thousands), a statement per few hundred.
     struct Change {
         let organizationID: Int?

@@ -59,6 +59,8 @@ final class RosterImportPageTests: XCTestCase {
         XCTAssertEqual(try connected(client, id, "new.one@fleet.example"), 1)
         XCTAssertEqual(try client.scalar("SELECT count(*) FROM audit_log WHERE action = 'Imported drivers'"), 1)
         XCTAssertTrue(client.text(client.get(client.header(confirmed, "Location")!)).contains("Import applied: 1 driver added"))
+        // The log's entry links to the connection's drivers, which it changed.
+        XCTAssertTrue(client.text(client.get("/audit")).contains("<a href=\"/connections/\(id)#drivers\">"))
 
         // The same confirmation again: the roster changed since its preview, so the preview is shown again.
         let again = try client.post("/connections/\(id)/import", confirmForm(text))

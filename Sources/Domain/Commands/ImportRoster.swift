@@ -28,7 +28,9 @@ public struct ImportRoster: Command {
 
     public func run(by access: Access, in database: Database) throws -> RosterPlan {
         let connection = try Self.connection(connectionID, mode: mode, access: access, in: database)
-        return try database.transaction(locking: [.organization(connection.organizationID), .connection(connectionID)]) {
+        // A file of many thousand rows writes a few hundred each statement, which can take longer
+        // than a request's statement timeout on PostgreSQL (its indexes' pending lists flushed).
+        return try database.withoutStatementTimeout { try database.transaction(locking: [.organization(connection.organizationID), .connection(connectionID)]) {
             let plan = try RosterPlan.make(file, mode: mode, connectionID: connectionID, questions: connection.questions, in: database)
             if let expected, expected != plan.digest { throw ImportPlanChanged(plan: plan) }
             guard plan.invalid.isEmpty else {
@@ -48,7 +50,7 @@ public struct ImportRoster: Command {
                 _ = try Decide.apply(.approve, reason: .null, to: waiting, by: access, in: database, via: via)
             }
             _ = try Decide.apply(.remove, reason: .null, to: plan.removed.compactMap(\.membershipID), by: access, in: database, via: via)
-            var details = ["file": file.name, "sha256": plan.fileHash, "mode": mode.label]
+            var details = ["file": file.name, "sha256": plan.fileHash, "mode": mode.label, AuditLog.connectionKey: String(connectionID)]
             for (group, count) in plan.counts where group != "invalid" { details[group] = String(count) }
             try AuditLog(database: database).record(by: access, organizationID: connection.organizationID, action: "Imported drivers",
                                                    subject: connection.name, details: details)
@@ -56,7 +58,7 @@ public struct ImportRoster: Command {
                                                                     payload: .object([("mode", .string(mode.rawValue)), ("file_sha256", .string(plan.fileHash))]
                                                                                      + plan.counts.filter { $0.0 != "invalid" }.map { ($0.0, .int($0.1)) })))
             return plan
-        }
+        } }
     }
 
     /// The connection, once the caller's role allows what the mode does there.
