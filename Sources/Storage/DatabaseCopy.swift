@@ -46,13 +46,13 @@ public struct DatabaseCopy {
             // A million rows take longer than a page's statement may.
             try target.execute("SET LOCAL statement_timeout = 0")
             // The counters arrive with their rows; the trigger would count every membership twice.
-            try target.execute("ALTER TABLE memberships DISABLE TRIGGER memberships_count")
+            try target.execute("ALTER TABLE memberships DISABLE TRIGGER memberships_count_insert")
             // The source's key, so that forms and links it signed stay good.
             try target.execute("DELETE FROM installation_secrets")
             for table in PostgresSchema.tablesInCopyOrder {
                 copied.append((table, try copyTable(table, progress: progress)))
             }
-            try target.execute("ALTER TABLE memberships ENABLE TRIGGER memberships_count")
+            try target.execute("ALTER TABLE memberships ENABLE TRIGGER memberships_count_insert")
             for table in PostgresSchema.tablesInCopyOrder where try hasIdentity(table) {
                 _ = try target.scalar("SELECT setval(pg_get_serial_sequence('\(raw: table)', 'id'), coalesce(max(id), 0) + 1, false) FROM \(raw: table)")
             }

@@ -17,7 +17,12 @@ public enum Schema {
         Migration(version: 13, name: "domain events", sql: domainEvents),
         Migration(version: 14, name: "bulk changes and their undo, email settings", sql: bulkChanges),
         Migration(version: 15, name: "the search box's indexes of drivers' names and emails", sql: driverSearch),
+        Migration(version: 16, name: "connection counters once a statement", sql: countersPerStatement),
     ]
+
+    /// PostgreSQL's migration 16: SQLite's per-row counting triggers stay (an update of one row
+    /// many times in a transaction costs SQLite nothing more).
+    static let countersPerStatement = "-- PostgreSQL's connection counters once a statement; nothing changes in SQLite."
 
     static let domainEvents = """
     -- What each command did (Domain's DomainEvent: connection created, driver requested, request
