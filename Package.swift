@@ -18,6 +18,7 @@ let package = Package(
         .systemLibrary(name: "CQRencode", path: "Sources/CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
         .systemLibrary(name: "CXLSXWriter", path: "Sources/CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // OpenSSL's libcrypto (there for libcurl): AES-256-GCM for the settings stored sealed.
@@ -32,7 +33,7 @@ let package = Package(
                                                       .product(name: "Prometheus", package: "swift-prometheus")]),
         .target(name: "FastCGI", dependencies: ["CFCGI", "Observability"]),
         .target(name: "Storage", dependencies: ["CSQLite", "CPostgres", "Observability"]),
-        .target(name: "Domain", dependencies: ["Storage", "Observability", "CQRencode", "CCrypt", "CXLSXWriter", "CCurl", "COpenSSL"]),
+        .target(name: "Domain", dependencies: ["Storage", "Observability", "CQRencode", "CCrypt", "CXLSXWriter", "CCurl", "COpenSSL", "CZlib"]),
         // Web holds each worker's database connection and answers storage errors (busy, full) with a status.
         .target(name: "Web", dependencies: ["Domain", "Storage", "FastCGI", "Observability"]),
         // The subcommands (serve, seed, migrate, ...), shared by the two executables.

@@ -212,11 +212,13 @@ public struct Serve: ParsableCommand {
         web.webhookTimeout = webhookTimeout
         web.webhookRetry = WebhookOutbox.RetryPolicy(scale: webhookRetryScale)
         let configured = web
-        let server = FastCGIServer(
-            configuration: ServerConfiguration(address: listen, socketMode: UInt32(socketMode, radix: 8)!, threads: threads,
-                                               maxBodyBytes: maxBodyBytes, shutdownGraceSeconds: shutdownGrace,
-                                               idleTimeoutSeconds: idleTimeoutSeconds),
-            makeHandler: { try ConsoleHandler(configuration: configured) })
+        var serverConfiguration = ServerConfiguration(address: listen, socketMode: UInt32(socketMode, radix: 8)!, threads: threads,
+                                                      maxBodyBytes: maxBodyBytes, shutdownGraceSeconds: shutdownGrace,
+                                                      idleTimeoutSeconds: idleTimeoutSeconds)
+        // An import's file is larger than any form (nginx lets the same paths through: nginx/connections.conf.template).
+        serverConfiguration.uploadPaths = RosterImportPage.isUpload
+        serverConfiguration.maxUploadBytes = RosterImportPage.maxUploadBytes
+        let server = FastCGIServer(configuration: serverConfiguration, makeHandler: { try ConsoleHandler(configuration: configured) })
         // The sender runs beside the workers; which process sends is settled by the outbox's lease. It
         // starts once the server has blocked SIGTERM and SIGINT, so that its thread inherits that and the
         // signals reach the server's sigwait.

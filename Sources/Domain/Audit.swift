@@ -40,10 +40,36 @@ public struct AuditLog {
     @discardableResult
     public func record(by access: Access, organizationID: Int?, action: String, subject: String = "",
                        details: [String: String] = [:]) throws -> Int {
+        try record(actorID: access.storedUserID, actor: access.actor, organizationID: organizationID, action: action, subject: subject,
+                   details: Self.details(details, by: access))
+    }
+
+    /// The details' key of the connection an entry's change is on (an import): the log links to its page.
+    public static let connectionKey = "connection_id"
+
+    /// One entry a change of a batch (an import's thousands), a statement per few hundred.
+    struct Change {
+        let organizationID: Int?
+        let action: String
+        let subject: String
+        let details: [String: String]
+    }
+
+    func record(by access: Access, _ changes: [Change]) throws {
+        let now = DateText.now()
+        for slice in stride(from: 0, to: changes.count, by: 500) {
+            try database.insertRows(into: "audit_log", columns: ["at", "user_id", "actor", "org_id", "action", "subject", "details"],
+                                    rows: changes[slice..<min(slice + 500, changes.count)].map {
+                [.text(now), access.storedUserID.map { .init($0) } ?? .null, .text(access.actor), $0.organizationID.map { .init($0) } ?? .null,
+                 .text($0.action), .text($0.subject), .text(JSON.text(of: Self.details($0.details, by: access)))]
+            })
+        }
+    }
+
+    private static func details(_ details: [String: String], by access: Access) -> [String: String] {
         var details = details
         if let token = access.tokenName { details["api_token"] = token }
-        return try record(actorID: access.storedUserID, actor: access.actor, organizationID: organizationID, action: action, subject: subject,
-                   details: details)
+        return details
     }
 
     /// Newest first: the entries of the organizations given, and the entries of no one organization

@@ -176,8 +176,9 @@ public final class FastCGIServer: Sendable {
         }
         // Empty without a body; any other non-number reads as too large rather than as no body.
         let contentLength = parameters["CONTENT_LENGTH"].map { $0.isEmpty ? 0 : max(0, Int($0) ?? Int.max) } ?? 0
-        guard contentLength <= configuration.maxBodyBytes else {
-            return refused(.bodyTooLarge(limit: configuration.maxBodyBytes), query: queryString)
+        let maxBodyBytes = configuration.maxBodyBytes(for: path)
+        guard contentLength <= maxBodyBytes else {
+            return refused(.bodyTooLarge(limit: maxBodyBytes), query: queryString)
         }
         let request = Request(method: method, path: path, queryString: queryString,
                               headers: parameters.headers, body: readBody(raw.in, length: contentLength),

@@ -11,8 +11,10 @@ public struct Request: Sendable {
     public let headers: [String: String]
     public let cookies: [String: String]
     public let body: [UInt8]
-    /// The fields of a url-encoded form body, parsed once.
+    /// The fields of a url-encoded or multipart form body, parsed once.
     public let form: [(name: String, value: String)]
+    /// The files of a multipart form body.
+    public let files: [UploadedFile]
     public let remoteAddress: String
     public let isHTTPS: Bool
     /// True once the server's shutdown grace period is over: a long response (an export) must stop
@@ -35,7 +37,13 @@ public struct Request: Sendable {
         self.headers = headers
         self.cookies = Self.parseCookies(headers["cookie"] ?? "")
         self.body = body
-        self.form = body.isEmpty ? [] : URLEncoding.parse(String(decoding: body, as: UTF8.self))
+        if let multipart = MultipartBody(contentType: headers["content-type"] ?? "", body: body) {
+            self.form = multipart.fields
+            self.files = multipart.files
+        } else {
+            self.form = body.isEmpty ? [] : URLEncoding.parse(String(decoding: body, as: UTF8.self))
+            self.files = []
+        }
         self.remoteAddress = remoteAddress
         self.isHTTPS = isHTTPS
         requestID = headers["x-request-id"].flatMap(RequestID.init(checking:))?.text ?? RequestID.make().text
@@ -46,6 +54,11 @@ public struct Request: Sendable {
     /// The first value of a query parameter.
     public func queryValue(_ name: String) -> String? {
         query.first { $0.name == name }?.value
+    }
+
+    /// The file sent in form field `name`.
+    public func file(_ name: String) -> UploadedFile? {
+        files.first { $0.field == name }
     }
 
     /// The first value of a form field.

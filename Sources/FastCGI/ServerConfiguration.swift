@@ -6,6 +6,9 @@ public struct ServerConfiguration: Sendable {
     public var socketMode: UInt32
     public var threads: Int
     public var maxBodyBytes: Int
+    /// Paths that take a larger body (file uploads: an import), and how large.
+    public var uploadPaths: @Sendable (String) -> Bool = { _ in false }
+    public var maxUploadBytes = 0
     /// How long in-flight requests may run after SIGTERM/SIGINT.
     public var shutdownGraceSeconds: Double
     /// How long a connection may send nothing before it is closed: a peer that connects and stays
@@ -29,6 +32,11 @@ public struct ServerConfiguration: Sendable {
     /// Requests spend little time waiting, so two threads per core keep the cores busy
     /// without the cost of switching between many (measured in BENCHMARKS.md).
     public static var defaultThreads: Int { max(4, 2 * System.coreCount) }
+
+    /// The largest body a request to `path` may carry.
+    func maxBodyBytes(for path: String) -> Int {
+        uploadPaths(path) ? max(maxBodyBytes, maxUploadBytes) : maxBodyBytes
+    }
 
     var isUnixSocket: Bool { address.hasPrefix("/") || address.hasPrefix(".") }
 }

@@ -21,7 +21,7 @@ extension Schema {
     /// or changed it). A new table or column goes here *and* into a new migration on each database
     /// (`Schema.migrations`, `PostgresSchema.migrations`); `SchemaDescriptionTests` fails until the
     /// migrated databases and this description agree, and `FrozenMigrationsTests` records both.
-    public static let current = SchemaDescription(version: 19, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
+    public static let current = SchemaDescription(version: 20, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
 }
 
 private let currentTables: [Table] = [
@@ -537,25 +537,37 @@ private let postgresPieces: [Piece] = [
     Piece("memberships_count", .function(signature: "memberships_count()"), on: .postgres, """
         CREATE FUNCTION memberships_count() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            IF TG_OP IN ('UPDATE', 'DELETE') THEN
-                UPDATE connections
-                SET connected_drivers = connected_drivers - (OLD.state = 'Connected')::integer,
-                    pending_requests = pending_requests - (OLD.state = 'Pending')::integer
-                WHERE id = OLD.connection_id;
-            END IF;
-            IF TG_OP IN ('UPDATE', 'INSERT') THEN
-                UPDATE connections
-                SET connected_drivers = connected_drivers + (NEW.state = 'Connected')::integer,
-                    pending_requests = pending_requests + (NEW.state = 'Pending')::integer
-                WHERE id = NEW.connection_id;
+            -- Once a statement, from its transition tables: a batch of thousands of rows changes each
+            -- connection's counters once (updating the row once a membership in one transaction would
+            -- make each later update walk all of its versions).
+            IF TG_OP = 'INSERT' THEN
+                UPDATE connections c SET connected_drivers = c.connected_drivers + d.connected, pending_requests = c.pending_requests + d.pending
+                FROM (SELECT connection_id, sum(connected) AS connected, sum(pending) AS pending FROM (SELECT connection_id, (state = 'Connected')::integer AS connected, (state = 'Pending')::integer AS pending FROM new_rows) AS change GROUP BY connection_id) AS d
+                WHERE c.id = d.connection_id AND (d.connected <> 0 OR d.pending <> 0);
+            ELSIF TG_OP = 'DELETE' THEN
+                UPDATE connections c SET connected_drivers = c.connected_drivers + d.connected, pending_requests = c.pending_requests + d.pending
+                FROM (SELECT connection_id, sum(connected) AS connected, sum(pending) AS pending FROM (SELECT connection_id, -(state = 'Connected')::integer AS connected, -(state = 'Pending')::integer AS pending FROM old_rows) AS change GROUP BY connection_id) AS d
+                WHERE c.id = d.connection_id AND (d.connected <> 0 OR d.pending <> 0);
+            ELSE
+                UPDATE connections c SET connected_drivers = c.connected_drivers + d.connected, pending_requests = c.pending_requests + d.pending
+                FROM (SELECT connection_id, sum(connected) AS connected, sum(pending) AS pending FROM (SELECT connection_id, (state = 'Connected')::integer AS connected, (state = 'Pending')::integer AS pending FROM new_rows UNION ALL SELECT connection_id, -(state = 'Connected')::integer AS connected, -(state = 'Pending')::integer AS pending FROM old_rows) AS change GROUP BY connection_id) AS d
+                WHERE c.id = d.connection_id AND (d.connected <> 0 OR d.pending <> 0);
             END IF;
             RETURN NULL;
         END
         $$
         """),
-    Piece("memberships_count", .trigger(table: "memberships"), on: .postgres, """
-        CREATE TRIGGER memberships_count AFTER INSERT OR DELETE OR UPDATE OF state, connection_id ON memberships
-            FOR EACH ROW EXECUTE FUNCTION memberships_count()
+    Piece("memberships_count_insert", .trigger(table: "memberships"), on: .postgres, """
+        CREATE TRIGGER memberships_count_insert AFTER INSERT ON memberships REFERENCING NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION memberships_count()
+        """),
+    Piece("memberships_count_update", .trigger(table: "memberships"), on: .postgres, """
+        CREATE TRIGGER memberships_count_update AFTER UPDATE ON memberships REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION memberships_count()
+        """),
+    Piece("memberships_count_delete", .trigger(table: "memberships"), on: .postgres, """
+        CREATE TRIGGER memberships_count_delete AFTER DELETE ON memberships REFERENCING OLD TABLE AS old_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION memberships_count()
         """),
     // 32 bytes from PostgreSQL's strong random source (gen_random_uuid), hashed together.
     Piece("installation_secrets", .rows, on: .postgres, """

@@ -431,7 +431,17 @@ public final class Database {
     /// (a connection's requests, an organization's names): on PostgreSQL the transaction holds
     /// their locks from its start to its end; on SQLite the one write lock (BEGIN IMMEDIATE)
     /// covers everything. `[]`: the body's writes need no more than their own rows' locks.
+    ///
+    /// Called inside another transaction (a command run as one of a batch, e.g. an import), the
+    /// body joins it: its keys are taken too (`lock`) and its error rolls the whole batch back when
+    /// it reaches the outer transaction, so a batch is all or none.
     public func transaction<T>(locking keys: [LockKey], _ body: () throws -> T) throws -> T {
+        if transactionDepth > 0 {
+            try lock(keys)
+            transactionDepth += 1
+            defer { transactionDepth -= 1 }
+            return try body()
+        }
         let asked = ContinuousClock.now
         do {
             try timed("begin", sql: "BEGIN") { try beginWriting(locking: keys) }
@@ -440,6 +450,8 @@ public final class Database {
             Telemetry.writeGate(waited: ContinuousClock.now - asked, refused: true)
             throw error
         }
+        transactionDepth = 1
+        defer { transactionDepth = 0 }
         do {
             let result = try body()
             try execute("COMMIT")
@@ -451,6 +463,9 @@ public final class Database {
             throw error
         }
     }
+
+    /// How many `transaction` calls are open on this connection (a batch's commands join the outer one).
+    private var transactionDepth = 0
 
     private func endTransaction() {
         if case .postgres(let connection) = engine { connection.inTransaction = false }

@@ -46,7 +46,7 @@ public struct DatabaseCopy {
             // A million rows take longer than a page's statement may.
             try target.execute("SET LOCAL statement_timeout = 0")
             // The counters arrive with their rows; the trigger would count every membership twice.
-            try target.execute("ALTER TABLE memberships DISABLE TRIGGER memberships_count")
+            try target.execute("ALTER TABLE memberships DISABLE TRIGGER memberships_count_insert")
             // So do the overview's figures (migration 16).
             for (name, table) in OverviewRollupSQL.postgresTriggers.map({ ($0.name, $0.table) }) {
                 try target.execute("ALTER TABLE \(table) DISABLE TRIGGER \(name)")
@@ -56,7 +56,7 @@ public struct DatabaseCopy {
             for table in PostgresSchema.tablesInCopyOrder {
                 copied.append((table, try copyTable(table, progress: progress)))
             }
-            try target.execute("ALTER TABLE memberships ENABLE TRIGGER memberships_count")
+            try target.execute("ALTER TABLE memberships ENABLE TRIGGER memberships_count_insert")
             for (name, table) in OverviewRollupSQL.postgresTriggers.map({ ($0.name, $0.table) }) {
                 try target.execute("ALTER TABLE \(table) ENABLE TRIGGER \(name)")
             }

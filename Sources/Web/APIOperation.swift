@@ -10,6 +10,8 @@ struct APIOperation: Sendable {
     var query: [APIParameter] = []
     /// The request body's type: the handler decodes through it, and the document shows its schema.
     var body: (any JSONBody.Type)? = nil
+    /// The body is a file (CSV or XLSX), not JSON.
+    var fileBody = false
     /// The answers that are not problems, by status.
     let answers: [APIAnswer]
     /// The problem statuses the operation gives itself (those any request may meet are added: `anyRequestErrors`).
@@ -32,6 +34,10 @@ struct APIOperation: Sendable {
                                         ("parameters", .array((pathParameters + query).map(\.reference)))]
         if let body {
             fields.append(("requestBody", ["required": true, "content": ["application/json": ["schema": body.schemaReference]]]))
+        }
+        if fileBody {
+            let bytes: JSON = ["schema": ["type": "string", "format": "binary"]]
+            fields.append(("requestBody", ["required": true, "content": .object(ImportFile.mediaTypes.map { ($0, bytes) })]))
         }
         if open { fields.append(("security", [])) }
         fields.append(("responses", .object(responses)))

@@ -117,4 +117,20 @@ extension APIOperation {
 
     static let deleteWebhook = APIOperation(id: "deleteWebhook", summary: "Deletes the webhook and its delivery log. Needs: Admin.",
                                             answers: [APIAnswer(status: 204, document: ["description": "Deleted."])], errors: manageErrors)
+    static let importMemberships = APIOperation(id: "importMemberships", summary: """
+        Imports the connection's roster from a file (the body: CSV as spreadsheets write it, or XLSX) with a header row naming \
+        its columns (Email, Name, the connection's questions; the roster export's others are read-only). With `dry_run=true` \
+        the answer is the plan and nothing changes; otherwise the plan is applied whole, in one transaction, or not at all \
+        (invalid rows: 400). `plan` pins a dry run's plan. Needs: invite drivers (and decide on requests, to connect or remove).
+        """, query: APIParameter.rosterImport, fileBody: true, answers: [.json(200, "The plan, applied unless a dry run.", RosterPlanAnswer.schema)],
+        errors: manageErrors)
+
+    static let importConnections = APIOperation(id: "importConnections", summary: """
+        Imports the connections table's export (all columns, or some), edited, as the body (CSV or XLSX): each row is matched \
+        by Org ID and Connection Name; a new one is created, a changed one updated (Connection Status, Connection Type, Approval \
+        type, Visibility, Benefits, Verify drivers by); other columns are read-only (an edit there is an invalid row). With \
+        `dry_run=true` the answer is the plan; otherwise all of it is applied in one transaction, or none (invalid rows: 400). \
+        Needs: manage connections in each row's organization.
+        """, query: [.dryRun, .importPlan, .fileName, .sheet], fileBody: true,
+        answers: [.json(200, "The plan, applied unless a dry run.", APIConnectionImport.schema)], errors: manageErrors)
 }

@@ -8,6 +8,10 @@ enum APIParameter: String, CaseIterable, Sendable {
     case organization = "Organization", columns = "Columns", selection = "Selection"
     case membershipState = "MembershipState", membershipSize = "MembershipSize", membershipCursor = "MembershipCursor"
     case byteOrderMark = "ByteOrderMark", auditOrganization = "AuditOrganization"
+    case importMode = "ImportMode", dryRun = "DryRun", importPlan = "ImportPlan", fileName = "FileName", sheet = "Sheet"
+
+    /// An import's words.
+    static let rosterImport: [APIParameter] = [.importMode, .dryRun, .importPlan, .fileName, .sheet]
 
     /// The words of /connections' address.
     static let table: [APIParameter] = [.filter, .match, .sort, .order, .page, .size, .organization, .columns, .selection]
@@ -35,6 +39,11 @@ enum APIParameter: String, CaseIterable, Sendable {
         case .cursor, .membershipCursor: return ["cursor"]
         case .byteOrderMark: return ["bom"]
         case .match, .sort, .order, .page: return [rawValue.lowercased()]
+        case .importMode: return ["mode"]
+        case .dryRun: return ["dry_run"]
+        case .importPlan: return ["plan"]
+        case .fileName: return ["filename"]
+        case .sheet: return ["sheet"]
         }
     }
 
@@ -88,6 +97,18 @@ enum APIParameter: String, CaseIterable, Sendable {
                                      "schema": ["type": "string", "enum": ["0", "1"]]]
         case .auditOrganization: return ["name": "org", "in": "query", "description": "One organization, or all of the caller's.",
                                          "schema": Self.organizationSchema]
+        case .importMode: return ["name": "mode", "in": "query", "description": """
+            `add`: each new address gets an email invite; `add_and_connect`: each is connected at once, audited as the import's;             `replace`: as `add`, and each connected driver not in the file is removed (and emailed).
+            """, "schema": ["type": "string", "enum": .array(ImportMode.allCases.map { .string($0.rawValue) }), "default": "add"]]
+        case .dryRun: return ["name": "dry_run", "in": "query", "description": "true: answer the plan and change nothing.",
+                              "schema": ["type": "string", "enum": ["true", "false"], "default": "false"]]
+        case .importPlan: return ["name": "plan", "in": "query", "description": """
+            The `plan` of a dry run: the import applies only if it would do exactly that (else 409, nothing changed).
+            """, "schema": ["type": "string", "pattern": "^[0-9a-f]{64}$"]]
+        case .fileName: return ["name": "filename", "in": "query", "description": "The file's name, for the audit entry.",
+                                "schema": ["type": "string", "maxLength": 200]]
+        case .sheet: return ["name": "sheet", "in": "query", "description": "An XLSX workbook's sheet by name (the first by default).",
+                             "schema": ["type": "string", "maxLength": 100]]
         }
     }
 }

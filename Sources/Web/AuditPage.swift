@@ -34,7 +34,8 @@ struct AuditPage {
         return page.html(.audit, title: "Audit log", [
             "entries": .list(log.entries.map { entry in
                 ["at": .text(DateText.display(entry.at)), "actor": .breakable(entry.actor), "organization": .text(entry.organization ?? "—"),
-                 "action": .text(entry.action), "subject": .breakable(entry.subject), "details": .list(Self.readable(entry.details).map(TemplateValue.breakable))]
+                 "action": .text(entry.action), "subject": .breakable(entry.subject), "subjectURL": Self.changed(entry.details).map { .text($0) } ?? .bool(false),
+                 "details": .list(Self.readable(entry.details).map(TemplateValue.breakable))]
             }),
             "hasEntries": .bool(!log.entries.isEmpty),
             "organizations": .list(try Accounts(database: page.database).organizationNames(for: page.access, allowing: .viewAudit).map {
@@ -74,13 +75,20 @@ extension AuditPage {
             if let old { lines.append("Before: \(shown(old))") }
             if let new { lines.append("After: \(shown(new))") }
         }
-        lines += object.keys.filter { $0 != "before" && $0 != "after" }.sorted().map { key in
+        lines += object.keys.filter { $0 != "before" && $0 != "after" && $0 != AuditLog.connectionKey }.sorted().map { key in
             let value = text(object[key]!)
             // An export's columns are stored by key: shown by their labels.
             let readable = key == "columns" ? value.split(separator: ",").map { ColumnCatalog.column(String($0))?.label ?? String($0) }.joined(separator: ", ") : value
             return "\(label(key)): \(shown(readable))"
         }
         return lines
+    }
+
+    /// Where what an entry changed is seen: the connection's drivers, for an import.
+    static func changed(_ json: String) -> String? {
+        guard let members = (try? JSON.parse(Array(json.utf8)))?.members,
+              let value = members.first(where: { $0.0 == AuditLog.connectionKey }).map({ text($0.1) }), let id = Int(value) else { return nil }
+        return "/connections/\(id)#drivers"
     }
 
     /// A stored value as text: arrays joined, JSON kept as its text.

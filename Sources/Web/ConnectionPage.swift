@@ -56,6 +56,7 @@ struct ConnectionPage {
                 "searchCode": .text(invite.searchCode),
                 "isPrivate": .bool(invite.visibility == .private),
             ] : false,
+            "roster": role?.allows(.export) == true ? ["canImport": .bool(role?.allows(.inviteDrivers) == true)] : false,
             "tabs": .list(MembershipState.allCases.map { tab in
                 ["label": .text(Self.tabLabel(tab)), "count": .text(Format.integer(counts[tab] ?? 0)), "current": .bool(tab == state),
                  "url": .text(path + "?" + URLEncoding.encode([("state", tab.rawValue)]) + "#drivers")]

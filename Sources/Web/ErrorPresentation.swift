@@ -73,6 +73,9 @@ struct ErrorPresentation {
                 status = 414
                 message = "This address is too long: at most \(Format.bytes(limit)) is accepted. Use fewer or shorter filter values."
             }
+        case let error as ImportLimit:
+            status = 413
+            message = error.message
         case let error as StorageError:
             let answer = Self.answer(to: error)
             status = answer.status

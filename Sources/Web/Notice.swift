@@ -11,6 +11,8 @@ enum Notice: String, CaseIterable {
     case emailed, requeued
     /// Email invites queued while email is not set up; SMTP settings saved; a test message sent.
     case queued, emailSettingsSaved, testSent
+    /// A roster import applied: the drivers it added, connected or removed.
+    case imported
 
     func text(count: Int) -> String {
         let number = Format.integer(count)
@@ -23,6 +25,7 @@ enum Notice: String, CaseIterable {
         case .queued: return "\(number) invite\(count == 1 ? "" : "s") queued: email is not set up"
         case .emailSettingsSaved: return "Email settings saved: what waits goes out now"
         case .testSent: return "A test message went to your address: check that it arrived"
+        case .imported: return "Import applied: \(number) driver\(count == 1 ? "" : "s") added, connected or removed"
         }
     }
 

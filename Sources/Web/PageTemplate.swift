@@ -25,6 +25,8 @@ enum PageTemplate: String, CaseIterable, Sendable {
     case requests
     case requestsConfirm = "requests-confirm"
     case rotateConfirm = "rotate-confirm"
+    case rosterImport = "roster-import"
+    case connectionImport = "connection-import"
     case search
     case sso
     case status

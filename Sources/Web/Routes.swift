@@ -37,6 +37,7 @@ extension ConsoleHandler {
         Route(["POST"], "/connections/export", .anyOrganization(.export)) { try ExportAction(page: $0.page).respond() },
         Route(["POST"], "/connections/bulk", .signedIn) { try BulkAction(page: $0.page).respond() },
         Route(["POST"], "/connections/bulk/undo", .anyOrganization(.manageConnections)) { try BulkAction(page: $0.page).undo() },
+        Route(["GET", "POST"], "/connections/import", .anyOrganization(.manageConnections)) { try ConnectionImportPage(page: $0.page).respond() },
         Route(["GET", "POST"], "/connections/new", .anyOrganization(.manageConnections)) { try ConnectionFormPage(page: $0.page).new() },
         // One connection's page, and the header's search box (results page; JSON for its list with JavaScript).
         Route(["GET"], "/connections/{id:Int}", .connection(.viewConnections)) { try ConnectionPage(page: $0.page).respond(connectionID: $0.parameters.id) },
@@ -69,6 +70,16 @@ extension ConsoleHandler {
         Route(["POST"], "/connections/{id:Int}/delete", .connection(.manageConnections)) {
             try ConnectionFormPage(page: $0.page).delete($0.parameters.id)
         },
+        // A connection's roster out (CSV, XLSX) and in (upload, preview, confirm).
+        Route(["GET"], "/connections/{id:Int}/roster.csv", .connection(.export)) {
+            try RosterImportPage(page: $0.page).export(connectionID: $0.parameters.id, xlsx: false)
+        },
+        Route(["GET"], "/connections/{id:Int}/roster.xlsx", .connection(.export)) {
+            try RosterImportPage(page: $0.page).export(connectionID: $0.parameters.id, xlsx: true)
+        },
+        Route(["GET", "POST"], "/connections/{id:Int}/import", .connection(.inviteDrivers)) {
+            try RosterImportPage(page: $0.page).respond(connectionID: $0.parameters.id)
+        },
         Route(["GET"], "/requests", .signedIn) { try RequestsPage(page: $0.page).respond(connectionID: nil) },
         Route(["POST"], "/requests/decide", .anyOrganization(.decideMemberships)) { try RequestsPage(page: $0.page).decide() },
         Route(["GET", "POST"], "/users", .anyOrganization(.manageUsers)) { try UsersPage(page: $0.page).respond() },
@@ -92,6 +103,9 @@ extension ConsoleHandler {
         Route("GET", "/api/v1/openapi.json", .api(.anyone), .openAPI) { _ in OpenAPIDocument.response },
         Route("GET", "/api/v1/connections", .api(.signedIn), .listConnections) { try APIConnections(call: $0.api).list() },
         Route("POST", "/api/v1/connections", .api(.anyOrganization(.manageConnections)), .createConnection) { try APIConnections(call: $0.api).create() },
+        Route("POST", "/api/v1/connections/import", .api(.anyOrganization(.manageConnections)), .importConnections) {
+            try APIConnectionImport(call: $0.api).respond()
+        },
         Route("GET", "/api/v1/connections/export.csv", .api(.anyOrganization(.export)), .exportCSV) { try APIConnections(call: $0.api).export(.csv) },
         Route("GET", "/api/v1/connections/export.ndjson", .api(.anyOrganization(.export)), .exportNDJSON) { try APIConnections(call: $0.api).export(.ndjson) },
         Route("GET", "/api/v1/connections/{id:Int}", .api(.connection(.viewConnections)), .getConnection) { try APIConnections(call: $0.api).show() },
@@ -105,6 +119,9 @@ extension ConsoleHandler {
         Route("POST", "/api/v1/connections/{id:Int}/rotate", .api(.connection(.rotateCodes)), .rotateInvite) { try APIConnections(call: $0.api).rotate() },
         Route("GET", "/api/v1/connections/{id:Int}/memberships", .api(.connection(.viewConnections)), .listConnectionMemberships) {
             try APIMemberships(call: $0.api).list(connectionID: $0.parameters.id)
+        },
+        Route("POST", "/api/v1/connections/{id:Int}/memberships/import", .api(.connection(.inviteDrivers)), .importMemberships) {
+            try APIRosterImport(call: $0.api).respond(connectionID: $0.parameters.id)
         },
         Route("GET", "/api/v1/memberships", .api(.signedIn), .listMemberships) { try APIMemberships(call: $0.api).list(connectionID: nil) },
         Route("POST", "/api/v1/memberships/decide", .api(.anyOrganization(.decideMemberships)), .decideMemberships) { try APIMemberships(call: $0.api).decide() },

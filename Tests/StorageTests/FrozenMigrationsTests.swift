@@ -23,11 +23,12 @@ final class FrozenMigrationsTests: XCTestCase {
         13: 0x58c3_f524_27ca_b01f,
         14: 0x7e1c_b8cc_c805_372e,
         15: 0xb3f3_c03d_a3c3_ca3f,
-        // Unreleased: 16 SCIM directory sync, 17 single sign-on, 18 overview, 19 webhooks.
+        // Unreleased: 16 SCIM directory sync, 17 single sign-on, 18 overview, 19 webhooks, 20 counters per statement.
         16: 0x5b16_1e67_ae6f_27b9,
         17: 0xbf3f_e740_3cb0_0269,
         18: 0x43fb_7e77_445c_73b1,
         19: 0x0b31_22e4_31e7_9693,
+        20: 0x9324_ec44_8d04_4569,
     ]
 
     /// PostgreSQL's own texts (PostgresSchema), by version, frozen the same way.
@@ -43,6 +44,7 @@ final class FrozenMigrationsTests: XCTestCase {
         17: 0x6c3a_d200_eb51_e929,
         18: 0xc514_69ce_5224_1562,
         19: 0x3fe8_127c_8258_a4d5,
+        20: 0x6cbc_dbef_5511_9f47,
     ]
 
     /// The DDL the schema description renders (`Schema.current.ddl(for:)`), by version: what a new
@@ -57,6 +59,7 @@ final class FrozenMigrationsTests: XCTestCase {
         17: (sqlite: 0x0b05_67e6_17f0_9793, postgres: 0xc4e0_693a_6aa4_7e27),
         18: (sqlite: 0xc123_2b04_0ba1_0b52, postgres: 0xdde4_c432_fb70_3ac5),
         19: (sqlite: 0x0f36_9785_36d4_08d4, postgres: 0xf4de_f815_bc80_2e59),
+        20: (sqlite: 0x491f_054e_6753_0eaa, postgres: 0x6853_ec09_0c02_9c74),
     ]
 
     func testTheReleasedDescriptionIsUnchanged() {

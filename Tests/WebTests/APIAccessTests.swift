@@ -292,6 +292,11 @@ final class APIAccessTests: APITestCase {
                   expected: [401, 404, 403, 200]),
             Probe(method: "GET", route: "/api/v1/connections/{id:Int}/memberships", target: "/api/v1/connections/\(x)/memberships",
                   expected: [401, 404, 200, 200]),
+            Probe(method: "POST", route: "/api/v1/connections/import", target: "/api/v1/connections/import", body: ["name": "x"],
+                  expected: [401, 403, 403, 400]),
+            // A JSON body is not a file: 400 once the caller may import.
+            Probe(method: "POST", route: "/api/v1/connections/{id:Int}/memberships/import", target: "/api/v1/connections/\(x)/memberships/import",
+                  body: ["email": "x"], expected: [401, 404, 400, 400]),
             Probe(method: "GET", route: "/api/v1/memberships", target: "/api/v1/memberships", expected: [401, 200, 200, 200]),
             Probe(method: "POST", route: "/api/v1/memberships/decide", target: "/api/v1/memberships/decide", body: ["action": "approve", "ids": []],
                   expected: [401, 403, 400, 400]),

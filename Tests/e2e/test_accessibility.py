@@ -125,6 +125,15 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".field-error"))
     check("connection form with errors")
     check("edit connection", f"/connections/{connection}/edit")
+    check("connections import form", "/connections/import")
+    check("import form", f"/connections/{connection}/import")
+    upload = ROOT / "var" / "test-artifacts" / "axe-import.csv"
+    upload.parent.mkdir(parents=True, exist_ok=True)
+    upload.write_text("Email,Name\naxe.one@fleet.example,Axe One\nnot-an-address,X\n")
+    browser.find_element(By.ID, "import-file").send_keys(str(upload))
+    browser.find_element(By.XPATH, "//button[normalize-space()='Preview']").click()
+    wait(browser, lambda b: "Invalid rows (1)" in b.page_source)
+    check("import preview", None)
     check("requests", "/requests")
     check("requests of a connection", f"/connections/{connection}/requests")
     check("users", "/users")
@@ -183,7 +192,7 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     browser.find_element(By.ID, "density-compact").click()  # as it was, for the tests after this one
     wait(browser, lambda b: b.find_element(By.ID, "density-compact").get_attribute("aria-pressed") == "true")
     check.report()
-    assert len(check.checked) == 44
+    assert len(check.checked) == 45
 
 
 def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):

@@ -40,36 +40,51 @@ public struct Decide: Command {
         return .text(text)
     }
 
-    /// The decision on each of `ids`, inside the caller's transaction, which locks their connections.
-    static func apply(_ decision: Decision, reason: SQLValue, to ids: [Int], by access: Access, in database: Database) throws -> Int {
+    /// The decision on each of `ids`, inside the caller's transaction, which locks their connections;
+    /// `via` names a batch it is part of (an import) in each audit entry. One request or an import's
+    /// thousands go through the same checks; a slice of them at a time is read, written, audited,
+    /// emailed and emitted with a few statements, not a few each.
+    static func apply(_ decision: Decision, reason: SQLValue, to ids: [Int], by access: Access, in database: Database, via: String? = nil) throws -> Int {
         let (from, to) = decision.transition
         let now = DateText.now()
-        var changed = 0
-        for id in Set(ids).sorted() {
-            let row = try access.require(.decideMemberships, onRequest: id, try database.query("""
-                SELECT c.org_id, m.state, d.email, c.name, c.id FROM memberships m JOIN connections c ON c.id = m.connection_id
-                JOIN drivers d ON d.id = m.driver_id WHERE m.id = \(p: 1)
-                """, [.init(id)], row: { (org: $0.int(0), state: $0.text(1), email: $0.text(2), connection: $0.text(3), connectionID: $0.int(4)) }).first) { $0.org }
-            guard row.state == from.rawValue else {
-                throw UserError.conflict("\(row.email) is \(row.state), not \(from.rawValue): reload the page to see the latest.")
+        let ids = Set(ids).sorted()
+        for start in stride(from: 0, to: ids.count, by: perSlice) {
+            let slice = Array(ids[start..<min(start + perSlice, ids.count)])
+            var found: [Int: (org: Int, state: String, email: String, connection: String, connectionID: Int)] = [:]
+            for row in try database.query("""
+                SELECT m.id, c.org_id, m.state, d.email, c.name, c.id FROM memberships m JOIN connections c ON c.id = m.connection_id
+                JOIN drivers d ON d.id = m.driver_id WHERE m.id IN (\(ids: 1))
+                """, [.idList(slice)], row: { (id: $0.int(0), org: $0.int(1), state: $0.text(2), email: $0.text(3), connection: $0.text(4), connectionID: $0.int(5)) }) {
+                found[row.id] = (row.org, row.state, row.email, row.connection, row.connectionID)
+            }
+            var changes: [AuditLog.Change] = []
+            var events: [DomainEvent] = []
+            for id in slice {
+                let row = try access.require(.decideMemberships, onRequest: id, found[id]) { $0.org }
+                guard row.state == from.rawValue else {
+                    throw UserError.conflict("\(row.email) is \(row.state), not \(from.rawValue): reload the page to see the latest.")
+                }
+                var details = ["connection": row.connection]
+                if case .text(let text) = reason { details["reason"] = text }
+                if let via { details["via"] = via }
+                changes.append(AuditLog.Change(organizationID: row.org, action: decision.auditAction, subject: row.email, details: details))
+                var payload: [(String, JSON)] = [("state", .string(to.rawValue))]
+                if case .text(let text) = reason { payload.append(("reason", .string(text))) }
+                events.append(DomainEvent(decision.event, organization: row.org, connection: row.connectionID, membership: id, payload: .object(payload)))
             }
             try database.run("""
-                UPDATE memberships SET state = \(p: 2), denial_reason = \(p: 3), decided_at = \(p: 4), decided_by_user_id = \(p: 5) WHERE id = \(p: 1)
-                """, [.init(id), .text(to.rawValue), reason, .text(now), access.storedUserID.map { .init($0) } ?? .null])
-            var details = ["connection": row.connection]
-            if case .text(let text) = reason { details["reason"] = text }
-            try AuditLog(database: database).record(by: access, organizationID: row.org,
-                                                   action: decision.auditAction, subject: row.email, details: details)
-            try EmailConfirmations(database: database).withdraw(membership: id)
-            try DriverEmails(database: database).enqueue(decision.email, membership: id)
-            var payload: [(String, JSON)] = [("state", .string(to.rawValue))]
-            if case .text(let text) = reason { payload.append(("reason", .string(text))) }
-            try DomainEvents(database: database).record(DomainEvent(decision.event, organization: row.org, connection: row.connectionID,
-                                                                    membership: id, payload: .object(payload)))
-            changed += 1
+                UPDATE memberships SET state = \(p: 2), denial_reason = \(p: 3), decided_at = \(p: 4), decided_by_user_id = \(p: 5) WHERE id IN (\(ids: 1))
+                """, [.idList(slice), .text(to.rawValue), reason, .text(now), access.storedUserID.map { .init($0) } ?? .null])
+            try AuditLog(database: database).record(by: access, changes)
+            try EmailConfirmations(database: database).withdraw(memberships: slice)
+            try DriverEmails(database: database).enqueue(decision.email, memberships: slice)
+            try DomainEvents(database: database).record(events)
         }
-        return changed
+        return ids.count
     }
+
+    /// How many requests `apply` reads and writes a statement.
+    static let perSlice = 500
 }
 
 /// Approves or denies every pending request a queue filter matches, each as `Decide` does one (its

@@ -21,6 +21,7 @@ public struct DomainEvent: Sendable, Equatable {
         case userRemoved = "user.removed"
         case invitesSent = "invites.sent"
         case exportStarted = "export.started"
+        case importCompleted = "import.completed"
     }
 
     public let kind: Kind

@@ -11,13 +11,40 @@ public struct DomainEvents {
 
     /// Inside the command's transaction; with the webhook deliveries it causes (`WebhookOutbox`).
     func record(_ event: DomainEvent) throws {
+        try record([event])
+    }
+
+    /// A batch's events (an import's thousands): a statement per few hundred, except those some webhook
+    /// wants, which are written one by one for their ids (`WebhookOutbox`), in the batch's order.
+    func record(_ events: [DomainEvent]) throws {
         let now = DateText.now()
-        let id = try database.insertReturningID("""
-            INSERT INTO domain_events (occurred_at, organization_id, kind, connection_id, membership_id, user_id, payload)
-            VALUES (\(p: 1), \(p: 2), \(p: 3), \(p: 4), \(p: 5), \(p: 6), \(p: 7))
-            """, [.text(now), .init(event.organizationID), .text(event.kind.rawValue), Self.optional(event.connectionID),
-                  Self.optional(event.membershipID), Self.optional(event.userID), .text(event.payload.text)])
-        try WebhookOutbox(database: database).enqueue(RecordedEvent(id: id, occurredAt: now, event: event))
+        let outbox = WebhookOutbox(database: database)
+        var wanted: [String: Bool] = [:]
+        var plain: [DomainEvent] = []
+        func values(_ event: DomainEvent) -> [SQLValue] {
+            [.text(now), .init(event.organizationID), .text(event.kind.rawValue), Self.optional(event.connectionID),
+             Self.optional(event.membershipID), Self.optional(event.userID), .text(event.payload.text)]
+        }
+        func writePlain() throws {
+            for slice in stride(from: 0, to: plain.count, by: 500) {
+                try database.insertRows(into: "domain_events", columns: ["occurred_at", "organization_id", "kind", "connection_id", "membership_id", "user_id", "payload"],
+                                        rows: plain[slice..<min(slice + 500, plain.count)].map(values))
+            }
+            plain = []
+        }
+        for event in events {
+            let key = "\(event.organizationID) \(event.kind.rawValue)"
+            let heard: Bool
+            if let known = wanted[key] { heard = known } else { heard = try outbox.isWanted(event); wanted[key] = heard }
+            guard heard else { plain.append(event); continue }
+            try writePlain()
+            let id = try database.insertReturningID("""
+                INSERT INTO domain_events (occurred_at, organization_id, kind, connection_id, membership_id, user_id, payload)
+                VALUES (\(p: 1), \(p: 2), \(p: 3), \(p: 4), \(p: 5), \(p: 6), \(p: 7))
+                """, values(event))
+            try outbox.enqueue(RecordedEvent(id: id, occurredAt: now, event: event))
+        }
+        try writePlain()
     }
 
     static func optional(_ id: Int?) -> SQLValue { id.map { .init($0) } ?? .null }

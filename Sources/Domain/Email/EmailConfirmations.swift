@@ -39,7 +39,11 @@ public struct EmailConfirmations {
 
     /// Inside a decision's transaction: the host decided, so the request no longer waits for its link.
     func withdraw(membership id: Int) throws {
-        try database.run("DELETE FROM email_confirmations WHERE membership_id = \(p: 1)", [.init(id)])
+        try withdraw(memberships: [id])
+    }
+
+    func withdraw(memberships ids: [Int]) throws {
+        try database.run("DELETE FROM email_confirmations WHERE membership_id IN (\(ids: 1))", [.idList(ids)])
     }
 
     /// A confirmation link as its page shows it before it is used.

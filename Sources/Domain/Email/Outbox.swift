@@ -82,6 +82,27 @@ public struct Outbox {
                   membershipID.map { .init($0) } ?? .null, .text(recipient), .text(json), .text(key), .text(DateText.store(due)), .text(now)])
     }
 
+    /// An email of a batch (`enqueue(_:_:)`).
+    struct Message {
+        let recipient: String
+        let organizationID: Int?
+        let membershipID: Int?
+        let payload: [String: String]
+    }
+
+    /// Adds one email of `kind` each, due now, with one statement per few hundred: a batch's emails
+    /// (an import's thousands), inside its transaction.
+    func enqueue(_ kind: EmailKind, _ messages: [Message]) throws {
+        let now = DateText.now()
+        for slice in stride(from: 0, to: messages.count, by: 500) {
+            try database.insertRows(into: "outbox", columns: ["kind", "org_id", "membership_id", "recipient", "payload", "message_key", "due_at", "created_at"],
+                                    rows: messages[slice..<min(slice + 500, messages.count)].map {
+                [.text(kind.rawValue), $0.organizationID.map { .init($0) } ?? .null, $0.membershipID.map { .init($0) } ?? .null,
+                 .text($0.recipient), .text(JSON.text(of: $0.payload)), .text(Secret.generate()), .text(now), .text(now)]
+            })
+        }
+    }
+
     // MARK: The sender's side (only the lease holder calls these)
 
     /// Takes up to `limit` due emails, oldest due first: marks them `sending` and counts the

@@ -23,7 +23,7 @@ final class XLSXWriter {
     private var row: lxw_row_t = 0
     private var columnCount: lxw_col_t = 0
 
-    init(path: String, temporaryDirectory: String) throws {
+    init(path: String, temporaryDirectory: String, sheetName: String = "Connections") throws {
         var options = lxw_workbook_options()
         options.constant_memory = 1
         options.use_zip64 = 1
@@ -31,7 +31,7 @@ final class XLSXWriter {
             options.tmpdir = UnsafeMutablePointer(mutating: directory)
             return workbook_new_opt(path, &options)
         }
-        guard let made, let sheet = workbook_add_worksheet(made, "Connections") else {
+        guard let made, let sheet = workbook_add_worksheet(made, sheetName) else {
             throw ExportError(message: "The spreadsheet could not be started.")
         }
         workbook = made

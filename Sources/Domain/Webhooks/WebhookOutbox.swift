@@ -57,16 +57,26 @@ public struct WebhookOutbox {
     /// wants its type, the body made now (what a receiver needs, as it was at the change).
     func enqueue(_ recorded: RecordedEvent) throws {
         guard let type = WebhookEventType(recorded.event) else { return }
-        let subscriptions = try database.query("""
-            SELECT s.id FROM webhook_subscriptions s JOIN webhook_subscription_events e ON e.subscription_id = s.id
-            WHERE s.org_id = \(p: 1) AND s.state = 'enabled' AND e.event_type = \(p: 2) ORDER BY s.id
-            """, [.init(recorded.event.organizationID), .text(type.rawValue)]) { $0.int(0) }
+        let subscriptions = try self.subscriptions(to: type, of: recorded.event.organizationID)
         guard !subscriptions.isEmpty else { return }
         let body = try WebhookPayload(database: database).body(type, of: recorded)
         for subscription in subscriptions {
             try insert(subscription: subscription, eventID: recorded.id, messageID: "msg_\(recorded.id)_\(subscription)", type: type,
                        connection: recorded.event.connectionID ?? 0, body: body)
         }
+    }
+
+    /// Whether any enabled subscription wants this event (a batch writes the others without their ids).
+    func isWanted(_ event: DomainEvent) throws -> Bool {
+        guard let type = WebhookEventType(event) else { return false }
+        return try !subscriptions(to: type, of: event.organizationID).isEmpty
+    }
+
+    private func subscriptions(to type: WebhookEventType, of organization: Int) throws -> [Int] {
+        try database.query("""
+            SELECT s.id FROM webhook_subscriptions s JOIN webhook_subscription_events e ON e.subscription_id = s.id
+            WHERE s.org_id = \(p: 1) AND s.state = 'enabled' AND e.event_type = \(p: 2) ORDER BY s.id
+            """, [.init(organization), .text(type.rawValue)]) { $0.int(0) }
     }
 
     @discardableResult

@@ -25,6 +25,7 @@ public enum PostgresSchema {
         Migration(version: 17, name: "single sign-on settings and sign-ins under way", sql: singleSignOn),
         Migration(version: 18, name: "the overview's figures, kept by triggers", sql: OverviewRollupSQL.migration(.postgres)),
         Migration(version: 19, name: "webhooks: subscriptions, their events, deliveries", sql: webhooks),
+        Migration(version: 20, name: "connection counters once a statement", sql: countersPerStatement),
     ]
 
     /// SQLite's migration 16 (read its comments there).
@@ -135,6 +136,40 @@ public enum PostgresSchema {
     );
     CREATE INDEX webhook_deliveries_due ON webhook_deliveries (due_at) WHERE state = 'queued';
     CREATE INDEX webhook_deliveries_order ON webhook_deliveries (subscription_id, connection_key, state, due_at);
+    """
+
+    /// Connected Drivers and Pending Requests counted once a statement instead of once a row (an
+    /// import's thousands of memberships in one transaction).
+    static let countersPerStatement = """
+    DROP TRIGGER memberships_count ON memberships;
+    DROP FUNCTION memberships_count();
+    CREATE FUNCTION memberships_count() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        -- Once a statement, from its transition tables: a batch of thousands of rows changes each
+        -- connection's counters once (updating the row once a membership in one transaction would
+        -- make each later update walk all of its versions).
+        IF TG_OP = 'INSERT' THEN
+            UPDATE connections c SET connected_drivers = c.connected_drivers + d.connected, pending_requests = c.pending_requests + d.pending
+            FROM (SELECT connection_id, sum(connected) AS connected, sum(pending) AS pending FROM (SELECT connection_id, (state = 'Connected')::integer AS connected, (state = 'Pending')::integer AS pending FROM new_rows) AS change GROUP BY connection_id) AS d
+            WHERE c.id = d.connection_id AND (d.connected <> 0 OR d.pending <> 0);
+        ELSIF TG_OP = 'DELETE' THEN
+            UPDATE connections c SET connected_drivers = c.connected_drivers + d.connected, pending_requests = c.pending_requests + d.pending
+            FROM (SELECT connection_id, sum(connected) AS connected, sum(pending) AS pending FROM (SELECT connection_id, -(state = 'Connected')::integer AS connected, -(state = 'Pending')::integer AS pending FROM old_rows) AS change GROUP BY connection_id) AS d
+            WHERE c.id = d.connection_id AND (d.connected <> 0 OR d.pending <> 0);
+        ELSE
+            UPDATE connections c SET connected_drivers = c.connected_drivers + d.connected, pending_requests = c.pending_requests + d.pending
+            FROM (SELECT connection_id, sum(connected) AS connected, sum(pending) AS pending FROM (SELECT connection_id, (state = 'Connected')::integer AS connected, (state = 'Pending')::integer AS pending FROM new_rows UNION ALL SELECT connection_id, -(state = 'Connected')::integer AS connected, -(state = 'Pending')::integer AS pending FROM old_rows) AS change GROUP BY connection_id) AS d
+            WHERE c.id = d.connection_id AND (d.connected <> 0 OR d.pending <> 0);
+        END IF;
+        RETURN NULL;
+    END
+    $$;
+    CREATE TRIGGER memberships_count_insert AFTER INSERT ON memberships REFERENCING NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION memberships_count();
+    CREATE TRIGGER memberships_count_update AFTER UPDATE ON memberships REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION memberships_count();
+    CREATE TRIGGER memberships_count_delete AFTER DELETE ON memberships REFERENCING OLD TABLE AS old_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION memberships_count();
     """
 
     /// SQLite's migration 13 (read its comments there).
