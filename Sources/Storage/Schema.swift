@@ -146,7 +146,6 @@ public enum Schema {
     CREATE INDEX webhook_deliveries_due ON webhook_deliveries (due_at) WHERE state = 'queued';
     CREATE INDEX webhook_deliveries_order ON webhook_deliveries (subscription_id, connection_key, state, due_at);
     """
-    """
 
     /// PostgreSQL's migration 20: SQLite's per-row counting triggers stay (an update of one row
     /// many times in a transaction costs SQLite nothing more).
