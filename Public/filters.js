@@ -44,6 +44,7 @@
     catalog.conditions.forEach(function (entry) {
       var option = element("option", { value: entry.key }, [entry.label]);
       if (entry.ordering) option.setAttribute("data-ordering", "");
+      if (entry.dateOnly) option.setAttribute("data-date-only", "");
       if (entry.day) option.setAttribute("data-day", "");
       if (entry.noValue) option.setAttribute("data-no-value", "");
       condition.append(option);
@@ -75,8 +76,9 @@
     var column = selected(row.querySelector(".filter-column"));
     var condition = row.querySelector(".filter-condition");
     var ordered = column.hasAttribute("data-ordered");
+    var date = column.hasAttribute("data-date");
     Array.prototype.forEach.call(condition.options, function (option) {
-      option.hidden = option.disabled = option.hasAttribute("data-ordering") && !ordered;
+      option.hidden = option.disabled = (option.hasAttribute("data-ordering") && !ordered) || (option.hasAttribute("data-date-only") && !date);
     });
     if (selected(condition).disabled) condition.selectedIndex = 0;
     var wrap = row.querySelector(".filter-value");

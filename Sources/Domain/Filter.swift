@@ -34,6 +34,9 @@ public struct Filter: Sendable, Equatable {
         if template.value == .day, !Self.isDay(value) {
             return "Enter a date as YYYY-MM-DD, like 2026-11-25."
         }
+        if template.value == .days, Self.days(value) == nil {
+            return "Enter a number of days from 1 to \(Self.longestDays.upperBound), like 7."
+        }
         if case .enumeration(let allowed) = column.kind, condition.key == "is" || condition.key == "is_not",
            !allowed.contains(where: { TextFolding.fold($0) == TextFolding.fold(value) }) {
             return "\(column.label) is one of: \(allowed.joined(separator: ", "))."
@@ -51,6 +54,11 @@ public struct Filter: Sendable, Equatable {
         return RequestNumber.parse(sign + groups.joined(), in: RequestNumber.filterValues)
     }
 
+    /// How many days "in the last/next N days" may count: ten years.
+    static let longestDays = 1...3660
+
+    static func days(_ text: String) -> Int? { RequestNumber.parse(text.trimmingCharacters(in: .whitespacesAndNewlines), in: longestDays) }
+
     /// YYYY-MM-DD in ASCII digits, a day the calendar has.
     static func isDay(_ text: String) -> Bool {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
@@ -64,6 +72,10 @@ public struct Filter: Sendable, Equatable {
     /// The summary's words: Connection Name contains “fleet”; Connection Status is Enabled.
     public var sentence: String {
         guard condition.needsValue else { return "\(column.label) \(condition.phrase)" }
+        if condition.template(for: column.kind)?.value == .days {
+            let count = Self.days(trimmedValue) ?? 0
+            return "\(column.label) \(condition.phrase) \(count == 1 ? "day" : "\(count) days")"
+        }
         switch column.kind {
         case .text, .list, .inviteLink: return "\(column.label) \(condition.phrase) “\(trimmedValue)”"
         case .enumeration(let allowed):
@@ -93,6 +105,8 @@ public struct FilterSet: Sendable, Equatable {
 
     public var filters: [Filter]
     public var match: FilterMatch
+    /// When and where relative dates are read; not part of the address.
+    public var clock = FilterClock()
 
     public init(_ filters: [Filter] = [], match: FilterMatch = .all) {
         self.filters = filters

@@ -6,14 +6,14 @@ extension Filter {
     /// SQLite starts; otherwise it only checks rows another condition found (SQLite cannot tell
     /// how many rows a trigram match holds, and starting there when an index holds fewer rows
     /// reads every one of them).
-    func sql(searchLeads: Bool = true, dialect: SQLDialect) -> SQLFragment {
+    func sql(searchLeads: Bool = true, clock: FilterClock, dialect: SQLDialect) -> SQLFragment {
         guard let template = condition.template(for: column.kind) else { preconditionFailure("inapplicable filter: \(self)") }
         if case .enumeration(let allowed) = column.kind {
             // Test the few allowed values, then let the column's index find the rows.
             let choices = SQLFragment.joined(allowed.map { "\(bind: .text($0))" }, separator: ", ")
-            return "\(raw: column.expression) IN (SELECT value FROM (SELECT column1 AS value FROM (VALUES \(choices)) AS choices) AS allowed WHERE \(render(template, column: "value")))"
+            return "\(raw: column.expression) IN (SELECT value FROM (SELECT column1 AS value FROM (VALUES \(choices)) AS choices) AS allowed WHERE \(render(template, column: "value", clock: clock)))"
         }
-        let exact = render(template, column: column.expression)
+        let exact = render(template, column: column.expression, clock: clock)
         switch column.search {
         case .lookup(let key, let rows):
             return "\(raw: key) IN (\(raw: rows) WHERE \(exact))"
@@ -68,15 +68,20 @@ extension Filter {
     }
 
     /// The template's SQL for `column`, with the value it compares bound.
-    func render(_ template: FilterTemplate, column: String) -> SQLFragment {
+    func render(_ template: FilterTemplate, column: String, clock: FilterClock) -> SQLFragment {
+        let sql: @Sendable (SQLFragment, SQLFragment) -> SQLFragment
+        switch template.build {
+        case .period(let period): return period(trimmedValue, clock).sql(SQLFragment(raw: column))
+        case .compare(let compare): sql = compare
+        }
         let value: SQLFragment
         switch template.value {
         case .none: value = ""
         case .text: value = "\(bind: .text(foldedValue))"
-        case .number: value = "\(bind: .init(Self.wholeNumber(trimmedValue) ?? 0))"
+        case .number, .days: value = "\(bind: .init(Self.wholeNumber(trimmedValue) ?? 0))"
         case .day: value = "\(bind: .text(trimmedValue))"
         }
-        return template.sql(SQLFragment(raw: column), value)
+        return sql(SQLFragment(raw: column), value)
     }
 }
 
@@ -100,14 +105,14 @@ extension FilterSet {
     /// organization look-up is there (or `searchLeads` says otherwise).
     func sql(searchLeads: Bool? = nil, dialect: SQLDialect) -> SQLFragment? {
         let filters = applicable
-        guard match == .all else { return filters.isEmpty ? nil : .joined(filters.map { $0.sql(dialect: dialect) }, separator: " OR ") }
+        guard match == .all else { return filters.isEmpty ? nil : .joined(filters.map { $0.sql(clock: clock, dialect: dialect) }, separator: " OR ") }
         let searchLeads = searchLeads ?? !filters.contains { $0.isIndexed }
         let searched = self.searched
         guard let rows = searchedRows(dialect: dialect) else {
-            return filters.isEmpty ? nil : .joined(filters.map { $0.sql(searchLeads: searchLeads, dialect: dialect) }, separator: " AND ")
+            return filters.isEmpty ? nil : .joined(filters.map { $0.sql(searchLeads: searchLeads, clock: clock, dialect: dialect) }, separator: " AND ")
         }
         let membership = Filter.rows(rows, searchLeads: searchLeads)
         let others = filters.filter { filter in !searched.contains(filter) }
-        return .joined([membership] + others.map { $0.sql(searchLeads: searchLeads, dialect: dialect) }, separator: " AND ")
+        return .joined([membership] + others.map { $0.sql(searchLeads: searchLeads, clock: clock, dialect: dialect) }, separator: " AND ")
     }
 }

@@ -45,6 +45,7 @@ struct FilterPanel {
         }
         let conditions: [JSON] = FilterConditions.all.map { condition in
             .sorted(["key": .string(condition.key), "label": .string(condition.label), "ordering": .bool(orderingConditions.contains(condition)),
+                     "dateOnly": .bool(dateConditions.contains(condition)),
                      "noValue": .bool(!condition.needsValue), "day": .bool(dayConditions.contains(condition.key))])
         }
         return JSON.sorted(["columns": .array(columns), "conditions": .array(conditions)]).text
@@ -57,11 +58,14 @@ struct FilterPanel {
     }
 
     /// Conditions only for numbers and dates; the script offers them only for those columns.
-    static let orderingConditions = FilterConditions.all.filter { !$0.applies(to: .text) }
+    static let orderingConditions = FilterConditions.all.filter { !$0.applies(to: .text) && $0.applies(to: .number) }
+
+    /// Conditions only for dates (today, in the last N days, before, ...); the script offers them only for dates.
+    static let dateConditions = FilterConditions.all.filter { !$0.applies(to: .text) && !$0.applies(to: .number) }
 
     /// The conditions that read a date's value as a day (`YYYY-MM-DD`, README "Filters"): their value
     /// is typed in a date field; Contains and the others read the stored text.
-    static let dayConditions: Set<String> = ["is", "is_not", "gt", "lt"]
+    static let dayConditions: Set<String> = ["is", "is_not", "gt", "lt", "before", "after"]
 
     var isOpen: Bool { addingRow || editing || state.filters.hasProblems }
 
@@ -126,6 +130,7 @@ struct FilterPanel {
             "conditions": .list(FilterConditions.all.map { condition in
                 ["key": .text(condition.key), "label": .text(condition.label), "selected": .bool(condition == filter.condition),
                  "needsValue": .bool(condition.needsValue), "ordering": .bool(Self.orderingConditions.contains(condition)),
+                 "dateOnly": .bool(Self.dateConditions.contains(condition)),
                  "day": .bool(Self.dayConditions.contains(condition.key))]
             }),
             "value": .text(filter.value),
