@@ -89,7 +89,7 @@ extension FilterSet {
     /// In Match all, the Contains filters the trigram index decides alone: a Contains on each of
     /// several columns is one pass of the index.
     var searched: [Filter] {
-        guard match == .all else { return [] }
+        guard match == .all, !isGrouped else { return [] }
         let decided = applicable.filter(\.isDecidedBySearch)
         guard case .trigram(let index, _)? = decided.first?.column.search else { return [] }
         return decided.filter { if case .trigram(let other, _) = $0.column.search { return other == index } else { return false } }
@@ -105,6 +105,7 @@ extension FilterSet {
     /// organization look-up is there (or `searchLeads` says otherwise).
     func sql(searchLeads: Bool? = nil, dialect: SQLDialect) -> SQLFragment? {
         let filters = applicable
+        if isGrouped { return groupedSQL(dialect: dialect) }
         guard match == .all else { return filters.isEmpty ? nil : .joined(filters.map { $0.sql(clock: clock, dialect: dialect) }, separator: " OR ") }
         let searchLeads = searchLeads ?? !filters.contains { $0.isIndexed }
         let searched = self.searched
@@ -114,5 +115,15 @@ extension FilterSet {
         let membership = Filter.rows(rows, searchLeads: searchLeads)
         let others = filters.filter { filter in !searched.contains(filter) }
         return .joined([membership] + others.map { $0.sql(searchLeads: searchLeads, clock: clock, dialect: dialect) }, separator: " AND ")
+    }
+
+    /// Groups: each group's filters joined by its all/any, then the groups and the filters on their
+    /// own joined by `match` (each part in parentheses: `SQLFragment.joined`).
+    func groupedSQL(dialect: SQLDialect) -> SQLFragment? {
+        let terms = self.terms
+        guard !terms.isEmpty else { return nil }
+        return .joined(terms.map { term in
+            .joined(term.filters.map { $0.sql(clock: clock, dialect: dialect) }, separator: match(ofGroup: term.group) == .all ? " AND " : " OR ")
+        }, separator: match == .all ? " AND " : " OR ")
     }
 }

@@ -214,19 +214,29 @@ final class FilterPropertyTests: XCTestCase {
         var nonTrivial = 0
         for round in 0..<600 {
             var filters: [Filter] = []
-            for _ in 0..<Int.random(in: 1...3, using: &random) {
+            // Half the rounds put filters in up to two groups (one level), each joined by its own all/any.
+            let grouped = Bool.random(using: &random)
+            for _ in 0..<Int.random(in: 1...(grouped ? 5 : 3), using: &random) {
                 let column = Self.filterable.randomElement(using: &random)!
                 let condition = FilterConditions.all.filter { $0.applies(to: column.kind) }.randomElement(using: &random)!
                 let value = condition.needsValue ? randomValue(for: column, condition: condition, using: &random) : ""
-                filters.append(Filter(column: column, condition: condition, value: value))
+                filters.append(Filter(column: column, condition: condition, value: value, group: grouped ? Int.random(in: 0...2, using: &random) : 0))
             }
             let match: FilterMatch = Bool.random(using: &random) ? .all : .any
-            var set = FilterSet(filters, match: match)
+            let groupMatch: [FilterMatch] = (0..<2).map { _ in Bool.random(using: &random) ? .all : .any }
+            var set = FilterSet(filters, match: match, groupMatch: groupMatch)
             set.clock = Self.clock
             XCTAssertFalse(set.hasProblems, "\(round): \(filters.map { ($0.column.key, $0.condition.key, $0.value, $0.problem ?? "") })")
             let expected = Set(rows.filter { row in
-                let results = filters.map { Self.matches(row[$0.column.key]!, column: $0.column, condition: $0.condition.key, value: $0.value) }
-                return match == .all ? !results.contains(false) : results.contains(true)
+                let result = { (filter: Filter) in Self.matches(row[filter.column.key]!, column: filter.column, condition: filter.condition.key, value: filter.value) }
+                // Read plainly: each filter on its own is a part; each group with members is one part.
+                var parts = filters.filter { $0.group == 0 }.map(result)
+                for group in 1...2 {
+                    let members = filters.filter { $0.group == group }.map(result)
+                    guard !members.isEmpty else { continue }
+                    parts.append(groupMatch[group - 1] == .all ? !members.contains(false) : members.contains(true))
+                }
+                return match == .all ? !parts.contains(false) : parts.contains(true)
             }.map { row -> Int in
                 guard case .number(let id) = row["id"]! else { fatalError() }
                 return id
@@ -235,7 +245,7 @@ final class FilterPropertyTests: XCTestCase {
             state.filters = set
             var found: [Int] = []
             try table.forEachRow(state, columns: [ColumnCatalog.column("name")!], organizations: organizations) { found.append($0.connectionID) }
-            let description = "\(round) \(match): " + filters.map { "\($0.column.key) \($0.condition.key) [\($0.value)]" }.joined(separator: ", ")
+            let description = "\(round) \(match) \(groupMatch): " + filters.map { "\($0.column.key) \($0.condition.key) [\($0.value)] g\($0.group)" }.joined(separator: ", ")
             XCTAssertEqual(Set(found), expected, description)
             XCTAssertEqual(found.count, Set(found).count, description)
             XCTAssertEqual(try table.page(state, columns: [], organizations: organizations).total, expected.count, description)
