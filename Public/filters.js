@@ -50,11 +50,13 @@
       condition.append(option);
     });
     var value = element("input", { id: "v-" + suffix, name: "v", type: "text", maxlength: "200", autocomplete: "off" });
+    var group = element("select", { id: "g-" + suffix, name: "g" });
+    catalog.groups.forEach(function (label, index) { group.append(element("option", { value: String(index) }, [label])); });
     var remove = element("button", { type: "submit", name: "remove", "class": "filter-remove", title: "Remove this filter" }, ["×"]);
     return element("li", { "class": "filter-row" }, [
       element("span", { "class": "filter-number", "aria-hidden": "true" }),
       field("Filter", column.id, column), field("Condition", condition.id, condition),
-      field("Value", value.id, value, "filter-value"), remove]);
+      field("Value", value.id, value, "filter-value"), field("Group", group.id, group, "filter-group"), remove]);
   }
 
   function selected(select) { return select.options[select.selectedIndex]; }

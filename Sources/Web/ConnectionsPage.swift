@@ -69,7 +69,7 @@ struct ConnectionsPage {
             "filters": filters.context(),
             "summary": filters.summary(total: table.total),
             "filtered": .bool(!state.filters.applicable.isEmpty),
-            "filterHiddenState": .list(hiddenFields(shown, except: ["f", "op", "v", "match"])),
+            "filterHiddenState": .list(hiddenFields(shown, except: ["f", "op", "v", "g", "match", "gm"])),
             "organizationPicker": try organizationPicker(shown, visible: page.access.organizations(allowing: .viewConnections)),
             "columns": .list(columns.map { headerContext($0, state: shown) }),
             "rows": .list(table.rows.map { rowContext($0, columns: columns, role: page.access.roles[$0.organizationID], selecting: selecting, ticked: tickPage) }),

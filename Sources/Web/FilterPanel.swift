@@ -48,8 +48,14 @@ struct FilterPanel {
                      "dateOnly": .bool(dateConditions.contains(condition)),
                      "noValue": .bool(!condition.needsValue), "day": .bool(dayConditions.contains(condition.key))])
         }
-        return JSON.sorted(["columns": .array(columns), "conditions": .array(conditions)]).text
+        return JSON.sorted(["columns": .array(columns), "conditions": .array(conditions),
+                            "groups": .array((0...offeredGroups).map { .string(groupLabel($0)) })]).text
     }
+
+    /// The groups a row's Group drop-down offers (an address may use up to `FilterSet.maximumGroups`).
+    static let offeredGroups = 3
+
+    static func groupLabel(_ group: Int) -> String { group == 0 ? "No group" : "Group \(group)" }
 
     /// GET /connections/filter-catalog?v=…&all=1|0: column names only, no values.
     static func catalogResponse(_ request: Request) -> Response {
@@ -79,6 +85,11 @@ struct FilterPanel {
         cleared.filters = FilterSet()
         cleared.page = 1
         return [
+            "groupMatches": .list(state.filters.filters.map(\.group).max().map { highest in
+                highest < 1 ? [] : (1...highest).map { group in
+                    ["number": .text(group), "any": .bool(state.filters.match(ofGroup: group) == .any)] as TemplateValue
+                }
+            } ?? []),
             "open": .bool(isOpen),
             "activeCount": .text(state.filters.applicable.count),
             "hasActive": .bool(!state.filters.applicable.isEmpty),
@@ -132,6 +143,9 @@ struct FilterPanel {
                  "needsValue": .bool(condition.needsValue), "ordering": .bool(Self.orderingConditions.contains(condition)),
                  "dateOnly": .bool(Self.dateConditions.contains(condition)),
                  "day": .bool(Self.dayConditions.contains(condition.key))]
+            }),
+            "groups": .list((0...max(Self.offeredGroups, filter.group)).map { group in
+                ["value": .text(group), "label": .text(Self.groupLabel(group)), "selected": .bool(group == filter.group)]
             }),
             "value": .text(filter.value),
             "inputType": .text(filter.column.kind == .date && Self.dayConditions.contains(filter.condition.key) ? "date" : "text"),
