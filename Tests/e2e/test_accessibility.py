@@ -84,6 +84,9 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     check("filter panel")
     check("filters applied", "/connections?f=name&op=contains&v=staff&f=status&op=is&v=Enabled")
     check("filter errors", "/connections?f=name&op=contains&v=&f=connected_drivers&op=gt&v=many")
+    # Filter groups with their all/any, and a relative date (issue 28).
+    check("filter groups", "/connections?f=name&op=contains&v=sta&g=1&f=name&op=contains&v=fleet&g=1&f=created_at&op=last_days&v=400&g=0"
+          "&gm=any&edit=filters")
     check("columns panel", "/connections?edit=columns")
     check("export panel", "/connections?edit=export")
     check("every column", "/connections?cols=" + ",".join(["org_id", "org_name", "name", "status", "connected_drivers", "benefits",
@@ -161,7 +164,7 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     browser.find_element(By.ID, "density-compact").click()  # as it was, for the tests after this one
     wait(browser, lambda b: b.find_element(By.ID, "density-compact").get_attribute("aria-pressed") == "true")
     check.report()
-    assert len(check.checked) == 40
+    assert len(check.checked) == 41
 
 
 def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):
