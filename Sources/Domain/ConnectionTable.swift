@@ -151,7 +151,7 @@ public struct ConnectionTable {
         guard others.allSatisfy(\.isIndexed) else { return .needsRows }
         let ids = try database.query(searched) { $0.int(0) }
         if others.isEmpty && everyOrganization { return .found(ids) }
-        let conditions = SQLFragment.joined([scope] + others.map { $0.sql(clock: filters.clock, dialect: database.dialect) }, separator: " AND ")
+        let conditions = SQLFragment.joined([scope] + [filters.unsearchedSQL(dialect: database.dialect)].compactMap { $0 }, separator: " AND ")
         let allowed = try database.query("SELECT c.id FROM connections c WHERE \(conditions) LIMIT \(bind: .init(Self.longestLookup + 1))") { $0.int(0) }
         guard allowed.count <= Self.longestLookup else { return .organizationsHoldMost }
         let kept = Set(allowed)

@@ -89,7 +89,8 @@ extension FilterSet {
     /// In Match all, the Contains filters the trigram index decides alone: a Contains on each of
     /// several columns is one pass of the index.
     var searched: [Filter] {
-        guard match == .all, !isGrouped else { return [] }
+        guard match == .all else { return [] }
+        if isGrouped { return searchedTerms.flatMap(\.filters) }
         let decided = applicable.filter(\.isDecidedBySearch)
         guard case .trigram(let index, _)? = decided.first?.column.search else { return [] }
         return decided.filter { if case .trigram(let other, _) = $0.column.search { return other == index } else { return false } }
@@ -98,6 +99,12 @@ extension FilterSet {
     /// The query of the trigram index for the ids of the rows that pass every searched filter.
     func searchedRows(dialect: SQLDialect) -> SQLFragment? {
         guard case .trigram(let index, _)? = searched.first?.column.search else { return nil }
+        if isGrouped {
+            // A group of any is one clause of the index's query; each filter of a group of all its own.
+            return index.rows(matchingEach: searchedTerms.flatMap { term in
+                match(ofGroup: term.group) == .any ? [term.filters.compactMap(\.searchQuery)] : term.filters.compactMap(\.searchQuery).map { [$0] }
+            }, dialect: dialect)
+        }
         return index.rows(matching: searched.compactMap(\.searchQuery), dialect: dialect)
     }
 
@@ -105,7 +112,7 @@ extension FilterSet {
     /// organization look-up is there (or `searchLeads` says otherwise).
     func sql(searchLeads: Bool? = nil, dialect: SQLDialect) -> SQLFragment? {
         let filters = applicable
-        if isGrouped { return groupedSQL(dialect: dialect) }
+        if isGrouped { return groupedSQL(searchLeads: searchLeads, dialect: dialect) }
         guard match == .all else { return filters.isEmpty ? nil : .joined(filters.map { $0.sql(clock: clock, dialect: dialect) }, separator: " OR ") }
         let searchLeads = searchLeads ?? !filters.contains { $0.isIndexed }
         let searched = self.searched
@@ -119,11 +126,37 @@ extension FilterSet {
 
     /// Groups: each group's filters joined by its all/any, then the groups and the filters on their
     /// own joined by `match` (each part in parentheses: `SQLFragment.joined`).
-    func groupedSQL(dialect: SQLDialect) -> SQLFragment? {
-        let terms = self.terms
+    /// In Match all, the terms (filters on their own and whole groups) the trigram index decides
+    /// alone, all on the first such term's index: two groups of two Contains are one index query.
+    var searchedTerms: [(group: Int, filters: [Filter])] {
+        guard match == .all else { return [] }
+        let decided = terms.filter { $0.filters.allSatisfy(\.isDecidedBySearch) }
+        guard case .trigram(let index, _)? = decided.first?.filters.first?.column.search else { return [] }
+        return decided.filter { term in
+            term.filters.allSatisfy { if case .trigram(let other, _) = $0.column.search { return other == index } else { return false } }
+        }
+    }
+
+    func groupedSQL(searchLeads: Bool?, dialect: SQLDialect) -> SQLFragment? {
+        let searchLeads = searchLeads ?? !applicable.contains { $0.isIndexed }
+        let membership = searchedRows(dialect: dialect).map { Filter.rows($0, searchLeads: searchLeads) }
+        let others = unsearchedSQL(searchLeads: searchLeads, dialect: dialect)
+        let parts = [membership, others].compactMap { $0 }
+        return parts.isEmpty ? nil : .joined(parts, separator: " AND ")
+    }
+
+    /// The condition of the filters the trigram index does not decide: the terms left, joined by `match`.
+    func unsearchedSQL(searchLeads: Bool = true, dialect: SQLDialect) -> SQLFragment? {
+        let searched = self.searched
+        guard isGrouped else {
+            let others = applicable.filter { !searched.contains($0) }
+            return others.isEmpty ? nil : .joined(others.map { $0.sql(searchLeads: searchLeads, clock: clock, dialect: dialect) }, separator: " AND ")
+        }
+        let terms = self.terms.filter { term in !term.filters.allSatisfy(searched.contains) }
         guard !terms.isEmpty else { return nil }
         return .joined(terms.map { term in
-            .joined(term.filters.map { $0.sql(clock: clock, dialect: dialect) }, separator: match(ofGroup: term.group) == .all ? " AND " : " OR ")
+            .joined(term.filters.map { $0.sql(searchLeads: searchLeads, clock: clock, dialect: dialect) },
+                    separator: match(ofGroup: term.group) == .all ? " AND " : " OR ")
         }, separator: match == .all ? " AND " : " OR ")
     }
 }

@@ -93,7 +93,7 @@ public struct TableState: Sendable, Equatable {
     /// What chooses and orders the rows, part by part: a cursor belongs to it (columns, page size
     /// and page do not change which row comes next).
     public var cursorQuery: QueryCursor.Query {
-        [("filters (f, op, v, g)", filters.filters.map { [$0.column.key, $0.condition.key, $0.trimmedValue] + ($0.group == 0 ? [] : [String($0.group)]) }
+        [("filters (f, op, v)", filters.filters.map { [$0.column.key, $0.condition.key, $0.trimmedValue] + ($0.group == 0 ? [] : [String($0.group)]) }
             .map { $0.joined(separator: "\u{1F}") }.joined(separator: "\u{1E}")),
          ("match", (filters.filters.count > 1 ? filters.match.rawValue : "") + (filters.isGrouped ? " " + filters.groupMatch.map(\.rawValue).joined(separator: ",") : "")),
          ("sort and order", sort.column.key + (sort.descending ? " desc" : " asc")),
