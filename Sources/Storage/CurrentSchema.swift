@@ -21,7 +21,7 @@ extension Schema {
     /// or changed it). A new table or column goes here *and* into a new migration on each database
     /// (`Schema.migrations`, `PostgresSchema.migrations`); `SchemaDescriptionTests` fails until the
     /// migrated databases and this description agree, and `FrozenMigrationsTests` records both.
-    public static let current = SchemaDescription(version: 15, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
+    public static let current = SchemaDescription(version: 16, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
 }
 
 private let currentTables: [Table] = [
@@ -252,6 +252,20 @@ private let currentTables: [Table] = [
         Column("updated_at", .text, notNull: .both),
         Column("updated_by", .integer, references: ForeignKey("users", onDelete: .setNull)),
     ]),
+    // Saved views of the connections table (migration 16, issue 28): personal (org_id NULL) or shared with an organization.
+    Table("saved_views", primaryKey: ["id"], [
+        Column("id", .integer, identity: true),
+        Column("owner_id", .integer, notNull: .both, references: ForeignKey("users", onDelete: .cascade)),
+        Column("org_id", .integer, references: ForeignKey("organizations", onDelete: .cascade)),
+        Column("name", .text, notNull: .both, check: nameLength("name", 100)),
+        Column("query", .text, notNull: .both, check: Check("length(query) <= 8000")),
+        Column("created_at", .text, notNull: .both),
+        Column("updated_at", .text, notNull: .both),
+    ]),
+    Table("view_defaults", primaryKey: ["user_id"], withoutRowID: true, [
+        Column("user_id", .integer, notNull: .both, references: ForeignKey("users", onDelete: .cascade)),
+        Column("view_id", .integer, notNull: .both, references: ForeignKey("saved_views", onDelete: .cascade)),
+    ]),
 ]
 
 private let currentIndexes: [Index] = [
@@ -306,6 +320,9 @@ private let currentIndexes: [Index] = [
     // Events read after an id, an organization's at a time (webhooks).
     Index("domain_events_org", on: "domain_events", [.column("organization_id"), .column("id")]),
     Index("bulk_changes_user", on: "bulk_changes", [.column("user_id")]),
+    Index("saved_views_owner", on: "saved_views", [.column("owner_id")]),
+    Index("saved_views_org", on: "saved_views", [.column("org_id")]),
+    Index("view_defaults_view", on: "view_defaults", [.column("view_id")]),
 ]
 
 private let currentPieces: [Piece] = sqlitePieces + driverSearchPieces + postgresPieces

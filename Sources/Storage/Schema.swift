@@ -17,7 +17,29 @@ public enum Schema {
         Migration(version: 13, name: "domain events", sql: domainEvents),
         Migration(version: 14, name: "bulk changes and their undo, email settings", sql: bulkChanges),
         Migration(version: 15, name: "the search box's indexes of drivers' names and emails", sql: driverSearch),
+        Migration(version: 16, name: "saved views of the connections table", sql: savedViews),
     ]
+
+    static let savedViews = """
+    -- Saved views (Domain's SavedViews, issue 28): a name for the table's address (its query string),
+    -- the user's own (org_id NULL) or shared with an organization; each user's default view.
+    CREATE TABLE saved_views (
+        id                  INTEGER PRIMARY KEY,
+        owner_id            INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        org_id              INTEGER REFERENCES organizations(id) ON DELETE CASCADE,
+        name                TEXT NOT NULL CHECK (length(trim(name)) BETWEEN 1 AND 100),
+        query               TEXT NOT NULL CHECK (length(query) <= 8000),
+        created_at          TEXT NOT NULL,
+        updated_at          TEXT NOT NULL
+    );
+    CREATE INDEX saved_views_owner ON saved_views (owner_id);
+    CREATE INDEX saved_views_org ON saved_views (org_id);
+    CREATE TABLE view_defaults (
+        user_id             INTEGER NOT NULL PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        view_id             INTEGER NOT NULL REFERENCES saved_views(id) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE INDEX view_defaults_view ON view_defaults (view_id);
+    """
 
     static let domainEvents = """
     -- What each command did (Domain's DomainEvent: connection created, driver requested, request

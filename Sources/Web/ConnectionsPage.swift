@@ -7,6 +7,7 @@ struct ConnectionsPage {
 
     func respond() throws -> Response {
         let state = try TableState.parse(page.request.query)
+        if let opening = try ViewsMenu.opening(state, page: page) { return opening }
         if let remove = page.request.queryValue("remove") {
             // The builder's remove button without JavaScript: the same filters, less one, panel open.
             guard let index = RequestNumber.parse(remove, in: RequestNumber.smallCounts), state.filters.filters.indices.contains(index) else {
@@ -66,6 +67,7 @@ struct ConnectionsPage {
                 "tooManyForXLSX": .bool(table.total > page.xlsxRowLimit),
                 "xlsxLimit": .text(Format.integer(page.xlsxRowLimit)),
             ],
+            "views": try ViewsMenu(page: page, state: shown).context(),
             "filters": filters.context(),
             "summary": filters.summary(total: table.total),
             "filtered": .bool(!state.filters.applicable.isEmpty),

@@ -29,6 +29,7 @@ extension ConsoleHandler {
         Route(["GET"], "/connections/organizations", .signedIn) { try OrganizationPickerPage(page: $0.page).respond() },
         Route(["POST"], "/connections/columns", .signedIn) { try ColumnsAction(page: $0.page).respond() },
         Route(["POST"], "/connections/density", .signedIn) { try DensityAction(page: $0.page).respond() },
+        Route(["POST"], "/connections/views", .signedIn) { try ViewsAction(page: $0.page).respond() },
         Route(["POST"], "/connections/export", .anyOrganization(.export)) { try ExportAction(page: $0.page).respond() },
         Route(["POST"], "/connections/bulk", .signedIn) { try BulkAction(page: $0.page).respond() },
         Route(["POST"], "/connections/bulk/undo", .anyOrganization(.manageConnections)) { try BulkAction(page: $0.page).undo() },
@@ -154,6 +155,7 @@ extension Permission {
         case .rotateCodes: return "may rotate codes"
         case .manageUsers: return "may manage users"
         case .viewAudit: return "may read the audit log"
+        case .shareViews: return "may share views"
         }
     }
 }

@@ -7,7 +7,7 @@ import XCTest
 final class AccessTests: XCTestCase {
     func testRolesFollowTheProductsTable() {
         XCTAssertTrue(Permission.allCases.allSatisfy(Role.admin.allows))
-        XCTAssertEqual(Permission.allCases.filter(Role.connectionsOfficer.allows), [.viewConnections, .export, .inviteDrivers, .decideMemberships])
+        XCTAssertEqual(Permission.allCases.filter(Role.connectionsOfficer.allows), [.viewConnections, .export, .inviteDrivers, .decideMemberships, .shareViews])
         XCTAssertEqual(Permission.allCases.filter(Role.viewer.allows), [.viewConnections, .export])
     }
 
