@@ -8,10 +8,10 @@ enum APIParameter: String, CaseIterable, Sendable {
     case organization = "Organization", columns = "Columns", selection = "Selection"
     case membershipState = "MembershipState", membershipSize = "MembershipSize", membershipCursor = "MembershipCursor"
     case byteOrderMark = "ByteOrderMark", auditOrganization = "AuditOrganization"
-    case group = "FilterGroup", groupMatch = "GroupMatch"
+    case group = "FilterGroup", groupMatch = "GroupMatch", view = "View"
 
     /// The words of /connections' address.
-    static let table: [APIParameter] = [.filter, .match, .group, .groupMatch, .sort, .order, .page, .size, .organization, .columns, .selection]
+    static let table: [APIParameter] = [.view, .filter, .match, .group, .groupMatch, .sort, .order, .page, .size, .organization, .columns, .selection]
 
     static let memberships: [APIParameter] = [.membershipState, .membershipSize, .membershipCursor]
 
@@ -37,6 +37,7 @@ enum APIParameter: String, CaseIterable, Sendable {
         case .byteOrderMark: return ["bom"]
         case .group: return ["g"]
         case .groupMatch: return ["gm"]
+        case .view: return ["view"]
         case .match, .sort, .order, .page: return [rawValue.lowercased()]
         }
     }
@@ -71,6 +72,10 @@ enum APIParameter: String, CaseIterable, Sendable {
             for a filter on its own; every filter or none. `gm` says how each group's filters join, `match` how the groups join.
             """), "schema": ["type": "array", "maxItems": .int(FilterSet.maximumCount),
                              "items": ["type": "integer", "minimum": 0, "maximum": .int(FilterSet.maximumGroups)]]]
+        case .view: return ["name": "view", "in": "query", "description": """
+            A saved view's id (`/api/v1/views`): its table state applies first, then this request's words (a sort or a page \
+            replaces the view's, filters add to its filters).
+            """, "schema": Self.ids]
         case .groupMatch: return ["name": "gm", "in": "query", "style": "form", "explode": false,
                                   "description": "How the filters of each group join, in group order (group 1 first); `all` when not given.",
                                   "schema": ["type": "array", "maxItems": .int(FilterSet.maximumGroups), "items": ref("Match")]]

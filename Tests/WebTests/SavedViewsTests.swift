@@ -79,4 +79,30 @@ final class SavedViewsTests: XCTestCase {
         XCTAssertEqual(try client.post("/connections/views", [("action", "default"), ("id", String(teamID))]).status, 303)
         XCTAssertEqual(location(client.get("/connections"), client), "/connections?view=\(teamID)&f=status&op=is&v=Disabled")
     }
+
+    func testTheAPIListsViewsAndAppliesOne() throws {
+        let client = try TestClient()
+        try client.signIn(DemoData.adminEmail)
+        XCTAssertEqual(try client.post("/connections/views", [("action", "save-as"), ("name", "Disabled by drivers"), ("share", ""),
+                                                             ("state", "f=status&op=is&v=Disabled&sort=connected_drivers&order=desc")]).status, 303)
+        let id = try client.scalar("SELECT max(id) FROM saved_views")
+        let token = try client.token(for: DemoData.adminEmail)
+        let list = client.json(client.api("GET", "/api/v1/views", token: token))
+        XCTAssertEqual(list["views"]?.array?.first?["name"], .string("Disabled by drivers"))
+        XCTAssertEqual(list["views"]?.array?.first?["query"], .string("f=status&op=is&v=Disabled&sort=connected_drivers&order=desc"))
+        let viaView = client.json(client.api("GET", "/api/v1/connections?view=\(id)&size=200", token: token))
+        let direct = client.json(client.api("GET", "/api/v1/connections?f=status&op=is&v=Disabled&sort=connected_drivers&order=desc&size=200", token: token))
+        XCTAssertEqual(viaView["rows"], direct["rows"])
+        XCTAssertEqual(viaView["total"], direct["total"])
+        // The request's own words add to the view's.
+        let narrower = client.json(client.api("GET", "/api/v1/connections?view=\(id)&f=name&op=contains&v=sta&size=200", token: token))
+        XCTAssertLessThan(narrower["total"]?.int ?? 0, direct["total"]?.int ?? 0)
+        let csv = client.text(client.api("GET", "/api/v1/connections/export.csv?view=\(id)", token: token))
+        XCTAssertEqual(csv.split(separator: "\r\n").count - 1, direct["total"]?.int)
+        XCTAssertEqual(client.api("GET", "/api/v1/connections?view=999999", token: token).status, 404)
+        XCTAssertEqual(client.api("GET", "/api/v1/connections?view=abc", token: token).status, 400)
+        let other = try client.token(for: DemoData.viewerEmail)
+        XCTAssertEqual(client.api("GET", "/api/v1/connections?view=\(id)", token: other).status, 404, "another user's personal view")
+        XCTAssertEqual(client.json(client.api("GET", "/api/v1/views", token: other))["views"], .array([]))
+    }
 }
