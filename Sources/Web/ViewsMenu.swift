@@ -59,7 +59,7 @@ struct ViewsMenu {
                     "name": .text(view.name),
                     "modified": .bool(modified),
                     "mayChange": .bool(view.mayChange(page.access)),
-                    "sharedWith": view.organizationID.map { .text(organizationName($0)) } ?? false,
+                    "sharing": .text(view.organizationID.map { "shared with everyone in \(organizationName($0))" } ?? "only you see it"),
                     "revertURL": .text(try Self.url(view)),
                     "isDefault": .bool(view.id == defaultID),
                 ]
