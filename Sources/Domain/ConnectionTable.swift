@@ -113,6 +113,8 @@ public struct ConnectionTable {
     }
 
     func select(_ state: TableState, organizations: [Int]) throws -> Selection {
+        var state = state
+        if state.filters.isRelative && state.filters.clock.timeZone == nil { state.filters.clock.timeZone = try OrganizationTimeZone(database: database).zone(for: organizations) }
         let everyOrganization = try isEveryOrganization(organizations)
         let scoped = try count(organizations: organizations, everyOrganization: everyOrganization)
         let scope = try scopeCondition(organizations, scoped: scoped, everyOrganization: everyOrganization)

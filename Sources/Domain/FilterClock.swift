@@ -3,12 +3,13 @@ import Storage
 
 /// When and where relative date filters ("today", "in the last 7 days") are read: the moment the
 /// query runs (nil: the system clock then, so a saved address means the days around the day it is
-/// opened) and the time zone whose days, weeks (from Monday) and months count.
+/// opened) and the time zone whose days, weeks (from Monday) and months count (nil: the
+/// organizations' own, which `ConnectionTable` reads; UTC when they differ).
 public struct FilterClock: Sendable, Equatable {
     public var now: Date?
-    public var timeZone: TimeZone
+    public var timeZone: TimeZone?
 
-    public init(now: Date? = nil, timeZone: TimeZone = .gmt) {
+    public init(now: Date? = nil, timeZone: TimeZone? = nil) {
         self.now = now
         self.timeZone = timeZone
     }
@@ -16,7 +17,7 @@ public struct FilterClock: Sendable, Equatable {
     /// The calendar relative filters count in: Gregorian, weeks from Monday, in `timeZone`.
     var calendar: Calendar {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
+        calendar.timeZone = timeZone ?? .gmt
         calendar.firstWeekday = 2
         return calendar
     }
@@ -54,5 +55,15 @@ struct FilterPeriod: Sendable, Equatable {
         let bounds: [SQLFragment] = [from.map { "\(column) >= \(bind: .text(DateText.store($0)))" },
                                      before.map { "\(column) < \(bind: .text(DateText.store($0)))" }].compactMap { $0 }
         return bounds.isEmpty ? "\(column) IS NOT NULL" : .joined(bounds, separator: " AND ")
+    }
+}
+
+extension FilterSet {
+    /// Whether a filter reads the clock (today, this week, in the last N days, ...).
+    var isRelative: Bool {
+        applicable.contains { filter in
+            if case .period? = filter.condition.template(for: filter.column.kind)?.build { return true }
+            return false
+        }
     }
 }

@@ -30,6 +30,8 @@ private let currentTables: [Table] = [
         Column("name", .text, notNull: .both, unique: .both, check: nameLength("name", 200)),
         Column("name_for_drivers", .text, notNull: .both, check: nameLength("name_for_drivers", 200)),
         Column("created_at", .text, notNull: .both),
+        // The zone its relative date filters count days in (migration 16, issue 28).
+        Column("time_zone", .text, notNull: .both, default: "'UTC'", check: Check("length(time_zone) BETWEEN 1 AND 64")),
     ]),
     Table("users", primaryKey: ["id"], [
         Column("id", .integer, identity: true),

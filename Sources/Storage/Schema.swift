@@ -17,12 +17,13 @@ public enum Schema {
         Migration(version: 13, name: "domain events", sql: domainEvents),
         Migration(version: 14, name: "bulk changes and their undo, email settings", sql: bulkChanges),
         Migration(version: 15, name: "the search box's indexes of drivers' names and emails", sql: driverSearch),
-        Migration(version: 16, name: "saved views of the connections table", sql: savedViews),
+        Migration(version: 16, name: "saved views; an organization's time zone", sql: savedViews),
     ]
 
     static let savedViews = """
     -- Saved views (Domain's SavedViews, issue 28): a name for the table's address (its query string),
-    -- the user's own (org_id NULL) or shared with an organization; each user's default view.
+    -- the user's own (org_id NULL) or shared with an organization; each user's default view; and the
+    -- organization's time zone, in which relative date filters count days (an IANA name).
     CREATE TABLE saved_views (
         id                  INTEGER PRIMARY KEY,
         owner_id            INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -39,6 +40,7 @@ public enum Schema {
         view_id             INTEGER NOT NULL REFERENCES saved_views(id) ON DELETE CASCADE
     ) WITHOUT ROWID;
     CREATE INDEX view_defaults_view ON view_defaults (view_id);
+    ALTER TABLE organizations ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC' CHECK (length(time_zone) BETWEEN 1 AND 64);
     """
 
     static let domainEvents = """

@@ -133,7 +133,7 @@ final class FilterPropertyTests: XCTestCase {
 
     static func localDay(_ date: Date) -> DateComponents {
         var calendar = Calendar(identifier: .iso8601)
-        calendar.timeZone = clock.timeZone
+        calendar.timeZone = clock.timeZone!
         return calendar.dateComponents([.year, .month, .day, .yearForWeekOfYear, .weekOfYear], from: date)
     }
 

@@ -1,4 +1,5 @@
 import Domain
+import Foundation
 import FastCGI
 import Storage
 import XCTest
@@ -33,5 +34,32 @@ final class RelativeDatePageTests: APITestCase {
                              ("name:today:", false), ("updated_at:next_days:3661", false), ("updated_at:after:2026-12-01", true)] {
             XCTAssertEqual(pattern.firstMatch(in: word, range: NSRange(word.startIndex..., in: word)) != nil, fits, word)
         }
+    }
+}
+
+/// The organization's time zone: set by an Admin on /users, audited, and read by relative dates.
+final class OrganizationTimeZoneTests: XCTestCase {
+    func testAnAdminSetsTheZoneAndTodayCountsItsDays() throws {
+        let client = try TestClient()
+        try client.signIn(DemoData.adminEmail)
+        let organization = try client.scalar("SELECT min(id) FROM organizations")
+        let id = try client.scalar("SELECT min(id) FROM connections WHERE org_id = \(p: 1)", [.init(organization)])
+        // Created at the start of today in Auckland (UTC+12 or +13): yesterday in UTC.
+        var auckland = Calendar(identifier: .gregorian)
+        auckland.timeZone = TimeZone(identifier: "Pacific/Auckland")!
+        let startOfToday = auckland.startOfDay(for: Date()).addingTimeInterval(60)
+        try client.otherConnection().run("UPDATE connections SET name = 'Auckland morning', created_at = \(p: 2) WHERE id = \(p: 1)",
+                                         [.init(id), .text(DateText.store(startOfToday))])
+        let today = "/connections?org=\(organization)&f=created_at&op=today"
+        let utcToday = client.text(client.get(today)).contains("Auckland morning")
+        XCTAssertEqual(client.text(client.get("/users?org=\(organization)")).contains("value=\"UTC\""), true, "UTC until set")
+        XCTAssertEqual(try client.post("/users", [("org", String(organization)), ("action", "time-zone"), ("time_zone", "Mars/Olympus")]).status, 400)
+        XCTAssertEqual(try client.post("/users", [("org", String(organization)), ("action", "time-zone"), ("time_zone", "Pacific/Auckland")]).status, 200)
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM audit_log WHERE action = 'Time zone changed' AND subject = 'Pacific/Auckland'"), 1)
+        XCTAssertTrue(client.text(client.get(today)).contains("Auckland morning"), "today in Auckland")
+        // In UTC that minute is yesterday unless UTC's day has already turned (after 11:00 or 12:00 UTC).
+        let utcDay = DateText.store(Date()).prefix(10), storedDay = DateText.store(startOfToday).prefix(10)
+        XCTAssertEqual(utcToday, utcDay == storedDay)
+        XCTAssertEqual(try client.post("/users", [("org", String(organization)), ("action", "time-zone"), ("time_zone", "UTC")]).status, 200)
     }
 }

@@ -21,7 +21,7 @@ public enum PostgresSchema {
         Migration(version: 13, name: "domain events", sql: domainEvents),
         Migration(version: 14, name: "bulk changes and their undo, email settings", sql: bulkChanges),
         Migration(version: 15, name: "the search box's indexes of drivers' names and emails", sql: driverSearch),
-        Migration(version: 16, name: "saved views of the connections table", sql: savedViews),
+        Migration(version: 16, name: "saved views; an organization's time zone", sql: savedViews),
     ]
 
     /// SQLite's migration 16 (read its comments there).
@@ -42,6 +42,7 @@ public enum PostgresSchema {
         view_id             bigint NOT NULL REFERENCES saved_views(id) ON DELETE CASCADE
     );
     CREATE INDEX view_defaults_view ON view_defaults (view_id);
+    ALTER TABLE organizations ADD COLUMN time_zone text COLLATE "C" NOT NULL DEFAULT 'UTC' CHECK (length(time_zone) BETWEEN 1 AND 64);
     """
 
     /// SQLite's migration 13 (read its comments there).
