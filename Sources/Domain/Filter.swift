@@ -193,17 +193,14 @@ public struct FilterSet: Sendable, Equatable {
 
     /// `g` (a group per filter, 0 for none) and `gm` (each group's all/any, in group order; commas or repeated).
     mutating func parseGroups(_ query: [(name: String, value: String)]) throws(UserError) {
+        // In the filters' order; a filter without a `g` is on its own, a `g` past the last filter names none.
         let groups = query.filter { $0.name == "g" }.map(\.value)
-        if !groups.isEmpty {
-            guard groups.count == filters.count else {
-                throw .badRequest("Give each filter a group (g, 0 for none) or none of them; this address has \(filters.count) filters and \(groups.count) groups.")
+        guard groups.count <= Self.maximumCount else { throw .badRequest("Give at most one group (g) per filter.") }
+        for (index, text) in groups.enumerated() {
+            guard let group = RequestNumber.parse(text, in: 0...Self.maximumGroups) else {
+                throw .badRequest("A filter's group (g) is a number from 0 (none) to \(Self.maximumGroups), not “\(text.prefix(80))”.")
             }
-            for (index, text) in groups.enumerated() {
-                guard let group = RequestNumber.parse(text, in: 0...Self.maximumGroups) else {
-                    throw .badRequest("A filter's group (g) is a number from 0 (none) to \(Self.maximumGroups), not “\(text.prefix(80))”.")
-                }
-                filters[index].group = group
-            }
+            if filters.indices.contains(index) { filters[index].group = group }
         }
         let matches = query.filter { $0.name == "gm" }.flatMap { $0.value.split(separator: ",", omittingEmptySubsequences: false) }
         guard matches.count <= Self.maximumGroups else { throw .badRequest("There are at most \(Self.maximumGroups) filter groups.") }

@@ -68,8 +68,9 @@ enum APIParameter: String, CaseIterable, Sendable {
                                        "maxLength": .int(FilterSet.longestWord)]]]
         case .match: return ["name": "match", "in": "query", "description": "How the filters on their own and the groups (`g`) join.", "schema": ref("Match")]
         case .group: return ["name": "g", "in": "query", "style": "form", "explode": true, "description": .string("""
-            Filter groups (one level): once per filter, in the filters' order, its group from 1 to \(FilterSet.maximumGroups), or 0 \
-            for a filter on its own; every filter or none. `gm` says how each group's filters join, `match` how the groups join.
+            Filter groups (one level): in the filters' order (`f` ones, then `filter` words), each filter's group from 1 to \
+            \(FilterSet.maximumGroups), or 0 for a filter on its own (as is a filter without a `g`; a `g` past the last filter \
+            names none). `gm` says how each group's filters join, `match` how the groups and the filters on their own join.
             """), "schema": ["type": "array", "maxItems": .int(FilterSet.maximumCount),
                              "items": ["type": "integer", "minimum": 0, "maximum": .int(FilterSet.maximumGroups)]]]
         case .view: return ["name": "view", "in": "query", "description": """
