@@ -202,7 +202,8 @@ public struct FilterSet: Sendable, Equatable {
             }
             if filters.indices.contains(index) { filters[index].group = group }
         }
-        let matches = query.filter { $0.name == "gm" }.flatMap { $0.value.split(separator: ",", omittingEmptySubsequences: false) }
+        // An empty `gm` is an empty list (as an API client writes one).
+        let matches = query.filter { $0.name == "gm" && !$0.value.isEmpty }.flatMap { $0.value.split(separator: ",", omittingEmptySubsequences: false) }
         guard matches.count <= Self.maximumGroups else { throw .badRequest("There are at most \(Self.maximumGroups) filter groups.") }
         groupMatch = try matches.map { text throws(UserError) in
             guard let mode = FilterMatch(rawValue: String(text)) else {

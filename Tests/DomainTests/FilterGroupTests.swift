@@ -36,6 +36,7 @@ final class FilterGroupTests: XCTestCase {
         // A filter without a group is on its own; a group past the last filter names none.
         XCTAssertEqual(try FilterSet.parse(pairs("f=name&op=contains&v=a&g=1&f=name&op=contains&v=b")).filters.map(\.group), [1, 0])
         XCTAssertEqual(try FilterSet.parse(pairs("g=0&g=2")).filters.count, 0)
+        XCTAssertEqual(try FilterSet.parse(pairs("gm=")).groupMatch, [], "an empty list")
         for (query, message) in [("f=name&op=contains&v=a&g=x", "from 0 (none) to 9"),
                                  ("f=name&op=contains&v=a&g=10", "from 0 (none) to 9"),
                                  ("f=name&op=contains&v=a&g=1&gm=some", "“all” or “any”"),
