@@ -53,7 +53,7 @@ def measure(base, session, token, out, datasette=None, database=None):
         for column, condition, value in filters:
             pairs += [("f", column), ("op", condition), ("v", value)]
         elapsed, response = timed(api, base + "/api/v1/connections?" + urllib.parse.urlencode(pairs + list(extra.items())))
-        if next_page:
+        if next_page and response.json()["next"]:  # at small sizes a rare pair has no second page
             elapsed, response = timed(api, base + response.json()["next"])
         assert response.json()["total"] >= 0
         return elapsed
