@@ -169,7 +169,7 @@ private let currentTables: [Table] = [
     Table("outbox", primaryKey: ["id"], [
         Column("id", .integer, identity: true),
         Column("kind", .text, notNull: .both, check: Check("kind IN ('request received', 'request approved', 'request denied', "
-               + "'driver removed', 'email confirmation', 'status link', 'invite', 'digest', 'user invitation')")),
+               + "'driver removed', 'email confirmation', 'status link', 'invite', 'digest', 'user invitation', 'view report')")),
         Column("org_id", .integer, references: ForeignKey("organizations", onDelete: .setNull)),
         Column("user_id", .integer, references: ForeignKey("users", onDelete: .cascade)),
         Column("membership_id", .integer, references: ForeignKey("memberships", onDelete: .setNull)),
@@ -268,6 +268,27 @@ private let currentTables: [Table] = [
         Column("user_id", .integer, notNull: .both, references: ForeignKey("users", onDelete: .cascade)),
         Column("view_id", .integer, notNull: .both, references: ForeignKey("saved_views", onDelete: .cascade)),
     ]),
+    // Reports of shared views (migration 16, issue 28): the schedule, and each recipient's last report's row ids.
+    Table("view_reports", primaryKey: ["view_id"], withoutRowID: true, [
+        Column("view_id", .integer, notNull: .both, references: ForeignKey("saved_views", onDelete: .cascade)),
+        Column("frequency", .text, notNull: .both, check: Check("frequency IN ('daily', 'weekly', 'monthly')")),
+        Column("hour", .integer, notNull: .both, check: Check("hour BETWEEN 0 AND 23")),
+        Column("skip_unchanged", .integer, notNull: .both, default: "0", check: Check("skip_unchanged IN (0, 1)")),
+        Column("last_skipped_at", .text),
+        Column("updated_by", .integer, references: ForeignKey("users", onDelete: .setNull)),
+        Column("updated_at", .text, notNull: .both),
+    ]),
+    Table("view_report_recipients", primaryKey: ["view_id", "user_id"], withoutRowID: true, [
+        Column("view_id", .integer, notNull: .both, references: ForeignKey("view_reports", "view_id", onDelete: .cascade)),
+        Column("user_id", .integer, notNull: .both, references: ForeignKey("users", onDelete: .cascade)),
+        Column("last_row_ids", .text, check: Check("last_row_ids IS NULL OR length(last_row_ids) <= 120000")),
+        Column("last_sent_at", .text),
+    ]),
+    Table("view_report_links", primaryKey: ["token_hash"], withoutRowID: true, [
+        Column("token_hash", .text, check: tokenHash),
+        Column("view_id", .integer, notNull: .both, references: ForeignKey("view_reports", "view_id", onDelete: .cascade)),
+        Column("user_id", .integer, notNull: .both, references: ForeignKey("users", onDelete: .cascade)),
+    ]),
 ]
 
 private let currentIndexes: [Index] = [
@@ -325,6 +346,8 @@ private let currentIndexes: [Index] = [
     Index("saved_views_owner", on: "saved_views", [.column("owner_id")]),
     Index("saved_views_org", on: "saved_views", [.column("org_id")]),
     Index("view_defaults_view", on: "view_defaults", [.column("view_id")]),
+    Index("view_report_recipients_user", on: "view_report_recipients", [.column("user_id")]),
+    Index("view_report_links_recipient", on: "view_report_links", [.column("view_id"), .column("user_id")]),
 ]
 
 private let currentPieces: [Piece] = sqlitePieces + driverSearchPieces + postgresPieces

@@ -17,7 +17,7 @@ public enum Schema {
         Migration(version: 13, name: "domain events", sql: domainEvents),
         Migration(version: 14, name: "bulk changes and their undo, email settings", sql: bulkChanges),
         Migration(version: 15, name: "the search box's indexes of drivers' names and emails", sql: driverSearch),
-        Migration(version: 16, name: "saved views; an organization's time zone", sql: savedViews),
+        Migration(version: 16, name: "saved views; an organization's time zone; view reports", sql: savedViews, rebuildsTables: true),
     ]
 
     static let savedViews = """
@@ -41,6 +41,62 @@ public enum Schema {
     ) WITHOUT ROWID;
     CREATE INDEX view_defaults_view ON view_defaults (view_id);
     ALTER TABLE organizations ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC' CHECK (length(time_zone) BETWEEN 1 AND 64);
+
+    -- Reports (Domain's ViewReports): a shared view sent daily, weekly or monthly at a local hour of
+    -- its organization's day to chosen members; each recipient keeps the row ids of the last report
+    -- sent to them (a bounded, comma-separated list) so the next one says which rows entered and left.
+    CREATE TABLE view_reports (
+        view_id             INTEGER NOT NULL PRIMARY KEY REFERENCES saved_views(id) ON DELETE CASCADE,
+        frequency           TEXT NOT NULL CHECK (frequency IN ('daily', 'weekly', 'monthly')),
+        hour                INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
+        skip_unchanged      INTEGER NOT NULL DEFAULT 0 CHECK (skip_unchanged IN (0, 1)),
+        last_skipped_at     TEXT,
+        updated_by          INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        updated_at          TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE view_report_recipients (
+        view_id             INTEGER NOT NULL REFERENCES view_reports(view_id) ON DELETE CASCADE,
+        user_id             INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        last_row_ids        TEXT CHECK (last_row_ids IS NULL OR length(last_row_ids) <= 120000),
+        last_sent_at        TEXT,
+        PRIMARY KEY (view_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX view_report_recipients_user ON view_report_recipients (user_id);
+    -- A report's unsubscribe links (as the digest's `unsubscribe_links`, hashed, drawn when it is sent):
+    -- each takes its user off that view's report.
+    CREATE TABLE view_report_links (
+        token_hash          TEXT NOT NULL PRIMARY KEY CHECK (length(token_hash) = 64),
+        view_id             INTEGER NOT NULL REFERENCES view_reports(view_id) ON DELETE CASCADE,
+        user_id             INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE INDEX view_report_links_recipient ON view_report_links (view_id, user_id);
+    -- The report's email: a kind the outbox's CHECK must allow, so the table is rebuilt.
+    CREATE TABLE outbox_new (
+        id                  INTEGER PRIMARY KEY,
+        kind                TEXT NOT NULL CHECK (kind IN ('request received', 'request approved', 'request denied', 'driver removed',
+                                'email confirmation', 'status link', 'invite', 'digest', 'user invitation', 'view report')),
+        org_id              INTEGER REFERENCES organizations(id) ON DELETE SET NULL,
+        user_id             INTEGER REFERENCES users(id) ON DELETE CASCADE,
+        membership_id       INTEGER REFERENCES memberships(id) ON DELETE SET NULL,
+        recipient           TEXT NOT NULL CHECK (length(recipient) BETWEEN 3 AND 254),
+        payload             TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(payload)),
+        message_key         TEXT NOT NULL UNIQUE CHECK (length(message_key) >= 22),
+        state               TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'skipped')),
+        attempts            INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        due_at              TEXT NOT NULL,
+        last_error          TEXT CHECK (last_error IS NULL OR length(last_error) <= 500),
+        created_at          TEXT NOT NULL,
+        sent_at             TEXT
+    );
+    INSERT INTO outbox_new SELECT id, kind, org_id, user_id, membership_id, recipient, payload, message_key, state, attempts, due_at,
+        last_error, created_at, sent_at FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_new RENAME TO outbox;
+    CREATE INDEX outbox_due ON outbox (due_at) WHERE state = 'queued';
+    CREATE INDEX outbox_state_org ON outbox (state, org_id);
+    CREATE INDEX outbox_org_kind ON outbox (org_id, kind, created_at);
+    CREATE INDEX outbox_user ON outbox (user_id) WHERE user_id IS NOT NULL;
+    CREATE INDEX outbox_membership ON outbox (membership_id) WHERE membership_id IS NOT NULL;
     """
 
     static let domainEvents = """

@@ -21,7 +21,7 @@ public enum PostgresSchema {
         Migration(version: 13, name: "domain events", sql: domainEvents),
         Migration(version: 14, name: "bulk changes and their undo, email settings", sql: bulkChanges),
         Migration(version: 15, name: "the search box's indexes of drivers' names and emails", sql: driverSearch),
-        Migration(version: 16, name: "saved views; an organization's time zone", sql: savedViews),
+        Migration(version: 16, name: "saved views; an organization's time zone; view reports", sql: savedViews),
     ]
 
     /// SQLite's migration 16 (read its comments there).
@@ -43,6 +43,32 @@ public enum PostgresSchema {
     );
     CREATE INDEX view_defaults_view ON view_defaults (view_id);
     ALTER TABLE organizations ADD COLUMN time_zone text COLLATE "C" NOT NULL DEFAULT 'UTC' CHECK (length(time_zone) BETWEEN 1 AND 64);
+    CREATE TABLE view_reports (
+        view_id             bigint NOT NULL PRIMARY KEY REFERENCES saved_views(id) ON DELETE CASCADE,
+        frequency           text COLLATE "C" NOT NULL CHECK (frequency IN ('daily', 'weekly', 'monthly')),
+        hour                bigint NOT NULL CHECK (hour BETWEEN 0 AND 23),
+        skip_unchanged      bigint NOT NULL DEFAULT 0 CHECK (skip_unchanged IN (0, 1)),
+        last_skipped_at     text COLLATE "C",
+        updated_by          bigint REFERENCES users(id) ON DELETE SET NULL,
+        updated_at          text COLLATE "C" NOT NULL
+    );
+    CREATE TABLE view_report_recipients (
+        view_id             bigint NOT NULL REFERENCES view_reports(view_id) ON DELETE CASCADE,
+        user_id             bigint NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        last_row_ids        text COLLATE "C" CHECK (last_row_ids IS NULL OR length(last_row_ids) <= 120000),
+        last_sent_at        text COLLATE "C",
+        PRIMARY KEY (view_id, user_id)
+    );
+    CREATE INDEX view_report_recipients_user ON view_report_recipients (user_id);
+    CREATE TABLE view_report_links (
+        token_hash          text COLLATE "C" NOT NULL PRIMARY KEY CHECK (length(token_hash) = 64),
+        view_id             bigint NOT NULL REFERENCES view_reports(view_id) ON DELETE CASCADE,
+        user_id             bigint NOT NULL REFERENCES users(id) ON DELETE CASCADE
+    );
+    CREATE INDEX view_report_links_recipient ON view_report_links (view_id, user_id);
+    ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check;
+    ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('request received', 'request approved', 'request denied',
+        'driver removed', 'email confirmation', 'status link', 'invite', 'digest', 'user invitation', 'view report'));
     """
 
     /// SQLite's migration 13 (read its comments there).
