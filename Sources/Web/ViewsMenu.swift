@@ -62,6 +62,7 @@ struct ViewsMenu {
                     "sharing": .text(view.organizationID.map { "shared with everyone in \(organizationName($0))" } ?? "only you see it"),
                     "revertURL": .text(try Self.url(view)),
                     "isDefault": .bool(view.id == defaultID),
+                    "report": try ViewReportForm(page: page).context(view),
                 ]
             } ?? false,
         ]
@@ -69,7 +70,7 @@ struct ViewsMenu {
 }
 
 /// POST /connections/views: Save as (a new view), Save (the current view takes the table's state),
-/// Rename, Delete, Make default, No default; then back to the table, opened as the view.
+/// Rename, Delete, Make default, No default, its report's schedule; then back to the table, opened as the view.
 struct ViewsAction {
     let page: Page
 
@@ -102,8 +103,10 @@ struct ViewsAction {
             try ChangeView(id: try id(), .makeDefault).run(by: page.access, in: page.database)
         case "no-default":
             try ChangeView(id: try id(), .clearDefault).run(by: page.access, in: page.database)
+        case "report":
+            _ = try ViewReportForm(page: page).submit(viewID: try id())
         default:
-            throw UserError.badRequest("Choose what to do with the view: save, rename, delete or make it the default.")
+            throw UserError.badRequest("Choose what to do with the view: save, rename, delete, make it the default or set its report.")
         }
         if target.view == nil && target.queryPairs.isEmpty { return .redirect(to: "/connections?view=none#views-menu") }
         return .redirect(to: ConnectionsPage.url(target, path: "/connections") + "#views-menu")
