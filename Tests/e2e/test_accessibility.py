@@ -96,6 +96,17 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     browser.get(browser.current_url.split("#")[0].replace("v=Enabled", "v=Disabled"))
     wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".views-menu[open]"))
     check("views menu, modified", None)
+    # A shared view's report form and schedule line (issue 28).
+    browser.get(check.base + "/connections?f=status&op=is&v=Disabled")
+    browser.find_element(By.ID, "views-menu").click()
+    browser.find_element(By.ID, "view-name").send_keys("Disabled, shared")
+    browser.find_element(By.CSS_SELECTOR, "#view-share option:nth-child(2)").click()
+    browser.find_element(By.CSS_SELECTOR, ".view-save-as button[value=save-as]").click()
+    wait(browser, lambda b: "view=" in b.current_url)
+    if not browser.find_element(By.CSS_SELECTOR, ".views-menu").get_attribute("open"):
+        browser.find_element(By.ID, "views-menu").click()
+    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".view-report-form"))
+    check("views menu, a shared view's report", None)
     check("columns panel", "/connections?edit=columns")
     check("export panel", "/connections?edit=export")
     check("every column", "/connections?cols=" + ",".join(["org_id", "org_name", "name", "status", "connected_drivers", "benefits",
@@ -173,7 +184,7 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     browser.find_element(By.ID, "density-compact").click()  # as it was, for the tests after this one
     wait(browser, lambda b: b.find_element(By.ID, "density-compact").get_attribute("aria-pressed") == "true")
     check.report()
-    assert len(check.checked) == 42
+    assert len(check.checked) == 43
 
 
 def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):

@@ -43,3 +43,30 @@ def test_a_view_is_saved_modified_reverted_and_opens_by_default(stack, user):
     assert browser.current_url.split("#")[0] == saved_url
     browser.get(stack.base + "/connections?view=none")
     assert "Views</summary>" in browser.page_source or browser.find_element(By.ID, "views-menu").text.strip() == "Views"
+
+
+def test_a_shared_views_report_is_set_from_the_views_menu(stack, user):
+    """Issue 28's reports: the form under a shared view, in Chromium; the schedule line says what was set."""
+    browser = user
+    browser.get(stack.base + "/connections?f=status&op=is&v=Disabled")
+    open_menu(browser)
+    browser.find_element(By.ID, "view-name").send_keys("Disabled, reported")
+    Select(browser.find_element(By.ID, "view-share")).select_by_index(1)
+    browser.find_element(By.CSS_SELECTOR, ".view-save-as button[value=save-as]").click()
+    wait(browser, lambda b: "view=" in b.current_url)
+    open_menu(browser)
+    assert "Not sent as a report." in browser.find_element(By.CSS_SELECTOR, ".view-report-line").text
+    Select(browser.find_element(By.ID, "report-frequency")).select_by_value("weekly")
+    Select(browser.find_element(By.ID, "report-hour")).select_by_value("8")
+    browser.find_element(By.CSS_SELECTOR, ".view-report-form input[name=to]").click()
+    browser.find_element(By.CSS_SELECTOR, ".view-report-form input[name=skip]").click()
+    screenshot(browser, "views-menu-report-form-1280.png")
+    browser.find_element(By.CSS_SELECTOR, ".view-report-form button[value=report]").click()
+    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".view-report-line"))
+    open_menu(browser)
+    line = browser.find_element(By.CSS_SELECTOR, ".view-report-line").text
+    assert "Sent on Mondays at 08:00" in line and "to 1 member; skipped when nothing changed." in line, line
+    screenshot(browser, "views-menu-report-set-1280.png")
+    with stack.db() as db:
+        db.execute("DELETE FROM view_reports")  # the shared stack's other tests see no report queued
+        db.execute("DELETE FROM outbox WHERE kind = 'view report'")
