@@ -22,7 +22,8 @@ public struct OrganizationTimeZone {
     }
 }
 
-/// An Admin sets the organization's time zone, by its IANA name ("Europe/Berlin").
+/// An Admin sets the organization's time zone, by its IANA name ("Europe/Berlin"); its views'
+/// reports move to the new local hour.
 public struct SetTimeZone: Command {
     public let organizationID: Int
     public let identifier: String
@@ -41,6 +42,7 @@ public struct SetTimeZone: Command {
         return try database.transaction(locking: [.organization(organizationID)]) {
             let before = try OrganizationTimeZone(database: database).identifier(of: organizationID)
             try database.run("UPDATE organizations SET time_zone = \(p: 2) WHERE id = \(p: 1)", [.init(organizationID), .text(name)])
+            try ViewReports(database: database).requeueAll(organizationID: organizationID)
             try AuditLog(database: database).record(by: access, organizationID: organizationID, action: "Time zone changed", subject: name,
                                                    details: ["before": before])
             return "Relative dates now count days in \(name)."

@@ -43,13 +43,20 @@ final class ViewReportPagesTests: XCTestCase {
         XCTAssertEqual(berlin.component(.minute, from: dues[0]), 0)
         XCTAssertTrue(try client.sendEmails(now: dues[0].addingTimeInterval(-60)).isEmpty, "not before its time")
 
-        // The first report: the count and a link that needs signing in, nothing attached.
+        // The first report: the count and a link that needs signing in, nothing attached. One that fails
+        // for a while and is sent again queues no second next report.
+        let retried = try client.sendEmails(now: dues[0], outcome: .temporaryFailure("421 busy"))
+        XCTAssertEqual(retried.count, 2)
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM outbox WHERE kind = 'view report' AND state = 'queued'"), 4, "two retries, two next")
+        try db.run("UPDATE outbox SET due_at = \(p: 1) WHERE kind = 'view report' AND state = 'queued' AND attempts = 1", [.text(DateText.store(dues[0]))])
+        try db.run("UPDATE view_report_recipients SET last_row_ids = NULL, last_sent_at = NULL")  // as if the failed attempt had not been made
         let first = try client.sendEmails(now: dues[0])
         XCTAssertEqual(Set(first.map(\.item.recipient)), [DemoData.adminEmail, DemoData.officerEmail])
         XCTAssertEqual(first[0].message.subject, "Reported: 1 connection")
         XCTAssertTrue(first[0].message.text.contains("https://connect.example.test/connections?view=\(view)"))
         XCTAssertTrue(first[0].message.images.isEmpty)
         XCTAssertFalse(first[0].message.text.contains("entered"), "a first report compares with nothing")
+        XCTAssertEqual(try client.scalar("SELECT count(*) FROM outbox WHERE kind = 'view report' AND state = 'queued'"), 2)
 
         // A day later: one row entered, one left.
         try rename(connections[1], "Zqreport second")
@@ -79,12 +86,19 @@ final class ViewReportPagesTests: XCTestCase {
         XCTAssertEqual(try db.query("SELECT recipient FROM outbox WHERE kind = 'view report' AND state = 'queued'") { $0.text(0) }, [DemoData.officerEmail])
         XCTAssertTrue(try HostDigests(database: db).isEnabled(userID: admin), "the digest stays on")
 
+        // A new time zone moves the queued report to 07:00 there.
+        _ = try SetTimeZone("America/New_York", of: org).run(by: try XCTUnwrap(try Accounts(database: db).access(userID: admin)), in: db)
+        let moved = try XCTUnwrap(try db.query("SELECT due_at FROM outbox WHERE kind = 'view report' AND state = 'queued'") { DateText.parse($0.text(0))! }.first)
+        var newYork = Calendar(identifier: .gregorian)
+        newYork.timeZone = TimeZone(identifier: "America/New_York")!
+        XCTAssertEqual(newYork.component(.hour, from: moved), 7)
+
         // A Viewer of the organization reads the schedule line but may not set it; stopping it is audited and leaves nothing queued.
         try Accounts(database: db).setRole(userID: try client.scalar("SELECT id FROM users WHERE email = \(p: 1)", [.text(DemoData.viewerEmail)]),
                                            organizationID: org, role: .viewer)
         try client.signIn(DemoData.viewerEmail)
         let viewerMenu = client.text(client.get("/connections?view=\(view)&f=name&op=contains&v=zqreport"))
-        XCTAssertTrue(viewerMenu.contains("Report by email: Sent daily at 07:00 Europe/Berlin to 1 member"), viewerMenu)
+        XCTAssertTrue(viewerMenu.contains("Report by email: Sent daily at 07:00 America/New_York to 1 member"), viewerMenu)
         XCTAssertFalse(viewerMenu.contains("name=\"frequency\""))
         XCTAssertEqual(try client.post("/connections/views", [("action", "report"), ("id", String(view)), ("frequency", "daily"), ("to", String(admin))]).status, 403)
         try client.signIn(DemoData.adminEmail)

@@ -132,11 +132,22 @@ public struct ViewReports {
         }
     }
 
+    /// A report sent again (a temporary failure, a sender that crashed) finds its next one queued and queues no other.
     private func queueNext(viewID: Int, userID: Int, organizationID: Int, schedule: ReportSchedule, now: Date) throws {
+        let queued = try database.query("SELECT payload FROM outbox WHERE kind = 'view report' AND state = 'queued' AND user_id = \(p: 1)",
+                                        [.init(userID)]) { Outbox.decode($0.text(0)) }
+        guard !queued.contains(where: { $0["view"] == String(viewID) }) else { return }
         let zone = try OrganizationTimeZone(database: database).zone(for: [organizationID])
         let email = try database.query("SELECT email FROM users WHERE id = \(p: 1)", [.init(userID)]) { $0.text(0) }[0]
         try Outbox(database: database).enqueue(.viewReport, to: email, organizationID: organizationID, userID: userID, payload: ["view": String(viewID)],
                                                due: Self.nextDue(after: now, frequency: schedule.frequency, hour: schedule.hour, zone: zone))
+    }
+
+    /// Inside the transaction that changes an organization's time zone: its reports' queued emails move to the new local hour.
+    func requeueAll(organizationID: Int, now: Date = Date()) throws {
+        let views = try database.query("SELECT r.view_id FROM view_reports r JOIN saved_views v ON v.id = r.view_id WHERE v.org_id = \(p: 1)",
+                                       [.init(organizationID)]) { $0.int(0) }
+        for view in views { try requeue(viewID: view, organizationID: organizationID, now: now) }
     }
 
     /// A report's unsubscribe link: the user stops getting that view's report (without signing in).
