@@ -283,6 +283,8 @@ private let currentTables: [Table] = [
         Column("user_id", .integer, notNull: .both, references: ForeignKey("users", onDelete: .cascade)),
         Column("last_row_ids", .text, check: Check("last_row_ids IS NULL OR length(last_row_ids) <= 120000")),
         Column("last_sent_at", .text),
+        Column("last_message_key", .text),
+        Column("prior_row_ids", .text, check: Check("prior_row_ids IS NULL OR length(prior_row_ids) <= 120000")),
     ]),
     Table("view_report_links", primaryKey: ["token_hash"], withoutRowID: true, [
         Column("token_hash", .text, check: tokenHash),

@@ -59,6 +59,10 @@ public enum Schema {
         user_id             INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
         last_row_ids        TEXT CHECK (last_row_ids IS NULL OR length(last_row_ids) <= 120000),
         last_sent_at        TEXT,
+        -- The email those ids were read for, and the ids before it: the same email sent again (a retry)
+        -- compares with what its first attempt compared with.
+        last_message_key    TEXT,
+        prior_row_ids       TEXT CHECK (prior_row_ids IS NULL OR length(prior_row_ids) <= 120000),
         PRIMARY KEY (view_id, user_id)
     ) WITHOUT ROWID;
     CREATE INDEX view_report_recipients_user ON view_report_recipients (user_id);

@@ -87,7 +87,7 @@ struct EmailComposer {
             subject = digest.total == 1 ? "1 driver request is waiting" : "\(digest.total) driver requests are waiting"
         case .viewReport:
             guard let userID = item.userID, let viewID = RequestNumber.parse(item.payload["view"], in: RequestNumber.ids) else { return .skip("no view named") }
-            let outcome = try ViewReports(database: database).compose(viewID: viewID, userID: userID, now: now) { view in
+            let outcome = try ViewReports(database: database).compose(viewID: viewID, userID: userID, messageKey: item.messageKey, now: now) { view in
                 try ConnectionTable(database: database).ids(try TableState.parse(URLEncoding.parse(view.query)), organizations: [view.organizationID ?? 0])
             }
             guard case .send(let report) = outcome else { if case .skip(let why) = outcome { return .skip(why) }; return .skip("") }

@@ -107,24 +107,32 @@ public struct ViewReports {
     /// Composes the report of outbox row `item` at `now`: `rows` reads the view's rows (Web parses
     /// the view's address) for the organization. Records the ids, queues the next report, draws the
     /// unsubscribe link; skipped when the schedule or the recipient is gone, or nothing changed and the owner asked so.
-    public func compose(viewID: Int, userID: Int, now: Date = Date(), rows: (SavedView) throws -> [Int]) throws -> Outcome {
+    /// `messageKey`: the outbox row's, so that the same email sent again compares as its first attempt did.
+    public func compose(viewID: Int, userID: Int, messageKey: String, now: Date = Date(), rows: (SavedView) throws -> [Int]) throws -> Outcome {
         guard let view = try database.query("SELECT \(SavedViews.columns) FROM saved_views v WHERE v.id = \(p: 1)", [.init(viewID)], row: SavedViews.view).first,
               let organizationID = view.organizationID, let schedule = try schedule(of: viewID), schedule.recipients.contains(userID),
               try database.scalarInt("SELECT count(*) FROM user_roles WHERE user_id = \(p: 1) AND org_id = \(p: 2)", [.init(userID), .init(organizationID)]) > 0
         else { return .skip("the report, its view or the recipient's membership is gone") }
         let ids = try rows(view)
         return try database.transaction(locking: [.organization(organizationID)]) {
-            let previous = try database.query("SELECT last_row_ids, last_sent_at FROM view_report_recipients WHERE view_id = \(p: 1) AND user_id = \(p: 2)",
-                                              [.init(viewID), .init(userID)]) { (ids: Self.parse($0.optionalText(0)), sent: $0.optionalText(1)) }.first
-            let compared = previous?.sent != nil && previous?.ids != nil
-            let change = Self.changes(previous: compared ? previous?.ids : nil, current: ids)
+            let stored = try database.query("""
+                SELECT last_row_ids, last_sent_at, last_message_key, prior_row_ids FROM view_report_recipients WHERE view_id = \(p: 1) AND user_id = \(p: 2)
+                """, [.init(viewID), .init(userID)]) { (ids: $0.optionalText(0), sent: $0.optionalText(1), key: $0.optionalText(2), prior: $0.optionalText(3)) }.first
+            // A resend of the email compares with the ids its first attempt compared with.
+            let resend = stored?.key == messageKey
+            let previousText = resend ? stored?.prior : stored?.ids
+            let compared = previousText != nil && (resend || stored?.sent != nil)
+            let change = Self.changes(previous: compared ? Self.parse(previousText) : nil, current: ids)
             try queueNext(viewID: viewID, userID: userID, organizationID: organizationID, schedule: schedule, now: now)
             if compared && schedule.skipUnchanged && change.entered.isEmpty && change.left.isEmpty {
                 try database.run("UPDATE view_reports SET last_skipped_at = \(p: 2) WHERE view_id = \(p: 1)", [.init(viewID), .text(DateText.store(now))])
                 return .skip("nothing changed since the last report")
             }
-            try database.run("UPDATE view_report_recipients SET last_row_ids = \(p: 3), last_sent_at = \(p: 4) WHERE view_id = \(p: 1) AND user_id = \(p: 2)",
-                             [.init(viewID), .init(userID), Self.stored(ids).map(SQLValue.text) ?? .null, .text(DateText.store(now))])
+            try database.run("""
+                UPDATE view_report_recipients SET last_row_ids = \(p: 3), last_sent_at = \(p: 4), last_message_key = \(p: 5), prior_row_ids = \(p: 6)
+                WHERE view_id = \(p: 1) AND user_id = \(p: 2)
+                """, [.init(viewID), .init(userID), Self.stored(ids).map(SQLValue.text) ?? .null, .text(DateText.store(now)), .text(messageKey),
+                      previousText.map(SQLValue.text) ?? .null])
             let token = Secret.generate()
             try database.run("INSERT INTO view_report_links (token_hash, user_id, view_id) VALUES (\(p: 1), \(p: 2), \(p: 3))",
                              [.text(Secret.hash(token)), .init(userID), .init(viewID)])

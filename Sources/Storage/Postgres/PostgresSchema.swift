@@ -57,6 +57,8 @@ public enum PostgresSchema {
         user_id             bigint NOT NULL REFERENCES users(id) ON DELETE CASCADE,
         last_row_ids        text COLLATE "C" CHECK (last_row_ids IS NULL OR length(last_row_ids) <= 120000),
         last_sent_at        text COLLATE "C",
+        last_message_key    text COLLATE "C",
+        prior_row_ids       text COLLATE "C" CHECK (prior_row_ids IS NULL OR length(prior_row_ids) <= 120000),
         PRIMARY KEY (view_id, user_id)
     );
     CREATE INDEX view_report_recipients_user ON view_report_recipients (user_id);
