@@ -44,16 +44,19 @@
     catalog.conditions.forEach(function (entry) {
       var option = element("option", { value: entry.key }, [entry.label]);
       if (entry.ordering) option.setAttribute("data-ordering", "");
+      if (entry.dateOnly) option.setAttribute("data-date-only", "");
       if (entry.day) option.setAttribute("data-day", "");
       if (entry.noValue) option.setAttribute("data-no-value", "");
       condition.append(option);
     });
     var value = element("input", { id: "v-" + suffix, name: "v", type: "text", maxlength: "200", autocomplete: "off" });
+    var group = element("select", { id: "g-" + suffix, name: "g" });
+    catalog.groups.forEach(function (label, index) { group.append(element("option", { value: String(index) }, [label])); });
     var remove = element("button", { type: "submit", name: "remove", "class": "filter-remove", title: "Remove this filter" }, ["×"]);
     return element("li", { "class": "filter-row" }, [
       element("span", { "class": "filter-number", "aria-hidden": "true" }),
       field("Filter", column.id, column), field("Condition", condition.id, condition),
-      field("Value", value.id, value, "filter-value"), remove]);
+      field("Value", value.id, value, "filter-value"), field("Group", group.id, group, "filter-group"), remove]);
   }
 
   function selected(select) { return select.options[select.selectedIndex]; }
@@ -75,8 +78,9 @@
     var column = selected(row.querySelector(".filter-column"));
     var condition = row.querySelector(".filter-condition");
     var ordered = column.hasAttribute("data-ordered");
+    var date = column.hasAttribute("data-date");
     Array.prototype.forEach.call(condition.options, function (option) {
-      option.hidden = option.disabled = option.hasAttribute("data-ordering") && !ordered;
+      option.hidden = option.disabled = (option.hasAttribute("data-ordering") && !ordered) || (option.hasAttribute("data-date-only") && !date);
     });
     if (selected(condition).disabled) condition.selectedIndex = 0;
     var wrap = row.querySelector(".filter-value");

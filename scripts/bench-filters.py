@@ -41,8 +41,8 @@ def measure(base, session, token, out, datasette=None, database=None):
 
     def ours(filters, **extra):
         pairs = []
-        for column, condition, value in filters:
-            pairs += [("f", column), ("op", condition), ("v", value)]
+        for column, condition, value, *group in filters:  # a fourth item: the filter's group (g)
+            pairs += [("f", column), ("op", condition), ("v", value)] + [("g", str(g)) for g in group]
         elapsed, response = timed(app, base + "/connections?" + urllib.parse.urlencode(pairs + list(extra.items())))
         assert not filters or 'class="filter-sentence"' in response.text or "No connections match" in response.text
         return elapsed
@@ -53,7 +53,7 @@ def measure(base, session, token, out, datasette=None, database=None):
         for column, condition, value in filters:
             pairs += [("f", column), ("op", condition), ("v", value)]
         elapsed, response = timed(api, base + "/api/v1/connections?" + urllib.parse.urlencode(pairs + list(extra.items())))
-        if next_page:
+        if next_page and response.json()["next"]:  # at small sizes a rare pair has no second page
             elapsed, response = timed(api, base + response.json()["next"])
         assert response.json()["total"] >= 0
         return elapsed
@@ -81,6 +81,11 @@ def measure(base, session, token, out, datasette=None, database=None):
     times["enumeration"] = [ours([(column, "is", value)]) for column, value in ENUMERATIONS]
     times["enumeration_sorted"] = [ours([(column, "is", value)], sort="connected_drivers") for column, value in ENUMERATIONS]
     times["short"] = [ours([("name", "contains", value)]) for value in SHORT]
+    # Two groups of two Contains (issue 28): (name or name) and (question or question).
+    times["two_groups"] = [ours([("name", "contains", NAMES[i], 1), ("name", "contains", NAMES[(i + 5) % len(NAMES)], 1),
+                                 ("questions", "contains", QUESTIONS[i % len(QUESTIONS)], 2),
+                                 ("questions", "contains", QUESTIONS[(i + 3) % len(QUESTIONS)], 2)], gm="any,any")
+                           for i in range(15)]
 
     # Other filter values than the page's above (each word less its first letter), so that no count is remembered from those.
     api_pairs = [(name[1:], question[1:]) for name, question in PAIRS]
@@ -121,6 +126,7 @@ def report(sqlite_file, postgres_file, connections, datasette_version, cores, po
         row("the API's next page by its cursor, same filters and sort", "api_next_page"),
         row("Is on an enumeration (Status, Approval type, Connection Type, Visibility)", "enumeration", "ds_enumeration", True),
         row("the same, sorted by Connected Drivers", "enumeration_sorted"),
+        row("two groups of two Contains, (Name or Name) and (Verify drivers by or Verify drivers by)", "two_groups", bold=True),
         row("Contains with one or two characters (a scan: no trigram to look up)", "short", "ds_short"),
     ])
     print(f"""<!-- filters:start -->
@@ -138,8 +144,8 @@ the same 50 rows, sort and count through its table JSON (`sql_time_limit_ms` rai
 {rows}
 
 - Targets: on SQLite at most 50 ms at the median (issue 4), on PostgreSQL at most 100 ms (issue 14), for two
-  Contains filters with a sort and the count (the page and the API's list alike), and for Is on an enumeration
-  with its count.
+  Contains filters with a sort and the count (the page and the API's list alike), for two groups of two
+  Contains (issue 28), and for Is on an enumeration with its count.
 - Slowest single requests, SQLite / PostgreSQL: two Contains {max(s["two_contains"]):.0f} / {max(p["two_contains"]):.0f} ms,
   through the API {max(s["api_two_contains_sorted"]):.0f} / {max(p["api_two_contains_sorted"]):.0f} ms,
   Is {max(s["enumeration"]):.0f} / {max(p["enumeration"]):.0f} ms, short Contains {max(s["short"]):.0f} / {max(p["short"]):.0f} ms.

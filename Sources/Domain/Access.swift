@@ -10,13 +10,15 @@ public enum Permission: Sendable, CaseIterable, Hashable {
     case viewAudit
     /// Webhook subscriptions: Admins only (they carry every event of the organization elsewhere).
     case manageWebhooks
+    /// Save, rename and delete the views shared with the organization (issue 28).
+    case shareViews
 }
 
 extension Role {
     public func allows(_ permission: Permission) -> Bool {
         switch self {
         case .admin: return true
-        case .connectionsOfficer: return [.viewConnections, .export, .inviteDrivers, .decideMemberships].contains(permission)
+        case .connectionsOfficer: return [.viewConnections, .export, .inviteDrivers, .decideMemberships, .shareViews].contains(permission)
         case .viewer: return [.viewConnections, .export].contains(permission)
         }
     }

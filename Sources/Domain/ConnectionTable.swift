@@ -113,6 +113,8 @@ public struct ConnectionTable {
     }
 
     func select(_ state: TableState, organizations: [Int]) throws -> Selection {
+        var state = state
+        if state.filters.isRelative && state.filters.clock.timeZone == nil { state.filters.clock.timeZone = try OrganizationTimeZone(database: database).zone(for: organizations) }
         let everyOrganization = try isEveryOrganization(organizations)
         let scoped = try count(organizations: organizations, everyOrganization: everyOrganization)
         let scope = try scopeCondition(organizations, scoped: scoped, everyOrganization: everyOrganization)
@@ -151,7 +153,7 @@ public struct ConnectionTable {
         guard others.allSatisfy(\.isIndexed) else { return .needsRows }
         let ids = try database.query(searched) { $0.int(0) }
         if others.isEmpty && everyOrganization { return .found(ids) }
-        let conditions = SQLFragment.joined([scope] + others.map { $0.sql(dialect: database.dialect) }, separator: " AND ")
+        let conditions = SQLFragment.joined([scope] + [filters.unsearchedSQL(dialect: database.dialect)].compactMap { $0 }, separator: " AND ")
         let allowed = try database.query("SELECT c.id FROM connections c WHERE \(conditions) LIMIT \(bind: .init(Self.longestLookup + 1))") { $0.int(0) }
         guard allowed.count <= Self.longestLookup else { return .organizationsHoldMost }
         let kept = Set(allowed)

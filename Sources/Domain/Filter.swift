@@ -6,13 +6,16 @@ public struct Filter: Sendable, Equatable {
     public var column: Column
     public var condition: FilterCondition
     public var value: String
+    /// The filter group it belongs to (1 to `FilterSet.maximumGroups`), or 0: on its own.
+    public var group: Int
 
     public static let maximumValueLength = 200
 
-    public init(column: Column, condition: FilterCondition, value: String) {
+    public init(column: Column, condition: FilterCondition, value: String, group: Int = 0) {
         self.column = column
         self.condition = condition
         self.value = value
+        self.group = group
     }
 
     public var trimmedValue: String { value.trimmingCharacters(in: .whitespacesAndNewlines) }
@@ -34,6 +37,9 @@ public struct Filter: Sendable, Equatable {
         if template.value == .day, !Self.isDay(value) {
             return "Enter a date as YYYY-MM-DD, like 2026-11-25."
         }
+        if template.value == .days, Self.days(value) == nil {
+            return "Enter a number of days from 1 to \(Self.longestDays.upperBound), like 7."
+        }
         if case .enumeration(let allowed) = column.kind, condition.key == "is" || condition.key == "is_not",
            !allowed.contains(where: { TextFolding.fold($0) == TextFolding.fold(value) }) {
             return "\(column.label) is one of: \(allowed.joined(separator: ", "))."
@@ -51,6 +57,11 @@ public struct Filter: Sendable, Equatable {
         return RequestNumber.parse(sign + groups.joined(), in: RequestNumber.filterValues)
     }
 
+    /// How many days "in the last/next N days" may count: ten years.
+    static let longestDays = 1...3660
+
+    static func days(_ text: String) -> Int? { RequestNumber.parse(text.trimmingCharacters(in: .whitespacesAndNewlines), in: longestDays) }
+
     /// YYYY-MM-DD in ASCII digits, a day the calendar has.
     static func isDay(_ text: String) -> Bool {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
@@ -64,6 +75,10 @@ public struct Filter: Sendable, Equatable {
     /// The summary's words: Connection Name contains “fleet”; Connection Status is Enabled.
     public var sentence: String {
         guard condition.needsValue else { return "\(column.label) \(condition.phrase)" }
+        if condition.template(for: column.kind)?.value == .days {
+            let count = Self.days(trimmedValue) ?? 0
+            return "\(column.label) \(condition.phrase) \(count == 1 ? "day" : "\(count) days")"
+        }
         switch column.kind {
         case .text, .list, .inviteLink: return "\(column.label) \(condition.phrase) “\(trimmedValue)”"
         case .enumeration(let allowed):
@@ -82,7 +97,10 @@ public enum FilterMatch: String, Sendable, CaseIterable {
 }
 
 /// The filters of a table view, as they travel in the URL: `f`, `op` and `v` once per filter,
-/// in order, and `match=any` when any filter may match. The API also takes each filter as one
+/// in order, and `match=any` when any filter may match. Filters may sit in groups (one level, as
+/// AG Grid's and Airtable's builders): `g` once per filter names its group (0: none), `gm` the
+/// groups' own all/any in group order; `match` then joins the groups and the filters on their own.
+/// An address without `g` is one without groups, as before. The API also takes each filter as one
 /// word, `filter=column:condition:value` (the value ignored for Is empty and Is not empty), which
 /// its document can describe whole (`FilterPattern`); those follow the `f` ones.
 public struct FilterSet: Sendable, Equatable {
@@ -91,12 +109,37 @@ public struct FilterSet: Sendable, Equatable {
     /// white space; bounded so that the most filters still make an address nginx passes on.
     public static let longestWord = Filter.maximumValueLength + 64
 
+    public static let maximumGroups = 9
+
     public var filters: [Filter]
     public var match: FilterMatch
+    /// How the filters of group n join: `groupMatch[n - 1]`, all when not given.
+    public var groupMatch: [FilterMatch]
+    /// When and where relative dates are read; not part of the address.
+    public var clock = FilterClock()
 
-    public init(_ filters: [Filter] = [], match: FilterMatch = .all) {
+    public init(_ filters: [Filter] = [], match: FilterMatch = .all, groupMatch: [FilterMatch] = []) {
         self.filters = filters
         self.match = match
+        self.groupMatch = groupMatch
+    }
+
+    public var isGrouped: Bool { filters.contains { $0.group != 0 } }
+
+    public func match(ofGroup group: Int) -> FilterMatch { groupMatch.indices.contains(group - 1) ? groupMatch[group - 1] : .all }
+
+    /// What `match` joins, in order: each filter on its own, and each group (at its first filter's
+    /// place) with its filters; only filters that apply.
+    public var terms: [(group: Int, filters: [Filter])] {
+        var terms: [(group: Int, filters: [Filter])] = []
+        for filter in applicable {
+            if filter.group != 0, let index = terms.firstIndex(where: { $0.group == filter.group }) {
+                terms[index].filters.append(filter)
+            } else {
+                terms.append((filter.group, [filter]))
+            }
+        }
+        return terms
     }
 
     public var isEmpty: Bool { filters.isEmpty }
@@ -144,21 +187,57 @@ public struct FilterSet: Sendable, Equatable {
             }
             set.match = mode
         }
+        try set.parseGroups(query)
         return set
+    }
+
+    /// `g` (a group per filter, 0 for none) and `gm` (each group's all/any, in group order; commas or repeated).
+    mutating func parseGroups(_ query: [(name: String, value: String)]) throws(UserError) {
+        // In the filters' order; a filter without a `g` is on its own, a `g` past the last filter names none.
+        let groups = query.filter { $0.name == "g" }.map(\.value)
+        guard groups.count <= Self.maximumCount else { throw .badRequest("Give at most one group (g) per filter.") }
+        for (index, text) in groups.enumerated() {
+            guard let group = RequestNumber.parse(text, in: 0...Self.maximumGroups) else {
+                throw .badRequest("A filter's group (g) is a number from 0 (none) to \(Self.maximumGroups), not “\(text.prefix(80))”.")
+            }
+            if filters.indices.contains(index) { filters[index].group = group }
+        }
+        // An empty `gm` is an empty list (as an API client writes one).
+        let matches = query.filter { $0.name == "gm" && !$0.value.isEmpty }.flatMap { $0.value.split(separator: ",", omittingEmptySubsequences: false) }
+        guard matches.count <= Self.maximumGroups else { throw .badRequest("There are at most \(Self.maximumGroups) filter groups.") }
+        groupMatch = try matches.map { text throws(UserError) in
+            guard let mode = FilterMatch(rawValue: String(text)) else {
+                throw .badRequest("A group's match (gm) must be “all” or “any”, not “\(text.prefix(80))”.")
+            }
+            return mode
+        }
+        // All is the default: kept short, so a state and its address compare equal.
+        while groupMatch.last == .all { groupMatch.removeLast() }
     }
 
     public var queryPairs: [(name: String, value: String)] {
         var pairs: [(name: String, value: String)] = []
+        let grouped = isGrouped
         for filter in filters {
             pairs += [("f", filter.column.key), ("op", filter.condition.key), ("v", filter.value)]
+            if grouped { pairs.append(("g", String(filter.group))) }
         }
         if match == .any && !filters.isEmpty { pairs.append(("match", "any")) }
+        if grouped, let last = groupMatch.lastIndex(of: .any) {
+            pairs.append(("gm", groupMatch[...last].map(\.rawValue).joined(separator: ",")))
+        }
         return pairs
     }
 
-    /// "where Connection Name contains “fleet” and Connection Status is Enabled".
+    /// "where Connection Name contains “fleet” and Connection Status is Enabled"; a group of
+    /// several in parentheses: "where (Connection Name contains “a” or … ) and …".
     public var sentence: String {
-        applicable.isEmpty ? "" : "where " + applicable.map(\.sentence).joined(separator: " \(match.conjunction) ")
+        let terms = self.terms
+        guard !terms.isEmpty else { return "" }
+        return "where " + terms.map { term in
+            let words = term.filters.map(\.sentence).joined(separator: " \(match(ofGroup: term.group).conjunction) ")
+            return term.filters.count > 1 ? "(\(words))" : words
+        }.joined(separator: " \(match.conjunction) ")
     }
 
     public func removing(at index: Int) -> FilterSet {

@@ -24,12 +24,29 @@ public struct FilterCondition: Sendable, Equatable {
     public static func == (left: FilterCondition, right: FilterCondition) -> Bool { left.key == right.key }
 }
 
-/// A condition's SQL for one shape of column, from the column's expression and the bound value.
+/// A condition's SQL for one shape of column, from the column's expression and the bound value,
+/// or, for a relative date, the period it keeps on the day the query runs.
 struct FilterTemplate: Sendable {
-    enum Value: Sendable { case none, text, number, day }
+    /// What the value is: `days` a count of days (1 to `Filter.longestDays`).
+    enum Value: Sendable { case none, text, number, day, days }
+
+    enum Build: Sendable {
+        case compare(@Sendable (_ column: SQLFragment, _ value: SQLFragment) -> SQLFragment)
+        case period(@Sendable (_ value: String, _ clock: FilterClock) -> FilterPeriod)
+    }
 
     let value: Value
-    let sql: @Sendable (_ column: SQLFragment, _ value: SQLFragment) -> SQLFragment
+    let build: Build
+
+    init(value: Value, sql: @escaping @Sendable (_ column: SQLFragment, _ value: SQLFragment) -> SQLFragment) {
+        self.value = value
+        self.build = .compare(sql)
+    }
+
+    init(value: Value, period: @escaping @Sendable (_ value: String, _ clock: FilterClock) -> FilterPeriod) {
+        self.value = value
+        self.build = .period(period)
+    }
 
     static func text(_ sql: @escaping @Sendable (SQLFragment, SQLFragment) -> SQLFragment) -> FilterTemplate { FilterTemplate(value: .text, sql: sql) }
     static func number(_ sql: @escaping @Sendable (SQLFragment, SQLFragment) -> SQLFragment) -> FilterTemplate { FilterTemplate(value: .number, sql: sql) }
@@ -103,6 +120,25 @@ public enum FilterConditions {
             .number: .number { c, n in "\(c) > \(n)" }, .date: .day { c, d in "substr(\(c), 1, 10) > \(d)" }]),
         FilterCondition(key: "lt", label: "Less than", phrase: "is less than", needsValue: true, searchIndexUse: .none, templates: [
             .number: .number { c, n in "\(c) < \(n)" }, .date: .day { c, d in "substr(\(c), 1, 10) < \(d)" }]),
+    ] + relativeDates
+
+    /// Dates relative to the day the query runs, counted in the organization's time zone (`FilterClock`):
+    /// an address or a view keeps "today", never the day it was written. Days are whole calendar days.
+    static let relativeDates: [FilterCondition] = [
+        FilterCondition(key: "today", label: "Is today", phrase: "is today", needsValue: false, searchIndexUse: .none, templates: [
+            .date: FilterTemplate(value: .none) { _, clock in FilterPeriod(from: clock.startOfDay(), before: clock.startOfDay(1)) }]),
+        FilterCondition(key: "this_week", label: "Is this week", phrase: "is this week", needsValue: false, searchIndexUse: .none, templates: [
+            .date: FilterTemplate(value: .none) { _, clock in clock.start(of: .weekOfYear) }]),
+        FilterCondition(key: "this_month", label: "Is this month", phrase: "is this month", needsValue: false, searchIndexUse: .none, templates: [
+            .date: FilterTemplate(value: .none) { _, clock in clock.start(of: .month) }]),
+        FilterCondition(key: "last_days", label: "In the last N days", phrase: "is in the last", needsValue: true, searchIndexUse: .none, templates: [
+            .date: FilterTemplate(value: .days) { n, clock in FilterPeriod(from: clock.startOfDay(-(Filter.days(n) ?? 0)), before: clock.startOfDay(1)) }]),
+        FilterCondition(key: "next_days", label: "In the next N days", phrase: "is in the next", needsValue: true, searchIndexUse: .none, templates: [
+            .date: FilterTemplate(value: .days) { n, clock in FilterPeriod(from: clock.startOfDay(), before: clock.startOfDay((Filter.days(n) ?? 0) + 1)) }]),
+        FilterCondition(key: "before", label: "Before", phrase: "is before", needsValue: true, searchIndexUse: .none, templates: [
+            .date: FilterTemplate(value: .day) { d, clock in FilterPeriod(from: nil, before: clock.startOf(day: d)) }]),
+        FilterCondition(key: "after", label: "After", phrase: "is after", needsValue: true, searchIndexUse: .none, templates: [
+            .date: FilterTemplate(value: .day) { d, clock in FilterPeriod(from: clock.startOf(day: d, plus: 1), before: nil) }]),
     ]
 
     private static let byKey = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })

@@ -40,6 +40,7 @@ public enum FilterPattern {
         guard condition.needsValue else { return "[\\s\\S]*" }  // not read
         if template.value == .number { return around(wholeNumber) }
         if template.value == .day { return around(day) }
+        if template.value == .days { return around(days) }
         if case .enumeration(let allowed) = column.kind, condition.key == "is" || condition.key == "is_not" {
             return around("(?:" + allowed.map(anyCase).joined(separator: "|") + ")")
         }
@@ -59,6 +60,9 @@ public enum FilterPattern {
         let k = String(RequestNumber.filterValues.upperBound).count - 1
         return "[+-]?(?:(?:0,?){0,\(19 - k)}(?:[0-9],?){0,\(k - 1)}[0-9]|(?:0,?){0,\(18 - k)}1(?:,?0){\(k)})"
     }
+
+    /// `Filter.days`: 1 to 3660 (an optional plus sign and leading zeros, as `RequestNumber.parse` reads).
+    static let days = "\\+?0*(?:[1-9][0-9]{0,2}|[1-2][0-9]{3}|3[0-5][0-9]{2}|36[0-5][0-9]|3660)"
 
     /// `Filter.isDay`: YYYY-MM-DD, a day the calendar has (29 February in leap years only).
     static let day = "(?:[0-9]{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"

@@ -18,6 +18,8 @@ public struct TableState: Sendable, Equatable {
     /// Rows picked one by one for a bulk action (`sel=3,17,42`), within the filters; nil for all.
     public var selection: [Int]?
     public static let largestSelection = 10_000
+    /// The saved view this state was opened from (`view=`): the page compares the two and says "modified".
+    public var view: Int?
 
     public init(sort: TableSort = TableState.defaultSort, page: Int = 1, pageSize: Int = TableState.defaultPageSize,
                 organization: Int? = nil, filters: FilterSet = FilterSet()) {
@@ -69,6 +71,11 @@ public struct TableState: Sendable, Equatable {
                     throw .badRequest("The selection must be up to \(largestSelection) connection ids separated by commas.")
                 }
                 state.selection = ids.compactMap { $0 }
+            case "view":
+                guard value == "none" || RequestNumber.parse(value, in: RequestNumber.ids) != nil else {
+                    throw .badRequest("A view is named by its number, not “\(value.prefix(80))”.")
+                }
+                state.view = RequestNumber.parse(value, in: RequestNumber.ids)
             case "size":
                 guard let size = RequestNumber.parse(value, in: pageSizeLimits) else {
                     throw .badRequest("The page size must be a whole number from \(pageSizeLimits.lowerBound) to \(pageSizeLimits.upperBound), not “\(value.prefix(80))”.")
@@ -93,9 +100,9 @@ public struct TableState: Sendable, Equatable {
     /// What chooses and orders the rows, part by part: a cursor belongs to it (columns, page size
     /// and page do not change which row comes next).
     public var cursorQuery: QueryCursor.Query {
-        [("filters (f, op, v)", filters.filters.map { [$0.column.key, $0.condition.key, $0.trimmedValue].joined(separator: "\u{1F}") }
-            .joined(separator: "\u{1E}")),
-         ("match", filters.filters.count > 1 ? filters.match.rawValue : ""),
+        [("filters (f, op, v)", filters.filters.map { [$0.column.key, $0.condition.key, $0.trimmedValue] + ($0.group == 0 ? [] : [String($0.group)]) }
+            .map { $0.joined(separator: "\u{1F}") }.joined(separator: "\u{1E}")),
+         ("match", (filters.filters.count > 1 ? filters.match.rawValue : "") + (filters.isGrouped ? " " + filters.groupMatch.map(\.rawValue).joined(separator: ",") : "")),
          ("sort and order", sort.column.key + (sort.descending ? " desc" : " asc")),
          ("organization (org)", organization.map(String.init) ?? "all"),
          ("selection (sel)", selection.map { $0.map(String.init).joined(separator: ",") } ?? "")]
@@ -104,6 +111,7 @@ public struct TableState: Sendable, Equatable {
     /// The query pairs that reproduce this state, leaving out defaults so URLs stay short.
     public var queryPairs: [(name: String, value: String)] {
         var pairs: [(name: String, value: String)] = []
+        if let view { pairs.append(("view", String(view))) }
         if let organization { pairs.append(("org", String(organization))) }
         pairs += filters.queryPairs
         if let columns { pairs.append(("cols", columns.keys)) }
@@ -113,6 +121,17 @@ public struct TableState: Sendable, Equatable {
         if pageSize != Self.defaultPageSize { pairs.append(("size", String(pageSize))) }
         if page != 1 { pairs.append(("page", String(page))) }
         return pairs
+    }
+}
+
+extension TableState {
+    /// What a saved view keeps: the whole state but its page and the view it came from.
+    public var viewPairs: [(name: String, value: String)] {
+        var kept = self
+        kept.page = 1
+        kept.view = nil
+        kept.selection = nil
+        return kept.queryPairs
     }
 }
 

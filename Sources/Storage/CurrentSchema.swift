@@ -21,7 +21,7 @@ extension Schema {
     /// or changed it). A new table or column goes here *and* into a new migration on each database
     /// (`Schema.migrations`, `PostgresSchema.migrations`); `SchemaDescriptionTests` fails until the
     /// migrated databases and this description agree, and `FrozenMigrationsTests` records both.
-    public static let current = SchemaDescription(version: 20, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
+    public static let current = SchemaDescription(version: 21, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
 }
 
 private let currentTables: [Table] = [
@@ -30,6 +30,8 @@ private let currentTables: [Table] = [
         Column("name", .text, notNull: .both, unique: .both, check: nameLength("name", 200)),
         Column("name_for_drivers", .text, notNull: .both, check: nameLength("name_for_drivers", 200)),
         Column("created_at", .text, notNull: .both),
+        // The zone its relative date filters count days in (migration 16, issue 28).
+        Column("time_zone", .text, notNull: .both, default: "'UTC'", check: Check("length(time_zone) BETWEEN 1 AND 64")),
     ]),
     Table("users", primaryKey: ["id"], [
         Column("id", .integer, identity: true),
@@ -167,7 +169,7 @@ private let currentTables: [Table] = [
     Table("outbox", primaryKey: ["id"], [
         Column("id", .integer, identity: true),
         Column("kind", .text, notNull: .both, check: Check("kind IN ('request received', 'request approved', 'request denied', "
-               + "'driver removed', 'email confirmation', 'status link', 'invite', 'digest', 'user invitation')")),
+               + "'driver removed', 'email confirmation', 'status link', 'invite', 'digest', 'user invitation', 'view report')")),
         Column("org_id", .integer, references: ForeignKey("organizations", onDelete: .setNull)),
         Column("user_id", .integer, references: ForeignKey("users", onDelete: .cascade)),
         Column("membership_id", .integer, references: ForeignKey("memberships", onDelete: .setNull)),
@@ -360,6 +362,43 @@ private let currentTables: [Table] = [
         Column("response_body", .text, check: Check("response_body IS NULL OR length(response_body) <= 1024")),
         Column("last_error", .text, check: Check("last_error IS NULL OR length(last_error) <= 500")),
     ]),
+    // Saved views of the connections table (migration 21, issue 28): personal (org_id NULL) or shared with an organization.
+    Table("saved_views", primaryKey: ["id"], [
+        Column("id", .integer, identity: true),
+        Column("owner_id", .integer, notNull: .both, references: ForeignKey("users", onDelete: .cascade)),
+        Column("org_id", .integer, references: ForeignKey("organizations", onDelete: .cascade)),
+        Column("name", .text, notNull: .both, check: nameLength("name", 100)),
+        Column("query", .text, notNull: .both, check: Check("length(query) <= 8000")),
+        Column("created_at", .text, notNull: .both),
+        Column("updated_at", .text, notNull: .both),
+    ]),
+    Table("view_defaults", primaryKey: ["user_id"], withoutRowID: true, [
+        Column("user_id", .integer, notNull: .both, references: ForeignKey("users", onDelete: .cascade)),
+        Column("view_id", .integer, notNull: .both, references: ForeignKey("saved_views", onDelete: .cascade)),
+    ]),
+    // Reports of shared views (migration 21, issue 28): the schedule, and each recipient's last report's row ids.
+    Table("view_reports", primaryKey: ["view_id"], withoutRowID: true, [
+        Column("view_id", .integer, notNull: .both, references: ForeignKey("saved_views", onDelete: .cascade)),
+        Column("frequency", .text, notNull: .both, check: Check("frequency IN ('daily', 'weekly', 'monthly')")),
+        Column("hour", .integer, notNull: .both, check: Check("hour BETWEEN 0 AND 23")),
+        Column("skip_unchanged", .integer, notNull: .both, default: "0", check: Check("skip_unchanged IN (0, 1)")),
+        Column("last_skipped_at", .text),
+        Column("updated_by", .integer, references: ForeignKey("users", onDelete: .setNull)),
+        Column("updated_at", .text, notNull: .both),
+    ]),
+    Table("view_report_recipients", primaryKey: ["view_id", "user_id"], withoutRowID: true, [
+        Column("view_id", .integer, notNull: .both, references: ForeignKey("view_reports", "view_id", onDelete: .cascade)),
+        Column("user_id", .integer, notNull: .both, references: ForeignKey("users", onDelete: .cascade)),
+        Column("last_row_ids", .text, check: Check("last_row_ids IS NULL OR length(last_row_ids) <= 120000")),
+        Column("last_sent_at", .text),
+        Column("last_message_key", .text),
+        Column("prior_row_ids", .text, check: Check("prior_row_ids IS NULL OR length(prior_row_ids) <= 120000")),
+    ]),
+    Table("view_report_links", primaryKey: ["token_hash"], withoutRowID: true, [
+        Column("token_hash", .text, check: tokenHash),
+        Column("view_id", .integer, notNull: .both, references: ForeignKey("view_reports", "view_id", onDelete: .cascade)),
+        Column("user_id", .integer, notNull: .both, references: ForeignKey("users", onDelete: .cascade)),
+    ]),
 ]
 
 private let currentIndexes: [Index] = [
@@ -423,11 +462,16 @@ private let currentIndexes: [Index] = [
     Index("webhook_subscriptions_org", on: "webhook_subscriptions", [.column("org_id")]),
     Index("webhook_deliveries_due", on: "webhook_deliveries", [.column("due_at")], where: "state = 'queued'"),
     Index("webhook_deliveries_order", on: "webhook_deliveries", [.column("subscription_id"), .column("connection_key"), .column("state"), .column("due_at")]),
+    Index("saved_views_owner", on: "saved_views", [.column("owner_id")]),
+    Index("saved_views_org", on: "saved_views", [.column("org_id")]),
+    Index("view_defaults_view", on: "view_defaults", [.column("view_id")]),
+    Index("view_report_recipients_user", on: "view_report_recipients", [.column("user_id")]),
+    Index("view_report_links_recipient", on: "view_report_links", [.column("view_id"), .column("user_id")]),
 ]
 
 private let currentPieces: [Piece] = sqlitePieces + driverSearchPieces + postgresPieces + overviewPieces
 
-/// Migration 16's triggers (and PostgreSQL's functions) that keep the overview's figures.
+/// Migration 18's triggers (and PostgreSQL's functions) that keep the overview's figures.
 private let overviewPieces: [Piece] =
     OverviewRollupSQL.sqliteTriggers.map { Piece($0.name, .trigger(table: $0.table), on: .sqlite, $0.sql) }
     + OverviewRollupSQL.postgresFunctions.map { Piece(String($0.signature.dropLast(2)), .function(signature: $0.signature), on: .postgres, $0.sql) }

@@ -22,6 +22,7 @@ public enum Schema {
         Migration(version: 18, name: "the overview's figures, kept by triggers", sql: OverviewRollupSQL.migration(.sqlite)),
         Migration(version: 19, name: "webhooks: subscriptions, their events, deliveries", sql: webhooks),
         Migration(version: 20, name: "connection counters once a statement", sql: countersPerStatement),
+        Migration(version: 21, name: "saved views; an organization's time zone; view reports", sql: savedViews, rebuildsTables: true),
     ]
 
     static let directorySync = """
@@ -150,6 +151,89 @@ public enum Schema {
     /// PostgreSQL's migration 20: SQLite's per-row counting triggers stay (an update of one row
     /// many times in a transaction costs SQLite nothing more).
     static let countersPerStatement = "-- PostgreSQL's connection counters once a statement; nothing changes in SQLite."
+
+    static let savedViews = """
+    -- Saved views (Domain's SavedViews, issue 28): a name for the table's address (its query string),
+    -- the user's own (org_id NULL) or shared with an organization; each user's default view; and the
+    -- organization's time zone, in which relative date filters count days (an IANA name).
+    CREATE TABLE saved_views (
+        id                  INTEGER PRIMARY KEY,
+        owner_id            INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        org_id              INTEGER REFERENCES organizations(id) ON DELETE CASCADE,
+        name                TEXT NOT NULL CHECK (length(trim(name)) BETWEEN 1 AND 100),
+        query               TEXT NOT NULL CHECK (length(query) <= 8000),
+        created_at          TEXT NOT NULL,
+        updated_at          TEXT NOT NULL
+    );
+    CREATE INDEX saved_views_owner ON saved_views (owner_id);
+    CREATE INDEX saved_views_org ON saved_views (org_id);
+    CREATE TABLE view_defaults (
+        user_id             INTEGER NOT NULL PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        view_id             INTEGER NOT NULL REFERENCES saved_views(id) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE INDEX view_defaults_view ON view_defaults (view_id);
+    ALTER TABLE organizations ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC' CHECK (length(time_zone) BETWEEN 1 AND 64);
+
+    -- Reports (Domain's ViewReports): a shared view sent daily, weekly or monthly at a local hour of
+    -- its organization's day to chosen members; each recipient keeps the row ids of the last report
+    -- sent to them (a bounded, comma-separated list) so the next one says which rows entered and left.
+    CREATE TABLE view_reports (
+        view_id             INTEGER NOT NULL PRIMARY KEY REFERENCES saved_views(id) ON DELETE CASCADE,
+        frequency           TEXT NOT NULL CHECK (frequency IN ('daily', 'weekly', 'monthly')),
+        hour                INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
+        skip_unchanged      INTEGER NOT NULL DEFAULT 0 CHECK (skip_unchanged IN (0, 1)),
+        last_skipped_at     TEXT,
+        updated_by          INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        updated_at          TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE view_report_recipients (
+        view_id             INTEGER NOT NULL REFERENCES view_reports(view_id) ON DELETE CASCADE,
+        user_id             INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        last_row_ids        TEXT CHECK (last_row_ids IS NULL OR length(last_row_ids) <= 120000),
+        last_sent_at        TEXT,
+        -- The email those ids were read for, and the ids before it: the same email sent again (a retry)
+        -- compares with what its first attempt compared with.
+        last_message_key    TEXT,
+        prior_row_ids       TEXT CHECK (prior_row_ids IS NULL OR length(prior_row_ids) <= 120000),
+        PRIMARY KEY (view_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX view_report_recipients_user ON view_report_recipients (user_id);
+    -- A report's unsubscribe links (as the digest's `unsubscribe_links`, hashed, drawn when it is sent):
+    -- each takes its user off that view's report.
+    CREATE TABLE view_report_links (
+        token_hash          TEXT NOT NULL PRIMARY KEY CHECK (length(token_hash) = 64),
+        view_id             INTEGER NOT NULL REFERENCES view_reports(view_id) ON DELETE CASCADE,
+        user_id             INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE INDEX view_report_links_recipient ON view_report_links (view_id, user_id);
+    -- The report's email: a kind the outbox's CHECK must allow, so the table is rebuilt.
+    CREATE TABLE outbox_new (
+        id                  INTEGER PRIMARY KEY,
+        kind                TEXT NOT NULL CHECK (kind IN ('request received', 'request approved', 'request denied', 'driver removed',
+                                'email confirmation', 'status link', 'invite', 'digest', 'user invitation', 'view report')),
+        org_id              INTEGER REFERENCES organizations(id) ON DELETE SET NULL,
+        user_id             INTEGER REFERENCES users(id) ON DELETE CASCADE,
+        membership_id       INTEGER REFERENCES memberships(id) ON DELETE SET NULL,
+        recipient           TEXT NOT NULL CHECK (length(recipient) BETWEEN 3 AND 254),
+        payload             TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(payload)),
+        message_key         TEXT NOT NULL UNIQUE CHECK (length(message_key) >= 22),
+        state               TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'skipped')),
+        attempts            INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        due_at              TEXT NOT NULL,
+        last_error          TEXT CHECK (last_error IS NULL OR length(last_error) <= 500),
+        created_at          TEXT NOT NULL,
+        sent_at             TEXT
+    );
+    INSERT INTO outbox_new SELECT id, kind, org_id, user_id, membership_id, recipient, payload, message_key, state, attempts, due_at,
+        last_error, created_at, sent_at FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_new RENAME TO outbox;
+    CREATE INDEX outbox_due ON outbox (due_at) WHERE state = 'queued';
+    CREATE INDEX outbox_state_org ON outbox (state, org_id);
+    CREATE INDEX outbox_org_kind ON outbox (org_id, kind, created_at);
+    CREATE INDEX outbox_user ON outbox (user_id) WHERE user_id IS NOT NULL;
+    CREATE INDEX outbox_membership ON outbox (membership_id) WHERE membership_id IS NOT NULL;
+    """
 
     static let domainEvents = """
     -- What each command did (Domain's DomainEvent: connection created, driver requested, request

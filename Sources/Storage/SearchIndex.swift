@@ -36,19 +36,30 @@ public struct SearchIndex: Sendable, Equatable {
 
     /// The ids of the rows matching every query, in one pass of the index.
     public func rows(matching queries: [ContainsQuery], dialect: SQLDialect) -> SQLFragment {
+        rows(matchingEach: queries.map { [$0] }, dialect: dialect)
+    }
+
+    /// The ids of the rows matching, for every clause, at least one of its queries (filter groups:
+    /// a group of any is one clause), in one pass of the index.
+    public func rows(matchingEach clauses: [[ContainsQuery]], dialect: SQLDialect) -> SQLFragment {
         switch dialect {
         case .sqlite:
             // A phrase of the text's trigrams per column; FTS5 strings are double-quoted, a quote inside doubled.
-            let match = queries.map { query in
-                "{\(query.column)} : \"" + query.text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+            let match = clauses.map { clause in
+                let phrases = clause.map { query in
+                    "{\(query.column)} : \"" + query.text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+                }
+                return phrases.count == 1 ? phrases[0] : "(" + phrases.joined(separator: " OR ") + ")"
             }
             return "SELECT rowid FROM \(raw: name) WHERE \(raw: name) MATCH \(bind: .text(match.joined(separator: " AND ")))"
         case .postgres:
             // LIKE's pattern with its wildcards and escape character taken literally.
-            let conditions = queries.map { query -> SQLFragment in
-                let literal = query.text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                    .replacingOccurrences(of: "_", with: "\\_")
-                return "fold(\(raw: query.column)) LIKE \(bind: .text("%" + literal + "%"))"
+            let conditions = clauses.map { clause -> SQLFragment in
+                .joined(clause.map { query -> SQLFragment in
+                    let literal = query.text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                        .replacingOccurrences(of: "_", with: "\\_")
+                    return "fold(\(raw: query.column)) LIKE \(bind: .text("%" + literal + "%"))"
+                }, separator: " OR ")
             }
             return "SELECT id FROM \(raw: table) WHERE " + .joined(conditions, separator: " AND ")
         }

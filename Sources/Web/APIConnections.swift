@@ -17,7 +17,7 @@ struct APIConnections {
 
     /// GET /api/v1/connections
     func list() throws -> Response {
-        let state = try Self.tableState(call.request)
+        let state = try Self.tableState(call.request, access: access, database: database)
         let (organizations, columns) = try scope(state)
         let cursor = try call.request.queryValue("cursor").map { try TableCursor(decoding: $0, for: state) }
         let page = try ConnectionTable(database: database).page(state, columns: columns, organizations: organizations, after: cursor)
@@ -32,8 +32,9 @@ struct APIConnections {
 
     /// The table's state from the query, with the cursor's place or the page's: an unfinished
     /// filter is a 400 here (the page shows it next to the filter), with each filter's problem.
-    static func tableState(_ request: Request) throws -> TableState {
-        let state = try TableState.parse(request.query)
+    static func tableState(_ request: Request, access: Access, database: Database) throws -> TableState {
+        var state = try TableState.parse(APIViews.expanded(request.query, access: access, database: database))
+        state.view = nil
         let problems = state.filters.filters.enumerated().compactMap { index, filter in
             filter.problem.map { JSON.object([("index", .int(index)), ("column", .string(filter.column.key)), ("detail", .string($0))]) }
         }
@@ -201,7 +202,7 @@ struct APIConnections {
     /// GET /api/v1/connections/export.csv and export.ndjson: the rows the table's words select,
     /// through the page's export (its limits, slots and audit).
     func export(_ format: ExportFormat) throws -> Response {
-        let state = try Self.tableState(call.request)
+        let state = try Self.tableState(call.request, access: access, database: database)
         let columns = try scope(state).columns
         let bom = call.request.queryValue("bom")
         guard bom == nil || bom == "0" || bom == "1" else { throw UserError.badRequest("“bom” is 1 (a byte-order mark first, for Excel) or 0.") }

@@ -74,6 +74,11 @@ extension APIOperation {
             "type": "object", "additionalProperties": false, "required": ["changed"], "properties": ["changed": ["type": "integer", "minimum": 0]]])],
         errors: manageErrors)
 
+    static let listViews = APIOperation(id: "listViews", summary: """
+        The saved views the caller may open: their own and those shared with their organizations. Give one's id as `view` to \
+        the list or an export of connections to apply it.
+        """, answers: [.json(200, "The views.", ViewListAnswer.self)])
+
     static let listAudit = APIOperation(id: "listAudit", summary: "The audit log, newest first, \(AuditPage.pageSize) entries a page. Needs: read the audit log.",
                                         query: [.auditOrganization, .page], answers: [.json(200, "A page of the log.", AuditLogAnswer.self)])
 

@@ -12,9 +12,10 @@ enum APIParameter: String, CaseIterable, Sendable {
 
     /// An import's words.
     static let rosterImport: [APIParameter] = [.importMode, .dryRun, .importPlan, .fileName, .sheet]
+    case group = "FilterGroup", groupMatch = "GroupMatch", view = "View"
 
     /// The words of /connections' address.
-    static let table: [APIParameter] = [.filter, .match, .sort, .order, .page, .size, .organization, .columns, .selection]
+    static let table: [APIParameter] = [.view, .filter, .match, .group, .groupMatch, .sort, .order, .page, .size, .organization, .columns, .selection]
 
     static let memberships: [APIParameter] = [.membershipState, .membershipSize, .membershipCursor]
 
@@ -38,6 +39,9 @@ enum APIParameter: String, CaseIterable, Sendable {
         case .size, .membershipSize: return ["size"]
         case .cursor, .membershipCursor: return ["cursor"]
         case .byteOrderMark: return ["bom"]
+        case .group: return ["g"]
+        case .groupMatch: return ["gm"]
+        case .view: return ["view"]
         case .match, .sort, .order, .page: return [rawValue.lowercased()]
         case .importMode: return ["mode"]
         case .dryRun: return ["dry_run"]
@@ -48,7 +52,7 @@ enum APIParameter: String, CaseIterable, Sendable {
     }
 
     /// A list: each time it is given adds to it (filters; columns and ids as generated clients repeat them).
-    var isList: Bool { [.filter, .columns, .selection].contains(self) }
+    var isList: Bool { [.filter, .columns, .selection, .group, .groupMatch].contains(self) }
 
     static let ids: JSON = ["type": "integer", "minimum": 1, "maximum": .int(RequestNumber.ids.upperBound)]
 
@@ -71,7 +75,20 @@ enum APIParameter: String, CaseIterable, Sendable {
             """), "schema": ["type": "array", "maxItems": .int(APIConnections.mostFilterWords),
                              "items": ["type": "string", "pattern": .string(FilterPattern.parameter),
                                        "maxLength": .int(FilterSet.longestWord)]]]
-        case .match: return ["name": "match", "in": "query", "schema": ref("Match")]
+        case .match: return ["name": "match", "in": "query", "description": "How the filters on their own and the groups (`g`) join.", "schema": ref("Match")]
+        case .group: return ["name": "g", "in": "query", "style": "form", "explode": true, "description": .string("""
+            Filter groups (one level): in the filters' order (`f` ones, then `filter` words), each filter's group from 1 to \
+            \(FilterSet.maximumGroups), or 0 for a filter on its own (as is a filter without a `g`; a `g` past the last filter \
+            names none). `gm` says how each group's filters join, `match` how the groups and the filters on their own join.
+            """), "schema": ["type": "array", "maxItems": .int(FilterSet.maximumCount),
+                             "items": ["type": "integer", "minimum": 0, "maximum": .int(FilterSet.maximumGroups)]]]
+        case .view: return ["name": "view", "in": "query", "description": """
+            A saved view's id (`/api/v1/views`): its table state applies first, then this request's words (a sort or a page \
+            replaces the view's, filters add to its filters).
+            """, "schema": Self.ids]
+        case .groupMatch: return ["name": "gm", "in": "query", "style": "form", "explode": false,
+                                  "description": "How the filters of each group join, in group order (group 1 first); `all` when not given.",
+                                  "schema": ["type": "array", "maxItems": .int(FilterSet.maximumGroups), "items": ref("Match")]]
         case .sort: return ["name": "sort", "in": "query", "schema": ref("ColumnKey")]
         case .order: return ["name": "order", "in": "query", "schema": ref("Order")]
         case .page: return ["name": "page", "in": "query", "schema": ["type": "integer", "minimum": 1, "maximum": .int(RequestNumber.pages.upperBound)]]

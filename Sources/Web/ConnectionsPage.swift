@@ -7,6 +7,7 @@ struct ConnectionsPage {
 
     func respond() throws -> Response {
         let state = try TableState.parse(page.request.query)
+        if let opening = try ViewsMenu.opening(state, page: page) { return opening }
         if let remove = page.request.queryValue("remove") {
             // The builder's remove button without JavaScript: the same filters, less one, panel open.
             guard let index = RequestNumber.parse(remove, in: RequestNumber.smallCounts), state.filters.filters.indices.contains(index) else {
@@ -66,10 +67,11 @@ struct ConnectionsPage {
                 "tooManyForXLSX": .bool(table.total > page.xlsxRowLimit),
                 "xlsxLimit": .text(Format.integer(page.xlsxRowLimit)),
             ],
+            "views": try ViewsMenu(page: page, state: shown).context(),
             "filters": filters.context(),
             "summary": filters.summary(total: table.total),
             "filtered": .bool(!state.filters.applicable.isEmpty),
-            "filterHiddenState": .list(hiddenFields(shown, except: ["f", "op", "v", "match"])),
+            "filterHiddenState": .list(hiddenFields(shown, except: ["f", "op", "v", "g", "match", "gm"])),
             "organizationPicker": try organizationPicker(shown, visible: page.access.organizations(allowing: .viewConnections)),
             "columns": .list(columns.map { headerContext($0, state: shown) }),
             "rows": .list(table.rows.map { rowContext($0, columns: columns, role: page.access.roles[$0.organizationID], selecting: selecting, ticked: tickPage) }),

@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import FastCGI
 import Storage
 
 /// Turns an outbox row into the email sent: subject, plain text and HTML from the templates in
@@ -22,7 +23,8 @@ struct EmailComposer {
     static let qrPixels = 330
 
     /// Draws the email's links (`EmailLinks`) right before it is sent; skipped when what they lead to is gone.
-    func compose(_ item: OutboxItem) throws -> Composed {
+    /// `now`: the sender's clock (tests move it; a report compares and queues its next from it).
+    func compose(_ item: OutboxItem, now: Date = Date()) throws -> Composed {
         guard let links = try EmailLinks.draw(for: item, database: database) else { return .skip("what its link leads to is gone") }
         let payload = item.payload
         var context: [String: TemplateValue] = [
@@ -83,6 +85,28 @@ struct EmailComposer {
             context["accountURL"] = .text(configuration.absoluteURL("/account/email"))
             context["unsubscribeURL"] = .text(unsubscribe)
             subject = digest.total == 1 ? "1 driver request is waiting" : "\(digest.total) driver requests are waiting"
+        case .viewReport:
+            guard let userID = item.userID, let viewID = RequestNumber.parse(item.payload["view"], in: RequestNumber.ids) else { return .skip("no view named") }
+            let outcome = try ViewReports(database: database).compose(viewID: viewID, userID: userID, messageKey: item.messageKey, now: now) { view in
+                try ConnectionTable(database: database).ids(try TableState.parse(URLEncoding.parse(view.query)), organizations: [view.organizationID ?? 0])
+            }
+            guard case .send(let report) = outcome else { if case .skip(let why) = outcome { return .skip(why) }; return .skip("") }
+            let unsubscribe = configuration.absoluteURL("/unsubscribe/" + report.unsubscribeToken)
+            from = settings.from
+            headers = [("List-Unsubscribe", "<\(unsubscribe)>"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]
+            func rows(_ ids: [Int]) -> TemplateValue {
+                .list(ids.prefix(ViewReports.listed).map { ["url": .text(configuration.absoluteURL("/connections/\($0)"))] })
+            }
+            context["view"] = .text(report.view.name)
+            context["count"] = .text(report.count)
+            context["compared"] = .bool(report.compared)
+            context["enteredCount"] = .text(report.entered.count)
+            context["leftCount"] = .text(report.left.count)
+            context["entered"] = rows(report.entered)
+            context["left"] = rows(report.left)
+            context["viewURL"] = .text(configuration.absoluteURL("/connections?view=\(report.view.id)"))
+            context["unsubscribeURL"] = .text(unsubscribe)
+            subject = "\(report.view.name): \(report.count == 1 ? "1 connection" : "\(report.count) connections")"
         }
         context["subject"] = .text(subject)
         let templates = Self.templates(item.kind)

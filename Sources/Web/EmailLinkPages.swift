@@ -17,14 +17,14 @@ struct EmailLinkPages {
         ])
     }
 
-    /// GET /unsubscribe/{token}: a button that stops the digest; POST (the button, or a mail
+    /// GET /unsubscribe/{token}: a button that stops the digest (or a view's report); POST (the button, or a mail
     /// program's one-click unsubscribe, RFC 8058) stops it.
     func unsubscribe(_ request: Request, token: String) throws -> Response {
         let digests = HostDigests(database: handler.database)
         guard let user = try digests.user(unsubscribeToken: token) else { throw UserError.notFound("This unsubscribe link is not valid.") }
         if !request.isRead { try digests.unsubscribe(token: token) }
-        return handler.html(page: .unsubscribe, title: "Email digests", session: nil, [
-            "email": .text(user.email), "token": .text(token), "done": .bool(!request.isRead),
+        return handler.html(page: .unsubscribe, title: user.view.map { "Report of \($0.name)" } ?? "Email digests", session: nil, [
+            "email": .text(user.email), "token": .text(token), "done": .bool(!request.isRead), "view": user.view.map { .text($0.name) } ?? false,
         ])
     }
 }

@@ -45,10 +45,17 @@ struct FilterPanel {
         }
         let conditions: [JSON] = FilterConditions.all.map { condition in
             .sorted(["key": .string(condition.key), "label": .string(condition.label), "ordering": .bool(orderingConditions.contains(condition)),
+                     "dateOnly": .bool(dateConditions.contains(condition)),
                      "noValue": .bool(!condition.needsValue), "day": .bool(dayConditions.contains(condition.key))])
         }
-        return JSON.sorted(["columns": .array(columns), "conditions": .array(conditions)]).text
+        return JSON.sorted(["columns": .array(columns), "conditions": .array(conditions),
+                            "groups": .array((0...offeredGroups).map { .string(groupLabel($0)) })]).text
     }
+
+    /// The groups a row's Group drop-down offers (an address may use up to `FilterSet.maximumGroups`).
+    static let offeredGroups = 3
+
+    static func groupLabel(_ group: Int) -> String { group == 0 ? "No group" : "Group \(group)" }
 
     /// GET /connections/filter-catalog?v=…&all=1|0: column names only, no values.
     static func catalogResponse(_ request: Request) -> Response {
@@ -57,11 +64,14 @@ struct FilterPanel {
     }
 
     /// Conditions only for numbers and dates; the script offers them only for those columns.
-    static let orderingConditions = FilterConditions.all.filter { !$0.applies(to: .text) }
+    static let orderingConditions = FilterConditions.all.filter { !$0.applies(to: .text) && $0.applies(to: .number) }
+
+    /// Conditions only for dates (today, in the last N days, before, ...); the script offers them only for dates.
+    static let dateConditions = FilterConditions.all.filter { !$0.applies(to: .text) && !$0.applies(to: .number) }
 
     /// The conditions that read a date's value as a day (`YYYY-MM-DD`, README "Filters"): their value
     /// is typed in a date field; Contains and the others read the stored text.
-    static let dayConditions: Set<String> = ["is", "is_not", "gt", "lt"]
+    static let dayConditions: Set<String> = ["is", "is_not", "gt", "lt", "before", "after"]
 
     var isOpen: Bool { addingRow || editing || state.filters.hasProblems }
 
@@ -75,6 +85,11 @@ struct FilterPanel {
         cleared.filters = FilterSet()
         cleared.page = 1
         return [
+            "groupMatches": .list(state.filters.filters.map(\.group).max().map { highest in
+                highest < 1 ? [] : (1...highest).map { group in
+                    ["number": .text(group), "any": .bool(state.filters.match(ofGroup: group) == .any)] as TemplateValue
+                }
+            } ?? []),
             "open": .bool(isOpen),
             "activeCount": .text(state.filters.applicable.count),
             "hasActive": .bool(!state.filters.applicable.isEmpty),
@@ -126,7 +141,11 @@ struct FilterPanel {
             "conditions": .list(FilterConditions.all.map { condition in
                 ["key": .text(condition.key), "label": .text(condition.label), "selected": .bool(condition == filter.condition),
                  "needsValue": .bool(condition.needsValue), "ordering": .bool(Self.orderingConditions.contains(condition)),
+                 "dateOnly": .bool(Self.dateConditions.contains(condition)),
                  "day": .bool(Self.dayConditions.contains(condition.key))]
+            }),
+            "groups": .list((0...max(Self.offeredGroups, filter.group)).map { group in
+                ["value": .text(group), "label": .text(Self.groupLabel(group)), "selected": .bool(group == filter.group)]
             }),
             "value": .text(filter.value),
             "inputType": .text(filter.column.kind == .date && Self.dayConditions.contains(filter.condition.key) ? "date" : "text"),

@@ -34,6 +34,7 @@ extension ConsoleHandler {
         Route(["GET"], "/connections/organizations", .signedIn) { try OrganizationPickerPage(page: $0.page).respond() },
         Route(["POST"], "/connections/columns", .signedIn) { try ColumnsAction(page: $0.page).respond() },
         Route(["POST"], "/connections/density", .signedIn) { try DensityAction(page: $0.page).respond() },
+        Route(["POST"], "/connections/views", .signedIn) { try ViewsAction(page: $0.page).respond() },
         Route(["POST"], "/connections/export", .anyOrganization(.export)) { try ExportAction(page: $0.page).respond() },
         Route(["POST"], "/connections/bulk", .signedIn) { try BulkAction(page: $0.page).respond() },
         Route(["POST"], "/connections/bulk/undo", .anyOrganization(.manageConnections)) { try BulkAction(page: $0.page).undo() },
@@ -125,6 +126,7 @@ extension ConsoleHandler {
         },
         Route("GET", "/api/v1/memberships", .api(.signedIn), .listMemberships) { try APIMemberships(call: $0.api).list(connectionID: nil) },
         Route("POST", "/api/v1/memberships/decide", .api(.anyOrganization(.decideMemberships)), .decideMemberships) { try APIMemberships(call: $0.api).decide() },
+        Route("GET", "/api/v1/views", .api(.signedIn), .listViews) { try APIViews(call: $0.api).list() },
         Route("GET", "/api/v1/audit", .api(.anyOrganization(.viewAudit)), .listAudit) { try APIAudit(call: $0.api).list() },
         Route("GET", "/api/v1/overview", .api(.signedIn), .readOverview) { try APIOverview(call: $0.api).read() },
 
@@ -207,6 +209,7 @@ extension Permission {
         case .manageUsers: return "may manage users"
         case .viewAudit: return "may read the audit log"
         case .manageWebhooks: return "may manage webhooks"
+        case .shareViews: return "may share views"
         }
     }
 }

@@ -51,6 +51,8 @@ struct UsersPage {
             return try ChangeRole(of: id, in: organization, to: try role()).run(by: actor, in: page.database)
         case "remove":
             return try RemoveMember(try member(), from: organization).run(by: actor, in: page.database)
+        case "time-zone":
+            return try SetTimeZone(page.request.formValue("time_zone") ?? "", of: organization).run(by: actor, in: page.database)
         default:
             throw UserError.badRequest("Unknown action.")
         }
@@ -82,6 +84,7 @@ struct UsersPage {
             "message": message.map(TemplateValue.text) ?? .bool(false),
             "failed": .bool(failed),
             "emailStatus": try EmailPage.status(page),
+            "timeZone": .text(try OrganizationTimeZone(database: page.database).identifier(of: organization)),
         ])
     }
 }

@@ -7,7 +7,7 @@ import XCTest
 final class AccessTests: XCTestCase {
     func testRolesFollowTheProductsTable() {
         XCTAssertTrue(Permission.allCases.allSatisfy(Role.admin.allows))
-        XCTAssertEqual(Permission.allCases.filter(Role.connectionsOfficer.allows), [.viewConnections, .export, .inviteDrivers, .decideMemberships])
+        XCTAssertEqual(Permission.allCases.filter(Role.connectionsOfficer.allows), [.viewConnections, .export, .inviteDrivers, .decideMemberships, .shareViews])
         XCTAssertEqual(Permission.allCases.filter(Role.viewer.allows), [.viewConnections, .export])
     }
 
@@ -34,7 +34,7 @@ final class AccessTests: XCTestCase {
         let location = try TestDatabases.empty(in: FileManager.default.temporaryDirectory)
         defer { TestDatabases.drop(location) }
         let database = try Database(location: location)
-        try database.run("INSERT INTO organizations VALUES (1, 'Acme', 'Acme', 'x')")
+        try database.run("INSERT INTO organizations (id, name, name_for_drivers, created_at) VALUES (1, 'Acme', 'Acme', 'x')")
         let accounts = Accounts(database: database)
         let admin = try accounts.createUser(email: "Boss@Acme.test", name: "Boss", password: "long enough password")
         try accounts.setRole(userID: admin, organizationID: 1, role: .admin)

@@ -109,7 +109,7 @@ final class FilterPropertyTests: XCTestCase {
             case "not_empty": return true
             case "gt": return day > typed
             case "lt": return day < typed
-            default: fatalError(condition)
+            default: return Self.relativeMatch(text, condition: condition, value: typed)
             }
         case (.text(let text), _):
             let whole = fold(trimSpaces(text))
@@ -127,6 +127,39 @@ final class FilterPropertyTests: XCTestCase {
         }
     }
 
+    /// Relative dates, read plainly: the stored instant's local day in New York, against the test's
+    /// "now" (2025-11-24 22:30 there, 03:30 UTC the next day), weeks as ISO 8601 counts them.
+    static let clock = FilterClock(now: DateText.parse("2025-11-25T03:30:00Z")!, timeZone: TimeZone(identifier: "America/New_York")!)
+
+    static func localDay(_ date: Date) -> DateComponents {
+        var calendar = Calendar(identifier: .iso8601)
+        calendar.timeZone = clock.timeZone!
+        return calendar.dateComponents([.year, .month, .day, .yearForWeekOfYear, .weekOfYear], from: date)
+    }
+
+    /// Whole days from today to the stored instant's day (negative: before today).
+    static func daysFromToday(_ date: Date) -> Int {
+        let (day, today) = (localDay(date), localDay(clock.now!))
+        let count = { (c: DateComponents) in Int(Calendar(identifier: .gregorian).date(from: DateComponents(timeZone: .gmt, year: c.year, month: c.month, day: c.day))!.timeIntervalSince1970 / 86_400) }
+        return count(day) - count(today)
+    }
+
+    static func relativeMatch(_ stored: String, condition: String, value: String) -> Bool {
+        let date = DateText.parse(stored)!
+        let (day, today) = (localDay(date), localDay(clock.now!))
+        let dayText = String(format: "%04d-%02d-%02d", day.year!, day.month!, day.day!)
+        switch condition {
+        case "today": return daysFromToday(date) == 0
+        case "this_week": return day.yearForWeekOfYear == today.yearForWeekOfYear && day.weekOfYear == today.weekOfYear
+        case "this_month": return day.year == today.year && day.month == today.month
+        case "last_days": return (-Int(value)!...0).contains(daysFromToday(date))
+        case "next_days": return (0...Int(value)!).contains(daysFromToday(date))
+        case "before": return dayText < value
+        case "after": return dayText > value
+        default: fatalError(condition)
+        }
+    }
+
     // MARK: Random filters drawn from the data
 
     func randomValue(for column: Column, condition: FilterCondition, using random: inout SeededRandom) -> String {
@@ -140,6 +173,11 @@ final class FilterPropertyTests: XCTestCase {
             return String(number + Int.random(in: -1...1, using: &random))
         case (.text(let text), .date):
             if ["is", "is_not", "gt", "lt"].contains(condition.key) { return String(text.prefix(10)) }
+            if ["last_days", "next_days"].contains(condition.key) { return String(Int.random(in: 1...500, using: &random)) }
+            if ["before", "after"].contains(condition.key) {
+                let day = Self.localDay(DateText.parse(text)!)
+                return String(format: "%04d-%02d-%02d", day.year!, day.month!, day.day!)
+            }
             return String(text.dropFirst(Int.random(in: 0...12, using: &random)).prefix(Int.random(in: 1...8, using: &random)))
         case (.text(let text), .enumeration(let allowed)):
             if condition.key == "is" || condition.key == "is_not" {
@@ -176,18 +214,29 @@ final class FilterPropertyTests: XCTestCase {
         var nonTrivial = 0
         for round in 0..<600 {
             var filters: [Filter] = []
-            for _ in 0..<Int.random(in: 1...3, using: &random) {
+            // Half the rounds put filters in up to two groups (one level), each joined by its own all/any.
+            let grouped = Bool.random(using: &random)
+            for _ in 0..<Int.random(in: 1...(grouped ? 5 : 3), using: &random) {
                 let column = Self.filterable.randomElement(using: &random)!
                 let condition = FilterConditions.all.filter { $0.applies(to: column.kind) }.randomElement(using: &random)!
                 let value = condition.needsValue ? randomValue(for: column, condition: condition, using: &random) : ""
-                filters.append(Filter(column: column, condition: condition, value: value))
+                filters.append(Filter(column: column, condition: condition, value: value, group: grouped ? Int.random(in: 0...2, using: &random) : 0))
             }
             let match: FilterMatch = Bool.random(using: &random) ? .all : .any
-            let set = FilterSet(filters, match: match)
+            let groupMatch: [FilterMatch] = (0..<2).map { _ in Bool.random(using: &random) ? .all : .any }
+            var set = FilterSet(filters, match: match, groupMatch: groupMatch)
+            set.clock = Self.clock
             XCTAssertFalse(set.hasProblems, "\(round): \(filters.map { ($0.column.key, $0.condition.key, $0.value, $0.problem ?? "") })")
             let expected = Set(rows.filter { row in
-                let results = filters.map { Self.matches(row[$0.column.key]!, column: $0.column, condition: $0.condition.key, value: $0.value) }
-                return match == .all ? !results.contains(false) : results.contains(true)
+                let result = { (filter: Filter) in Self.matches(row[filter.column.key]!, column: filter.column, condition: filter.condition.key, value: filter.value) }
+                // Read plainly: each filter on its own is a part; each group with members is one part.
+                var parts = filters.filter { $0.group == 0 }.map(result)
+                for group in 1...2 {
+                    let members = filters.filter { $0.group == group }.map(result)
+                    guard !members.isEmpty else { continue }
+                    parts.append(groupMatch[group - 1] == .all ? !members.contains(false) : members.contains(true))
+                }
+                return match == .all ? !parts.contains(false) : parts.contains(true)
             }.map { row -> Int in
                 guard case .number(let id) = row["id"]! else { fatalError() }
                 return id
@@ -196,7 +245,7 @@ final class FilterPropertyTests: XCTestCase {
             state.filters = set
             var found: [Int] = []
             try table.forEachRow(state, columns: [ColumnCatalog.column("name")!], organizations: organizations) { found.append($0.connectionID) }
-            let description = "\(round) \(match): " + filters.map { "\($0.column.key) \($0.condition.key) [\($0.value)]" }.joined(separator: ", ")
+            let description = "\(round) \(match) \(groupMatch): " + filters.map { "\($0.column.key) \($0.condition.key) [\($0.value)] g\($0.group)" }.joined(separator: ", ")
             XCTAssertEqual(Set(found), expected, description)
             XCTAssertEqual(found.count, Set(found).count, description)
             XCTAssertEqual(try table.page(state, columns: [], organizations: organizations).total, expected.count, description)

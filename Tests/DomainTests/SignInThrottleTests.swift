@@ -17,7 +17,7 @@ final class SignInThrottleTests: XCTestCase {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         location = try TestDatabases.empty(in: folder)
         database = try Database(location: location)
-        try database.run("INSERT INTO organizations VALUES (1, 'Acme', 'Acme', 'x')")
+        try database.run("INSERT INTO organizations (id, name, name_for_drivers, created_at) VALUES (1, 'Acme', 'Acme', 'x')")
         try accounts.setRole(userID: accounts.createUser(email: "boss@acme.test", name: "Boss", password: Self.password), organizationID: 1, role: .admin)
     }
 

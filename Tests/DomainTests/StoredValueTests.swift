@@ -10,7 +10,7 @@ final class StoredValueTests: XCTestCase {
     override func setUpWithError() throws {
         database = try Database(path: ":memory:")
         try Migrator().migrate(database)
-        try database.run("INSERT INTO organizations VALUES (7, 'Acme', 'Acme', 'x')")
+        try database.run("INSERT INTO organizations (id, name, name_for_drivers, created_at) VALUES (7, 'Acme', 'Acme', 'x')")
     }
 
     /// Writes what the schema's CHECK constraints refuse, as a corrupt file or a newer program would hold.

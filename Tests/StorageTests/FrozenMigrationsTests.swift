@@ -23,12 +23,13 @@ final class FrozenMigrationsTests: XCTestCase {
         13: 0x58c3_f524_27ca_b01f,
         14: 0x7e1c_b8cc_c805_372e,
         15: 0xb3f3_c03d_a3c3_ca3f,
-        // Unreleased: 16 SCIM directory sync, 17 single sign-on, 18 overview, 19 webhooks, 20 counters per statement.
+        // Unreleased: 16 SCIM directory sync, 17 single sign-on, 18 overview, 19 webhooks, 20 counters per statement, 21 saved views and reports.
         16: 0x5b16_1e67_ae6f_27b9,
         17: 0xbf3f_e740_3cb0_0269,
         18: 0x43fb_7e77_445c_73b1,
         19: 0x0b31_22e4_31e7_9693,
         20: 0x9324_ec44_8d04_4569,
+        21: 0x5109_4273_3a21_b8d7,
     ]
 
     /// PostgreSQL's own texts (PostgresSchema), by version, frozen the same way.
@@ -45,6 +46,7 @@ final class FrozenMigrationsTests: XCTestCase {
         18: 0xc514_69ce_5224_1562,
         19: 0x3fe8_127c_8258_a4d5,
         20: 0x6cbc_dbef_5511_9f47,
+        21: 0x0c0d_18a8_0062_09ba,
     ]
 
     /// The DDL the schema description renders (`Schema.current.ddl(for:)`), by version: what a new
@@ -60,6 +62,7 @@ final class FrozenMigrationsTests: XCTestCase {
         18: (sqlite: 0xc123_2b04_0ba1_0b52, postgres: 0xdde4_c432_fb70_3ac5),
         19: (sqlite: 0x0f36_9785_36d4_08d4, postgres: 0xf4de_f815_bc80_2e59),
         20: (sqlite: 0x491f_054e_6753_0eaa, postgres: 0x6853_ec09_0c02_9c74),
+        21: (sqlite: 0xee1e_5db1_c703_4737, postgres: 0xedca_fb00_9fc3_a955),
     ]
 
     func testTheReleasedDescriptionIsUnchanged() {

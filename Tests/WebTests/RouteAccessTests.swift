@@ -68,6 +68,8 @@ final class RouteAccessTests: XCTestCase {
             Probe(method: "POST", route: "/connections/columns", target: "/connections/columns", form: everyColumn, expected: [401, 303, 303, 303]),
             Probe(method: "POST", route: "/connections/density", target: "/connections/density", form: [("density", "comfortable")],
                   expected: [401, 303, 303, 303]),
+            Probe(method: "POST", route: "/connections/views", target: "/connections/views", form: [("action", "save-as"), ("name", "Mine"), ("state", "")],
+                  expected: [401, 303, 303, 303]),
             Probe(method: "POST", route: "/connections/export", target: "/connections/export", form: [("format", "csv"), ("state", "")],
                   expected: [401, 200, 200, 200]),
             Probe(method: "POST", route: "/connections/bulk", target: "/connections/bulk", form: [("action", "disable"), ("c", "\(x)")],

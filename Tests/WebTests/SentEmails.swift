@@ -30,7 +30,7 @@ extension TestClient {
         let composer = EmailComposer(configuration: handler.configuration, settings: EmailTests.settings, database: database)
         var sent: [SentEmail] = []
         for item in try outbox.claim(limit: 1000, lease: lease, now: now) {
-            switch try composer.compose(item) {
+            switch try composer.compose(item, now: now) {
             case .skip(let reason): try outbox.record(.skipped(reason), for: item, lease: lease, policy: .init(), now: now)
             case .message(let message):
                 try outbox.record(outcome, for: item, lease: lease, policy: .init(), now: now)

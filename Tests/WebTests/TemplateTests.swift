@@ -98,7 +98,7 @@ final class ViewsCheckTests: XCTestCase {
                        "the templates in \(copy.path) lack emails/digest-text.mustache (named by the code), "
                        + "emails/layout-text.mustache (named by emails/driver-removed-text, emails/email-confirmation-text, "
                        + "emails/invite-text, emails/request-approved-text, emails/request-denied-text, emails/request-received-text, "
-                       + "emails/status-link-text, emails/user-invitation-text), find.mustache (named by the code)")
+                       + "emails/status-link-text, emails/user-invitation-text, emails/view-report-text), find.mustache (named by the code)")
     }
 
     func testAnEmptyFolderIsRefused() throws {

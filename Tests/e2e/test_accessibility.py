@@ -84,6 +84,29 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     check("filter panel")
     check("filters applied", "/connections?f=name&op=contains&v=staff&f=status&op=is&v=Enabled")
     check("filter errors", "/connections?f=name&op=contains&v=&f=connected_drivers&op=gt&v=many")
+    # Filter groups with their all/any, and a relative date (issue 28).
+    check("filter groups", "/connections?f=name&op=contains&v=sta&g=1&f=name&op=contains&v=fleet&g=1&f=created_at&op=last_days&v=400&g=0"
+          "&gm=any&edit=filters")
+    # The Views menu open on a view the table no longer shows as saved (issue 28).
+    browser.get(check.base + "/connections?f=status&op=is&v=Enabled")
+    browser.find_element(By.ID, "views-menu").click()
+    browser.find_element(By.ID, "view-name").send_keys("Enabled")
+    browser.find_element(By.CSS_SELECTOR, ".view-save-as button[value=save-as]").click()
+    wait(browser, lambda b: "view=" in b.current_url)
+    browser.get(browser.current_url.split("#")[0].replace("v=Enabled", "v=Disabled"))
+    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".views-menu[open]"))
+    check("views menu, modified", None)
+    # A shared view's report form and schedule line (issue 28).
+    browser.get(check.base + "/connections?f=status&op=is&v=Disabled")
+    browser.find_element(By.ID, "views-menu").click()
+    browser.find_element(By.ID, "view-name").send_keys("Disabled, shared")
+    browser.find_element(By.CSS_SELECTOR, "#view-share option:nth-child(2)").click()
+    browser.find_element(By.CSS_SELECTOR, ".view-save-as button[value=save-as]").click()
+    wait(browser, lambda b: "view=" in b.current_url)
+    if not browser.find_element(By.CSS_SELECTOR, ".views-menu").get_attribute("open"):
+        browser.find_element(By.ID, "views-menu").click()
+    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".view-report-form"))
+    check("views menu, a shared view's report", None)
     check("columns panel", "/connections?edit=columns")
     check("export panel", "/connections?edit=export")
     check("every column", "/connections?cols=" + ",".join(["org_id", "org_name", "name", "status", "connected_drivers", "benefits",
@@ -192,7 +215,7 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     browser.find_element(By.ID, "density-compact").click()  # as it was, for the tests after this one
     wait(browser, lambda b: b.find_element(By.ID, "density-compact").get_attribute("aria-pressed") == "true")
     check.report()
-    assert len(check.checked) == 45
+    assert len(check.checked) == 46
 
 
 def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):

@@ -29,7 +29,7 @@ public struct EmailLinks: Sendable {
             : try MembershipKeys.connections(of: item.membershipID.map { [$0] } ?? [], in: database)
         return try database.transaction(locking: keys) {
             switch item.kind {
-            case .invite, .digest:
+            case .invite, .digest, .viewReport:
                 return EmailLinks(status: nil, confirmation: nil, invitation: nil)
             case .userInvitation:
                 guard let id = RequestNumber.parse(item.payload[invitationKey], in: RequestNumber.ids),

@@ -72,16 +72,23 @@ public struct HostDigests {
     }
 
     /// The user of an unsubscribe link, if the token is one.
-    public func user(unsubscribeToken token: String) throws -> (id: Int, email: String)? {
+    /// The user of an unsubscribe link, if the token is one; `view`: the view whose report it stops (nil: the digest).
+    public func user(unsubscribeToken token: String) throws -> (id: Int, email: String, view: (id: Int, name: String)?)? {
         guard (43...100).contains(token.utf8.count) else { return nil }
-        return try database.query("""
+        let hash = SQLValue.text(Secret.hash(token))
+        if let digest = try database.query("""
             SELECT u.id, u.email FROM unsubscribe_links l JOIN users u ON u.id = l.user_id WHERE l.token_hash = \(p: 1)
-            """, [.text(Secret.hash(token))]) { (id: $0.int(0), email: $0.text(1)) }.first
+            """, [hash], row: { (id: $0.int(0), email: $0.text(1), view: Optional<(id: Int, name: String)>.none) }).first { return digest }
+        return try database.query("""
+            SELECT u.id, u.email, v.id, v.name FROM view_report_links l JOIN users u ON u.id = l.user_id JOIN saved_views v ON v.id = l.view_id
+            WHERE l.token_hash = \(p: 1)
+            """, [hash]) { (id: $0.int(0), email: $0.text(1), view: (id: $0.int(2), name: $0.text(3))) }.first
     }
 
-    /// An unsubscribe link's action: the digest goes off, without signing in.
+    /// An unsubscribe link's action, without signing in: the digest goes off, or the user leaves the view's report.
     public func unsubscribe(token: String) throws {
         guard let user = try user(unsubscribeToken: token) else { throw UserError.notFound("This unsubscribe link is not valid.") }
+        if let view = user.view { return try ViewReports(database: database).unsubscribe(userID: user.id, viewID: view.id) }
         try set(enabled: false, userID: user.id)
     }
 
