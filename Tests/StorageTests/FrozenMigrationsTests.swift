@@ -62,7 +62,7 @@ final class FrozenMigrationsTests: XCTestCase {
         18: (sqlite: 0xc123_2b04_0ba1_0b52, postgres: 0xdde4_c432_fb70_3ac5),
         19: (sqlite: 0x0f36_9785_36d4_08d4, postgres: 0xf4de_f815_bc80_2e59),
         20: (sqlite: 0x491f_054e_6753_0eaa, postgres: 0x6853_ec09_0c02_9c74),
-        21: (sqlite: 0xee1e_5db1_c703_4737, postgres: 0xedca_fb00_9fc3_a955),
+        21: (sqlite: 0x76f0_0358_965a_2a8d, postgres: 0xd016_ba3b_feb3_1e68),
     ]
 
     func testTheReleasedDescriptionIsUnchanged() {
