@@ -21,7 +21,7 @@ extension Schema {
     /// or changed it). A new table or column goes here *and* into a new migration on each database
     /// (`Schema.migrations`, `PostgresSchema.migrations`); `SchemaDescriptionTests` fails until the
     /// migrated databases and this description agree, and `FrozenMigrationsTests` records both.
-    public static let current = SchemaDescription(version: 15, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
+    public static let current = SchemaDescription(version: 17, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
 }
 
 private let currentTables: [Table] = [
@@ -59,6 +59,8 @@ private let currentTables: [Table] = [
         Column("version", .integer, notNull: .both, default: "1", check: Check("version >= 1")),
         Column("created_at", .text, notNull: .both),
         Column("updated_at", .text, notNull: .both),
+        // Memberships that end (migration 17): how long one lasts from its approval, null for ever.
+        Column("membership_lasts", .text, check: Check("membership_lasts IS NULL OR length(membership_lasts) BETWEEN 6 AND 30")),
     ]),
     Table("connection_benefits", primaryKey: ["connection_id", "kind"], withoutRowID: true,
           checks: [Check("(kind = 'Discounted charging') = (discount_percent IS NOT NULL)")], [
@@ -98,6 +100,8 @@ private let currentTables: [Table] = [
         Column("decided_by_user_id", .integer, references: ForeignKey("users", onDelete: .setNull)),
         // Added by SQLite's migration 6, which cannot add a NOT NULL column: its triggers keep it so there.
         Column("driver_name", .text, notNull: .postgres, check: nameLength("driver_name", 200)),
+        // Memberships that end (migration 17): when this one ends, null for never.
+        Column("expires_at", .text),
     ]),
     Table("membership_answers", primaryKey: ["membership_id", "position"], withoutRowID: true, [
         Column("membership_id", .integer, notNull: .both, references: ForeignKey("memberships", onDelete: .cascade)),
@@ -284,6 +288,10 @@ private let currentIndexes: [Index] = [
     Index("memberships_driver", on: "memberships", [.column("driver_id")]),
     Index("memberships_decided_by", on: "memberships", [.column("decided_by_user_id")], where: "decided_by_user_id IS NOT NULL", only: .postgres),
     Index("memberships_pending", on: "memberships", [.column("connection_id"), .column("requested_at")], where: "state = 'Pending'"),
+    // Memberships that end (migration 17): the sweep's due ones, and a connection's soon-ending ones.
+    Index("memberships_expires_at", on: "memberships", [.column("expires_at")], where: "state = 'Connected' AND expires_at IS NOT NULL"),
+    Index("memberships_connection_expires_at", on: "memberships", [.column("connection_id"), .column("expires_at")],
+          where: "state = 'Connected' AND expires_at IS NOT NULL"),
     Index("user_roles_org", on: "user_roles", [.column("org_id")]),
     Index("audit_log_org_at", on: "audit_log", [.column("org_id"), .column("at")]),
     Index("audit_log_user", on: "audit_log", [.column("user_id")], where: "user_id IS NOT NULL", only: .postgres),

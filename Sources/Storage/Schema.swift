@@ -17,7 +17,22 @@ public enum Schema {
         Migration(version: 13, name: "domain events", sql: domainEvents),
         Migration(version: 14, name: "bulk changes and their undo, email settings", sql: bulkChanges),
         Migration(version: 15, name: "the search box's indexes of drivers' names and emails", sql: driverSearch),
+        Migration(version: 16, name: "reserved for another branch's migration (the lead renumbers on merge)", sql: reserved),
+        Migration(version: 17, name: "memberships that end", sql: membershipsThatEnd),
     ]
+
+    /// Stands in for the migration another branch adds at 16, so that versions stay 1...n here.
+    static let reserved = "SELECT 1"
+
+    static let membershipsThatEnd = """
+    -- A connection's membership length ('30 days', '6 months', 'until 2027-06-30'; null: for ever, as
+    -- before) and each membership's end (null: never). The sweep finds the due ones by the partial
+    -- index on expires_at, the connection's page its soon-ending ones by the other.
+    ALTER TABLE connections ADD COLUMN membership_lasts TEXT CHECK (membership_lasts IS NULL OR length(membership_lasts) BETWEEN 6 AND 30);
+    ALTER TABLE memberships ADD COLUMN expires_at TEXT;
+    CREATE INDEX memberships_expires_at ON memberships (expires_at) WHERE state = 'Connected' AND expires_at IS NOT NULL;
+    CREATE INDEX memberships_connection_expires_at ON memberships (connection_id, expires_at) WHERE state = 'Connected' AND expires_at IS NOT NULL;
+    """
 
     static let domainEvents = """
     -- What each command did (Domain's DomainEvent: connection created, driver requested, request

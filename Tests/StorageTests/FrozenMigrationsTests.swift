@@ -23,6 +23,9 @@ final class FrozenMigrationsTests: XCTestCase {
         13: 0x58c3_f524_27ca_b01f,
         14: 0x7e1c_b8cc_c805_372e,
         15: 0xb3f3_c03d_a3c3_ca3f,
+        // Unreleased (branch expiry): 16 stands in for another branch's migration; the lead renumbers.
+        16: 0x199e7bca63ea84f2,
+        17: 0x9e39e53bb58938e7,
     ]
 
     /// PostgreSQL's own texts (PostgresSchema), by version, frozen the same way.
@@ -34,6 +37,9 @@ final class FrozenMigrationsTests: XCTestCase {
         13: 0x995f_6d33_3d7c_c0e8,
         14: 0xf81e_904d_8e20_30a2,
         15: 0xaccb_74ad_fc28_90c3,
+        // Unreleased (branch expiry).
+        16: 0x199e7bca63ea84f2,
+        17: 0x9ae9c4a374c96a8c,
     ]
 
     /// The DDL the schema description renders (`Schema.current.ddl(for:)`), by version: what a new
@@ -44,6 +50,8 @@ final class FrozenMigrationsTests: XCTestCase {
         13: (sqlite: 0x567a_8329_69c1_d515, postgres: 0xf34d_f665_cfce_f318),
         14: (sqlite: 0x3d5d_d3da_f4d7_b4ea, postgres: 0xeb2f_cf9b_d562_39f1),
         15: (sqlite: 0x491f_054e_6753_0eaa, postgres: 0x0883_785e_1c7a_0c0f),
+        // Unreleased (branch expiry).
+        17: (sqlite: 0xbeac314f0725f785, postgres: 0x6e7dac22984c2392),
     ]
 
     func testTheReleasedDescriptionIsUnchanged() {

@@ -42,7 +42,7 @@ public struct Decide: Command {
 
     /// The decision on each of `ids`, inside the caller's transaction, which locks their connections.
     static func apply(_ decision: Decision, reason: SQLValue, to ids: [Int], by access: Access, in database: Database) throws -> Int {
-        let (from, to) = decision.transition
+        let from = decision.transition.from
         let now = DateText.now()
         var changed = 0
         for id in Set(ids).sorted() {
@@ -53,22 +53,33 @@ public struct Decide: Command {
             guard row.state == from.rawValue else {
                 throw UserError.conflict("\(row.email) is \(row.state), not \(from.rawValue): reload the page to see the latest.")
             }
-            try database.run("""
-                UPDATE memberships SET state = \(p: 2), denial_reason = \(p: 3), decided_at = \(p: 4), decided_by_user_id = \(p: 5) WHERE id = \(p: 1)
-                """, [.init(id), .text(to.rawValue), reason, .text(now), .init(access.userID)])
             var details = ["connection": row.connection]
             if case .text(let text) = reason { details["reason"] = text }
             try AuditLog(database: database).record(by: access, organizationID: row.org,
                                                    action: decision.auditAction, subject: row.email, details: details)
-            try EmailConfirmations(database: database).withdraw(membership: id)
-            try DriverEmails(database: database).enqueue(decision.email, membership: id)
-            var payload: [(String, JSON)] = [("state", .string(to.rawValue))]
-            if case .text(let text) = reason { payload.append(("reason", .string(text))) }
-            try DomainEvents(database: database).record(DomainEvent(decision.event, organization: row.org, connection: row.connectionID,
-                                                                    membership: id, payload: .object(payload)))
+            try write(decision, reason: reason, membership: id, organization: row.org, connection: row.connectionID, now: now,
+                      decidedBy: .init(access.userID), event: decision.event, in: database)
             changed += 1
         }
         return changed
+    }
+
+    /// The rows of one decision, after its audit entry: the state, the driver's email, the event. The
+    /// host's decisions and the end of a membership on time (`MembershipExpiry`, a removal by nobody
+    /// with its own event) share it, so an expired driver is told and counted as a removed one.
+    static func write(_ decision: Decision, reason: SQLValue, membership id: Int, organization: Int, connection: Int, now: String,
+                      decidedBy: SQLValue, event: DomainEvent.Kind, in database: Database) throws {
+        let to = decision.transition.to
+        try database.run("""
+            UPDATE memberships SET state = \(p: 2), denial_reason = \(p: 3), decided_at = \(p: 4), decided_by_user_id = \(p: 5) WHERE id = \(p: 1)
+            """, [.init(id), .text(to.rawValue), reason, .text(now), decidedBy])
+        if decision == .approve { try MembershipExpiry(database: database).start(membership: id, at: now) }
+        try EmailConfirmations(database: database).withdraw(membership: id)
+        try DriverEmails(database: database).enqueue(decision.email, membership: id)
+        var payload: [(String, JSON)] = [("state", .string(to.rawValue))]
+        if case .text(let text) = reason { payload.append(("reason", .string(text))) }
+        try DomainEvents(database: database).record(DomainEvent(event, organization: organization, connection: connection,
+                                                                membership: id, payload: .object(payload)))
     }
 }
 

@@ -91,6 +91,7 @@ public struct EmailConfirmations {
             if approves {
                 try database.run("UPDATE memberships SET state = 'Connected', decided_at = \(p: 2) WHERE id = \(p: 1)",
                                  [.init(found.membership), .text(DateText.store(now))])
+                try MembershipExpiry(database: database).start(membership: found.membership, at: DateText.store(now))
                 try DriverEmails(database: database).enqueue(.requestApproved, membership: found.membership)
                 try AuditLog(database: database).record(actorID: nil, actor: found.link.email, organizationID: found.organization,
                                                        action: "Driver confirmed email", subject: found.link.email,

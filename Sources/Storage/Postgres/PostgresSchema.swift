@@ -21,7 +21,17 @@ public enum PostgresSchema {
         Migration(version: 13, name: "domain events", sql: domainEvents),
         Migration(version: 14, name: "bulk changes and their undo, email settings", sql: bulkChanges),
         Migration(version: 15, name: "the search box's indexes of drivers' names and emails", sql: driverSearch),
+        Migration(version: 16, name: "reserved for another branch's migration (the lead renumbers on merge)", sql: Schema.reserved),
+        Migration(version: 17, name: "memberships that end", sql: membershipsThatEnd),
     ]
+
+    /// SQLite's migration 17 (read its comments there).
+    static let membershipsThatEnd = """
+    ALTER TABLE connections ADD COLUMN membership_lasts text COLLATE "C" CHECK (membership_lasts IS NULL OR length(membership_lasts) BETWEEN 6 AND 30);
+    ALTER TABLE memberships ADD COLUMN expires_at text COLLATE "C";
+    CREATE INDEX memberships_expires_at ON memberships (expires_at) WHERE state = 'Connected' AND expires_at IS NOT NULL;
+    CREATE INDEX memberships_connection_expires_at ON memberships (connection_id, expires_at) WHERE state = 'Connected' AND expires_at IS NOT NULL;
+    """
 
     /// SQLite's migration 13 (read its comments there).
     static let domainEvents = """
