@@ -84,6 +84,9 @@ public struct Serve: ParsableCommand {
     @Option(help: "Seconds one email may take to send, connecting included.")
     var smtpTimeout = 30
 
+    @Option(help: "Seconds between two looks for memberships that have ended (1-60): they end within that of their time.")
+    var expirySweepSeconds = 15
+
     @Option(help: "Attempts at an email that fails for a while (SMTP 4xx, no answer) before it is failed.")
     var emailAttempts = 8
 
@@ -178,6 +181,8 @@ public struct Serve: ParsableCommand {
         }())
         web.emailRetry = Outbox.RetryPolicy(maximumAttempts: emailAttempts, firstDelay: TimeInterval(emailRetrySeconds))
         web.emailInvitesPerDay = emailInvitesPerDay
+        guard (1...60).contains(expirySweepSeconds) else { throw ValidationError("--expiry-sweep-seconds is from 1 to 60.") }
+        web.expirySweepSeconds = expirySweepSeconds
         let configured = web
         let server = FastCGIServer(
             configuration: ServerConfiguration(address: listen, socketMode: UInt32(socketMode, radix: 8)!, threads: threads,
@@ -189,7 +194,9 @@ public struct Serve: ParsableCommand {
         // signals reach the server's sigwait.
         let delivery = EmailDelivery(configuration: configured)
         if configured.smtp == nil { Log.info("email: no --smtp-url: the settings saved on /email send, if any; else emails wait in the outbox") }
-        defer { delivery.stop() }
-        try server.run(onReady: { delivery.start() })
+        // Memberships that end, ended on time by the process that holds the same lease (`ExpiryDuty`).
+        let expiry = ExpiryDuty(configuration: configured)
+        defer { delivery.stop(); expiry.stop() }
+        try server.run(onReady: { delivery.start(); expiry.start() })
     }
 }

@@ -36,6 +36,11 @@ public struct WebConfiguration: Sendable {
     public var installationKey: InstallationKey?
     /// Seconds one email may take with the settings saved on /email (the flags' own otherwise).
     public var smtpTimeout = 30
+    /// Seconds between two looks for memberships that have ended (`ExpiryDuty`): within a minute of their end.
+    public var expirySweepSeconds = 15
+
+    /// The time the sweep of memberships that end goes by: a test's (`TestHooks.now`) or the real one.
+    func now() -> Date { testHooks?.now() ?? Date() }
 
     public init(database: DatabaseLocation, views: Views, publicBaseURL: String, publicDirectory: String, testHooks: (any TestHooks)? = nil,
                 busyTimeoutMilliseconds: Int32 = 5000, exportsPerProcess: Int = 2, exportsPerUser: Int = 1, waitingWriters: Int = 2,
