@@ -74,6 +74,50 @@ public struct MembershipExpiry {
         return ended
     }
 
+    /// A connection's membership length.
+    public func length(ofConnection id: Int) throws -> MembershipLength {
+        let stored = try database.query("SELECT membership_lasts FROM connections WHERE id = \(p: 1)", [.init(id)]) { $0.optionalText(0) }.first
+        return try Self.length(stored ?? nil, connection: id)
+    }
+
+    /// Which of `ids` belong to the connection.
+    public func memberships(ofConnection id: Int, among ids: [Int]) throws -> [Int] {
+        guard !ids.isEmpty else { return [] }
+        return try database.query("SELECT id FROM memberships WHERE connection_id = \(p: 1) AND id IN (\(ids: 2))",
+                                  [.init(id), .idList(ids)]) { $0.int(0) }
+    }
+
+    /// The end of each of these memberships that has one.
+    public func ends(of ids: [Int]) throws -> [Int: String] {
+        guard !ids.isEmpty else { return [:] }
+        return Dictionary(uniqueKeysWithValues: try database.query("""
+            SELECT id, expires_at FROM memberships WHERE id IN (\(ids: 1)) AND expires_at IS NOT NULL
+            """, [.idList(ids)]) { ($0.int(0), $0.text(1)) })
+    }
+
+    /// A connected driver whose membership ends soon, as the connection's page lists them.
+    public struct Ending: Sendable {
+        public let membershipID: Int
+        public let driverName: String
+        public let email: String
+        public let expiresAt: String
+    }
+
+    /// The connection's connected drivers whose memberships end after `now` and within `days` of it, soonest
+    /// first (at most `limit`), and how many there are: read by the connection's partial index.
+    public func endingSoon(connectionID: Int, now: Date, days: Int = 30, limit: Int = 20) throws -> (drivers: [Ending], count: Int) {
+        let window: SQLFragment = """
+            m.connection_id = \(p: 1) AND m.state = 'Connected' AND m.expires_at IS NOT NULL AND m.expires_at > \(p: 4) AND m.expires_at <= \(p: 2)
+            """
+        let parameters: [SQLValue] = [.init(connectionID), .text(DateText.store(now.addingTimeInterval(TimeInterval(days) * 86_400)))]
+        let count = try database.scalarInt("SELECT count(*) FROM memberships m WHERE \(window)", parameters + [.init(0), .text(DateText.store(now))])
+        let drivers = try database.query("""
+            SELECT m.id, m.driver_name, d.email, m.expires_at FROM memberships m JOIN drivers d ON d.id = m.driver_id
+            WHERE \(window) ORDER BY m.expires_at, m.id LIMIT \(p: 3)
+            """, parameters + [.init(limit), .text(DateText.store(now))]) { Ending(membershipID: $0.int(0), driverName: $0.text(1), email: $0.text(2), expiresAt: $0.text(3)) }
+        return (drivers, count)
+    }
+
     /// Who the audit log says ended a membership on time.
     public static let actor = "Membership expiry"
 }

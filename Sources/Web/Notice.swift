@@ -11,6 +11,8 @@ enum Notice: String, CaseIterable {
     case emailed, requeued
     /// Email invites queued while email is not set up; SMTP settings saved; a test message sent.
     case queued, emailSettingsSaved, testSent
+    /// Memberships that end: a connection's length saved (n: connected drivers changed); drivers' ends set.
+    case lengthSaved, endsSet
 
     func text(count: Int) -> String {
         let number = Format.integer(count)
@@ -23,6 +25,8 @@ enum Notice: String, CaseIterable {
         case .queued: return "\(number) invite\(count == 1 ? "" : "s") queued: email is not set up"
         case .emailSettingsSaved: return "Email settings saved: what waits goes out now"
         case .testSent: return "A test message went to your address: check that it arrived"
+        case .lengthSaved: return "Membership length saved" + (count > 0 ? ", and the end of \(number) connected driver\(count == 1 ? "" : "s") changed" : "")
+        case .endsSet: return "Membership end set for \(number) driver\(count == 1 ? "" : "s")"
         }
     }
 

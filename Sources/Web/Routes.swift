@@ -64,6 +64,13 @@ extension ConsoleHandler {
         Route(["POST"], "/connections/{id:Int}/delete", .connection(.manageConnections)) {
             try ConnectionFormPage(page: $0.page).delete($0.parameters.id)
         },
+        // Memberships that end: a connection's length, and the end of its ticked drivers.
+        Route(["POST"], "/connections/{id:Int}/membership-length", .connection(.manageConnections)) {
+            try MembershipEndForms(page: $0.page).setLength(connectionID: $0.parameters.id)
+        },
+        Route(["POST"], "/connections/{id:Int}/expiry", .connection(.decideMemberships)) {
+            try MembershipEndForms(page: $0.page).setEnds(connectionID: $0.parameters.id)
+        },
         Route(["GET"], "/requests", .signedIn) { try RequestsPage(page: $0.page).respond(connectionID: nil) },
         Route(["POST"], "/requests/decide", .anyOrganization(.decideMemberships)) { try RequestsPage(page: $0.page).decide() },
         Route(["GET", "POST"], "/users", .anyOrganization(.manageUsers)) { try UsersPage(page: $0.page).respond() },
