@@ -182,6 +182,8 @@ struct DriverPages {
             "pending": .bool(status.state == .pending && !status.awaitingEmailConfirmation),
             "confirming": .bool(status.awaitingEmailConfirmation), "confirmHours": .text(Int(EmailConfirmations.lifetime / 3600)),
             "connected": .bool(status.state == .connected),
+            "connectedUntil": status.state == .connected ? status.expiresAt.map { .text(DateText.day($0)) } ?? false : false,
+            "expiredOn": status.expired ? status.expiresAt.map { .text(DateText.day($0)) } ?? false : false,
             "denied": .bool(status.state == .denied), "removed": .bool(status.state == .removed),
             "reason": status.denialReason.map(TemplateValue.text) ?? false,
             "requestedAt": .text(DateText.display(status.requestedAt)),

@@ -7,7 +7,9 @@ import XCTest
 /// Memberships that end on a connection's page, on the database the tests run on: the length's
 /// form (asking about the connected drivers with their count), a driver's end set from the
 /// Connected tab, the card of who ends in the next 30 days, and bad input answered with a 400.
-final class MembershipEndPagesTests: XCTestCase {
+final class MembershipEndPagesTests: XCTestCase, DriverFixtures {
+    var made = 0
+
     func testTheLengthAndADriversEndAreSetFromTheConnectionsPage() throws {
         let client = try TestClient(connections: 40)
         let officerOrg = try client.scalar("SELECT min(org_id) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = \(p: 1)",
@@ -53,6 +55,24 @@ final class MembershipEndPagesTests: XCTestCase {
         XCTAssertEqual(try client.post("/connections/\(connection)/expiry", [("m", String(elsewhere)), ("ends", "")]).status, 400)
         try client.signIn(DemoData.viewerEmail)
         XCTAssertNotEqual(try client.post("/connections/\(connection)/expiry", [("m", String(connected[0])), ("ends", "")]).status, 303)
+    }
+
+    /// The driver's status page: "Connected until …" on a connection whose memberships last until a
+    /// date (the automatic approval starts it), then, once the sweep ended it, the day it ended.
+    func testTheStatusPageSaysUntilWhenAndThatItEnded() throws {
+        let client = try TestClient(connections: 20)
+        let connection = try makeConnection(client, approval: "Automatically approve all")
+        try client.signIn(DemoData.adminEmail)
+        XCTAssertEqual(try client.post("/connections/\(connection.id)/membership-length", [("kind", "until"), ("until", "2030-06-30")]).status, 303)
+        let driver = TestClient.sharing(client)
+        let token = try statusToken(of: join(driver, connection.token, name: "Una Until", email: "una@example.test"), driver)
+        var page = driver.text(driver.get("/status/\(token)"))
+        XCTAssertTrue(page.contains("role=\"status\">Connected<") && page.contains("Connected until 30 June 2030."), page)
+
+        try MembershipExpiry(database: try client.otherConnection()).sweep(now: DateText.parse("2030-06-30T00:00:20Z")!)
+        page = driver.text(driver.get("/status/\(token)"))
+        XCTAssertTrue(page.contains("role=\"status\">Removed<") && page.contains("Your membership ended on 30 June 2030;"), page)
+        XCTAssertFalse(page.contains("removed you from this connection"), page)
     }
 
     /// Where a redirect sends the browser, without its fragment (a browser keeps that to itself).
