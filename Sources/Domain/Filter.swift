@@ -34,6 +34,9 @@ public struct Filter: Sendable, Equatable {
         if template.value == .day, !Self.isDay(value) {
             return "Enter a date as YYYY-MM-DD, like 2026-11-25."
         }
+        if template.value == .nextDays || template.value == .lastDays, Self.dayCount(value) == nil {
+            return "Enter a number of days, from 0 to \(FilterConditions.mostDays), like 30."
+        }
         if case .enumeration(let allowed) = column.kind, condition.key == "is" || condition.key == "is_not",
            !allowed.contains(where: { TextFolding.fold($0) == TextFolding.fold(value) }) {
             return "\(column.label) is one of: \(allowed.joined(separator: ", "))."
@@ -49,6 +52,12 @@ public struct Filter: Sendable, Equatable {
         let groups = digits.split(separator: ",", omittingEmptySubsequences: false)
         guard groups.allSatisfy({ !$0.isEmpty }) else { return nil }
         return RequestNumber.parse(sign + groups.joined(), in: RequestNumber.filterValues)
+    }
+
+    /// A relative date's number of days: ASCII digits only, 0 to `FilterConditions.mostDays`.
+    static func dayCount(_ text: String) -> Int? {
+        guard text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        return RequestNumber.parse(text, in: 0...FilterConditions.mostDays)
     }
 
     /// YYYY-MM-DD in ASCII digits, a day the calendar has.
@@ -69,6 +78,8 @@ public struct Filter: Sendable, Equatable {
         case .enumeration(let allowed):
             let shown = allowed.first { TextFolding.fold($0) == foldedValue } ?? trimmedValue
             return "\(column.label) \(condition.phrase) \(shown)"
+        case .date where condition.template(for: .date).map({ $0.value == .nextDays || $0.value == .lastDays }) == true:
+            return "\(column.label) \(condition.phrase) \(trimmedValue) days"
         case .number, .identifier, .date: return "\(column.label) \(condition.phrase) \(trimmedValue)"
         }
     }

@@ -26,7 +26,9 @@ public struct FilterCondition: Sendable, Equatable {
 
 /// A condition's SQL for one shape of column, from the column's expression and the bound value.
 struct FilterTemplate: Sendable {
-    enum Value: Sendable { case none, text, number, day }
+    /// `nextDays` and `lastDays` (relative dates): a number of days, bound as the range of days from
+    /// today ("a AND b", for BETWEEN), today included.
+    enum Value: Sendable { case none, text, number, day, nextDays, lastDays }
 
     let value: Value
     let sql: @Sendable (_ column: SQLFragment, _ value: SQLFragment) -> SQLFragment
@@ -34,6 +36,7 @@ struct FilterTemplate: Sendable {
     static func text(_ sql: @escaping @Sendable (SQLFragment, SQLFragment) -> SQLFragment) -> FilterTemplate { FilterTemplate(value: .text, sql: sql) }
     static func number(_ sql: @escaping @Sendable (SQLFragment, SQLFragment) -> SQLFragment) -> FilterTemplate { FilterTemplate(value: .number, sql: sql) }
     static func day(_ sql: @escaping @Sendable (SQLFragment, SQLFragment) -> SQLFragment) -> FilterTemplate { FilterTemplate(value: .day, sql: sql) }
+    static func days(_ value: Value, _ sql: @escaping @Sendable (SQLFragment, SQLFragment) -> SQLFragment) -> FilterTemplate { FilterTemplate(value: value, sql: sql) }
     static func noValue(_ sql: @escaping @Sendable (SQLFragment) -> SQLFragment) -> FilterTemplate { FilterTemplate(value: .none) { column, _ in sql(column) } }
 }
 
@@ -103,7 +106,15 @@ public enum FilterConditions {
             .number: .number { c, n in "\(c) > \(n)" }, .date: .day { c, d in "substr(\(c), 1, 10) > \(d)" }]),
         FilterCondition(key: "lt", label: "Less than", phrase: "is less than", needsValue: true, searchIndexUse: .none, templates: [
             .number: .number { c, n in "\(c) < \(n)" }, .date: .day { c, d in "substr(\(c), 1, 10) < \(d)" }]),
+        // Relative dates (memberships that end, issue 25): a number of days from today (UTC), both ends included.
+        FilterCondition(key: "next_days", label: "In the next N days", phrase: "is in the next", needsValue: true, searchIndexUse: .none, templates: [
+            .date: .days(.nextDays) { c, range in "substr(\(c), 1, 10) BETWEEN \(range)" }]),
+        FilterCondition(key: "last_days", label: "In the last N days", phrase: "is in the last", needsValue: true, searchIndexUse: .none, templates: [
+            .date: .days(.lastDays) { c, range in "substr(\(c), 1, 10) BETWEEN \(range)" }]),
     ]
+
+    /// The most days a relative date condition reaches.
+    public static let mostDays = 3650
 
     private static let byKey = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
 

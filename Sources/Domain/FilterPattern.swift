@@ -40,6 +40,8 @@ public enum FilterPattern {
         guard condition.needsValue else { return "[\\s\\S]*" }  // not read
         if template.value == .number { return around(wholeNumber) }
         if template.value == .day { return around(day) }
+        // RequestNumber's digits (leading zeros too), 0 to FilterConditions.mostDays (3650).
+        if template.value == .nextDays || template.value == .lastDays { return around("0{0,15}(?:[0-9]{1,3}|[0-2][0-9]{3}|3[0-5][0-9]{2}|36[0-4][0-9]|3650)") }
         if case .enumeration(let allowed) = column.kind, condition.key == "is" || condition.key == "is_not" {
             return around("(?:" + allowed.map(anyCase).joined(separator: "|") + ")")
         }

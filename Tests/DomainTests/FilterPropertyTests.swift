@@ -1,3 +1,4 @@
+import Foundation
 import Domain
 import Storage
 import XCTest
@@ -109,6 +110,10 @@ final class FilterPropertyTests: XCTestCase {
             case "not_empty": return true
             case "gt": return day > typed
             case "lt": return day < typed
+            // Relative dates: today (UTC) and the days either side, both ends included.
+            case "next_days", "last_days":
+                let range = Filter.relativeDays(next: condition == "next_days", Int(typed)!)
+                return day >= range.from && day <= range.to
             default: fatalError(condition)
             }
         case (.text(let text), _):
@@ -140,6 +145,12 @@ final class FilterPropertyTests: XCTestCase {
             return String(number + Int.random(in: -1...1, using: &random))
         case (.text(let text), .date):
             if ["is", "is_not", "gt", "lt"].contains(condition.key) { return String(text.prefix(10)) }
+            // Reaching as far as the data's day, give or take one, or a short span from today.
+            if ["next_days", "last_days"].contains(condition.key) {
+                let day = DateText.parse(String(text.prefix(10)) + "T00:00:00Z") ?? Date()
+                let apart = Int(abs(day.timeIntervalSinceNow) / 86_400)
+                return String(min(FilterConditions.mostDays, max(0, Bool.random(using: &random) ? apart + Int.random(in: -1...1, using: &random) : Int.random(in: 0...10, using: &random))))
+            }
             return String(text.dropFirst(Int.random(in: 0...12, using: &random)).prefix(Int.random(in: 1...8, using: &random)))
         case (.text(let text), .enumeration(let allowed)):
             if condition.key == "is" || condition.key == "is_not" {
@@ -204,6 +215,36 @@ final class FilterPropertyTests: XCTestCase {
         }
         // The random sets must mostly select something and leave something out, or they prove little.
         XCTAssertGreaterThan(nonTrivial, 200)
+    }
+
+    /// "In the next N days" and "in the last N days" (issue 25) on a date column: from today, both
+    /// ends included, a count of days only; the summary says so.
+    func testRelativeDatesCountDaysFromToday() throws {
+        let table = ConnectionTable(database: database)
+        let created = ColumnCatalog.column("created_at")!
+        let today = Date()
+        let stamps = [-40, -3, 0, 2, 45].map { DateText.store(today.addingTimeInterval(TimeInterval($0) * 86_400)) }
+        let ids = try database.query("SELECT id FROM connections ORDER BY id LIMIT 5") { $0.int(0) }
+        for (id, stamp) in zip(ids, stamps) {
+            try database.run("UPDATE connections SET created_at = \(p: 2) WHERE id = \(p: 1)", [.init(id), .text(stamp)])
+        }
+        func found(_ condition: String, _ value: String) throws -> Set<Int> {
+            var state = TableState(pageSize: 25)
+            state.filters = FilterSet([Filter(column: created, condition: FilterConditions.condition(condition)!, value: value)])
+            var found: [Int] = []
+            try table.forEachRow(state, columns: [], organizations: organizations) { found.append($0.connectionID) }
+            return Set(found).intersection(ids)
+        }
+        XCTAssertEqual(try found("next_days", "3"), [ids[2], ids[3]])
+        XCTAssertEqual(try found("next_days", "0"), [ids[2]])
+        XCTAssertEqual(try found("last_days", "3"), [ids[1], ids[2]])
+        XCTAssertEqual(try found("last_days", "40"), [ids[0], ids[1], ids[2]])
+        let filter = Filter(column: created, condition: FilterConditions.condition("next_days")!, value: "30")
+        XCTAssertEqual(filter.sentence, "Created is in the next 30 days")
+        for bad in ["-1", "+3", "3651", "a week", "2027-01-01"] {
+            XCTAssertNotNil(Filter(column: created, condition: FilterConditions.condition("last_days")!, value: bad).problem, bad)
+        }
+        XCTAssertFalse(FilterConditions.condition("next_days")!.applies(to: .number), "dates only")
     }
 
     func testInjectionAttemptsAreLiteralText() throws {
