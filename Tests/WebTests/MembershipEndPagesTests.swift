@@ -75,6 +75,21 @@ final class MembershipEndPagesTests: XCTestCase, DriverFixtures {
         XCTAssertFalse(page.contains("removed you from this connection"), page)
     }
 
+    /// The API's memberships carry `expires_at` (null: never), as the OpenAPI document says.
+    func testTheAPIsMembershipsCarryExpiresAt() throws {
+        let client = try TestClient(connections: 20)
+        let connection = try client.scalar("SELECT min(connection_id) FROM memberships WHERE state = 'Connected'")
+        let ids = try client.otherConnection().query("SELECT id FROM memberships WHERE connection_id = \(p: 1) AND state = 'Connected' ORDER BY id",
+                                                     [.init(connection)]) { $0.int(0) }
+        try client.otherConnection().run("UPDATE memberships SET expires_at = '2027-06-30T00:00:00Z' WHERE id = \(p: 1)", [.init(ids[0])])
+        let token = try client.token(for: DemoData.adminEmail)
+        let answer = client.json(client.api("GET", "/api/v1/connections/\(connection)/memberships?state=Connected", token: token))
+        let rows = try XCTUnwrap(answer["memberships"]?.array)
+        XCTAssertEqual(rows.first { $0["id"] == .int(ids[0]) }?["expires_at"], .string("2027-06-30T00:00:00Z"))
+        if ids.count > 1 { XCTAssertEqual(rows.first { $0["id"] == .int(ids[1]) }?["expires_at"], .null) }
+        XCTAssertEqual(try client.apiAnswersBreakingTheDocument(), [])
+    }
+
     /// Where a redirect sends the browser, without its fragment (a browser keeps that to itself).
     func location(_ response: Response) throws -> String {
         String(try XCTUnwrap(response.headers.first { $0.name == "Location" }?.value).split(separator: "#")[0])
