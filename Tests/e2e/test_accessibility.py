@@ -125,6 +125,12 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".field-error"))
     check("connection form with errors")
     check("edit connection", f"/connections/{connection}/edit")
+    # Memberships that end: the connection's page with its Membership length card, a driver's end in the
+    # Connected tab, and a relative date filter.
+    with stack.db() as db:
+        db.execute("UPDATE connections SET membership_lasts = '6 months' WHERE id = ?", (connection,))
+    check("connection page with its membership length", f"/connections/{connection}?state=Connected")
+    check("relative date filter", "/connections?f=created_at&op=last_days&v=30")
     check("requests", "/requests")
     check("requests of a connection", f"/connections/{connection}/requests")
     check("users", "/users")
@@ -161,7 +167,7 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     browser.find_element(By.ID, "density-compact").click()  # as it was, for the tests after this one
     wait(browser, lambda b: b.find_element(By.ID, "density-compact").get_attribute("aria-pressed") == "true")
     check.report()
-    assert len(check.checked) == 40
+    assert len(check.checked) == 42
 
 
 def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):
