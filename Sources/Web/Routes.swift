@@ -104,6 +104,9 @@ extension ConsoleHandler {
         },
         Route("GET", "/api/v1/memberships", .api(.signedIn), .listMemberships) { try APIMemberships(call: $0.api).list(connectionID: nil) },
         Route("POST", "/api/v1/memberships/decide", .api(.anyOrganization(.decideMemberships)), .decideMemberships) { try APIMemberships(call: $0.api).decide() },
+        Route("POST", "/api/v1/memberships/expiry", .api(.anyOrganization(.decideMemberships)), .setMembershipExpiry) {
+            try APIMemberships(call: $0.api).setExpiry()
+        },
         Route("GET", "/api/v1/audit", .api(.anyOrganization(.viewAudit)), .listAudit) { try APIAudit(call: $0.api).list() },
 
         Route(["POST"], "/logout", .signedIn) { context in

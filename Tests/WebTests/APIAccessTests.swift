@@ -295,6 +295,8 @@ final class APIAccessTests: APITestCase {
             Probe(method: "GET", route: "/api/v1/memberships", target: "/api/v1/memberships", expected: [401, 200, 200, 200]),
             Probe(method: "POST", route: "/api/v1/memberships/decide", target: "/api/v1/memberships/decide", body: ["action": "approve", "ids": []],
                   expected: [401, 403, 400, 400]),
+            Probe(method: "POST", route: "/api/v1/memberships/expiry", target: "/api/v1/memberships/expiry", body: ["ids": [], "ends": .null],
+                  expected: [401, 403, 400, 400]),
             Probe(method: "GET", route: "/api/v1/audit", target: "/api/v1/audit", expected: [401, 403, 403, 200]),
         ]
         XCTAssertEqual(Set(probes.map { "\($0.method) \($0.route)" }),

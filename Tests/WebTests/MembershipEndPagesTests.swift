@@ -87,6 +87,18 @@ final class MembershipEndPagesTests: XCTestCase, DriverFixtures {
         let rows = try XCTUnwrap(answer["memberships"]?.array)
         XCTAssertEqual(rows.first { $0["id"] == .int(ids[0]) }?["expires_at"], .string("2027-06-30T00:00:00Z"))
         if ids.count > 1 { XCTAssertEqual(rows.first { $0["id"] == .int(ids[1]) }?["expires_at"], .null) }
+
+        // Set through the API, refused when not a day, cleared with null.
+        let set = client.api("POST", "/api/v1/memberships/expiry", token: token, json: ["ids": [.int(ids[0])], "ends": "2028-01-01"])
+        XCTAssertEqual(set.status, 200, client.text(set))
+        XCTAssertEqual(client.json(set)["changed"], .int(1))
+        XCTAssertEqual(try client.otherConnection().query("SELECT expires_at FROM memberships WHERE id = \(p: 1)", [.init(ids[0])]) { $0.optionalText(0) },
+                       ["2028-01-01T00:00:00Z"])
+        XCTAssertEqual(client.api("POST", "/api/v1/memberships/expiry", token: token, json: ["ids": [.int(ids[0])], "ends": "2028-02-30"]).status, 400)
+        XCTAssertEqual(client.api("POST", "/api/v1/memberships/expiry", token: token, json: ["ids": [.int(ids[0])]]).status, 400)
+        XCTAssertEqual(client.api("POST", "/api/v1/memberships/expiry", token: token, json: ["ids": [.int(ids[0])], "ends": .null]).status, 200)
+        XCTAssertEqual(try client.otherConnection().query("SELECT expires_at FROM memberships WHERE id = \(p: 1)", [.init(ids[0])]) { $0.optionalText(0) },
+                       [nil])
         XCTAssertEqual(try client.apiAnswersBreakingTheDocument(), [])
     }
 
