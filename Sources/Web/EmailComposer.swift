@@ -79,6 +79,12 @@ struct EmailComposer {
                 ["organization": .text(line.organization), "connection": .text(line.connection), "waiting": .text(line.waiting),
                  "url": .text(configuration.absoluteURL("/connections/\(line.connectionID)/requests"))]
             })
+            // Memberships that end: the coming week's, per connection.
+            context["hasEnding"] = .bool(!digest.ending.isEmpty)
+            context["ending"] = .list(digest.ending.map { line in
+                ["organization": .text(line.organization), "connection": .text(line.connection), "count": .text(line.waiting),
+                 "url": .text(configuration.absoluteURL("/connections/\(line.connectionID)#membership-length"))]
+            })
             context["requestsURL"] = .text(configuration.absoluteURL("/requests"))
             context["accountURL"] = .text(configuration.absoluteURL("/account/email"))
             context["unsubscribeURL"] = .text(unsubscribe)

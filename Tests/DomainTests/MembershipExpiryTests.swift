@@ -138,6 +138,24 @@ final class MembershipExpiryTests: XCTestCase {
         XCTAssertEqual(try state(other), "Removed")
     }
 
+    /// The hosts' digest lists the connections whose memberships end in the coming week, with how many.
+    func testTheDigestListsTheWeeksEndingMemberships() throws {
+        let connection = try createConnection()
+        let soon = try connectedDriver("soon@x.example", to: connection)
+        let later = try connectedDriver("later@x.example", to: connection)
+        _ = try SetMembershipExpiry([soon], endingOn: "2027-06-30").run(by: admin, in: database)
+        _ = try SetMembershipExpiry([later], endingOn: "2027-08-01").run(by: admin, in: database)
+        // A request waiting, as a digest needs.
+        let requests = JoinRequests(database: database)
+        let token = try database.query("SELECT invite_token FROM connections WHERE id = \(p: 1)", [.init(connection)]) { $0.text(0) }[0]
+        _ = try RequestToJoin(JoinForm(name: "Wes", email: "waiting@x.example", answers: [], agreedToTerms: true), to: try XCTUnwrap(requests.joinable(token: token)))
+            .run(from: .init(address: "192.0.2.9", formToken: "form-" + UUID().uuidString), with: requests)
+        let content = try XCTUnwrap(HostDigests(database: database).content(userID: admin.userID, now: day("2027-06-25T09:00:00Z")))
+        XCTAssertEqual(content.ending.map(\.connectionID), [connection])
+        XCTAssertEqual(content.ending.map(\.waiting), [1], "the one ending on 30 June, not the one in August")
+        XCTAssertEqual(try HostDigests(database: database).content(userID: admin.userID, now: day("2027-07-05T09:00:00Z"))?.ending.count, 0)
+    }
+
     /// Two processes sweeping at once (a lease taken over mid-round): every due membership ends once.
     func testTwoSweepersAtOnceEndEachMembershipOnce() throws {
         let connections = try (1...3).map { try createConnection("Site \($0)") }
