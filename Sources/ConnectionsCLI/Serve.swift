@@ -196,7 +196,8 @@ public struct Serve: ParsableCommand {
         if configured.smtp == nil { Log.info("email: no --smtp-url: the settings saved on /email send, if any; else emails wait in the outbox") }
         // Memberships that end, ended on time by the process that holds the same lease (`ExpiryDuty`).
         let expiry = ExpiryDuty(configuration: configured)
-        defer { delivery.stop(); expiry.stop() }
+        // The expiry thread stops first, so that the sender's stop gives up a lease nobody takes again.
+        defer { expiry.stop(); delivery.stop() }
         try server.run(onReady: { delivery.start(); expiry.start() })
     }
 }
