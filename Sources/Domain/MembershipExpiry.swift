@@ -26,7 +26,18 @@ public struct MembershipExpiry {
         guard let stored else { return }
         let length = try Self.length(stored.lasts, connection: stored.connection)
         let end = DateText.parse(now).flatMap { length.end(after: $0) }
-        try database.run("UPDATE memberships SET expires_at = \(p: 2) WHERE id = \(p: 1)", [.init(id), end.map { .text($0) } ?? .null])
+        try setEnd(membership: id, to: end)
+    }
+
+    /// Inside a transaction holding the connection's lock: the membership ends at `end` (nil: never),
+    /// with its first renewal reminder drawn from that end (`MembershipRenewal`). Every end is set here.
+    func setEnd(membership id: Int, to end: String?) throws {
+        let days = try database.query("""
+            SELECT c.renewal_reminders FROM memberships m JOIN connections c ON c.id = m.connection_id WHERE m.id = \(p: 1)
+            """, [.init(id)]) { MembershipRenewal.days($0.text(0)) }.first ?? []
+        let remind = end.flatMap { MembershipRenewal.reminder(before: $0, days: days, after: nil) }
+        try database.run("UPDATE memberships SET expires_at = \(p: 2), remind_at = \(p: 3) WHERE id = \(p: 1)",
+                         [.init(id), end.map { .text($0) } ?? .null, remind.map { .text($0) } ?? .null])
     }
 
     static func length(_ stored: String?, connection: Int) throws -> MembershipLength {

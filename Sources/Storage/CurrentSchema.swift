@@ -61,6 +61,8 @@ private let currentTables: [Table] = [
         Column("updated_at", .text, notNull: .both),
         // Memberships that end (migration 17): how long one lasts from its approval, null for ever.
         Column("membership_lasts", .text, check: Check("membership_lasts IS NULL OR length(membership_lasts) BETWEEN 6 AND 30")),
+        // Renewal (migration 17): the days before a membership's end its driver is reminded ('' for never).
+        Column("renewal_reminders", .text, notNull: .both, default: "'14,3'", check: Check("length(renewal_reminders) <= 40")),
     ]),
     Table("connection_benefits", primaryKey: ["connection_id", "kind"], withoutRowID: true,
           checks: [Check("(kind = 'Discounted charging') = (discount_percent IS NOT NULL)")], [
@@ -102,6 +104,9 @@ private let currentTables: [Table] = [
         Column("driver_name", .text, notNull: .postgres, check: nameLength("driver_name", 200)),
         // Memberships that end (migration 17): when this one ends, null for never.
         Column("expires_at", .text),
+        // Renewal (migration 17): the next reminder's time, and when the driver asked to renew (waiting).
+        Column("remind_at", .text),
+        Column("renewal_asked_at", .text),
     ]),
     Table("membership_answers", primaryKey: ["membership_id", "position"], withoutRowID: true, [
         Column("membership_id", .integer, notNull: .both, references: ForeignKey("memberships", onDelete: .cascade)),
@@ -171,7 +176,7 @@ private let currentTables: [Table] = [
     Table("outbox", primaryKey: ["id"], [
         Column("id", .integer, identity: true),
         Column("kind", .text, notNull: .both, check: Check("kind IN ('request received', 'request approved', 'request denied', "
-               + "'driver removed', 'email confirmation', 'status link', 'invite', 'digest', 'user invitation')")),
+               + "'driver removed', 'email confirmation', 'status link', 'invite', 'digest', 'user invitation', 'renewal reminder')")),
         Column("org_id", .integer, references: ForeignKey("organizations", onDelete: .setNull)),
         Column("user_id", .integer, references: ForeignKey("users", onDelete: .cascade)),
         Column("membership_id", .integer, references: ForeignKey("memberships", onDelete: .setNull)),
@@ -292,6 +297,7 @@ private let currentIndexes: [Index] = [
     Index("memberships_expires_at", on: "memberships", [.column("expires_at")], where: "state = 'Connected' AND expires_at IS NOT NULL"),
     Index("memberships_connection_expires_at", on: "memberships", [.column("connection_id"), .column("expires_at")],
           where: "state = 'Connected' AND expires_at IS NOT NULL"),
+    Index("memberships_remind_at", on: "memberships", [.column("remind_at")], where: "state = 'Connected' AND remind_at IS NOT NULL"),
     Index("user_roles_org", on: "user_roles", [.column("org_id")]),
     Index("audit_log_org_at", on: "audit_log", [.column("org_id"), .column("at")]),
     Index("audit_log_user", on: "audit_log", [.column("user_id")], where: "user_id IS NOT NULL", only: .postgres),

@@ -32,6 +32,42 @@ public enum Schema {
     ALTER TABLE memberships ADD COLUMN expires_at TEXT;
     CREATE INDEX memberships_expires_at ON memberships (expires_at) WHERE state = 'Connected' AND expires_at IS NOT NULL;
     CREATE INDEX memberships_connection_expires_at ON memberships (connection_id, expires_at) WHERE state = 'Connected' AND expires_at IS NOT NULL;
+
+    -- Renewal: the days before its end a driver is reminded ('14,3'; empty: never), each membership's
+    -- next reminder (drawn from its end; null: none left), found by the sweep by its partial index,
+    -- and when its driver asked to renew (waiting for the address's proof or the host).
+    ALTER TABLE connections ADD COLUMN renewal_reminders TEXT NOT NULL DEFAULT '14,3' CHECK (length(renewal_reminders) <= 40);
+    ALTER TABLE memberships ADD COLUMN remind_at TEXT;
+    ALTER TABLE memberships ADD COLUMN renewal_asked_at TEXT;
+    CREATE INDEX memberships_remind_at ON memberships (remind_at) WHERE state = 'Connected' AND remind_at IS NOT NULL;
+
+    -- The renewal reminder: a kind the outbox's CHECK must allow, so the table is rebuilt.
+    CREATE TABLE outbox_new (
+        id                  INTEGER PRIMARY KEY,
+        kind                TEXT NOT NULL CHECK (kind IN ('request received', 'request approved', 'request denied', 'driver removed',
+                                'email confirmation', 'status link', 'invite', 'digest', 'user invitation', 'renewal reminder')),
+        org_id              INTEGER REFERENCES organizations(id) ON DELETE SET NULL,
+        user_id             INTEGER REFERENCES users(id) ON DELETE CASCADE,
+        membership_id       INTEGER REFERENCES memberships(id) ON DELETE SET NULL,
+        recipient           TEXT NOT NULL CHECK (length(recipient) BETWEEN 3 AND 254),
+        payload             TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(payload)),
+        message_key         TEXT NOT NULL UNIQUE CHECK (length(message_key) >= 22),
+        state               TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'skipped')),
+        attempts            INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        due_at              TEXT NOT NULL,
+        last_error          TEXT CHECK (last_error IS NULL OR length(last_error) <= 500),
+        created_at          TEXT NOT NULL,
+        sent_at             TEXT
+    );
+    INSERT INTO outbox_new SELECT id, kind, org_id, user_id, membership_id, recipient, payload, message_key, state, attempts, due_at,
+        last_error, created_at, sent_at FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_new RENAME TO outbox;
+    CREATE INDEX outbox_due ON outbox (due_at) WHERE state = 'queued';
+    CREATE INDEX outbox_state_org ON outbox (state, org_id);
+    CREATE INDEX outbox_org_kind ON outbox (org_id, kind, created_at);
+    CREATE INDEX outbox_user ON outbox (user_id) WHERE user_id IS NOT NULL;
+    CREATE INDEX outbox_membership ON outbox (membership_id) WHERE membership_id IS NOT NULL;
     """
 
     static let domainEvents = """

@@ -190,6 +190,9 @@ struct DriverPages {
             "statusURL": .text(handler.configuration.absoluteURL("/status/" + token)),
             "closed": .bool((status.state == .denied || status.state == .removed) && !status.connectionEnabled),
             "formProblem": problem("form"),
+            // Renewal: a connected membership that ends has the renew button; the answer comes back in the query.
+            "renewable": .bool(status.state == .connected && status.expiresAt != nil), "token": .text(token),
+            "renewal": RenewalPage.message(request.queryValue("renewal")).map(TemplateValue.text) ?? false,
         ]
         var issued: (String, String)?
         if status.mayAskAgain {

@@ -47,6 +47,9 @@ struct EmailComposer {
         case .driverRemoved: subject = "You were removed from \(connection) at \(organization)"
         case .emailConfirmation: subject = "Confirm your email address to join \(connection)"
         case .statusLink: subject = "Your request to join \(connection): its status link"
+        case .renewalReminder:
+            context["ends"] = .text(payload["ends"] ?? "")
+            subject = "Your membership of \(connection) ends on \(payload["ends"] ?? "")"
         case .invite:
             guard let id = RequestNumber.parse(payload["connectionID"], in: RequestNumber.ids),
                   let invite = try ConnectionInvites(database: database).invite(connectionID: id) else { return .skip("the connection is gone") }

@@ -66,6 +66,9 @@ public final class ExpiryDuty: Sendable {
             ended += round
             if round < MembershipExpiry.batch { break }
         }
+        // Then the renewal reminders, each sent once (`MembershipRenewal`).
+        let renewal = MembershipRenewal(database: database)
+        for _ in 0..<Self.roundsPerLook where try renewal.remind(now: configuration.now()) == MembershipExpiry.batch {}
         return ended
     }
 }

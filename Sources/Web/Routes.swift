@@ -13,6 +13,8 @@ extension ConsoleHandler {
         Route(["POST"], "/status/{token}/again", .anyone) {
             try DriverPages(handler: $0.handler).askAgain($0.request, token: $0.parameters.texts["token"] ?? "")
         },
+        // Renewal: the renewal email's status link renews (its secret is the proof).
+        Route(["POST"], "/status/{token}/renew", .emailLink) { try RenewalPage(handler: $0.handler).renew(token: $0.parameters.texts["token"] ?? "") },
         Route(["GET", "POST"], "/confirm/{token}", .emailLink) {
             try EmailLinkPages(handler: $0.handler).confirm($0.request, token: $0.parameters.texts["token"] ?? "")
         },

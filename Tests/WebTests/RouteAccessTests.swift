@@ -52,6 +52,8 @@ final class RouteAccessTests: XCTestCase {
             // Without the status page's form token (its cookie), asking again is refused, signed in or not.
             Probe(method: "POST", route: "/status/{token}/again", target: "/status/\(status)/again", form: [("name", "X"), ("terms", "yes")],
                   expected: [403, 403, 403, 403]),
+            // Renewal: the probe's request is not a connected membership that ends, so there is nothing to renew.
+            Probe(method: "POST", route: "/status/{token}/renew", target: "/status/\(status)/renew", expected: [409, 409, 409, 409]),
             Probe(method: "GET", route: "/confirm/{token}", target: "/confirm/\(confirmation)", expected: [200, 200, 200, 200]),
             Probe(method: "GET", route: "/unsubscribe/{token}", target: "/unsubscribe/\(unsubscribe)", expected: [200, 200, 200, 200]),
             Probe(method: "GET", route: "/invitation/{token}", target: "/invitation/\(invitation)", expected: [200, 200, 200, 200]),

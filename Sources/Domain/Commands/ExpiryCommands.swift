@@ -33,8 +33,7 @@ public struct SetMembershipLength: Command {
                     """, [.init(connectionID)]) { (id: $0.int(0), decided: $0.optionalText(1)) }
                 for membership in connected {
                     let approved = membership.decided.flatMap(DateText.parse) ?? Date()
-                    try database.run("UPDATE memberships SET expires_at = \(p: 2) WHERE id = \(p: 1)",
-                                     [.init(membership.id), length.end(after: approved).map { .text($0) } ?? .null])
+                    try MembershipExpiry(database: database).setEnd(membership: membership.id, to: length.end(after: approved))
                     changed += 1
                 }
             }
@@ -79,7 +78,6 @@ public struct SetMembershipExpiry: Command {
             throw UserError.badRequest("Set the end of at most \(MembershipDecisions.mostAtOnce) memberships at once.")
         }
         if let day, !MembershipLength.isDay(day) { throw UserError.badRequest("Give the day the membership ends as YYYY-MM-DD, e.g. 2027-06-30.") }
-        let expiresAt: SQLValue = day.map { .text($0 + "T00:00:00Z") } ?? .null
         return try database.transaction(locking: try MembershipKeys.connections(of: membershipIDs, in: database)) {
             var changed = 0
             for id in Set(membershipIDs).sorted() {
@@ -90,7 +88,7 @@ public struct SetMembershipExpiry: Command {
                 guard row.state == MembershipState.connected.rawValue else {
                     throw UserError.conflict("\(row.email) is \(row.state), not Connected: only a connected driver's membership ends.")
                 }
-                try database.run("UPDATE memberships SET expires_at = \(p: 2) WHERE id = \(p: 1)", [.init(id), expiresAt])
+                try MembershipExpiry(database: database).setEnd(membership: id, to: day.map { $0 + "T00:00:00Z" })
                 try AuditLog(database: database).record(by: access, organizationID: row.org, action: "Set driver's membership end", subject: row.email,
                                                        details: ["connection": row.connection, "ends": day ?? "never"])
                 try DomainEvents(database: database).record(DomainEvent(.membershipExpirySet, organization: row.org, connection: row.connectionID,

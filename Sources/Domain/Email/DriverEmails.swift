@@ -12,7 +12,7 @@ struct DriverEmails {
     static let statusLinkInterval: TimeInterval = 10 * 60
 
     /// Queues `kind` about membership `id`; its links are drawn when it is sent (`EmailLinks`).
-    func enqueue(_ kind: EmailKind, membership id: Int) throws {
+    func enqueue(_ kind: EmailKind, membership id: Int, adding extra: [String: String] = [:]) throws {
         guard let found = try database.query("""
             SELECT c.org_id, o.name_for_drivers, c.name, c.benefits_list, m.driver_name, d.email, coalesce(m.denial_reason, '')
             FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN organizations o ON o.id = c.org_id
@@ -21,7 +21,8 @@ struct DriverEmails {
                 (org: row.int(0), payload: ["organization": row.text(1), "connection": row.text(2), "benefits": row.text(3),
                                             "driver": row.text(4), "reason": row.text(6)], email: row.text(5))
             }).first else { return }
-        try Outbox(database: database).enqueue(kind, to: found.email, organizationID: found.org, membershipID: id, payload: found.payload)
+        try Outbox(database: database).enqueue(kind, to: found.email, organizationID: found.org, membershipID: id,
+                                             payload: found.payload.merging(extra) { _, added in added })
     }
 
     /// Whether a repeat request may email its links again: not when any email about the request

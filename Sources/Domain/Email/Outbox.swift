@@ -14,6 +14,8 @@ public enum EmailKind: String, CaseIterable, Sendable {
     case digest
     /// An Admin's invitation of a person to an organization (`UserInvitations`).
     case userInvitation = "user invitation"
+    /// A driver's membership ends soon: the renewal link (`MembershipRenewal`).
+    case renewalReminder = "renewal reminder"
 }
 
 /// Where an email stands. `sending`: taken by the sender; a crash leaves it so, and the next

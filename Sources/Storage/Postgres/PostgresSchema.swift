@@ -31,6 +31,13 @@ public enum PostgresSchema {
     ALTER TABLE memberships ADD COLUMN expires_at text COLLATE "C";
     CREATE INDEX memberships_expires_at ON memberships (expires_at) WHERE state = 'Connected' AND expires_at IS NOT NULL;
     CREATE INDEX memberships_connection_expires_at ON memberships (connection_id, expires_at) WHERE state = 'Connected' AND expires_at IS NOT NULL;
+    ALTER TABLE connections ADD COLUMN renewal_reminders text COLLATE "C" NOT NULL DEFAULT '14,3' CHECK (length(renewal_reminders) <= 40);
+    ALTER TABLE memberships ADD COLUMN remind_at text COLLATE "C";
+    ALTER TABLE memberships ADD COLUMN renewal_asked_at text COLLATE "C";
+    CREATE INDEX memberships_remind_at ON memberships (remind_at) WHERE state = 'Connected' AND remind_at IS NOT NULL;
+    ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check;
+    ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('request received', 'request approved', 'request denied',
+        'driver removed', 'email confirmation', 'status link', 'invite', 'digest', 'user invitation', 'renewal reminder'));
     """
 
     /// SQLite's migration 13 (read its comments there).

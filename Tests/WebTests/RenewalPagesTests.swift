@@ -1,0 +1,44 @@
+import Domain
+import FastCGI
+import Storage
+import XCTest
+@testable import Web
+
+/// Renewal through the pages, on the database the tests run on: the reminder the sweep queues is
+/// emailed with the status link, whose page renews (an automatic connection: at once).
+final class RenewalPagesTests: XCTestCase, DriverFixtures {
+    var made = 0
+
+    func testTheRenewalEmailsLinkRenewsFromTheStatusPage() throws {
+        let client = try TestClient(connections: 20)
+        let connection = try makeConnection(client, approval: "Automatically approve all")
+        try client.signIn(DemoData.adminEmail)
+        XCTAssertEqual(try client.post("/connections/\(connection.id)/membership-length", [("kind", "days"), ("amount", "30")]).status, 303)
+        let driver = TestClient.sharing(client)
+        let token = try statusToken(of: join(driver, connection.token, name: "Rita Renew", email: "rita@example.test"), driver)
+        let id = try membershipID(ofStatus: token, client)
+        let database = try client.otherConnection()
+        let name = try database.query("SELECT name FROM connections WHERE id = \(p: 1)", [.init(connection.id)]) { $0.text(0) }[0]
+        let end = try XCTUnwrap(database.query("SELECT expires_at FROM memberships WHERE id = \(p: 1)", [.init(id)]) { $0.text(0) }.first)
+        let later = DateText.parse(end)!.addingTimeInterval(-13 * 86_400)
+        _ = try client.sendEmails()
+
+        XCTAssertEqual(try MembershipRenewal(database: database).remind(now: later), 1)
+        XCTAssertEqual(try MembershipRenewal(database: database).remind(now: later), 0, "sent once")
+        let sent = try client.sendEmails(now: later)
+        XCTAssertEqual(sent.map(\.item.kind), [.renewalReminder])
+        XCTAssertEqual(sent[0].message.subject, "Your membership of \(name) ends on \(DateText.day(end))")
+        let path = try sent[0].path("/status/")
+        var page = driver.text(driver.get(path))
+        XCTAssertTrue(page.contains("Connected until \(DateText.day(end)).") && page.contains("Renew my membership"), page)
+
+        let renewed = driver.send("POST", path + "/renew", form: [])
+        XCTAssertEqual(renewed.status, 303)
+        page = driver.text(driver.get(try XCTUnwrap(renewed.headers.first { $0.name == "Location" }?.value)))
+        let newEnd = MembershipLength.days(30).end(after: DateText.parse(end)!)!
+        XCTAssertTrue(page.contains("Your membership is renewed.") && page.contains("Connected until \(DateText.day(newEnd))."), page)
+        XCTAssertEqual(try database.query("SELECT expires_at FROM memberships WHERE id = \(p: 1)", [.init(id)]) { $0.text(0) }, [newEnd])
+        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM audit_log WHERE action = 'Renewed driver' AND subject = 'rita@example.test'"), 1)
+        XCTAssertEqual(driver.send("POST", "/status/" + String(repeating: "x", count: 43) + "/renew", form: []).status, 404)
+    }
+}
