@@ -214,3 +214,65 @@ public struct ApproveRenewal: Command {
         }
     }
 }
+
+extension MembershipRenewal {
+    /// The connection's connected drivers who asked to renew and wait for the host, oldest ask first.
+    public func asking(connectionID: Int, limit: Int = 50) throws -> [MembershipExpiry.Ending] {
+        try database.query("""
+            SELECT m.id, m.driver_name, d.email, m.expires_at FROM memberships m JOIN drivers d ON d.id = m.driver_id
+            WHERE m.connection_id = \(p: 1) AND m.state = 'Connected' AND m.renewal_asked_at IS NOT NULL AND m.expires_at IS NOT NULL
+            ORDER BY m.renewal_asked_at, m.id LIMIT \(p: 2)
+            """, [.init(connectionID), .init(limit)]) {
+            MembershipExpiry.Ending(membershipID: $0.int(0), driverName: $0.text(1), email: $0.text(2), expiresAt: $0.text(3))
+        }
+    }
+
+    /// The connection's reminder days, as its form shows them ("14, 3").
+    public func reminders(ofConnection id: Int) throws -> String {
+        try database.query("SELECT renewal_reminders FROM connections WHERE id = \(p: 1)", [.init(id)]) {
+            Self.days($0.text(0)).map(String.init).joined(separator: ", ")
+        }.first ?? ""
+    }
+}
+
+/// A host sets the days before its end a connection's drivers are reminded to renew ("14,3"; ""
+/// for none); the connected drivers' next reminders follow at once (none for a day already past).
+public struct SetRenewalReminders: Command {
+    public let connectionID: Int
+    /// As `MembershipRenewal.stored(from:)` gives it.
+    public let stored: String
+    public let now: Date
+
+    public init(connection connectionID: Int, to stored: String, now: Date = Date()) {
+        self.connectionID = connectionID
+        self.stored = stored
+        self.now = now
+    }
+
+    public func run(by access: Access, in database: Database) throws -> Int {
+        let found = try database.query("SELECT org_id, name, renewal_reminders FROM connections WHERE id = \(p: 1)", [.init(connectionID)]) {
+            (org: $0.int(0), name: $0.text(1), before: $0.text(2))
+        }.first
+        let row = try access.require(.manageConnections, onConnection: connectionID, found) { $0.org }
+        return try database.transaction(locking: [.connection(connectionID)]) {
+            try database.run("""
+                UPDATE connections SET renewal_reminders = \(p: 2), version = version + 1, updated_at = \(p: 3) WHERE id = \(p: 1)
+                """, [.init(connectionID), .text(stored), .text(DateText.store(now))])
+            let days = MembershipRenewal.days(stored)
+            let ending = try database.query("""
+                SELECT id, expires_at FROM memberships WHERE connection_id = \(p: 1) AND state = 'Connected' AND expires_at IS NOT NULL ORDER BY id
+                """, [.init(connectionID)]) { (id: $0.int(0), end: $0.text(1)) }
+            for membership in ending {
+                let next = MembershipRenewal.reminder(before: membership.end, days: days, after: now)
+                try database.run("UPDATE memberships SET remind_at = \(p: 2) WHERE id = \(p: 1)", [.init(membership.id), next.map { .text($0) } ?? .null])
+            }
+            let version = try database.scalarInt("SELECT version FROM connections WHERE id = \(p: 1)", [.init(connectionID)])
+            try AuditLog(database: database).record(by: access, organizationID: row.org, action: "Changed renewal reminders", subject: row.name,
+                                                   details: ["before": row.before, "after": stored])
+            try DomainEvents(database: database).record(DomainEvent(
+                .connectionUpdated, organization: row.org, connection: connectionID,
+                payload: ["version": .int(version), "changed": .array([.string("renewal_reminders")]), "renewal_reminders": .string(stored)]))
+            return ending.count
+        }
+    }
+}

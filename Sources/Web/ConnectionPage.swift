@@ -36,7 +36,7 @@ struct ConnectionPage {
         let domains = draft.emailDomains.split(whereSeparator: { $0 == "\n" || $0 == "," || $0 == " " }).map(String.init)
         // Memberships that end: the card, and each connected driver's end in the table.
         let membership = try MembershipEndForms.context(connectionID: connectionID, connected: counts[.connected] ?? 0,
-                                                        canEdit: role?.allows(.manageConnections) == true, page: page)
+                                                        canEdit: role?.allows(.manageConnections) == true, canDecide: canDecide, page: page)
         let ends = state == .connected ? try MembershipExpiry(database: page.database).ends(of: rows.map(\.id)) : [:]
         let benefits = draft.benefits.map { $0 == BenefitKind.discountedCharging.rawValue && !draft.discountPercent.isEmpty ? "\($0) (\(draft.discountPercent) %)" : $0 }
 

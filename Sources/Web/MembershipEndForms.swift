@@ -14,10 +14,12 @@ struct MembershipEndForms {
     static let soonDays = 30
 
     /// The card's context; `canEdit`: the user manages connections.
-    static func context(connectionID: Int, connected: Int, canEdit: Bool, page: Page) throws -> TemplateValue {
+    static func context(connectionID: Int, connected: Int, canEdit: Bool, canDecide: Bool, page: Page) throws -> TemplateValue {
         let expiry = MembershipExpiry(database: page.database)
         let length = try expiry.length(ofConnection: connectionID)
         let soon = try expiry.endingSoon(connectionID: connectionID, now: page.handler.configuration.now(), days: soonDays)
+        let renewal = MembershipRenewal(database: page.database)
+        let asking = try renewal.asking(connectionID: connectionID)
         var kind = "forever", amount = "", until = ""
         switch length {
         case .forever: break
@@ -32,6 +34,12 @@ struct MembershipEndForms {
             "hasSoon": .bool(!soon.drivers.isEmpty),
             "more": .bool(soon.count > soon.drivers.count),
             "canEdit": .bool(canEdit),
+            // Renewal: the reminder days, and the drivers who asked to renew (the host approves).
+            "reminders": .text(try renewal.reminders(ofConnection: connectionID)),
+            "asking": .list(asking.map { ["mid": .text($0.membershipID), "driver": .text($0.driverName), "email": .text($0.email),
+                                          "ends": .text(DateText.day($0.expiresAt))] }),
+            "hasAsking": .bool(!asking.isEmpty),
+            "canDecide": .bool(canDecide),
             "kinds": .list([("forever", "For ever"), ("days", "A number of days"), ("months", "A number of months"), ("until", "Until a date")].map {
                 ["value": .text($0.0), "label": .text($0.1), "checked": .bool($0.0 == kind)]
             }),
@@ -61,6 +69,23 @@ struct MembershipEndForms {
         let back = ReturnPath.safe(page.request.formValue("back"))
         let path = back.hasPrefix("/connections/\(connectionID)") ? back.split(separator: "#")[0] : "/connections/\(connectionID)"
         return .redirect(to: path + (path.contains("?") ? "&" : "?") + URLEncoding.encode(Notice.endsSet.pairs(count: changed, for: page)) + "#drivers")
+    }
+
+    /// POST /connections/{id}/renewal-reminders: the days before the end drivers are reminded.
+    func setReminders(connectionID: Int) throws -> Response {
+        let stored = try MembershipRenewal.stored(from: page.request.formValue("reminders") ?? "")
+        _ = try SetRenewalReminders(connection: connectionID, to: stored, now: page.handler.configuration.now()).run(by: page.access, in: page.database)
+        return .redirect(to: "/connections/\(connectionID)?" + URLEncoding.encode(Notice.remindersSaved.pairs(count: 0, for: page)) + "#membership-length")
+    }
+
+    /// POST /connections/{id}/renew: approves the renewals the ticked drivers asked for (`ApproveRenewal`).
+    func approveRenewals(connectionID: Int) throws -> Response {
+        let ids = try BulkAction.ids(page.request, field: "m")
+        guard try Self.membershipsOf(connectionID, among: ids, page: page).count == ids.count else {
+            throw UserError.badRequest("Select drivers of this connection only.")
+        }
+        let renewed = try ApproveRenewal(ids, now: page.handler.configuration.now()).run(by: page.access, in: page.database)
+        return .redirect(to: "/connections/\(connectionID)?" + URLEncoding.encode(Notice.renewed.pairs(count: renewed, for: page)) + "#membership-length")
     }
 
     static func membershipsOf(_ connectionID: Int, among ids: [Int], page: Page) throws -> [Int] {

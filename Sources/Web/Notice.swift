@@ -13,6 +13,8 @@ enum Notice: String, CaseIterable {
     case queued, emailSettingsSaved, testSent
     /// Memberships that end: a connection's length saved (n: connected drivers changed); drivers' ends set.
     case lengthSaved, endsSet
+    /// Renewal: a connection's reminder days saved; drivers' renewals approved.
+    case remindersSaved, renewed
 
     func text(count: Int) -> String {
         let number = Format.integer(count)
@@ -27,6 +29,8 @@ enum Notice: String, CaseIterable {
         case .testSent: return "A test message went to your address: check that it arrived"
         case .lengthSaved: return "Membership length saved" + (count > 0 ? ", and the end of \(number) connected driver\(count == 1 ? "" : "s") changed" : "")
         case .endsSet: return "Membership end set for \(number) driver\(count == 1 ? "" : "s")"
+        case .remindersSaved: return "Renewal reminders saved"
+        case .renewed: return "\(number) membership\(count == 1 ? "" : "s") renewed"
         }
     }
 

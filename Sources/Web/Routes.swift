@@ -73,6 +73,13 @@ extension ConsoleHandler {
         Route(["POST"], "/connections/{id:Int}/expiry", .connection(.decideMemberships)) {
             try MembershipEndForms(page: $0.page).setEnds(connectionID: $0.parameters.id)
         },
+        // Renewal: a connection's reminder days, and the renewals its drivers asked for, approved.
+        Route(["POST"], "/connections/{id:Int}/renewal-reminders", .connection(.manageConnections)) {
+            try MembershipEndForms(page: $0.page).setReminders(connectionID: $0.parameters.id)
+        },
+        Route(["POST"], "/connections/{id:Int}/renew", .connection(.decideMemberships)) {
+            try MembershipEndForms(page: $0.page).approveRenewals(connectionID: $0.parameters.id)
+        },
         Route(["GET"], "/requests", .signedIn) { try RequestsPage(page: $0.page).respond(connectionID: nil) },
         Route(["POST"], "/requests/decide", .anyOrganization(.decideMemberships)) { try RequestsPage(page: $0.page).decide() },
         Route(["GET", "POST"], "/users", .anyOrganization(.manageUsers)) { try UsersPage(page: $0.page).respond() },

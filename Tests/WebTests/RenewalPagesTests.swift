@@ -41,4 +41,40 @@ final class RenewalPagesTests: XCTestCase, DriverFixtures {
         XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM audit_log WHERE action = 'Renewed driver' AND subject = 'rita@example.test'"), 1)
         XCTAssertEqual(driver.send("POST", "/status/" + String(repeating: "x", count: 43) + "/renew", form: []).status, 404)
     }
+
+    /// A manual connection: the driver's renewal waits for the host, whose connection page lists it
+    /// with a button that renews; the reminder days are set there too, bad ones refused.
+    func testTheHostRenewsFromTheConnectionsPageAndSetsTheReminders() throws {
+        let client = try TestClient(connections: 20)
+        let connection = try makeConnection(client)
+        try client.signIn(DemoData.adminEmail)
+        XCTAssertEqual(try client.post("/connections/\(connection.id)/membership-length", [("kind", "days"), ("amount", "30")]).status, 303)
+        let driver = TestClient.sharing(client)
+        let token = try statusToken(of: join(driver, connection.token, name: "Mo Manual", email: "mo@example.test"), driver)
+        let id = try membershipID(ofStatus: token, client)
+        XCTAssertEqual(try client.post("/requests/decide", [("action", "approve"), ("m", String(id))]).status, 303)
+        let database = try client.otherConnection()
+        let end = try XCTUnwrap(database.query("SELECT expires_at FROM memberships WHERE id = \(p: 1)", [.init(id)]) { $0.text(0) }.first)
+
+        let asked = driver.send("POST", "/status/\(token)/renew", form: [])
+        XCTAssertEqual(asked.status, 303)
+        var page = driver.text(driver.get(try XCTUnwrap(asked.headers.first { $0.name == "Location" }?.value)))
+        XCTAssertTrue(page.contains("Your renewal is asked: the host decides"), page)
+        page = client.text(client.get("/connections/\(connection.id)"))
+        XCTAssertTrue(page.contains("<h3>Asking to renew</h3>") && page.contains("Renew Mo Manual"), page)
+        let renewed = try client.post("/connections/\(connection.id)/renew", [("m", String(id))])
+        XCTAssertEqual(renewed.status, 303)
+        page = client.text(client.get(String(try XCTUnwrap(renewed.headers.first { $0.name == "Location" }?.value).split(separator: "#")[0])))
+        XCTAssertTrue(page.contains("1 membership renewed") && page.contains("No driver is waiting for you to renew"), page)
+        XCTAssertEqual(try database.query("SELECT expires_at FROM memberships WHERE id = \(p: 1)", [.init(id)]) { $0.text(0) },
+                       [MembershipLength.days(30).end(after: DateText.parse(end)!)!])
+        XCTAssertEqual(try client.post("/connections/\(connection.id)/renew", [("m", String(id))]).status, 409, "nothing asked any more")
+
+        XCTAssertTrue(page.contains("Renewal reminders: 14, 3 days before the end."), page)
+        XCTAssertEqual(try client.post("/connections/\(connection.id)/renewal-reminders", [("reminders", "soon")]).status, 400)
+        XCTAssertEqual(try client.post("/connections/\(connection.id)/renewal-reminders", [("reminders", "7, 30")]).status, 303)
+        XCTAssertTrue(client.text(client.get("/connections/\(connection.id)")).contains("Renewal reminders: 30, 7 days before the end."))
+        try client.signIn(DemoData.viewerEmail)
+        XCTAssertNotEqual(try client.post("/connections/\(connection.id)/renewal-reminders", [("reminders", "")]).status, 303)
+    }
 }
