@@ -32,6 +32,15 @@ public struct MembershipRenewal {
         return Set(days).sorted(by: >).map(String.init).joined(separator: ",")
     }
 
+    /// A driver may renew from this many days before the end, or from the connection's first reminder if earlier:
+    /// not at any time, or a membership would be stretched without end by renewing again and again.
+    public static let openDays = 30
+
+    /// When renewing opens before `end` (stored text).
+    static func opens(before end: String, days: [Int]) -> String? {
+        DateText.parse(end).map { DateText.store($0.addingTimeInterval(-TimeInterval(max(openDays, days.max() ?? 0)) * 86_400)) }
+    }
+
     /// The first reminder before `end` that falls after `after` (nil: the first of all, even if past,
     /// so a membership given a near end is still reminded once); nil when none is left.
     static func reminder(before end: String, days: [Int], after: Date?) -> String? {
@@ -147,16 +156,20 @@ public struct RenewMembership: Sendable {
         let database = requests.database
         return try database.transaction(locking: try MembershipKeys.connection(statusToken: statusToken, in: database)) {
             guard let found = try database.query("""
-                SELECT m.id, m.connection_id, m.state, m.expires_at, d.email, c.org_id, c.name FROM memberships m
+                SELECT m.id, m.connection_id, m.state, m.expires_at, d.email, c.org_id, c.name, c.renewal_reminders FROM memberships m
                 JOIN connections c ON c.id = m.connection_id JOIN drivers d ON d.id = m.driver_id
                 WHERE \(StatusLinks.leadsTo("m", parameter: "\(p: 1)"))
                 """, [.text(Secret.hash(statusToken))], row: {
-                    (id: $0.int(0), connection: $0.int(1), state: $0.text(2), end: $0.optionalText(3), email: $0.text(4), org: $0.int(5), name: $0.text(6))
+                    (id: $0.int(0), connection: $0.int(1), state: $0.text(2), end: $0.optionalText(3), email: $0.text(4), org: $0.int(5), name: $0.text(6),
+                     reminders: $0.text(7))
                 }).first else {
                 throw UserError.notFound("This status link is not valid. Use the link from your newest email.")
             }
             guard found.state == MembershipState.connected.rawValue, found.end != nil else {
                 throw UserError.conflict("Only a connected membership that ends is renewed: this one is \(found.state) and does not end.")
+            }
+            if let end = found.end, let opens = MembershipRenewal.opens(before: end, days: MembershipRenewal.days(found.reminders)), DateText.store(now) < opens {
+                throw UserError.conflict("Renewing opens on \(DateText.day(opens)), \(MembershipRenewal.openDays) days before your membership ends.")
             }
             guard let start = try requests.startingState(email: found.email, connectionID: found.connection) else {
                 throw UserError.conflict("This connection is not taking drivers right now, so it cannot renew memberships.")

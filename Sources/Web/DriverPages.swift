@@ -191,7 +191,9 @@ struct DriverPages {
             "closed": .bool((status.state == .denied || status.state == .removed) && !status.connectionEnabled),
             "formProblem": problem("form"),
             // Renewal: a connected membership that ends has the renew button; the answer comes back in the query.
-            "renewable": .bool(status.state == .connected && status.expiresAt != nil), "token": .text(token),
+            "renewable": .bool(status.state == .connected && !status.renewalAsked
+                               && status.renewalOpensAt.map { $0 <= DateText.store(handler.configuration.now()) } == true),
+            "renewalAsked": .bool(status.state == .connected && status.renewalAsked), "token": .text(token),
             "renewal": RenewalPage.message(request.queryValue("renewal")).map(TemplateValue.text) ?? false,
         ]
         var issued: (String, String)?

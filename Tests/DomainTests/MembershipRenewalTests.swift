@@ -53,28 +53,35 @@ extension MembershipExpiryTests {
         XCTAssertEqual(event, DomainEvent(.membershipRenewed, organization: organization, connection: connection, membership: driver,
                                           payload: ["expires_at": "2030-07-30T00:00:00Z"]))
 
+        // Not again before its new end comes near: renewing opens 30 days before it.
+        XCTAssertThrowsError(try RenewMembership(statusToken: token, now: soon).run(with: JoinRequests(database: database))) {
+            XCTAssertEqual(($0 as? UserError)?.message, "Renewing opens on 30 June 2030, 30 days before your membership ends.")
+        }
+
         // Manual: the host decides; approving renews, once.
+        let later = day("2030-07-10T09:00:00Z")
         try database.run("UPDATE connections SET approval_type = \(p: 1) WHERE id = \(p: 2)", [.text(ApprovalType.manual.rawValue), .init(connection)])
-        XCTAssertEqual(try RenewMembership(statusToken: token, now: soon).run(with: JoinRequests(database: database)), .waitingForHost)
+        XCTAssertEqual(try RenewMembership(statusToken: token, now: later).run(with: JoinRequests(database: database)), .waitingForHost)
         XCTAssertEqual(try expiresAt(driver), "2030-07-30T00:00:00Z")
-        XCTAssertEqual(try ApproveRenewal([driver], now: soon).run(by: admin, in: database), 1)
+        XCTAssertEqual(try ApproveRenewal([driver], now: later).run(by: admin, in: database), 1)
         XCTAssertEqual(try expiresAt(driver), "2030-08-29T00:00:00Z")
-        XCTAssertThrowsError(try ApproveRenewal([driver], now: soon).run(by: admin, in: database), "not asked any more")
+        XCTAssertThrowsError(try ApproveRenewal([driver], now: later).run(by: admin, in: database), "not asked any more")
 
         // By email domain: the address is proved again, then renewed.
+        let last = day("2030-08-10T09:00:00Z")
         try database.run("UPDATE connections SET approval_type = \(p: 1) WHERE id = \(p: 2)", [.text(ApprovalType.emailDomain.rawValue), .init(connection)])
         try database.run("INSERT INTO connection_email_domains (connection_id, domain) VALUES (\(p: 1), 'x.example')", [.init(connection)])
-        XCTAssertEqual(try RenewMembership(statusToken: token, now: soon).run(with: JoinRequests(database: database, emailEnabled: true)), .confirming)
+        XCTAssertEqual(try RenewMembership(statusToken: token, now: last).run(with: JoinRequests(database: database, emailEnabled: true)), .confirming)
         XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM outbox WHERE membership_id = \(p: 1) AND kind = 'email confirmation'", [.init(driver)]), 1)
         XCTAssertEqual(try expiresAt(driver), "2030-08-29T00:00:00Z", "not before the address is proved")
-        let link = try XCTUnwrap(database.transaction(locking: []) { try EmailConfirmations(database: database).issue(membership: driver, now: soon) })
-        _ = try EmailConfirmations(database: database).confirm(token: link, now: soon)
+        let link = try XCTUnwrap(database.transaction(locking: []) { try EmailConfirmations(database: database).issue(membership: driver, now: last) })
+        _ = try EmailConfirmations(database: database).confirm(token: link, now: last)
         XCTAssertEqual(try expiresAt(driver), "2030-09-28T00:00:00Z")
         XCTAssertEqual(try state(driver), "Connected")
         XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM audit_log WHERE action = 'Renewed driver'"), 3)
 
         // A removed driver has nothing to renew.
         _ = try Decide(.remove, on: [driver]).run(by: admin, in: database)
-        XCTAssertThrowsError(try RenewMembership(statusToken: token, now: soon).run(with: JoinRequests(database: database)))
+        XCTAssertThrowsError(try RenewMembership(statusToken: token, now: last).run(with: JoinRequests(database: database)))
     }
 }

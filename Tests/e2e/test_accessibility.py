@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from harness import ROOT, VIEWER, secret_hash
+from harness import ROOT, VIEWER, secret_hash, utc_timestamp
 from test_browser import browser, sign_in  # noqa: F401 (the fixture)
 
 AXE_FILES = sorted(ROOT.glob("var/test-venv/lib/python3*/site-packages/selenium_axe_python/axe-core/axe.min.js"))
@@ -194,6 +194,14 @@ def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):
         wait(browser, lambda b: "/status/" in b.current_url)
         check("status: connected")
         status = browser.current_url
+        # Renewal: a membership ending in 10 days has the renew button; renewed, the page says so.
+        with stack.db() as db:
+            db.execute("UPDATE memberships SET expires_at = ? WHERE id = (SELECT membership_id FROM status_links WHERE token_hash = ?)",
+                       (utc_timestamp(-10 * 86400), secret_hash(status.rsplit("/", 1)[1])))
+        check("status: renewable", status.replace(stack.base, ""))
+        browser.find_element(By.XPATH, "//button[normalize-space()='Renew my membership']").click()
+        wait(browser, lambda b: "renewal=" in b.current_url)
+        check("status: renewed")
         # Asked before: the same email again.
         browser.get(f"{stack.base}/join/{auto_token}")
         browser.find_element(By.ID, "name").send_keys("Axe Driver")
