@@ -27,6 +27,7 @@ public struct MembershipExpiry {
         let length = try Self.length(stored.lasts, connection: stored.connection)
         let end = DateText.parse(now).flatMap { length.end(after: $0) }
         try setEnd(membership: id, to: end)
+        try MembershipReverification(database: database).start(membership: id, now: now)
     }
 
     /// Inside a transaction holding the connection's lock: the membership ends at `end` (nil: never),

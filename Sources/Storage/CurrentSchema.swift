@@ -63,6 +63,9 @@ private let currentTables: [Table] = [
         Column("membership_lasts", .text, check: Check("membership_lasts IS NULL OR length(membership_lasts) BETWEEN 6 AND 30")),
         // Renewal (migration 17): the days before a membership's end its driver is reminded ('' for never).
         Column("renewal_reminders", .text, notNull: .both, default: "'14,3'", check: Check("length(renewal_reminders) <= 40")),
+        // Re-verification (migration 17): every how many days drivers confirm (null: never), and how long they have.
+        Column("reverify_days", .integer, check: Check("reverify_days IS NULL OR reverify_days BETWEEN 1 AND 3650")),
+        Column("reverify_grace_days", .integer, notNull: .both, default: "14", check: Check("reverify_grace_days BETWEEN 1 AND 365")),
     ]),
     Table("connection_benefits", primaryKey: ["connection_id", "kind"], withoutRowID: true,
           checks: [Check("(kind = 'Discounted charging') = (discount_percent IS NOT NULL)")], [
@@ -107,6 +110,9 @@ private let currentTables: [Table] = [
         // Renewal (migration 17): the next reminder's time, and when the driver asked to renew (waiting).
         Column("remind_at", .text),
         Column("renewal_asked_at", .text),
+        // Re-verification (migration 17): the next ask, and the day an unanswered ask ends the membership.
+        Column("reverify_at", .text),
+        Column("reverify_by", .text),
     ]),
     Table("membership_answers", primaryKey: ["membership_id", "position"], withoutRowID: true, [
         Column("membership_id", .integer, notNull: .both, references: ForeignKey("memberships", onDelete: .cascade)),
@@ -176,7 +182,7 @@ private let currentTables: [Table] = [
     Table("outbox", primaryKey: ["id"], [
         Column("id", .integer, identity: true),
         Column("kind", .text, notNull: .both, check: Check("kind IN ('request received', 'request approved', 'request denied', "
-               + "'driver removed', 'email confirmation', 'status link', 'invite', 'digest', 'user invitation', 'renewal reminder')")),
+               + "'driver removed', 'email confirmation', 'status link', 'invite', 'digest', 'user invitation', 'renewal reminder', 'reverification')")),
         Column("org_id", .integer, references: ForeignKey("organizations", onDelete: .setNull)),
         Column("user_id", .integer, references: ForeignKey("users", onDelete: .cascade)),
         Column("membership_id", .integer, references: ForeignKey("memberships", onDelete: .setNull)),
@@ -298,6 +304,8 @@ private let currentIndexes: [Index] = [
     Index("memberships_connection_expires_at", on: "memberships", [.column("connection_id"), .column("expires_at")],
           where: "state = 'Connected' AND expires_at IS NOT NULL"),
     Index("memberships_remind_at", on: "memberships", [.column("remind_at")], where: "state = 'Connected' AND remind_at IS NOT NULL"),
+    Index("memberships_reverify_at", on: "memberships", [.column("reverify_at")], where: "state = 'Connected' AND reverify_at IS NOT NULL"),
+    Index("memberships_reverify_by", on: "memberships", [.column("reverify_by")], where: "state = 'Connected' AND reverify_by IS NOT NULL"),
     Index("user_roles_org", on: "user_roles", [.column("org_id")]),
     Index("audit_log_org_at", on: "audit_log", [.column("org_id"), .column("at")]),
     Index("audit_log_user", on: "audit_log", [.column("user_id")], where: "user_id IS NOT NULL", only: .postgres),

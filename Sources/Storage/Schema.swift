@@ -41,11 +41,22 @@ public enum Schema {
     ALTER TABLE memberships ADD COLUMN renewal_asked_at TEXT;
     CREATE INDEX memberships_remind_at ON memberships (remind_at) WHERE state = 'Connected' AND remind_at IS NOT NULL;
 
-    -- The renewal reminder: a kind the outbox's CHECK must allow, so the table is rebuilt.
+    -- Re-verification: every reverify_days (null: never) a connected driver confirms their answers
+    -- within reverify_grace_days; each membership's next ask (reverify_at) and the day an unanswered
+    -- ask ends it (reverify_by), each found by the sweep by its partial index.
+    ALTER TABLE connections ADD COLUMN reverify_days INTEGER CHECK (reverify_days IS NULL OR reverify_days BETWEEN 1 AND 3650);
+    ALTER TABLE connections ADD COLUMN reverify_grace_days INTEGER NOT NULL DEFAULT 14 CHECK (reverify_grace_days BETWEEN 1 AND 365);
+    ALTER TABLE memberships ADD COLUMN reverify_at TEXT;
+    ALTER TABLE memberships ADD COLUMN reverify_by TEXT;
+    CREATE INDEX memberships_reverify_at ON memberships (reverify_at) WHERE state = 'Connected' AND reverify_at IS NOT NULL;
+    CREATE INDEX memberships_reverify_by ON memberships (reverify_by) WHERE state = 'Connected' AND reverify_by IS NOT NULL;
+
+    -- The renewal reminder and the re-verification: kinds the outbox's CHECK must allow, so the table is rebuilt.
     CREATE TABLE outbox_new (
         id                  INTEGER PRIMARY KEY,
         kind                TEXT NOT NULL CHECK (kind IN ('request received', 'request approved', 'request denied', 'driver removed',
-                                'email confirmation', 'status link', 'invite', 'digest', 'user invitation', 'renewal reminder')),
+                                'email confirmation', 'status link', 'invite', 'digest', 'user invitation', 'renewal reminder',
+                                'reverification')),
         org_id              INTEGER REFERENCES organizations(id) ON DELETE SET NULL,
         user_id             INTEGER REFERENCES users(id) ON DELETE CASCADE,
         membership_id       INTEGER REFERENCES memberships(id) ON DELETE SET NULL,

@@ -194,6 +194,8 @@ struct DriverPages {
             "renewable": .bool(status.state == .connected && !status.renewalAsked
                                && status.renewalOpensAt.map { $0 <= DateText.store(handler.configuration.now()) } == true),
             "renewalAsked": .bool(status.state == .connected && status.renewalAsked), "token": .text(token),
+            "confirmBy": status.confirmBy.map { .text(DateText.day($0)) } ?? false,
+            "confirmAnswers": .list(status.answers.map { ["prompt": .text($0.prompt), "answer": .text($0.answer)] }),
             "renewal": RenewalPage.message(request.queryValue("renewal")).map(TemplateValue.text) ?? false,
         ]
         var issued: (String, String)?

@@ -47,6 +47,9 @@ struct EmailComposer {
         case .driverRemoved: subject = "You were removed from \(connection) at \(organization)"
         case .emailConfirmation: subject = "Confirm your email address to join \(connection)"
         case .statusLink: subject = "Your request to join \(connection): its status link"
+        case .reverification:
+            context["by"] = .text(payload["by"] ?? "")
+            subject = "Confirm your answers by \(payload["by"] ?? "") to stay in \(connection)"
         case .renewalReminder:
             context["ends"] = .text(payload["ends"] ?? "")
             subject = "Your membership of \(connection) ends on \(payload["ends"] ?? "")"

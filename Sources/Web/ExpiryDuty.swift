@@ -69,6 +69,13 @@ public final class ExpiryDuty: Sendable {
         // Then the renewal reminders, each sent once (`MembershipRenewal`).
         let renewal = MembershipRenewal(database: database)
         for _ in 0..<Self.roundsPerLook where try renewal.remind(now: configuration.now()) == MembershipExpiry.batch {}
+        // And re-verification: asks due, and memberships whose ask went unanswered ended.
+        let reverification = MembershipReverification(database: database)
+        for _ in 0..<Self.roundsPerLook {
+            let round = try reverification.sweep(now: configuration.now())
+            ended += round.ended
+            if max(round.asked, round.ended) < MembershipExpiry.batch { break }
+        }
         return ended
     }
 }

@@ -20,6 +20,7 @@ struct MembershipEndForms {
         let soon = try expiry.endingSoon(connectionID: connectionID, now: page.handler.configuration.now(), days: soonDays)
         let renewal = MembershipRenewal(database: page.database)
         let asking = try renewal.asking(connectionID: connectionID)
+        let reverify = try SetReverification.current(ofConnection: connectionID, in: page.database)
         var kind = "forever", amount = "", until = ""
         switch length {
         case .forever: break
@@ -40,6 +41,9 @@ struct MembershipEndForms {
                                           "ends": .text(DateText.day($0.expiresAt))] }),
             "hasAsking": .bool(!asking.isEmpty),
             "canDecide": .bool(canDecide),
+            // Re-verification: every how many days drivers confirm, and how long they have.
+            "reverifyDays": .text(reverify.days.map(String.init) ?? ""), "reverifyGrace": .text(String(reverify.grace)),
+            "reverifies": .bool(reverify.days != nil),
             "kinds": .list([("forever", "For ever"), ("days", "A number of days"), ("months", "A number of months"), ("until", "Until a date")].map {
                 ["value": .text($0.0), "label": .text($0.1), "checked": .bool($0.0 == kind)]
             }),
@@ -76,6 +80,14 @@ struct MembershipEndForms {
         let stored = try MembershipRenewal.stored(from: page.request.formValue("reminders") ?? "")
         _ = try SetRenewalReminders(connection: connectionID, to: stored, now: page.handler.configuration.now()).run(by: page.access, in: page.database)
         return .redirect(to: "/connections/\(connectionID)?" + URLEncoding.encode(Notice.remindersSaved.pairs(count: 0, for: page)) + "#membership-length")
+    }
+
+    /// POST /connections/{id}/reverification: every how many days drivers confirm their answers (empty: never).
+    func setReverification(connectionID: Int) throws -> Response {
+        let setting = try SetReverification.from(every: page.request.formValue("every") ?? "", grace: page.request.formValue("grace") ?? "")
+        _ = try SetReverification(connection: connectionID, everyDays: setting.days, graceDays: setting.grace, now: page.handler.configuration.now())
+            .run(by: page.access, in: page.database)
+        return .redirect(to: "/connections/\(connectionID)?" + URLEncoding.encode(Notice.reverificationSaved.pairs(count: 0, for: page)) + "#membership-length")
     }
 
     /// POST /connections/{id}/renew: approves the renewals the ticked drivers asked for (`ApproveRenewal`).

@@ -15,6 +15,8 @@ enum Notice: String, CaseIterable {
     case lengthSaved, endsSet
     /// Renewal: a connection's reminder days saved; drivers' renewals approved.
     case remindersSaved, renewed
+    /// Re-verification: a connection's setting saved.
+    case reverificationSaved
 
     func text(count: Int) -> String {
         let number = Format.integer(count)
@@ -30,6 +32,7 @@ enum Notice: String, CaseIterable {
         case .lengthSaved: return "Membership length saved" + (count > 0 ? ", and the end of \(number) connected driver\(count == 1 ? "" : "s") changed" : "")
         case .endsSet: return "Membership end set for \(number) driver\(count == 1 ? "" : "s")"
         case .remindersSaved: return "Renewal reminders saved"
+        case .reverificationSaved: return "Re-verification saved"
         case .renewed: return "\(number) membership\(count == 1 ? "" : "s") renewed"
         }
     }

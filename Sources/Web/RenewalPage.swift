@@ -1,8 +1,9 @@
 import Domain
 import FastCGI
 
-/// POST /status/{token}/renew: the driver renews from their status page (the renewal email's
-/// link), and is sent back to it with what became of it (`RenewMembership`).
+/// The driver's answers to the renewal and re-verification emails, from their status page (the
+/// emails' link): POST /status/{token}/renew (`RenewMembership`) and /confirm-answers
+/// (`ConfirmAnswers`), each sent back to the page with what became of it.
 struct RenewalPage {
     let handler: ConsoleHandler
 
@@ -18,11 +19,17 @@ struct RenewalPage {
         return .redirect(to: "/status/\(token)?renewal=\(answer)")
     }
 
+    func confirmAnswers(token: String) throws -> Response {
+        try ConfirmAnswers(statusToken: token, now: handler.configuration.now()).run(in: handler.database)
+        return .redirect(to: "/status/\(token)?renewal=confirmed")
+    }
+
     /// What the status page says after a renewal, from its query.
     static func message(_ answer: String?) -> String? {
         switch answer {
         case "renewed": return "Your membership is renewed."
         case "confirming": return "To renew, open the link we emailed to your address: it proves the address is still yours."
+        case "confirmed": return "Thanks: your answers are confirmed."
         case "host": return "Your renewal is asked: the host decides, and this page shows the new end once they approve it."
         default: return nil
         }

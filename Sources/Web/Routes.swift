@@ -15,6 +15,9 @@ extension ConsoleHandler {
         },
         // Renewal: the renewal email's status link renews (its secret is the proof).
         Route(["POST"], "/status/{token}/renew", .emailLink) { try RenewalPage(handler: $0.handler).renew(token: $0.parameters.texts["token"] ?? "") },
+        Route(["POST"], "/status/{token}/confirm-answers", .emailLink) {
+            try RenewalPage(handler: $0.handler).confirmAnswers(token: $0.parameters.texts["token"] ?? "")
+        },
         Route(["GET", "POST"], "/confirm/{token}", .emailLink) {
             try EmailLinkPages(handler: $0.handler).confirm($0.request, token: $0.parameters.texts["token"] ?? "")
         },
@@ -76,6 +79,9 @@ extension ConsoleHandler {
         // Renewal: a connection's reminder days, and the renewals its drivers asked for, approved.
         Route(["POST"], "/connections/{id:Int}/renewal-reminders", .connection(.manageConnections)) {
             try MembershipEndForms(page: $0.page).setReminders(connectionID: $0.parameters.id)
+        },
+        Route(["POST"], "/connections/{id:Int}/reverification", .connection(.manageConnections)) {
+            try MembershipEndForms(page: $0.page).setReverification(connectionID: $0.parameters.id)
         },
         Route(["POST"], "/connections/{id:Int}/renew", .connection(.decideMemberships)) {
             try MembershipEndForms(page: $0.page).approveRenewals(connectionID: $0.parameters.id)

@@ -77,4 +77,32 @@ final class RenewalPagesTests: XCTestCase, DriverFixtures {
         try client.signIn(DemoData.viewerEmail)
         XCTAssertNotEqual(try client.post("/connections/\(connection.id)/renewal-reminders", [("reminders", "")]).status, 303)
     }
+
+    /// Re-verification: the host sets it on the connection's page; the sweep's email leads to the
+    /// status page, which shows the answers and confirms them.
+    func testTheReverificationEmailsLinkConfirmsTheAnswers() throws {
+        let client = try TestClient(connections: 20)
+        let connection = try makeConnection(client, approval: "Automatically approve all", questions: ["Employee ID"])
+        try client.signIn(DemoData.adminEmail)
+        XCTAssertEqual(try client.post("/connections/\(connection.id)/reverification", [("every", "0")]).status, 400)
+        XCTAssertEqual(try client.post("/connections/\(connection.id)/reverification", [("every", "90"), ("grace", "10")]).status, 303)
+        XCTAssertTrue(client.text(client.get("/connections/\(connection.id)")).contains("Drivers confirm their answers every 90 days, within 10 days"))
+        let driver = TestClient.sharing(client)
+        let token = try statusToken(of: join(driver, connection.token, name: "Vera Verify", email: "vera@example.test", answers: ["E-42"]), driver)
+        let id = try membershipID(ofStatus: token, client)
+        let database = try client.otherConnection()
+        let asked = try XCTUnwrap(database.query("SELECT reverify_at FROM memberships WHERE id = \(p: 1)", [.init(id)]) { $0.optionalText(0) }.first ?? nil)
+        _ = try client.sendEmails()
+
+        XCTAssertEqual(try MembershipReverification(database: database).sweep(now: DateText.parse(asked)!).asked, 1)
+        let sent = try client.sendEmails()
+        XCTAssertEqual(sent.map(\.item.kind), [.reverification])
+        var page = driver.text(driver.get(try sent[0].path("/status/")))
+        XCTAssertTrue(page.contains("Please confirm your answers by") && page.contains("E-42") && page.contains("My answers are still right"), page)
+        let confirmed = driver.send("POST", "/status/\(token)/confirm-answers", form: [])
+        XCTAssertEqual(confirmed.status, 303)
+        page = driver.text(driver.get(try XCTUnwrap(confirmed.headers.first { $0.name == "Location" }?.value)))
+        XCTAssertTrue(page.contains("Thanks: your answers are confirmed.") && !page.contains("Please confirm your answers by"), page)
+        XCTAssertEqual(driver.send("POST", "/status/\(token)/confirm-answers", form: []).status, 409)
+    }
 }

@@ -54,6 +54,7 @@ final class RouteAccessTests: XCTestCase {
                   expected: [403, 403, 403, 403]),
             // Renewal: the probe's request is not a connected membership that ends, so there is nothing to renew.
             Probe(method: "POST", route: "/status/{token}/renew", target: "/status/\(status)/renew", expected: [409, 409, 409, 409]),
+            Probe(method: "POST", route: "/status/{token}/confirm-answers", target: "/status/\(status)/confirm-answers", expected: [409, 409, 409, 409]),
             Probe(method: "GET", route: "/confirm/{token}", target: "/confirm/\(confirmation)", expected: [200, 200, 200, 200]),
             Probe(method: "GET", route: "/unsubscribe/{token}", target: "/unsubscribe/\(unsubscribe)", expected: [200, 200, 200, 200]),
             Probe(method: "GET", route: "/invitation/{token}", target: "/invitation/\(invitation)", expected: [200, 200, 200, 200]),
@@ -98,6 +99,8 @@ final class RouteAccessTests: XCTestCase {
                   expected: [401, 404, 400, 400]),
             Probe(method: "POST", route: "/connections/{id:Int}/renewal-reminders", target: "/connections/\(x)/renewal-reminders",
                   form: [("reminders", "14, 3")], expected: [401, 404, 403, 303]),
+            Probe(method: "POST", route: "/connections/{id:Int}/reverification", target: "/connections/\(x)/reverification",
+                  form: [("every", "365")], expected: [401, 404, 403, 303]),
             Probe(method: "POST", route: "/connections/{id:Int}/renew", target: "/connections/\(x)/renew", expected: [401, 404, 400, 400]),
             Probe(method: "GET", route: "/requests", target: "/requests", expected: [303, 200, 200, 200]),
             Probe(method: "POST", route: "/requests/decide", target: "/requests/decide", form: [("action", "approve")], expected: [401, 403, 400, 400]),

@@ -35,9 +35,15 @@ public enum PostgresSchema {
     ALTER TABLE memberships ADD COLUMN remind_at text COLLATE "C";
     ALTER TABLE memberships ADD COLUMN renewal_asked_at text COLLATE "C";
     CREATE INDEX memberships_remind_at ON memberships (remind_at) WHERE state = 'Connected' AND remind_at IS NOT NULL;
+    ALTER TABLE connections ADD COLUMN reverify_days bigint CHECK (reverify_days IS NULL OR reverify_days BETWEEN 1 AND 3650);
+    ALTER TABLE connections ADD COLUMN reverify_grace_days bigint NOT NULL DEFAULT 14 CHECK (reverify_grace_days BETWEEN 1 AND 365);
+    ALTER TABLE memberships ADD COLUMN reverify_at text COLLATE "C";
+    ALTER TABLE memberships ADD COLUMN reverify_by text COLLATE "C";
+    CREATE INDEX memberships_reverify_at ON memberships (reverify_at) WHERE state = 'Connected' AND reverify_at IS NOT NULL;
+    CREATE INDEX memberships_reverify_by ON memberships (reverify_by) WHERE state = 'Connected' AND reverify_by IS NOT NULL;
     ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check;
     ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('request received', 'request approved', 'request denied',
-        'driver removed', 'email confirmation', 'status link', 'invite', 'digest', 'user invitation', 'renewal reminder'));
+        'driver removed', 'email confirmation', 'status link', 'invite', 'digest', 'user invitation', 'renewal reminder', 'reverification'));
     """
 
     /// SQLite's migration 13 (read its comments there).
