@@ -68,7 +68,9 @@ public final class ExpiryDuty: Sendable {
         }
         // Then the renewal reminders, each sent once (`MembershipRenewal`).
         let renewal = MembershipRenewal(database: database)
-        for _ in 0..<Self.roundsPerLook where try renewal.remind(now: configuration.now()) == MembershipExpiry.batch {}
+        for _ in 0..<Self.roundsPerLook {
+            if try renewal.remind(now: configuration.now()) < MembershipExpiry.batch { break }
+        }
         // And re-verification: asks due, and memberships whose ask went unanswered ended.
         let reverification = MembershipReverification(database: database)
         for _ in 0..<Self.roundsPerLook {

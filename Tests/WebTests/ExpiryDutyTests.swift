@@ -27,7 +27,9 @@ final class ExpiryDutyTests: XCTestCase {
         let connected = try database.query("SELECT id FROM memberships WHERE state = 'Connected' ORDER BY id LIMIT 5") { $0.int(0) }
         XCTAssertEqual(connected.count, 5)
         try database.run("UPDATE memberships SET expires_at = '2027-06-30T00:00:00Z' WHERE id IN (\(ids: 1))", [.idList(Array(connected.prefix(4)))])
-        try database.run("UPDATE memberships SET expires_at = '2027-06-30T00:00:06Z' WHERE id = \(p: 1)", [.init(connected[4])])
+        // The fifth is reminded (its reminder is due), once.
+        try database.run("UPDATE memberships SET expires_at = '2027-06-30T00:00:06Z', remind_at = '2027-06-27T00:00:06Z' WHERE id = \(p: 1)",
+                         [.init(connected[4])])
 
         // Another process holds the lease: this one leaves the work to it.
         let other = OutboxLease(database: database, holder: "another process", duration: 60)
@@ -39,5 +41,7 @@ final class ExpiryDutyTests: XCTestCase {
         XCTAssertEqual(try database.query("SELECT state FROM memberships WHERE id IN (\(ids: 1)) ORDER BY id", [.idList(connected)]) { $0.text(0) },
                        ["Removed", "Removed", "Removed", "Removed", "Connected"], "the fifth is due a second later")
         XCTAssertEqual(try duty.look(database, lease: ProcessLease.lease(database, timeout: 30)), 0)
+        XCTAssertEqual(try database.scalarInt("SELECT count(*) FROM outbox WHERE kind = 'renewal reminder' AND membership_id = \(p: 1)",
+                                              [.init(connected[4])]), 1)
     }
 }
