@@ -11,7 +11,7 @@ public struct ConnectionsCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "connections",
         abstract: "The driver-connections console of an EV-charging platform.",
-        subcommands: [Serve.self, Seed.self, Migrate.self, CreateUser.self, Copy.self, Backup.self, Restore.self, ProfilePage.self, BenchJSON.self],
+        subcommands: [Serve.self, Seed.self, Migrate.self, CreateUser.self, Copy.self, Backup.self, Restore.self, ProfilePage.self, BenchJSON.self, BenchExpiry.self],
         defaultSubcommand: Serve.self)
 
     public init() {}

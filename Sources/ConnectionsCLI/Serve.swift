@@ -85,6 +85,9 @@ public struct Serve: ParsableCommand {
     @Option(help: "Seconds one email may take to send, connecting included.")
     var smtpTimeout = 30
 
+    @Option(help: "Seconds between two looks for memberships that have ended (1-60): they end within that of their time.")
+    var expirySweepSeconds = 15
+
     @Option(help: "Attempts at an email that fails for a while (SMTP 4xx, no answer) before it is failed.")
     var emailAttempts = 8
 
@@ -211,6 +214,8 @@ public struct Serve: ParsableCommand {
         web.webhooksAllowPrivate = webhooksAllowPrivate
         web.webhookTimeout = webhookTimeout
         web.webhookRetry = WebhookOutbox.RetryPolicy(scale: webhookRetryScale)
+        guard (1...60).contains(expirySweepSeconds) else { throw ValidationError("--expiry-sweep-seconds is from 1 to 60.") }
+        web.expirySweepSeconds = expirySweepSeconds
         let configured = web
         var serverConfiguration = ServerConfiguration(address: listen, socketMode: UInt32(socketMode, radix: 8)!, threads: threads,
                                                       maxBodyBytes: maxBodyBytes, shutdownGraceSeconds: shutdownGrace,
@@ -225,7 +230,10 @@ public struct Serve: ParsableCommand {
         let delivery = EmailDelivery(configuration: configured)
         if configured.smtp == nil { Logs.process.info("email: no --smtp-url: the settings saved on /email send, if any; else emails wait in the outbox") }
         let webhooks = WebhookDelivery(configuration: configured)
-        defer { delivery.stop(); webhooks.stop() }
-        try server.run(onReady: { delivery.start(); webhooks.start() })
+        // Memberships that end, ended on time by the process that holds the email lease (`ExpiryDuty`).
+        let expiry = ExpiryDuty(configuration: configured)
+        // The expiry thread stops first, so that the sender's stop gives up a lease nobody takes again.
+        defer { expiry.stop(); delivery.stop(); webhooks.stop() }
+        try server.run(onReady: { delivery.start(); webhooks.start(); expiry.start() })
     }
 }

@@ -30,6 +30,14 @@ public enum DateText {
         try? Date(stored, strategy: Date.ISO8601FormatStyle(timeZone: .gmt))
     }
 
+    /// "30 June 2027": the day of a stored time, as a driver reads when their membership ends.
+    public static func day(_ stored: String) -> String {
+        let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+        let parts = stored.prefix(10).split(separator: "-")
+        guard parts.count == 3, let month = Int(parts[1]), (1...12).contains(month), let day = Int(parts[2]) else { return stored }
+        return "\(day) \(months[month - 1]) \(parts[0])"
+    }
+
     /// "2026-11-25 14:30 UTC" for the page.
     public static func display(_ stored: String) -> String {
         guard stored.count >= 16 else { return stored }

@@ -51,6 +51,7 @@ struct FilterTemplate: Sendable {
     static func text(_ sql: @escaping @Sendable (SQLFragment, SQLFragment) -> SQLFragment) -> FilterTemplate { FilterTemplate(value: .text, sql: sql) }
     static func number(_ sql: @escaping @Sendable (SQLFragment, SQLFragment) -> SQLFragment) -> FilterTemplate { FilterTemplate(value: .number, sql: sql) }
     static func day(_ sql: @escaping @Sendable (SQLFragment, SQLFragment) -> SQLFragment) -> FilterTemplate { FilterTemplate(value: .day, sql: sql) }
+    static func days(_ value: Value, _ sql: @escaping @Sendable (SQLFragment, SQLFragment) -> SQLFragment) -> FilterTemplate { FilterTemplate(value: value, sql: sql) }
     static func noValue(_ sql: @escaping @Sendable (SQLFragment) -> SQLFragment) -> FilterTemplate { FilterTemplate(value: .none) { column, _ in sql(column) } }
 }
 
@@ -140,6 +141,9 @@ public enum FilterConditions {
         FilterCondition(key: "after", label: "After", phrase: "is after", needsValue: true, searchIndexUse: .none, templates: [
             .date: FilterTemplate(value: .day) { d, clock in FilterPeriod(from: clock.startOf(day: d, plus: 1), before: nil) }]),
     ]
+
+    /// The most days a relative date condition reaches.
+    public static let mostDays = 3650
 
     private static let byKey = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
 

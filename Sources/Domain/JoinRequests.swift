@@ -31,6 +31,15 @@ public struct RequestStatus: Sendable {
     public let answers: [(prompt: String, answer: String)]
     /// Pending until the driver opens the link emailed to their address (`EmailConfirmations`).
     public let awaitingEmailConfirmation: Bool
+    /// Memberships that end: when this one ends or ended (null: never), and whether it was removed by
+    /// reaching that end rather than by a host.
+    public var expiresAt: String? = nil
+    public var expired = false
+    /// Renewal: from when this membership may be renewed (`MembershipRenewal.opens`), and whether its driver asked and waits.
+    public var renewalOpensAt: String? = nil
+    public var renewalAsked = false
+    /// Re-verification: the day the driver must confirm their answers by (`MembershipReverification`), nil when not asked.
+    public var confirmBy: String? = nil
 
     /// A Denied or Removed driver may ask again from the status page, while the connection takes requests.
     public var mayAskAgain: Bool { (state == .denied || state == .removed) && connectionEnabled }
@@ -184,14 +193,17 @@ public struct JoinRequests {
         guard token.count >= 22, token.count <= 100 else { return nil }
         guard let found = try database.query("""
             SELECT o.name_for_drivers, c.name, m.driver_name, m.state, m.denial_reason, m.requested_at, m.id, c.id, c.status,
-                EXISTS (SELECT 1 FROM email_confirmations e WHERE e.membership_id = m.id AND e.confirmed_at IS NULL)
+                EXISTS (SELECT 1 FROM email_confirmations e WHERE e.membership_id = m.id AND e.confirmed_at IS NULL),
+                m.expires_at, m.decided_at, c.renewal_reminders, m.renewal_asked_at, m.reverify_by
             FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN organizations o ON o.id = c.org_id
             WHERE \(StatusLinks.leadsTo("m", parameter: "\(p: 1)"))
             """, [.text(Secret.hash(token))], row: {
             (organization: $0.text(0), connection: $0.text(1), driver: $0.text(2),
              state: try $0.decode(MembershipState.self, 3, table: "memberships", key: "id \($0.int(6))"),
              reason: $0.optionalText(4), requestedAt: $0.text(5), membership: $0.int(6), connectionID: $0.int(7),
-             status: try $0.decode(ConnectionStatus.self, 8, table: "connections", key: "id \($0.int(7))"), confirming: $0.int(9) != 0)
+             status: try $0.decode(ConnectionStatus.self, 8, table: "connections", key: "id \($0.int(7))"), confirming: $0.int(9) != 0,
+             expiresAt: $0.optionalText(10), decidedAt: $0.optionalText(11), reminders: $0.text(12), renewalAsked: !$0.isNull(13),
+             confirmBy: $0.optionalText(14))
         }).first else { return nil }
         let questions = try database.query("SELECT prompt FROM connection_questions WHERE connection_id = \(p: 1) ORDER BY position",
                                            [.init(found.connectionID)]) { $0.text(0) }
@@ -200,6 +212,10 @@ public struct JoinRequests {
         return RequestStatus(organizationName: found.organization, connectionName: found.connection, driverName: found.driver,
                              state: found.state, denialReason: found.reason, requestedAt: found.requestedAt,
                              connectionEnabled: found.status == .enabled, questions: questions, answers: answers,
-                             awaitingEmailConfirmation: found.state == .pending && found.confirming)
+                             awaitingEmailConfirmation: found.state == .pending && found.confirming,
+                             expiresAt: found.expiresAt,
+                             expired: found.state == .removed && found.expiresAt.map { $0 <= (found.decidedAt ?? "") } == true,
+                             renewalOpensAt: found.expiresAt.flatMap { MembershipRenewal.opens(before: $0, days: MembershipRenewal.days(found.reminders)) },
+                             renewalAsked: found.renewalAsked, confirmBy: found.state == .connected ? found.confirmBy : nil)
     }
 }

@@ -19,6 +19,8 @@ public struct MembershipRow: Sendable {
     public let state: MembershipState
     public let requestedAt: String
     public let answers: [(prompt: String, answer: String)]
+    /// Memberships that end: when this one ends (null: never; see `MembershipExpiry`).
+    public let expiresAt: String?
 }
 
 public enum Decision: Sendable, Equatable {
@@ -100,14 +102,14 @@ public struct MembershipDecisions {
         let rows = try database.query("""
             SELECT m.id, c.id, c.name, c.org_id, o.name, m.driver_name, d.email, m.state, m.requested_at,
                 \(JoinRequests.domainMatches(connection: "c", email: "d.email")),
-                EXISTS (SELECT 1 FROM email_confirmations e WHERE e.membership_id = m.id AND e.confirmed_at IS NULL)
+                EXISTS (SELECT 1 FROM email_confirmations e WHERE e.membership_id = m.id AND e.confirmed_at IS NULL), m.expires_at
             FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN drivers d ON d.id = m.driver_id
                 JOIN organizations o ON o.id = c.org_id
             WHERE \(condition) ORDER BY \(order) LIMIT \(bind: .init(limit))
             """) {
             (id: $0.int(0), connection: $0.int(1), name: $0.text(2), org: $0.int(3), orgName: $0.text(4), driver: $0.text(5), email: $0.text(6),
              state: try $0.decode(MembershipState.self, 7, table: "memberships", key: "id \($0.int(0))"), at: $0.text(8),
-             domainMatches: $0.int(9) != 0, confirming: $0.int(10) != 0)
+             domainMatches: $0.int(9) != 0, confirming: $0.int(10) != 0, expiresAt: $0.optionalText(11))
         }
         // Every row's answers in one query.
         var answers: [Int: [(prompt: String, answer: String)]] = [:]
@@ -121,7 +123,8 @@ public struct MembershipDecisions {
         return rows.map { row in
             MembershipRow(id: row.id, connectionID: row.connection, connectionName: row.name, organizationID: row.org,
                           organizationName: row.orgName, driverName: row.driver, email: row.email, emailDomainMatches: row.domainMatches,
-                          awaitingEmailConfirmation: row.confirming, state: row.state, requestedAt: row.at, answers: answers[row.id] ?? [])
+                          awaitingEmailConfirmation: row.confirming, state: row.state, requestedAt: row.at, answers: answers[row.id] ?? [],
+                          expiresAt: row.expiresAt)
         }
     }
 }

@@ -21,7 +21,7 @@ extension Schema {
     /// or changed it). A new table or column goes here *and* into a new migration on each database
     /// (`Schema.migrations`, `PostgresSchema.migrations`); `SchemaDescriptionTests` fails until the
     /// migrated databases and this description agree, and `FrozenMigrationsTests` records both.
-    public static let current = SchemaDescription(version: 21, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
+    public static let current = SchemaDescription(version: 22, tables: currentTables, indexes: currentIndexes, pieces: currentPieces)
 }
 
 private let currentTables: [Table] = [
@@ -61,6 +61,13 @@ private let currentTables: [Table] = [
         Column("version", .integer, notNull: .both, default: "1", check: Check("version >= 1")),
         Column("created_at", .text, notNull: .both),
         Column("updated_at", .text, notNull: .both),
+        // Memberships that end (migration 17): how long one lasts from its approval, null for ever.
+        Column("membership_lasts", .text, check: Check("membership_lasts IS NULL OR length(membership_lasts) BETWEEN 6 AND 30")),
+        // Renewal (migration 17): the days before a membership's end its driver is reminded ('' for never).
+        Column("renewal_reminders", .text, notNull: .both, default: "'14,3'", check: Check("length(renewal_reminders) <= 40")),
+        // Re-verification (migration 17): every how many days drivers confirm (null: never), and how long they have.
+        Column("reverify_days", .integer, check: Check("reverify_days IS NULL OR reverify_days BETWEEN 1 AND 3650")),
+        Column("reverify_grace_days", .integer, notNull: .both, default: "14", check: Check("reverify_grace_days BETWEEN 1 AND 365")),
     ]),
     Table("connection_benefits", primaryKey: ["connection_id", "kind"], withoutRowID: true,
           checks: [Check("(kind = 'Discounted charging') = (discount_percent IS NOT NULL)")], [
@@ -100,6 +107,14 @@ private let currentTables: [Table] = [
         Column("decided_by_user_id", .integer, references: ForeignKey("users", onDelete: .setNull)),
         // Added by SQLite's migration 6, which cannot add a NOT NULL column: its triggers keep it so there.
         Column("driver_name", .text, notNull: .postgres, check: nameLength("driver_name", 200)),
+        // Memberships that end (migration 17): when this one ends, null for never.
+        Column("expires_at", .text),
+        // Renewal (migration 17): the next reminder's time, and when the driver asked to renew (waiting).
+        Column("remind_at", .text),
+        Column("renewal_asked_at", .text),
+        // Re-verification (migration 17): the next ask, and the day an unanswered ask ends the membership.
+        Column("reverify_at", .text),
+        Column("reverify_by", .text),
     ]),
     Table("membership_answers", primaryKey: ["membership_id", "position"], withoutRowID: true, [
         Column("membership_id", .integer, notNull: .both, references: ForeignKey("memberships", onDelete: .cascade)),
@@ -169,7 +184,8 @@ private let currentTables: [Table] = [
     Table("outbox", primaryKey: ["id"], [
         Column("id", .integer, identity: true),
         Column("kind", .text, notNull: .both, check: Check("kind IN ('request received', 'request approved', 'request denied', "
-               + "'driver removed', 'email confirmation', 'status link', 'invite', 'digest', 'user invitation', 'view report')")),
+               + "'driver removed', 'email confirmation', 'status link', 'invite', 'digest', 'user invitation', 'view report', "
+               + "'renewal reminder', 'reverification')")),
         Column("org_id", .integer, references: ForeignKey("organizations", onDelete: .setNull)),
         Column("user_id", .integer, references: ForeignKey("users", onDelete: .cascade)),
         Column("membership_id", .integer, references: ForeignKey("memberships", onDelete: .setNull)),
@@ -431,6 +447,13 @@ private let currentIndexes: [Index] = [
     Index("memberships_driver", on: "memberships", [.column("driver_id")]),
     Index("memberships_decided_by", on: "memberships", [.column("decided_by_user_id")], where: "decided_by_user_id IS NOT NULL", only: .postgres),
     Index("memberships_pending", on: "memberships", [.column("connection_id"), .column("requested_at")], where: "state = 'Pending'"),
+    // Memberships that end (migration 17): the sweep's due ones, and a connection's soon-ending ones.
+    Index("memberships_expires_at", on: "memberships", [.column("expires_at")], where: "state = 'Connected' AND expires_at IS NOT NULL"),
+    Index("memberships_connection_expires_at", on: "memberships", [.column("connection_id"), .column("expires_at")],
+          where: "state = 'Connected' AND expires_at IS NOT NULL"),
+    Index("memberships_remind_at", on: "memberships", [.column("remind_at")], where: "state = 'Connected' AND remind_at IS NOT NULL"),
+    Index("memberships_reverify_at", on: "memberships", [.column("reverify_at")], where: "state = 'Connected' AND reverify_at IS NOT NULL"),
+    Index("memberships_reverify_by", on: "memberships", [.column("reverify_by")], where: "state = 'Connected' AND reverify_by IS NOT NULL"),
     Index("user_roles_org", on: "user_roles", [.column("org_id")]),
     Index("audit_log_org_at", on: "audit_log", [.column("org_id"), .column("at")]),
     Index("audit_log_user", on: "audit_log", [.column("user_id")], where: "user_id IS NOT NULL", only: .postgres),

@@ -23,6 +23,7 @@ public enum Schema {
         Migration(version: 19, name: "webhooks: subscriptions, their events, deliveries", sql: webhooks),
         Migration(version: 20, name: "connection counters once a statement", sql: countersPerStatement),
         Migration(version: 21, name: "saved views; an organization's time zone; view reports", sql: savedViews, rebuildsTables: true),
+        Migration(version: 22, name: "memberships that end", sql: membershipsThatEnd, rebuildsTables: true),
     ]
 
     static let directorySync = """
@@ -211,6 +212,40 @@ public enum Schema {
         id                  INTEGER PRIMARY KEY,
         kind                TEXT NOT NULL CHECK (kind IN ('request received', 'request approved', 'request denied', 'driver removed',
                                 'email confirmation', 'status link', 'invite', 'digest', 'user invitation', 'view report')),
+
+    static let membershipsThatEnd = """
+    -- A connection's membership length ('30 days', '6 months', 'until 2027-06-30'; null: for ever, as
+    -- before) and each membership's end (null: never). The sweep finds the due ones by the partial
+    -- index on expires_at, the connection's page its soon-ending ones by the other.
+    ALTER TABLE connections ADD COLUMN membership_lasts TEXT CHECK (membership_lasts IS NULL OR length(membership_lasts) BETWEEN 6 AND 30);
+    ALTER TABLE memberships ADD COLUMN expires_at TEXT;
+    CREATE INDEX memberships_expires_at ON memberships (expires_at) WHERE state = 'Connected' AND expires_at IS NOT NULL;
+    CREATE INDEX memberships_connection_expires_at ON memberships (connection_id, expires_at) WHERE state = 'Connected' AND expires_at IS NOT NULL;
+
+    -- Renewal: the days before its end a driver is reminded ('14,3'; empty: never), each membership's
+    -- next reminder (drawn from its end; null: none left), found by the sweep by its partial index,
+    -- and when its driver asked to renew (waiting for the address's proof or the host).
+    ALTER TABLE connections ADD COLUMN renewal_reminders TEXT NOT NULL DEFAULT '14,3' CHECK (length(renewal_reminders) <= 40);
+    ALTER TABLE memberships ADD COLUMN remind_at TEXT;
+    ALTER TABLE memberships ADD COLUMN renewal_asked_at TEXT;
+    CREATE INDEX memberships_remind_at ON memberships (remind_at) WHERE state = 'Connected' AND remind_at IS NOT NULL;
+
+    -- Re-verification: every reverify_days (null: never) a connected driver confirms their answers
+    -- within reverify_grace_days; each membership's next ask (reverify_at) and the day an unanswered
+    -- ask ends it (reverify_by), each found by the sweep by its partial index.
+    ALTER TABLE connections ADD COLUMN reverify_days INTEGER CHECK (reverify_days IS NULL OR reverify_days BETWEEN 1 AND 3650);
+    ALTER TABLE connections ADD COLUMN reverify_grace_days INTEGER NOT NULL DEFAULT 14 CHECK (reverify_grace_days BETWEEN 1 AND 365);
+    ALTER TABLE memberships ADD COLUMN reverify_at TEXT;
+    ALTER TABLE memberships ADD COLUMN reverify_by TEXT;
+    CREATE INDEX memberships_reverify_at ON memberships (reverify_at) WHERE state = 'Connected' AND reverify_at IS NOT NULL;
+    CREATE INDEX memberships_reverify_by ON memberships (reverify_by) WHERE state = 'Connected' AND reverify_by IS NOT NULL;
+
+    -- The renewal reminder and the re-verification: kinds the outbox's CHECK must allow, so the table is rebuilt.
+    CREATE TABLE outbox_new (
+        id                  INTEGER PRIMARY KEY,
+        kind                TEXT NOT NULL CHECK (kind IN ('request received', 'request approved', 'request denied', 'driver removed',
+                                'email confirmation', 'status link', 'invite', 'digest', 'user invitation', 'view report',
+                                'renewal reminder', 'reverification')),
         org_id              INTEGER REFERENCES organizations(id) ON DELETE SET NULL,
         user_id             INTEGER REFERENCES users(id) ON DELETE CASCADE,
         membership_id       INTEGER REFERENCES memberships(id) ON DELETE SET NULL,

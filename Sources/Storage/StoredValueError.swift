@@ -8,6 +8,13 @@ public struct StoredValueError: Error, CustomStringConvertible, Sendable {
     public let column: String
     public let value: String
 
+    public init(table: String, key: String, column: String, value: String) {
+        self.table = table
+        self.key = key
+        self.column = column
+        self.value = value
+    }
+
     public var description: String {
         "corrupt stored value: \(table) row \(key) has \(column) '\(value.prefix(100))', which this program does not know"
     }

@@ -60,4 +60,11 @@ struct APIMemberships {
         let changed = try Decide(body.decision, on: body.ids).run(by: call.access, in: call.database)
         return APICall.json(.object([("changed", .int(changed))]))
     }
+
+    /// Memberships that end: the day the given connected drivers' memberships end, or never.
+    func setExpiry() throws -> Response {
+        let body = try call.body(ExpiryBody.self)
+        let changed = try SetMembershipExpiry(body.ids, endingOn: body.ends).run(by: call.access, in: call.database)
+        return APICall.json(.object([("changed", .int(changed))]))
+    }
 }

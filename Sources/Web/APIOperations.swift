@@ -78,6 +78,11 @@ extension APIOperation {
         The saved views the caller may open: their own and those shared with their organizations. Give one's id as `view` to \
         the list or an export of connections to apply it.
         """, answers: [.json(200, "The views.", ViewListAnswer.self)])
+    static let setMembershipExpiry = APIOperation(id: "setMembershipExpiry", summary: """
+        Sets (or clears) the day connected drivers' memberships end: all or none. Needs: decide on requests in each membership's organization.
+        """, body: ExpiryBody.self, answers: [.json(200, "How many changed.", [
+            "type": "object", "additionalProperties": false, "required": ["changed"], "properties": ["changed": ["type": "integer", "minimum": 0]]])],
+        errors: manageErrors)
 
     static let listAudit = APIOperation(id: "listAudit", summary: "The audit log, newest first, \(AuditPage.pageSize) entries a page. Needs: read the audit log.",
                                         query: [.auditOrganization, .page], answers: [.json(200, "A page of the log.", AuditLogAnswer.self)])

@@ -34,6 +34,10 @@ struct ConnectionPage {
         let canDecide = role?.allows(.decideMemberships) == true
         let inviteURL = page.handler.configuration.inviteURL(token: invite.inviteToken)
         let domains = draft.emailDomains.split(whereSeparator: { $0 == "\n" || $0 == "," || $0 == " " }).map(String.init)
+        // Memberships that end: the card, and each connected driver's end in the table.
+        let membership = try MembershipEndForms.context(connectionID: connectionID, connected: counts[.connected] ?? 0,
+                                                        canEdit: role?.allows(.manageConnections) == true, canDecide: canDecide, page: page)
+        let ends = state == .connected ? try MembershipExpiry(database: page.database).ends(of: rows.map(\.id)) : [:]
         let benefits = draft.benefits.map { $0 == BenefitKind.discountedCharging.rawValue && !draft.discountPercent.isEmpty ? "\($0) (\(draft.discountPercent) %)" : $0 }
 
         return page.html(.connection, title: "\(invite.connectionName) · \(invite.orgName)", [
@@ -67,11 +71,14 @@ struct ConnectionPage {
             "drivers": .list(rows.map { row in
                 ["id": .text(row.id), "driver": .text(row.driverName), "email": .text(row.email),
                  "requestedAt": .text(DateText.display(row.requestedAt)),
+                 "ends": .text(ends[row.id].map(DateText.day) ?? "Never"),
                  "answers": .list(row.answers.map { ["prompt": .text($0.prompt), "answer": .text($0.answer)] })]
             }),
             "hasDrivers": .bool(!rows.isEmpty),
             "canApprove": .bool(canDecide && state == .pending),
             "canRemove": .bool(canDecide && state == .connected),
+            "showsEnds": .bool(state == .connected),
+            "membership": membership,
             "selectable": .bool(canDecide && (state == .pending || state == .connected)),
             "back": .text(page.request.pathAndQuery),
             "moreDriversURL": found.count > rows.count ? rows.last.map {

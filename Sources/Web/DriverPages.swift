@@ -188,12 +188,21 @@ struct DriverPages {
             "pending": .bool(status.state == .pending && !status.awaitingEmailConfirmation),
             "confirming": .bool(status.awaitingEmailConfirmation), "confirmHours": .text(Int(EmailConfirmations.lifetime / 3600)),
             "connected": .bool(status.state == .connected),
+            "connectedUntil": status.state == .connected ? status.expiresAt.map { .text(DateText.day($0)) } ?? false : false,
+            "expiredOn": status.expired ? status.expiresAt.map { .text(DateText.day($0)) } ?? false : false,
             "denied": .bool(status.state == .denied), "removed": .bool(status.state == .removed),
             "reason": status.denialReason.map(TemplateValue.text) ?? false,
             "requestedAt": .text(DateText.display(status.requestedAt)),
             "statusURL": .text(handler.configuration.absoluteURL("/status/" + token)),
             "closed": .bool((status.state == .denied || status.state == .removed) && !status.connectionEnabled),
             "formProblem": problem("form"),
+            // Renewal: a connected membership that ends has the renew button; the answer comes back in the query.
+            "renewable": .bool(status.state == .connected && !status.renewalAsked
+                               && status.renewalOpensAt.map { $0 <= DateText.store(handler.configuration.now()) } == true),
+            "renewalAsked": .bool(status.state == .connected && status.renewalAsked), "token": .text(token),
+            "confirmBy": status.confirmBy.map { .text(DateText.day($0)) } ?? false,
+            "confirmAnswers": .list(status.answers.map { ["prompt": .text($0.prompt), "answer": .text($0.answer)] }),
+            "renewal": RenewalPage.message(request.queryValue("renewal")).map(TemplateValue.text) ?? false,
         ]
         var issued: (String, String)?
         if status.mayAskAgain {

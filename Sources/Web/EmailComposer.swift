@@ -49,6 +49,12 @@ struct EmailComposer {
         case .driverRemoved: subject = "You were removed from \(connection) at \(organization)"
         case .emailConfirmation: subject = "Confirm your email address to join \(connection)"
         case .statusLink: subject = "Your request to join \(connection): its status link"
+        case .reverification:
+            context["by"] = .text(payload["by"] ?? "")
+            subject = "Confirm your answers by \(payload["by"] ?? "") to stay in \(connection)"
+        case .renewalReminder:
+            context["ends"] = .text(payload["ends"] ?? "")
+            subject = "Your membership of \(connection) ends on \(payload["ends"] ?? "")"
         case .invite:
             guard let id = RequestNumber.parse(payload["connectionID"], in: RequestNumber.ids),
                   let invite = try ConnectionInvites(database: database).invite(connectionID: id) else { return .skip("the connection is gone") }
@@ -80,6 +86,12 @@ struct EmailComposer {
             context["lines"] = .list(digest.lines.map { line in
                 ["organization": .text(line.organization), "connection": .text(line.connection), "waiting": .text(line.waiting),
                  "url": .text(configuration.absoluteURL("/connections/\(line.connectionID)/requests"))]
+            })
+            // Memberships that end: the coming week's, per connection.
+            context["hasEnding"] = .bool(!digest.ending.isEmpty)
+            context["ending"] = .list(digest.ending.map { line in
+                ["organization": .text(line.organization), "connection": .text(line.connection), "count": .text(line.waiting),
+                 "url": .text(configuration.absoluteURL("/connections/\(line.connectionID)#membership-length"))]
             })
             context["requestsURL"] = .text(configuration.absoluteURL("/requests"))
             context["accountURL"] = .text(configuration.absoluteURL("/account/email"))

@@ -61,9 +61,7 @@ public final class EmailDelivery: Sendable {
             Logs.process.error("email: the sender cannot start: \(error)")
             return
         }
-        var random = SystemRandomNumberGenerator()
-        let lease = OutboxLease(database: database, holder: "\(ProcessInfo.processInfo.hostName) pid \(getpid()) "
-                                + InviteCodes.inviteToken(using: &random), duration: TimeInterval(2 * timeout + 10))
+        let lease = ProcessLease.lease(database, timeout: timeout)
         let outbox = Outbox(database: database)
         // The flags' settings, or those saved on /email, read again each round: a save there applies without a restart.
         var sending: (settings: SMTPSettings, transport: SMTPTransport, composer: EmailComposer)?

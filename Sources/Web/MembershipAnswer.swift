@@ -18,6 +18,9 @@ enum MembershipAnswer: JSONAnswer {
                 The connection approves by email domain and this email's domain is on its list: not an approval, since nobody \
                 has shown they read the address.
                 """]) { .bool($0.emailDomainMatches) },
+            JSONMember(name: "expires_at", schema: ["type": ["string", "null"], "format": "date-time", "description": """
+                When the membership ends (the connection's membership length from its approval, or a host's date); null: never.
+                """]) { $0.expiresAt.map(JSON.string) ?? .null },
             JSONMember(name: "answers", schema: ["type": "array", "items": [
                 "type": "object", "additionalProperties": false, "required": ["prompt", "answer"],
                 "properties": ["prompt": ["type": "string"], "answer": ["type": "string"]]]]) { row in

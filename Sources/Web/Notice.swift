@@ -13,6 +13,12 @@ enum Notice: String, CaseIterable {
     case queued, emailSettingsSaved, testSent
     /// A roster import applied: the drivers it added, connected or removed.
     case imported
+    /// Memberships that end: a connection's length saved (n: connected drivers changed); drivers' ends set.
+    case lengthSaved, endsSet
+    /// Renewal: a connection's reminder days saved; drivers' renewals approved.
+    case remindersSaved, renewed
+    /// Re-verification: a connection's setting saved.
+    case reverificationSaved
 
     func text(count: Int) -> String {
         let number = Format.integer(count)
@@ -26,6 +32,11 @@ enum Notice: String, CaseIterable {
         case .emailSettingsSaved: return "Email settings saved: what waits goes out now"
         case .testSent: return "A test message went to your address: check that it arrived"
         case .imported: return "Import applied: \(number) driver\(count == 1 ? "" : "s") added, connected or removed"
+        case .lengthSaved: return "Membership length saved" + (count > 0 ? ", and the end of \(number) connected driver\(count == 1 ? "" : "s") changed" : "")
+        case .endsSet: return "Membership end set for \(number) driver\(count == 1 ? "" : "s")"
+        case .remindersSaved: return "Renewal reminders saved"
+        case .reverificationSaved: return "Re-verification saved"
+        case .renewed: return "\(number) membership\(count == 1 ? "" : "s") renewed"
         }
     }
 

@@ -17,6 +17,11 @@ extension ConsoleHandler {
         Route(["POST"], "/status/{token}/again", .anyone) {
             try DriverPages(handler: $0.handler).askAgain($0.request, token: $0.parameters.texts["token"] ?? "")
         },
+        // Renewal: the renewal email's status link renews (its secret is the proof).
+        Route(["POST"], "/status/{token}/renew", .emailLink) { try RenewalPage(handler: $0.handler).renew(token: $0.parameters.texts["token"] ?? "") },
+        Route(["POST"], "/status/{token}/confirm-answers", .emailLink) {
+            try RenewalPage(handler: $0.handler).confirmAnswers(token: $0.parameters.texts["token"] ?? "")
+        },
         Route(["GET", "POST"], "/confirm/{token}", .emailLink) {
             try EmailLinkPages(handler: $0.handler).confirm($0.request, token: $0.parameters.texts["token"] ?? "")
         },
@@ -80,6 +85,22 @@ extension ConsoleHandler {
         },
         Route(["GET", "POST"], "/connections/{id:Int}/import", .connection(.inviteDrivers)) {
             try RosterImportPage(page: $0.page).respond(connectionID: $0.parameters.id)
+        // Memberships that end: a connection's length, and the end of its ticked drivers.
+        Route(["POST"], "/connections/{id:Int}/membership-length", .connection(.manageConnections)) {
+            try MembershipEndForms(page: $0.page).setLength(connectionID: $0.parameters.id)
+        },
+        Route(["POST"], "/connections/{id:Int}/expiry", .connection(.decideMemberships)) {
+            try MembershipEndForms(page: $0.page).setEnds(connectionID: $0.parameters.id)
+        },
+        // Renewal: a connection's reminder days, and the renewals its drivers asked for, approved.
+        Route(["POST"], "/connections/{id:Int}/renewal-reminders", .connection(.manageConnections)) {
+            try MembershipEndForms(page: $0.page).setReminders(connectionID: $0.parameters.id)
+        },
+        Route(["POST"], "/connections/{id:Int}/reverification", .connection(.manageConnections)) {
+            try MembershipEndForms(page: $0.page).setReverification(connectionID: $0.parameters.id)
+        },
+        Route(["POST"], "/connections/{id:Int}/renew", .connection(.decideMemberships)) {
+            try MembershipEndForms(page: $0.page).approveRenewals(connectionID: $0.parameters.id)
         },
         Route(["GET"], "/requests", .signedIn) { try RequestsPage(page: $0.page).respond(connectionID: nil) },
         Route(["POST"], "/requests/decide", .anyOrganization(.decideMemberships)) { try RequestsPage(page: $0.page).decide() },
@@ -127,6 +148,9 @@ extension ConsoleHandler {
         Route("GET", "/api/v1/memberships", .api(.signedIn), .listMemberships) { try APIMemberships(call: $0.api).list(connectionID: nil) },
         Route("POST", "/api/v1/memberships/decide", .api(.anyOrganization(.decideMemberships)), .decideMemberships) { try APIMemberships(call: $0.api).decide() },
         Route("GET", "/api/v1/views", .api(.signedIn), .listViews) { try APIViews(call: $0.api).list() },
+        Route("POST", "/api/v1/memberships/expiry", .api(.anyOrganization(.decideMemberships)), .setMembershipExpiry) {
+            try APIMemberships(call: $0.api).setExpiry()
+        },
         Route("GET", "/api/v1/audit", .api(.anyOrganization(.viewAudit)), .listAudit) { try APIAudit(call: $0.api).list() },
         Route("GET", "/api/v1/overview", .api(.signedIn), .readOverview) { try APIOverview(call: $0.api).read() },
 

@@ -1,4 +1,5 @@
 import FastCGI
+import Foundation
 import Storage
 
 /// What only the test build adds to the console (`connections-test serve --test-routes`, for the
@@ -10,6 +11,8 @@ public protocol TestHooks: Sendable {
     func respond(to request: Request, action: String, database: Database) throws -> Response
     /// The knobs an export's request carries.
     func exportKnobs(_ request: Request) -> ExportKnobs
+    /// The time a test has set (memberships that end are swept by it), nil for the real one.
+    func now() -> Date?
 }
 
 /// How a test bends an export; all nil outside the test build.

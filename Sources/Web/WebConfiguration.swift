@@ -41,6 +41,11 @@ public struct WebConfiguration: Sendable {
     public var webhooksAllowPrivate = false
     public var webhookTimeout = 15
     public var webhookRetry = WebhookOutbox.RetryPolicy()
+    /// Seconds between two looks for memberships that have ended (`ExpiryDuty`): within a minute of their end.
+    public var expirySweepSeconds = 15
+
+    /// The time the sweep of memberships that end goes by: a test's (`TestHooks.now`) or the real one.
+    func now() -> Date { testHooks?.now() ?? Date() }
 
     public init(database: DatabaseLocation, views: Views, publicBaseURL: String, publicDirectory: String, testHooks: (any TestHooks)? = nil,
                 busyTimeoutMilliseconds: Int32 = 5000, exportsPerProcess: Int = 2, exportsPerUser: Int = 1, waitingWriters: Int = 2,

@@ -3,6 +3,7 @@ import FastCGI
 import Foundation
 import Observability
 import Storage
+import Synchronization
 import Web
 
 /// The end-to-end tests' hooks (`serve --test-routes` of this test build only): hold a request
@@ -31,6 +32,11 @@ struct EndToEndHooks: TestHooks {
             })
         case ("POST", "slow-write"):
             return try slowWrite(request, database: database)
+        case ("POST", "clock"):
+            // POST /_test/clock?at=2027-06-30T00:00:10Z sets the time memberships that end go by; no `at`: the real time again.
+            let at = request.queryValue("at").flatMap(DateText.parse)
+            Self.clock.store(at.map { Int($0.timeIntervalSince1970) } ?? 0, ordering: .releasing)
+            return Response(contentType: "text/plain; charset=utf-8", body: "clock \(at.map(DateText.store) ?? "real")\n")
         default:
             throw UserError.notFound("No such test route.")
         }
@@ -48,6 +54,14 @@ struct EndToEndHooks: TestHooks {
             Thread.sleep(forTimeInterval: Double(milliseconds) / 1000)
         }
         return Response(contentType: "text/plain; charset=utf-8", body: "written \(mark)\n")
+    }
+
+    /// The time a test set through /_test/clock (seconds since 1970), 0 for the real one: one per process.
+    static let clock = Atomic<Int>(0)
+
+    func now() -> Date? {
+        let seconds = Self.clock.load(ordering: .acquiring)
+        return seconds == 0 ? nil : Date(timeIntervalSince1970: TimeInterval(seconds))
     }
 
     /// Sent in the export's form or in the page's query.

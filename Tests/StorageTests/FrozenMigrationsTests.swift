@@ -23,13 +23,14 @@ final class FrozenMigrationsTests: XCTestCase {
         13: 0x58c3_f524_27ca_b01f,
         14: 0x7e1c_b8cc_c805_372e,
         15: 0xb3f3_c03d_a3c3_ca3f,
-        // Unreleased: 16 SCIM directory sync, 17 single sign-on, 18 overview, 19 webhooks, 20 counters per statement, 21 saved views and reports.
+        // Unreleased: 16 SCIM directory sync, 17 single sign-on, 18 overview, 19 webhooks, 20 counters per statement, 21 saved views and reports, 22 memberships that end.
         16: 0x5b16_1e67_ae6f_27b9,
         17: 0xbf3f_e740_3cb0_0269,
         18: 0x43fb_7e77_445c_73b1,
         19: 0x0b31_22e4_31e7_9693,
         20: 0x9324_ec44_8d04_4569,
         21: 0x5109_4273_3a21_b8d7,
+        22: 0x8c3b56fb504ca7e0,
     ]
 
     /// PostgreSQL's own texts (PostgresSchema), by version, frozen the same way.
@@ -47,6 +48,7 @@ final class FrozenMigrationsTests: XCTestCase {
         19: 0x3fe8_127c_8258_a4d5,
         20: 0x6cbc_dbef_5511_9f47,
         21: 0x0c0d_18a8_0062_09ba,
+        22: 0xa6b67c0909e0a1f2,
     ]
 
     /// The DDL the schema description renders (`Schema.current.ddl(for:)`), by version: what a new
@@ -63,6 +65,7 @@ final class FrozenMigrationsTests: XCTestCase {
         19: (sqlite: 0x0f36_9785_36d4_08d4, postgres: 0xf4de_f815_bc80_2e59),
         20: (sqlite: 0x491f_054e_6753_0eaa, postgres: 0x6853_ec09_0c02_9c74),
         21: (sqlite: 0x76f0_0358_965a_2a8d, postgres: 0xd016_ba3b_feb3_1e68),
+        22: (sqlite: 0xf3be67fcb1fb0372, postgres: 0x93beffa20fad0218),
     ]
 
     func testTheReleasedDescriptionIsUnchanged() {

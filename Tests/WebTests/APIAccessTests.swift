@@ -301,6 +301,8 @@ final class APIAccessTests: APITestCase {
             Probe(method: "POST", route: "/api/v1/memberships/decide", target: "/api/v1/memberships/decide", body: ["action": "approve", "ids": []],
                   expected: [401, 403, 400, 400]),
             Probe(method: "GET", route: "/api/v1/views", target: "/api/v1/views", expected: [401, 200, 200, 200]),
+            Probe(method: "POST", route: "/api/v1/memberships/expiry", target: "/api/v1/memberships/expiry", body: ["ids": [], "ends": .null],
+                  expected: [401, 403, 400, 400]),
             Probe(method: "GET", route: "/api/v1/audit", target: "/api/v1/audit", expected: [401, 403, 403, 200]),
             Probe(method: "GET", route: "/api/v1/overview", target: "/api/v1/overview", expected: [401, 200, 200, 200]),
             // Webhooks: Admins only; no webhook 999999 exists.

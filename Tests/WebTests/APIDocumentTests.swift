@@ -65,7 +65,7 @@ final class APIDocumentTests: APITestCase {
 
     func testEveryBodyDecodesExactlyTheMembersItsSchemaLists() throws {
         let bodies = ConsoleHandler.routes.compactMap { $0.operation?.body }
-        XCTAssertEqual(Set(bodies.map { $0.schemaName }), ["ConnectionInput", "ConnectionChanges", "Rotation", "Decision", "WebhookInput", "WebhookResend"])
+        XCTAssertEqual(Set(bodies.map { $0.schemaName }), ["ConnectionInput", "ConnectionChanges", "Rotation", "Decision", "WebhookInput", "WebhookResend", "MembershipExpiry"])
         for body in bodies { try checkFields(body) }
 
         let client = try makeClient()

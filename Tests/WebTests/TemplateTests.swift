@@ -97,8 +97,9 @@ final class ViewsCheckTests: XCTestCase {
         XCTAssertEqual(refusal(removing: ["find.mustache", "emails/digest-text.mustache", "emails/layout-text.mustache"]),
                        "the templates in \(copy.path) lack emails/digest-text.mustache (named by the code), "
                        + "emails/layout-text.mustache (named by emails/driver-removed-text, emails/email-confirmation-text, "
-                       + "emails/invite-text, emails/request-approved-text, emails/request-denied-text, emails/request-received-text, "
-                       + "emails/status-link-text, emails/user-invitation-text, emails/view-report-text), find.mustache (named by the code)")
+                       + "emails/invite-text, emails/renewal-reminder-text, emails/request-approved-text, emails/request-denied-text, "
+                       + "emails/request-received-text, emails/reverification-text, emails/status-link-text, emails/user-invitation-text, "
+                       + "emails/view-report-text), find.mustache (named by the code)")
     }
 
     func testAnEmptyFolderIsRefused() throws {

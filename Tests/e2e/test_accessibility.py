@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from harness import ROOT, VIEWER, secret_hash
+from harness import ROOT, VIEWER, secret_hash, utc_timestamp
 from test_browser import browser, sign_in  # noqa: F401 (the fixture)
 
 AXE_FILES = sorted(ROOT.glob("var/test-venv/lib/python3*/site-packages/selenium_axe_python/axe-core/axe.min.js"))
@@ -157,6 +157,12 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     browser.find_element(By.XPATH, "//button[normalize-space()='Preview']").click()
     wait(browser, lambda b: "Invalid rows (1)" in b.page_source)
     check("import preview", None)
+    # Memberships that end: the connection's page with its Membership length card, a driver's end in the
+    # Connected tab, and a relative date filter.
+    with stack.db() as db:
+        db.execute("UPDATE connections SET membership_lasts = '6 months' WHERE id = ?", (connection,))
+    check("connection page with its membership length", f"/connections/{connection}?state=Connected")
+    check("relative date filter", "/connections?f=created_at&op=last_days&v=30")
     check("requests", "/requests")
     check("requests of a connection", f"/connections/{connection}/requests")
     check("users", "/users")
@@ -215,7 +221,7 @@ def test_every_console_page_and_state_passes_axe(stack, browser, axe_source):
     browser.find_element(By.ID, "density-compact").click()  # as it was, for the tests after this one
     wait(browser, lambda b: b.find_element(By.ID, "density-compact").get_attribute("aria-pressed") == "true")
     check.report()
-    assert len(check.checked) == 46
+    assert len(check.checked) == 48
 
 
 def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):
@@ -242,6 +248,18 @@ def test_every_driver_page_passes_axe_on_a_phone(stack, browser, axe_source):
         wait(browser, lambda b: "/status/" in b.current_url)
         check("status: connected")
         status = browser.current_url
+        # Renewal: a membership ending in 10 days has the renew button; renewed, the page says so.
+        with stack.db() as db:
+            db.execute("UPDATE memberships SET expires_at = ? WHERE id = (SELECT membership_id FROM status_links WHERE token_hash = ?)",
+                       (utc_timestamp(-10 * 86400), secret_hash(status.rsplit("/", 1)[1])))
+        check("status: renewable", status.replace(stack.base, ""))
+        browser.find_element(By.XPATH, "//button[normalize-space()='Renew my membership']").click()
+        wait(browser, lambda b: "renewal=" in b.current_url)
+        check("status: renewed")
+        with stack.db() as db:
+            db.execute("UPDATE memberships SET reverify_by = ? WHERE id = (SELECT membership_id FROM status_links WHERE token_hash = ?)",
+                       (utc_timestamp(-5 * 86400), secret_hash(status.rsplit("/", 1)[1])))
+        check("status: confirm your answers", status.replace(stack.base, ""))
         # Asked before: the same email again.
         browser.get(f"{stack.base}/join/{auto_token}")
         browser.find_element(By.ID, "name").send_keys("Axe Driver")

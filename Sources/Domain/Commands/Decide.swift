@@ -76,6 +76,8 @@ public struct Decide: Command {
                 UPDATE memberships SET state = \(p: 2), denial_reason = \(p: 3), decided_at = \(p: 4), decided_by_user_id = \(p: 5) WHERE id IN (\(ids: 1))
                 """, [.idList(slice), .text(to.rawValue), reason, .text(now), access.storedUserID.map { .init($0) } ?? .null])
             try AuditLog(database: database).record(by: access, changes)
+            // Each approval starts its membership's length (`MembershipExpiry`): a few statements a driver.
+            if decision == .approve { for id in slice { try MembershipExpiry(database: database).start(membership: id, at: now) } }
             try EmailConfirmations(database: database).withdraw(memberships: slice)
             try DriverEmails(database: database).enqueue(decision.email, memberships: slice)
             try DomainEvents(database: database).record(events)
@@ -85,6 +87,24 @@ public struct Decide: Command {
 
     /// How many requests `apply` reads and writes a statement.
     static let perSlice = 500
+
+    /// One decision's rows after its audit entry, by nobody in particular: the end of a membership on
+    /// time (`MembershipExpiry`, `MembershipReverification`, a removal with its own event), so an
+    /// expired driver is told and counted as a removed one, by the same statements as `apply`'s.
+    static func write(_ decision: Decision, reason: SQLValue, membership id: Int, organization: Int, connection: Int, now: String,
+                      decidedBy: SQLValue, event: DomainEvent.Kind, in database: Database) throws {
+        let to = decision.transition.to
+        try database.run("""
+            UPDATE memberships SET state = \(p: 2), denial_reason = \(p: 3), decided_at = \(p: 4), decided_by_user_id = \(p: 5) WHERE id = \(p: 1)
+            """, [.init(id), .text(to.rawValue), reason, .text(now), decidedBy])
+        if decision == .approve { try MembershipExpiry(database: database).start(membership: id, at: now) }
+        try EmailConfirmations(database: database).withdraw(memberships: [id])
+        try DriverEmails(database: database).enqueue(decision.email, memberships: [id])
+        var payload: [(String, JSON)] = [("state", .string(to.rawValue))]
+        if case .text(let text) = reason { payload.append(("reason", .string(text))) }
+        try DomainEvents(database: database).record(DomainEvent(event, organization: organization, connection: connection,
+                                                                membership: id, payload: .object(payload)))
+    }
 }
 
 /// Approves or denies every pending request a queue filter matches, each as `Decide` does one (its

@@ -15,6 +15,11 @@ public struct DomainEvent: Sendable, Equatable {
         case requestApproved = "membership.approved"
         case requestDenied = "membership.denied"
         case driverRemoved = "membership.removed"
+        /// Memberships that end: ended on time by the sweep (`MembershipExpiry`), and an end set or cleared by a host.
+        case membershipExpired = "membership.expired"
+        case membershipExpirySet = "membership.expiry_set"
+        /// Renewal (`MembershipRenewal`): a driver's membership renewed, by the connection's rule or by a host.
+        case membershipRenewed = "membership.renewed"
         case userInvited = "user.invited"
         case invitationRevoked = "user.invitation_revoked"
         case roleChanged = "user.role_changed"

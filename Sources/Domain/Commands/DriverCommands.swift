@@ -57,6 +57,7 @@ public struct RequestToJoin: Sendable {
                 INSERT INTO memberships (connection_id, driver_id, driver_name, state, requested_at, decided_at)
                 VALUES (\(p: 1), \(p: 2), \(p: 3), \(p: 4), \(p: 5), \(p: 6))
                 """, [.init(joinable.connectionID), .init(driver!), .text(name), .text(state.rawValue), .text(now), decided])
+            if state == .connected { try MembershipExpiry(database: database).start(membership: membership, at: now) }
             let token = try StatusLinks(database: database).issue(membership: membership)
             try requests.insertAnswers(membership: membership, questions: joinable.questions, answers: answers)
             let emails = DriverEmails(database: database)

@@ -12,12 +12,12 @@ struct DriverEmails {
     static let statusLinkInterval: TimeInterval = 10 * 60
 
     /// Queues `kind` about membership `id`; its links are drawn when it is sent (`EmailLinks`).
-    func enqueue(_ kind: EmailKind, membership id: Int) throws {
-        try enqueue(kind, memberships: [id])
+    func enqueue(_ kind: EmailKind, membership id: Int, adding extra: [String: String] = [:]) throws {
+        try enqueue(kind, memberships: [id], adding: extra)
     }
 
     /// The same about each of `ids`, with one read and one insert (a batch's thousands).
-    func enqueue(_ kind: EmailKind, memberships ids: [Int]) throws {
+    func enqueue(_ kind: EmailKind, memberships ids: [Int], adding extra: [String: String] = [:]) throws {
         let found = try database.query("""
             SELECT c.org_id, o.name_for_drivers, c.name, c.benefits_list, m.driver_name, d.email, coalesce(m.denial_reason, ''), m.id
             FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN organizations o ON o.id = c.org_id
@@ -25,7 +25,7 @@ struct DriverEmails {
             """, [.idList(ids)], row: { row in
                 Outbox.Message(recipient: row.text(5), organizationID: row.int(0), membershipID: row.int(7),
                                payload: ["organization": row.text(1), "connection": row.text(2), "benefits": row.text(3),
-                                         "driver": row.text(4), "reason": row.text(6)])
+                                         "driver": row.text(4), "reason": row.text(6)].merging(extra) { _, added in added })
             })
         try Outbox(database: database).enqueue(kind, found)
     }

@@ -88,6 +88,12 @@ public struct EmailConfirmations {
             // Every link of the request is used with this one.
             try database.run("UPDATE email_confirmations SET confirmed_at = \(p: 2) WHERE membership_id = \(p: 1) AND confirmed_at IS NULL",
                              [.init(found.membership), .text(DateText.store(now))])
+            // A connected driver renewing (`RenewMembership`) proved their address again.
+            if try MembershipRenewal.asked(membership: found.membership, in: database) {
+                try MembershipRenewal(database: database).confirmed(membership: found.membership, email: found.link.email,
+                                                                    organization: found.organization, now: now)
+                return try StatusLinks(database: database).issue(membership: found.membership)
+            }
             let approves = try database.scalarInt("""
                 SELECT count(*) FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN drivers d ON d.id = m.driver_id
                 WHERE m.id = \(p: 1) AND m.state = 'Pending' AND c.status = 'Enabled' AND \(JoinRequests.domainMatches(connection: "c", email: "d.email"))
@@ -95,6 +101,7 @@ public struct EmailConfirmations {
             if approves {
                 try database.run("UPDATE memberships SET state = 'Connected', decided_at = \(p: 2) WHERE id = \(p: 1)",
                                  [.init(found.membership), .text(DateText.store(now))])
+                try MembershipExpiry(database: database).start(membership: found.membership, at: DateText.store(now))
                 try DriverEmails(database: database).enqueue(.requestApproved, membership: found.membership)
                 try AuditLog(database: database).record(actorID: nil, actor: found.link.email, organizationID: found.organization,
                                                        action: "Driver confirmed email", subject: found.link.email,

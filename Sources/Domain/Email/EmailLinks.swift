@@ -35,7 +35,7 @@ public struct EmailLinks: Sendable {
                 guard let id = RequestNumber.parse(item.payload[invitationKey], in: RequestNumber.ids),
                       let invitation = try UserInvitations(database: database).issue(invitation: id, now: now) else { return nil }
                 return EmailLinks(status: nil, confirmation: nil, invitation: invitation)
-            case .requestReceived, .requestApproved, .requestDenied, .driverRemoved, .statusLink, .emailConfirmation:
+            case .requestReceived, .requestApproved, .requestDenied, .driverRemoved, .statusLink, .emailConfirmation, .renewalReminder, .reverification:
                 guard let membership = item.membershipID,
                       try database.scalarInt("SELECT count(*) FROM memberships WHERE id = \(p: 1)", [.init(membership)]) > 0 else { return nil }
                 var confirmation: String?

@@ -101,14 +101,29 @@ public struct HostDigests {
             public let waiting: Int
         }
         public let lines: [Line]
+        /// Memberships that end: per connection, how many memberships end in the coming week.
+        public var ending: [Line] = []
         /// A new unsubscribe link's secret, drawn for this digest.
         public let unsubscribeToken: String
         public var total: Int { lines.reduce(0) { $0 + $1.waiting } }
     }
 
+    /// Memberships that end: the connections where the user decides whose memberships end within a
+    /// week of `now`, with how many (`waiting`), soonest first; read by the connection's partial index.
+    func endingThisWeek(userID: Int, now: Date) throws -> [Content.Line] {
+        try database.query("""
+            SELECT o.name, c.id, c.name, count(*) FROM memberships m JOIN connections c ON c.id = m.connection_id JOIN organizations o ON o.id = c.org_id
+            WHERE m.state = 'Connected' AND m.expires_at IS NOT NULL AND m.expires_at > \(p: 2) AND m.expires_at <= \(p: 3)
+              AND c.org_id IN (SELECT org_id FROM user_roles WHERE user_id = \(p: 1) AND role IN \(Self.decidingRoles))
+            GROUP BY o.name, c.id, c.name ORDER BY min(m.expires_at), c.id LIMIT 50
+            """, [.init(userID), .text(DateText.store(now)), .text(DateText.store(now.addingTimeInterval(7 * 86_400)))]) {
+            Content.Line(organization: $0.text(0), connectionID: $0.int(1), connection: $0.text(2), waiting: $0.int(3))
+        }
+    }
+
     /// The requests waiting on the connections where the user decides, when the digest is sent,
     /// with an unsubscribe link of its own; nil when the user turned digests off or nothing waits any more.
-    public func content(userID: Int) throws -> Content? {
+    public func content(userID: Int, now: Date = Date()) throws -> Content? {
         guard try isEnabled(userID: userID) else { return nil }
         let lines = try database.query("""
             SELECT o.name, c.id, c.name, c.pending_requests FROM connections c JOIN organizations o ON o.id = c.org_id
@@ -117,10 +132,13 @@ public struct HostDigests {
             ORDER BY \(caseless: "o.name"), c.pending_requests DESC, \(caseless: "c.name"), c.id LIMIT 50
             """, [.init(userID)]) { Content.Line(organization: $0.text(0), connectionID: $0.int(1), connection: $0.text(2), waiting: $0.int(3)) }
         guard !lines.isEmpty else { return nil }
+        let ending = try endingThisWeek(userID: userID, now: now)
         let token = Secret.generate()
         try database.transaction(locking: [.user(userID)]) {
             try database.run("INSERT INTO unsubscribe_links (token_hash, user_id) VALUES (\(p: 1), \(p: 2))", [.text(Secret.hash(token)), .init(userID)])
         }
-        return Content(lines: lines, unsubscribeToken: token)
+        var content = Content(lines: lines, unsubscribeToken: token)
+        content.ending = ending
+        return content
     }
 }

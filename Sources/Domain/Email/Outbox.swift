@@ -16,6 +16,10 @@ public enum EmailKind: String, CaseIterable, Sendable {
     case userInvitation = "user invitation"
     /// A shared view's scheduled report (`ViewReports`).
     case viewReport = "view report"
+    /// A driver's membership ends soon: the renewal link (`MembershipRenewal`).
+    case renewalReminder = "renewal reminder"
+    /// A driver is asked to confirm their answers, or lose the membership (`MembershipReverification`).
+    case reverification
 }
 
 /// Where an email stands. `sending`: taken by the sender; a crash leaves it so, and the next

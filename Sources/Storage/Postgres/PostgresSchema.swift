@@ -27,6 +27,7 @@ public enum PostgresSchema {
         Migration(version: 19, name: "webhooks: subscriptions, their events, deliveries", sql: webhooks),
         Migration(version: 20, name: "connection counters once a statement", sql: countersPerStatement),
         Migration(version: 21, name: "saved views; an organization's time zone; view reports", sql: savedViews),
+        Migration(version: 22, name: "memberships that end", sql: membershipsThatEnd),
     ]
 
     /// SQLite's migration 16 (read its comments there).
@@ -220,6 +221,27 @@ public enum PostgresSchema {
     ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check;
     ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('request received', 'request approved', 'request denied',
         'driver removed', 'email confirmation', 'status link', 'invite', 'digest', 'user invitation', 'view report'));
+    """
+
+    /// SQLite's migration 22 (read its comments there).
+    static let membershipsThatEnd = """
+    ALTER TABLE connections ADD COLUMN membership_lasts text COLLATE "C" CHECK (membership_lasts IS NULL OR length(membership_lasts) BETWEEN 6 AND 30);
+    ALTER TABLE memberships ADD COLUMN expires_at text COLLATE "C";
+    CREATE INDEX memberships_expires_at ON memberships (expires_at) WHERE state = 'Connected' AND expires_at IS NOT NULL;
+    CREATE INDEX memberships_connection_expires_at ON memberships (connection_id, expires_at) WHERE state = 'Connected' AND expires_at IS NOT NULL;
+    ALTER TABLE connections ADD COLUMN renewal_reminders text COLLATE "C" NOT NULL DEFAULT '14,3' CHECK (length(renewal_reminders) <= 40);
+    ALTER TABLE memberships ADD COLUMN remind_at text COLLATE "C";
+    ALTER TABLE memberships ADD COLUMN renewal_asked_at text COLLATE "C";
+    CREATE INDEX memberships_remind_at ON memberships (remind_at) WHERE state = 'Connected' AND remind_at IS NOT NULL;
+    ALTER TABLE connections ADD COLUMN reverify_days bigint CHECK (reverify_days IS NULL OR reverify_days BETWEEN 1 AND 3650);
+    ALTER TABLE connections ADD COLUMN reverify_grace_days bigint NOT NULL DEFAULT 14 CHECK (reverify_grace_days BETWEEN 1 AND 365);
+    ALTER TABLE memberships ADD COLUMN reverify_at text COLLATE "C";
+    ALTER TABLE memberships ADD COLUMN reverify_by text COLLATE "C";
+    CREATE INDEX memberships_reverify_at ON memberships (reverify_at) WHERE state = 'Connected' AND reverify_at IS NOT NULL;
+    CREATE INDEX memberships_reverify_by ON memberships (reverify_by) WHERE state = 'Connected' AND reverify_by IS NOT NULL;
+    ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check;
+    ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('request received', 'request approved', 'request denied',
+        'driver removed', 'email confirmation', 'status link', 'invite', 'digest', 'user invitation', 'view report', 'renewal reminder', 'reverification'));
     """
 
     /// SQLite's migration 13 (read its comments there).
