@@ -84,8 +84,6 @@ public struct Filter: Sendable, Equatable {
         case .enumeration(let allowed):
             let shown = allowed.first { TextFolding.fold($0) == foldedValue } ?? trimmedValue
             return "\(column.label) \(condition.phrase) \(shown)"
-        case .date where condition.template(for: .date).map({ $0.value == .nextDays || $0.value == .lastDays }) == true:
-            return "\(column.label) \(condition.phrase) \(trimmedValue) days"
         case .number, .identifier, .date: return "\(column.label) \(condition.phrase) \(trimmedValue)"
         }
     }

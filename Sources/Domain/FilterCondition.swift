@@ -142,9 +142,6 @@ public enum FilterConditions {
             .date: FilterTemplate(value: .day) { d, clock in FilterPeriod(from: clock.startOf(day: d, plus: 1), before: nil) }]),
     ]
 
-    /// The most days a relative date condition reaches.
-    public static let mostDays = 3650
-
     private static let byKey = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
 
     public static func condition(_ key: String) -> FilterCondition? { byKey[key] }

@@ -68,12 +68,6 @@ extension Filter {
         return TextFolding.fold(String(trimmedValue[path.upperBound...]))
     }
 
-    /// The days (YYYY-MM-DD) a relative condition spans from `now`'s day, earliest first.
-    public static func relativeDays(next: Bool, _ count: Int, now: Date = Date()) -> (from: String, to: String) {
-        let today = now.timeIntervalSince1970
-        func day(_ offset: Int) -> String { String(DateText.store(secondsSince1970: Int(today) + offset * 86_400).prefix(10)) }
-        return next ? (day(0), day(count)) : (day(-count), day(0))
-    }
 
     /// The template's SQL for `column`, with the value it compares bound.
     func render(_ template: FilterTemplate, column: String, clock: FilterClock) -> SQLFragment {
@@ -88,9 +82,6 @@ extension Filter {
         case .text: value = "\(bind: .text(foldedValue))"
         case .number, .days: value = "\(bind: .init(Self.wholeNumber(trimmedValue) ?? 0))"
         case .day: value = "\(bind: .text(trimmedValue))"
-        case .nextDays, .lastDays:
-            let range = Self.relativeDays(next: template.value == .nextDays, Self.dayCount(trimmedValue) ?? 0)
-            value = "\(bind: .text(range.from)) AND \(bind: .text(range.to))"
         }
         return sql(SQLFragment(raw: column), value)
     }

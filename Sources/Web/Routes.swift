@@ -85,6 +85,7 @@ extension ConsoleHandler {
         },
         Route(["GET", "POST"], "/connections/{id:Int}/import", .connection(.inviteDrivers)) {
             try RosterImportPage(page: $0.page).respond(connectionID: $0.parameters.id)
+        },
         // Memberships that end: a connection's length, and the end of its ticked drivers.
         Route(["POST"], "/connections/{id:Int}/membership-length", .connection(.manageConnections)) {
             try MembershipEndForms(page: $0.page).setLength(connectionID: $0.parameters.id)
