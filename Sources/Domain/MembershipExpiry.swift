@@ -17,6 +17,18 @@ public struct MembershipExpiry {
     /// Memberships ended in one transaction: one connection's lock held briefly.
     public static let batch = 100
 
+    /// `start` for a batch's approvals (an import's thousands): one read a slice finds the memberships
+    /// with something to set (a length or re-verification on their connection, or an end or ask left
+    /// from before); connections that last for ever cost nothing more.
+    func start(memberships ids: [Int], at now: String) throws {
+        let due = try database.query("""
+            SELECT m.id FROM memberships m JOIN connections c ON c.id = m.connection_id WHERE m.id IN (\(ids: 1))
+            AND (c.membership_lasts IS NOT NULL OR c.reverify_days IS NOT NULL OR m.expires_at IS NOT NULL OR m.remind_at IS NOT NULL
+                 OR m.reverify_at IS NOT NULL OR m.reverify_by IS NOT NULL)
+            """, [.idList(ids)]) { $0.int(0) }
+        for id in due { try start(membership: id, at: now) }
+    }
+
     /// Inside the transaction that connects a driver (an approval, an automatic join, a confirmed
     /// address): the membership ends as its connection's length says, counted from `now`.
     func start(membership id: Int, at now: String) throws {

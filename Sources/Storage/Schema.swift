@@ -23,7 +23,8 @@ public enum Schema {
         Migration(version: 19, name: "webhooks: subscriptions, their events, deliveries", sql: webhooks),
         Migration(version: 20, name: "connection counters once a statement", sql: countersPerStatement),
         Migration(version: 21, name: "saved views; an organization's time zone; view reports", sql: savedViews, rebuildsTables: true),
-        Migration(version: 22, name: "memberships that end", sql: membershipsThatEnd, rebuildsTables: true),
+        // Rebuilding the outbox drops its triggers: the overview's (migration 18) are made again.
+        Migration(version: 22, name: "memberships that end", sql: membershipsThatEnd + outboxTriggersAgain, rebuildsTables: true),
     ]
 
     static let directorySync = """
@@ -235,6 +236,8 @@ public enum Schema {
     CREATE INDEX outbox_user ON outbox (user_id) WHERE user_id IS NOT NULL;
     CREATE INDEX outbox_membership ON outbox (membership_id) WHERE membership_id IS NOT NULL;
     """
+
+    static let outboxTriggersAgain = OverviewRollupSQL.sqliteTriggers.filter { $0.table == "outbox" }.map { $0.sql + ";\n" }.joined()
 
     static let membershipsThatEnd = """
     -- A connection's membership length ('30 days', '6 months', 'until 2027-06-30'; null: for ever, as

@@ -30,7 +30,7 @@ final class FrozenMigrationsTests: XCTestCase {
         19: 0x0b31_22e4_31e7_9693,
         20: 0x9324_ec44_8d04_4569,
         21: 0x5109_4273_3a21_b8d7,
-        22: 0x4ba8_97bc_1e06_e90b,
+        22: 0x0947_5f22_4001_d0e3,
     ]
 
     /// PostgreSQL's own texts (PostgresSchema), by version, frozen the same way.

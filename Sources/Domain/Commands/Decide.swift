@@ -76,8 +76,8 @@ public struct Decide: Command {
                 UPDATE memberships SET state = \(p: 2), denial_reason = \(p: 3), decided_at = \(p: 4), decided_by_user_id = \(p: 5) WHERE id IN (\(ids: 1))
                 """, [.idList(slice), .text(to.rawValue), reason, .text(now), access.storedUserID.map { .init($0) } ?? .null])
             try AuditLog(database: database).record(by: access, changes)
-            // Each approval starts its membership's length (`MembershipExpiry`): a few statements a driver.
-            if decision == .approve { for id in slice { try MembershipExpiry(database: database).start(membership: id, at: now) } }
+            // Each approval starts its membership's length (`MembershipExpiry`), where its connection has one.
+            if decision == .approve { try MembershipExpiry(database: database).start(memberships: slice, at: now) }
             try EmailConfirmations(database: database).withdraw(memberships: slice)
             try DriverEmails(database: database).enqueue(decision.email, memberships: slice)
             try DomainEvents(database: database).record(events)
