@@ -37,7 +37,8 @@ struct APIOperation: Sendable {
         }
         if fileBody {
             let bytes: JSON = ["schema": ["type": "string", "format": "binary"]]
-            fields.append(("requestBody", ["required": true, "content": .object(ImportFile.mediaTypes.map { ($0, bytes) })]))
+            fields.append(("requestBody", ["required": true, "content": .object([(ImportFile.mediaTypes[0], bytes)]),
+                                            "description": .string("The file: CSV or XLSX; sent as \(ImportFile.mediaTypes.joined(separator: ", ")).")]))
         }
         if open { fields.append(("security", [])) }
         fields.append(("responses", .object(responses)))

@@ -21,7 +21,7 @@ struct ExpiryBody: JSONBody {
                     return id
                 }
             },
-            JSONField(name: "ends", schema: ["type": ["string", "null"], "format": "date",
+            JSONField(name: "ends", schema: ["type": ["string", "null"], "format": "date", "pattern": "^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$",
                                              "description": "The day the memberships end (at its start, UTC); null: never."],
                       absence: .refused(notDay)) { member, body in
                 switch member {

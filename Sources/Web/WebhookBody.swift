@@ -54,6 +54,8 @@ struct WebhookResendBody: JSONBody {
         ]
     }
 
+    static var rules: [JSON] { [["oneOf": [["required": ["delivery_id"]], ["required": ["failed_since"]]]]] }
+
     func check() throws {
         guard (deliveryID == nil) != (failedSince == nil) else {
             throw UserError.badRequest("Send either “delivery_id” or “failed_since”.")

@@ -248,7 +248,7 @@ def test_pages_say_what_happened_and_errors_keep_the_navigation(stack, admin):
     browser.get(stack.base + "/connections/99999999/invite")
     assert "Error 404" in browser.page_source
     nav = browser.find_element(By.CSS_SELECTOR, "nav[aria-label=Main]")
-    assert [link.text for link in nav.find_elements(By.TAG_NAME, "a")][:2] == ["Connections", "Requests"]
+    assert [link.text for link in nav.find_elements(By.TAG_NAME, "a")][:3] == ["Overview", "Connections", "Requests"]
     screenshot(browser, "error-with-navigation-1280.png")
 
 

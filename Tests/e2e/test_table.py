@@ -39,10 +39,11 @@ def total(stack):
         return db.execute(f"SELECT count(*) FROM connections c WHERE {ADMINS_CONNECTIONS}").fetchone()[0]
 
 
-def test_root_leads_to_the_table(stack):
+def test_root_leads_an_admin_to_the_overview(stack):
+    """The table is one click away (a Viewer lands on it: test_overview.py)."""
     response = stack.get("/")
     assert response.status_code == 303
-    assert response.headers["Location"] == "/connections"
+    assert response.headers["Location"] == "/overview"
 
 
 def test_table_shows_the_seeded_rows_in_the_page_descriptions_columns(stack):

@@ -42,7 +42,9 @@ public struct ImportFile: Sendable {
     }
 
     /// The media types an import takes (the API's bodies).
-    public static let mediaTypes = ["text/csv", "text/plain", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
+    /// The body's types: the document names the first (client generators take bytes as it); the file's
+    /// own bytes say whether it is CSV or XLSX, whichever is sent.
+    public static let mediaTypes = ["application/octet-stream", "text/csv", "text/plain", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
 
     public var hash: String { SHA256.hex(bytes: bytes) }
 
