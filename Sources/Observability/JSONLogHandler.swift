@@ -33,7 +33,7 @@ public struct JSONLogHandler: LogHandler {
 
     /// The line without its newline; numbers stay numbers, everything else is a string.
     public static func line(at date: Date, level: Logger.Level, message: String, fields: Logger.Metadata) -> [UInt8] {
-        var out = "{\"timestamp\":\"\(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))\","
+        var out = "{\"timestamp\":\"\(timestamp(date))\","
         out += "\"level\":\"\(level.rawValue)\",\"process\":\(process),\"message\":"
         out += quoted(message)
         for key in fields.keys.sorted() {
@@ -41,6 +41,19 @@ public struct JSONLogHandler: LogHandler {
         }
         out += "}"
         return Array(out.utf8)
+    }
+
+    /// 2026-12-08T05:04:03.123Z, by arithmetic: Foundation's ISO 8601 style costs a request's log line
+    /// more than the rest of it.
+    static func timestamp(_ date: Date) -> String {
+        let milliseconds = Int((date.timeIntervalSince1970 * 1000).rounded(.down))
+        var seconds = milliseconds / 1000
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let fraction = milliseconds % 1000
+        let millis = fraction < 10 ? "00\(fraction)" : fraction < 100 ? "0\(fraction)" : "\(fraction)"
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(millis)Z"
     }
 
     private static func value(_ value: Logger.Metadata.Value) -> String {

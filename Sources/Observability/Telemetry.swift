@@ -43,9 +43,16 @@ public enum Telemetry {
     /// One database statement by kind (read, write, begin: a transaction's wait for its lock).
     public static func statement(kind: String, duration: Duration) {
         guard enabled else { return }
+        (statementHistograms[kind] ?? statements(kind)).record(duration)
+    }
+
+    /// A page runs several statements: their kinds' histograms are found once, not asked of the
+    /// registry (a lock and a lookup by name and labels) at each statement.
+    private static let statementHistograms = Dictionary(uniqueKeysWithValues: ["read", "write", "begin"].map { ($0, statements($0)) })
+
+    private static func statements(_ kind: String) -> Prometheus.DurationHistogram {
         registry.makeDurationHistogram(name: "connections_db_statement_duration_seconds", labels: [("kind", kind)],
                                        buckets: durationBuckets, help: "Database statement durations by kind (read, write, begin).")
-            .record(duration)
     }
 
     /// An answer the app refused to give now (503, 429) and why (busy, statement_timeout, rate_limit, ...).
